@@ -1,0 +1,112 @@
+"""The sheet's tasks as data: ``resources/examples/NAME.json``.
+
+A file is ``{"format": 1, "name": …, "kind": …, "description": …, "inputs": {…}}``. ``kind`` names
+the engine function that solves it (see :data:`KINDS`); ``inputs`` are that function's keyword
+arguments (nested lists of numbers, ints, strings). Loading validates the file and says what is
+wrong; solving validates the inputs through the engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.steps import Trace
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+FORMAT = 1
+
+#: Example names, in menu order (DESIGN.md fixes them).
+NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
+
+#: kind -> "module:function"; the function takes the example's inputs as keyword arguments and
+#: returns a :class:`~engine.steps.Trace` whose ``tensors`` are what ``export`` writes.
+KINDS = {
+    "fully_connected": "engine.fully_connected:solve",
+    "conv2d": "engine.conv2d:solve",
+    "conv2d_shape": "engine.conv2d:solve_shape",
+    "conv2d_filter": "engine.conv2d:solve_filter",
+    "avgpool": "engine.pooling:solve_avg",
+    "maxpool": "engine.pooling:solve_max",
+    "lstm": "engine.lstm:solve",
+    "autodiff": "engine.autodiff:solve",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    kind: str
+    description: str
+    inputs: dict[str, Any]
+
+    def solve(self) -> Trace:
+        return solve(self.kind, self.inputs)
+
+
+def solver(kind: str):
+    """The engine function for ``kind``."""
+    if kind not in KINDS:
+        raise ValueError(f"kind: unknown example kind {kind!r}; known: {', '.join(KINDS)}")
+    module, func = KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def solve(kind: str, inputs: dict[str, Any]) -> Trace:
+    """Run ``kind``'s engine function on ``inputs``; bad inputs raise ``ValueError``."""
+    try:
+        return solver(kind)(**inputs)
+    except TypeError as exc:  # unknown or missing keyword
+        raise ValueError(f"inputs: {exc}") from None
+
+
+def parse(data: Any, source: str = "example") -> Example:
+    """Validate the decoded JSON of an example file."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a JSON object, got {type(data).__name__}")
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{source}: expected \"format\": {FORMAT}, got {data.get('format')!r}")
+    for key, typ in (("name", str), ("kind", str), ("description", str), ("inputs", dict)):
+        if not isinstance(data.get(key), typ):
+            raise ValueError(f"{source}: \"{key}\" must be a {typ.__name__}, got "
+                             f"{type(data.get(key)).__name__}")
+    if data["kind"] not in KINDS:
+        raise ValueError(f"{source}: unknown kind {data['kind']!r}; known: {', '.join(KINDS)}")
+    return Example(data["name"], data["kind"], data["description"], dict(data["inputs"]))
+
+
+def load_file(path: str | Path) -> Example:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    return parse(data, path.name)
+
+
+def load(name: str) -> Example:
+    """The example called ``name`` (one of :data:`NAMES`)."""
+    if name not in NAMES:
+        raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(NAMES)}")
+    ex = load_file(EXAMPLES_DIR / f"{name}.json")
+    if ex.name != name:
+        raise ValueError(f"{name}.json: \"name\" is {ex.name!r}, expected {name!r}")
+    return ex
+
+
+def available() -> list[Example]:
+    """Every example whose file loads, in :data:`NAMES` order."""
+    out = []
+    for name in NAMES:
+        try:
+            out.append(load(name))
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,95 @@
+"""CSV export, written atomically (a temporary file in the same folder, then renamed).
+
+Tensors: header ``tensor,index,value``, one row per element in row-major order; ``index`` is the
+element's position as comma-separated integers (empty for a scalar); values with full precision
+(``repr`` of the float, which reads back bit for bit).
+
+Steps: header ``step,phase,title,formula,substituted,result``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from engine.steps import Step
+
+
+def tensors_csv(tensors: Mapping[str, np.ndarray]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["tensor", "index", "value"])
+    for name, arr in tensors.items():
+        arr = np.asarray(arr, dtype=np.float64)
+        for idx in np.ndindex(*arr.shape):
+            w.writerow([name, ",".join(str(i) for i in idx), repr(float(arr[idx]))])
+    return buf.getvalue()
+
+
+def steps_csv(steps: Iterable[Step]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["step", "phase", "title", "formula", "substituted", "result"])
+    for i, s in enumerate(steps, 1):
+        w.writerow([i, s.phase, s.title, s.formula, s.substituted, repr(float(s.result))])
+    return buf.getvalue()
+
+
+def read_tensors_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a tensors CSV back into arrays (shape = largest index + 1 on each axis)."""
+    rows: dict[str, list[tuple[tuple[int, ...], float]]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header != ["tensor", "index", "value"]:
+            raise ValueError(f"{path}: expected header tensor,index,value, got {header}")
+        for row in reader:
+            name, index, value = row
+            idx = tuple(int(i) for i in index.split(",")) if index else ()
+            rows.setdefault(name, []).append((idx, float(value)))
+    out = {}
+    for name, items in rows.items():
+        shape = tuple(max(i[a] for i, _ in items) + 1 for a in range(len(items[0][0])))
+        arr = np.empty(shape)
+        for idx, v in items:
+            arr[idx] = v
+        out[name] = arr
+    return out
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) so that a failure leaves no partial file (and any old one intact)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; a failure raises ``ValueError`` and leaves nothing."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a file")
+    if not folder.is_dir():
+        raise ValueError(f"{path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ValueError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise

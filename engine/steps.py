@@ -1,0 +1,171 @@
+"""Steps: the backward (and forward) pass as a student writes it on paper.
+
+A :class:`Step` is one line of a worked solution, e.g. ``δx₀ = δy·W[0,:]ᵀ = 0·1 + 0.5·3 + 1·5 =
+6.5``. It names the tensor elements it reads and writes, so that a view can outline the read cells
+and light the written one, and it carries the *new value* of every element it writes (after a
+``+=`` that is the accumulated value), so that replaying the writes of a :class:`Trace` in order
+rebuilds the vectorised result.
+
+Traces are generated from the same quantities the vectorised code uses. A trace that would have
+more than :data:`MAX_STEPS` steps is *coarsened* (one step per row, channel or time step) and its
+``note`` says so; it is never silently cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Most steps a trace holds before it is coarsened.
+MAX_STEPS = 2000
+
+Index = tuple[int, ...]
+Ref = tuple[str, Index]  # (tensor name, element index), e.g. ("dy", (0,)); () for a scalar
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a worked solution."""
+
+    phase: str                    # "forward" | "backward"
+    title: str                    # "δx₀"
+    formula: str                  # "δx₀ = Σₖ δyₖ · W₀ₖ"
+    substituted: str              # "0 · 1 + 0.5 · 3 + 1 · 5"
+    result: float                 # 6.5 (the first written value)
+    reads: tuple[Ref, ...] = ()
+    writes: tuple[Ref, ...] = ()
+    values: tuple[float, ...] = ()   # new value of each written element, in the order of writes
+    note: str = ""                # e.g. "coarsened: one step per row"
+
+    def __post_init__(self):
+        if self.phase not in ("forward", "backward"):
+            raise ValueError(f"phase: expected 'forward' or 'backward', got {self.phase!r}")
+        if len(self.values) != len(self.writes):
+            raise ValueError(f"step {self.title!r}: {len(self.writes)} writes but "
+                             f"{len(self.values)} values")
+
+    @property
+    def text(self) -> str:
+        """The whole line: ``formula = substituted = result``."""
+        parts = [self.formula]
+        if self.substituted and self.substituted != fmt(self.result):
+            parts.append(self.substituted)
+        parts.append(fmt(self.result))
+        return " = ".join(parts)
+
+
+@dataclass
+class Trace:
+    """The steps of a pass and the tensors they refer to.
+
+    ``tensors`` holds every tensor a step reads or writes, with its final (vectorised) value.
+    """
+
+    steps: list[Step]
+    tensors: dict[str, np.ndarray]
+    note: str = ""
+    phases: dict[str, int] = field(default_factory=dict)  # phase -> number of steps
+
+    def __post_init__(self):
+        counts: dict[str, int] = {}
+        for s in self.steps:
+            counts[s.phase] = counts.get(s.phase, 0) + 1
+        self.phases = counts
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def written(self) -> set[str]:
+        """Names of the tensors some step writes."""
+        return {name for s in self.steps for name, _ in s.writes}
+
+    def replay(self, upto: int | None = None) -> dict[str, np.ndarray]:
+        """Apply the writes of steps ``[0, upto)`` to NaN-filled copies of the written tensors.
+
+        Elements no step has written yet stay NaN ("not computed yet" in the views).
+        """
+        out = {name: np.full(np.shape(self.tensors[name]), np.nan) for name in self.written()}
+        for s in self.steps[:upto]:
+            for (name, idx), v in zip(s.writes, s.values, strict=True):
+                out[name][idx] = v
+        return out
+
+
+def step(phase: str, title: str, formula: str, substituted: str,
+         reads: Iterable[Ref], writes: Sequence[Ref], values: Sequence[float],
+         note: str = "") -> Step:
+    """Build a :class:`Step`; ``result`` is the first written value."""
+    vals = tuple(float(v) for v in values)
+    return Step(phase=phase, title=title, formula=formula, substituted=substituted,
+                result=vals[0] if vals else float("nan"), reads=tuple(reads),
+                writes=tuple(writes), values=vals, note=note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting shared by every trace
+
+_SUB = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
+_SUP = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+
+
+def sub(n: int | str) -> str:
+    """Subscript digits: ``sub(12)`` is ``'₁₂'``."""
+    return str(n).translate(_SUB)
+
+
+def sup(n: int | str) -> str:
+    """Superscript digits."""
+    return str(n).translate(_SUP)
+
+
+def label(symbol: str, index: Sequence[int]) -> str:
+    """``label('δx', (0,))`` is ``'δx₀'``; ``label('ΔW', (1, 2))`` is ``'ΔW[1,2]'``."""
+    if len(index) == 0:
+        return symbol
+    if len(index) == 1:
+        return symbol + sub(index[0])
+    return symbol + "[" + ",".join(str(int(i)) for i in index) + "]"
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number as a student writes it: at most ``digits`` significant digits, no trailing zeros.
+
+    ``fmt(6.5)`` is ``'6.5'``, ``fmt(13.0)`` is ``'13'``, ``fmt(-0.90929)`` is ``'-0.9093'``.
+    """
+    x = float(x)
+    if x != x:
+        return "nan"
+    if x == 0:
+        return "0"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant}e{int(exp)}"
+    return text
+
+
+def fmt_paren(x: float, digits: int = 4) -> str:
+    """Like :func:`fmt`, in parentheses when negative (for products: ``0.5 · (-2)``)."""
+    text = fmt(x, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def sum_text(terms: Sequence[str], limit: int = 8) -> str:
+    """``'a + b + c'``, shortened to the first and last few terms past ``limit``."""
+    if len(terms) <= limit:
+        return " + ".join(terms)
+    head = terms[: limit // 2]
+    tail = terms[-(limit // 2) :]
+    return " + ".join(head) + f" + … ({len(terms) - limit} more) + " + " + ".join(tail)
+
+
+def products(a: Iterable[float], b: Iterable[float]) -> list[str]:
+    """``['0 · 1', '0.5 · 3', …]`` for two equally long sequences of numbers."""
+    return [f"{fmt_paren(x)} · {fmt_paren(y)}" for x, y in zip(a, b, strict=True)]
+
+
+def indices(shape: Sequence[int]) -> Iterable[Index]:
+    """Every index of ``shape`` in row-major order."""
+    return (tuple(int(i) for i in idx) for idx in np.ndindex(*shape))

@@ -1,0 +1,76 @@
+"""Command line: ``python main.py [examples | export NAME | screenshot NAME] --out FILE``.
+
+A failing command exits non-zero with one line on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise _CliError(f"{self.prog}: {message} (see --help)")
+
+
+class _CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pnn-gui", description="Step through neural-network passes. "
+                "With no command, opens the app.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("examples", help="list the examples: name, then a description")
+    e = sub.add_parser("export", help="write an example's tensors as CSV")
+    e.add_argument("name")
+    e.add_argument("--out", required=True, help="CSV file for the tensors")
+    e.add_argument("--steps", help="also write the step log to this CSV file")
+    s = sub.add_parser("screenshot", help="render the window with an example, offscreen, to PNG")
+    s.add_argument("name")
+    s.add_argument("--step", default="last", help="step number (1-based), 0 for none, or 'last'")
+    s.add_argument("--out", required=True, help="PNG file")
+    s.add_argument("--size", default="1400x900", help="window size WxH (at least 1280x800)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            from pnn_gui.app import run_app
+            return run_app()
+        if args.command == "examples":
+            return _cmd_examples()
+        if args.command == "export":
+            return _cmd_export(args)
+        if args.command == "screenshot":
+            from pnn_gui.screenshot import screenshot_command
+            return screenshot_command(args)
+    except (_CliError, ValueError) as exc:
+        print(f"error: {exc}" if not str(exc).startswith("pnn-gui") else str(exc),
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _cmd_examples() -> int:
+    from engine import examples
+    for ex in examples.available():
+        print(f"{ex.name}\t{ex.description}")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from engine import examples, export
+    trace = examples.load(args.name).solve()
+    tensors_text = export.tensors_csv(trace.tensors)
+    steps_text = export.steps_csv(trace.steps) if args.steps else None
+    export.write_atomic(args.out, tensors_text)
+    if steps_text is not None:
+        export.write_atomic(args.steps, steps_text)
+    return 0

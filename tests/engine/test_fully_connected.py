@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from engine import ShapeError
+from engine import fully_connected as fc
+from tests.engine.gradcheck import numeric_grad
+
+W = np.array([[1.0, 3, 5], [2, 4, 6]])
+B = np.array([1.0, 2, 3])
+X = np.array([1.0, 2])
+DY = np.array([0, 0.5, 1])
+
+
+def test_sheet_task1_forward():
+    np.testing.assert_array_equal(fc.forward(X, W, B), [6, 13, 20])
+
+
+def test_sheet_task1_backward_corrected():
+    dx, dw, db = fc.backward(X, W, DY)
+    # The sheet prints δx = [6.58] and ΔW = [[0.51], [1.02]]; DESIGN.md lists the misprint.
+    np.testing.assert_array_equal(dx, [6.5, 8])
+    np.testing.assert_array_equal(dw, [[0, 0.5, 1], [0, 1, 2]])
+    np.testing.assert_array_equal(db, DY)
+
+
+def test_sheet_task1_trace_reads_like_the_solution():
+    t = fc.solve(X, W, B, DY)
+    texts = [s.text for s in t.steps]
+    assert "y₂ = Σⱼ xⱼ·Wⱼ₂ + b₂ = 1 · 5 + 2 · 6 + 3 = 20" in texts
+    assert "δx₀ = Σₖ δyₖ·W₀ₖ = 0 · 1 + 0.5 · 3 + 1 · 5 = 6.5" in texts
+    assert "ΔW[1,2] = x₁·δy₂ = 2 · 1 = 2" in texts
+    assert [s.phase for s in t.steps][:3] == ["forward"] * 3
+    assert t.phases == {"forward": 3, "backward": 2 + 6 + 3}
+
+
+@pytest.mark.parametrize("batch", [None, 1, 4])
+def test_gradients_match_central_differences(batch):
+    rng = np.random.default_rng(7)
+    n_in, n_out = 3, 4
+    x = rng.normal(size=(n_in,) if batch is None else (batch, n_in))
+    w, b = rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)
+    dy = rng.normal(size=fc.forward(x, w, b).shape)
+    dx, dw, db = fc.backward(x, w, dy)
+
+    def loss(x_, w_, b_):
+        return float(np.sum(fc.forward(x_, w_, b_) * dy))
+
+    np.testing.assert_allclose(dx, numeric_grad(lambda v: loss(v, w, b), x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dw, numeric_grad(lambda v: loss(x, v, b), w), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(db, numeric_grad(lambda v: loss(x, w, v), b), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(3,), (5, 3), (700, 3)])
+def test_replay_reproduces_vectorised_results(shape):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape)
+    w, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    dy = rng.normal(size=shape[:-1] + (2,))
+    t = fc.solve(x, w, b, dy)
+    replayed = t.replay()
+    assert replayed.keys() == {"y", "dx", "dw", "db"}
+    for name, arr in replayed.items():
+        np.testing.assert_allclose(arr, t.tensors[name], rtol=1e-13, atol=1e-13, err_msg=name)
+    if shape[0] == 700:
+        assert "coarsened" in t.note and len(t) < 2000
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (([1, 2, 3], W, B), "x: expected shape"),
+    (([1, 2], [1, 2], B), "w: expected a 2-D array"),
+    (([1, 2], W, [1, 2]), "b: expected shape"),
+    (([1, float("nan")], W, B), "x: contains nan"),
+    (([1, np.inf], W, B), "x: contains inf"),
+    ((["a", 2], W, B), "x: could not read"),
+])
+def test_bad_input_names_the_argument(args, match):
+    with pytest.raises(ValueError, match=match):
+        fc.forward(*args)
+
+
+def test_wrong_dy_shape_is_a_shape_error():
+    with pytest.raises(ShapeError, match="dy: expected shape"):
+        fc.backward(X, W, [1, 2])

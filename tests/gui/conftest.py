@@ -1,0 +1,24 @@
+"""GUI tests: offscreen, never touching the user's settings or files."""
+
+import os
+import tempfile
+
+import pytest
+
+pytest.importorskip("PySide6", reason="GUI tests need PySide6; the engine tests run without it")
+
+_runtime = tempfile.mkdtemp(prefix="pnn-xdg-")
+os.chmod(_runtime, 0o700)
+os.environ["XDG_RUNTIME_DIR"] = _runtime
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """QSettings and anything written under HOME go to tmp_path."""
+    from PySide6 import QtCore
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat,
+                             QtCore.QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
