@@ -53,9 +53,9 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
     check_size(arr.shape, name)
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
-        v = arr[tuple(bad)]
+        v = float(arr[tuple(bad)])
         where = f" at index {shape_str(bad)}" if arr.ndim else ""
-        raise ValueError(f"{name}: contains {float(v)!r}{where}; every value must be a finite number")
+        raise ValueError(f"{name}: contains {v!r}{where}; every value must be a finite number")
     return arr
 
 
