@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             return _cmd_export(args)
         if args.command == "screenshot":
+            from engine import examples
+            examples.load(args.name)  # an unknown name fails here, before Qt starts
             from pnn_gui.screenshot import screenshot_command
             return screenshot_command(args)
     except (_CliError, ValueError) as exc:
@@ -55,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: still one line, and a distinct exit code
+        print(f"error: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,127 @@
+"""The examples as data, CSV export, and the command line (`main.py examples | export`)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import examples, export
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("name", examples.NAMES)
+def test_every_example_loads_and_solves(name):
+    ex = examples.load(name)
+    assert ex.name == name and ex.description.strip()
+    trace = ex.solve()
+    assert trace.tensors, name
+    for arr in trace.tensors.values():
+        assert np.isfinite(np.asarray(arr, dtype=float)).all()
+
+
+@pytest.mark.parametrize("name", examples.NAMES)
+def test_export_reads_back_bit_for_bit(name, tmp_path):
+    out = tmp_path / f"{name}.csv"
+    proc = run_cli("export", name, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    back = export.read_tensors_csv(out)
+    want = examples.load(name).solve().tensors
+    assert set(back) == set(want)
+    for key, arr in want.items():
+        arr = np.asarray(arr, dtype=np.float64)
+        if arr.ndim == 0:
+            assert back[key].shape == ()
+        np.testing.assert_array_equal(back[key].reshape(arr.shape), arr, err_msg=key)
+
+
+def test_csv_format_header_and_index_column(tmp_path):
+    out = tmp_path / "fc.csv"
+    assert run_cli("export", "fc", "--out", str(out)).returncode == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["tensor", "index", "value"]
+    assert ["dx", "0", "6.5"] in rows and ["dx", "1", "8.0"] in rows
+    assert ["dw", "1,2", "2.0"] in rows
+
+
+def test_steps_csv(tmp_path):
+    out, steps = tmp_path / "t.csv", tmp_path / "s.csv"
+    proc = run_cli("export", "fc", "--out", str(out), "--steps", str(steps))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(steps.open()))
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[4][:3] == ["4", "backward", "δx₀"] and float(rows[4][5]) == 6.5
+
+
+def test_examples_command_lists_every_example():
+    proc = run_cli("examples")
+    assert proc.returncode == 0, proc.stderr
+    names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
+    assert names == list(examples.NAMES)
+    assert all(len(line.split("\t")) == 2 for line in proc.stdout.splitlines())
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("export", "nope", "--out", "{tmp}/x.csv"), "unknown example 'nope'"),
+    (("export", "fc", "--out", "{tmp}/missing/x.csv"), "does not exist"),
+    (("export", "fc", "--out", "{tmp}/afile/x.csv"), "does not exist"),
+    (("export", "fc", "--out", "{tmp}"), "is a folder"),
+    (("export", "fc"), "--out"),
+    (("bogus",), "invalid choice"),
+    (("screenshot", "nope", "--out", "{tmp}/x.png"), "unknown example 'nope'"),
+])
+def test_cli_errors_are_one_line_without_traceback(args, needle, tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    proc = run_cli(*(a.format(tmp=tmp_path) for a in args))
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_failed_write_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(ValueError, match="No space left"):
+        export.write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+@pytest.mark.parametrize(("data", "needle"), [
+    ([], "expected a JSON object"),
+    ({"format": 2}, "format"),
+    ({"format": 1, "name": "x", "kind": "fully_connected", "description": "d"}, "inputs"),
+    ({"format": 1, "name": "x", "kind": "nope", "description": "d", "inputs": {}}, "unknown kind"),
+])
+def test_damaged_example_files_say_what_is_wrong(data, needle, tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=needle):
+        examples.load_file(path)
+
+
+def test_example_with_bad_inputs_fails_with_the_field_name():
+    ex = examples.load("fc")
+    bad = examples.Example(ex.name, ex.kind, ex.description, {**ex.inputs, "x": [1, 2, 3]})
+    with pytest.raises(ValueError, match="^x: "):
+        bad.solve()
+    with pytest.raises(ValueError, match="inputs: .*unexpected keyword"):
+        examples.solve("fully_connected", {**ex.inputs, "zz": 1})
