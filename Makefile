@@ -22,6 +22,8 @@ run: setup syslibs
 test: setup syslibs
 	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	@echo "engine tests again, with Qt made unimportable:"
+	$(PY) tests/run_without_qt.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -1,0 +1,64 @@
+"""PanelState is Qt-free (run again by tests/run_without_qt.py) and keeps everything typed."""
+
+import numpy as np
+
+from engine import examples
+from pnn_gui.state import GENERAL, PanelState, field_of
+
+
+def fc_state():
+    return PanelState("fully_connected", examples.load("fc").inputs)
+
+
+def test_starts_computed_at_the_last_step():
+    s = fc_state()
+    assert s.errors == {} and s.trace is not None
+    assert s.step == s.n_steps == 14
+    np.testing.assert_array_equal(s.trace.tensors["dx"], [6.5, 8])
+
+
+def test_bad_edit_keeps_the_value_and_the_last_good_result():
+    s = fc_state()
+    seen = []
+    s.subscribe(seen.append)
+    assert not s.set_input("x", [1, 2, 3])
+    assert set(s.errors) == {"x"} and "x: expected shape (2,)" in s.errors["x"]
+    assert s.inputs["x"] == [1, 2, 3]  # what was typed is kept
+    np.testing.assert_array_equal(s.trace.tensors["dx"], [6.5, 8])  # last good result
+    assert seen == ["errors"]
+    # fixing the other side of the mismatch computes with both new values
+    assert s.set_input("w", [[1, 3, 5], [2, 4, 6], [1, 1, 1]])
+    assert s.errors == {}
+    np.testing.assert_array_equal(s.trace.tensors["dx"], [6.5, 8, 1.5])
+    assert seen[-2:] == ["errors", "trace"]
+
+
+def test_step_is_clamped_and_kept_across_edits():
+    s = fc_state()
+    s.set_step(5)
+    assert s.step == 5 and s.current_step().title == "δx₁"
+    s.set_input("dy", [1, 1, 1])
+    assert s.step == 5  # same number of steps: the student stays where they were
+    s.set_step(99)
+    assert s.step == 14
+    assert not s.set_input("x", [[1, 2], [3, 4]])  # a batch needs a batch of δy
+    assert list(s.errors) == ["dy"]
+    assert s.set_input("dy", [[1, 1, 1], [0, 0, 1]])  # more steps; at the end stays at the end
+    assert s.n_steps > 14 and s.step == s.n_steps
+    s.set_step(-3)
+    assert s.step == 0 and s.current_step() is None
+
+
+def test_field_of_reads_the_leading_name():
+    assert field_of("x: expected shape") == "x"
+    assert field_of("stride (rows): must be at least 1") == "stride"
+    assert field_of("something odd happened") == GENERAL
+    assert field_of("zz: nope", fields={"x": 1}) == GENERAL
+
+
+def test_unknown_field_goes_to_general():
+    s = fc_state()
+    assert not s.set_inputs({"x": "abc"})
+    assert "x" in s.errors
+    s2 = PanelState("fully_connected", {"x": [1, 2]})  # missing inputs
+    assert s2.trace is None and GENERAL in s2.errors and "inputs:" in s2.errors[GENERAL]
