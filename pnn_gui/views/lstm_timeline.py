@@ -1,0 +1,334 @@
+"""The unrolled LSTM: one column per time step, the gates, c, h (and δh, δc) as small heatmaps.
+
+Column ``t`` (0..T) holds the values at time ``t``; column 0 only has ``c₀`` (and ``δc₀`` at the
+end of the backward pass). Each row is one quantity, drawn as a strip of ``n_h`` cells (unit ``j``
+downwards), so the picture reads like the unrolled network on paper. Every row is one
+``ImageItem`` created once and updated with ``setImage(levels=…)``; levels are fixed per trace
+(σ gates on [-1, 1], tanh outputs on [-1, 1], c, δh, δc symmetric about zero) so colours do not
+jump while stepping. Values not computed yet are NaN and show empty.
+
+Views never write state: the panel calls :meth:`set_geometry` when a new trace arrives,
+:meth:`show_values` and :meth:`set_focus` on every step, and :meth:`set_flow` per animation frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from pnn_gui.views.text_layer import TextLayer, short
+
+#: diverging, perceptually uniform, centred on zero (STYLE.md)
+CMAP = "CET-D1"
+#: print each cell's value when the timeline has at most this many cells
+MAX_LABELLED_CELLS = 640
+#: vertical gap between row strips, in cells
+ROW_GAP = 0.9
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str            # tensor name in the trace, (T, n_h)
+    label: str          # shown at the left
+    initial: str | None = None   # tensor name of the t = 0 column, (n_h,)
+    bounded: bool = False        # values in [-1, 1] by construction (σ, tanh): fixed levels
+
+
+ROWS: tuple[Row, ...] = (
+    Row("f", "f", bounded=True),
+    Row("i", "i", bounded=True),
+    Row("o", "o", bounded=True),
+    Row("g", "g", bounded=True),
+    Row("c", "c", initial="c0"),
+    Row("h", "h", bounded=True),
+    Row("dh", "δh"),
+    Row("dc", "δc", initial="dc0"),
+)
+
+EQUATIONS = (
+    "f<sub>t</sub> = σ(x<sub>t</sub>·W<sub>f</sub> + c<sub>t−1</sub>·W<sub>fc</sub> + "
+    "b<sub>f</sub>)",
+    "i<sub>t</sub> = σ(x<sub>t</sub>·W<sub>i</sub> + c<sub>t−1</sub>·W<sub>ic</sub> + "
+    "b<sub>i</sub>)",
+    "o<sub>t</sub> = σ(x<sub>t</sub>·W<sub>o</sub> + c<sub>t−1</sub>·W<sub>oc</sub> + "
+    "b<sub>o</sub>)",
+    "g<sub>t</sub> = tanh(x<sub>t</sub>·W<sub>c</sub> + b<sub>c</sub>)",
+    "c<sub>t</sub> = f<sub>t</sub> ⊙ c<sub>t−1</sub> + i<sub>t</sub> ⊙ g<sub>t</sub>",
+    "h<sub>t</sub> = tanh(o<sub>t</sub> ⊙ c<sub>t</sub>)",
+    "",
+    "δc<sub>t</sub> = δh<sub>t</sub> ⊙ o<sub>t</sub> ⊙ (1 − tanh²(o<sub>t</sub>⊙c<sub>t</sub>))",
+    "&nbsp;&nbsp;&nbsp;&nbsp;+ δc<sub>t+1</sub> ⊙ f<sub>t+1</sub>",
+    "&nbsp;&nbsp;&nbsp;&nbsp;+ δf̂<sub>t+1</sub>·W<sub>fc</sub><sup>T</sup> "
+    "+ δî<sub>t+1</sub>·W<sub>ic</sub><sup>T</sup> + δô<sub>t+1</sub>·W<sub>oc</sub><sup>T</sup>",
+    "<small>(δf̂, δî, δô: deltas before the σ)</small>",
+)
+
+
+def equations_html() -> str:
+    return "<div style='line-height:140%'>" + "<br>".join(EQUATIONS) + "</div>"
+
+
+class TimelinePlot(pg.PlotWidget):
+    """The heatmap grid alone (a PlotWidget), sized by :meth:`set_geometry`."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, rows: Sequence[Row] = ROWS):
+        super().__init__(parent, background="w")
+        self.rows = tuple(rows)
+        self._cmap = pg.colormap.get(CMAP)
+        self._lut = self._cmap.getLookupTable(nPts=256)
+        pi = self.getPlotItem()
+        pi.hideAxis("bottom")
+        pi.showAxis("top")
+        for side in ("left", "top"):
+            axis = pi.getAxis(side)
+            axis.setPen(pg.mkPen(None))
+            axis.setTextPen(pg.mkPen("#202020"))
+            axis.setStyle(tickLength=0)
+        font = QtGui.QFont()
+        font.setPointSizeF(10)
+        font.setBold(True)
+        pi.getAxis("left").setStyle(tickFont=font)
+        pi.getAxis("left").setWidth(34)
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        vb = pi.getViewBox()
+        vb.invertY(True)
+        vb.setMouseEnabled(False, False)
+        vb.setDefaultPadding(0.0)
+        self._images: dict[str, pg.ImageItem] = {}
+        for row in self.rows:
+            img = pg.ImageItem(axisOrder="row-major")
+            img.setLookupTable(self._lut)
+            self.addItem(img)
+            self._images[row.key] = img
+        # separators between time columns and around strips: one item
+        self._grid = pg.PlotDataItem(pen=pg.mkPen("#ffffff", width=3), connect="finite")
+        self.addItem(self._grid)
+        self._empty = pg.PlotDataItem(pen=pg.mkPen("#d0d0d0", width=1), connect="finite")
+        self.addItem(self._empty)
+        self._reads = pg.PlotDataItem(pen=pg.mkPen("#303030", width=2), connect="finite")
+        self._writes = pg.PlotDataItem(pen=pg.mkPen("#ff8c00", width=3), connect="finite")
+        self._column = pg.PlotDataItem(pen=pg.mkPen("#ff8c00", width=2,
+                                                    style=QtCore.Qt.PenStyle.DashLine),
+                                       connect="finite")
+        for item in (self._reads, self._writes, self._column):
+            self.addItem(item)
+        self._flow = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#202020", width=1.5),
+                                        brush=pg.mkBrush("#ffd000"), symbol="o")
+        self._flow.setZValue(20)
+        self.addItem(self._flow)
+        self._values_text = TextLayer(font_size=7.5)
+        self._values_text.setZValue(10)
+        self.addItem(self._values_text)
+        self.T = 0
+        self.n_h = 0
+        self.levels: dict[str, float] = {}
+        self._label_cells = False
+        self._values: dict[str, np.ndarray] = {}
+        self._flow_src = np.zeros((0, 2))
+        self._flow_dst = np.zeros((0, 2))
+
+    # -- geometry -------------------------------------------------------------------------------
+    def row_top(self, r: int) -> float:
+        return r * (self.n_h + ROW_GAP)
+
+    def cell_center(self, key: str, t: int, j: int) -> tuple[float, float]:
+        """Centre of unit ``j`` at time ``t`` (0 = the initial column) in row ``key``."""
+        r = self._row_index(key)
+        return (t + 0.5, self.row_top(r) + j + 0.5)
+
+    def _row_index(self, key: str) -> int:
+        for r, row in enumerate(self.rows):
+            if row.key == key:
+                return r
+        raise KeyError(key)
+
+    def set_geometry(self, T: int, n_h: int, final: Mapping[str, np.ndarray]) -> None:
+        """A new trace: sizes, fixed colour levels from the final tensors, grid lines, labels."""
+        self.T, self.n_h = int(T), int(n_h)
+        self.levels = {}
+        for row in self.rows:
+            if row.bounded:
+                self.levels[row.key] = 1.0
+                continue
+            parts = [np.asarray(final[row.key], float)] if row.key in final else []
+            if row.initial and row.initial in final:
+                parts.append(np.asarray(final[row.initial], float))
+            m = max((float(np.nanmax(np.abs(p))) for p in parts if np.isfinite(p).any()),
+                    default=0.0)
+            self.levels[row.key] = m if m > 0 else 1.0
+        W, H = T + 1, n_h
+        # grid: vertical separators between columns over each strip, horizontal between units
+        xs, ys = [], []
+        for r in range(len(self.rows)):
+            top, bot = self.row_top(r), self.row_top(r) + H
+            for t in range(1, W):
+                xs += [t, t, np.nan]
+                ys += [top, bot, np.nan]
+        self._grid.setData(np.array(xs, float), np.array(ys, float))
+        self._grid.setPen(pg.mkPen("#ffffff", width=3 if W <= 20 else 1))
+        total = len(self.rows) * W * H
+        self._label_cells = total <= MAX_LABELLED_CELLS
+        pi = self.getPlotItem()
+        pi.getAxis("left").setTicks([[(self.row_top(r) + H / 2, row.label)
+                                      for r, row in enumerate(self.rows)], []])
+        every = max(1, int(np.ceil(W / 14)))
+        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if every == 1 else str(t))
+                                     for t in range(0, W, every)], []])
+        if self._label_cells:
+            pos = [(t + 0.5, self.row_top(r) + j + 0.5)
+                   for r in range(len(self.rows)) for j in range(H) for t in range(W)]
+            self._values_text.set_labels(pos, [""] * len(pos))
+        else:
+            self._values_text.set_labels(np.zeros((0, 2)), [])
+        self.getPlotItem().getViewBox().setRange(
+            xRange=(0, W), yRange=(-0.25, self.row_top(len(self.rows) - 1) + H + 0.05),
+            padding=0)
+        self._values = {}
+        self.set_focus(None, (), ())
+        self.set_flow(None)
+
+    # -- per step -------------------------------------------------------------------------------
+    def show_values(self, values: Mapping[str, np.ndarray]) -> None:
+        """Values so far (NaN = not computed yet): ``values[key]`` is (T, n_h), initial (n_h,)."""
+        W, H = self.T + 1, self.n_h
+        texts, colors = [], []
+        empty_x, empty_y = [], []
+        for r, row in enumerate(self.rows):
+            grid = np.full((H, W), np.nan)
+            v = values.get(row.key)
+            if v is not None:
+                grid[:, 1:] = np.asarray(v, float).reshape(self.T, H).T
+            if row.initial:
+                v0 = values.get(row.initial)
+                if v0 is not None:
+                    grid[:, 0] = np.asarray(v0, float).reshape(H)
+            self._values[row.key] = grid
+            lv = self.levels.get(row.key, 1.0)
+            img = self._images[row.key]
+            img.setImage(grid, levels=(-lv, lv), autoLevels=False)
+            img.setRect(QtCore.QRectF(0, self.row_top(r), W, H))
+            if self._label_cells:
+                for j in range(H):
+                    for t in range(W):
+                        x = grid[j, t]
+                        if x != x:
+                            texts.append("")
+                            colors.append(None)
+                        else:
+                            texts.append(short(x))
+                            colors.append("#ffffff" if abs(x) > 0.62 * lv else "#202020")
+        if self._label_cells:
+            self._values_text.set_texts(texts, colors)
+        # outline the cells that exist but are not computed yet (column 0 only where initial)
+        top = [(r, row) for r, row in enumerate(self.rows)]
+        for r, row in top:
+            g = self._values.get(row.key)
+            if g is None:
+                continue
+            cols = range(0 if row.initial else 1, W)
+            for t in cols:
+                if np.isnan(g[:, t]).all():
+                    y0 = self.row_top(r)
+                    empty_x += [t + 0.08, t + 0.92, t + 0.92, t + 0.08, t + 0.08, np.nan]
+                    empty_y += [y0 + 0.05, y0 + 0.05, y0 + H - 0.05, y0 + H - 0.05, y0 + 0.05,
+                                np.nan]
+        self._empty.setData(np.array(empty_x, float), np.array(empty_y, float))
+
+    def set_focus(self, t: int | None, reads: Sequence[tuple[str, tuple]],
+                  writes: Sequence[tuple[str, tuple]]) -> None:
+        """Outline time column ``t`` and the read / written cells (refs into (T, n_h) tensors)."""
+        if t is None or self.T == 0:
+            self._column.setData([], [])
+        else:
+            y1 = self.row_top(len(self.rows) - 1) + self.n_h
+            x0, x1 = t + 0.02, t + 0.98
+            self._column.setData([x0, x1, x1, x0, x0], [-0.2, -0.2, y1 + 0.02, y1 + 0.02, -0.2])
+        self._reads.setData(*self._boxes(reads))
+        self._writes.setData(*self._boxes(writes))
+
+    def _boxes(self, refs: Sequence[tuple[str, tuple]]) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = [], []
+        keys = {row.key: r for r, row in enumerate(self.rows)}
+        initial = {row.initial: r for r, row in enumerate(self.rows) if row.initial}
+        for name, idx in refs:
+            if name in keys and len(idx) == 2:
+                r, t, j = keys[name], idx[0] + 1, idx[1]
+            elif name in initial and len(idx) == 1:
+                r, t, j = initial[name], 0, idx[0]
+            else:
+                continue
+            y0 = self.row_top(r) + j
+            xs += [t + 0.06, t + 0.94, t + 0.94, t + 0.06, t + 0.06, np.nan]
+            ys += [y0 + 0.06, y0 + 0.06, y0 + 0.94, y0 + 0.94, y0 + 0.06, np.nan]
+        return np.array(xs, float), np.array(ys, float)
+
+    def set_flow(self, progress: float | None, t_from: int | None = None,
+                 t_to: int | None = None, key: str = "dc") -> None:
+        """Markers moving from column ``t_from`` to ``t_to`` in row ``key`` (one per unit).
+
+        ``progress`` in [0, 1]; None hides them. Changing only ``progress`` reuses the endpoints.
+        """
+        if progress is None or self.T == 0:
+            self._flow.setData([], [])
+            return
+        if t_from is not None and t_to is not None:
+            r = self._row_index(key)
+            j = np.arange(self.n_h)
+            y = self.row_top(r) + j + 0.5
+            self._flow_src = np.column_stack([np.full(self.n_h, t_from + 0.5), y])
+            self._flow_dst = np.column_stack([np.full(self.n_h, t_to + 0.5), y])
+        p = float(np.clip(progress, 0.0, 1.0))
+        ease = p * p * (3 - 2 * p)
+        pos = self._flow_src + (self._flow_dst - self._flow_src) * ease
+        self._flow.setData(pos=pos)
+
+    # -- for tests and screenshots --------------------------------------------------------------
+    def image_of(self, key: str) -> np.ndarray:
+        """The (n_h, T + 1) grid currently shown for ``key``."""
+        return self._values[key].copy()
+
+    def flow_positions(self) -> np.ndarray:
+        return np.column_stack(self._flow.getData()) if len(self._flow.data) else np.zeros((0, 2))
+
+    def cell_texts(self) -> list[str]:
+        return self._values_text.texts()
+
+
+class LSTMTimeline(QtWidgets.QWidget):
+    """The timeline plot with the sheet's cell equations beside it."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.plot = TimelinePlot(self)
+        self.equations = QtWidgets.QLabel(equations_html(), self)
+        self.equations.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.equations.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        self.equations.setWordWrap(False)
+        font = self.equations.font()
+        font.setPointSizeF(font.pointSizeF() * 0.95)
+        self.equations.setFont(font)
+        self.equations.setContentsMargins(8, 4, 8, 4)
+        self.equations.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
+                                     QtWidgets.QSizePolicy.Policy.Preferred)
+        self.caption = QtWidgets.QLabel("", self)
+        self.caption.setWordWrap(True)
+        side = QtWidgets.QVBoxLayout()
+        side.addWidget(self.equations)
+        side.addWidget(self.caption)
+        side.addStretch(1)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(side)
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+
+
+
+__all__ = ["ROWS", "LSTMTimeline", "Row", "TimelinePlot", "equations_html"]

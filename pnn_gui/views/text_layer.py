@@ -1,0 +1,130 @@
+"""Many short labels painted by one pyqtgraph item (cell values, node labels, edge labels).
+
+A ``pg.TextItem`` per label costs a QGraphicsItem each and makes a 200-node graph slow to build;
+this item holds plain arrays of positions and strings and paints them all in one ``paint`` call,
+in screen pixels (the font does not scale with zoom). Create it once; ``set_labels`` replaces the
+contents without creating any item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+_ALIGN = QtCore.Qt.AlignmentFlag
+
+
+class TextLayer(pg.GraphicsObject):
+    """Labels at data positions, centred there (plus an optional pixel offset)."""
+
+    def __init__(self, font_size: float = 9.0, color: str = "#202020", bold: bool = False,
+                 background: str | None = None):
+        super().__init__()
+        self._font = QtGui.QFont()
+        self._font.setPointSizeF(font_size)
+        self._font.setBold(bold)
+        self._metrics = QtGui.QFontMetricsF(self._font)
+        self._default_pen = QtGui.QPen(QtGui.QColor(color))
+        self._background = QtGui.QBrush(QtGui.QColor(background)) if background else None
+        self._xy = np.zeros((0, 2))
+        self._texts: list[str] = []
+        self._colors: list[QtGui.QPen | None] = []
+        self._offset = (0.0, 0.0)
+        self._bounds = QtCore.QRectF()
+        self._pad_px = 0.0
+        self._sizes: list[QtCore.QSizeF] = []
+
+    # -- contents -------------------------------------------------------------------------------
+    def set_labels(self, xy, texts: Sequence[str], colors: Sequence[str | None] | None = None,
+                   offset_px: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Show ``texts[k]`` centred at ``xy[k]`` (data coordinates) shifted by ``offset_px``."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if len(xy) != len(texts):
+            raise ValueError(f"texts: expected {len(xy)} labels for {len(xy)} positions, got "
+                             f"{len(texts)}")
+        self.prepareGeometryChange()
+        self._xy = xy
+        self._texts = list(texts)
+        self._colors = ([QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
+                        if colors is not None else [None] * len(texts))
+        self._offset = offset_px
+        self._sizes = [self._metrics.size(0, t) for t in self._texts]
+        w = max((s.width() for s in self._sizes), default=0.0)
+        h = max((s.height() for s in self._sizes), default=0.0)
+        self._pad_px = max(w, h) / 2 + abs(offset_px[0]) + abs(offset_px[1]) + 4
+        if len(xy):
+            lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+            self._bounds = QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        else:
+            self._bounds = QtCore.QRectF()
+        self.update()
+
+    def set_texts(self, texts: Sequence[str], colors: Sequence[str | None] | None = None) -> None:
+        """Same positions, new strings (an animation frame); sizes are re-measured."""
+        if len(texts) != len(self._texts):
+            raise ValueError(f"texts: expected {len(self._texts)} labels, got {len(texts)}")
+        self._texts = list(texts)
+        if colors is not None:
+            self._colors = [QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
+        self._sizes = [self._metrics.size(0, t) for t in self._texts]
+        self.update()
+
+    def texts(self) -> list[str]:
+        return list(self._texts)
+
+    def positions(self) -> np.ndarray:
+        return self._xy.copy()
+
+    # -- QGraphicsItem --------------------------------------------------------------------------
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._bounds.isNull() and not len(self._xy):
+            return QtCore.QRectF()
+        px = self.pixelVectors()
+        if px[0] is None:
+            return QtCore.QRectF(self._bounds)
+        pw = abs(px[0].x()) + abs(px[1].x())
+        ph = abs(px[0].y()) + abs(px[1].y())
+        return self._bounds.adjusted(-self._pad_px * pw, -self._pad_px * ph,
+                                     self._pad_px * pw, self._pad_px * ph)
+
+    def viewTransformChanged(self):
+        self.prepareGeometryChange()
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        if not self._texts:
+            return
+        tr = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(self._font)
+        flags = int(_ALIGN.AlignCenter)
+        dx, dy = self._offset
+        for (x, y), text, size, pen in zip(self._xy, self._texts, self._sizes, self._colors,
+                                           strict=True):
+            if not text or x != x or y != y:
+                continue
+            p = tr.map(QtCore.QPointF(x, y))
+            rect = QtCore.QRectF(p.x() + dx - size.width() / 2 - 1,
+                                 p.y() + dy - size.height() / 2, size.width() + 2, size.height())
+            if self._background is not None:
+                painter.fillRect(rect.adjusted(-1, 0, 1, 0), self._background)
+            painter.setPen(pen or self._default_pen)
+            painter.drawText(rect, flags, text)
+        painter.restore()
+
+
+def short(x: float) -> str:
+    """A number in about 5 characters for a cell or bar label: ``0.84``, ``-12.3``, ``3.1e-4``."""
+    a = abs(x)
+    if x != x:
+        return ""
+    if a == 0:
+        return "0"
+    if a >= 100 or a < 0.01:
+        return f"{x:.1e}".replace("e-0", "e-").replace("e+0", "e")
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}" if a >= 0.1 else f"{x:.3f}"
