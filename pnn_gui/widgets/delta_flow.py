@@ -1,0 +1,164 @@
+"""Delta flow: a step's contribution travelling from the cells it reads to the cell it writes.
+
+Public API (other panels rely on it; keep it stable)::
+
+    flow = DeltaFlow(grid, grid.scene_pos)    # any pg.GraphicsView / QGraphicsView + a locator
+    flow.play(step.reads, step.writes)        # arrows + markers, ~300 ms at speed 1
+    flow.skip()                               # jump to the end (also: a click on the view, Esc)
+    flow.set_speed(2.0)                       # 2× faster; flow.set_enabled(False) turns it off
+    flow.is_running(); flow.finished          # signal at the end of each animation
+
+``locate(ref) -> QPointF | None`` gives a Ref's position in the view's *scene* coordinates
+(``TensorGrid.scene_pos`` does that for heatmaps; a graph view can give node centres). All items
+are created once and live in the view's scene above everything else; a frame only moves the
+markers (a QVariantAnimation drives them), so nothing is rebuilt per frame. At most
+:data:`MAX_MARKERS` sources are drawn (evenly sampled) so a coarsened step stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.steps import Ref
+
+DURATION_MS = 300
+MAX_MARKERS = 24
+_ARROW = QtGui.QColor(21, 101, 192, 150)
+_MARKER = QtGui.QColor("#ff6f00")
+
+
+class DeltaFlow(QtCore.QObject):
+    """Markers moving along arrows from read cells to written cells, in one graphics scene."""
+
+    finished = QtCore.Signal()
+
+    def __init__(self, view: QtWidgets.QGraphicsView,
+                 locate: Callable[[Ref], QtCore.QPointF | None],
+                 duration_ms: int = DURATION_MS, parent: QtCore.QObject | None = None):
+        super().__init__(parent or view)
+        self._view = view
+        self._locate = locate
+        self._duration = int(duration_ms)
+        self._speed = 1.0
+        self._enabled = True
+        scene = view.scene()
+        self._arrows = QtWidgets.QGraphicsPathItem()
+        pen = QtGui.QPen(_ARROW, 2.0)
+        pen.setCosmetic(True)
+        self._arrows.setPen(pen)
+        self._arrows.setBrush(QtGui.QBrush(_ARROW))
+        self._arrows.setZValue(1e6)
+        self._arrows.setVisible(False)
+        scene.addItem(self._arrows)
+        self._markers: list[QtWidgets.QGraphicsEllipseItem] = []
+        for _ in range(MAX_MARKERS):
+            m = QtWidgets.QGraphicsEllipseItem(-5, -5, 10, 10)
+            m.setBrush(QtGui.QBrush(_MARKER))
+            m.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), 1.5))
+            m.setZValue(1e6 + 1)
+            m.setVisible(False)
+            scene.addItem(m)
+            self._markers.append(m)
+        self._paths: list[tuple[QtCore.QPointF, QtCore.QPointF]] = []
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
+        self._anim.valueChanged.connect(self._on_frame)
+        self._anim.finished.connect(self._on_finished)
+        view.viewport().installEventFilter(self)
+        self._esc = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), view)
+        self._esc.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self._esc.activated.connect(self.skip)
+
+    # -- public -----------------------------------------------------------------------------
+    def play(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:
+        """Animate from every locatable read to the written cell(s) (their centre if several)."""
+        self.skip()
+        if not self._enabled:
+            return
+        targets = [p for p in (self._locate(r) for r in writes) if p is not None]
+        if not targets:
+            return
+        tx = sum(p.x() for p in targets) / len(targets)
+        ty = sum(p.y() for p in targets) / len(targets)
+        target = QtCore.QPointF(tx, ty)
+        sources = [p for p in (self._locate(r) for r in reads) if p is not None]
+        sources = [p for p in sources if (p - target).manhattanLength() > 1.0]
+        if not sources:
+            return
+        if len(sources) > MAX_MARKERS:
+            stride = len(sources) / MAX_MARKERS
+            sources = [sources[int(i * stride)] for i in range(MAX_MARKERS)]
+        self._paths = [(s, target) for s in sources]
+        self._arrows.setPath(_arrows_path(self._paths))
+        self._arrows.setVisible(True)
+        for m, (s, _) in zip(self._markers, self._paths, strict=False):
+            m.setPos(s)
+            m.setVisible(True)
+        self._anim.setDuration(max(1, int(self._duration / self._speed)))
+        self._anim.start()
+
+    def skip(self) -> None:
+        """End the running animation now (markers and arrows disappear)."""
+        if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
+            self._anim.stop()
+            self._on_finished()
+
+    def is_running(self) -> bool:
+        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
+
+    def set_speed(self, factor: float) -> None:
+        """Animation speed factor (2 = twice as fast)."""
+        self._speed = max(0.05, float(factor))
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Turn the animation on or off (off also ends a running one)."""
+        self._enabled = bool(enabled)
+        if not enabled:
+            self.skip()
+
+    def is_enabled(self) -> bool:
+        return self._enabled
+
+    def duration_ms(self) -> int:
+        """Length of one animation at the current speed."""
+        return max(1, int(self._duration / self._speed))
+
+    # -- internals --------------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_running():
+            self.skip()
+        return False
+
+    def _on_frame(self, t) -> None:
+        t = float(t)
+        for m, (s, d) in zip(self._markers, self._paths, strict=False):
+            m.setPos(s + (d - s) * t)
+
+    def _on_finished(self) -> None:
+        self._arrows.setVisible(False)
+        for m in self._markers:
+            m.setVisible(False)
+        self._paths = []
+        self.finished.emit()
+
+
+def _arrows_path(pairs: list[tuple[QtCore.QPointF, QtCore.QPointF]]) -> QtGui.QPainterPath:
+    """Lines with a small head at the target end, in scene (pixel) coordinates."""
+    path = QtGui.QPainterPath()
+    for s, d in pairs:
+        dx, dy = d.x() - s.x(), d.y() - s.y()
+        length = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / length, dy / length
+        tip = QtCore.QPointF(d.x() - ux * 8, d.y() - uy * 8)
+        path.moveTo(s)
+        path.lineTo(tip)
+        left = QtCore.QPointF(tip.x() - ux * 9 - uy * 4, tip.y() - uy * 9 + ux * 4)
+        right = QtCore.QPointF(tip.x() - ux * 9 + uy * 4, tip.y() - uy * 9 - ux * 4)
+        head = QtGui.QPolygonF([tip, left, right, tip])
+        path.addPolygon(head)
+    return path

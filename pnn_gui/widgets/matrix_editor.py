@@ -1,0 +1,489 @@
+"""A titled, validated table over a 1-D or 2-D NumPy array.
+
+Public API (other panels rely on it; keep it stable)::
+
+    ed = MatrixEditor("W", np.array([[1, 3, 5], [2, 4, 6]]), resizable=True, example=...)
+    ed.value_changed.connect(lambda arr: state.set_input("w", arr))   # a good edit only
+    ed.value() -> np.ndarray            # the last good values (a copy), 1-D or 2-D as given
+    ed.set_value(arr)                   # no signal; also sets the shape (and the spin boxes)
+    ed.set_example(arr)                 # what "Reset to example" restores
+    ed.set_error("w: expected ...")     # an engine error under the editor; "" clears it
+    ed.set_precision(4)                 # significant digits shown (tooltips show the exact value)
+    ed.set_resizable(False)             # hide the rows/cols spin boxes (shape dictated)
+    ed.copy_text() / ed.paste_text(s)   # what Ctrl+C / Ctrl+V do, callable from tests
+    ed.fill_zeros() / ed.fill_random() / ed.reset_to_example()   # the context menu
+    ed.cell_errors() -> {(row, col): reason}                    # cells holding a bad text
+
+A 1-D array is shown as one row (only a "cols" spin box). A typed value that is not a finite
+number turns its cell red with the reason in the tooltip and in the message under the table; the
+last good value stays in :meth:`value` (and is what computes). Resizing keeps the values that
+still fit and fills new cells with 0. Show a 3-D / 4-D tensor as several editors, one per
+channel or filter.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.steps import fmt
+from pnn_gui.widgets.field_error import ErrorLabel
+
+_Role = QtCore.Qt.ItemDataRole
+_BAD_BRUSH = QtGui.QBrush(QtGui.QColor("#ffcdd2"))
+_BAD_FG = QtGui.QBrush(QtGui.QColor("#b71c1c"))
+
+#: largest size offered by the rows / cols spin boxes
+MAX_DIM = 64
+
+
+def parse_number(text: str) -> float:
+    """``text`` as a finite float, or ``ValueError`` with a reason a student understands."""
+    t = text.strip().replace("\u2212", "-")  # a typographic minus pasted from a PDF
+    if not t:
+        raise ValueError("empty: type a number")
+    try:
+        v = float(t)
+    except ValueError:
+        if t.count(",") == 1 and "." not in t:
+            try:
+                v = float(t.replace(",", "."))
+            except ValueError:
+                raise ValueError(f"{text.strip()!r} is not a number") from None
+        else:
+            raise ValueError(f"{text.strip()!r} is not a number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{text.strip()!r} is not a finite number")
+    return v
+
+
+def split_block(text: str) -> list[list[str]]:
+    """Rows of cells from spreadsheet text: tab separated, else ``;``, else comma, else spaces."""
+    lines = [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if "\t" in text:
+        return [ln.split("\t") for ln in lines]
+    if ";" in text:
+        return [ln.split(";") for ln in lines]
+    if "," in text:
+        return [ln.split(",") for ln in lines]
+    return [ln.split() for ln in lines]
+
+
+class _Model(QtCore.QAbstractTableModel):
+    """The editor's cells: ``values`` (always 2-D) plus the bad texts typed over them."""
+
+    cell_edited = QtCore.Signal(int, int)
+
+    def __init__(self, values: np.ndarray, parent=None):
+        super().__init__(parent)
+        self.values = values
+        self.bad: dict[tuple[int, int], tuple[str, str]] = {}  # (r, c) -> (text, reason)
+        self.digits = 4
+        self.name = ""
+
+    def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self.values.shape[0]
+
+    def columnCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() else self.values.shape[1]
+
+    def flags(self, index):
+        f = QtCore.Qt.ItemFlag
+        return f.ItemIsEnabled | f.ItemIsSelectable | f.ItemIsEditable
+
+    def data(self, index, role=_Role.DisplayRole):
+        if not index.isValid():
+            return None
+        rc = (index.row(), index.column())
+        v = float(self.values[rc])
+        bad = self.bad.get(rc)
+        if role == _Role.DisplayRole:
+            return bad[0] if bad else fmt(v, self.digits)
+        if role == _Role.EditRole:
+            return bad[0] if bad else repr(v)
+        if role == _Role.ToolTipRole:
+            if bad:
+                return f"{bad[1]}; the last good value {v!r} is used"
+            return repr(v)
+        if role == _Role.BackgroundRole and bad:
+            return _BAD_BRUSH
+        if role == _Role.ForegroundRole and bad:
+            return _BAD_FG
+        if role == _Role.TextAlignmentRole:
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def setData(self, index, value, role=_Role.EditRole):
+        if role != _Role.EditRole or not index.isValid():
+            return False
+        r, c = index.row(), index.column()
+        text = str(value)
+        try:
+            v = parse_number(text)
+        except ValueError as exc:
+            self.bad[(r, c)] = (text, str(exc))
+        else:
+            self.bad.pop((r, c), None)
+            self.values[r, c] = v
+        self.dataChanged.emit(index, index)
+        self.cell_edited.emit(r, c)
+        return True
+
+    def headerData(self, section, orientation, role=_Role.DisplayRole):
+        if role == _Role.DisplayRole:
+            return str(section)
+        return None
+
+    def reset(self, values: np.ndarray, bad: dict | None = None) -> None:
+        self.beginResetModel()
+        self.values = values
+        self.bad = dict(bad or {})
+        self.endResetModel()
+
+    def redraw(self) -> None:
+        if self.values.size:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.values.shape[0] - 1, self.values.shape[1] - 1))
+
+
+class _Table(QtWidgets.QTableView):
+    """Ctrl+C / Ctrl+V on the table itself."""
+
+    copy_requested = QtCore.Signal()
+    paste_requested = QtCore.Signal()
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.matches(QtGui.QKeySequence.StandardKey.Copy):
+            self.copy_requested.emit()
+            return
+        if event.matches(QtGui.QKeySequence.StandardKey.Paste):
+            self.paste_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MatrixEditor(QtWidgets.QWidget):
+    """A titled table over a 1-D or 2-D float array; see the module docstring for the API."""
+
+    #: the new value (np.ndarray, a copy) after an edit that left every cell valid or after a
+    #: resize / fill / paste; never emitted by :meth:`set_value`
+    value_changed = QtCore.Signal(object)
+
+    def __init__(self, title: str, value: Any, *, resizable: bool = True,
+                 example: Any | None = None, name: str | None = None,
+                 max_dim: int = MAX_DIM, seed: int = 0,
+                 parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        arr = np.array(value, dtype=np.float64)
+        if arr.ndim not in (1, 2):
+            raise ValueError(f"{title}: MatrixEditor shows 1-D or 2-D arrays, got shape "
+                             f"{arr.shape}; show one editor per channel")
+        self._ndim = arr.ndim
+        self._title = title
+        self._name = name or title
+        self._example = None if example is None else np.array(example, dtype=np.float64)
+        self._seed = seed
+        self._max_dim = max_dim
+
+        self._model = _Model(np.atleast_2d(arr).copy(), self)
+        self._model.name = self._name
+        self._model.cell_edited.connect(self._on_cell_edited)
+
+        self._title_label = QtWidgets.QLabel()
+        self._title_label.setObjectName("editorTitle")
+        self._rows = QtWidgets.QSpinBox()
+        self._cols = QtWidgets.QSpinBox()
+        for spin, what in ((self._rows, "rows"), (self._cols, "columns")):
+            spin.setRange(1, max_dim)
+            spin.setToolTip(f"number of {what} of {title}")
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._on_shape_changed)
+        self._rows_label = QtWidgets.QLabel("rows")
+        self._cols_label = QtWidgets.QLabel("cols" if self._ndim == 2 else "length")
+
+        head = QtWidgets.QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self._title_label)
+        head.addStretch(1)
+        head.addWidget(self._rows_label)
+        head.addWidget(self._rows)
+        head.addWidget(self._cols_label)
+        head.addWidget(self._cols)
+
+        self._table = _Table()
+        self._table.setModel(self._model)
+        self._table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self._table.customContextMenuRequested.connect(self._on_context_menu)
+        self._table.copy_requested.connect(self.copy)
+        self._table.paste_requested.connect(self.paste)
+        self._table.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
+            | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
+            | QtWidgets.QAbstractItemView.EditTrigger.AnyKeyPressed)
+        hh, vh = self._table.horizontalHeader(), self._table.verticalHeader()
+        hh.setDefaultSectionSize(58)
+        hh.setMinimumSectionSize(30)
+        vh.setDefaultSectionSize(24)
+        hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        vh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        vh.setVisible(self._ndim == 2)
+        self._table.setSizeAdjustPolicy(
+            QtWidgets.QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self._table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                  QtWidgets.QSizePolicy.Policy.Fixed)
+
+        self._cell_message = ErrorLabel()
+        self._cell_message.setObjectName("cellMessage")
+        self._error = ErrorLabel()
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 4)
+        lay.setSpacing(2)
+        lay.addLayout(head)
+        lay.addWidget(self._table)
+        lay.addWidget(self._cell_message)
+        lay.addWidget(self._error)
+
+        self.set_resizable(resizable)
+        self._sync_shape_widgets()
+
+    # -- public API -----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The field name used in messages (``"w"``); defaults to the title."""
+        return self._name
+
+    @property
+    def table(self) -> QtWidgets.QTableView:
+        """The table view (for tests and focus handling)."""
+        return self._table
+
+    def value(self) -> np.ndarray:
+        """The last good values, a copy, 1-D or 2-D like the array given."""
+        v = self._model.values
+        return v[0].copy() if self._ndim == 1 else v.copy()
+
+    def shape(self) -> tuple[int, ...]:
+        return self.value().shape
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` (a new shape is fine); clears bad cells; emits nothing."""
+        arr = np.array(value, dtype=np.float64)
+        if arr.ndim != self._ndim:
+            raise ValueError(f"{self._name}: expected a {self._ndim}-D array, got shape "
+                             f"{arr.shape}")
+        self._model.reset(np.atleast_2d(arr).copy())
+        self._cell_message.set_error("")
+        self._sync_shape_widgets()
+
+    def set_example(self, value: Any | None) -> None:
+        """The array "Reset to example" restores (``None`` disables it)."""
+        self._example = None if value is None else np.array(value, dtype=np.float64)
+
+    def set_error(self, message: str) -> None:
+        """Show an engine error under the editor (red); ``""`` clears it."""
+        self._error.set_error(message)
+
+    def error(self) -> str:
+        """The engine error shown under the editor ("" when none)."""
+        return self._error.error()
+
+    def cell_message(self) -> str:
+        """The message about bad cells ("" when every cell is a number)."""
+        return self._cell_message.error()
+
+    def cell_errors(self) -> dict[tuple[int, int], str]:
+        """``{(row, col): reason}`` for each cell holding text that is not a number."""
+        return {rc: reason for rc, (_, reason) in self._model.bad.items()}
+
+    def set_precision(self, digits: int) -> None:
+        """Significant digits shown in the cells (tooltips always show the exact value)."""
+        self._model.digits = max(1, int(digits))
+        self._model.redraw()
+
+    def set_resizable(self, resizable: bool) -> None:
+        """Show (True) or hide (False, shape dictated) the rows / cols spin boxes."""
+        self._resizable = bool(resizable)
+        self._rows.setVisible(resizable and self._ndim == 2)
+        self._rows_label.setVisible(resizable and self._ndim == 2)
+        self._cols.setVisible(resizable)
+        self._cols_label.setVisible(resizable)
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self._sync_shape_widgets()
+
+    def edit_cell(self, row: int, col: int, text: str) -> None:
+        """Type ``text`` into a cell, exactly as the user would (for tests and scripts)."""
+        self._model.setData(self._model.index(row, col), text)
+
+    def cell_text(self, row: int, col: int) -> str:
+        """What the cell shows."""
+        return self._model.data(self._model.index(row, col))
+
+    def resize_to(self, rows: int, cols: int) -> None:
+        """Change the shape (``rows`` is ignored for 1-D), keeping what still fits; emits."""
+        self._apply_shape(rows if self._ndim == 2 else 1, cols, emit=True)
+
+    def fill_zeros(self) -> None:
+        self._fill(np.zeros(self._model.values.shape))
+
+    def fill_random(self) -> None:
+        """Seeded random values in [-1, 1] rounded to 0.1; each call uses the next seed."""
+        rng = np.random.default_rng(self._seed)
+        self._seed += 1
+        self._fill(np.round(rng.uniform(-1, 1, self._model.values.shape), 1) + 0.0)
+
+    def reset_to_example(self) -> None:
+        if self._example is None:
+            return
+        self.set_value(self._example)
+        self.value_changed.emit(self.value())
+
+    def copy_text(self) -> str:
+        """The selected block (or everything) as tab-separated text with exact values."""
+        sel = self._table.selectionModel().selectedIndexes() if self._table.selectionModel() \
+            else []
+        v = self._model.values
+        if sel:
+            rows = [i.row() for i in sel]
+            cols = [i.column() for i in sel]
+            r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
+        else:
+            r0, r1, c0, c1 = 0, v.shape[0] - 1, 0, v.shape[1] - 1
+        chosen = {(i.row(), i.column()) for i in sel} if sel else None
+        lines = []
+        for r in range(r0, r1 + 1):
+            cells = []
+            for c in range(c0, c1 + 1):
+                ok = chosen is None or (r, c) in chosen
+                cells.append(repr(float(v[r, c])) if ok else "")
+            lines.append("\t".join(cells))
+        return "\n".join(lines)
+
+    def copy(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self.copy_text())
+
+    def paste(self) -> None:
+        self.paste_text(QtWidgets.QApplication.clipboard().text())
+
+    def paste_text(self, text: str, row: int | None = None, col: int | None = None) -> None:
+        """Paste a block at (row, col) (default: the current cell); grows the table if resizable.
+
+        A 1-D editor takes a single column of text as a row. Bad cells turn red like typed ones.
+        """
+        block = split_block(text)
+        if not block:
+            return
+        if self._ndim == 1 and all(len(r) == 1 for r in block) and len(block) > 1:
+            block = [[r[0] for r in block]]
+        cur = self._table.currentIndex()
+        r0 = row if row is not None else (cur.row() if cur.isValid() else 0)
+        c0 = col if col is not None else (cur.column() if cur.isValid() else 0)
+        if self._ndim == 1:
+            r0 = 0
+            block = block[:1]
+        need_r = r0 + len(block)
+        need_c = c0 + max(len(r) for r in block)
+        rows, cols = self._model.values.shape
+        if self._resizable and (need_r > rows or need_c > cols):
+            self._apply_shape(min(max(rows, need_r), self._max_dim),
+                              min(max(cols, need_c), self._max_dim), emit=False)
+            rows, cols = self._model.values.shape
+        clipped = need_r > rows or need_c > cols
+        for i, line in enumerate(block):
+            for j, text_cell in enumerate(line):
+                r, c = r0 + i, c0 + j
+                if r >= rows or c >= cols:
+                    continue
+                try:
+                    self._model.values[r, c] = parse_number(text_cell)
+                    self._model.bad.pop((r, c), None)
+                except ValueError as exc:
+                    self._model.bad[(r, c)] = (text_cell, str(exc))
+        self._model.redraw()
+        self._update_cell_message(extra="some pasted values did not fit and were left out"
+                                  if clipped else "")
+        self.value_changed.emit(self.value())
+
+    # -- internals ------------------------------------------------------------------------------
+    def _fill(self, values: np.ndarray) -> None:
+        self._model.reset(values)
+        self._update_cell_message()
+        self.value_changed.emit(self.value())
+
+    def _on_cell_edited(self, row: int, col: int) -> None:
+        self._update_cell_message()
+        if (row, col) not in self._model.bad:
+            self.value_changed.emit(self.value())
+
+    def _update_cell_message(self, extra: str = "") -> None:
+        bad = self._model.bad
+        lines = []
+        for (r, c), (_, reason) in sorted(bad.items())[:3]:
+            where = f"[{c}]" if self._ndim == 1 else f"[{r},{c}]"
+            lines.append(f"{self._name}{where}: {reason}; the last good value is used")
+        if len(bad) > 3:
+            lines.append(f"… and {len(bad) - 3} more bad cells")
+        if extra:
+            lines.append(extra)
+        self._cell_message.set_error("\n".join(lines))
+
+    def _on_shape_changed(self, _value: int) -> None:
+        rows = self._rows.value() if self._ndim == 2 else 1
+        self._apply_shape(rows, self._cols.value(), emit=True)
+
+    def _apply_shape(self, rows: int, cols: int, emit: bool) -> None:
+        old = self._model.values
+        if (rows, cols) == old.shape:
+            return
+        new = np.zeros((rows, cols))
+        r, c = min(rows, old.shape[0]), min(cols, old.shape[1])
+        new[:r, :c] = old[:r, :c]
+        bad = {k: v for k, v in self._model.bad.items() if k[0] < rows and k[1] < cols}
+        self._model.reset(new, bad)
+        self._sync_shape_widgets()
+        self._update_cell_message()
+        if emit:
+            self.value_changed.emit(self.value())
+
+    def _sync_shape_widgets(self) -> None:
+        rows, cols = self._model.values.shape
+        for spin, v in ((self._rows, rows), (self._cols, cols)):
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+        shape = f"({cols},)" if self._ndim == 1 else f"({rows}, {cols})"
+        self._title_label.setText(f"<b>{self._title}</b>&nbsp;&nbsp;<span style='color:#666'>"
+                                  f"{shape}</span>")
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        rows, _ = self._model.values.shape
+        vh = self._table.verticalHeader()
+        hh = self._table.horizontalHeader()
+        shown = min(rows, 10)
+        h = shown * vh.defaultSectionSize() + hh.sizeHint().height() + 2 * self._table.frameWidth()
+        if rows > shown:
+            h += self._table.horizontalScrollBar().sizeHint().height()
+        self._table.setFixedHeight(h + 2)
+
+    def _on_context_menu(self, pos: QtCore.QPoint) -> None:
+        self.context_menu().exec(self._table.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QtWidgets.QMenu:
+        """The right-click menu (built on demand; exposed for tests)."""
+        menu = QtWidgets.QMenu(self)
+        menu.addAction("Copy", self.copy)
+        menu.addAction("Paste", self.paste)
+        menu.addSeparator()
+        menu.addAction("Fill with zeros", self.fill_zeros)
+        menu.addAction(f"Fill with random values (seed {self._seed})", self.fill_random)
+        reset = menu.addAction("Reset to example", self.reset_to_example)
+        reset.setEnabled(self._example is not None)
+        return menu

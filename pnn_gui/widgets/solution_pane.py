@@ -1,0 +1,187 @@
+"""The worked solution: every step's formula and its numbers, grouped forward / backward.
+
+Public API (the main window drives it; panels need not touch it)::
+
+    pane = SolutionPane()
+    pane.set_trace(trace)                 # None clears; trace.note shows at the top
+    pane.set_current(k)                   # k steps done: step k highlighted and scrolled to
+    pane.step_clicked.connect(state.set_step)   # int k: the user clicked step k's line
+    pane.line_text(k) -> str              # what step k's line says (tests)
+
+One QListView over a model: 2,000 steps cost no more widgets than 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.steps import Trace, fmt
+
+_Role = QtCore.Qt.ItemDataRole
+_PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass"}
+_CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
+_HEADER_BG = QtGui.QBrush(QtGui.QColor("#eceff1"))
+_DONE_FG = QtGui.QBrush(QtGui.QColor("#222222"))
+_TODO_FG = QtGui.QBrush(QtGui.QColor("#8a8a8a"))
+
+
+class _StepModel(QtCore.QAbstractListModel):
+    """Rows are phase headers and steps; ``step_of_row[row]`` is 1-based or 0 for a header."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.trace: Trace | None = None
+        self.step_of_row = np.zeros(0, dtype=np.int64)
+        self.row_of_step = np.zeros(1, dtype=np.int64)  # index k (1-based) -> row
+        self.headers: dict[int, str] = {}
+        self.current = 0
+        self._bold = QtGui.QFont()
+        self._bold.setBold(True)
+
+    def set_trace(self, trace: Trace | None) -> None:
+        self.beginResetModel()
+        self.trace = trace
+        rows: list[int] = []
+        self.headers = {}
+        row_of_step = [0]
+        last_phase = None
+        if trace is not None:
+            for k, s in enumerate(trace.steps, 1):
+                if s.phase != last_phase:
+                    self.headers[len(rows)] = _PHASE_TITLES.get(s.phase, s.phase)
+                    rows.append(0)
+                    last_phase = s.phase
+                row_of_step.append(len(rows))
+                rows.append(k)
+        self.step_of_row = np.asarray(rows, dtype=np.int64)
+        self.row_of_step = np.asarray(row_of_step, dtype=np.int64)
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.step_of_row)
+
+    def flags(self, index):
+        f = QtCore.Qt.ItemFlag
+        if index.isValid() and self.step_of_row[index.row()] == 0:
+            return f.ItemIsEnabled
+        return f.ItemIsEnabled | f.ItemIsSelectable
+
+    def text(self, k: int) -> str:
+        s = self.trace.steps[k - 1]
+        lines = f"{k}. {s.formula}"
+        rest = []
+        if s.substituted and s.substituted != fmt(s.result):
+            rest.append(s.substituted)
+        if len(s.values) <= 1:
+            rest.append(fmt(s.result))
+        else:
+            vals = ", ".join(fmt(v) for v in s.values[:6])
+            rest.append(f"[{vals}{', …' if len(s.values) > 6 else ''}]")
+        return lines + "\n    = " + " = ".join(rest)
+
+    def data(self, index, role=_Role.DisplayRole):
+        if not index.isValid() or self.trace is None:
+            return None
+        row = index.row()
+        k = int(self.step_of_row[row])
+        if k == 0:
+            if role == _Role.DisplayRole:
+                return self.headers.get(row, "")
+            if role == _Role.FontRole:
+                return self._bold
+            if role == _Role.BackgroundRole:
+                return _HEADER_BG
+            return None
+        if role == _Role.DisplayRole:
+            return self.text(k)
+        if role == _Role.ToolTipRole:
+            s = self.trace.steps[k - 1]
+            tip = f"{s.title}: {s.text}"
+            return tip + (f"\n{s.note}" if s.note else "")
+        if role == _Role.BackgroundRole and k == self.current:
+            return _CURRENT
+        if role == _Role.ForegroundRole:
+            return _DONE_FG if k <= self.current else _TODO_FG
+        if role == _Role.FontRole and k == self.current:
+            return self._bold
+        return None
+
+
+class SolutionPane(QtWidgets.QWidget):
+    """Title, the trace's note, and one line per step; see the module docstring."""
+
+    #: the user clicked step k's line (k is 1-based: "show the tensors after step k")
+    step_clicked = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        title = QtWidgets.QLabel("<b>Worked solution</b>")
+        self.note = QtWidgets.QLabel()
+        self.note.setObjectName("traceNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #8a4b00;")
+        self.note.setVisible(False)
+        self.model = _StepModel(self)
+        self.view = QtWidgets.QListView()
+        self.view.setModel(self.model)
+        self.view.setWordWrap(True)
+        self.view.setUniformItemSizes(False)
+        self.view.setLayoutMode(QtWidgets.QListView.LayoutMode.Batched)
+        self.view.setBatchSize(200)
+        self.view.setSpacing(1)
+        self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.view.clicked.connect(self._on_clicked)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(title)
+        lay.addWidget(self.note)
+        lay.addWidget(self.view, 1)
+
+    def set_trace(self, trace: Trace | None) -> None:
+        """Show ``trace``'s steps (None clears) and its note, if any, at the top."""
+        current = self.model.current
+        self.model.set_trace(trace)
+        note = trace.note if trace is not None else ""
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.set_current(min(current, len(trace) if trace is not None else 0), force=True)
+
+    def set_current(self, k: int, force: bool = False) -> None:
+        """Highlight step ``k`` (0: none) and scroll it into view."""
+        old = self.model.current
+        if k == old and not force:
+            return
+        self.model.current = k
+        n = self.model.rowCount()
+        if n:
+            # everything between the old and the new current changes colour
+            lo, hi = sorted((int(self.model.row_of_step[min(old, len(self.model.row_of_step) - 1)]),
+                             int(self.model.row_of_step[k])))
+            if force:
+                lo, hi = 0, n - 1
+            self.model.dataChanged.emit(self.model.index(lo), self.model.index(hi))
+        if k > 0:
+            idx = self.model.index(int(self.model.row_of_step[k]))
+            self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+        else:
+            self.view.scrollToTop()
+
+    def current(self) -> int:
+        return self.model.current
+
+    def line_text(self, k: int) -> str:
+        """The text of step k's line (1-based)."""
+        return self.model.text(k)
+
+    def index_of_step(self, k: int) -> QtCore.QModelIndex:
+        """The model index of step k's line (for tests: ``view.clicked.emit(idx)``)."""
+        return self.model.index(int(self.model.row_of_step[k]))
+
+    def _on_clicked(self, index: QtCore.QModelIndex) -> None:
+        k = int(self.model.step_of_row[index.row()])
+        if k > 0:
+            self.step_clicked.emit(k)

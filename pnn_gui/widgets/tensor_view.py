@@ -1,0 +1,359 @@
+"""Heatmaps of 2-D arrays with each cell's value printed, composed in one pyqtgraph scene.
+
+Public API (other panels rely on it; keep it stable)::
+
+    grid = TensorGrid()                                   # a pg.GraphicsLayoutWidget
+    vy = grid.add_view("y", "y = x·W + b", row=0, col=1)  # -> TensorView
+    vy.set_array(arr, levels=(-20, 20))   # 0-D / 1-D (one row) / 2-D; NaN = "not computed yet"
+    vy.set_highlight(reads=[(0, 1)], writes=[(0, 2)])     # (row, col) cells
+    grid.set_locator(fn)                  # Ref -> (view name, (row, col)) | None; the default
+                                          # maps ("y", (k,)) to view "y", cell (0, k) and
+                                          # ("w", (j, k)) to view "w", cell (j, k)
+    grid.highlight(reads, writes)         # Refs -> outlines / lit cells on the right views
+    grid.scene_pos(ref) -> QPointF | None # centre of the Ref's cell in scene coordinates
+    grid.set_precision(4)
+
+Each view creates its ImageItem, colour bar, value labels and outline items once; ``set_array``
+only moves data (``setImage(..., levels=...)``) and rewrites the labels that changed, so a step
+redraw stays well under a frame. Colours: the diverging CET-D1 map centred on zero (blue
+negative, red positive); by default levels are ±max|value|, pass the final tensor's levels while
+stepping so colours do not jump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.steps import Ref, fmt
+
+#: most cells whose values are printed (beyond, colours only)
+MAX_TEXT_CELLS = 400
+BACKGROUND = "#ffffff"
+EMPTY_CELL = "#f3f3f3"
+READ_PEN = "#1565c0"
+WRITE_PEN = "#ff8f00"
+WRITE_FILL = (255, 193, 7, 90)
+
+Cell = tuple[int, int]
+Locator = Callable[[Ref], "tuple[str, Cell] | None"]
+
+_cmap: pg.ColorMap | None = None
+
+
+def colormap() -> pg.ColorMap:
+    """The diverging map every view uses (loaded once)."""
+    global _cmap
+    if _cmap is None:
+        _cmap = pg.colormap.get("CET-D1")
+    return _cmap
+
+
+def symmetric_levels(*arrays: np.ndarray) -> tuple[float, float]:
+    """``(-m, m)`` with m the largest finite |value| of the arrays (1 when all are 0 / NaN)."""
+    m = 0.0
+    for a in arrays:
+        a = np.asarray(a, dtype=float)
+        if a.size:
+            with np.errstate(invalid="ignore"):
+                fin = np.abs(a[np.isfinite(a)])
+            if fin.size:
+                m = max(m, float(fin.max()))
+    m = m if m > 0 else 1.0
+    return (-m, m)
+
+
+def as_grid(arr) -> np.ndarray:
+    """A 0-D, 1-D or 2-D array as 2-D rows × cols (a vector is one row)."""
+    a = np.asarray(arr, dtype=float)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim == 2:
+        return a
+    raise ValueError(f"TensorView shows 0-D to 2-D arrays, got shape {a.shape}; "
+                     "show one view per channel")
+
+
+def default_cell(index: Sequence[int]) -> Cell | None:
+    """Ref index -> (row, col): () -> (0, 0), (k,) -> (0, k), (r, c) -> (r, c)."""
+    if len(index) == 0:
+        return (0, 0)
+    if len(index) == 1:
+        return (0, int(index[0]))
+    if len(index) == 2:
+        return (int(index[0]), int(index[1]))
+    return None
+
+
+class _CellText(pg.GraphicsObject):
+    """Every cell's value, painted in one call at a fixed pixel size."""
+
+    def __init__(self):
+        super().__init__()
+        self._font = QtGui.QFont()
+        self._font.setPointSizeF(9.0)
+        self._rows = self._cols = 0
+        self._texts: list[str] = []
+        self._light: np.ndarray = np.zeros(0, bool)
+        self._dark_pen = QtGui.QPen(QtGui.QColor("#111111"))
+        self._light_pen = QtGui.QPen(QtGui.QColor("#ffffff"))
+
+    def set_cells(self, texts: list[str], light: np.ndarray, rows: int, cols: int) -> None:
+        if (rows, cols) != (self._rows, self._cols):
+            self.prepareGeometryChange()
+        self._texts, self._light, self._rows, self._cols = texts, light, rows, cols
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return QtCore.QRectF(0, 0, self._cols, self._rows)
+
+    def paint(self, p: QtGui.QPainter, *_args) -> None:
+        if not self._texts:
+            return
+        tr = p.transform()
+        cell_w = abs(tr.m11())
+        cell_h = abs(tr.m22())
+        p.save()
+        p.resetTransform()
+        p.setFont(self._font)
+        fm = QtGui.QFontMetricsF(self._font)
+        if cell_h < fm.height() * 0.9:
+            p.restore()
+            return
+        for i, text in enumerate(self._texts):
+            if not text:
+                continue
+            r, c = divmod(i, self._cols)
+            centre = tr.map(QtCore.QPointF(c + 0.5, r + 0.5))
+            if fm.horizontalAdvance(text) > cell_w - 2:
+                continue  # does not fit: the colour (and the tooltip) tell the value
+            box = QtCore.QRectF(centre.x() - cell_w / 2, centre.y() - cell_h / 2, cell_w, cell_h)
+            p.setPen(self._light_pen if self._light[i] else self._dark_pen)
+            p.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+        p.restore()
+
+
+class TensorView:
+    """One heatmap with its title and colour bar inside a :class:`TensorGrid` (not a widget)."""
+
+    def __init__(self, name: str, title: str, layout: pg.GraphicsLayout, colorbar: bool = True):
+        self.name = name
+        self.layout = layout
+        self._title = pg.LabelItem(title, size="10pt", color="#222")
+        layout.addItem(self._title, 0, 0, 1, 2)
+        self.viewbox = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False,
+                                  defaultPadding=0.02)
+        self.viewbox.setMouseEnabled(x=False, y=False)
+        self.viewbox.setBackgroundColor(BACKGROUND)
+        layout.addItem(self.viewbox, 1, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(colormap())
+        self.viewbox.addItem(self.image)
+        # empty ("not computed yet") cells: a light frame under the image shows through NaNs
+        self._empty = QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self._empty.setBrush(pg.mkBrush(EMPTY_CELL))
+        self._empty.setPen(pg.mkPen(None))
+        self._empty.setZValue(-10)
+        self.viewbox.addItem(self._empty)
+        self._grid = QtWidgets.QGraphicsPathItem()
+        self._grid.setPen(pg.mkPen("#9e9e9e", width=1, cosmetic=True))
+        self._grid.setZValue(5)
+        self.viewbox.addItem(self._grid)
+        self._text = _CellText()
+        self._text.setZValue(30)
+        self.viewbox.addItem(self._text)
+        self._reads = QtWidgets.QGraphicsPathItem()
+        self._reads.setPen(pg.mkPen(READ_PEN, width=2.5, cosmetic=True))
+        self._reads.setZValue(20)
+        self.viewbox.addItem(self._reads)
+        self._writes = QtWidgets.QGraphicsPathItem()
+        self._writes.setPen(pg.mkPen(WRITE_PEN, width=3.5, cosmetic=True))
+        self._writes.setBrush(pg.mkBrush(*WRITE_FILL))
+        self._writes.setZValue(21)
+        self.viewbox.addItem(self._writes)
+        self.colorbar: pg.ColorBarItem | None = None
+        if colorbar:
+            self.colorbar = pg.ColorBarItem(values=(-1, 1), width=10, colorMap=colormap(),
+                                            interactive=False, colorMapMenu=False, pen="#888")
+            _tick_font = QtGui.QFont()
+            _tick_font.setPointSizeF(7.5)
+            self._tick_font = _tick_font
+            self.colorbar.getAxis("right").setStyle(tickFont=_tick_font)
+            self.colorbar.getAxis("right").setTextPen("#444")
+            layout.addItem(self.colorbar, 1, 1)
+        self._shape: tuple[int, int] | None = None
+        self._levels: tuple[float, float] | None = None
+        self._values = np.zeros((0, 0))
+        self._digits = 4
+        self._title_text = title
+
+    # -- public -----------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        """The (rows, cols) shown, or None before the first :meth:`set_array`."""
+        return self._shape
+
+    def values(self) -> np.ndarray:
+        """The 2-D array shown (NaN = empty)."""
+        return self._values
+
+    def set_title(self, title: str) -> None:
+        if title != self._title_text:
+            self._title_text = title
+            self._title.setText(title)
+
+    def title(self) -> str:
+        return self._title_text
+
+    def set_visible(self, visible: bool) -> None:
+        self.layout.setVisible(visible)
+
+    def set_precision(self, digits: int) -> None:
+        self._digits = max(1, int(digits))
+        if self._values.size:
+            self._update_text(self._values, force=True)
+
+    def set_array(self, arr, levels: tuple[float, float] | None = None) -> None:
+        """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|."""
+        a = as_grid(arr)
+        lv = tuple(float(v) for v in (levels if levels is not None else symmetric_levels(a)))
+        if lv[0] == lv[1]:
+            lv = (lv[0] - 1.0, lv[1] + 1.0)
+        new_shape = a.shape != self._shape
+        self.image.setImage(a, levels=lv, autoLevels=False)
+        if new_shape:
+            self._shape = (a.shape[0], a.shape[1])
+            self._empty.setRect(0, 0, a.shape[1], a.shape[0])
+            self._grid.setPath(_grid_path(*a.shape))
+            self.viewbox.setRange(xRange=(0, a.shape[1]), yRange=(0, a.shape[0]), padding=0.02)
+            self.set_highlight((), ())
+        if lv != self._levels:
+            self._levels = lv
+            if self.colorbar is not None:
+                self.colorbar.setLevels(values=lv)
+        self._update_text(a, force=new_shape or lv != getattr(self, "_text_levels", None))
+        self._text_levels = lv
+        self._values = a.copy()
+
+    def set_highlight(self, reads: Iterable[Cell], writes: Iterable[Cell]) -> None:
+        """Outline the ``reads`` cells and light the ``writes`` cells ((row, col) each)."""
+        self._reads.setPath(_cells_path(reads, inset=0.06))
+        self._writes.setPath(_cells_path(writes, inset=0.0))
+
+    def cell_scene_pos(self, row: int, col: int) -> QtCore.QPointF:
+        """Centre of a cell in scene coordinates (for arrows drawn over the whole grid)."""
+        return self.viewbox.mapViewToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+
+    def levels(self) -> tuple[float, float] | None:
+        return self._levels
+
+    # -- internals --------------------------------------------------------------------------
+    def _update_text(self, a: np.ndarray, force: bool) -> None:
+        if a.size > MAX_TEXT_CELLS:
+            self._text.set_cells([], np.zeros(0, bool), *a.shape)
+            return
+        if not force and a.shape == self._values.shape and np.array_equal(
+                a, self._values, equal_nan=True):
+            return
+        flat = a.ravel()
+        texts = ["" if v != v else fmt(v, self._digits) for v in flat.tolist()]
+        lo, hi = self._levels or (-1.0, 1.0)
+        span = max(abs(lo), abs(hi)) or 1.0
+        with np.errstate(invalid="ignore"):
+            light = np.abs(np.nan_to_num(flat)) / span > 0.62
+        self._text.set_cells(texts, light, a.shape[0], a.shape[1])
+
+
+def _grid_path(rows: int, cols: int) -> QtGui.QPainterPath:
+    path = QtGui.QPainterPath()
+    for r in range(rows + 1):
+        path.moveTo(0, r)
+        path.lineTo(cols, r)
+    for c in range(cols + 1):
+        path.moveTo(c, 0)
+        path.lineTo(c, rows)
+    return path
+
+
+def _cells_path(cells: Iterable[Cell], inset: float) -> QtGui.QPainterPath:
+    path = QtGui.QPainterPath()
+    for r, c in cells:
+        path.addRect(QtCore.QRectF(c + inset, r + inset, 1 - 2 * inset, 1 - 2 * inset))
+    return path
+
+
+class TensorGrid(pg.GraphicsLayoutWidget):
+    """Several :class:`TensorView` in one scene, laid out in a grid; see the module docstring."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setBackground(BACKGROUND)
+        self.ci.setSpacing(6)
+        self.ci.setContentsMargins(6, 6, 6, 6)
+        self.views: dict[str, TensorView] = {}
+        self._locator: Locator = self._default_locator
+        self._lit: set[str] = set()
+
+    def add_view(self, name: str, title: str, row: int, col: int, rowspan: int = 1,
+                 colspan: int = 1, colorbar: bool = True) -> TensorView:
+        """A new view called ``name`` at grid cell (row, col)."""
+        if name in self.views:
+            raise ValueError(f"view {name!r} exists already")
+        sub = pg.GraphicsLayout()
+        sub.setContentsMargins(2, 2, 2, 2)
+        sub.setSpacing(2)
+        self.ci.addItem(sub, row, col, rowspan, colspan)
+        view = TensorView(name, title, sub, colorbar=colorbar)
+        self.views[name] = view
+        return view
+
+    def view(self, name: str) -> TensorView:
+        return self.views[name]
+
+    def set_locator(self, locator: Locator | None) -> None:
+        """How a Ref maps to (view name, (row, col)); None restores the default."""
+        self._locator = locator or self._default_locator
+
+    def locate(self, ref: Ref) -> tuple[TensorView, Cell] | None:
+        hit = self._locator(ref)
+        if hit is None or hit[0] not in self.views:
+            return None
+        return self.views[hit[0]], hit[1]
+
+    def scene_pos(self, ref: Ref) -> QtCore.QPointF | None:
+        """Centre of the Ref's cell in scene coordinates, or None when it is not shown."""
+        hit = self.locate(ref)
+        if hit is None:
+            return None
+        view, (r, c) = hit
+        return view.cell_scene_pos(r, c)
+
+    def highlight(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:
+        """Outline the read Refs and light the written ones; clears every other view."""
+        per: dict[str, tuple[list[Cell], list[Cell]]] = {}
+        for which, refs in ((0, reads), (1, writes)):
+            for ref in refs:
+                hit = self._locator(ref)
+                if hit is None or hit[0] not in self.views:
+                    continue
+                per.setdefault(hit[0], ([], []))[which].append(hit[1])
+        for name in self._lit - set(per):
+            self.views[name].set_highlight((), ())
+        for name, (rd, wr) in per.items():
+            self.views[name].set_highlight(rd, wr)
+        self._lit = set(per)
+
+    def set_precision(self, digits: int) -> None:
+        for v in self.views.values():
+            v.set_precision(digits)
+
+    @staticmethod
+    def _default_locator(ref: Ref) -> tuple[str, Cell] | None:
+        name, index = ref
+        cell = default_cell(index)
+        return None if cell is None else (name, cell)
