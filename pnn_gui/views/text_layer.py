@@ -36,11 +36,23 @@ class TextLayer(pg.GraphicsObject):
         self._bounds = QtCore.QRectF()
         self._pad_px = 0.0
         self._sizes: list[QtCore.QSizeF] = []
+        self._fill_specs: list[str | None] = []
+        self._border_specs: list[tuple[str, float] | None] = []
+        self._fills: list[QtGui.QBrush | None] = []
+        self._borders: list[QtGui.QPen | None] = []
+        self._padding = 0.0
 
     # -- contents -------------------------------------------------------------------------------
     def set_labels(self, xy, texts: Sequence[str], colors: Sequence[str | None] | None = None,
-                   offset_px: tuple[float, float] = (0.0, 0.0)) -> None:
-        """Show ``texts[k]`` centred at ``xy[k]`` (data coordinates) shifted by ``offset_px``."""
+                   offset_px: tuple[float, float] = (0.0, 0.0),
+                   fills: Sequence[str | None] | None = None,
+                   borders: Sequence[tuple[str, float] | None] | None = None,
+                   padding: float = 0.0) -> None:
+        """Show ``texts[k]`` centred at ``xy[k]`` (data coordinates) shifted by ``offset_px``.
+
+        ``fills`` and ``borders`` (colour, width) draw a box behind each label (``padding`` px
+        around the text); texts may hold several lines.
+        """
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if len(xy) != len(texts):
             raise ValueError(f"texts: expected {len(xy)} labels for {len(xy)} positions, got "
@@ -51,10 +63,12 @@ class TextLayer(pg.GraphicsObject):
         self._colors = ([QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
                         if colors is not None else [None] * len(texts))
         self._offset = offset_px
+        self._padding = float(padding)
+        self._set_boxes(fills, borders)
         self._sizes = [self._metrics.size(0, t) for t in self._texts]
         w = max((s.width() for s in self._sizes), default=0.0)
         h = max((s.height() for s in self._sizes), default=0.0)
-        self._pad_px = max(w, h) / 2 + abs(offset_px[0]) + abs(offset_px[1]) + 4
+        self._pad_px = max(w, h) / 2 + abs(offset_px[0]) + abs(offset_px[1]) + padding + 4
         if len(xy):
             lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
             self._bounds = QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
@@ -62,15 +76,32 @@ class TextLayer(pg.GraphicsObject):
             self._bounds = QtCore.QRectF()
         self.update()
 
-    def set_texts(self, texts: Sequence[str], colors: Sequence[str | None] | None = None) -> None:
+    def set_texts(self, texts: Sequence[str], colors: Sequence[str | None] | None = None,
+                  fills: Sequence[str | None] | None = None,
+                  borders: Sequence[tuple[str, float] | None] | None = None) -> None:
         """Same positions, new strings (an animation frame); sizes are re-measured."""
         if len(texts) != len(self._texts):
             raise ValueError(f"texts: expected {len(self._texts)} labels, got {len(texts)}")
         self._texts = list(texts)
         if colors is not None:
             self._colors = [QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
+        if fills is not None or borders is not None:
+            self._set_boxes(fills if fills is not None else self._fill_specs,
+                            borders if borders is not None else self._border_specs)
         self._sizes = [self._metrics.size(0, t) for t in self._texts]
+        new = max((s.width() for s in self._sizes), default=0.0)
+        if new / 2 + self._padding + 4 > self._pad_px:
+            self.prepareGeometryChange()
+            self._pad_px = new / 2 + self._padding + abs(self._offset[0]) + 4
         self.update()
+
+    def _set_boxes(self, fills, borders) -> None:
+        n = len(self._texts)
+        self._fill_specs = list(fills) if fills is not None else [None] * n
+        self._border_specs = list(borders) if borders is not None else [None] * n
+        self._fills = [QtGui.QBrush(QtGui.QColor(c)) if c else None for c in self._fill_specs]
+        self._borders = [QtGui.QPen(QtGui.QColor(b[0]), b[1]) if b else None
+                         for b in self._border_specs]
 
     def texts(self) -> list[str]:
         return list(self._texts)
@@ -102,14 +133,21 @@ class TextLayer(pg.GraphicsObject):
         painter.setFont(self._font)
         flags = int(_ALIGN.AlignCenter)
         dx, dy = self._offset
-        for (x, y), text, size, pen in zip(self._xy, self._texts, self._sizes, self._colors,
-                                           strict=True):
+        pad = self._padding
+        boxes = any(self._fills) or any(self._borders)
+        no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+        for k, ((x, y), text, size, pen) in enumerate(zip(self._xy, self._texts, self._sizes,
+                                                          self._colors, strict=True)):
             if not text or x != x or y != y:
                 continue
             p = tr.map(QtCore.QPointF(x, y))
             rect = QtCore.QRectF(p.x() + dx - size.width() / 2 - 1,
                                  p.y() + dy - size.height() / 2, size.width() + 2, size.height())
-            if self._background is not None:
+            if boxes and (self._fills[k] is not None or self._borders[k] is not None):
+                painter.setPen(self._borders[k] or no_pen)
+                painter.setBrush(self._fills[k] or QtGui.QBrush())
+                painter.drawRoundedRect(rect.adjusted(-pad, -pad, pad, pad), 4, 4)
+            elif self._background is not None:
                 painter.fillRect(rect.adjusted(-1, 0, 1, 0), self._background)
             painter.setPen(pen or self._default_pen)
             painter.drawText(rect, flags, text)

@@ -1,0 +1,332 @@
+"""The computational graph of an expression, laid out in layers from the inputs to the output.
+
+Nodes are boxes labelled as the sheet writes them (``v3 = cos(v2)``) with their value and adjoint;
+every edge ``v_j → v_i`` carries its local derivative ∂v_i/∂v_j at its middle. Layers are the
+longest path from an input (inputs in layer 0, the output last); within a layer nodes are ordered
+by the mean position of their inputs (a barycentre sweep), which keeps crossings few.
+
+All drawing goes through a fixed set of items created once: one ``PlotDataItem`` for the edges
+(``connect="pairs"``), one for the highlighted edge, one ``ScatterPlotItem`` for the moving
+marker and two :class:`~pnn_gui.views.text_layer.TextLayer` (node boxes, edge labels). A new
+graph is ``set_graph``; a step is ``show_state`` + ``set_active``; an animation frame is
+``set_flow``. Views never write state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from engine.steps import fmt
+from pnn_gui.views.text_layer import TextLayer
+
+#: nodes beyond this count are drawn compactly (name only; value and adjoint in the tables)
+FULL_LABEL_NODES = 30
+#: edge labels are drawn for graphs with at most this many edges
+LABELLED_EDGES = 400
+
+POSITIVE = "#b2182b"   # red for > 0
+NEGATIVE = "#2166ac"   # blue for < 0
+ACTIVE = "#ff8c00"
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: int          # the input v_j
+    dst: int          # the node v_i that uses it
+    slot: int         # 0 for the first edge between this pair, 1 for the second (x·x), …
+
+
+def edges_of(inputs: Sequence[Sequence[int]]) -> list[Edge]:
+    """One edge per use of an input, in node order then argument order."""
+    out: list[Edge] = []
+    for i, ins in enumerate(inputs):
+        seen: dict[int, int] = {}
+        for j in ins:
+            k = seen.get(j, 0)
+            seen[j] = k + 1
+            out.append(Edge(int(j), i, k))
+    return out
+
+
+def layered_layout(inputs: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[list[int]]]:
+    """Positions of the nodes and of the bends of every edge (Sugiyama-style, simplified).
+
+    ``inputs[i]`` are the indices of node i's inputs; each must be smaller than i (evaluation
+    order). x is the layer (longest path from an input), y the rank within the layer, centred.
+    An edge that skips layers gets a virtual point in each layer it crosses, ordered with the
+    nodes, so it bends around them instead of running through them.
+
+    Returns ``(pos, chains)``: ``pos`` is (n + virtual points, 2), the first n rows the nodes;
+    ``chains[e]`` lists the rows an edge passes through, from its input to its user, for the
+    edges of :func:`edges_of` (same order).
+    """
+    n = len(inputs)
+    layer_of: list[int] = [0] * n
+    for i, ins in enumerate(inputs):
+        for j in ins:
+            if not 0 <= j < i:
+                raise ValueError(f"inputs: node {i} uses node {j}; inputs must come before the "
+                                 "node that uses them")
+        if ins:
+            layer_of[i] = 1 + max(layer_of[j] for j in ins)
+    preds: list[list[int]] = [[] for _ in range(n)]
+    succs: list[list[int]] = [[] for _ in range(n)]
+    pair_chain: dict[tuple[int, int], list[int]] = {}
+    chains: list[list[int]] = []
+    for e in edges_of(inputs):
+        key = (e.src, e.dst)
+        if key not in pair_chain:
+            chain = [e.src]
+            for lay in range(layer_of[e.src] + 1, layer_of[e.dst]):
+                layer_of.append(lay)
+                preds.append([])
+                succs.append([])
+                chain.append(len(layer_of) - 1)
+            chain.append(e.dst)
+            for a, b in pairwise(chain):
+                succs[a].append(b)
+                preds[b].append(a)
+            pair_chain[key] = chain
+        chains.append(pair_chain[key])
+    layer = np.asarray(layer_of, dtype=int)
+    n_layers = int(layer.max(initial=0)) + 1
+    members = [list(np.flatnonzero(layer == k)) for k in range(n_layers)]
+    rank = np.zeros(len(layer), dtype=float)
+
+    def place(k: int) -> None:
+        # nodes one apart; a bend point sits closer to its neighbours (it has no box)
+        nodes = members[k]
+        y = 0.0
+        for r, v in enumerate(nodes):
+            if r:
+                y += 1.0 if (v < n and nodes[r - 1] < n) else 0.6
+            rank[v] = y
+        for v in nodes:
+            rank[v] -= y / 2
+
+    for k in range(n_layers):
+        place(k)
+    # barycentre sweeps: down (by predecessors) then up (by successors), twice
+    for _ in range(2):
+        for direction in ("down", "up"):
+            order = range(1, n_layers) if direction == "down" else range(n_layers - 2, -1, -1)
+            for k in order:
+                nodes = members[k]
+                if len(nodes) < 2:
+                    continue
+                nbrs = preds if direction == "down" else succs
+                keys = [float(np.mean(rank[nbrs[v]])) if nbrs[v] else rank[v] for v in nodes]
+                members[k] = [nodes[m] for m in np.argsort(keys, kind="stable")]
+                place(k)
+    return np.column_stack([layer.astype(float), rank]), chains
+
+
+class GraphView(pg.PlotWidget):
+    """Layered computational graph with values, adjoints and local derivatives."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent, background="w")
+        pi = self.getPlotItem()
+        pi.hideAxis("left")
+        pi.hideAxis("bottom")
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        self.getViewBox().invertY(True)
+        self._edges_item = pg.PlotDataItem(pen=pg.mkPen("#9a9a9a", width=1.5), connect="pairs")
+        self._used_item = pg.PlotDataItem(pen=pg.mkPen("#5a5a5a", width=2.5), connect="pairs")
+        self._active_item = pg.PlotDataItem(pen=pg.mkPen(ACTIVE, width=4), connect="pairs")
+        self._flow = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#202020", width=1.5),
+                                        brush=pg.mkBrush("#ffd000"))
+        self._edge_text = TextLayer(font_size=8, color="#404040", background="#e6ffffff")
+        self._node_text = TextLayer(font_size=9)
+        for z, item in enumerate((self._edges_item, self._used_item, self._active_item,
+                                  self._edge_text, self._node_text, self._flow)):
+            item.setZValue(z)
+            self.addItem(item)
+        self.pos = np.zeros((0, 2))
+        self.edges: list[Edge] = []
+        self.labels: list[str] = []
+        self.names: list[str] = []
+        self._edge_xy = np.zeros((0, 2))
+        self._all_pos = np.zeros((0, 2))
+        self._chains: list[list[int]] = []
+        self._polylines: list[np.ndarray] = []
+        self._segments: list[slice] = []
+        self._compact = False
+        self._flow_edge: int | None = None
+        self._flow_backward = True
+        self._node_strings: list[str] = []
+
+    # -- a new graph ----------------------------------------------------------------------------
+    def set_graph(self, names: Sequence[str], labels: Sequence[str],
+                  inputs: Sequence[Sequence[int]], local_derivatives: Sequence[float] | None
+                  = None, edge_texts: Sequence[str] | None = None) -> None:
+        """Lay out and draw a graph; ``local_derivatives`` align with :func:`edges_of` order.
+
+        ``labels[i]`` is the sheet's line for node i (``"v3 = cos(v2)"``); ``edge_texts``, when
+        given, replaces the numeric edge labels.
+        """
+        n = len(names)
+        if len(labels) != n or len(inputs) != n:
+            raise ValueError(f"labels: expected {n} labels and {n} input lists, got "
+                             f"{len(labels)} and {len(inputs)}")
+        self.names, self.labels = list(names), list(labels)
+        self.edges = edges_of(inputs)
+        all_pos, self._chains = layered_layout(inputs)
+        self.pos = all_pos[:n]
+        self._all_pos = all_pos
+        self._compact = n > FULL_LABEL_NODES
+        xy = self._edge_points()
+        self._edge_xy = xy
+        if len(xy):
+            self._edges_item.setData(xy[:, 0], xy[:, 1])
+        else:
+            self._edges_item.setData([], [])
+        if edge_texts is None and local_derivatives is not None:
+            edge_texts = [fmt(d) for d in local_derivatives]
+        if edge_texts is not None and len(edge_texts) != len(self.edges):
+            raise ValueError(f"local_derivatives: expected {len(self.edges)} values (one per "
+                             f"edge), got {len(edge_texts)}")
+        if edge_texts is not None and len(self.edges) <= LABELLED_EDGES:
+            # on each edge's last segment, a little toward its user, so that two edges into one
+            # node stay apart
+            where = np.array([p[-2] * 0.45 + p[-1] * 0.55 for p in self._polylines]
+                             ).reshape(-1, 2)
+            self._edge_text.set_labels(where, list(edge_texts))
+        else:
+            self._edge_text.set_labels(np.zeros((0, 2)), [])
+        self._node_strings = [self._node_string(i, np.nan, np.nan, ()) for i in range(n)]
+        self._node_text.set_labels(self.pos, self._node_strings,
+                                   fills=["#f4f4f4"] * n, borders=[("#707070", 1.0)] * n,
+                                   padding=4)
+        self._used_item.setData([], [])
+        self._active_item.setData([], [])
+        self._flow.setData([], [])
+        self._flow_edge = None
+        self.fit()
+
+    def fit(self) -> None:
+        if not len(self.pos):
+            return
+        lo, hi = self.pos.min(axis=0), self.pos.max(axis=0)
+        self.getViewBox().setRange(xRange=(lo[0] - 0.45, hi[0] + 0.45),
+                                   yRange=(lo[1] - 0.6, hi[1] + 0.6), padding=0)
+
+    def _edge_points(self) -> np.ndarray:
+        """Segment endpoints (pairs) of every edge's polyline; also sets ``_polylines`` and
+        ``_segments`` (edge -> slice of segment rows). A second edge between the same pair (x·x)
+        is shifted a little so both show."""
+        self._polylines = []
+        self._segments = []
+        rows: list[np.ndarray] = []
+        start = 0
+        for e, chain in zip(self.edges, self._chains, strict=True):
+            p = self._all_pos[chain].copy()
+            if e.slot:
+                p[:, 1] += 0.12 * ((e.slot + 1) // 2) * (1 if e.slot % 2 else -1)
+            self._polylines.append(p)
+            seg = np.empty((2 * (len(p) - 1), 2))
+            seg[0::2], seg[1::2] = p[:-1], p[1:]
+            rows.append(seg)
+            self._segments.append(slice(start, start + len(seg)))
+            start += len(seg)
+        return np.concatenate(rows) if rows else np.zeros((0, 2))
+
+    # -- per step -------------------------------------------------------------------------------
+    def _node_string(self, i: int, value: float, adjoint: float,
+                     contributions: Sequence[float]) -> str:
+        name = self.names[i]
+        if self._compact:
+            return name
+        lines = [self.labels[i], f"= {fmt(value)}" if value == value else "= ·"]
+        bar = "v̄" + name[1:] if name.startswith("v") else name + "̄"
+        if contributions:
+            parts = " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in contributions)
+            if len(contributions) > 1:
+                lines.append(f"{bar} = {parts} = {fmt(adjoint)}")
+            else:
+                lines.append(f"{bar} = {parts}")
+        elif adjoint == adjoint:
+            lines.append(f"{bar} = {fmt(adjoint)}")
+        else:
+            lines.append(f"{bar} = ·")
+        return "\n".join(lines)
+
+    def show_state(self, values: Sequence[float], adjoints: Sequence[float],
+                   contributions: Sequence[Sequence[float]], active_node: int | None = None,
+                   used_edges: Sequence[int] = ()) -> None:
+        """Values and adjoints so far (NaN = not yet), each node's ``+=`` contributions so far.
+
+        ``active_node`` is outlined; ``used_edges`` (indices into :attr:`edges`) are drawn dark
+        (the edges whose contribution has been added).
+        """
+        n = len(self.names)
+        texts, colors, fills, borders = [], [], [], []
+        for i in range(n):
+            v, a = float(values[i]), float(adjoints[i])
+            texts.append(self._node_string(i, v, a, contributions[i]))
+            colors.append(None)
+            if a == a and a != 0:
+                fills.append("#fde0dd" if a > 0 else "#dbe9f6")
+            elif v == v:
+                fills.append("#ffffff")
+            else:
+                fills.append("#f4f4f4")
+            if i == active_node:
+                borders.append((ACTIVE, 3.0))
+            else:
+                borders.append(("#707070", 1.0))
+        self._node_strings = texts
+        self._node_text.set_texts(texts, colors, fills, borders)
+        if len(used_edges):
+            pts = np.concatenate([self._edge_xy[self._segments[e]] for e in used_edges])
+            self._used_item.setData(pts[:, 0], pts[:, 1])
+        else:
+            self._used_item.setData([], [])
+
+    def set_active(self, edge: int | None) -> None:
+        """Highlight edge ``edge`` (index into :attr:`edges`), or none."""
+        if edge is None:
+            self._active_item.setData([], [])
+        else:
+            p = self._edge_xy[self._segments[edge]]
+            self._active_item.setData(p[:, 0], p[:, 1])
+
+    def set_flow(self, progress: float | None, edge: int | None = None,
+                 backward: bool = True) -> None:
+        """A marker on ``edge`` at ``progress`` (0..1): backward runs from the user to the input."""
+        if edge is not None:
+            self._flow_edge = edge
+            self._flow_backward = backward
+        if progress is None or self._flow_edge is None:
+            self._flow.setData([], [])
+            return
+        line = self._polylines[self._flow_edge]
+        if self._flow_backward:
+            line = line[::-1]
+        p = float(np.clip(progress, 0.0, 1.0))
+        p = p * p * (3 - 2 * p)
+        seg = np.hypot(*np.diff(line, axis=0).T)
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        d = p * cum[-1]
+        k = int(min(np.searchsorted(cum, d, side="right") - 1, len(seg) - 1))
+        f = (d - cum[k]) / seg[k] if seg[k] > 0 else 0.0
+        pt = line[k] + (line[k + 1] - line[k]) * f
+        self._flow.setData([pt[0]], [pt[1]])
+
+    # -- for tests ------------------------------------------------------------------------------
+    def node_texts(self) -> list[str]:
+        return list(self._node_strings)
+
+    def edge_texts(self) -> list[str]:
+        return self._edge_text.texts()
+
+    def flow_position(self) -> np.ndarray | None:
+        x, y = self._flow.getData()
+        return np.array([x[0], y[0]]) if len(x) else None
