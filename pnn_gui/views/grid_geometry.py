@@ -1,0 +1,72 @@
+"""Small drawing helpers for the grid views (conv shape, filter transform, pool flow).
+
+Every helper returns arrays for ``PlotDataItem.setData`` or updates items created once, so a
+frame only moves data, never builds items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+#: most cells whose values are printed as text (beyond that a grid shows colours only)
+MAX_TEXT_CELLS = 600
+
+BACKGROUND = "w"
+INK = (30, 30, 30)
+
+
+def grid_lines(x0: float, y0: float, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments (for ``connect='pairs'``) of a rows × cols grid with its corner at (x0, y0)."""
+    xs_v = np.repeat(x0 + np.arange(cols + 1, dtype=float), 2)
+    ys_v = np.tile([y0, y0 + rows], cols + 1).astype(float)
+    ys_h = np.repeat(y0 + np.arange(rows + 1, dtype=float), 2)
+    xs_h = np.tile([x0, x0 + cols], rows + 1).astype(float)
+    return np.concatenate([xs_v, xs_h]), np.concatenate([ys_v, ys_h])
+
+
+def rect(x0: float, y0: float, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """A closed rectangle as a polyline."""
+    return (np.array([x0, x0 + w, x0 + w, x0, x0], float),
+            np.array([y0, y0, y0 + h, y0 + h, y0], float))
+
+
+def rects(corners: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Many rectangles (``corners`` is (n, 2) of x, y) as segments for ``connect='pairs'``."""
+    corners = np.asarray(corners, float).reshape(-1, 2)
+    x, y = corners[:, 0:1], corners[:, 1:2]
+    xs = np.hstack([x, x + w, x + w, x + w, x + w, x, x, x])
+    ys = np.hstack([y, y, y, y + h, y + h, y + h, y + h, y])
+    return xs.ravel(), ys.ravel()
+
+
+def new_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
+    """A ViewBox with rows going down, square cells, no mouse zoom surprises."""
+    widget.setBackground(BACKGROUND)
+    vb = widget.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+    vb.setMouseEnabled(x=False, y=False)
+    return vb
+
+
+def text(vb: pg.ViewBox, s: str = "", color=INK, anchor=(0.5, 0.5), size: int = 9,
+         bold: bool = False) -> pg.TextItem:
+    item = pg.TextItem(s, color=color, anchor=anchor)
+    font = item.textItem.font()
+    font.setPointSize(size)
+    font.setBold(bold)
+    item.setFont(font)
+    vb.addItem(item)
+    return item
+
+
+def diverging(levels: float):
+    """The diverging colour map (centred on zero) and symmetric levels for ``setImage``."""
+    cmap = pg.colormap.get("CET-D1")
+    lim = float(levels) if levels and np.isfinite(levels) and levels > 0 else 1.0
+    return cmap, (-lim, lim)
+
+
+def ink_for(values: np.ndarray, lim: float) -> list:
+    """Text colour per cell: white on strong colours, dark on pale ones."""
+    v = np.abs(np.nan_to_num(np.asarray(values, float).reshape(-1))) / (lim or 1.0)
+    return ["#ffffff" if a > 0.6 else "#1e1e1e" for a in v]

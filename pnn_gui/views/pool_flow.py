@@ -1,0 +1,225 @@
+"""Pooling drawn for one channel: the input-sized grid (x, or δx in the backward pass) beside the
+output-sized grid (y, or δy), the current window outlined, and the flow of the current step.
+
+Forward: the window's values travel to their output cell. Backward (the sheet's Task 5): each δy
+cell splits into its k shares (average) or goes whole to the window's maximum (max); each share
+travels into its δx cell, which adds it (``+=``) to what earlier, overlapping windows left there,
+starting from zero. Cells a share lands on are outlined; those that already held a share (the
+overlap) are marked ``+=``.
+
+The view draws what it is given (the panel reads values from the trace); it computes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from engine.steps import fmt
+from pnn_gui.views import grid_geometry as gg
+from pnn_gui.views.text_layer import TextLayer
+
+GAP = 2  # cells between the two grids
+#: A move: (from grid, (row, col), to grid, (row, col), label); grid is "big" or "small".
+Move = tuple[str, tuple[int, int], str, tuple[int, int], str]
+
+WINDOW_PEN = pg.mkPen((200, 30, 30), width=3)
+TARGET_PEN = pg.mkPen((20, 120, 20), width=3)
+OVERLAP_PEN = pg.mkPen((230, 120, 0), width=4)
+
+
+class PoolFlowView(QtWidgets.QWidget):
+    """Two heatmaps with printed values, a window outline and travelling shares."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._plot = pg.GraphicsLayoutWidget()
+        self._vb = gg.new_view(self._plot)
+        self._caption = QtWidgets.QLabel()
+        self._caption.setWordWrap(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._plot, 1)
+        lay.addWidget(self._caption)
+
+        cmap = pg.colormap.get("CET-D1")
+        self._big_img = pg.ImageItem(axisOrder="row-major")
+        self._small_img = pg.ImageItem(axisOrder="row-major")
+        for img in (self._big_img, self._small_img):
+            img.setColorMap(cmap)
+        pen = pg.mkPen((150, 150, 150), width=1)
+        self._big_grid = pg.PlotDataItem(connect="pairs", pen=pen)
+        self._small_grid = pg.PlotDataItem(connect="pairs", pen=pen)
+        self._window = pg.PlotDataItem(pen=WINDOW_PEN)
+        self._cell = pg.PlotDataItem(pen=WINDOW_PEN)
+        self._targets = pg.PlotDataItem(connect="pairs", pen=TARGET_PEN)
+        self._overlaps = pg.PlotDataItem(connect="pairs", pen=OVERLAP_PEN)
+        self._arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((200, 30, 30, 110), width=1,
+                                                                     style=QtCore.Qt.PenStyle
+                                                                     .DashLine))
+        self._markers = pg.ScatterPlotItem(size=11, pen=pg.mkPen((120, 0, 0)),
+                                           brush=pg.mkBrush(240, 60, 40, 220))
+        for item in (self._big_img, self._small_img, self._big_grid, self._small_grid,
+                     self._arrows, self._targets, self._overlaps, self._window, self._cell,
+                     self._markers):
+            self._vb.addItem(item)
+        self._big_text = TextLayer(font_size=9)
+        self._small_text = TextLayer(font_size=9)
+        self._badges = TextLayer(font_size=8, bold=True, color="#c05800", background="#ffffff")
+        self._shares = TextLayer(font_size=8, bold=True, color="#8a0000", background="#fff4e0")
+        self._titles = TextLayer(font_size=10, bold=True)
+        for item in (self._big_text, self._small_text, self._badges, self._titles, self._shares):
+            item.setZValue(20)
+            self._vb.addItem(item)
+        self._markers.setZValue(15)
+
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.valueChanged.connect(lambda v: self._draw_moves(float(v)))
+        self._anim.finished.connect(lambda: self._draw_moves(1.0))
+
+        self._moves: list[Move] = []
+        self._geom = (1, 1, 1, 1, 1, 1, 1, 1)
+        self._shown_big = np.zeros((1, 1))
+        self._shown_small = np.zeros((1, 1))
+        self.set_geometry((2, 2), (2, 2), (2, 2))
+
+    # -- layout -----------------------------------------------------------------------------------
+    def set_geometry(self, x_shape: Sequence[int], size, stride) -> None:
+        """Input (rows, cols[, channels]), window and stride (int or (rows, cols))."""
+        rows, cols = int(x_shape[0]), int(x_shape[1])
+        kr, kc = _pair(size)
+        sr, sc = _pair(stride)
+        o_r, o_c = (rows - kr) // sr + 1, (cols - kc) // sc + 1
+        o_r, o_c = max(o_r, 0), max(o_c, 0)
+        new = (rows, cols, kr, kc, sr, sc, o_r, o_c)
+        if new == self._geom:
+            return
+        self._geom = new
+        self._big_grid.setData(*gg.grid_lines(0, 0, rows, cols))
+        sx, sy = self._small_origin()
+        self._small_grid.setData(*gg.grid_lines(sx, sy, o_r, o_c))
+        self._big_xy = _centres(0, 0, rows, cols)
+        self._small_xy = _centres(sx, sy, o_r, o_c)
+        self._vb.setRange(xRange=(-0.3, sx + max(o_c, 1) + 0.3), yRange=(-1.4, rows + 0.4),
+                          padding=0.03)
+
+    def _small_origin(self) -> tuple[float, float]:
+        rows, cols, *_, o_r, _ = self._geom
+        return cols + GAP, max((rows - o_r) / 2, 0.0)
+
+    def _xy(self, grid: str, rc: tuple[int, int]) -> np.ndarray:
+        r, c = rc
+        if grid == "big":
+            return np.array([c + 0.5, r + 0.5])
+        sx, sy = self._small_origin()
+        return np.array([sx + c + 0.5, sy + r + 0.5])
+
+    # -- a frame ----------------------------------------------------------------------------------
+    def show_frame(self, big: np.ndarray, small: np.ndarray, *, big_title: str, small_title: str,
+             big_levels: float, small_levels: float, window: tuple[int, int] | None = None,
+             targets: Sequence[tuple[int, int]] = (), overlaps: Sequence[tuple[int, int]] = (),
+             moves: Sequence[Move] = (), caption: str = "", animate_ms: int = 0) -> None:
+        """Draw one frame. ``big`` (rows, cols) and ``small`` (o_r, o_c) with NaN for cells not
+        computed yet; ``window`` the output cell (i, j) whose window is outlined; ``targets``
+        the big-grid cells written now, ``overlaps`` those of them that already held a value
+        from an earlier window; ``moves`` travel over ``animate_ms`` (0: drawn at rest)."""
+        rows, cols, kr, kc, sr, sc, o_r, o_c = self._geom
+        big = np.asarray(big, float).reshape(rows, cols)
+        small = np.asarray(small, float).reshape(o_r, o_c)
+        self._shown_big, self._shown_small = big, small
+        bl = big_levels if big_levels > 0 else 1.0
+        sl = small_levels if small_levels > 0 else 1.0
+        self._big_img.setImage(np.nan_to_num(big), levels=(-bl, bl))
+        self._big_img.setRect(0, 0, cols, rows)
+        sx, sy = self._small_origin()
+        self._small_img.setImage(np.nan_to_num(small), levels=(-sl, sl))
+        self._small_img.setRect(sx, sy, o_c, o_r)
+        self._big_img.setOpacity(1.0)
+        if big.size <= gg.MAX_TEXT_CELLS:
+            self._big_text.set_labels(self._big_xy, _texts(big), gg.ink_for(big, bl))
+        else:
+            self._big_text.set_labels(np.zeros((0, 2)), [])
+        if small.size <= gg.MAX_TEXT_CELLS:
+            self._small_text.set_labels(self._small_xy, _texts(small), gg.ink_for(small, sl))
+        else:
+            self._small_text.set_labels(np.zeros((0, 2)), [])
+        self._titles.set_labels([[cols / 2, -0.7], [sx + o_c / 2, sy - 0.7]],
+                                [big_title, small_title])
+        if window is None:
+            self._window.setData([], [])
+            self._cell.setData([], [])
+        else:
+            i, j = window
+            self._window.setData(*gg.rect(j * sc, i * sr, kc, kr))
+            self._cell.setData(*gg.rect(sx + j, sy + i, 1, 1))
+        self._targets.setData(*gg.rects([(c, r) for r, c in targets], 1, 1))
+        self._overlaps.setData(*gg.rects([(c, r) for r, c in overlaps], 1, 1))
+        self._badges.set_labels([[c + 0.22, r + 0.2] for r, c in overlaps],
+                                ["+="] * len(overlaps))
+        self._caption.setText(caption)
+        self._moves = list(moves)
+        self._anim.stop()
+        if self._moves and animate_ms > 0:
+            self._anim.setDuration(int(animate_ms))
+            self._draw_moves(0.0)
+            self._anim.start()
+        else:
+            self._draw_moves(1.0)
+
+    def _draw_moves(self, u: float) -> None:
+        """Shares at fraction u of their way; at 1 they rest on their target, label shown."""
+        if not self._moves:
+            self._markers.setData([], [])
+            self._arrows.setData([], [])
+            self._shares.set_labels(np.zeros((0, 2)), [])
+            return
+        src = np.array([self._xy(g, rc) for g, rc, *_ in self._moves])
+        dst = np.array([self._xy(g, rc) for _, _, g, rc, _ in self._moves])
+        e = u * u * (3 - 2 * u)
+        pos = src + (dst - src) * e
+        seg = np.empty((2 * len(src), 2))
+        seg[0::2], seg[1::2] = src, dst
+        self._arrows.setData(seg[:, 0], seg[:, 1])
+        if u < 1.0:
+            self._markers.setData(pos[:, 0], pos[:, 1])
+            self._shares.set_labels(pos + np.array([0.0, -0.32]), [m[4] for m in self._moves])
+        else:
+            self._markers.setData([], [])
+            self._shares.set_labels(dst + np.array([0.0, 0.3]), [m[4] for m in self._moves])
+
+    def finish(self) -> None:
+        """Skip the running flow to its end."""
+        if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
+            self._anim.stop()
+            self._draw_moves(1.0)
+
+    def is_animating(self) -> bool:
+        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
+
+    # -- what is shown (tests) --------------------------------------------------------------------
+    def shown(self) -> tuple[np.ndarray, np.ndarray]:
+        """The big and small grids' values as drawn now (NaN where blank)."""
+        return self._shown_big.copy(), self._shown_small.copy()
+
+    def shown_texts(self) -> list[str]:
+        return self._big_text.texts()
+
+
+def _pair(v) -> tuple[int, int]:
+    if isinstance(v, (tuple, list, np.ndarray)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _centres(x0: float, y0: float, rows: int, cols: int) -> np.ndarray:
+    r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    return np.stack([x0 + c.ravel() + 0.5, y0 + r.ravel() + 0.5], axis=-1)
+
+
+def _texts(values: np.ndarray) -> list[str]:
+    return ["" if v != v else fmt(v) for v in values.reshape(-1)]
