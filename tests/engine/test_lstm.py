@@ -1,0 +1,344 @@
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import ShapeError, lstm
+from engine.examples import EXAMPLES_DIR, load
+from engine.steps import MAX_STEPS, fmt, fmt_paren
+from tests.engine.gradcheck import numeric_grad
+
+
+def make(T, n_in, n_h, seed=0, scale=0.6):
+    rng = np.random.default_rng(seed)
+    shapes = {k: (n_h,) if k.startswith("b_") else (n_h, n_h) if k in ("W_fc", "W_ic", "W_oc")
+              else (n_in, n_h) for k in lstm.PARAM_KEYS}
+    params = {k: rng.normal(scale=scale, size=s) for k, s in shapes.items()}
+    return (rng.normal(size=(T, n_in)), params, rng.normal(size=n_h),
+            rng.normal(size=(T, n_h)))
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def reference_forward(xs, p, c0):
+    """The sheet's equations, one time step and one unit at a time."""
+    T, n_h = xs.shape[0], p["b_f"].shape[0]
+    out = {k: np.zeros((T, n_h)) for k in "fiogch"}
+    c_prev = c0
+    for t in range(T):
+        for j in range(n_h):
+            def pre(w, wc, b, j=j, t=t, c_prev=c_prev):
+                return (sum(xs[t, k] * p[w][k, j] for k in range(xs.shape[1]))
+                        + sum(c_prev[k] * p[wc][k, j] for k in range(n_h)) + p[b][j])
+            out["f"][t, j] = sigmoid(pre("W_f", "W_fc", "b_f"))
+            out["i"][t, j] = sigmoid(pre("W_i", "W_ic", "b_i"))
+            out["o"][t, j] = sigmoid(pre("W_o", "W_oc", "b_o"))
+            out["g"][t, j] = np.tanh(sum(xs[t, k] * p["W_c"][k, j] for k in range(xs.shape[1]))
+                                     + p["b_c"][j])
+            out["c"][t, j] = out["f"][t, j] * c_prev[j] + out["i"][t, j] * out["g"][t, j]
+            out["h"][t, j] = np.tanh(out["o"][t, j] * out["c"][t, j])  # tanh(o·c), not o·tanh(c)
+        c_prev = out["c"][t]
+    return out
+
+
+SHAPES = [(1, 3, 2), (1, 1, 1), (4, 3, 5), (5, 2, 3), (3, 4, 4), (6, 1, 2)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_forward_matches_the_sheets_equations(shape):
+    xs, p, c0, _ = make(*shape, seed=3)
+    run = lstm.forward(xs, p, c0)
+    ref = reference_forward(xs, p, c0)
+    for k in "fiogch":
+        np.testing.assert_allclose(getattr(run, k), ref[k], rtol=1e-12, atol=1e-14, err_msg=k)
+
+
+def test_c0_defaults_to_zeros_and_inputs_are_not_modified():
+    xs, p, _, _ = make(3, 2, 3)
+    copies = {k: v.copy() for k, v in p.items()}
+    xs_copy = xs.copy()
+    a = lstm.forward(xs, p)
+    b = lstm.forward(xs, p, np.zeros(3))
+    np.testing.assert_array_equal(a.h, b.h)
+    np.testing.assert_array_equal(a.c0, np.zeros(3))
+    np.testing.assert_array_equal(xs, xs_copy)
+    for k in p:
+        np.testing.assert_array_equal(p[k], copies[k], err_msg=k)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradients_match_central_differences(shape):
+    xs, p, c0, dh = make(*shape, seed=11)
+    g = lstm.backward(lstm.forward(xs, p, c0), dh)
+
+    def loss(xs_=xs, p_=p, c0_=c0):
+        return float(np.sum(lstm.forward(xs_, p_, c0_).h * dh))
+
+    tol = {"rtol": 1e-6, "atol": 1e-8}
+    for key in lstm.PARAM_KEYS:
+        num = numeric_grad(lambda v, key=key: loss(p_={**p, key: v}), p[key])
+        np.testing.assert_allclose(g.params[key], num, **tol, err_msg=f"d{key}")
+    np.testing.assert_allclose(g.dx, numeric_grad(lambda v: loss(xs_=v), xs), **tol,
+                               err_msg="dx")
+    np.testing.assert_allclose(g.dc0, numeric_grad(lambda v: loss(c0_=v), c0), **tol,
+                               err_msg="dc0")
+    assert list(g.params) == list(lstm.PARAM_KEYS)
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 5), (5, 2, 3), (3, 1, 1)])
+def test_dc_is_the_total_derivative_with_respect_to_each_c_t(shape):
+    """Perturb c_t itself: L(c_t) = δh_t·tanh(o_t⊙c_t) + the loss of the run continued from c_t.
+
+    (o_t depends on c_{t-1}, not on c_t, so it is held fixed.)
+    """
+    xs, p, c0, dh = make(*shape, seed=5)
+    run = lstm.forward(xs, p, c0)
+    g = lstm.backward(run, dh)
+    T = xs.shape[0]
+    for t in range(T):
+        def loss_of_ct(ct, t=t):
+            val = float(np.sum(dh[t] * np.tanh(run.o[t] * ct)))
+            if t + 1 < T:
+                val += float(np.sum(lstm.forward(xs[t + 1:], p, ct).h * dh[t + 1:]))
+            return val
+        num = numeric_grad(loss_of_ct, run.c[t])
+        np.testing.assert_allclose(g.dc[t], num, rtol=1e-6, atol=1e-8, err_msg=f"dc[{t}]")
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_dc_is_the_sum_of_its_named_terms(shape):
+    xs, p, c0, dh = make(*shape, seed=2)
+    run = lstm.forward(xs, p, c0)
+    g = lstm.backward(run, dh)
+    assert tuple(g.terms) == lstm.TERM_KEYS
+    np.testing.assert_allclose(sum(g.terms.values()), g.dc, rtol=1e-12, atol=1e-14)
+    # each term is what its name says
+    du = dh * (1 - run.h ** 2)
+    np.testing.assert_allclose(g.terms["dc_from_h"], du * run.o, rtol=1e-13)
+    np.testing.assert_allclose(g.terms["dc_from_next"][:-1], g.dc[1:] * run.f[1:], rtol=1e-13)
+    for gate, key in (("f", "W_fc"), ("i", "W_ic"), ("o", "W_oc")):
+        hat = getattr(g, f"d{gate}_hat")
+        np.testing.assert_allclose(g.terms[f"dc_from_peep_{gate}"][:-1], hat[1:] @ p[key].T,
+                                   rtol=1e-12, atol=1e-15, err_msg=gate)
+    for k in lstm.TERM_KEYS[1:]:  # nothing flows back from t = T + 1
+        np.testing.assert_array_equal(g.terms[k][-1], 0, err_msg=k)
+    # δc₀ is the same flow one step further back
+    expected = (g.dc[0] * run.f[0] + g.df_hat[0] @ p["W_fc"].T + g.di_hat[0] @ p["W_ic"].T
+                + g.do_hat[0] @ p["W_oc"].T)
+    np.testing.assert_allclose(g.dc0, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_every_peephole_term_matters():
+    """With the output-gate peephole alone (the sheet's printed δc) the gradient is wrong."""
+    xs, p, c0, dh = make(4, 2, 3, seed=9)
+    g = lstm.backward(lstm.forward(xs, p, c0), dh)
+    for k in lstm.TERM_KEYS:
+        assert np.abs(g.terms[k]).max() > 1e-4, k
+
+
+def test_extreme_gates_saturate_without_warnings():
+    xs, p, c0, dh = make(3, 2, 2)
+    p = {**p, "b_f": np.array([-1000.0, 1000.0]), "b_o": np.array([800.0, -800.0])}
+    run = lstm.forward(xs, p, c0)   # RuntimeWarnings from engine/ are errors in this suite
+    assert run.f[:, 0].max() == 0 and run.f[:, 1].min() == 1
+    g = lstm.backward(run, dh)
+    assert np.isfinite(g.dc).all() and np.isfinite(g.dc0).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The worked trace
+
+def test_example_is_task3_with_chosen_numbers():
+    data = json.loads((EXAMPLES_DIR / "lstm.json").read_text(encoding="utf-8"))
+    ex = load("lstm")
+    assert "no numbers" in ex.description
+    inp = data["inputs"]
+    assert np.shape(inp["xs"]) == (3, 2) and np.shape(inp["dh"]) == (3, 2)
+    assert inp["c0"] == [0, 0]
+    for k in lstm.PARAM_KEYS:
+        vals = np.ravel(inp["params"][k])
+        assert np.all((np.abs(vals) >= 0.1) & (np.abs(vals) <= 0.9)), k
+        np.testing.assert_array_equal(vals, np.round(vals, 1), err_msg=k)
+
+
+def test_example_trace_reads_like_a_worked_solution():
+    ex = load("lstm")
+    t = ex.solve()
+    g = lstm.backward(lstm.forward(ex.inputs["xs"], ex.inputs["params"], ex.inputs["c0"]),
+                      ex.inputs["dh"])
+    np.testing.assert_array_equal(t.tensors["dc"], g.dc)
+    assert t.note == ""
+    assert len(t) <= MAX_STEPS
+    titles = [s.title for s in t.steps]
+    # forward: f, i, o, g, c, h per time step, each a vector step writing its row
+    assert titles[:6] == ["f₁", "i₁", "o₁", "g₁", "c₁", "h₁"]
+    assert titles[12:18] == ["f₃", "i₃", "o₃", "g₃", "c₃", "h₃"]
+    f1 = t.steps[0]
+    assert f1.writes == (("f", (0, 0)), ("f", (0, 1)))
+    assert f1.text.startswith("f₁ = σ(x₁·W_f + c₀·W_fc + b_f) = σ([")
+    f_row = t.tensors["f"][0]
+    assert f1.text.endswith(f" = [{fmt(f_row[0])}, {fmt(f_row[1])}]")
+    assert t.steps[5].formula == "h₁ = tanh(o₁ ⊙ c₁)"
+    # backward runs from t = 3 down to 1
+    back = [s for s in t.steps if s.phase == "backward"]
+    assert back[0].title == "δh₃[0]" and back[0].formula == "δh₃[0] = ∂L/∂h₃[0] (given)"
+    order = [titles.index(x) for x in ("δh₃[0]", "δu₃[0]", "δo₃[0]", "δc₃[0]", "δf₃[0]",
+                                       "δi₃[0]", "δg₃[0]", "δf̂₃[0]", "δî₃[0]", "δô₃[0]",
+                                       "δĝ₃[0]", "δx₃[0]", "δc₂[0] from c₃",
+                                       "δc₂[0] via W_fc", "δh₂[0]", "δc₁[0]", "δc₀[0]",
+                                       "ΔW_f[0,0]", "Δb_c[1]")]
+    assert order == sorted(order)
+    # δc₂ names and values every term, and they add up to it
+    dc2 = t.steps[titles.index("δc₂[0]")]
+    assert dc2.formula == ("δc₂[0] = (δh₂·(1 − tanh²(o₂c₂))·o₂ + δc₃·f₃ + δf̂₃·W_fcᵀ + "
+                           "δî₃·W_icᵀ + δô₃·W_ocᵀ)[0]")
+    terms = [t.tensors[k][1, 0] for k in lstm.TERM_KEYS]
+    assert dc2.substituted == " + ".join(fmt_paren(v) for v in terms)
+    assert dc2.result == g.dc[1, 0]
+    assert set(dc2.reads) == {(k, (1, 0)) for k in lstm.TERM_KEYS}
+    assert dc2.writes == (("dc", (1, 0)),)
+    # the terms were written before δc₂ reads them
+    for k in lstm.TERM_KEYS:
+        first = next(n for n, s in enumerate(t.steps) if (k, (1, 0)) in s.writes)
+        assert first < titles.index("δc₂[0]"), k
+    peep = t.steps[titles.index("δc₂[1] via W_ic")]
+    assert peep.formula == "δc₂[1] via W_ic = (δî₃·W_icᵀ)[1]"
+    assert peep.result == t.tensors["dc_from_peep_i"][1, 1]
+    dc0 = t.steps[titles.index("δc₀[1]")]
+    assert dc0.writes == (("dc0", (1,)),) and dc0.result == g.dc0[1]
+    dw = t.steps[titles.index("ΔW_fc[1,0]")]
+    assert dw.formula == "ΔW_fc[1,0] = Σₜ cₜ₋₁[1]·δf̂ₜ[0]"
+    assert dw.writes == (("dW_fc", (1, 0)),) and dw.result == g.params["W_fc"][1, 0]
+
+
+def test_trace_tensor_names():
+    xs, p, c0, dh = make(2, 3, 2)
+    t = lstm.solve(xs, p, c0, dh)
+    expected = ({"xs", "c0", "dh", "f", "i", "o", "g", "c", "h", "dc", "dx", "dc0"}
+                | set(lstm.PARAM_KEYS) | {"d" + k for k in lstm.PARAM_KEYS} | set(lstm.TERM_KEYS))
+    assert expected <= set(t.tensors)
+    for k in lstm.PARAM_KEYS:
+        assert t.tensors["d" + k].shape == p[k].shape
+
+
+@pytest.mark.parametrize(("shape", "coarse"), [
+    ((3, 2, 2), ""), ((1, 3, 1), ""), ((2, 5, 3), ""),
+    ((10, 5, 8), ""),                       # per unit, just under the limit
+    ((12, 5, 8), "vector"),                 # per time step
+    ((64, 32, 64), "vector"),               # the benchmark's size
+    ((100, 2, 2), "block"),                 # one step per time step
+    ((1500, 1, 1), "block"),                # several time steps per step
+])
+def test_replay_reproduces_the_vectorised_results(shape, coarse):
+    xs, p, c0, dh = make(*shape, seed=4)
+    t = lstm.solve(xs, p, c0, dh)
+    replayed = t.replay()
+    inputs = {"xs", "c0", *lstm.PARAM_KEYS}
+    assert replayed.keys() == set(t.tensors) - inputs
+    for name, arr in replayed.items():
+        np.testing.assert_array_equal(arr, t.tensors[name], err_msg=name)
+    # every element is written exactly once
+    writes = [w for s in t.steps for w in s.writes]
+    assert len(writes) == len(set(writes)) == sum(t.tensors[k].size for k in replayed)
+    assert len(t) <= MAX_STEPS
+    assert len(t) == lstm._granularity(*shape)[3]
+    if coarse:
+        assert "coarsened" in t.note and "too many" in t.note
+        assert any("coarsened" in s.note for s in t.steps)
+    else:
+        assert t.note == ""
+
+
+def test_coarsened_vector_steps_show_every_value():
+    xs, p, c0, dh = make(64, 32, 64, seed=1)
+    t = lstm.solve(xs, p, c0, dh)
+    assert "one step per time step" in t.note
+    dc = next(s for s in t.steps if s.title == "δc₆₄" and s.phase == "backward")
+    assert len(dc.writes) == 64 and dc.text.endswith("more), " + ", ".join(
+        fmt(v) for v in t.tensors["dc"][63, -4:]) + "]")
+    dc5 = next(s for s in t.steps if s.title == "δc₅")
+    assert "δc₆·f₆ + δf̂₆·W_fcᵀ + δî₆·W_icᵀ + δô₆·W_ocᵀ" in dc5.formula
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(1, 5), n_in=st.integers(1, 4), n_h=st.integers(1, 4),
+       seed=st.integers(0, 10_000))
+def test_property_replay_and_terms(T, n_in, n_h, seed):
+    xs, p, c0, dh = make(T, n_in, n_h, seed=seed, scale=1.5)
+    t = lstm.solve(xs, p, c0, dh)
+    for name, arr in t.replay().items():
+        np.testing.assert_array_equal(arr, t.tensors[name], err_msg=name)
+    total = sum(t.tensors[k] for k in lstm.TERM_KEYS)
+    np.testing.assert_allclose(total, t.tensors["dc"], rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+XS, P, C0, DH = make(3, 2, 2)
+
+
+def without(key):
+    return {k: v for k, v in P.items() if k != key}
+
+
+def with_(key, value):
+    return {**P, key: value}
+
+
+@pytest.mark.parametrize(("args", "error", "match"), [
+    ((XS, without("W_ic")), ValueError, r"^W_ic: missing from params"),
+    ((XS, {**P, "W_x": [[1.0]]}), ValueError, r"^params: unknown key 'W_x'"),
+    ((XS, [1, 2]), ValueError, r"^params: expected a dict"),
+    ((XS, with_("W_fc", np.ones((2, 3)))), ShapeError, r"^W_fc: expected shape \(2, 2\)"),
+    ((XS, with_("W_c", np.ones((3, 2)))), ShapeError, r"^W_c: expected shape \(2, 2\)"),
+    ((XS, with_("W_f", np.ones((3, 2)))), ShapeError, r"^W_f: expected shape \(2, any\)"),
+    ((XS, with_("b_o", np.ones(3))), ShapeError, r"^b_o: expected shape \(2,\)"),
+    ((XS, with_("b_o", np.ones((1, 2)))), ShapeError, r"^b_o: expected a 1-D array"),
+    ((XS, with_("W_i", [[0.1, float("nan")], [0.2, 0.3]])), ValueError, r"^W_i: contains nan"),
+    ((XS, with_("b_f", [0.1, "x"])), ValueError, r"^b_f: could not read"),
+    ((np.array([[1.0, np.inf]]), P), ValueError, r"^xs: contains inf"),
+    (([[1, "a"], [2, 3]], P), ValueError, r"^xs: could not read"),
+    (([1.0, 2.0], P), ShapeError, r"^xs: expected a 2-D array \(T, n_in\)"),
+    ((np.zeros((0, 2)), P), ShapeError, r"^xs: is empty"),
+    ((XS, P, [0.0, 0.0, 0.0]), ShapeError, r"^c0: expected shape \(2,\)"),
+    ((XS, P, [0.0, float("nan")]), ValueError, r"^c0: contains nan"),
+    ((np.zeros((lstm.MAX_T + 1, 1)), make(1, 1, 1)[1]), ValueError,
+     r"^xs: 20,001 time steps, more than the 20,000"),
+    ((np.full((2, 2), 1e200), with_("W_f", np.full((2, 2), 1e200))), ValueError,
+     r"^params: the pre-activations overflowed"),
+])
+def test_bad_input_names_the_argument(args, error, match):
+    with pytest.raises(error, match=match):
+        lstm.forward(*args)
+    with pytest.raises(error, match=match):
+        lstm.solve(*(args + (None,) * (3 - len(args))), DH)
+
+
+@pytest.mark.parametrize(("dh", "error", "match"), [
+    (np.zeros((2, 2)), ShapeError, r"^dh: expected shape \(3, 2\)"),
+    (np.zeros(2), ShapeError, r"^dh: expected a 2-D array"),
+    ([[0, 0], [0, np.nan], [0, 0]], ValueError, r"^dh: contains nan"),
+    (None, ValueError, r"^dh: "),
+])
+def test_bad_dh(dh, error, match):
+    with pytest.raises(error, match=match):
+        lstm.backward(lstm.forward(XS, P, C0), dh)
+    with pytest.raises(error, match=match):
+        lstm.solve(XS, P, C0, dh)
+
+
+def test_backward_needs_a_run():
+    with pytest.raises(ValueError, match=r"^run: expected the result of lstm.forward"):
+        lstm.backward({"h": XS}, DH)
+
+
+def test_a_trace_too_large_to_step_through_is_declined():
+    xs, p, c0, dh = make(1000, 1, 16)
+    lstm.backward(lstm.forward(xs, p, c0), dh)  # the numbers themselves are fine
+    with pytest.raises(ValueError, match=r"^xs: a worked solution .* more than the 300,000"):
+        lstm.solve(xs, p, c0, dh)
