@@ -1,0 +1,476 @@
+r"""Average and max pooling (the sheet's Task 5), channels-last: ``x`` is (rows, cols, channels).
+
+A window of ``size`` = (k_r, k_c) elements moves over each channel with ``stride`` = (s_r, s_c)
+(default: the window's size, so windows tile the input). Output size per axis, floored; rows or
+columns left over at the end are never visited::
+
+    o = ⌊(n − k) / s⌋ + 1
+
+Forward, for output cell (r, c, ch) and its window W = rows r·s_r … r·s_r + k_r − 1,
+columns c·s_c … c·s_c + k_c − 1::
+
+    average:  y[r,c,ch] = (Σ_{(i,j)∈W} x[i,j,ch]) / k          k = k_r · k_c
+    max:      y[r,c,ch] = max_{(i,j)∈W} x[i,j,ch]             the first maximum, row-major
+
+Backward (Task 5): δx starts at zeros; every δy cell hands out its delta and each share is *added*
+(``+=``), because with a stride smaller than the window an element lies in several windows::
+
+    average:  δx[i,j,ch] += δy[r,c,ch] / k      for every (i, j) in the window of (r, c)
+    max:      δx[i*,j*,ch] += δy[r,c,ch]        (i*, j*) the window's first maximum
+
+The numeric paths are vectorised: one strided slice per window offset (k_r·k_c of them at most),
+never a Python loop per window. The average's forward pass is separable (sum along the rows, then
+along the columns); its backward pass and the max's add the shares of the δy cells to each
+element in the row-major order of the cells, the order of the trace's steps, so replaying a
+trace gives exactly the vectorised δx. :func:`solve_avg` and :func:`solve_max` describe both
+passes as steps (:mod:`engine.steps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import repeat
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.errors import ShapeError
+from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, step, sum_text
+from engine.validate import as_array, as_int, as_pair, check_shape, check_size, shape_str
+
+#: Largest input (in elements) whose step-by-step trace is built; larger inputs still pool with
+#: the vectorised functions. Keeps a trace quick to build (it lists every element it writes).
+MAX_TRACE_ELEMENTS = 100_000
+
+
+class Window(NamedTuple):
+    """The geometry of one pooling: window, stride and output size per axis."""
+
+    k_rows: int
+    k_cols: int
+    s_rows: int
+    s_cols: int
+    o_rows: int
+    o_cols: int
+
+    @property
+    def k(self) -> int:
+        return self.k_rows * self.k_cols
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+def window(x_shape: Sequence[int], size, stride=None) -> Window:
+    """Check ``size`` and ``stride`` against an input of ``x_shape`` and return the geometry."""
+    k_r, k_c = as_pair(size, "size", 1)
+    s_r, s_c = (k_r, k_c) if stride is None else as_pair(stride, "stride", 1)
+    rows, cols = int(x_shape[0]), int(x_shape[1])
+    for axis, k, n in (("rows", k_r, rows), ("cols", k_c, cols)):
+        if k > n:
+            raise ShapeError(f"size ({axis}): the window's {k} {axis} do not fit in the input's "
+                             f"{n} {axis} (x has shape {shape_str(x_shape)}); the window must "
+                             "fit inside the input")
+    return Window(k_r, k_c, s_r, s_c, (rows - k_r) // s_r + 1, (cols - k_c) // s_c + 1)
+
+
+def _x(x) -> np.ndarray:
+    return as_array(x, "x", 3, "(rows, cols, channels)")
+
+
+def _x_shape(x_shape) -> tuple[int, int, int]:
+    if isinstance(x_shape, np.ndarray):
+        x_shape = x_shape.tolist()
+    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 3:
+        raise ShapeError(f"x_shape: expected (rows, cols, channels), got {x_shape!r}")
+    dims = tuple(as_int(v, "x_shape", 1) for v in x_shape)
+    check_size(dims, "x_shape")
+    return dims  # type: ignore[return-value]
+
+
+def _dy(dy, g: Window, channels: int) -> np.ndarray:
+    dy = as_array(dy, "dy", 3, "(rows, cols, channels), the shape of y")
+    check_shape(dy, "dy", (g.o_rows, g.o_cols, channels), "(the shape of y)")
+    return dy
+
+
+# ---------------------------------------------------------------------------------------------
+# Strided slices
+
+
+def _span(offset: int, start: int, stop: int, stride: int) -> slice:
+    """Input positions ``offset + o·stride`` for output positions ``o`` in ``[start, stop)``."""
+    return slice(offset + start * stride, offset + (stop - 1) * stride + 1, stride)
+
+
+def _offsets(g: Window) -> list[tuple[int, int]]:
+    """Window offsets (a, b) in row-major order."""
+    return [(a, b) for a in range(g.k_rows) for b in range(g.k_cols)]
+
+
+def _sum_along(u: np.ndarray, axis: int, k: int, s: int, n_out: int) -> np.ndarray:
+    """``out[o] = Σ_a u[a + o·s]`` along ``axis`` (a new array; ``u`` itself when k = 1 = s)."""
+    def sl(a):
+        idx = [slice(None)] * u.ndim
+        idx[axis] = _span(a, 0, n_out, s)
+        return tuple(idx)
+
+    if k == 1:
+        return u[sl(0)]
+    out = np.add(u[sl(0)], u[sl(1)])
+    for a in range(2, k):
+        out += u[sl(a)]
+    return out
+
+
+def _divide(arr: np.ndarray, k: int) -> np.ndarray:
+    """``arr / k`` in place (a multiplication when 1/k is exact: the same numbers, faster)."""
+    if k & (k - 1) == 0:
+        arr *= 1.0 / k
+    else:
+        arr /= k
+    return arr
+
+
+# ---------------------------------------------------------------------------------------------
+# Average pooling
+
+
+def avg_forward(x, size, stride=None) -> np.ndarray:
+    """``y[r,c,ch]``: the mean of the window of ``x`` at (r, c) in channel ch."""
+    x = _x(x)
+    g = window(x.shape, size, stride)
+    return _avg_forward(x, g)
+
+
+def _avg_forward(x: np.ndarray, g: Window) -> np.ndarray:
+    t = _sum_along(x, 0, g.k_rows, g.s_rows, g.o_rows)
+    y = _sum_along(t, 1, g.k_cols, g.s_cols, g.o_cols)
+    if y is x or not y.flags.owndata:
+        y = np.array(y)
+    return _divide(y, g.k)
+
+
+def avg_backward(x_shape, dy, size, stride=None) -> np.ndarray:
+    """``δx``: zeros, then every δy cell adds δy / k to each element of its window."""
+    shape = _x_shape(x_shape)
+    g = window(shape, size, stride)
+    dy = _dy(dy, g, shape[2])
+    return _avg_backward(shape, dy, g)
+
+
+def _avg_backward(shape: Sequence[int], dy: np.ndarray, g: Window) -> np.ndarray:
+    """δx the way the sheet computes it for a convolution: the shares δy / k placed on a zero
+    grid at each window's top-left corner (dilated by the stride), padded by k − 1, and summed
+    over the k_r·k_c window offsets. Each element sums its shares in the row-major order of the
+    δy cells (the trace's order), so the trace's running sums end on exactly these values."""
+    rows, cols, n_ch = shape
+    p_r, p_c = g.k_rows - 1, g.k_cols - 1
+    grid_shape = (rows + p_r, cols + p_c, n_ch)
+    tops = (_span(p_r, 0, g.o_rows, g.s_rows), _span(p_c, 0, g.o_cols, g.s_cols))
+    if g.s_rows == 1 and g.s_cols == 1:
+        grid = np.empty(grid_shape)  # every element is written below
+        grid[:p_r] = 0.0
+        grid[p_r + g.o_rows:] = 0.0
+        grid[:, :p_c] = 0.0
+        grid[:, p_c + g.o_cols:] = 0.0
+    else:
+        grid = np.zeros(grid_shape)
+    shares = grid[tops]
+    if g.k & (g.k - 1) == 0:
+        np.multiply(dy, 1.0 / g.k, out=shares)  # exact: the same numbers as dy / k
+    else:
+        np.divide(dy, g.k, out=shares)
+    if g.k == 1:
+        return grid
+    views = [grid[a:a + rows, b:b + cols] for a, b in _offsets(g)]
+    dx = np.add(views[0], views[1])
+    for v in views[2:]:
+        dx += v
+    return dx
+
+
+# ---------------------------------------------------------------------------------------------
+# Max pooling
+
+
+def max_forward(x, size, stride=None) -> np.ndarray:
+    """``y[r,c,ch]``: the largest element of the window of ``x`` at (r, c) in channel ch."""
+    x = _x(x)
+    g = window(x.shape, size, stride)
+    return _max_forward(x, g)[0]
+
+
+def _max_forward(x: np.ndarray, g: Window) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, arg)``: the maxima and, per output cell, the flat window offset a·k_c + b of the
+    first maximum in row-major order (a later equal value does not replace it)."""
+    offs = _offsets(g)
+    cols = slice(None)
+
+    def sl(a, b):
+        return (_span(a, 0, g.o_rows, g.s_rows), _span(b, 0, g.o_cols, g.s_cols), cols)
+
+    y = x[sl(0, 0)].copy()
+    arg = np.zeros(y.shape, dtype=np.intp)
+    for n, (a, b) in enumerate(offs[1:], start=1):
+        v = x[sl(a, b)]
+        better = v > y
+        np.copyto(y, v, where=better)
+        arg[better] = n
+    return y, arg
+
+
+def max_backward(x, dy, size, stride=None) -> np.ndarray:
+    """``δx``: zeros, then every δy cell adds its whole delta to its window's first maximum."""
+    x = _x(x)
+    g = window(x.shape, size, stride)
+    dy = _dy(dy, g, x.shape[2])
+    _, arg = _max_forward(x, g)
+    return _max_backward(x.shape, dy, arg, g)
+
+
+def _max_backward(shape, dy, arg, g: Window) -> np.ndarray:
+    dx = np.zeros(shape)
+    _scatter(dx, g, _max_share(dy, arg, g), (0, g.o_rows, 0, g.o_cols, 0, shape[2]))
+    return dx
+
+
+def _max_share(dy: np.ndarray, arg: np.ndarray, g: Window):
+    def share(a, b, region):
+        r0, r1, c0, c1, h0, h1 = region
+        d = dy[r0:r1, c0:c1, h0:h1]
+        return np.where(arg[r0:r1, c0:c1, h0:h1] == a * g.k_cols + b, d, 0.0)
+    return share
+
+
+def _avg_share(dy: np.ndarray, g: Window):
+    def share(a, b, region):
+        r0, r1, c0, c1, h0, h1 = region
+        return dy[r0:r1, c0:c1, h0:h1] / g.k
+    return share
+
+
+def _box(g: Window, region) -> tuple[slice, slice, slice]:
+    """The block of the input that the windows of the output ``region`` cover."""
+    r0, r1, c0, c1, h0, h1 = region
+    return (slice(r0 * g.s_rows, (r1 - 1) * g.s_rows + g.k_rows),
+            slice(c0 * g.s_cols, (c1 - 1) * g.s_cols + g.k_cols), slice(h0, h1))
+
+
+def _scatter(dx: np.ndarray, g: Window, share, region, touched: bool = False):
+    """Add the shares of the δy cells in ``region`` (output rows r0:r1, cols c0:c1, channels
+    h0:h1) to ``dx``, in place; with ``touched``, return a boolean mask of the elements written,
+    over :func:`_box` of the region.
+
+    Offsets are visited in reverse row-major order, so that each element receives its shares in
+    the row-major order of the δy cells (the order of the trace's steps).
+    """
+    r0, r1, c0, c1, _, _ = region
+    box = dx[_box(g, region)]
+    mask = np.zeros(box.shape, dtype=bool) if touched else None
+    for a, b in reversed(_offsets(g)):
+        idx = (_span(a, 0, r1 - r0, g.s_rows), _span(b, 0, c1 - c0, g.s_cols))
+        box[idx] += share(a, b, region)
+        if mask is not None:
+            mask[idx] = True
+    return mask
+
+
+# ---------------------------------------------------------------------------------------------
+# Traces
+
+
+def solve_avg(x, size, stride, dy) -> Trace:
+    """Average pooling forward and backward, step by step (the sheet's Task 5)."""
+    x, g, dy = _solve_inputs(x, size, stride, dy)
+    y = _avg_forward(x, g)
+    dx = _avg_backward(x.shape, dy, g)
+    return _trace("avg", {"x": x, "y": y, "dy": dy, "dx": dx}, g, _avg_share(dy, g))
+
+
+def solve_max(x, size, stride, dy) -> Trace:
+    """Max pooling forward and backward, step by step; ``mask`` counts, per element of x, the
+    windows whose (first) maximum it is."""
+    x, g, dy = _solve_inputs(x, size, stride, dy)
+    y, arg = _max_forward(x, g)
+    dx = _max_backward(x.shape, dy, arg, g)
+    mask = _max_backward(x.shape, np.ones_like(dy), arg, g)
+    t = _trace("max", {"x": x, "y": y, "dy": dy, "dx": dx, "mask": mask}, g,
+               _max_share(dy, arg, g), arg)
+    return t
+
+
+def _solve_inputs(x, size, stride, dy):
+    x = _x(x)
+    g = window(x.shape, size, stride)
+    dy = _dy(dy, g, x.shape[2])
+    check_size(x.shape, "x", MAX_TRACE_ELEMENTS)
+    return x, g, dy
+
+
+def _regions(g: Window, channels: int) -> tuple[str, list[tuple[int, ...]]]:
+    """The output cells grouped into steps: one per cell if few enough, else the finest of one
+    per (row, channel), per row, per channel, or the whole output that fits in MAX_STEPS."""
+    o_r, o_c, n_ch = g.o_rows, g.o_cols, channels
+    budget = (MAX_STEPS - 1) // 2
+    if o_r * o_c * n_ch <= budget:
+        return "", [(r, r + 1, c, c + 1, h, h + 1)
+                    for r in range(o_r) for c in range(o_c) for h in range(n_ch)]
+    options = [
+        ("one step per output row and channel", o_r * n_ch,
+         lambda: [(r, r + 1, 0, o_c, h, h + 1) for r in range(o_r) for h in range(n_ch)]),
+        ("one step per output row", o_r, lambda: [(r, r + 1, 0, o_c, 0, n_ch) for r in range(o_r)]),
+        ("one step per channel", n_ch, lambda: [(0, o_r, 0, o_c, h, h + 1) for h in range(n_ch)]),
+        ("one step for the whole output", 1, lambda: [(0, o_r, 0, o_c, 0, n_ch)]),
+    ]
+    options.sort(key=lambda o: -o[1])
+    for how, count, make in options:
+        if count <= budget:
+            return how, make()
+    raise AssertionError("unreachable: one step always fits")
+
+
+def _range_text(start: int, k: int) -> str:
+    return str(start) if k == 1 else f"{start}..{start + k - 1}"
+
+
+def _join(terms: Sequence[str], limit: int = 8) -> str:
+    if len(terms) <= limit:
+        return ", ".join(terms)
+    return (", ".join(terms[: limit // 2]) + f", … ({len(terms) - limit} more), "
+            + ", ".join(terms[-(limit // 2):]))
+
+
+def _refs(name: str, mask: np.ndarray, box=None) -> list[tuple[str, tuple[int, ...]]]:
+    """``(name, index)`` for every True element of ``mask``, in row-major order; ``mask`` covers
+    the block ``box`` of the tensor (all of it by default)."""
+    origin = (0, 0, 0) if box is None else tuple(b.start for b in box)
+    cols = [(a + o).tolist() for a, o in zip(np.nonzero(mask), origin, strict=True)]
+    return list(zip(repeat(name), zip(*cols)))  # noqa: B905
+
+
+def _trace(kind: str, t: dict[str, np.ndarray], g: Window, share, arg=None) -> Trace:
+    x, y, dy = t["x"], t["y"], t["dy"]
+    n_ch = x.shape[2]
+    how, regions = _regions(g, n_ch)
+    steps: list[Step] = []
+    for region in regions:
+        steps.append(_forward_step(kind, x, y, g, region, arg, how))
+    everything = np.ones(x.shape, dtype=bool)
+    steps.append(step(
+        "backward", "δx starts at zero", "δx", "",
+        [], _refs("dx", everything), np.zeros(x.size),
+        note="Task 5: every δx is set to 0 first; each δy then adds its share with +=, so where "
+             "windows overlap the shares add up"))
+    dx_run = np.zeros(x.shape)
+    for region in regions:
+        if how:
+            touched = _scatter(dx_run, g, share, region, touched=True)
+            steps.append(_coarse_backward_step(kind, dx_run, touched, _box(g, region), region,
+                                               how))
+            continue
+        win = _window_index(g, region[0], region[2], region[4])
+        old = {w: float(dx_run[w]) for w in win}
+        _scatter(dx_run, g, share, region)
+        if kind == "avg":
+            steps.append(_avg_backward_step(dy, g, region, win, old, dx_run))
+        else:
+            steps.append(_max_backward_step(dy, region, win, old, dx_run, arg))
+    note = ""
+    if how:
+        cells = y.size
+        note = (f"{2 * cells + 1:,} steps would be too many to step through "
+                f"({cells:,} output cells); coarsened to {how}")
+    return Trace(steps, t, note)
+
+
+def _window_index(g: Window, r: int, c: int, h: int) -> list[tuple[int, int, int]]:
+    return [(r * g.s_rows + a, c * g.s_cols + b, h) for a, b in _offsets(g)]
+
+
+def _forward_step(kind, x, y, g: Window, region, arg, how) -> Step:
+    r0, r1, c0, c1, h0, h1 = region
+    if how:
+        box = _box(g, region)
+        mask = np.zeros(x[box].shape, dtype=bool)
+        for a, b in _offsets(g):
+            mask[_span(a, 0, r1 - r0, g.s_rows), _span(b, 0, c1 - c0, g.s_cols)] = True
+        out = (slice(r0, r1), slice(c0, c1), slice(h0, h1))
+        writes = _refs("y", np.ones(y[out].shape, dtype=bool), out)
+        what = "mean" if kind == "avg" else "maximum"
+        rows = f"{r0}" if r1 - r0 == 1 else f"{r0}..{r1 - 1}"
+        chans = f"{h0}" if h1 - h0 == 1 else f"{h0}..{h1 - 1}"
+        return step("forward", f"y rows {rows}, channels {chans}",
+                    f"y[{rows},:,{chans}] = the {what} of each {g.k_rows}×{g.k_cols} window of x",
+                    "", _refs("x", mask, box), writes, y[out].ravel(),
+                    note=f"coarsened: {how}")
+    idx = (r0, c0, h0)
+    win = _window_index(g, r0, c0, h0)
+    names = [label("x", w) for w in win]
+    vals = [fmt(x[w]) for w in win]
+    reads = [("x", w) for w in win]
+    if kind == "avg":
+        return step("forward", label("y", idx),
+                    f"{label('y', idx)} = ({sum_text(names)}) / {g.k}",
+                    f"({sum_text([fmt_paren(x[w]) for w in win])}) / {g.k}",
+                    reads, [("y", idx)], [y[idx]])
+    best = win[int(arg[idx])]
+    ties = [w for w in win if x[w] == x[best]]
+    note = ""
+    if len(ties) > 1:
+        names_tied = [label("x", w) for w in ties]
+        who = (" and ".join(names_tied) + " both" if len(ties) == 2
+               else ", ".join(names_tied[:-1]) + " and " + names_tied[-1] + " all")
+        note = (f"tie: {who} hold {fmt(x[best])}; the first in row-major order, "
+                f"{label('x', best)}, is the maximum and takes all of δy")
+    return step("forward", label("y", idx), f"{label('y', idx)} = max({_join(names)})",
+                f"max({_join(vals)}) = {label('x', best)}", reads, [("y", idx)], [y[idx]],
+                note=note)
+
+
+def _avg_backward_step(dy, g: Window, region, win, old, new) -> Step:
+    r, c, h = region[0], region[2], region[4]
+    idx = (r, c, h)
+    share = dy[idx] / g.k
+    parts = [f"{label('δx', w)} = {fmt(old[w])} + {fmt_paren(share)} = {fmt(new[w])}"
+             for w in win]
+    sub_text = f"{fmt_paren(dy[idx])} / {g.k} = {fmt(share)} to each; " + _semi(parts)
+    formula = (f"δx[{_range_text(r * g.s_rows, g.k_rows)},{_range_text(c * g.s_cols, g.k_cols)},"
+               f"{h}] += {label('δy', idx)} / {g.k}")
+    return step("backward", f"{label('δy', idx)} → window", formula, sub_text,
+                [("dy", idx)], [("dx", w) for w in win], [new[w] for w in win])
+
+
+def _semi(parts: Sequence[str], limit: int = 8) -> str:
+    if len(parts) <= limit:
+        return "; ".join(parts)
+    return ("; ".join(parts[: limit // 2]) + f"; … ({len(parts) - limit} more); "
+            + "; ".join(parts[-(limit // 2):]))
+
+
+def _max_backward_step(dy, region, win, old, new, arg) -> Step:
+    r, c, h = region[0], region[2], region[4]
+    idx = (r, c, h)
+    best = win[int(arg[idx])]
+    return step("backward", f"{label('δy', idx)} → max",
+                f"{label('δx', best)} += {label('δy', idx)}",
+                f"{fmt(old[best])} + {fmt_paren(dy[idx])}",
+                [("dy", idx)] + [("x", w) for w in win], [("dx", best)], [new[best]],
+                note=f"{label('x', best)} is the (first) maximum of the window of "
+                     f"{label('y', idx)}; the other elements of the window get nothing")
+
+
+def _coarse_backward_step(kind, dx_run, touched, box, region, how) -> Step:
+    r0, r1, c0, c1, h0, h1 = region
+    rows = f"{r0}" if r1 - r0 == 1 else f"{r0}..{r1 - 1}"
+    chans = f"{h0}" if h1 - h0 == 1 else f"{h0}..{h1 - 1}"
+    writes = _refs("dx", touched, box)
+    reads = [("dy", (r, c, h)) for r in range(r0, r1) for c in range(c0, c1)
+             for h in range(h0, h1)]
+    if kind == "avg":
+        formula = f"δx[window] += δy / k for every δy[{rows},:,{chans}]"
+    else:
+        formula = f"δx[window's maximum] += δy for every δy[{rows},:,{chans}]"
+    return step("backward", f"δy rows {rows}, channels {chans}", formula, "", reads, writes,
+                dx_run[box][touched], note=f"coarsened: {how}")
