@@ -299,6 +299,15 @@ class VectorStep(Step):
         return " = ".join(parts)
 
 
+class BlockStep(Step):
+    """A coarsened step writing several tensors at once: its line is the formula and, in place
+    of a result, the key quantity it reached (``substituted``), e.g. ``h₄ = [0.1, 0.2]``."""
+
+    @property
+    def text(self) -> str:
+        return f"{self.formula}; {self.substituted}" if self.substituted else self.formula
+
+
 def vec(values: Sequence[float], limit: int = 8) -> str:
     """``[0.5, -0.25]``; past ``limit`` values the first and last few with ``…`` between."""
     values = list(values)
@@ -517,8 +526,10 @@ class _Tracer:
         reads = sum((self.row("xs", r) for r in range(r0, r1)), self.row("cprev", r0))
         reads += sum((self.whole(k) for k in PARAM_KEYS), ())
         span = f"t = {r0 + 1}" if r1 == r0 + 1 else f"t = {r0 + 1} … {r1}"
-        self.steps.append(_vstep("forward", f"forward, {span}", f"f, i, o, g, c, h for {span}",
-                                 "", reads, writes, values, self.note))
+        self.steps.append(BlockStep(
+            phase="forward", title=f"forward, {span}", formula=f"f, i, o, g, c, h for {span}",
+            substituted=f"h{_s(r1)} = {vec(self.t['h'][r1 - 1])}", result=float(values[0]),
+            reads=reads, writes=writes, values=tuple(values.tolist()), note=self.note))
 
     # -- backward ---------------------------------------------------------------------------
     def elementwise(self, r: int, unit: bool, tensor: str, title, formula, parts,
@@ -670,11 +681,13 @@ class _Tracer:
                          ())
         reads += sum((self.whole(k) for k in PARAM_KEYS), ())
         span = f"t = {r0 + 1}" if r1 == r0 + 1 else f"t = {r1} … {r0 + 1}"
-        self.steps.append(_vstep(
-            "backward", f"backward, {span}",
-            f"δh, δu, δo, δc and its terms, δf, δi, δg, δf̂, δî, δô, δĝ, δx for {span}"
-            + (", then δc₀" if r0 == 0 else ""), "", reads, writes, np.concatenate(values),
-            self.note))
+        values = np.concatenate(values)
+        self.steps.append(BlockStep(
+            phase="backward", title=f"backward, {span}",
+            formula=(f"δh, δu, δo, δc and its terms, δf, δi, δg, δf̂, δî, δô, δĝ, δx for {span}"
+                     + (", then δc₀" if r0 == 0 else "")),
+            substituted=f"δc{_s(r0 + 1)} = {vec(self.t['dc'][r0])}", result=float(values[0]),
+            reads=reads, writes=writes, values=tuple(values.tolist()), note=self.note))
 
     # -- parameter gradients ----------------------------------------------------------------
     def param_grads(self, gran: str) -> None:

@@ -228,7 +228,11 @@ def test_trace_tensor_names():
 @pytest.mark.parametrize(("shape", "coarse"), [
     ((3, 2, 2), ""), ((1, 3, 1), ""), ((2, 5, 3), ""),
     ((10, 5, 8), ""),                       # per unit, just under the limit
-    ((12, 5, 8), "vector"),                 # per time step
+    ((1, 1, 23), "unit"),                   # per unit, parameter gradients per row
+    ((6, 1, 21), "vector"),                 # per time step, parameter gradients per element
+    ((40, 300, 100), "vector"),             # per time step, parameter gradients per tensor
+    ((12, 5, 8), "unit"),                   # per unit, parameter gradients per row
+    ((30, 3, 4), "vector"),                 # per time step
     ((64, 32, 64), "vector"),               # the benchmark's size
     ((100, 2, 2), "block"),                 # one step per time step
     ((1500, 1, 1), "block"),                # several time steps per step
@@ -246,6 +250,7 @@ def test_replay_reproduces_the_vectorised_results(shape, coarse):
     assert len(writes) == len(set(writes)) == sum(t.tensors[k].size for k in replayed)
     assert len(t) <= MAX_STEPS
     assert len(t) == lstm._granularity(*shape)[3]
+    assert lstm._granularity(*shape)[0] == (coarse or "unit")
     if coarse:
         assert "coarsened" in t.note and "too many" in t.note
         assert any("coarsened" in s.note for s in t.steps)
