@@ -63,8 +63,6 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#606060"))
                 p.getAxis(side).setTextPen(pg.mkPen("#202020"))
-        self.bars_plot.setTitle("δc<sub>t</sub> per unit, term by term", color="#202020",
-                                size="10pt")
         self.bars_plot.setLabel("bottom", "unit j")
         self.norm_plot.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size="10pt")
         self.norm_plot.setLabel("bottom", "t")
@@ -95,6 +93,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self._log = False
         self._span = 1.0
         self._totals = np.zeros(0)
+        self._title_t: int | None = -1
 
     # -- per trace ------------------------------------------------------------------------------
     def set_geometry(self, T: int, n_h: int, term_names: Sequence[str],
@@ -126,7 +125,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         span = max(hi - lo, 1e-12)
         self._span = span
         self.bars_plot.setYRange(lo - 0.08 * span, hi + 0.12 * span, padding=0)
-        self.bars_plot.setXRange(-0.6, n_h - 0.4, padding=0)
+        right = n_h - 0.4 + (0.5 if n_h <= MAX_LABELLED_UNITS else 0.0)  # room for "= 0.29"
+        self.bars_plot.setXRange(-0.6, right, padding=0)
         self.bars_plot.getAxis("bottom").setTicks(
             [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 16))))], []])
         self._label_units = n_h <= MAX_LABELLED_UNITS
@@ -152,13 +152,16 @@ class DcTermsView(pg.GraphicsLayoutWidget):
 
     # -- per step / frame -----------------------------------------------------------------------
     def show_terms(self, t: int | None, terms: Mapping[str, np.ndarray],
+                   total: np.ndarray | None = None, grow: Sequence[int] = (),
                    progress: float = 1.0) -> None:
-        """The terms of δc_t (each (n_h,)); ``progress`` < 1 grows the segments term by term.
+        """The terms of δc_t so far (each (n_h,), NaN = not computed yet) and, once known, the
+        total ``total`` (n_h,), marked by a black tick and its value.
 
-        ``t`` is 1-based (as the sheet counts); None clears the bars.
+        The terms whose indices are in ``grow`` are drawn at ``progress`` (0..1) of their size:
+        an animation frame of the term being added. ``t`` is 1-based; None clears the bars.
         """
         K, n = len(self.term_names), self.n_h
-        if t is None or not terms or n == 0:
+        if t is None or n == 0:
             for bar in self._bars:
                 bar.setOpts(x=np.arange(n), height=np.zeros(n), y0=np.zeros(n))
             self._total.setData([], [])
@@ -166,41 +169,49 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             if self._label_units:
                 self._values_text.set_texts([""] * (K * n))
                 self._total_text.set_texts([""] * n)
-            self.bars_plot.setTitle("δc<sub>t</sub> per unit, term by term", color="#202020",
-                                    size="10pt")
+            self._set_title(None)
             self._heights = np.zeros((K, n))
             return
         values = np.stack([np.asarray(terms.get(name, np.full(n, np.nan)), float).reshape(n)
-                           for name in self.term_names])
-        # grow term k during progress in [k/K, (k+1)/K]
-        p = float(np.clip(progress, 0.0, 1.0)) * K
-        scale = np.clip(p - np.arange(K), 0.0, 1.0)[:, None]
+                           for name in self.term_names]) if K else np.zeros((0, n))
+        scale = np.ones((K, 1))
+        for k in grow:
+            if 0 <= k < K:
+                scale[k] = float(np.clip(progress, 0.0, 1.0))
         shown = np.nan_to_num(values) * scale
         y0, h = stack(shown)
         x = np.arange(n)
         for k, bar in enumerate(self._bars):
             bar.setOpts(x=x, height=h[k], y0=y0[k])
         self._heights = h
-        done = scale[:, 0] >= 1.0
-        total = shown.sum(axis=0)
-        if done.all():
+        if total is not None and not np.isnan(total).any():
+            total = np.asarray(total, float).reshape(n)
             half = BAR_WIDTH / 2 + 0.06
-            self._totals = total
+            self._totals = total.copy()
             self._total.setData(np.repeat(x, 2) + np.tile([-half, half], n), np.repeat(total, 2))
         else:
+            total = None
             self._totals = np.zeros(0)
             self._total.setData([], [])
         if self._label_units:
-            pos = np.column_stack([np.repeat(x[None, :], K, 0).ravel(),
-                                   (y0 + h / 2).ravel()])
+            pos = np.column_stack([np.repeat(x[None, :], K, 0).ravel(), (y0 + h / 2).ravel()])
             small = 0.05 * self._span
             texts = [(short(v) if s >= 1 and v == v and abs(v) >= small else "")
                      for v, s in zip(values.ravel(), np.repeat(scale[:, 0], n), strict=True)]
             self._values_text.set_labels(pos, texts)
-            tpos = np.column_stack([x + BAR_WIDTH / 2 + 0.02, total])
-            self._total_text.set_labels(tpos, [f"= {short(v)}" if done.all() else ""
-                                               for v in total], offset_px=(26, 0))
-        self.bars_plot.setTitle(f"δc<sub>{t}</sub> per unit, term by term", color="#202020",
+            if total is not None:
+                self._total_text.set_labels(np.column_stack([x + BAR_WIDTH / 2 + 0.02, total]),
+                                            [f"= {short(v)}" for v in total], offset_px=(26, 0))
+            else:
+                self._total_text.set_texts([""] * n)
+        self._set_title(t)
+
+    def _set_title(self, t: int | None) -> None:
+        if t == self._title_t and self._title_t != -1:
+            return
+        self._title_t = t
+        sub = "t" if t is None else str(t)
+        self.bars_plot.setTitle(f"δc<sub>{sub}</sub> per unit, term by term", color="#202020",
                                 size="10pt")
 
     def show_norms(self, dc_so_far: np.ndarray, t: int | None) -> None:
@@ -211,7 +222,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         ts = np.arange(1, self.T + 1, dtype=float)
         if self._log:
             norms = np.where(norms > 0, norms, np.nan)
-        self._norm_line.setData(ts, norms)
+        ok = ~np.isnan(norms)
+        self._norm_line.setData(ts[ok], norms[ok])
         if t is not None and 1 <= t <= self.T and known[t - 1] and not np.isnan(norms[t - 1]):
             y = norms[t - 1]
             self._norm_now.setData([t], [np.log10(y) if self._log else y])
@@ -227,7 +239,11 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         return self._totals.copy()
 
     def norm_values(self) -> np.ndarray:
-        return np.asarray(self._norm_line.yData, float)
+        """(t, ‖δc_t‖) of the points drawn."""
+        x, y = self._norm_line.getData()
+        if x is None:
+            return np.zeros((0, 2))
+        return np.column_stack([x, y])
 
 
 

@@ -8,7 +8,8 @@ downwards), so the picture reads like the unrolled network on paper. Every row i
 jump while stepping. Values not computed yet are NaN and show empty.
 
 Views never write state: the panel calls :meth:`set_geometry` when a new trace arrives,
-:meth:`show_values` and :meth:`set_focus` on every step, and :meth:`set_flow` per animation frame.
+:meth:`show_values` and :meth:`set_focus` on every step; :meth:`scene_pos` locates a cell for
+the shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`, which animates a step's contribution.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from pnn_gui.views.text_layer import TextLayer, short
+from pnn_gui.widgets.tensor_view import colormap
 
-#: diverging, perceptually uniform, centred on zero (STYLE.md)
-CMAP = "CET-D1"
 #: print each cell's value when the timeline has at most this many cells
 MAX_LABELLED_CELLS = 640
 #: vertical gap between row strips, in cells
@@ -78,8 +78,7 @@ class TimelinePlot(pg.PlotWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, rows: Sequence[Row] = ROWS):
         super().__init__(parent, background="w")
         self.rows = tuple(rows)
-        self._cmap = pg.colormap.get(CMAP)
-        self._lut = self._cmap.getLookupTable(nPts=256)
+        self._lut = colormap().getLookupTable(nPts=256)
         pi = self.getPlotItem()
         pi.hideAxis("bottom")
         pi.showAxis("top")
@@ -117,10 +116,6 @@ class TimelinePlot(pg.PlotWidget):
                                        connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
-        self._flow = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#202020", width=1.5),
-                                        brush=pg.mkBrush("#ffd000"), symbol="o")
-        self._flow.setZValue(20)
-        self.addItem(self._flow)
         self._values_text = TextLayer(font_size=7.5)
         self._values_text.setZValue(10)
         self.addItem(self._values_text)
@@ -129,23 +124,12 @@ class TimelinePlot(pg.PlotWidget):
         self.levels: dict[str, float] = {}
         self._label_cells = False
         self._values: dict[str, np.ndarray] = {}
-        self._flow_src = np.zeros((0, 2))
-        self._flow_dst = np.zeros((0, 2))
+        #: other tensor names drawn in a row's cells (e.g. the terms of δc in the δc row)
+        self.aliases: dict[str, str] = {}
 
     # -- geometry -------------------------------------------------------------------------------
     def row_top(self, r: int) -> float:
         return r * (self.n_h + ROW_GAP)
-
-    def cell_center(self, key: str, t: int, j: int) -> tuple[float, float]:
-        """Centre of unit ``j`` at time ``t`` (0 = the initial column) in row ``key``."""
-        r = self._row_index(key)
-        return (t + 0.5, self.row_top(r) + j + 0.5)
-
-    def _row_index(self, key: str) -> int:
-        for r, row in enumerate(self.rows):
-            if row.key == key:
-                return r
-        raise KeyError(key)
 
     def set_geometry(self, T: int, n_h: int, final: Mapping[str, np.ndarray]) -> None:
         """A new trace: sizes, fixed colour levels from the final tensors, grid lines, labels."""
@@ -190,7 +174,6 @@ class TimelinePlot(pg.PlotWidget):
             padding=0)
         self._values = {}
         self.set_focus(None, (), ())
-        self.set_flow(None)
 
     # -- per step -------------------------------------------------------------------------------
     def show_values(self, values: Mapping[str, np.ndarray]) -> None:
@@ -251,49 +234,44 @@ class TimelinePlot(pg.PlotWidget):
         self._reads.setData(*self._boxes(reads))
         self._writes.setData(*self._boxes(writes))
 
+    def locate(self, ref: tuple[str, tuple]) -> tuple[int, int, int] | None:
+        """(row, column, unit) of a Ref's cell, or None when the timeline does not show it."""
+        name, idx = ref
+        name = self.aliases.get(name, name)
+        for r, row in enumerate(self.rows):
+            if row.key == name and len(idx) == 2 and idx[0] < self.T and idx[1] < self.n_h:
+                return r, idx[0] + 1, idx[1]
+            if row.initial == name and len(idx) == 1 and idx[0] < self.n_h:
+                return r, 0, idx[0]
+        return None
+
+    def scene_pos(self, ref: tuple[str, tuple]) -> QtCore.QPointF | None:
+        """Centre of a Ref's cell in scene coordinates (for the shared DeltaFlow)."""
+        where = self.locate(ref)
+        if where is None:
+            return None
+        r, t, j = where
+        vb = self.getPlotItem().getViewBox()
+        return vb.mapViewToScene(QtCore.QPointF(t + 0.5, self.row_top(r) + j + 0.5))
+
     def _boxes(self, refs: Sequence[tuple[str, tuple]]) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []
-        keys = {row.key: r for r, row in enumerate(self.rows)}
-        initial = {row.initial: r for r, row in enumerate(self.rows) if row.initial}
-        for name, idx in refs:
-            if name in keys and len(idx) == 2:
-                r, t, j = keys[name], idx[0] + 1, idx[1]
-            elif name in initial and len(idx) == 1:
-                r, t, j = initial[name], 0, idx[0]
-            else:
+        seen = set()
+        for ref in refs:
+            where = self.locate(ref)
+            if where is None or where in seen:
                 continue
+            seen.add(where)
+            r, t, j = where
             y0 = self.row_top(r) + j
             xs += [t + 0.06, t + 0.94, t + 0.94, t + 0.06, t + 0.06, np.nan]
             ys += [y0 + 0.06, y0 + 0.06, y0 + 0.94, y0 + 0.94, y0 + 0.06, np.nan]
         return np.array(xs, float), np.array(ys, float)
 
-    def set_flow(self, progress: float | None, t_from: int | None = None,
-                 t_to: int | None = None, key: str = "dc") -> None:
-        """Markers moving from column ``t_from`` to ``t_to`` in row ``key`` (one per unit).
-
-        ``progress`` in [0, 1]; None hides them. Changing only ``progress`` reuses the endpoints.
-        """
-        if progress is None or self.T == 0:
-            self._flow.setData([], [])
-            return
-        if t_from is not None and t_to is not None:
-            r = self._row_index(key)
-            j = np.arange(self.n_h)
-            y = self.row_top(r) + j + 0.5
-            self._flow_src = np.column_stack([np.full(self.n_h, t_from + 0.5), y])
-            self._flow_dst = np.column_stack([np.full(self.n_h, t_to + 0.5), y])
-        p = float(np.clip(progress, 0.0, 1.0))
-        ease = p * p * (3 - 2 * p)
-        pos = self._flow_src + (self._flow_dst - self._flow_src) * ease
-        self._flow.setData(pos=pos)
-
     # -- for tests and screenshots --------------------------------------------------------------
     def image_of(self, key: str) -> np.ndarray:
         """The (n_h, T + 1) grid currently shown for ``key``."""
         return self._values[key].copy()
-
-    def flow_positions(self) -> np.ndarray:
-        return np.column_stack(self._flow.getData()) if len(self._flow.data) else np.zeros((0, 2))
 
     def cell_texts(self) -> list[str]:
         return self._values_text.texts()

@@ -1,0 +1,493 @@
+"""LSTM panel (the sheet's Task 3): a peephole LSTM unrolled through time, then BPTT.
+
+Inputs on the left: the sizes T, n_in, n_h; the sequence x (T × n_in); c₀; the eleven parameters
+grouped by gate (each gate's W, its peephole matrix on c_{t−1}, its b); δh for every time step;
+a seeded random fill. Changing a size keeps the values that still fit (new cells are 0).
+
+In the centre: the unrolled timeline (f, i, o, g, c, h, δh, δc per time step, the cell equations
+beside it); below, δc_t assembled from its five terms as stacked bars, ‖δc_t‖ over t, and δx and
+the parameter gradients. Stepping backward through time, each term of δc_t appears in the bars as
+the step that computes it comes, and the contribution to δc_{t−1} flows left in the timeline (the
+shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`).
+
+Numbers only come from the engine's trace (``engine.lstm.solve``); the panel replays its writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from engine import examples
+from engine.examples import Example
+from engine.lstm import PARAM_KEYS, TERM_KEYS
+from engine.steps import Step, Trace
+from engine.validate import as_array
+from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.replay import Replayer
+from pnn_gui.state import PanelState, field_of
+from pnn_gui.views.dc_terms import DcTermsView
+from pnn_gui.views.lstm_timeline import LSTMTimeline
+from pnn_gui.widgets.delta_flow import DeltaFlow
+from pnn_gui.widgets.field_error import ErrorLabel
+from pnn_gui.widgets.matrix_editor import MatrixEditor
+from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+
+KIND = "lstm"
+FIELDS = ("xs", "params", "c0", "dh")
+MAX_T = 64
+MAX_UNITS = 16
+
+#: (group title, parameter keys) in the sheet's order
+GATE_GROUPS = (
+    ("Forget gate f", "f_t = σ(x_t·W_f + c_t−1·W_fc + b_f)", ("W_f", "W_fc", "b_f")),
+    ("Input gate i", "i_t = σ(x_t·W_i + c_t−1·W_ic + b_i)", ("W_i", "W_ic", "b_i")),
+    ("Output gate o", "o_t = σ(x_t·W_o + c_t−1·W_oc + b_o)", ("W_o", "W_oc", "b_o")),
+    ("Candidate g", "g_t = tanh(x_t·W_c + b_c)", ("W_c", "b_c")),
+)
+PEEPHOLES = ("W_fc", "W_ic", "W_oc")
+
+#: legend text of each term of δc_t (engine.lstm.TERM_KEYS)
+TERM_LABELS = {
+    "dc_from_h": "from h_t",
+    "dc_from_next": "from c_t+1 (·f_t+1)",
+    "dc_from_peep_f": "peephole W_fc",
+    "dc_from_peep_i": "peephole W_ic",
+    "dc_from_peep_o": "peephole W_oc",
+}
+#: tensors indexed (time step, unit or input): a step writing one of them is "at" that time
+TIME_TENSORS = frozenset({"f", "i", "o", "g", "c", "h", "dh", "du", "do", "dc", "df", "di",
+                          "dg", "df_hat", "di_hat", "do_hat", "dg_hat", "dx", *TERM_KEYS})
+GRADS = tuple("d" + k for k in PARAM_KEYS)
+
+
+def param_shape(key: str, n_in: int, n_h: int) -> tuple[int, ...]:
+    if key.startswith("b_"):
+        return (n_h,)
+    if key in PEEPHOLES:
+        return (n_h, n_h)
+    return (n_in, n_h)
+
+
+def fit(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``arr`` cut or zero-padded to ``shape``, keeping the values that still fit (top-left)."""
+    arr = np.asarray(arr, dtype=np.float64)
+    out = np.zeros(shape)
+    if arr.ndim != len(shape):
+        return out
+    region = tuple(slice(0, min(a, b)) for a, b in zip(arr.shape, shape, strict=True))
+    out[region] = arr[region]
+    return out
+
+
+def random_inputs(T: int, n_in: int, n_h: int, seed: int) -> dict[str, Any]:
+    """Seeded values in [-1, 1] rounded to 0.1 (readable), c₀ included."""
+    rng = np.random.default_rng(seed)
+
+    def r(shape):
+        return np.round(rng.uniform(-1, 1, shape), 1) + 0.0
+
+    params = {k: r(param_shape(k, n_in, n_h)) for k in PARAM_KEYS}
+    return {"xs": r((T, n_in)), "params": params, "c0": r((n_h,)), "dh": r((T, n_h))}
+
+
+def check_inputs(raw: Any) -> dict[str, Any]:
+    """Inputs as float arrays (``params`` a dict of arrays); ValueError naming the field."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"inputs: expected an object, got {type(raw).__name__}")
+    params = raw.get("params")
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected an object with the keys {', '.join(PARAM_KEYS)}")
+    out = {"xs": as_array(raw.get("xs"), "xs", 2), "c0": as_array(raw.get("c0"), "c0", 1),
+           "dh": as_array(raw.get("dh"), "dh", 2),
+           "params": {k: as_array(params.get(k), k, 1 if k.startswith("b_") else 2)
+                      for k in PARAM_KEYS}}
+    T, n_in = out["xs"].shape
+    n_h = out["c0"].shape[0]
+    if T > MAX_T or n_in > MAX_UNITS or n_h > MAX_UNITS:
+        raise ValueError(f"xs: the panel edits T ≤ {MAX_T}, n_in ≤ {MAX_UNITS} and n_h ≤ "
+                         f"{MAX_UNITS}; got T = {T}, n_in = {n_in}, n_h = {n_h}")
+    return out
+
+
+class LSTMPanel(Panel):
+    title = "LSTM"
+    examples = ("lstm",)
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        example = examples.load("lstm")
+        inputs = check_inputs(example.inputs)
+        self.state = PanelState(KIND, inputs)
+        self._build_inputs(inputs)
+        self._build_views()
+        self._trace: Trace | None = None
+        self._replayer: Replayer | None = None
+        self._shown_k: int | None = None
+        self._animate = True
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
+        self._anim.valueChanged.connect(self._on_anim_frame)
+        self._bars_args: tuple | None = None
+        self.state.subscribe(self._on_state_changed)
+        self._on_state_changed("errors")
+        self.show_step(self.state.step)
+
+    # -- building -------------------------------------------------------------------------------
+    def _build_inputs(self, inputs: dict[str, Any]) -> None:
+        T, n_in = inputs["xs"].shape
+        n_h = inputs["c0"].shape[0]
+        body = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(body)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        intro = QtWidgets.QLabel(
+            "A peephole LSTM unrolled over T time steps, then backpropagation through time "
+            "from t = T down to 1. Type into any cell; results update at once.")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color: #555;")
+        lay.addWidget(intro)
+
+        sizes = QtWidgets.QGridLayout()
+        self.spin_T = self._spin(1, MAX_T, T, "T: number of time steps")
+        self.spin_n_in = self._spin(1, MAX_UNITS, n_in, "n_in: inputs per time step")
+        self.spin_n_h = self._spin(1, MAX_UNITS, n_h, "n_h: units (size of c and h)")
+        self.spin_seed = self._spin(0, 999_999, 0, "seed of the random fill", resizes=False)
+        for pos, (label, spin) in enumerate((("T", self.spin_T), ("n_in", self.spin_n_in),
+                                             ("n_h", self.spin_n_h), ("seed", self.spin_seed))):
+            row, col = divmod(pos, 2)
+            sizes.addWidget(QtWidgets.QLabel(label), row, 2 * col)
+            sizes.addWidget(spin, row, 2 * col + 1)
+        self.random_button = QtWidgets.QPushButton("Random fill")
+        self.random_button.setToolTip("Fill x, c₀, every parameter and δh with seeded random "
+                                      "values in [-1, 1] (the same seed gives the same values)")
+        self.random_button.clicked.connect(self._on_random_fill)
+        sizes.addWidget(self.random_button, 2, 0, 1, 4)
+        lay.addLayout(sizes)
+
+        self.editors: dict[str, MatrixEditor] = {}
+
+        def editor(name: str, title: str, value: np.ndarray, tip: str) -> MatrixEditor:
+            ed = MatrixEditor(title, value, resizable=False, example=value, name=name,
+                              seed=len(self.editors))
+            ed.setToolTip(tip)
+            ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
+            self.editors[name] = ed
+            return ed
+
+        seq = QtWidgets.QGroupBox("Sequence and initial state")
+        sl = QtWidgets.QVBoxLayout(seq)
+        sl.addWidget(editor("xs", "x  (row t−1 is x_t)", inputs["xs"],
+                            "the input sequence, one row per time step (T × n_in)"))
+        sl.addWidget(editor("c0", "c₀", inputs["c0"], "the initial cell state (n_h,)"))
+        lay.addWidget(seq)
+        for title, formula, keys in GATE_GROUPS:
+            box = QtWidgets.QGroupBox(title)
+            box.setToolTip(formula)
+            bl = QtWidgets.QVBoxLayout(box)
+            eq = QtWidgets.QLabel(formula)
+            eq.setStyleSheet("color: #555;")
+            eq.setWordWrap(True)
+            bl.addWidget(eq)
+            for key in keys:
+                if key in PEEPHOLES:
+                    label, tip = f"{key}  (peephole on c_t−1)", "peephole weights (n_h × n_h)"
+                elif key.startswith("b_"):
+                    label, tip = key, "bias (n_h,)"
+                else:
+                    label, tip = key, "input weights (n_in × n_h)"
+                bl.addWidget(editor(key, label, inputs["params"][key], tip))
+            lay.addWidget(box)
+        loss = QtWidgets.QGroupBox("Loss gradient")
+        ll = QtWidgets.QVBoxLayout(loss)
+        ll.addWidget(editor("dh", "δh  (row t−1 is ∂L/∂h_t)", inputs["dh"],
+                            "the loss gradient arriving at every h_t (T × n_h)"))
+        lay.addWidget(loss)
+        self.general_error = ErrorLabel()
+        lay.addWidget(self.general_error)
+        lay.addStretch(1)
+
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        scroll.setObjectName("lstmInputs")
+        self.inputs_widget = scroll
+
+    def _spin(self, lo: int, hi: int, value: int, tip: str,
+              resizes: bool = True) -> QtWidgets.QSpinBox:
+        spin = QtWidgets.QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.setKeyboardTracking(False)
+        if resizes:
+            spin.valueChanged.connect(self._on_size_changed)
+        return spin
+
+    def _build_views(self) -> None:
+        self.timeline = LSTMTimeline()
+        self.timeline.plot.aliases = {k: "dc" for k in TERM_KEYS}
+        self.flow = DeltaFlow(self.timeline.plot, self.timeline.plot.scene_pos, parent=self)
+        self.dc_view = DcTermsView()
+        self.grid = TensorGrid()
+        self.grid.add_view("dx", "δx", 0, 0)
+        self.grid.add_view("grad", "ΔW_f", 1, 0)
+        self.grid.set_locator(self._locate_grid)
+        self.grad_box = QtWidgets.QComboBox()
+        for g in GRADS:
+            self.grad_box.addItem("Δ" + g[1:], g)
+        self.grad_box.setToolTip("which parameter gradient to show (follows the current step)")
+        self.grad_box.currentIndexChanged.connect(self._on_grad_chosen)
+        right = QtWidgets.QWidget()
+        rl = QtWidgets.QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(QtWidgets.QLabel("δx and the parameter gradient"))
+        head.addStretch(1)
+        head.addWidget(self.grad_box)
+        rl.addLayout(head)
+        rl.addWidget(self.grid, 1)
+        bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        bottom.addWidget(self.dc_view)
+        bottom.addWidget(right)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(self.timeline)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 4)
+        split.setObjectName("lstmView")
+        self.view_widget = split
+
+    # -- Panel hooks ----------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        if example.kind != KIND:
+            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not an "
+                             "LSTM one")
+        inputs = check_inputs(example.inputs)
+        self._show_inputs(inputs, as_example=True)
+        self.state.set_inputs(inputs, replace=True)
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        inputs = check_inputs(session_inputs(data, KIND, FIELDS))
+        examples.solve(KIND, inputs)  # refuse (and change nothing) when it does not compute
+        self._show_inputs(inputs)
+        self.state.set_inputs(inputs, replace=True)
+
+    def set_precision(self, digits: int) -> None:
+        for ed in self.editors.values():
+            ed.set_precision(digits)
+        self.grid.set_precision(digits)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self.flow.set_speed(factor)
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self._animate = bool(enabled)
+        self.flow.set_enabled(enabled)
+        if not enabled:
+            self._finish_animation()
+
+    def show_step(self, k: int) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        new = trace is not self._trace
+        if new:
+            self._new_trace(trace)
+        assert self._replayer is not None
+        done = self._replayer.goto(k)
+        tensors = trace.tensors
+        values = {name: done.get(name, tensors[name])
+                  for name in ("f", "i", "o", "g", "c", "h", "dh", "dc", "c0", "dc0")}
+        self.timeline.plot.show_values(values)
+        step = trace.steps[k - 1] if k > 0 else None
+        t = self._time_of(step)
+        if step is None:
+            self.timeline.plot.set_focus(None, (), ())
+        else:
+            self.timeline.plot.set_focus(t, step.reads, step.writes)
+        # δc_t's terms: during the backward pass at the step's time; after it, at t = 1
+        bars_t = None
+        if step is not None and step.phase == "backward":
+            bars_t = t if t else 1
+        grow: tuple[int, ...] = ()
+        if step is not None:
+            written = {name for name, _ in step.writes}
+            grow = tuple(i for i, key in enumerate(TERM_KEYS) if key in written)
+        if bars_t is not None:
+            r = bars_t - 1
+            terms = {TERM_LABELS[key]: done[key][r] for key in TERM_KEYS}
+            total = done["dc"][r]
+        else:
+            terms, total = {}, None
+        forward_one = (not new and self._shown_k is not None and k == self._shown_k + 1)
+        self._anim.stop()
+        if forward_one and self._animate and grow and bars_t is not None:
+            self._bars_args = (bars_t, terms, total, grow)
+            self.dc_view.show_terms(bars_t, terms, total, grow, 0.0)
+            self._anim.setDuration(self.flow.duration_ms())
+            self._anim.start()
+        else:
+            self._bars_args = None
+            self.dc_view.show_terms(bars_t, terms, total)
+        self.dc_view.show_norms(done["dc"], bars_t)
+        self._show_results(done, step)
+        if step is None or not forward_one:
+            self.flow.skip()
+        else:
+            self.flow.play(step.reads, step.writes)
+        self._shown_k = k
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _new_trace(self, trace: Trace) -> None:
+        self._trace = trace
+        self._replayer = Replayer(trace)
+        self._shown_k = None
+        t = trace.tensors
+        T, n_h = t["dc"].shape
+        self.timeline.plot.set_geometry(T, n_h, t)
+        self.timeline.set_caption(trace.note)
+        self.dc_view.set_geometry(T, n_h, [TERM_LABELS[k] for k in TERM_KEYS],
+                                  {TERM_LABELS[k]: t[k] for k in TERM_KEYS}, t["dc"])
+        self._levels = {name: symmetric_levels(t[name]) for name in ("dx", *GRADS)}
+
+    def _time_of(self, step: Step | None) -> int | None:
+        """The time step (1..T, 0 for c₀) a step works at, or None (a parameter gradient)."""
+        if step is None:
+            return None
+        for name, idx in step.writes:
+            if name in TIME_TENSORS and idx:
+                return int(idx[0]) + 1
+            if name == "dc0":
+                return 0
+        return None
+
+    def _show_results(self, done: dict[str, np.ndarray], step: Step | None) -> None:
+        if step is not None:
+            for name, _ in step.writes:
+                if name in GRADS and name != self.grad_box.currentData():
+                    self.grad_box.blockSignals(True)
+                    self.grad_box.setCurrentIndex(GRADS.index(name))
+                    self.grad_box.blockSignals(False)
+                    break
+        g = self.grad_box.currentData()
+        self.grid.view("dx").set_array(done["dx"], levels=self._levels["dx"])
+        view = self.grid.view("grad")
+        view.set_array(done[g], levels=self._levels[g])
+        title = "Δ" + g[1:]
+        if view.title() != title:
+            view.set_title(title)
+        if step is None:
+            self.grid.highlight((), ())
+        else:
+            self.grid.highlight(step.reads, step.writes)
+
+    def _locate_grid(self, ref):
+        name, idx = ref
+        if name == "dx" and len(idx) == 2:
+            return ("dx", (int(idx[0]), int(idx[1])))
+        if name == self.grad_box.currentData():
+            cell = (0, int(idx[0])) if len(idx) == 1 else (int(idx[0]), int(idx[1]))
+            return ("grad", cell)
+        return None
+
+    def _on_anim_frame(self, value) -> None:
+        if self._bars_args is None:
+            return
+        t, terms, total, grow = self._bars_args
+        self.dc_view.show_terms(t, terms, total, grow, float(value))
+
+    def _finish_animation(self) -> None:
+        if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
+            self._anim.stop()
+            self._on_anim_frame(1.0)
+
+    def _on_grad_chosen(self, _index: int) -> None:
+        if self.state.trace is not None and self._replayer is not None:
+            k = self.state.step
+            step = self.state.trace.steps[k - 1] if k > 0 else None
+            done = self._replayer.goto(k)
+            g = self.grad_box.currentData()
+            view = self.grid.view("grad")
+            view.set_array(done[g], levels=self._levels[g])
+            view.set_title("Δ" + g[1:])
+            self.grid.highlight(step.reads if step else (), step.writes if step else ())
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _show_inputs(self, inputs: dict[str, Any], as_example: bool = False) -> None:
+        """Put ``inputs`` in the spin boxes and editors without emitting anything."""
+        T, n_in = inputs["xs"].shape
+        n_h = inputs["c0"].shape[0]
+        for spin, v in ((self.spin_T, T), (self.spin_n_in, n_in), (self.spin_n_h, n_h)):
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+        for name, ed in self.editors.items():
+            value = inputs["params"][name] if name in PARAM_KEYS else inputs[name]
+            ed.set_value(value)
+            if as_example:
+                ed.set_example(value)
+
+    def current_inputs(self) -> dict[str, Any]:
+        """What the editors hold (the last good value of every cell)."""
+        out: dict[str, Any] = {name: self.editors[name].value() for name in ("xs", "c0", "dh")}
+        out["params"] = {k: self.editors[k].value() for k in PARAM_KEYS}
+        return out
+
+    def _on_size_changed(self, _value: int) -> None:
+        T, n_in, n_h = self.spin_T.value(), self.spin_n_in.value(), self.spin_n_h.value()
+        old = self.current_inputs()
+        new = {"xs": fit(old["xs"], (T, n_in)), "c0": fit(old["c0"], (n_h,)),
+               "dh": fit(old["dh"], (T, n_h)),
+               "params": {k: fit(old["params"][k], param_shape(k, n_in, n_h))
+                          for k in PARAM_KEYS}}
+        self._show_inputs(new)
+        self._recompute(lambda: self.state.set_inputs(new))
+
+    def _on_random_fill(self) -> None:
+        T, n_in, n_h = self.spin_T.value(), self.spin_n_in.value(), self.spin_n_h.value()
+        new = random_inputs(T, n_in, n_h, self.spin_seed.value())
+        self._show_inputs(new)
+        self._recompute(lambda: self.state.set_inputs(new))
+
+    def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
+        if name in PARAM_KEYS:
+            params = dict(self.state.inputs["params"])
+            params[name] = value
+            self._recompute(lambda: self.state.set_input("params", params))
+        else:
+            self._recompute(lambda: self.state.set_input(name, value))
+
+    def _recompute(self, change) -> None:
+        if change():
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+
+    def _on_state_changed(self, what: str) -> None:
+        if what != "errors":
+            return
+        shown: dict[str, str] = {}
+        general = []
+        for message in self.state.errors.values():
+            name = field_of(message)
+            if name in self.editors:
+                shown[name] = message
+            else:
+                general.append(message)
+        for name, ed in self.editors.items():
+            ed.set_error(shown.get(name, ""))
+        self.general_error.set_error("\n".join(general))
+
+
+__all__ = ["LSTMPanel", "check_inputs", "fit", "random_inputs"]
