@@ -362,12 +362,12 @@ def _granularity(T: int, n_in: int, n_h: int) -> tuple[str, str, int, int, int]:
     steps, number of steps at the finest granularity)."""
     fwd = 6 * T
     back = {"unit": T * (12 * n_h + n_in) + (T - 1) * 4 * n_h + n_h + 1,
-            "vector": 13 * T + 4 * (T - 1) + 2}
+            "vector": 13 * T + 4 * (T - 1) + 2, "grouped": 6 * T}
     par = {"element": 4 * n_in * n_h + 3 * n_h * n_h + 4 * n_h,
            "row": 4 * n_in + 3 * n_h + 4, "tensor": len(PARAM_KEYS)}
     fine = fwd + back["unit"] + par["element"]
     for t_gran, p_gran in (("unit", "element"), ("unit", "row"), ("vector", "element"),
-                           ("vector", "row"), ("vector", "tensor")):
+                           ("vector", "row"), ("vector", "tensor"), ("grouped", "tensor")):
         n = fwd + back[t_gran] + par[p_gran]
         if n <= MAX_STEPS:
             return t_gran, p_gran, 1, n, fine
@@ -458,15 +458,22 @@ class _Tracer:
             for r in range(T):
                 self.forward_row(r)
             unit = t_gran == "unit"
-            if not unit:
+            if t_gran == "vector":
                 self.note = "coarsened: one step per time step (vectors over the units)"
+            elif t_gran == "grouped":
+                self.note = "coarsened: one step per time step and group of quantities"
             for r in range(T - 1, -1, -1):
-                self.backward_row(r, unit)
+                if t_gran == "grouped":
+                    self.backward_grouped(r)
+                else:
+                    self.backward_row(r, unit)
         self.param_grads(p_gran)
         note = ""
         if (t_gran, p_gran) != ("unit", "element"):
             how = {"unit": "one step per unit",
                    "vector": "one step per time step and quantity (vectors over the units)",
+                   "grouped": "one step per time step and group of quantities (δh to δc from h; "
+                   "δc; δf, δi, δg; δf̂ to δĝ; δx; what flows to t − 1)",
                    "block": "one forward and one backward step per "
                    + ("time step" if block == 1 else f"{block} time steps")}[t_gran]
             note = (f"{fine:,} steps would be too many to step through (limit {MAX_STEPS:,}); "
@@ -665,6 +672,30 @@ class _Tracer:
                                         for j in range(n_h)) + "]") if self.small else ""
                 self.add(False, "δc₀", f"δc₀ = {full}", sub_, reads_v, self.row("dc0", 0),
                          t["dc0"], self.note)
+
+    def backward_grouped(self, r: int) -> None:
+        """The vector steps of row ``r`` merged into six: δh, δu, δo, δc from h (and, at t = T,
+        the zero terms); δc; δf, δi, δg; the pre-activation deltas; δx; what flows to t − 1."""
+        start = len(self.steps)
+        self.backward_row(r, unit=False)
+        steps = self.steps[start:]
+        del self.steps[start:]
+        first = 5 if r == self.T - 1 else 4
+        k = 0
+        for size in (first, 1, 3, 4, 1, len(steps) - first - 9):
+            group = steps[k: k + size]
+            k += size
+            if size == 1:
+                self.steps.append(group[0])
+                continue
+            key = next(s for s in reversed(group) if not s.title.endswith("= 0"))
+            self.steps.append(BlockStep(
+                phase="backward", title=f"{group[0].title} … {key.title}",
+                formula="; ".join(s.formula for s in group),
+                substituted=f"{key.title} = {vec(key.values)}", result=group[0].result,
+                reads=tuple(dict.fromkeys(ref for s in group for ref in s.reads)),
+                writes=sum((s.writes for s in group), ()),
+                values=sum((s.values for s in group), ()), note=self.note))
 
     def backward_block(self, r0: int, r1: int) -> None:
         names = ("dh", "du", "do", "dc_from_h") + TERM_KEYS[1:] + (

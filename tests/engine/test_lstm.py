@@ -234,7 +234,8 @@ def test_trace_tensor_names():
     ((12, 5, 8), "unit"),                   # per unit, parameter gradients per row
     ((30, 3, 4), "vector"),                 # per time step
     ((64, 32, 64), "vector"),               # the benchmark's size
-    ((100, 2, 2), "block"),                 # one step per time step
+    ((100, 2, 2), "grouped"),               # per time step, six groups of quantities
+    ((170, 2, 2), "block"),                 # one step per time step
     ((1500, 1, 1), "block"),                # several time steps per step
 ])
 def test_replay_reproduces_the_vectorised_results(shape, coarse):
@@ -347,3 +348,17 @@ def test_a_trace_too_large_to_step_through_is_declined():
     lstm.backward(lstm.forward(xs, p, c0), dh)  # the numbers themselves are fine
     with pytest.raises(ValueError, match=r"^xs: a worked solution .* more than the 300,000"):
         lstm.solve(xs, p, c0, dh)
+
+
+def test_grouped_steps_keep_dc_with_its_terms():
+    xs, p, c0, dh = make(100, 2, 2, seed=8)
+    t = lstm.solve(xs, p, c0, dh)
+    assert "group of quantities" in t.note and len(t) == 6 * 100 * 2 + len(lstm.PARAM_KEYS)
+    dc = next(s for s in t.steps if s.title == "δc₉₉")
+    assert dc.writes == (("dc", (98, 0)), ("dc", (98, 1)))
+    assert dc.substituted.startswith("[" + " + ".join(
+        fmt_paren(t.tensors[k][98, 0]) for k in lstm.TERM_KEYS) + ", ")
+    first = next(s for s in t.steps if s.phase == "backward")
+    assert first.title == "δh₁₀₀ … δc₁₀₀ from h₁₀₀"
+    assert {name for name, _ in first.writes} == {"dh", "du", "do", *lstm.TERM_KEYS}
+    assert len(first.writes) == 8 * 2
