@@ -332,7 +332,13 @@ def solve(xs, params, c0, dh) -> Trace:
     :data:`MAX_TRACE_ELEMENTS` tensor elements are declined (use :func:`forward` and
     :func:`backward`); longer traces than :data:`~engine.steps.MAX_STEPS` are coarsened, with a
     note: per-unit steps become per-time-step vectors, parameter gradients go per row, then per
-    tensor, and at last one forward and one backward step covers one or more whole time steps.
+    tensor, then each time step's backward vectors are merged into six groups (δc keeps its own
+    step with its named terms), and at last one forward and one backward step covers one or more
+    whole time steps.
+
+    Tensors: the inputs (``xs, c0, dh`` and each parameter by its key), ``f i o g c h``, the
+    deltas ``du do dc df di dg df_hat di_hat do_hat dg_hat dx dc0``, the terms of δc
+    (:data:`TERM_KEYS`) and the parameter gradients ``dW_f …`` (``d`` + key).
     """
     run = forward(xs, params, c0)
     T, n_h = run.c.shape
