@@ -47,8 +47,43 @@ class Panel(QtCore.QObject):
         return {"kind": self.state.kind, "inputs": _jsonable(self.state.inputs)}
 
     def restore_session(self, data: dict[str, Any]) -> None:
-        """Inverse of :meth:`session_data`; raise ValueError (and change nothing) on bad data."""
+        """Inverse of :meth:`session_data`; raise ValueError (and change nothing) on bad data.
+
+        :func:`session_inputs` does the common checks (kind, field names) for you.
+        """
         raise NotImplementedError
+
+    # -- optional hooks (the window calls them; the defaults do nothing) ------------------------
+    def set_precision(self, digits: int) -> None:
+        """View > Precision: significant digits shown in editors and views."""
+
+    def set_animation_speed(self, factor: float) -> None:
+        """View > Animation speed / the player's speed box: 1 normal, 2 twice as fast."""
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        """View > Animate steps; also turned off for screenshots and benchmarks."""
+
+
+def session_inputs(data: Any, kind: str, fields: Any) -> dict[str, Any]:
+    """The ``inputs`` of a panel's session data, checked: a dict with ``"kind" == kind`` and
+    exactly the field names ``fields``. Raises ValueError naming what is wrong; the values
+    themselves are checked by the caller (and the engine)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"session: expected an object for this panel, got {type(data).__name__}")
+    if data.get("kind") != kind:
+        raise ValueError(f"session: expected \"kind\": {kind!r}, got {data.get('kind')!r}")
+    inputs = data.get("inputs")
+    if not isinstance(inputs, dict):
+        raise ValueError(f"session: \"inputs\" must be an object, got {type(inputs).__name__}")
+    want, got = set(fields), set(inputs)
+    if want != got:
+        parts = []
+        if want - got:
+            parts.append("missing " + ", ".join(sorted(want - got)))
+        if got - want:
+            parts.append("unexpected " + ", ".join(sorted(got - want)))
+        raise ValueError(f"session: inputs for {kind}: {'; '.join(parts)}")
+    return dict(inputs)
 
 
 def _jsonable(value: Any) -> Any:

@@ -145,7 +145,7 @@ class TensorView:
         self.name = name
         self.layout = layout
         self._title = pg.LabelItem(title, size="10pt", color="#222")
-        layout.addItem(self._title, 0, 0, 1, 2)
+        layout.addItem(self._title, 0, 0)
         self.viewbox = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False,
                                   defaultPadding=0.02)
         self.viewbox.setMouseEnabled(x=False, y=False)
@@ -178,14 +178,19 @@ class TensorView:
         self.viewbox.addItem(self._writes)
         self.colorbar: pg.ColorBarItem | None = None
         if colorbar:
-            self.colorbar = pg.ColorBarItem(values=(-1, 1), width=10, colorMap=colormap(),
-                                            interactive=False, colorMapMenu=False, pen="#888")
-            _tick_font = QtGui.QFont()
-            _tick_font.setPointSizeF(7.5)
-            self._tick_font = _tick_font
-            self.colorbar.getAxis("right").setStyle(tickFont=_tick_font)
-            self.colorbar.getAxis("right").setTextPen("#444")
-            layout.addItem(self.colorbar, 1, 1)
+            # horizontal, under the heatmap: vectors leave spare height, never spare width
+            self.colorbar = pg.ColorBarItem(values=(-1, 1), width=9, colorMap=colormap(),
+                                            interactive=False, colorMapMenu=False, pen="#888",
+                                            orientation="horizontal")
+            axis = self.colorbar.getAxis("bottom")
+            self._tick_font = QtGui.QFont()
+            self._tick_font.setPointSizeF(7.5)
+            axis.setStyle(tickFont=self._tick_font, tickLength=4)
+            axis.setTextPen("#444")
+            axis.setPen("#888")
+            self.colorbar.setMaximumHeight(34)
+            layout.addItem(self.colorbar, 2, 0)
+        layout.layout.setRowStretchFactor(1, 1)
         self._shape: tuple[int, int] | None = None
         self._levels: tuple[float, float] | None = None
         self._values = np.zeros((0, 0))

@@ -1,0 +1,173 @@
+"""Fully connected panel (the sheet's Task 1): y = x·W + b, then δx, ΔW and Δb.
+
+Editors x, W, b, δy on the left; heatmaps of every tensor in the centre; each valid edit
+recomputes at once (sheet-sized, synchronous: the engine takes well under a millisecond here and
+at most a few milliseconds at the editors' 64 × 64 limit, so no worker thread is needed — a
+larger layer would send :func:`engine.examples.solve` to a ``QThreadPool`` and post the trace
+back). Errors appear under the field they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from engine import examples
+from engine.examples import Example
+from engine.steps import Trace
+from engine.validate import as_array
+from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.state import PanelState
+from pnn_gui.widgets.delta_flow import DeltaFlow
+from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.matrix_editor import MatrixEditor
+from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+
+KIND = "fully_connected"
+FIELDS = ("x", "w", "b", "dy")
+#: field -> (editor title, tooltip)
+_EDITORS = {
+    "x": ("x", "the layer's input (n_in,)"),
+    "w": ("W", "weights (n_in, n_out): row j holds input j's weights to every output"),
+    "b": ("b", "bias (n_out,)"),
+    "dy": ("δy", "the loss gradient arriving from above, same shape as y"),
+}
+#: view name (= engine tensor name) -> (title, grid row, grid col)
+_VIEWS = {
+    "x": ("x", 0, 0),
+    "w": ("W", 0, 1),
+    "b": ("b", 0, 2),
+    "y": ("y = x·W + b", 1, 0),
+    "dy": ("δy (given)", 1, 1),
+    "dx": ("δx = δy·Wᵀ", 2, 0),
+    "dw": ("ΔW = xᵀ·δy", 2, 1),
+    "db": ("Δb = δy", 2, 2),
+}
+
+
+class FullyConnectedPanel(Panel):
+    title = "Fully connected"
+    examples = ("fc",)
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        example = examples.load("fc")
+        inputs = _arrays(example.inputs)
+        self.state = PanelState(KIND, inputs)
+
+        # inputs column
+        self.inputs_widget = QtWidgets.QWidget()
+        self.inputs_widget.setObjectName("fcInputs")
+        lay = QtWidgets.QVBoxLayout(self.inputs_widget)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(8)
+        intro = QtWidgets.QLabel("Forward y = x·W + b; backward δx = δy·Wᵀ, ΔW = xᵀ·δy, "
+                                 "Δb = δy.\nType into any cell: the results update at once.")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color: #555;")
+        lay.addWidget(intro)
+        self.editors: dict[str, MatrixEditor] = {}
+        for name, (title, tip) in _EDITORS.items():
+            ed = MatrixEditor(title, inputs[name], name=name, example=inputs[name],
+                              seed=len(self.editors))
+            ed.setToolTip(tip)
+            ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
+            self.editors[name] = ed
+            lay.addWidget(ed)
+        self.general_error = ErrorLabel()
+        lay.addWidget(self.general_error)
+        lay.addStretch(1)
+
+        # tensors
+        self.grid = TensorGrid()
+        self.view_widget = self.grid
+        for name, (title, row, col) in _VIEWS.items():
+            self.grid.add_view(name, title, row, col)
+        self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self)
+
+        self._levels: dict[str, tuple[float, float]] = {}
+        self._levels_of: Trace | None = None
+        self._shown: tuple[Trace, int] | None = None  # (trace, k) last drawn
+        self.state.subscribe(self._on_state_changed)
+        self._on_state_changed("errors")
+        self.show_step(self.state.step)
+
+    # -- Panel hooks ----------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        if example.kind != KIND:
+            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
+                             "fully connected one")
+        inputs = _arrays(example.inputs)
+        for name, ed in self.editors.items():
+            ed.set_value(inputs[name])
+            ed.set_example(inputs[name])
+        self.state.set_inputs(inputs, replace=True)
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+    def show_step(self, k: int) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        if self._levels_of is not trace:
+            self._levels = {name: symmetric_levels(trace.tensors[name]) for name in _VIEWS}
+            self._levels_of = trace
+            for name, view in self.grid.views.items():
+                shape = np.shape(trace.tensors[name])
+                view.set_title(f"{_VIEWS[name][0]}   {_shape_text(shape)}")
+        done = trace.replay(k)
+        for name, view in self.grid.views.items():
+            view.set_array(done.get(name, trace.tensors[name]), levels=self._levels[name])
+        current = trace.steps[k - 1] if k > 0 else None
+        if current is None:
+            self.grid.highlight((), ())
+            self.flow.skip()
+        else:
+            self.grid.highlight(current.reads, current.writes)
+            if self._shown is not None and self._shown[0] is trace and self._shown[1] != k:
+                self.flow.play(current.reads, current.writes)
+        self._shown = (trace, k)
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        raw = session_inputs(data, KIND, FIELDS)
+        inputs = {}
+        for name in FIELDS:
+            ndim = 2 if name == "w" else 1
+            inputs[name] = as_array(raw[name], name, ndim)
+        for name, ed in self.editors.items():
+            ed.set_value(inputs[name])
+        self.state.set_inputs(inputs, replace=True)
+
+    def set_precision(self, digits: int) -> None:
+        for ed in self.editors.values():
+            ed.set_precision(digits)
+        self.grid.set_precision(digits)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self.flow.set_speed(factor)
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self.flow.set_enabled(enabled)
+
+    # -- bindings -------------------------------------------------------------------------------
+    def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
+        ok = self.state.set_input(name, value)
+        if ok:
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+
+    def _on_state_changed(self, what: str) -> None:
+        if what == "errors":
+            show_errors(self.state.errors, self.editors, self.general_error)
+
+
+def _arrays(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
+    return {name: np.asarray(inputs[name], dtype=np.float64) for name in FIELDS}
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"

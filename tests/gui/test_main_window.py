@@ -1,0 +1,480 @@
+"""The main window with the fully connected panel: edits, errors, stepping, menus, sessions.
+
+Dialogs go through main_window's replaceable functions, pointed at tmp_path here; message boxes
+are recorded instead of shown."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine import examples, export
+from engine import fully_connected as fc
+from pnn_gui import main_window as mw
+from pnn_gui.state import PanelState
+
+FC = "Fully connected"
+ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    shown = []
+    monkeypatch.setattr(mw, "show_message",
+                        lambda parent, title, text, error=True: shown.append((title, text)))
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, messages):
+    w = mw.MainWindow(panels=ONLY_FC)
+    qtbot.addWidget(w)
+    w.set_animations_enabled(False)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def fc_panel(window):
+    return window.panel(FC)
+
+
+# -- the panel at start ---------------------------------------------------------------------
+def test_starts_with_the_sheets_example(window):
+    p = fc_panel(window)
+    assert window.current_title() == FC
+    np.testing.assert_array_equal(p.editors["w"].value(), [[1, 3, 5], [2, 4, 6]])
+    np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
+    np.testing.assert_array_equal(p.state.trace.tensors["dx"], [6.5, 8])   # not the sheet's 6.58
+    np.testing.assert_array_equal(p.state.trace.tensors["dw"], [[0, 0.5, 1], [0, 1, 2]])
+    assert p.state.step == len(p.state.trace) == 14
+    assert window.player.text() == "step 14 of 14 · backward"
+    assert window.solution.current() == 14
+    np.testing.assert_array_equal(p.grid.view("db").values(), [[0, 0.5, 1]])
+    assert not window.is_dirty()
+
+
+def test_gradients_shown_match_central_differences(window):
+    """The panel shows the engine's numbers; check them against a numeric gradient of
+    L = Σ y·δy (whose gradients are exactly δx, ΔW, Δb)."""
+    from tests.engine.gradcheck import numeric_grad
+
+    p = fc_panel(window)
+    p.editors["x"].set_value([0.3, -1.2])
+    p.editors["w"].set_value([[0.5, -2, 1.5], [1, 0.25, -0.75]])
+    p.state.set_inputs({"x": p.editors["x"].value(), "w": p.editors["w"].value()})
+    t = p.state.trace.tensors
+    x, w, b, dy = t["x"], t["w"], t["b"], t["dy"]
+    np.testing.assert_allclose(p.grid.view("dx").values()[0],
+                               numeric_grad(lambda v: fc.forward(v, w, b) @ dy, x), atol=1e-6)
+    np.testing.assert_allclose(p.grid.view("dw").values(),
+                               numeric_grad(lambda v: fc.forward(x, v, b) @ dy, w), atol=1e-6)
+    np.testing.assert_allclose(p.grid.view("db").values()[0],
+                               numeric_grad(lambda v: fc.forward(x, w, v) @ dy, b), atol=1e-6)
+
+
+# -- edits ----------------------------------------------------------------------------------
+def test_editing_a_cell_updates_the_results(window):
+    p = fc_panel(window)
+    p.editors["x"].edit_cell(0, 0, "2")
+    np.testing.assert_array_equal(p.state.inputs["x"], [2, 2])
+    np.testing.assert_array_equal(p.state.trace.tensors["y"], [2 + 4 + 1, 6 + 8 + 2, 10 + 12 + 3])
+    np.testing.assert_array_equal(p.grid.view("y").values(), [[7, 16, 25]])
+    assert window.solution.line_text(1).endswith("= 2 · 1 + 2 · 2 + 1 = 7")
+    assert window.is_dirty() and window.windowTitle().endswith("*")
+    assert "Recomputed" in window.statusBar().currentMessage()
+
+
+def test_bad_cell_keeps_other_cells_and_last_good_results(window):
+    p = fc_panel(window)
+    p.editors["w"].edit_cell(1, 1, "4")        # unchanged value, still a good edit
+    trace = p.state.trace
+    p.editors["w"].edit_cell(0, 2, "five")
+    assert p.editors["w"].cell_errors() == {(0, 2): "'five' is not a number"}
+    assert "w[0,2]: 'five' is not a number" in p.editors["w"].cell_message()
+    assert p.state.trace is trace               # nothing recomputed from a bad cell
+    np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6]])
+    # another cell still works and computes with the last good 5
+    p.editors["w"].edit_cell(0, 0, "0")
+    np.testing.assert_array_equal(p.state.trace.tensors["y"], [0 + 4 + 1, 3 + 8 + 2, 5 + 12 + 3])
+    assert p.editors["w"].cell_text(0, 2) == "five"
+
+
+def test_shape_mismatch_shows_beside_the_right_field(window):
+    p = fc_panel(window)
+    trace = p.state.trace
+    p.editors["w"].resize_to(3, 3)              # W now expects 3 inputs; x has 2
+    assert set(p.state.errors) == {"x"}
+    assert p.editors["x"].error().startswith("x: expected shape (3,)")
+    assert p.editors["w"].error() == "" and p.editors["b"].error() == ""
+    assert p.state.trace is trace               # the last good results stay shown
+    np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20]])
+    assert "Not recomputed" in window.statusBar().currentMessage()
+    np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6], [0, 0, 0]])
+    p.editors["x"].resize_to(1, 3)              # now it fits
+    assert p.state.errors == {} and p.editors["x"].error() == ""
+    assert p.state.trace.tensors["dx"].shape == (3,)
+    assert p.grid.view("dx").shape == (1, 3)
+
+
+def test_b_and_dy_mismatch_named(window):
+    p = fc_panel(window)
+    p.editors["b"].resize_to(1, 4)
+    assert p.editors["b"].error().startswith("b: expected shape (3,)")
+    p.editors["b"].resize_to(1, 3)
+    p.editors["dy"].resize_to(1, 2)
+    assert p.editors["dy"].error().startswith("dy: expected shape (3,)")
+    assert p.editors["b"].error() == ""
+
+
+# -- stepping -------------------------------------------------------------------------------
+def test_stepping_by_buttons(window):
+    p = fc_panel(window)
+    window.player.first_button.click()
+    assert p.state.step == 0
+    assert np.isnan(p.grid.view("y").values()).all()        # not computed yet: empty
+    assert window.player.text() == "step 0 of 14 · inputs"
+    window.player.forward_button.click()
+    assert p.state.step == 1
+    np.testing.assert_array_equal(p.grid.view("y").values(), [[6, np.nan, np.nan]])
+    assert window.player.text() == "step 1 of 14 · forward"
+    for _ in range(3):
+        window.player.forward_button.click()
+    assert p.state.step == 4 and window.player.text() == "step 4 of 14 · backward"
+    np.testing.assert_array_equal(p.grid.view("dx").values(), [[6.5, np.nan]])
+    window.player.back_button.click()
+    assert p.state.step == 3
+    window.player.last_button.click()
+    assert p.state.step == 14
+
+
+def test_stepping_by_keys(window, qtbot):
+    p = fc_panel(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    target = window.player.slider
+    target.setFocus()
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Home)
+    assert p.state.step == 0
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Right)
+    assert p.state.step == 2
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Left)
+    assert p.state.step == 1
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_End)
+    assert p.state.step == 14
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Home)
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Space)       # play
+    assert window.player.is_playing()
+    qtbot.waitUntil(lambda: p.state.step >= 1, timeout=3000)
+    qtbot.keyClick(target, QtCore.Qt.Key.Key_Space)       # pause
+    assert not window.player.is_playing()
+
+
+def test_arrow_keys_stay_in_a_cell_being_edited(window, qtbot):
+    p = fc_panel(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    table = p.editors["w"].table
+    idx = table.model().index(0, 0)
+    table.setCurrentIndex(idx)
+    table.edit(idx)
+    editor = QtWidgets.QApplication.focusWidget()
+    assert isinstance(editor, QtWidgets.QLineEdit)
+    step = p.state.step
+    editor.setCursorPosition(0)
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Home)
+    assert p.state.step == step
+
+
+def test_state_to_widgets(window):
+    """Setting the state's step updates player, solution pane, highlights."""
+    p = fc_panel(window)
+    p.state.set_step(5)
+    assert window.player.slider.value() == 5
+    assert window.player.text() == "step 5 of 14 · backward"
+    assert window.solution.current() == 5
+    s = p.state.trace.steps[4]                      # δx₁ reads δy and W's row 1
+    assert s.writes == (("dx", (1,)),)
+    assert not p.grid.view("w")._reads.path().isEmpty()
+    assert not p.grid.view("dx")._writes.path().isEmpty()
+    assert p.grid.view("y")._writes.path().isEmpty()
+
+
+def test_solution_pane_follows_and_click_jumps(window):
+    p = fc_panel(window)
+    window.player.first_button.click()
+    assert window.solution.current() == 0
+    window.player.forward_button.click()
+    assert window.solution.current() == 1
+    window.solution.view.clicked.emit(window.solution.index_of_step(9))
+    assert p.state.step == 9 and window.player.step() == 9
+
+
+def test_slider_sets_step(window):
+    window.player.slider.setValue(7)
+    assert fc_panel(window).state.step == 7
+
+
+def test_delta_flow_runs_on_step(window, qtbot):
+    p = fc_panel(window)
+    window.set_animations_enabled(True)
+    window.player.first_button.click()
+    window.player.forward_button.click()
+    assert p.flow.is_running()
+    qtbot.waitUntil(lambda: not p.flow.is_running(), timeout=3000)
+    window.player.set_speed(4.0)
+    assert p.flow.duration_ms() == 75
+
+
+# -- menus: examples, view, help -------------------------------------------------------------
+def test_examples_menu_loads(window):
+    p = fc_panel(window)
+    p.editors["x"].edit_cell(0, 0, "9")
+    window.example_actions["fc"].trigger()
+    np.testing.assert_array_equal(p.editors["x"].value(), [1, 2])
+    np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
+    assert "Loaded example fc" in window.statusBar().currentMessage()
+    assert set(window.example_actions) == set(examples.NAMES)
+
+
+def test_precision_menu(window):
+    p = fc_panel(window)
+    p.editors["x"].edit_cell(0, 0, repr(1 / 3))
+    window.precision_actions[2].trigger()
+    assert p.editors["x"].cell_text(0, 0) == "0.33"
+    window.precision_actions[6].trigger()
+    assert p.editors["x"].cell_text(0, 0) == "0.333333"
+
+
+def test_speed_menu_and_player_agree(window):
+    window.speed_actions[2.0].trigger()
+    assert window.player.speed() == 2.0
+    window.player.set_speed(0.5)
+    assert window.speed_actions[0.5].isChecked()
+
+
+def test_help_menu(window, messages):
+    window.action_shortcuts.trigger()
+    window.action_about.trigger()
+    assert [t for t, _ in messages] == ["Keyboard shortcuts", "About pnn-gui"]
+    assert "Space" in messages[0][1]
+
+
+# -- exports ----------------------------------------------------------------------------------
+def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
+    p = fc_panel(window)
+    p.editors["x"].edit_cell(0, 1, repr(0.1))
+    out = tmp_path / "results.csv"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
+    window.action_export_csv.trigger()
+    back = export.read_tensors_csv(out)
+    assert set(back) == set(p.state.trace.tensors)
+    for name, arr in p.state.trace.tensors.items():
+        assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
+    assert str(out) in window.statusBar().currentMessage()
+
+
+def test_export_steps_csv(window, monkeypatch, tmp_path):
+    p = fc_panel(window)
+    out = tmp_path / "steps.csv"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
+    window.action_export_steps.trigger()
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert len(rows) == 1 + len(p.state.trace)
+    assert rows[4][2] == "δx₀" and float(rows[4][5]) == 6.5
+
+
+def test_export_png(window, monkeypatch, tmp_path):
+    out = tmp_path / "panel.png"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
+    window.action_export_png.trigger()
+    img = QtGui.QImage(str(out))
+    assert not img.isNull()
+    assert img.width() == window.splitter.width() and img.height() == window.splitter.height()
+    assert "picture" in window.statusBar().currentMessage()
+
+
+def test_export_to_missing_folder_shows_message(window, monkeypatch, tmp_path, messages):
+    out = tmp_path / "missing" / "r.csv"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
+    assert window.export_results() is False
+    assert not out.exists()
+    assert messages and messages[-1][0] == "Export results"
+    assert "does not exist" in messages[-1][1]
+
+
+def test_cancelled_dialog_does_nothing(window, monkeypatch, messages):
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
+    assert window.export_results() is False
+    assert messages == []
+
+
+# -- sessions ---------------------------------------------------------------------------------
+def test_session_round_trip(window, monkeypatch, tmp_path):
+    p = fc_panel(window)
+    p.editors["w"].resize_to(3, 3)              # a combination that does not compute is kept too
+    p.editors["b"].edit_cell(0, 2, "-1.25")
+    saved_inputs = {k: np.array(v) for k, v in p.state.inputs.items()}
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    window.action_save.trigger()
+    assert not window.is_dirty()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == 1 and data["panel"] == FC
+    assert data["panels"][FC]["inputs"]["b"] == [1, 2, -1.25]
+    # change everything, then open the file again
+    window.example_actions["fc"].trigger()
+    p.editors["x"].edit_cell(0, 0, "42")
+    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    window.action_open.trigger()
+    for k, v in saved_inputs.items():
+        np.testing.assert_array_equal(p.state.inputs[k], v)
+        np.testing.assert_array_equal(p.editors[k].value(), v)
+    assert p.editors["x"].error().startswith("x: expected shape (3,)")
+    assert not window.is_dirty()
+    assert path.name in window.windowTitle()
+
+
+def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
+    path = tmp_path / "a.pnn.json"
+    calls = []
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: calls.append(1) or str(path))
+    window.action_save.trigger()
+    fc_panel(window).editors["x"].edit_cell(0, 0, "3")
+    window.action_save.trigger()
+    assert calls == [1]
+    assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [3, 2]
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "expected a JSON object"),
+    ('{"format": 2, "panel": "Fully connected", "panels": {}}', "format"),
+    ('{"format": 1, "panel": "Nope", "panels": {}}', "panel"),
+    ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
+     '{"kind": "fully_connected", "inputs": {"x": [1, "a"], "w": [[1]], "b": [1], "dy": [1]}}}}',
+     "x: could not read"),
+    ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
+     '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "missing"),
+    ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
+     '{"kind": "conv2d", "inputs": {}}}}', "kind"),
+])
+def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages, content,
+                                         reason):
+    p = fc_panel(window)
+    p.editors["x"].edit_cell(0, 0, "7")
+    before = {k: np.array(v) for k, v in p.state.inputs.items()}
+    trace = p.state.trace
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    window.action_open.trigger()
+    assert messages and messages[-1][0] == "Open session"
+    assert reason in messages[-1][1] and "nothing was changed" in messages[-1][1]
+    for k, v in before.items():
+        np.testing.assert_array_equal(p.state.inputs[k], v)
+        np.testing.assert_array_equal(p.editors[k].value(), v)
+    assert p.state.trace is trace
+    assert window.is_dirty()                     # the unsaved edit is still unsaved
+
+
+def test_unreadable_session_file(window, tmp_path, messages):
+    assert window.open_session_file(str(tmp_path / "none.json")) is False
+    assert "cannot read" in messages[-1][1]
+
+
+# -- quitting -------------------------------------------------------------------------------
+def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
+    asked = []
+    fc_panel(window).editors["x"].edit_cell(0, 0, "5")
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    window.action_quit.trigger()
+    assert asked == [1] and window.isVisible()
+    path = tmp_path / "q.pnn.json"
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    window.action_quit.trigger()
+    assert not window.isVisible()
+    assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [5, 2]
+
+
+def test_quit_save_cancelled_keeps_window(window, monkeypatch):
+    fc_panel(window).editors["x"].edit_cell(0, 0, "5")
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
+    window.action_quit.trigger()
+    assert window.isVisible()
+
+
+def test_quit_without_edits_does_not_ask(window, monkeypatch):
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: pytest.fail("asked"))
+    window.example_actions["fc"].trigger()      # loading an example is not an edit
+    p = fc_panel(window)
+    p.state.set_step(3)                         # nor is stepping
+    window.action_quit.trigger()
+    assert not window.isVisible()
+
+
+# -- panels not built -------------------------------------------------------------------------
+def test_panels_not_built_say_so(qtbot, messages):
+    panels = ONLY_FC + (
+        ("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv", "avgpool")),
+        ("Broken", "pnn_gui.panels.base:NoSuchClass", ("lstm",)),
+    )
+    w = mw.MainWindow(panels=panels)
+    qtbot.addWidget(w)
+    assert not w.example_actions["conv"].isEnabled()
+    assert not w.example_actions["avgpool"].isEnabled()
+    assert w.example_actions["fc"].isEnabled()
+    assert not w.example_actions["autodiff"].isEnabled()   # no panel shows it
+    w.sidebar.setCurrentRow(1)
+    assert w.current_title() == "Missing"
+    assert "not built yet" in w.view_stack.currentWidget().text()
+    assert w.player.count() == 0 and w.solution.model.rowCount() == 0
+    w.sidebar.setCurrentRow(2)
+    assert "could not be loaded" in w.view_stack.currentWidget().text()
+    assert not w.example_actions["lstm"].isEnabled()
+    w.sidebar.setCurrentRow(0)
+    assert w.player.count() == 14
+    with pytest.raises(ValueError, match="not built yet"):
+        w.load_example("conv")
+
+
+def test_session_keeps_data_of_panels_not_built(qtbot, messages, tmp_path, monkeypatch):
+    panels = ONLY_FC + (("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv",)),)
+    w = mw.MainWindow(panels=panels)
+    qtbot.addWidget(w)
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"format": 1, "panel": "Missing", "panels": {
+        "Missing": {"kind": "conv2d", "inputs": {"stride": 2}},
+        FC: w.panel(FC).session_data()}}))
+    assert w.open_session_file(str(src))
+    assert w.current_title() == "Missing"
+    out = tmp_path / "out.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
+    assert w.save_session_as()
+    assert json.loads(out.read_text())["panels"]["Missing"]["inputs"] == {"stride": 2}
+
+
+def test_all_panels_window_starts(qtbot, messages):
+    """The real registry: whatever is built loads; the rest says so; nothing raises."""
+    w = mw.MainWindow()
+    qtbot.addWidget(w)
+    assert w.current_title() == FC
+    for title in w.titles():
+        w.show_panel(title)
+        assert w.current_title() == title
+
+
+def test_panel_state_is_plain():
+    """The window's panels keep their numbers in a Qt-free PanelState."""
+    st = PanelState("fully_connected", examples.load("fc").inputs)
+    assert st.n_steps == 14

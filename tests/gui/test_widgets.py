@@ -1,0 +1,456 @@
+"""The shared widgets on their own: matrix editor, tensor view, step player, solution pane,
+delta flow, error labels. Driven through their methods, offscreen."""
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from engine import examples
+from pnn_gui.widgets.delta_flow import DeltaFlow
+from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.matrix_editor import MatrixEditor, parse_number, split_block
+from pnn_gui.widgets.solution_pane import SolutionPane
+from pnn_gui.widgets.step_player import StepPlayer
+from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+
+
+@pytest.fixture
+def fc_trace():
+    return examples.load("fc").solve()
+
+
+# -- matrix editor ------------------------------------------------------------------------------
+def test_parse_number_reasons():
+    assert parse_number(" 2.5 ") == 2.5
+    assert parse_number("\u22121") == -1.0
+    assert parse_number("1,5") == 1.5
+    for bad, why in (("abc", "not a number"), ("", "empty"), ("inf", "finite"),
+                     ("nan", "finite"), ("1,2,3", "not a number")):
+        with pytest.raises(ValueError, match=why):
+            parse_number(bad)
+
+
+def test_split_block_separators():
+    assert split_block("1\t2\n3\t4\n") == [["1", "2"], ["3", "4"]]
+    assert split_block("1,2\r\n3,4") == [["1", "2"], ["3", "4"]]
+    assert split_block("1;2") == [["1", "2"]]
+    assert split_block("1 2  3") == [["1", "2", "3"]]
+
+
+def test_editor_good_edit_emits_value(qtbot):
+    ed = MatrixEditor("W", [[1, 3, 5], [2, 4, 6]], name="w")
+    qtbot.addWidget(ed)
+    with qtbot.waitSignal(ed.value_changed) as sig:
+        ed.edit_cell(1, 2, "7.25")
+    np.testing.assert_array_equal(sig.args[0], [[1, 3, 5], [2, 4, 7.25]])
+    np.testing.assert_array_equal(ed.value(), [[1, 3, 5], [2, 4, 7.25]])
+    assert ed.cell_text(1, 2) == "7.25"
+
+
+def test_editor_bad_cell_is_red_and_keeps_last_good_value(qtbot):
+    ed = MatrixEditor("W", [[1, 3, 5], [2, 4, 6]], name="w")
+    qtbot.addWidget(ed)
+    emitted = []
+    ed.value_changed.connect(emitted.append)
+    ed.edit_cell(0, 1, "three")
+    assert emitted == []
+    assert ed.cell_errors() == {(0, 1): "'three' is not a number"}
+    assert "w[0,1]" in ed.cell_message() and "not a number" in ed.cell_message()
+    assert ed.cell_text(0, 1) == "three"           # what was typed stays visible
+    np.testing.assert_array_equal(ed.value(), [[1, 3, 5], [2, 4, 6]])
+    model = ed.table.model()
+    idx = model.index(0, 1)
+    assert model.data(idx, QtCore.Qt.ItemDataRole.BackgroundRole) is not None
+    assert "3.0" in model.data(idx, QtCore.Qt.ItemDataRole.ToolTipRole)
+    # other cells still edit normally, and fixing the bad one clears the message
+    ed.edit_cell(1, 0, "9")
+    assert emitted and emitted[-1][1, 0] == 9
+    ed.edit_cell(0, 1, "4")
+    assert ed.cell_errors() == {} and ed.cell_message() == ""
+    np.testing.assert_array_equal(ed.value(), [[1, 4, 5], [9, 4, 6]])
+
+
+def test_editor_tooltip_shows_exact_value_and_precision(qtbot):
+    ed = MatrixEditor("x", [1 / 3, 2.0])
+    qtbot.addWidget(ed)
+    model = ed.table.model()
+    assert ed.cell_text(0, 0) == "0.3333"
+    assert model.data(model.index(0, 0), QtCore.Qt.ItemDataRole.ToolTipRole) == repr(1 / 3)
+    ed.set_precision(2)
+    assert ed.cell_text(0, 0) == "0.33"
+
+
+def test_editor_resize_keeps_what_fits(qtbot):
+    ed = MatrixEditor("W", [[1, 2], [3, 4]])
+    qtbot.addWidget(ed)
+    with qtbot.waitSignal(ed.value_changed):
+        ed._cols.setValue(3)
+    np.testing.assert_array_equal(ed.value(), [[1, 2, 0], [3, 4, 0]])
+    ed._rows.setValue(1)
+    np.testing.assert_array_equal(ed.value(), [[1, 2, 0]])
+    ed.resize_to(2, 1)
+    np.testing.assert_array_equal(ed.value(), [[1], [0]])
+
+
+def test_editor_1d_has_length_only(qtbot):
+    ed = MatrixEditor("b", [1, 2, 3])
+    qtbot.addWidget(ed)
+    ed.show()
+    assert ed.value().shape == (3,)
+    assert not ed._rows.isVisible() and ed._cols.isVisible()
+    ed.resize_to(99, 2)
+    np.testing.assert_array_equal(ed.value(), [1, 2])
+    ed.set_resizable(False)
+    assert not ed._cols.isVisible()
+
+
+def test_editor_set_value_is_silent(qtbot):
+    ed = MatrixEditor("W", [[1, 2]])
+    qtbot.addWidget(ed)
+    emitted = []
+    ed.value_changed.connect(emitted.append)
+    ed.set_value([[5, 6, 7], [8, 9, 10]])
+    assert emitted == []
+    assert ed._rows.value() == 2 and ed._cols.value() == 3
+    with pytest.raises(ValueError, match="W: expected a 2-D array"):
+        ed.set_value([1, 2])
+
+
+def test_editor_paste_block_grows_and_marks_bad_cells(qtbot):
+    ed = MatrixEditor("W", [[0, 0], [0, 0]])
+    qtbot.addWidget(ed)
+    with qtbot.waitSignal(ed.value_changed):
+        ed.paste_text("1\t2\t3\n4\tx\t6\n", row=0, col=0)
+    np.testing.assert_array_equal(ed.value(), [[1, 2, 3], [4, 0, 6]])
+    assert list(ed.cell_errors()) == [(1, 1)]
+
+
+def test_editor_paste_into_fixed_shape_clips(qtbot):
+    ed = MatrixEditor("x", [0, 0], resizable=False)
+    qtbot.addWidget(ed)
+    ed.paste_text("1,2,3")
+    np.testing.assert_array_equal(ed.value(), [1, 2])
+    assert "did not fit" in ed.cell_message()
+
+
+def test_editor_paste_column_into_vector(qtbot):
+    ed = MatrixEditor("x", [0, 0, 0])
+    qtbot.addWidget(ed)
+    ed.paste_text("7\n8\n9\n")
+    np.testing.assert_array_equal(ed.value(), [7, 8, 9])
+
+
+def test_editor_copy_is_exact_and_round_trips_through_clipboard(qtbot):
+    ed = MatrixEditor("W", [[0.1, 1 / 3], [2, -4]])
+    qtbot.addWidget(ed)
+    text = ed.copy_text()
+    assert text == f"0.1\t{1 / 3!r}\n2.0\t-4.0"
+    ed.copy()
+    other = MatrixEditor("V", [[0, 0], [0, 0]])
+    qtbot.addWidget(other)
+    other.paste()
+    np.testing.assert_array_equal(other.value(), ed.value())   # bit for bit
+
+
+def test_editor_ctrl_c_ctrl_v_keys(qtbot):
+    ed = MatrixEditor("W", [[1, 2], [3, 4]])
+    other = MatrixEditor("V", [[0, 0], [0, 0]])
+    qtbot.addWidget(ed)
+    qtbot.addWidget(other)
+    ed.table.selectAll()
+    qtbot.keyClick(ed.table, QtCore.Qt.Key.Key_C, QtCore.Qt.KeyboardModifier.ControlModifier)
+    other.table.setCurrentIndex(other.table.model().index(0, 0))
+    qtbot.keyClick(other.table, QtCore.Qt.Key.Key_V, QtCore.Qt.KeyboardModifier.ControlModifier)
+    np.testing.assert_array_equal(other.value(), [[1, 2], [3, 4]])
+
+
+def test_editor_context_menu_fills(qtbot):
+    ed = MatrixEditor("W", [[1, 2], [3, 4]], example=[[5, 6], [7, 8]], seed=3)
+    qtbot.addWidget(ed)
+    menu = ed.context_menu()
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert "Fill with zeros" in texts and "Reset to example" in texts
+    assert any("seed 3" in t for t in texts)
+    ed.fill_zeros()
+    np.testing.assert_array_equal(ed.value(), np.zeros((2, 2)))
+    ed.fill_random()
+    first = ed.value()
+    assert np.all(np.abs(first) <= 1) and np.any(first != 0)
+    np.testing.assert_array_equal(first, np.round(np.random.default_rng(3).uniform(-1, 1, (2, 2)),
+                                                  1))
+    with qtbot.waitSignal(ed.value_changed):
+        ed.reset_to_example()
+    np.testing.assert_array_equal(ed.value(), [[5, 6], [7, 8]])
+    ed.set_example(None)
+    reset = next(a for a in ed.context_menu().actions() if a.text() == "Reset to example")
+    assert not reset.isEnabled()
+
+
+def test_editor_engine_error_label(qtbot):
+    ed = MatrixEditor("x", [1, 2], name="x")
+    qtbot.addWidget(ed)
+    ed.set_error("x: expected shape (3,), got (2,)")
+    assert ed.error() == "x: expected shape (3,), got (2,)"
+    ed.set_error("")
+    assert ed.error() == ""
+
+
+def test_editor_refuses_3d(qtbot):
+    with pytest.raises(ValueError, match="one editor per channel"):
+        MatrixEditor("f", np.zeros((2, 2, 2)))
+
+
+def test_show_errors_spreads_messages(qtbot):
+    a, b, general = ErrorLabel(), ErrorLabel(), ErrorLabel()
+    for w in (a, b, general):
+        qtbot.addWidget(w)
+    show_errors({"x": "x: bad", "": "inputs: oops"}, {"x": a, "w": b}, general)
+    assert a.error() == "x: bad" and b.error() == "" and general.error() == "inputs: oops"
+    show_errors({}, {"x": a, "w": b}, general)
+    assert a.error() == "" and general.error() == ""
+
+
+# -- tensor view --------------------------------------------------------------------------------
+def test_symmetric_levels():
+    assert symmetric_levels(np.array([1.0, -3.0, np.nan])) == (-3.0, 3.0)
+    assert symmetric_levels(np.zeros(3)) == (-1.0, 1.0)
+    assert symmetric_levels(np.array([np.nan])) == (-1.0, 1.0)
+
+
+def test_tensor_view_updates_in_place(qtbot):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    v = grid.add_view("y", "y", 0, 0)
+    image = v.image
+    v.set_array([1.0, np.nan, -2.0], levels=(-4, 4))
+    assert v.shape == (1, 3)
+    assert v.levels() == (-4.0, 4.0)
+    assert v.colorbar.levels() == (-4.0, 4.0)
+    np.testing.assert_array_equal(v.image.image, [[1.0, np.nan, -2.0]])
+    assert v._text._texts == ["1", "", "-2"]            # NaN: "not computed yet", empty
+    v.set_array([[1.0, 2.0], [3.0, 4.0]])
+    assert v.image is image and v.shape == (2, 2)
+    assert v.levels() == (-4.0, 4.0)                   # default: ±max|value|
+    with pytest.raises(ValueError, match="one view per channel"):
+        v.set_array(np.zeros((2, 2, 2)))
+
+
+def test_tensor_grid_locates_and_highlights(qtbot, fc_trace):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    for i, name in enumerate(("x", "w", "y")):
+        grid.add_view(name, name, 0, i).set_array(fc_trace.tensors[name])
+    grid.resize(600, 300)
+    grid.show()
+    qtbot.waitExposed(grid)
+    s = fc_trace.steps[2]   # y₂ = Σ x_j W_j2 + b_2
+    grid.highlight(s.reads, s.writes)
+    assert grid.view("x")._reads.path().elementCount() > 0
+    assert grid.view("y")._writes.path().elementCount() > 0
+    assert grid.view("y")._reads.path().isEmpty()
+    p0, p1 = grid.scene_pos(("y", (0,))), grid.scene_pos(("y", (2,)))
+    assert p1.x() > p0.x() and abs(p1.y() - p0.y()) < 1e-6
+    assert grid.scene_pos(("b", (0,))) is None           # b is not shown here
+    grid.set_locator(lambda ref: ("w", (0, 0)))
+    assert grid.locate(("anything", ()))[1] == (0, 0)
+    grid.highlight((), ())
+    assert grid.view("x")._reads.path().isEmpty()
+
+
+def test_tensor_grid_rejects_duplicate_view(qtbot):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    grid.add_view("x", "x", 0, 0)
+    with pytest.raises(ValueError, match="exists"):
+        grid.add_view("x", "x", 0, 1)
+
+
+# -- delta flow ---------------------------------------------------------------------------------
+def test_delta_flow_moves_markers_and_finishes(qtbot, fc_trace):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    for i, name in enumerate(("x", "w", "b", "y")):
+        grid.add_view(name, name, 0, i).set_array(fc_trace.tensors[name])
+    grid.resize(800, 300)
+    grid.show()
+    qtbot.waitExposed(grid)
+    flow = DeltaFlow(grid, grid.scene_pos, duration_ms=120)
+    s = fc_trace.steps[0]
+    with qtbot.waitSignal(flow.finished, timeout=3000):
+        flow.play(s.reads, s.writes)
+        assert flow.is_running()
+        visible = [m for m in flow._markers if m.isVisible()]
+        assert len(visible) == len(s.reads)      # x0, x1, W00, W10, b0
+        start = [m.pos() for m in visible]
+        qtbot.waitUntil(lambda: visible[0].pos() != start[0], timeout=2000)
+    assert not flow.is_running()
+    assert not any(m.isVisible() for m in flow._markers)
+
+
+def test_delta_flow_skip_speed_and_disable(qtbot, fc_trace):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    for i, name in enumerate(("x", "w", "b", "y")):
+        grid.add_view(name, name, 0, i).set_array(fc_trace.tensors[name])
+    grid.show()
+    flow = DeltaFlow(grid, grid.scene_pos)
+    flow.set_speed(2)
+    assert flow.duration_ms() == 150
+    s = fc_trace.steps[0]
+    flow.play(s.reads, s.writes)
+    assert flow.is_running()
+    flow.skip()
+    assert not flow.is_running() and not flow._arrows.isVisible()
+    flow.set_enabled(False)
+    flow.play(s.reads, s.writes)
+    assert not flow.is_running()
+
+
+# -- step player --------------------------------------------------------------------------------
+def test_step_player_buttons_request_steps(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    p.set_state(5, 14, "backward")
+    assert p.text() == "step 5 of 14 · backward"
+    assert p.slider.value() == 5 and p.slider.maximum() == 14
+    got = []
+    p.step_requested.connect(got.append)
+    p.forward_button.click()
+    p.back_button.click()
+    p.first_button.click()
+    p.last_button.click()
+    assert got == [6, 4, 0, 14]
+    p.slider.setValue(9)
+    assert got[-1] == 9
+    p.set_state(0, 14, "forward")
+    assert p.text() == "step 0 of 14 · inputs"
+    assert not p.back_button.isEnabled() and p.forward_button.isEnabled()
+
+
+def test_step_player_set_state_is_silent(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    got = []
+    p.step_requested.connect(got.append)
+    p.set_state(3, 10, "forward")
+    assert got == []
+
+
+def test_step_player_plays_to_the_end(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    p.step_requested.connect(lambda k: p.set_state(k, 3, "forward"))
+    p.set_speed(4.0)
+    assert p.speed() == 4.0
+    p.set_state(0, 3, "")
+    p.play()
+    assert p.is_playing()
+    qtbot.waitUntil(lambda: not p.is_playing(), timeout=5000)
+    assert p.step() == 3
+    p.play()          # at the end, play starts again from the inputs
+    assert p.step() == 0 and p.is_playing()
+    p.pause()
+
+
+def test_step_player_speed_signal(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    with qtbot.waitSignal(p.speed_changed) as sig:
+        p.set_speed(0.3)
+    assert sig.args == [0.25]
+
+
+def test_step_player_keys(qtbot):
+    win = QtWidgets.QWidget()
+    qtbot.addWidget(win)
+    lay = QtWidgets.QVBoxLayout(win)
+    p = StepPlayer()
+    edit = QtWidgets.QLineEdit("12345")
+    lay.addWidget(p)
+    lay.addWidget(edit)
+    p.bind_shortcuts(win)
+    p.step_requested.connect(lambda k: p.set_state(k, 10, "forward"))
+    p.set_state(4, 10, "forward")
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    p.slider.setFocus()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is win)
+    qtbot.keyClick(p.slider, QtCore.Qt.Key.Key_Right)
+    assert p.step() == 5
+    qtbot.keyClick(p.slider, QtCore.Qt.Key.Key_Left)
+    assert p.step() == 4
+    qtbot.keyClick(p.slider, QtCore.Qt.Key.Key_End)
+    assert p.step() == 10
+    qtbot.keyClick(p.slider, QtCore.Qt.Key.Key_Home)
+    assert p.step() == 0
+    # a text field being edited keeps its arrow keys
+    edit.setFocus()
+    edit.setCursorPosition(2)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Right)
+    assert p.step() == 0 and edit.cursorPosition() == 3
+
+
+# -- solution pane ------------------------------------------------------------------------------
+def test_solution_pane_lines_groups_and_current(qtbot, fc_trace):
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.set_trace(fc_trace)
+    model = pane.model
+    assert model.rowCount() == len(fc_trace) + 2         # two phase headers
+    assert model.data(model.index(0)).strip() == "Forward pass"
+    assert model.data(model.index(4)).strip() == "Backward pass"
+    assert pane.line_text(4) == "4. δx₀ = Σₖ δyₖ·W₀ₖ\n    = 0 · 1 + 0.5 · 3 + 1 · 5 = 6.5"
+    pane.set_current(5)
+    assert pane.current() == 5
+    idx = pane.index_of_step(5)
+    assert model.data(idx, QtCore.Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(pane.index_of_step(4), QtCore.Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_solution_pane_click_jumps(qtbot, fc_trace):
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.set_trace(fc_trace)
+    with qtbot.waitSignal(pane.step_clicked) as sig:
+        pane.view.clicked.emit(pane.index_of_step(9))
+    assert sig.args == [9]
+    got = []
+    pane.step_clicked.connect(got.append)
+    pane.view.clicked.emit(pane.model.index(0))          # a header: nothing
+    assert got == []
+
+
+def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
+    from engine import fully_connected as fc
+
+    rng = np.random.default_rng(0)
+    trace = fc.solve(rng.normal(size=40), rng.normal(size=(40, 40)), rng.normal(size=40),
+                     rng.normal(size=40))
+    assert len(trace) > 1000
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.resize(300, 400)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.set_trace(trace)
+    pane.set_current(len(trace))
+    qtbot.waitUntil(lambda: pane.view.verticalScrollBar().value() > 0)
+    rect = pane.view.visualRect(pane.index_of_step(len(trace)))
+    assert pane.view.viewport().rect().intersects(rect)
+
+
+def test_solution_pane_shows_note(qtbot):
+    from engine import fully_connected as fc
+
+    rng = np.random.default_rng(1)
+    trace = fc.solve(rng.normal(size=60), rng.normal(size=(60, 60)), rng.normal(size=60),
+                     rng.normal(size=60))
+    assert trace.note
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.set_trace(trace)
+    assert pane.note.isVisible() and "coarsened" in pane.note.text()
+    pane.set_trace(None)
+    assert not pane.note.isVisible() and pane.model.rowCount() == 0
