@@ -838,7 +838,13 @@ def _bar(i: int) -> str:
 
 
 def _paren_sym(s: str) -> str:
-    return s if s.replace(".", "").isalnum() else f"({s})"
+    """``s`` in parentheses unless it is one name, number or call: ``v1``, ``cos(v0)``."""
+    depth = 0
+    for ch in s:
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in " -+·/^":
+            return f"({s})"
+    return s
 
 
 def solve(expression: str, values: Mapping[str, float]) -> Trace:
@@ -881,10 +887,8 @@ def _forward_step(ev: Evaluation, i: int) -> Step:
         text = g.extra[i][1]
         formula = f"v{i}" if text == fmt(v) else f"v{i} = {text}"
         return step("forward", f"v{i}", formula, "", [], [("value", (i,))], [v])
-    formula = g.labels[i]
-    if i == g.output:
-        formula += " = L"
-    return step("forward", f"v{i}", formula, g.substituted(i, ev.values),
+    title = f"v{i} = L" if i == g.output else f"v{i}"
+    return step("forward", title, g.labels[i], g.substituted(i, ev.values),
                 [("value", (j,)) for j in g.args[i]], [("value", (i,))], [v])
 
 
