@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from pnn_gui.views import grid_geometry as gg
 
@@ -66,8 +66,10 @@ class ConvShapeView(QtWidgets.QWidget):
             self._vb.addItem(item)
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
         self._out_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
-        self._legend = gg.text(self._vb, anchor=(0, 0), size=9)
 
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
+                                                                 _from_anim=True))
         self._geom: dict | None = None
         self._frame = 0
         self._out_rgba = np.zeros((1, 1, 4), np.uint8)
@@ -94,6 +96,7 @@ class ConvShapeView(QtWidgets.QWidget):
         g["row_hit"], g["col_hit"] = row_hit, col_hit
         g["unreached_rows"] = int((~row_hit).sum())
         g["unreached_cols"] = int((~col_hit).sum())
+        self._anim.stop()
         self._geom = g
         self._draw_static()
         self._frame = min(self._frame, self.n_positions)
@@ -126,10 +129,10 @@ class ConvShapeView(QtWidgets.QWidget):
         drawn = g["drawn"]
         for item in (self._in_img, self._in_grid, self._pad_border, self._out_img,
                      self._out_grid, self._kernel, self._target, self._link, self._in_title,
-                     self._out_title, self._legend):
+                     self._out_title):
             item.setVisible(drawn)
         if not drawn:
-            self._caption.setText(self._caption_text() + "  (too large to draw cell by cell)")
+            self._caption.setText(self._caption_text() + "<br>(too large to draw cell by cell)")
             return
         prow, pcol, pr, pc = g["prow"], g["pcol"], g["pr"], g["pc"]
         rgba = np.empty((prow, pcol, 4), np.uint8)
@@ -164,10 +167,8 @@ class ConvShapeView(QtWidgets.QWidget):
             self._out_grid.setData([], [])
             self._out_title.setText("no output: the kernel is larger than the padded input")
         self._out_title.setPos(ox, -0.3)
-        self._legend.setHtml(self._legend_html())
-        self._legend.setPos(0, prow + 0.4)
         self._vb.setRange(xRange=(-0.5, ox + max(g["o_c"], 8) + 0.5),
-                          yRange=(-2.0, prow + 3.5), padding=0)
+                          yRange=(-2.0, prow + 0.5), padding=0)
         self._caption.setText(self._caption_text())
 
     def _legend_html(self) -> str:
@@ -182,8 +183,8 @@ class ConvShapeView(QtWidgets.QWidget):
             parts.append(swatch(UNREACHED, f"never reached: {g['unreached_rows']} row(s), "
                                            f"{g['unreached_cols']} col(s)"))
         parts.append("<span style='color: rgb(200,30,30)'>■</span> kernel "
-                     f"{g['kr']} × {g['kc']}, stride {g['sr']}, {g['sc']}")
-        return "<div style='color:#1e1e1e'>" + "".join(parts) + "</div>"
+                     f"{g['kr']} × {g['kc']}, stride ({g['sr']}, {g['sc']})")
+        return "".join(parts)
 
     def _caption_text(self) -> str:
         g = self._geom
@@ -191,10 +192,34 @@ class ConvShapeView(QtWidgets.QWidget):
         for axis, n, k, s, p, o in (("rows", g["rows"], g["kr"], g["sr"], g["pr"], g["o_r"]),
                                     ("cols", g["cols"], g["kc"], g["sc"], g["pc"], g["o_c"])):
             lines.append(f"{axis}: ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
-        return "    ".join(lines)
+        return "&nbsp;&nbsp;&nbsp;&nbsp;".join(lines) + "<br>" + self._legend_html()
 
-    def set_frame(self, n: int) -> None:
+    def animate_to(self, n: int, duration_ms: int) -> None:
+        """Slide the kernel from the current frame to frame n over ``duration_ms`` (0: jump)."""
+        self._anim.stop()
+        n = max(0, min(int(n), self.n_positions))
+        if duration_ms <= 0 or n == self._frame:
+            self.set_frame(n)
+            return
+        self._anim.setStartValue(float(self._frame))
+        self._anim.setEndValue(float(n))
+        self._anim.setDuration(int(duration_ms))
+        self._anim.start()
+
+    def finish(self) -> None:
+        """Skip a running slide to its end."""
+        if self.is_animating():
+            end = round(float(self._anim.endValue()))
+            self._anim.stop()
+            self.set_frame(end)
+
+    def is_animating(self) -> bool:
+        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
+
+    def set_frame(self, n: int, _from_anim: bool = False) -> None:
         """Show n window positions done (0 = none; the last done is the current one)."""
+        if not _from_anim:
+            self._anim.stop()
         g = self._geom
         n = max(0, min(int(n), self.n_positions))
         self._frame = n

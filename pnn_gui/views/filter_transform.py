@@ -144,9 +144,9 @@ class FilterTransformView(QtWidgets.QWidget):
             xy.append(self._right(0, ci) + [kc / 2, -1.5])
             texts.append(f"filter {ci}")
         xy.append(self._left(0, 0) + [(c_out * (kc + GAP) - GAP) / 2, -2.6])
-        texts.append("f (forward): row = channel, column = filter")
+        texts.append("f (forward)")
         xy.append(self._right(0, 0) + [(c_in * (kc + GAP) - GAP) / 2, -2.6])
-        texts.append("f_back (backward): swapped, then turned 180°")
+        texts.append("f_back (backward)")
         self._headers.set_labels(np.array(xy, float), texts)
         right_end = self._right(c_out - 1, c_in - 1) + [kc, kr]
         bottom = max(c_in, c_out) * (kr + GAP)

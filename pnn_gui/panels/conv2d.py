@@ -1,0 +1,654 @@
+"""Conv2D panel (the sheet's Task 2): output shapes, the backward filters, the whole pass.
+
+Three modes, one per kind of example:
+
+- **Full pass** (``conv``, kind ``conv2d``): the input edited channel by channel, the filter bank
+  as a grid of small matrices (one row per input channel, one column per filter), bias, stride
+  and padding per axis, δy. Forward steps slide the kernel over the zero-padded input; the
+  backward filter step animates the swap and the 180° turn; then δy dilated and padded, each δx,
+  ΔF and Δb cell, with the cells each step reads outlined and the cell it writes lit.
+- **Filter transform** (``conv-filter``, kind ``conv2d_filter``): the filter bank only; each step
+  moves or turns one matrix (Task 2a).
+- **Shape only** (``conv-shape``, kind ``conv2d_shape``): shapes in spin boxes, as large as you
+  like (the sheet's [20, 18, 5] with [3, 4, 5, 1337]); nothing of that size is allocated.
+
+The output-shape calculator under the shapes is live in every mode but the filter one: both
+axes' formula with the numbers, from :func:`engine.conv2d.solve_shape`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from engine import conv2d, examples
+from engine.examples import Example
+from engine.steps import Ref, Step, Trace, fmt
+from engine.validate import as_array
+from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.conv_inputs import ChannelEditor, FilterBankEditor, ShapeRow, resized
+from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.state import PanelState
+from pnn_gui.views.conv_shape import ConvShapeView
+from pnn_gui.views.filter_transform import FilterTransformView
+from pnn_gui.widgets.delta_flow import DeltaFlow
+from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.matrix_editor import MatrixEditor
+from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+
+MODES = ("full", "filter", "shape")
+KIND_OF = {"full": "conv2d", "filter": "conv2d_filter", "shape": "conv2d_shape"}
+MODE_OF = {kind: mode for mode, kind in KIND_OF.items()}
+MODE_TITLES = {"full": "Full pass (forward and backward)", "filter": "Filter transform (Task 2a)",
+               "shape": "Shape only (Task 2b)"}
+FIELDS = {"full": ("x", "f", "b", "dy", "stride", "padding"), "filter": ("f",),
+          "shape": ("x_shape", "f_shape", "stride", "padding")}
+
+#: largest dimension the shape boxes offer when values are edited / in shape-only mode
+MAX_DIM_VALUES = 64
+MAX_DIM_SHAPES = 99_999
+#: animation lengths at speed 1 (ms)
+FILTER_MS = 1800
+SLIDE_MS = 2500
+
+#: the tensors shown for each kind of step (x_padded stands for x when there is no padding)
+SLOTS = {
+    "input": ("x_padded", "f", "b", "y"),
+    "pad": ("x", "x_padded"),
+    "y": ("x_padded", "f", "b", "y"),
+    "filter": ("f", "f_back"),
+    "dilate": ("dy", "dy_dilated"),
+    "dx": ("dy_dilated", "f_back", "dx"),
+    "df": ("x_padded", "dy", "df"),
+    "db": ("dy", "db"),
+}
+CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
+            "df": "df", "db": "db"}
+TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": "δy",
+          "dy_dilated": "δy dilated + padded", "f_back": "f_back (swapped, turned)",
+          "dx": "δx", "df": "ΔF", "db": "Δb"}
+N_SLOTS = 4
+#: the sheet calls the output's rows o_x and its columns o_y
+AXIS_NAMES = {"o_rows": "o_x (rows)", "o_cols": "o_y (cols)"}
+
+
+def block_layout(a: np.ndarray) -> np.ndarray:
+    """A 4-D bank (k_r, k_c, m, n) as one 2-D grid of its m × n matrices, one NaN row / column
+    between neighbours: matrix [:, :, i, j] at block row i, block column j."""
+    kr, kc, m, n = a.shape
+    padded = np.full((kr + 1, kc + 1, m, n), np.nan)
+    padded[:kr, :kc] = a
+    return padded.transpose(2, 0, 3, 1).reshape(m * (kr + 1), n * (kc + 1))[:-1, :-1]
+
+
+def _default_inputs(mode: str) -> dict[str, Any]:
+    name = {"full": "conv", "filter": "conv-filter", "shape": "conv-shape"}[mode]
+    try:
+        return _normalise(mode, examples.load(name).inputs)
+    except ValueError:  # the example file is missing or broken: small numbers of our own
+        f = np.arange(1.0, 13.0).reshape(2, 3, 1, 2)
+        if mode == "filter":
+            return {"f": f}
+        if mode == "shape":
+            return {"x_shape": (20, 18, 5), "f_shape": (3, 4, 5, 1337), "stride": (2, 2),
+                    "padding": (3, 3)}
+        return {"x": np.arange(16.0).reshape(4, 4, 1), "f": f, "b": np.zeros(2),
+                "dy": np.ones((4, 2, 2)), "stride": (1, 2), "padding": (1, 0)}
+
+
+def _pair(v) -> tuple[int, int]:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """An example's / session's inputs as the panel holds them (arrays, int pairs)."""
+    if mode == "filter":
+        return {"f": as_array(raw["f"], "f", 4)}
+    if mode == "shape":
+        return {"x_shape": tuple(int(v) for v in raw["x_shape"]),
+                "f_shape": tuple(int(v) for v in raw["f_shape"]),
+                "stride": _pair(raw.get("stride", 1)), "padding": _pair(raw.get("padding", 0))}
+    x = as_array(raw["x"], "x", 3)
+    f = as_array(raw["f"], "f", 4)
+    b = as_array(raw["b"], "b", 1) if raw.get("b") is not None else np.zeros(f.shape[3])
+    stride, padding = _pair(raw.get("stride", 1)), _pair(raw.get("padding", 0))
+    if raw.get("dy") is not None:
+        dy = as_array(raw["dy"], "dy", 3)
+    else:
+        dy = np.zeros(conv2d.output_shape(x.shape, f.shape, stride, padding))
+    return {"x": x, "f": f, "b": b, "dy": dy, "stride": stride, "padding": padding}
+
+
+class Conv2DPanel(Panel):
+    title = "Conv2D"
+    examples = ("conv", "conv-filter", "conv-shape")
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._inputs = {mode: _default_inputs(mode) for mode in MODES}
+        self._mode = "full"
+        self._animate = True
+        self._speed = 1.0
+        self._digits = 4
+        self.state = PanelState(KIND_OF["full"], self._inputs["full"])
+        self._build_inputs()
+        self._build_views()
+        self._good: dict[str, Any] = dict(self.state.inputs)
+        self._cursor: TraceCursor | None = None
+        self._levels: dict[str, tuple[float, float]] = {}
+        self._progress_cache: dict[int, np.ndarray] = {}
+        self._channels: dict[str, int] = {}
+        self._shown: tuple[Trace, int] | None = None
+        self._slots: dict[str, tuple[str, str]] = {}  # tensor -> (slot view, layout)
+        self.state.subscribe(self._on_state_changed)
+        self._apply_mode_widgets()
+        self._fill_widgets()
+        self._on_state_changed("trace")
+        self._on_state_changed("errors")
+
+    # -- building ---------------------------------------------------------------------------------
+    def _build_inputs(self) -> None:
+        w = QtWidgets.QWidget()
+        w.setObjectName("convInputs")
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        self.mode_box = QtWidgets.QComboBox()
+        for mode in MODES:
+            self.mode_box.addItem(MODE_TITLES[mode], mode)
+        self.mode_box.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_box.setMinimumContentsLength(12)
+        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
+        lay.addWidget(self.mode_box)
+        self.intro = QtWidgets.QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setStyleSheet("color: #555;")
+        lay.addWidget(self.intro)
+
+        self.x_row = ShapeRow("x  (rows, cols, c_in)", ("rows", "cols", "channels"),
+                              tooltip="shape of the input")
+        self.f_row = ShapeRow("f  (k_rows, k_cols, c_in, c_out)",
+                              ("kernel rows", "kernel cols", "input channels", "filters"),
+                              tooltip="shape of the filter bank")
+        self.stride_row = ShapeRow("stride  (rows, cols)", ("rows", "cols"), minimum=0,
+                                   tooltip="step of the window along each axis (at least 1)")
+        self.padding_row = ShapeRow("padding  (rows, cols)", ("rows", "cols"), minimum=0,
+                                    tooltip="zero rows / columns added on every side")
+        self.x_row.changed.connect(self._on_x_shape_changed)
+        self.f_row.changed.connect(self._on_f_shape_changed)
+        self.stride_row.changed.connect(lambda v: self._on_geometry_changed("stride", v))
+        self.padding_row.changed.connect(lambda v: self._on_geometry_changed("padding", v))
+        form = QtWidgets.QGroupBox("Shapes")
+        fl = QtWidgets.QVBoxLayout(form)
+        fl.setSpacing(3)
+        for row in (self.x_row, self.f_row, self.stride_row, self.padding_row):
+            fl.addWidget(row)
+        self.calculator = QtWidgets.QLabel()
+        self.calculator.setObjectName("outputShapeCalculator")
+        self.calculator.setWordWrap(True)
+        self.calculator.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.calculator.setStyleSheet("background: #f6f8fb; border: 1px solid #d6dce5; "
+                                      "padding: 4px;")
+        fl.addWidget(self.calculator)
+        lay.addWidget(form)
+        self.shapes_box = form
+
+        full = self._inputs["full"]
+        self.x_editor = ChannelEditor("x", "x", full["x"])
+        self.x_editor.value_changed.connect(lambda a: self._on_value_changed("x", a))
+        self.f_editor = FilterBankEditor(full["f"])
+        self.f_editor.value_changed.connect(lambda a: self._on_value_changed("f", a))
+        self.b_editor = MatrixEditor("b", full["b"], resizable=False, name="b")
+        self.b_editor.value_changed.connect(lambda a: self._on_value_changed("b", a))
+        self.dy_editor = ChannelEditor("δy", "dy", full["dy"], channel_word="filter")
+        self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
+        self.values_box = QtWidgets.QGroupBox("Values")
+        vl = QtWidgets.QVBoxLayout(self.values_box)
+        vl.setSpacing(4)
+        self.f_title = QtWidgets.QLabel("<b>f</b>: one row per input channel, one column per "
+                                        "filter")
+        self.f_title.setWordWrap(True)
+        for wid in (self.x_editor, self.f_title, self.f_editor, self.b_editor, self.dy_editor):
+            vl.addWidget(wid)
+        lay.addWidget(self.values_box)
+        self.general_error = ErrorLabel()
+        lay.addWidget(self.general_error)
+        lay.addStretch(1)
+        self.inputs_widget = w
+
+    def _build_views(self) -> None:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.top_stack = QtWidgets.QStackedWidget()
+        self.shape_view = ConvShapeView()
+        self.filter_view = FilterTransformView()
+        self.top_stack.addWidget(self.shape_view)
+        self.top_stack.addWidget(self.filter_view)
+        self.grid = TensorGrid()
+        for i in range(N_SLOTS):
+            self.grid.add_view(f"s{i}", "", row=i // 2, col=i % 2)
+        self.grid.set_locator(self._locate)
+        self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.top_stack)
+        self.splitter.addWidget(self.grid)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        lay.addWidget(self.splitter, 1)
+        self.view_widget = w
+
+    # -- Panel hooks ------------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        mode = MODE_OF.get(example.kind)
+        if mode is None:
+            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
+                             "Conv2D one")
+        self._inputs[mode] = _normalise(mode, example.inputs)
+        self._set_mode(mode)
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        mode = MODE_OF.get(kind)
+        if mode is None:
+            raise ValueError(f"session: expected a Conv2D kind ({', '.join(MODE_OF)}), got "
+                             f"{kind!r}")
+        raw = session_inputs(data, kind, FIELDS[mode])
+        inputs = _normalise(mode, raw)  # ValueError (changing nothing) on a bad array
+        self._inputs[mode] = inputs
+        self._set_mode(mode)
+
+    def show_step(self, k: int) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        if self._cursor is None or self._cursor.trace is not trace:
+            self._new_trace(trace)
+        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
+        animate = self._animate and previous == k - 1 and k > 0
+        if self._mode == "shape":
+            self._show_shape(k, animate)
+        elif self._mode == "filter":
+            self._show_filter(k, animate)
+        else:
+            self._show_full(trace, k, animate)
+        self._shown = (trace, k)
+
+    def set_precision(self, digits: int) -> None:
+        self._digits = int(digits)
+        for ed in (self.x_editor, self.f_editor, self.dy_editor):
+            ed.set_precision(digits)
+        self.b_editor.set_precision(digits)
+        self.grid.set_precision(digits)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self._speed = max(0.05, float(factor))
+        self.flow.set_speed(factor)
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self._animate = bool(enabled)
+        self.flow.set_enabled(enabled)
+        if not enabled:
+            self.filter_view.finish()
+            self.shape_view.finish()
+
+    # -- public helpers (tests, benchmarks) -------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Switch to ``mode`` ("full", "filter", "shape"), keeping what each mode holds."""
+        if mode not in MODES:
+            raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+        self._set_mode(mode)
+
+    def calculator_text(self) -> str:
+        return self.calculator.text()
+
+    def error_targets(self) -> dict[str, Any]:
+        """Field -> the widget its message goes beside, for the current mode."""
+        if self._mode == "filter":
+            return {"f": self.f_row}
+        if self._mode == "shape":
+            return {"x_shape": self.x_row, "f_shape": self.f_row, "stride": self.stride_row,
+                    "padding": self.padding_row}
+        return {"x": self.x_row, "f": self.f_row, "b": self.b_editor, "dy": self.dy_editor,
+                "stride": self.stride_row, "padding": self.padding_row}
+
+    def shown_tensors(self) -> dict[str, np.ndarray]:
+        """What the tensor views show now: tensor name -> the 2-D array drawn."""
+        out = {}
+        for name, (slot, _layout) in self._slots.items():
+            out[name] = self.grid.view(slot).values().copy()
+        return out
+
+    # -- mode -------------------------------------------------------------------------------------
+    def _set_mode(self, mode: str) -> None:
+        self._mode = mode
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(MODES.index(mode))
+        self.mode_box.blockSignals(False)
+        self._apply_mode_widgets()
+        self._fill_widgets()
+        self.state.kind = KIND_OF[mode]
+        self.state.trace = None  # a new kind: its own steps from the start
+        self.state.set_inputs(self._state_inputs(), replace=True)
+        self._on_state_changed("errors")
+
+    def _on_mode_changed(self, index: int) -> None:
+        mode = self.mode_box.itemData(index)
+        if mode and mode != self._mode:
+            self._set_mode(mode)
+            self.state.set_step(self.state.n_steps)
+            self.status.emit(f"Conv2D: {MODE_TITLES[mode]}")
+
+    def _apply_mode_widgets(self) -> None:
+        mode = self._mode
+        shapes = MAX_DIM_SHAPES if mode == "shape" else MAX_DIM_VALUES
+        self.x_row.set_range(1, shapes)
+        self.f_row.set_range(1, shapes)
+        self.stride_row.set_range(0, shapes)
+        self.padding_row.set_range(0, shapes)
+        for row in (self.x_row, self.stride_row, self.padding_row):
+            row.setVisible(mode != "filter")
+        self.calculator.setVisible(mode != "filter")
+        self.values_box.setVisible(mode != "shape")
+        for wid in (self.x_editor, self.b_editor, self.dy_editor):
+            wid.setVisible(mode == "full")
+        self.grid.setVisible(mode == "full")
+        self.top_stack.setCurrentWidget(self.filter_view if mode == "filter" else self.shape_view)
+        self.intro.setText({
+            "full": "Type into any cell; every valid edit recomputes. Step through the forward "
+                    "pass (the kernel slides over the zero-padded input), then the backward "
+                    "pass (swapped and turned filters, δy dilated and padded, δx, ΔF, Δb).",
+            "filter": "Task 2a: the filters for the backward pass — swap channels and filters, "
+                      "then turn each matrix by 180°.",
+            "shape": "Task 2b: only shapes, as large as you like — nothing of that size is "
+                     "allocated.",
+        }[mode])
+
+    def _fill_widgets(self) -> None:
+        """Put the current mode's inputs in the widgets (no signals)."""
+        inp = self._inputs[self._mode]
+        if self._mode == "shape":
+            self.x_row.set_value(inp["x_shape"])
+            self.f_row.set_value(inp["f_shape"])
+        else:
+            self.f_row.set_value(inp["f"].shape)
+            self.f_editor.set_value(inp["f"])
+        if self._mode == "full":
+            self.x_row.set_value(inp["x"].shape)
+            self.x_editor.set_value(inp["x"])
+            self.b_editor.set_value(inp["b"])
+            self.dy_editor.set_value(inp["dy"])
+        if self._mode != "filter":
+            self.stride_row.set_value(inp["stride"])
+            self.padding_row.set_value(inp["padding"])
+        self._update_calculator()
+
+    def _state_inputs(self) -> dict[str, Any]:
+        inp = self._inputs[self._mode]
+        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+
+    # -- edits ------------------------------------------------------------------------------------
+    def _submit(self) -> None:
+        self._update_calculator()
+        ok = self.state.set_inputs(self._state_inputs(), replace=True)
+        if ok:
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+
+    def _on_value_changed(self, name: str, arr: np.ndarray) -> None:
+        self._inputs[self._mode][name] = np.array(arr, float)
+        self._submit()
+
+    def _on_x_shape_changed(self, shape: tuple[int, ...]) -> None:
+        inp = self._inputs[self._mode]
+        if self._mode == "shape":
+            inp["x_shape"] = tuple(shape)
+        else:
+            inp["x"] = resized(inp["x"], shape)
+            self.x_editor.set_value(inp["x"])
+            self._refit()
+        self._submit()
+
+    def _on_f_shape_changed(self, shape: tuple[int, ...]) -> None:
+        inp = self._inputs[self._mode]
+        if self._mode == "shape":
+            inp["f_shape"] = tuple(shape)
+        else:
+            inp["f"] = resized(inp["f"], shape)
+            self.f_editor.set_value(inp["f"])
+            if self._mode == "full":
+                self._refit()
+        self._submit()
+
+    def _on_geometry_changed(self, name: str, value: tuple[int, ...]) -> None:
+        self._inputs[self._mode][name] = tuple(value)
+        if self._mode == "full":
+            self._refit()
+        self._submit()
+
+    def _refit(self) -> None:
+        """Full mode: fit δy to the output shape and b to the filters (keeping what fits)."""
+        inp = self._inputs["full"]
+        c_out = inp["f"].shape[3]
+        if inp["b"].shape != (c_out,):
+            inp["b"] = resized(inp["b"], (c_out,))
+            self.b_editor.set_value(inp["b"])
+        try:
+            shape = conv2d.output_shape(inp["x"].shape, inp["f"].shape, inp["stride"],
+                                        inp["padding"])
+        except ValueError:
+            return  # the message appears beside its field; δy keeps its shape until it fits
+        if inp["dy"].shape != tuple(shape):
+            inp["dy"] = resized(inp["dy"], shape)
+            self.dy_editor.set_value(inp["dy"])
+
+    def _update_calculator(self) -> None:
+        if self._mode == "filter":
+            return
+        inp = self._inputs[self._mode]
+        if self._mode == "shape":
+            xs, fs = inp["x_shape"], inp["f_shape"]
+        else:
+            xs, fs = inp["x"].shape, inp["f"].shape
+        try:
+            steps = conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
+        except ValueError as exc:
+            self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
+                                    f"computed — {_html(str(exc))}</span>")
+            return
+        lines = []
+        for s in steps:
+            name = AXIS_NAMES.get(s.title, s.title)
+            lines.append(f"<b>{_html(name)}</b> = {_html(s.text.split(' = ', 1)[1])}")
+            if s.note:
+                lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{_html(s.note)}</span>")
+        shape = ", ".join(fmt(s.result) for s in steps)
+        lines.append(f"output shape: <b>({shape})</b>")
+        self.calculator.setText("<br>".join(lines))
+
+    # -- state ------------------------------------------------------------------------------------
+    def _on_state_changed(self, what: str) -> None:
+        if what == "errors":
+            show_errors(self.state.errors, self.error_targets(), self.general_error)
+        elif what == "trace":
+            self._good = dict(self.state.inputs)
+
+    def _new_trace(self, trace: Trace) -> None:
+        self._cursor = TraceCursor(trace)
+        self._levels = {name: symmetric_levels(arr) for name, arr in trace.tensors.items()}
+        self._progress_cache = {}
+        self._channels = {}
+        good = self._good
+        if self._mode == "shape":
+            self.shape_view.set_geometry(good["x_shape"], good["f_shape"], good["stride"],
+                                         good["padding"], c_out=good["f_shape"][3])
+        elif self._mode == "filter":
+            self.filter_view.set_filter(trace.tensors["f"])
+        else:
+            x, f = trace.tensors["x"], trace.tensors["f"]
+            self.shape_view.set_geometry(x.shape, f.shape, good["stride"], good["padding"],
+                                         c_out=f.shape[3])
+            self.filter_view.set_filter(f)
+
+    def _ms(self, base: int) -> int:
+        return int(base / self._speed)
+
+    # shape-only mode: the kernel sweeps the padded grid once the derivation starts
+    def _show_shape(self, k: int, animate: bool) -> None:
+        n = self.shape_view.n_positions
+        target = 0 if k == 0 else n
+        if animate and k == 1:
+            self.shape_view.set_frame(0)
+            self.shape_view.animate_to(target, self._ms(SLIDE_MS))
+        else:
+            self.shape_view.set_frame(target)
+
+    # filter mode: each matrix's progress from the steps done
+    def _progress(self, k: int) -> np.ndarray:
+        got = self._progress_cache.get(k)
+        if got is not None:
+            return got
+        trace = self.state.trace
+        c_in, c_out = trace.tensors["f"].shape[2:]
+        if k == 0:
+            p = np.zeros((c_in, c_out))
+        else:
+            p = self._progress(k - 1).copy()
+            s = trace.steps[k - 1]
+            for name, level in (("f_swapped", 1.0), ("f_back", 2.0)):
+                idx = [i for n, i in s.writes if n == name]
+                if idx:
+                    arr = np.asarray(idx, dtype=np.intp)
+                    o, c = arr[:, 2], arr[:, 3]
+                    p[c, o] = np.maximum(p[c, o], level)
+        self._progress_cache[k] = p
+        return p
+
+    def _show_filter(self, k: int, animate: bool) -> None:
+        target = self._progress(k)
+        if animate:
+            self.filter_view.set_progress(self._progress(k - 1))
+            self.filter_view.animate_to(target, self._ms(FILTER_MS // 2))
+        else:
+            self.filter_view.set_progress(target)
+
+    # full mode
+    def _category(self, step: Step | None) -> str:
+        if step is None or not step.writes:
+            return "input"
+        return CATEGORY.get(step.writes[0][0], "input")
+
+    def _show_full(self, trace: Trace, k: int, animate: bool) -> None:
+        step = trace.steps[k - 1] if k > 0 else None
+        cat = self._category(step)
+        # top: the sliding kernel for the forward pass, the filter bank for the backward pass
+        if cat in ("input", "pad", "y"):
+            self.top_stack.setCurrentWidget(self.shape_view)
+            self.shape_view.set_frame(self._frame_of(trace, k))
+        else:
+            self.top_stack.setCurrentWidget(self.filter_view)
+            if cat == "filter" and animate:
+                self.filter_view.set_progress(0.0)
+                self.filter_view.animate_to(2.0, self._ms(FILTER_MS))
+            else:
+                self.filter_view.set_progress(2.0)
+        # bottom: the tensors this step reads and writes
+        done = self._cursor.at(k)
+        has_pad = "x_padded" in trace.tensors
+        names = [n if n != "x_padded" or has_pad else "x" for n in SLOTS[cat]]
+        if cat == "pad" and not has_pad:
+            names = ["x"]
+        names = list(dict.fromkeys(names))
+        self._slots = {}
+        for i in range(N_SLOTS):
+            view = self.grid.view(f"s{i}")
+            if i >= len(names):
+                view.set_visible(False)
+                continue
+            view.set_visible(True)
+            name = names[i]
+            arr = done[name] if name in done else trace.tensors[name]
+            layout = "block" if arr.ndim == 4 else "channel" if arr.ndim == 3 else "flat"
+            self._slots[name] = (f"s{i}", layout)
+            title = TITLES.get(name, name)
+            if layout == "channel":
+                ch = self._channel_for(name, step, arr.shape[2])
+                title = f"{title}[:, :, {ch}]" + (f"  (of {arr.shape[2]})"
+                                                  if arr.shape[2] > 1 else "")
+                shown = arr[:, :, ch]
+            elif layout == "block":
+                shown = block_layout(arr)
+            else:
+                shown = arr
+            view.set_title(f"{title}   {tuple(trace.tensors[name].shape)}")
+            view.set_array(shown, levels=self._levels.get(name))
+        if step is None:
+            self.grid.highlight((), ())
+            self.flow.skip()
+        else:
+            self.grid.highlight(step.reads, step.writes)
+            if animate and cat not in ("filter", "pad", "dilate"):
+                self.flow.play(step.reads, step.writes)
+            else:
+                self.flow.skip()
+
+    def _frame_of(self, trace: Trace, k: int) -> int:
+        """Kernel positions done after k steps of the forward pass."""
+        o_c = self.shape_view.geometry_info()["o_c"]
+        n = self.shape_view.n_positions
+        if k == 0:
+            return 0
+        s = trace.steps[k - 1]
+        cells = [i for name, i in s.writes if name == "y"]
+        if not cells:
+            return 0 if self._category(s) == "pad" else n
+        r, c = cells[-1][0], cells[-1][1]
+        return min(n, r * o_c + c + 1)
+
+    def _channel_for(self, name: str, step: Step | None, n: int) -> int:
+        if step is not None:
+            for refs in (step.writes, step.reads):
+                for ref_name, idx in refs:
+                    if ref_name == name and len(idx) == 3:
+                        self._channels[name] = int(idx[2])
+                        return int(idx[2])
+        return min(self._channels.get(name, 0), n - 1)
+
+    def _locate(self, ref: Ref):
+        name, idx = ref
+        hit = self._slots.get(name)
+        if hit is None:
+            return None
+        slot, layout = hit
+        if layout == "channel":
+            if len(idx) != 3 or idx[2] != self._channels.get(name, 0):
+                return None
+            return slot, (int(idx[0]), int(idx[1]))
+        if layout == "block":
+            kr, kc = self.state.trace.tensors[name].shape[:2]
+            return slot, (int(idx[2]) * (kr + 1) + int(idx[0]),
+                          int(idx[3]) * (kc + 1) + int(idx[1]))
+        if len(idx) == 1:
+            return slot, (0, int(idx[0]))
+        if len(idx) == 2:
+            return slot, (int(idx[0]), int(idx[1]))
+        return None
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,80 @@
+"""The tensors as they stand after k steps of a trace, found quickly for any k.
+
+:meth:`engine.steps.Trace.replay` rebuilds every written tensor from the start on each call, which
+is fine for a sheet-sized trace and too slow for a step redraw on a large one. A
+:class:`TraceCursor` moves from its current step to the one asked for by applying only the writes
+in between (one fancy-indexed assignment per tensor per step, prepared once), and goes back from
+the nearest saved checkpoint. The values are exactly replay's: the same writes in the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.steps import Trace
+
+#: a copy of every written tensor is kept every CHECKPOINT steps (for stepping backwards)
+CHECKPOINT = 64
+
+
+class TraceCursor:
+    """``at(k)`` -> {name: array} of the written tensors after steps[0:k] (NaN = not yet)."""
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+        self._names = sorted(trace.written())
+        self._shapes = {n: np.shape(trace.tensors[n]) for n in self._names}
+        self._now = {n: np.full(self._shapes[n], np.nan) for n in self._names}
+        self._k = 0
+        self._prepared: dict[int, list[tuple[str, tuple, np.ndarray]]] = {}
+        self._checkpoints: dict[int, dict[str, np.ndarray]] = {0: self._copy()}
+
+    def _copy(self) -> dict[str, np.ndarray]:
+        return {n: a.copy() for n, a in self._now.items()}
+
+    def _writes(self, i: int) -> list[tuple[str, tuple, np.ndarray]]:
+        """Step i's writes grouped by tensor: (name, index arrays, values), in write order."""
+        got = self._prepared.get(i)
+        if got is not None:
+            return got
+        s = self.trace.steps[i]
+        groups: dict[str, tuple[list, list]] = {}
+        order: list[str] = []
+        for (name, idx), v in zip(s.writes, s.values, strict=True):
+            if name not in groups:
+                groups[name] = ([], [])
+                order.append(name)
+            groups[name][0].append(idx)
+            groups[name][1].append(v)
+        out = []
+        for name in order:
+            idxs, vals = groups[name]
+            nd = len(self._shapes[name])
+            if nd == 0:
+                index: tuple = ()
+                out.append((name, index, np.asarray(vals[-1], float)))
+                continue
+            arr = np.asarray(idxs, dtype=np.intp).reshape(len(idxs), nd)
+            # a later write to the same element wins, as in replay: keep the last of duplicates
+            flat = np.ravel_multi_index(arr.T, self._shapes[name])
+            _, last = np.unique(flat[::-1], return_index=True)
+            keep = np.sort(len(flat) - 1 - last)
+            index = tuple(arr[keep].T)
+            out.append((name, index, np.asarray(vals, float)[keep]))
+        self._prepared[i] = out
+        return out
+
+    def at(self, k: int) -> dict[str, np.ndarray]:
+        """The written tensors after ``k`` steps (views of the cursor's arrays: do not modify)."""
+        k = max(0, min(int(k), len(self.trace.steps)))
+        if k < self._k:
+            base = max(c for c in self._checkpoints if c <= k)
+            self._now = {n: a.copy() for n, a in self._checkpoints[base].items()}
+            self._k = base
+        while self._k < k:
+            for name, index, vals in self._writes(self._k):
+                self._now[name][index] = vals
+            self._k += 1
+            if self._k % CHECKPOINT == 0 and self._k not in self._checkpoints:
+                self._checkpoints[self._k] = self._copy()
+        return self._now
