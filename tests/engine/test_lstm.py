@@ -55,6 +55,11 @@ def test_forward_matches_the_sheets_equations(shape):
     ref = reference_forward(xs, p, c0)
     for k in "fiogch":
         np.testing.assert_allclose(getattr(run, k), ref[k], rtol=1e-12, atol=1e-14, err_msg=k)
+    n = run.n_h
+    for k, gate in enumerate((sigmoid, sigmoid, sigmoid, np.tanh)):  # pre = [f̂ î ô ĝ]
+        np.testing.assert_allclose(gate(run.pre[:, k * n: (k + 1) * n]), ref["fiog"[k]],
+                                   rtol=1e-12, atol=1e-14, err_msg="pre " + "fiog"[k])
+    np.testing.assert_array_equal(run.c_prev, np.vstack([c0, run.c[:-1]]))
 
 
 def test_c0_defaults_to_zeros_and_inputs_are_not_modified():
