@@ -33,6 +33,8 @@ LABELLED_EDGES = 400
 POSITIVE = "#b2182b"   # red for > 0
 NEGATIVE = "#2166ac"   # blue for < 0
 ACTIVE = "#ff8c00"
+NODE_FONT = 9.0
+EDGE_FONT = 8.0
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,14 @@ class GraphView(pg.PlotWidget):
         self._active_item = pg.PlotDataItem(pen=pg.mkPen(ACTIVE, width=4), connect="pairs")
         self._flow = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#202020", width=1.5),
                                         brush=pg.mkBrush("#ffd000"))
-        self._edge_text = TextLayer(font_size=8, color="#404040", background="#e6ffffff")
-        self._node_text = TextLayer(font_size=9)
+        self._edge_text = TextLayer(font_size=EDGE_FONT, color="#404040",
+                                    background="#e6ffffff")
+        self._node_text = TextLayer(font_size=NODE_FONT)
         for z, item in enumerate((self._edges_item, self._used_item, self._active_item,
                                   self._edge_text, self._node_text, self._flow)):
             item.setZValue(z)
             self.addItem(item)
-        self.pos = np.zeros((0, 2))
+        self.node_pos = np.zeros((0, 2))
         self.edges: list[Edge] = []
         self.labels: list[str] = []
         self.names: list[str] = []
@@ -162,6 +165,9 @@ class GraphView(pg.PlotWidget):
         self._flow_edge: int | None = None
         self._flow_backward = True
         self._node_strings: list[str] = []
+        self._node_w = np.zeros(0)
+        self._row_h = 1.0
+        self.getViewBox().sigResized.connect(self._on_view_resized)
 
     # -- a new graph ----------------------------------------------------------------------------
     def set_graph(self, names: Sequence[str], labels: Sequence[str],
@@ -178,10 +184,11 @@ class GraphView(pg.PlotWidget):
                              f"{len(labels)} and {len(inputs)}")
         self.names, self.labels = list(names), list(labels)
         self.edges = edges_of(inputs)
-        all_pos, self._chains = layered_layout(inputs)
-        self.pos = all_pos[:n]
-        self._all_pos = all_pos
         self._compact = n > FULL_LABEL_NODES
+        layers, self._chains = layered_layout(inputs)
+        all_pos = self._scale_layout(layers, inputs)
+        self.node_pos = all_pos[:n]
+        self._all_pos = all_pos
         xy = self._edge_points()
         self._edge_xy = xy
         if len(xy):
@@ -202,7 +209,7 @@ class GraphView(pg.PlotWidget):
         else:
             self._edge_text.set_labels(np.zeros((0, 2)), [])
         self._node_strings = [self._node_string(i, np.nan, np.nan, ()) for i in range(n)]
-        self._node_text.set_labels(self.pos, self._node_strings,
+        self._node_text.set_labels(self.node_pos, self._node_strings,
                                    fills=["#f4f4f4"] * n, borders=[("#707070", 1.0)] * n,
                                    padding=4)
         self._used_item.setData([], [])
@@ -211,12 +218,75 @@ class GraphView(pg.PlotWidget):
         self._flow_edge = None
         self.fit()
 
+    def _scale_layout(self, layers: np.ndarray, inputs: Sequence[Sequence[int]]) -> np.ndarray:
+        """(layer, rank) -> positions in "design pixels": each layer as wide as its widest box
+        (estimated with the final adjoint line, one ``(-0.0000) + `` per use), rows one box high,
+        so that at its design size the graph shows without overlaps; larger views spread it."""
+        n = len(self.names)
+        uses = np.zeros(n, dtype=int)
+        for ins in inputs:
+            for j in ins:
+                uses[j] += 1
+        self._node_text.set_font_size(NODE_FONT)  # the design size is measured at 100 %
+        measure = self._node_text.measure
+        widths = np.zeros(len(layers))
+        height = 0.0
+        for i in range(n):
+            if self._compact:
+                size = measure(self.names[i])
+            else:
+                adj = f"v̄{self.names[i][1:]} = " + " + ".join(["(-0.0000)"] * max(1, uses[i]))
+                if uses[i] > 1:
+                    adj += " = -0.0000"
+                size = measure("\n".join([self.labels[i], "= -0.0000", adj]))
+            widths[i] = size.width() + 8
+            height = max(height, size.height() + 8)
+        self._node_w = widths[:n]
+        self._row_h = height + 22
+        layer = layers[:, 0].astype(int)
+        n_layers = int(layer.max(initial=0)) + 1
+        layer_w = np.full(n_layers, 12.0)
+        np.maximum.at(layer_w, layer, widths)
+        gap = 60.0
+        centres = np.cumsum(layer_w + gap) - (layer_w + gap) / 2
+        return np.column_stack([centres[layer], layers[:, 1] * self._row_h])
+
     def fit(self) -> None:
-        if not len(self.pos):
+        """Show the whole graph with the outermost boxes inside the view. Boxes keep their pixel
+        size, so the margins are solved in pixels; a view smaller than the layout's design size
+        shrinks the fonts (down to 80 %) so that boxes do not run into each other."""
+        if not len(self.node_pos):
             return
-        lo, hi = self.pos.min(axis=0), self.pos.max(axis=0)
-        self.getViewBox().setRange(xRange=(lo[0] - 0.45, hi[0] + 0.45),
-                                   yRange=(lo[1] - 0.6, hi[1] + 0.6), padding=0)
+        vb = self.getViewBox()
+        avail = (vb.width(), vb.height())
+        lo, hi = self._all_pos.min(axis=0), self._all_pos.max(axis=0)
+        half_w = self._node_w / 2
+        ext = [(float(np.max(half_w - (self.node_pos[:, 0] - lo[0]), initial=0)) + 6,
+                float(np.max(half_w - (hi[0] - self.node_pos[:, 0]), initial=0)) + 6),
+               (self._row_h / 2 - 4, self._row_h / 2 - 4)]
+        ratio = 1.0
+        for axis in (0, 1):
+            design = hi[axis] - lo[axis] + sum(ext[axis])
+            if avail[axis] > 0 and design > 0:
+                ratio = min(ratio, avail[axis] / design)
+        ratio = float(np.clip(ratio, 0.8, 1.0))
+        self._node_text.set_font_size(NODE_FONT * ratio)
+        self._edge_text.set_font_size(EDGE_FONT * ratio)
+        ranges = []
+        for axis in (0, 1):
+            e_lo, e_hi = ext[axis][0] * ratio, ext[axis][1] * ratio
+            span = hi[axis] - lo[axis]
+            room = avail[axis] - e_lo - e_hi
+            if span <= 0 or room <= 20:
+                ranges.append((lo[axis] - e_lo, hi[axis] + e_hi))
+            else:
+                scale = room / span  # pixels per data unit
+                ranges.append((lo[axis] - e_lo / scale, hi[axis] + e_hi / scale))
+        vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+
+    def _on_view_resized(self, *_args) -> None:
+        if len(self.node_pos):
+            self.fit()
 
     def _edge_points(self) -> np.ndarray:
         """Segment endpoints (pairs) of every edge's polyline; also sets ``_polylines`` and
@@ -229,7 +299,7 @@ class GraphView(pg.PlotWidget):
         for e, chain in zip(self.edges, self._chains, strict=True):
             p = self._all_pos[chain].copy()
             if e.slot:
-                p[:, 1] += 0.12 * ((e.slot + 1) // 2) * (1 if e.slot % 2 else -1)
+                p[:, 1] += 0.12 * self._row_h * ((e.slot + 1) // 2) * (1 if e.slot % 2 else -1)
             self._polylines.append(p)
             seg = np.empty((2 * (len(p) - 1), 2))
             seg[0::2], seg[1::2] = p[:-1], p[1:]

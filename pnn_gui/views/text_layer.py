@@ -103,6 +103,27 @@ class TextLayer(pg.GraphicsObject):
         self._borders = [QtGui.QPen(QtGui.QColor(b[0]), b[1]) if b else None
                          for b in self._border_specs]
 
+    def set_font_size(self, points: float) -> None:
+        """Change the font size (e.g. to fit a view); re-measures every label."""
+        if abs(self._font.pointSizeF() - points) < 0.05:
+            return
+        self.prepareGeometryChange()
+        self._font.setPointSizeF(points)
+        self._metrics = QtGui.QFontMetricsF(self._font)
+        self._sizes = [self._metrics.size(0, t) for t in self._texts]
+        w = max((s.width() for s in self._sizes), default=0.0)
+        h = max((s.height() for s in self._sizes), default=0.0)
+        self._pad_px = max(w, h) / 2 + abs(self._offset[0]) + abs(self._offset[1]) \
+            + self._padding + 4
+        self.update()
+
+    def font_size(self) -> float:
+        return self._font.pointSizeF()
+
+    def measure(self, text: str) -> QtCore.QSizeF:
+        """Pixel size of ``text`` (several lines allowed) in this layer's font."""
+        return self._metrics.size(0, text)
+
     def texts(self) -> list[str]:
         return list(self._texts)
 

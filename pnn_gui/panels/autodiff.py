@@ -1,0 +1,551 @@
+"""Autodiff panel (the sheet's Task 4): reverse-mode automatic differentiation of a typed formula.
+
+Left: the expression (refused input is shown inline as you type, with a caret under the column
+the engine names) and a table of variable values, filled from the names in the expression and
+keeping the values already typed. Centre: the computational graph (nodes as the sheet writes them,
+with value and adjoint; edges with their local derivative), the forward trace table, the backward
+table of ``+=`` contributions, and at the end the gradient beside a central-difference check.
+
+Stepping backward, each edge's contribution v̄_i · ∂v_i/∂v_j travels along the edge from v_i to
+v_j and is added to v_j's adjoint; a node used twice visibly receives two. The GUI computes no
+derivative: the trace comes from ``engine.autodiff.solve`` and the check evaluates the expression
+at x ± h with ``engine.autodiff.evaluate``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine import autodiff, examples
+from engine.examples import Example
+from engine.steps import Trace, fmt
+from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.replay import Replayer
+from pnn_gui.state import PanelState
+from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, edges_of
+from pnn_gui.widgets.field_error import ErrorLabel
+from pnn_gui.widgets.matrix_editor import parse_number
+
+KIND = "autodiff"
+FIELDS = ("expression", "values")
+DEFAULT = {"expression": "cos(x1*x2) + x1*x2 + x1", "values": {"x1": 1.0, "x2": 2.0}}
+#: relative step of the central-difference check: h = H · max(1, |x|)
+H = 1e-6
+#: value given to a variable that appears for the first time
+NEW_VALUE = 1.0
+
+_CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
+_NONE = QtGui.QBrush()
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """What the views need of one trace, derived once (never per step)."""
+
+    names: list[str]
+    labels: list[str]
+    inputs: list[tuple[int, ...]]
+    edge_texts: list[str]
+    #: per step: (edge index or -1, target node j, contribution v̄_i·∂v_i/∂v_j) for edge steps
+    step_edges: list[tuple[int, int, float] | None]
+    evaluation: Any
+
+
+def graph_info(trace: Trace, evaluation) -> GraphInfo:
+    nodes = evaluation.nodes
+    names = [n.name for n in nodes]
+    labels = list(evaluation.labels)
+    inputs = [tuple(n.inputs) for n in nodes]
+    compact = len(nodes) > FULL_LABEL_NODES
+    texts = []
+    for e in evaluation.edges:
+        if e.partial is None:
+            texts.append("")
+        elif compact or e.derivative in ("1", "-1") or e.derivative == fmt(e.partial):
+            texts.append(fmt(e.partial))
+        else:
+            texts.append(f"{e.derivative} = {fmt(e.partial)}")
+    edge_index = {(e.src, e.dst, e.slot): k for k, e in enumerate(edges_of(inputs))}
+    partial = {(e.source, e.target, e.position): e.partial for e in evaluation.edges}
+    adjoint = trace.tensors["adjoint"]
+    seen: dict[tuple[int, int], int] = {}
+    step_edges: list[tuple[int, int, float] | None] = []
+    for s in trace.steps:
+        hit = None
+        if (s.phase == "backward" and len(s.writes) == 1 and len(s.reads) == 2
+                and s.reads[0][0] == "adjoint" and s.reads[1][0] == "value"
+                and s.writes[0][0] == "adjoint"):
+            i, j = int(s.reads[0][1][0]), int(s.writes[0][1][0])
+            slot = seen.get((j, i), 0)
+            seen[(j, i)] = slot + 1
+            e = edge_index.get((j, i, slot))
+            # the operand position of the slot-th use of j in node i
+            positions = [k for k, a in enumerate(inputs[i]) if a == j]
+            d = partial.get((j, i, positions[slot])) if slot < len(positions) else None
+            if e is not None and d is not None:
+                hit = (e, j, float(adjoint[i]) * float(d))
+        step_edges.append(hit)
+    return GraphInfo(names, labels, inputs, texts, step_edges, evaluation)
+
+
+def central_differences(expression: str, values: Mapping[str, float]) -> dict[str, float | str]:
+    """(L(x + h) − L(x − h)) / 2h per variable, evaluated by the engine; a message when L is not
+    defined at x ± h."""
+    out: dict[str, float | str] = {}
+    for name, x in values.items():
+        h = H * max(1.0, abs(float(x)))
+        try:
+            up = autodiff.evaluate(expression, {**values, name: float(x) + h}).value
+            down = autodiff.evaluate(expression, {**values, name: float(x) - h}).value
+        except ValueError as exc:
+            out[name] = f"not defined at x ± h ({exc})"
+            continue
+        out[name] = (up - down) / (2 * h)
+    return out
+
+
+class AutodiffPanel(Panel):
+    title = "Autodiff"
+    examples = ("autodiff",)
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        try:
+            inputs = _checked(examples.load("autodiff").inputs)
+        except ValueError:
+            inputs = _checked(DEFAULT)
+        #: every value ever typed, by variable name (kept when a name leaves the expression)
+        self._known: dict[str, float] = dict(inputs["values"])
+        self._variables: tuple[str, ...] = tuple(inputs["values"])
+        self.state = PanelState(KIND, inputs)
+        self._build_inputs(inputs)
+        self._build_views()
+        self._trace: Trace | None = None
+        self._info: GraphInfo | None = None
+        self._replayer: Replayer | None = None
+        self._shown_k: int | None = None
+        self._check: dict[str, float | str] = {}
+        self._animate = True
+        self._speed = 1.0
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
+        self._anim.valueChanged.connect(self._on_anim_frame)
+        self._anim.finished.connect(self._on_anim_finished)
+        self._pending: tuple | None = None
+        self.state.subscribe(self._on_state_changed)
+        self._on_state_changed("errors")
+        self.show_step(self.state.step)
+
+    # -- building -------------------------------------------------------------------------------
+    def _build_inputs(self, inputs: dict[str, Any]) -> None:
+        w = QtWidgets.QWidget()
+        w.setObjectName("autodiffInputs")
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        intro = QtWidgets.QLabel(
+            "Type a formula in x1, x2, … with + - * / **, sin cos tan exp log sqrt tanh "
+            "sigmoid relu abs, pi and e. The graph, its values and the reverse pass follow.")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color: #555;")
+        lay.addWidget(intro)
+        lay.addWidget(QtWidgets.QLabel("<b>L =</b>"))
+        self.expression = QtWidgets.QLineEdit(inputs["expression"])
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self.expression.setFont(mono)
+        self.expression.setToolTip("the expression; refused input is explained below as you type")
+        self.expression.textEdited.connect(self._on_expression_edited)
+        lay.addWidget(self.expression)
+        self.expression_error = QtWidgets.QLabel()
+        self.expression_error.setObjectName("expressionError")
+        self.expression_error.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.expression_error.setWordWrap(True)
+        self.expression_error.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.expression_error.setVisible(False)
+        lay.addWidget(self.expression_error)
+        lay.addWidget(QtWidgets.QLabel("<b>Values</b>"))
+        self.values_table = QtWidgets.QTableWidget(0, 2)
+        self.values_table.setHorizontalHeaderLabels(["variable", "value"])
+        self.values_table.verticalHeader().setVisible(False)
+        self.values_table.horizontalHeader().setStretchLastSection(True)
+        self.values_table.itemChanged.connect(self._on_value_item_changed)
+        lay.addWidget(self.values_table)
+        self.values_error = ErrorLabel()
+        lay.addWidget(self.values_error)
+        self.general_error = ErrorLabel()
+        lay.addWidget(self.general_error)
+        lay.addStretch(1)
+        self.inputs_widget = w
+        self._fill_values_table(self._variables)
+
+    def _build_views(self) -> None:
+        self.graph = GraphView()
+        self.forward_table = _table(["v", "definition", "value"])
+        self.backward_table = _table(["v̄", "+= contributions", "value"])
+        self.check_table = _table(["", "∂L/∂x (reverse)", "central diff.", "difference"])
+        self.check_caption = QtWidgets.QLabel()
+        self.check_caption.setWordWrap(True)
+        self.check_caption.setStyleSheet("color: #555;")
+        tables = QtWidgets.QWidget()
+        grid = QtWidgets.QGridLayout(tables)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for col, (title, table) in enumerate((
+                ("<b>Forward</b>  v<sub>i</sub> = op(…)", self.forward_table),
+                ("<b>Backward</b>  v̄<sub>j</sub> += v̄<sub>i</sub> · "
+                 "∂v<sub>i</sub>/∂v<sub>j</sub>", self.backward_table))):
+            grid.addWidget(QtWidgets.QLabel(title), 0, col)
+            grid.addWidget(table, 1, col)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.addWidget(QtWidgets.QLabel("<b>Gradient</b> beside a central-difference check"),
+                       2, 0, 1, 2)
+        grid.addWidget(self.check_table, 3, 0, 1, 2)
+        grid.addWidget(self.check_caption, 4, 0, 1, 2)
+        grid.setRowStretch(1, 1)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(self.graph)
+        split.addWidget(tables)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setObjectName("autodiffView")
+        self.view_widget = split
+
+    # -- Panel hooks ----------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        if example.kind != KIND:
+            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not an "
+                             "autodiff one")
+        inputs = _checked(example.inputs)
+        self._apply_inputs(inputs)
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        inputs = _checked(session_inputs(data, KIND, FIELDS))
+        self._apply_inputs(inputs)
+
+    def _apply_inputs(self, inputs: dict[str, Any]) -> None:
+        self.expression.setText(inputs["expression"])
+        self._known.update(inputs["values"])
+        try:
+            graph = autodiff.parse(inputs["expression"])
+            self._variables = graph.variables
+        except ValueError:
+            self._variables = tuple(inputs["values"])
+        self._fill_values_table(self._variables)
+        self._show_expression_error(None)
+        self.state.set_inputs(inputs, replace=True)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self._speed = max(0.05, float(factor))
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self._animate = bool(enabled)
+        if not enabled and self._anim.state() == QtCore.QAbstractAnimation.State.Running:
+            self._anim.stop()
+            self._on_anim_finished()
+
+    def show_step(self, k: int) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        new = trace is not self._trace
+        if new:
+            self._new_trace(trace)
+        assert self._info is not None and self._replayer is not None
+        step = trace.steps[k - 1] if k > 0 else None
+        hit = self._info.step_edges[k - 1] if k > 0 else None
+        forward_one = not new and self._shown_k is not None and k == self._shown_k + 1
+        self._anim.stop()
+        self._pending = None
+        if hit is not None and forward_one and self._animate:
+            # the contribution travels along its edge first, then is added: until the marker
+            # arrives the graph shows the adjoints before this step
+            self._draw_graph(k - 1, self._replayer.goto(k - 1), active_node=hit[1])
+            self.graph.set_active(hit[0])
+            self._pending = (k, hit)
+            self.graph.set_flow(0.0, hit[0], backward=True)
+            self._anim.setDuration(max(1, int(300 / self._speed)))
+            self._anim.start()
+            done = self._replayer.goto(k)
+        else:
+            done = self._replayer.goto(k)
+            node = None
+            if step is not None and step.writes:
+                name, idx = step.writes[0]
+                if name in ("value", "adjoint") and idx:
+                    node = int(idx[0])
+            self._draw_graph(k, done, active_node=node)
+            self.graph.set_active(hit[0] if hit is not None else None)
+            self.graph.set_flow(None)
+        self._draw_tables(k, done, step)
+        self._shown_k = k
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _new_trace(self, trace: Trace) -> None:
+        expression = self.state.inputs["expression"]
+        values = self.state.inputs["values"]
+        evaluation = autodiff.evaluate(expression, values)
+        self._trace = trace
+        self._info = info = graph_info(trace, evaluation)
+        self._replayer = Replayer(trace)
+        self._shown_k = None
+        self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts)
+        self._check = central_differences(expression, {v: values[v] for v in
+                                                      evaluation.variables})
+        n = len(info.names)
+        for table in (self.forward_table, self.backward_table):
+            table.setRowCount(n)
+        for i in range(n):
+            name, _, rhs = info.labels[i].partition(" = ")
+            _set(self.forward_table, i, 0, name)
+            _set(self.forward_table, i, 1, rhs)
+            j = n - 1 - i  # backward table: output first, as the sheet writes it
+            _set(self.backward_table, i, 0, "v̄" + info.names[j][1:])
+        variables = evaluation.variables
+        self.check_table.setRowCount(len(variables))
+        for r, v in enumerate(variables):
+            _set(self.check_table, r, 0, f"∂L/∂{v}")
+        self.check_caption.setText(f"central difference: (L(x + h) − L(x − h)) / 2h with "
+                                   f"h = {H:g}·max(1, |x|), evaluated by the engine")
+        for table in (self.forward_table, self.check_table):
+            table.resizeColumnsToContents()
+        self.check_table.setFixedHeight(self.check_table.horizontalHeader().height() + 4
+                                        + 22 * max(1, min(len(variables), 4)))
+
+    def _contributions(self, k: int) -> list[list[float]]:
+        """Each node's ``+=`` contributions in steps[0:k], in order."""
+        assert self._info is not None
+        out: list[list[float]] = [[] for _ in self._info.names]
+        for hit in self._info.step_edges[:k]:
+            if hit is not None:
+                out[hit[1]].append(hit[2])
+        return out
+
+    def _used_edges(self, k: int) -> list[int]:
+        assert self._info is not None
+        return [hit[0] for hit in self._info.step_edges[:k] if hit is not None]
+
+    def _draw_graph(self, k: int, done: dict[str, np.ndarray], active_node: int | None) -> None:
+        """The graph after steps[0:k]: values, adjoints, each node's contributions so far."""
+        self.graph.show_state(done["value"], done["adjoint"], self._contributions(k),
+                              active_node, self._used_edges(k))
+
+    def _draw_tables(self, k: int, done: dict[str, np.ndarray], step) -> None:
+        assert self._info is not None
+        n = len(self._info.names)
+        value, adjoint = done["value"], done["adjoint"]
+        contributions = self._contributions(k)
+        cur_fwd = cur_bwd = None
+        if step is not None and step.writes:
+            name, idx = step.writes[0]
+            if name == "value" and idx:
+                cur_fwd = int(idx[0])
+            elif name == "adjoint" and idx:
+                cur_bwd = int(idx[0])
+        for i in range(n):
+            _set(self.forward_table, i, 2, "" if np.isnan(value[i]) else fmt(value[i]))
+            j = n - 1 - i
+            parts = contributions[j]
+            text = " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in parts)
+            _set(self.backward_table, i, 1, text)
+            _set(self.backward_table, i, 2, "" if np.isnan(adjoint[j]) else fmt(adjoint[j]))
+            _shade(self.forward_table, i, i == cur_fwd)
+            _shade(self.backward_table, i, j == cur_bwd)
+        if cur_fwd is not None:
+            self.forward_table.scrollToItem(self.forward_table.item(cur_fwd, 0))
+        if cur_bwd is not None:
+            self.backward_table.scrollToItem(self.backward_table.item(n - 1 - cur_bwd, 0))
+        gradient = done["gradient"]
+        variables = self._info.evaluation.variables
+        for r, v in enumerate(variables):
+            g = gradient[r]
+            check = self._check.get(v)
+            if np.isnan(g):
+                cells = ("", "", "")
+            elif isinstance(check, str):
+                cells = (fmt(g, 6), check, "")
+            else:
+                cells = (fmt(g, 6), fmt(check, 6), f"{g - check:.2e}")
+            for c, text in enumerate(cells, start=1):
+                _set(self.check_table, r, c, text)
+
+        if cur_bwd is not None or k == len(self._info.step_edges):
+            self.backward_table.resizeColumnToContents(1)
+        self.check_table.resizeColumnsToContents()
+
+    def _on_anim_frame(self, value) -> None:
+        if self._pending is not None:
+            self.graph.set_flow(float(value))
+
+    def _on_anim_finished(self) -> None:
+        if self._pending is None or self._replayer is None:
+            return
+        k, hit = self._pending
+        self._pending = None
+        self.graph.set_flow(None)
+        self._draw_graph(k, self._replayer.goto(k), active_node=hit[1])
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _on_expression_edited(self, text: str) -> None:
+        try:
+            graph = autodiff.parse(text)
+        except autodiff.ExpressionError as exc:
+            self._show_expression_error(exc)
+            self.state.set_input("expression", text)  # kept in inputs; the last graph stays
+            self.status.emit(f"Not recomputed ({exc}); showing the last good graph")
+            return
+        self._show_expression_error(None)
+        self._variables = graph.variables
+        self._fill_values_table(self._variables)
+        self._recompute(text)
+
+    def _recompute(self, text: str | None = None) -> None:
+        expression = self.expression.text() if text is None else text
+        values = {v: self._known.get(v, NEW_VALUE) for v in self._variables}
+        if self.state.set_inputs({"expression": expression, "values": values}):
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good graph")
+
+    def _fill_values_table(self, variables: tuple[str, ...]) -> None:
+        t = self.values_table
+        t.blockSignals(True)
+        t.setRowCount(len(variables))
+        for r, name in enumerate(variables):
+            item = QtWidgets.QTableWidgetItem(name)
+            item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
+            t.setItem(r, 0, item)
+            v = self._known.setdefault(name, NEW_VALUE)
+            cell = QtWidgets.QTableWidgetItem(repr(float(v)) if v != int(v) else fmt(v))
+            cell.setToolTip(repr(float(v)))
+            t.setItem(r, 1, cell)
+        t.blockSignals(False)
+        t.setFixedHeight(t.horizontalHeader().height() + 4
+                         + t.verticalHeader().defaultSectionSize() * max(1, min(len(variables),
+                                                                                  8)))
+        self.values_error.set_error("")
+
+    def _on_value_item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
+        if item.column() != 1:
+            return
+        name = self.values_table.item(item.row(), 0).text()
+        try:
+            v = parse_number(item.text())
+        except ValueError as exc:
+            item.setBackground(QtGui.QBrush(QtGui.QColor("#ffcdd2")))
+            self.values_error.set_error(f"{name}: {exc}; the last good value "
+                                        f"{self._known.get(name, NEW_VALUE)!r} is used")
+            return
+        item.setBackground(_NONE)
+        self.values_error.set_error("")
+        self._known[name] = v
+        self._recompute()
+
+    def set_value(self, name: str, text: str) -> None:
+        """Type ``text`` into the value cell of ``name`` (for tests and scripts)."""
+        for r in range(self.values_table.rowCount()):
+            if self.values_table.item(r, 0).text() == name:
+                self.values_table.item(r, 1).setText(text)
+                return
+        raise ValueError(f"values: no variable {name!r} in the expression")
+
+    def values(self) -> dict[str, float]:
+        return {v: self._known[v] for v in self._variables}
+
+    def _show_expression_error(self, exc: Exception | None) -> None:
+        label = self.expression_error
+        if exc is None:
+            label.clear()
+            label.setVisible(False)
+            return
+        text = self.expression.text()
+        col = getattr(exc, "column", None)
+        msg = html.escape(str(exc))
+        if col is not None and 0 <= col <= len(text):
+            before = html.escape(text[:col])
+            at = html.escape(text[col:col + 1]) or "&nbsp;"
+            after = html.escape(text[col + 1:])
+            caret = "&nbsp;" * col + "^"
+            label.setText(
+                "<pre style='margin:0'>" + before
+                + f"<span style='background:#ffcdd2;color:#b71c1c'>{at}</span>" + after
+                + f"<br><span style='color:#c62828'>{caret}</span></pre>"
+                + f"<span style='color:#c62828'>{msg}</span>")
+        else:
+            label.setText(f"<span style='color:#c62828'>{msg}</span>")
+        label.setToolTip(str(exc))
+        label.setVisible(True)
+
+    def expression_error_text(self) -> str:
+        """The message shown under the expression ("" when none)."""
+        return self.expression_error.toolTip() if self.expression_error.isVisible() or \
+            self.expression_error.text() else ""
+
+    def _on_state_changed(self, what: str) -> None:
+        if what != "errors":
+            return
+        errors = dict(self.state.errors)
+        expr_msg = errors.pop("expression", "")
+        if expr_msg:
+            if not self.expression_error.text():
+                self._show_expression_error(autodiff.ExpressionError(expr_msg))
+        elif not errors:
+            self._show_expression_error(None)
+        self.general_error.set_error("\n".join(errors.values()))
+
+
+def _checked(raw: Any) -> dict[str, Any]:
+    """``{"expression": str, "values": {name: float}}``; ValueError naming the field."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"inputs: expected an object, got {type(raw).__name__}")
+    expression = raw.get("expression")
+    if not isinstance(expression, str):
+        raise ValueError(f"expression: expected text, got {type(expression).__name__}")
+    values = raw.get("values")
+    if not isinstance(values, dict):
+        raise ValueError(f"values: expected an object of numbers, got {type(values).__name__}")
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise ValueError(f"values: {k!r} must be a finite number, got {v!r}")
+        out[str(k)] = float(v)
+    return {"expression": expression, "values": out}
+
+
+def _table(headers: list[str]) -> QtWidgets.QTableWidget:
+    t = QtWidgets.QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.verticalHeader().setDefaultSectionSize(22)
+    return t
+
+
+def _set(table: QtWidgets.QTableWidget, row: int, col: int, text: str) -> None:
+    item = table.item(row, col)
+    if item is None:
+        table.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+    elif item.text() != text:
+        item.setText(text)
+
+
+def _shade(table: QtWidgets.QTableWidget, row: int, on: bool) -> None:
+    for c in range(table.columnCount()):
+        item = table.item(row, c)
+        if item is None:
+            item = QtWidgets.QTableWidgetItem("")
+            table.setItem(row, c, item)
+        item.setBackground(_CURRENT if on else _NONE)
