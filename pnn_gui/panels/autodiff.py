@@ -26,7 +26,7 @@ from engine import autodiff, examples
 from engine.examples import Example
 from engine.steps import Trace, fmt
 from pnn_gui.panels.base import Panel, session_inputs
-from pnn_gui.panels.replay import Replayer
+from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, edges_of
 from pnn_gui.widgets.field_error import ErrorLabel
@@ -128,7 +128,7 @@ class AutodiffPanel(Panel):
         self._build_views()
         self._trace: Trace | None = None
         self._info: GraphInfo | None = None
-        self._replayer: Replayer | None = None
+        self._replayer: TraceCursor | None = None
         self._shown_k: int | None = None
         self._check: dict[str, float | str] = {}
         self._animate = True
@@ -270,15 +270,15 @@ class AutodiffPanel(Panel):
         if hit is not None and forward_one and self._animate:
             # the contribution travels along its edge first, then is added: until the marker
             # arrives the graph shows the adjoints before this step
-            self._draw_graph(k - 1, self._replayer.goto(k - 1), active_node=hit[1])
+            self._draw_graph(k - 1, self._replayer.at(k - 1), active_node=hit[1])
             self.graph.set_active(hit[0])
             self._pending = (k, hit)
             self.graph.set_flow(0.0, hit[0], backward=True)
             self._anim.setDuration(max(1, int(300 / self._speed)))
             self._anim.start()
-            done = self._replayer.goto(k)
+            done = self._replayer.at(k)
         else:
-            done = self._replayer.goto(k)
+            done = self._replayer.at(k)
             node = None
             if step is not None and step.writes:
                 name, idx = step.writes[0]
@@ -297,7 +297,7 @@ class AutodiffPanel(Panel):
         evaluation = autodiff.evaluate(expression, values)
         self._trace = trace
         self._info = info = graph_info(trace, evaluation)
-        self._replayer = Replayer(trace)
+        self._replayer = TraceCursor(trace)
         self._shown_k = None
         self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts)
         self._check = central_differences(expression, {v: values[v] for v in
@@ -393,7 +393,7 @@ class AutodiffPanel(Panel):
         k, hit = self._pending
         self._pending = None
         self.graph.set_flow(None)
-        self._draw_graph(k, self._replayer.goto(k), active_node=hit[1])
+        self._draw_graph(k, self._replayer.at(k), active_node=hit[1])
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_expression_edited(self, text: str) -> None:

@@ -26,7 +26,7 @@ from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
-from pnn_gui.panels.replay import Replayer
+from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
 from pnn_gui.views.dc_terms import DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
@@ -124,7 +124,7 @@ class LSTMPanel(Panel):
         self._build_inputs(inputs)
         self._build_views()
         self._trace: Trace | None = None
-        self._replayer: Replayer | None = None
+        self._replayer: TraceCursor | None = None
         self._shown_k: int | None = None
         self._animate = True
         self._anim = QtCore.QVariantAnimation(self)
@@ -304,7 +304,7 @@ class LSTMPanel(Panel):
         if new:
             self._new_trace(trace)
         assert self._replayer is not None
-        done = self._replayer.goto(k)
+        done = self._replayer.at(k)
         tensors = trace.tensors
         values = {name: done.get(name, tensors[name])
                   for name in ("f", "i", "o", "g", "c", "h", "dh", "dc", "c0", "dc0")}
@@ -350,7 +350,7 @@ class LSTMPanel(Panel):
     # -- drawing --------------------------------------------------------------------------------
     def _new_trace(self, trace: Trace) -> None:
         self._trace = trace
-        self._replayer = Replayer(trace)
+        self._replayer = TraceCursor(trace)
         self._shown_k = None
         t = trace.tensors
         T, n_h = t["dc"].shape
@@ -415,7 +415,7 @@ class LSTMPanel(Panel):
         if self.state.trace is not None and self._replayer is not None:
             k = self.state.step
             step = self.state.trace.steps[k - 1] if k > 0 else None
-            done = self._replayer.goto(k)
+            done = self._replayer.at(k)
             g = self.grad_box.currentData()
             view = self.grid.view("grad")
             view.set_array(done[g], levels=self._levels[g])
