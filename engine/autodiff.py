@@ -130,6 +130,7 @@ class Node(NamedTuple):
     column: int                        # where it starts in the expression (0-based)
     source: str                        # its text in the expression: "x1*x2"
     active: bool                       # depends on an input (is differentiated)
+    level: int                         # 0 for inputs and constants, else 1 + max(operands')
 
 
 class Edge(NamedTuple):
@@ -321,8 +322,9 @@ class _Builder:
         ref = self.memo.get(key)
         if ref is not None:
             return ref
-        self.count(col)
         ref = len(self.ops)
+        if ref + len(self.inputs) >= MAX_NODES:
+            self.count(col)
         self.ops.append(op)
         self.args.append(args)
         self.extra.append(extra)
@@ -586,16 +588,17 @@ class Evaluation:
     @cached_property
     def nodes(self) -> list[Node]:
         g = self.graph
-        out = []
+        out: list[Node] = []
         for i in range(len(g)):
             op, a = g.ops[i], g.args[i]
             first = self.values[a[0]] if a else 0.0
+            level = 1 + max(out[j].level for j in a) if a else 0
             out.append(Node(
                 name=f"v{i}", op=OPS[op], inputs=a, value=self.values[i],
                 adjoint=self.adjoints[i], label=g.labels[i], partials=self.edge_partials(i),
                 derivatives=tuple(g.derivative(i, k, first) for k in range(len(a))),
                 signs=g.extra[i] if op == ADD else (), column=g.spans[i][0],
-                source=g.source(i), active=g.active[i]))
+                source=g.source(i), active=g.active[i], level=level))
         return out
 
     @cached_property
@@ -898,7 +901,7 @@ def _seed_step(ev: Evaluation, note: str = "") -> Step:
     quiet = [i for i in range(len(g)) if not g.active[i] and i != out]
     if quiet:
         names = ", ".join(f"v{i}" for i in quiet[:8]) + (" …" if len(quiet) > 8 else "")
-        extra = f"constants ({names}) are not differentiated: their v̄ stays 0"
+        extra = f"{names} depend on no input: not differentiated, their v̄ stays 0"
         note = f"{note}; {extra}" if note else extra
     return step("backward", _bar(out), f"{_bar(out)} = ∂L/∂v{out}", "",
                 [("value", (out,))], [("adjoint", (out,))] + [("adjoint", (i,)) for i in quiet],

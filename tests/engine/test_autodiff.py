@@ -40,6 +40,7 @@ def test_sheet_task4_nodes():
     np.testing.assert_allclose([n.value for n in ev.nodes],
                                [1, 2, 2, math.cos(2), math.cos(2) + 3], rtol=1e-15)
     assert ev.value == ev.nodes[4].value
+    assert [n.level for n in ev.nodes] == [0, 0, 1, 2, 3]
     assert ev.variables == ("x1", "x2")
     assert ev.output == 4
 
