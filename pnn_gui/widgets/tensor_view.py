@@ -138,6 +138,62 @@ class _CellText(pg.GraphicsObject):
         p.restore()
 
 
+class ColorBar(pg.GraphicsWidget):
+    """A thin horizontal colour bar with its low / zero / high labels.
+
+    Painted by hand: pyqtgraph's ColorBarItem is a whole PlotItem with axes and costs ~17 ms
+    to build, which eight views would add to the start-up.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._levels = (-1.0, 1.0)
+        self._font = QtGui.QFont()
+        self._font.setPointSizeF(7.5)
+        stops = colormap().getStops(mode="byte")
+        self._stops = [(float(p), QtGui.QColor(*[int(v) for v in c]))
+                       for p, c in zip(stops[0], stops[1], strict=True)]
+        h = QtGui.QFontMetricsF(self._font).height()
+        self.setMinimumHeight(8 + h + 4)
+        self.setMaximumHeight(8 + h + 4)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def set_levels(self, values: tuple[float, float]) -> None:
+        self._levels = (float(values[0]), float(values[1]))
+        self.update()
+
+    def levels(self) -> tuple[float, float]:
+        return self._levels
+
+    def paint(self, p: QtGui.QPainter, *_args) -> None:
+        r = self.boundingRect()
+        width = max(20.0, min(r.width() - 8, 260.0))
+        x0 = r.left() + (r.width() - width) / 2
+        bar = QtCore.QRectF(x0, r.top() + 2, width, 7)
+        grad = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
+        for pos, color in self._stops:
+            grad.setColorAt(pos, color)
+        p.fillRect(bar, QtGui.QBrush(grad))
+        p.setPen(QtGui.QPen(QtGui.QColor("#999999"), 0))
+        p.drawRect(bar)
+        p.setFont(self._font)
+        p.setPen(QtGui.QColor("#444444"))
+        lo, hi = self._levels
+        y = bar.bottom() + 1
+        h = r.bottom() - y
+        align = QtCore.Qt.AlignmentFlag
+        p.drawText(QtCore.QRectF(x0, y, width / 2, h), align.AlignLeft | align.AlignTop,
+                   fmt(lo, 3))
+        p.drawText(QtCore.QRectF(x0 + width / 2, y, width / 2, h),
+                   align.AlignRight | align.AlignTop, fmt(hi, 3))
+        if lo < 0 < hi:
+            xz = x0 + width * (-lo) / (hi - lo)
+            p.drawLine(QtCore.QPointF(xz, bar.top()), QtCore.QPointF(xz, bar.bottom() + 2))
+            p.drawText(QtCore.QRectF(xz - 20, y, 40, h), align.AlignHCenter | align.AlignTop,
+                       "0")
+
+
 class TensorView:
     """One heatmap with its title and colour bar inside a :class:`TensorGrid` (not a widget)."""
 
@@ -176,21 +232,15 @@ class TensorView:
         self._writes.setBrush(pg.mkBrush(*WRITE_FILL))
         self._writes.setZValue(21)
         self.viewbox.addItem(self._writes)
-        self.colorbar: pg.ColorBarItem | None = None
+        self.colorbar: ColorBar | None = None
         if colorbar:
             # horizontal, under the heatmap: vectors leave spare height, never spare width
-            self.colorbar = pg.ColorBarItem(values=(-1, 1), width=9, colorMap=colormap(),
-                                            interactive=False, colorMapMenu=False, pen="#888",
-                                            orientation="horizontal")
-            axis = self.colorbar.getAxis("bottom")
-            self._tick_font = QtGui.QFont()
-            self._tick_font.setPointSizeF(7.5)
-            axis.setStyle(tickFont=self._tick_font, tickLength=4)
-            axis.setTextPen("#444")
-            axis.setPen("#888")
-            self.colorbar.setMaximumHeight(34)
+            self.colorbar = ColorBar()
             layout.addItem(self.colorbar, 2, 0)
         layout.layout.setRowStretchFactor(1, 1)
+        # keep title, heatmap and colour bar together: the heatmap's box is no taller than its
+        # cells need at the width it gets (spare height goes below the group, not between)
+        self.viewbox.sigResized.connect(self._fit_height)
         self._shape: tuple[int, int] | None = None
         self._levels: tuple[float, float] | None = None
         self._values = np.zeros((0, 0))
@@ -236,11 +286,13 @@ class TensorView:
             self._empty.setRect(0, 0, a.shape[1], a.shape[0])
             self._grid.setPath(_grid_path(*a.shape))
             self.viewbox.setRange(xRange=(0, a.shape[1]), yRange=(0, a.shape[0]), padding=0.02)
+            self.viewbox.setMaximumHeight(1e6)
+            self._fit_height()
             self.set_highlight((), ())
         if lv != self._levels:
             self._levels = lv
             if self.colorbar is not None:
-                self.colorbar.setLevels(values=lv)
+                self.colorbar.set_levels(lv)
         self._update_text(a, force=new_shape or lv != getattr(self, "_text_levels", None))
         self._text_levels = lv
         self._values = a.copy()
@@ -258,6 +310,13 @@ class TensorView:
         return self._levels
 
     # -- internals --------------------------------------------------------------------------
+    def _fit_height(self, *_args) -> None:
+        if self._shape is None:
+            return
+        rows, cols = self._shape
+        need = self.viewbox.width() * rows / cols * 1.05 + 4
+        self.viewbox.setMaximumHeight(max(need, 24.0))
+
     def _update_text(self, a: np.ndarray, force: bool) -> None:
         if a.size > MAX_TEXT_CELLS:
             self._text.set_cells([], np.zeros(0, bool), *a.shape)
