@@ -50,8 +50,14 @@ Decisions (DESIGN.md leaves them open):
   constants.
 
 Limits: :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` levels of nesting (a chain of ``+`` or
-``*`` does not nest), :data:`MAX_NODES` nodes. Python's own parser refuses sums of more than about
-two thousand terms (its syntax tree recurses); they are reported as too long to parse.
+``*`` does not nest), :data:`MAX_NODES` nodes. Python's own parser gives up on a flat sum of more
+than roughly 1,000–2,000 terms (building its syntax tree recurses; the limit depends on the
+caller's stack); that is reported as too long to parse.
+
+API: :func:`parse` (text → :class:`Graph`, whose ``variables`` a form can ask values for),
+:func:`evaluate` (text or graph, values → :class:`Evaluation`: ``value``, ``gradient``,
+``nodes``, ``edges``), :func:`solve` (→ the step :class:`~engine.steps.Trace`). Evaluating a graph
+parsed once is several times faster than evaluating the text again (parsing dominates).
 
 Speed: nodes are kept in plain parallel lists and evaluated with :mod:`math`; the display objects
 (:class:`Node`, labels, :class:`Edge`) are built only when ``Evaluation.nodes`` / ``.edges`` is
@@ -122,7 +128,8 @@ class Node(NamedTuple):
     op: str                            # "mul" (see OPS)
     inputs: tuple[int, ...]            # indices of the operand nodes, in order
     value: float
-    adjoint: float                     # ∂L/∂v (0 for a node that depends on no input)
+    adjoint: float                     # ∂L/∂v (0 for a node that depends on no input,
+                                       # except the output, whose v̄ is the seed 1)
     label: str                         # "v2 = v0 · v1", "v0 = x1", "v3 = 2"
     partials: tuple[float | None, ...]  # ∂v/∂v_j per input; None into a constant
     derivatives: tuple[str, ...]       # the same in symbols: ("v1", "v0")
