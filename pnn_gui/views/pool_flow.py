@@ -83,6 +83,7 @@ class PoolFlowView(QtWidgets.QWidget):
         self._anim.finished.connect(lambda: self._draw_moves(1.0))
 
         self._moves: list[Move] = []
+        self._rest_labels = True
         self._geom = (1, 1, 1, 1, 1, 1, 1, 1)
         self._shown_big = np.zeros((1, 1))
         self._shown_small = np.zeros((1, 1))
@@ -123,11 +124,13 @@ class PoolFlowView(QtWidgets.QWidget):
     def show_frame(self, big: np.ndarray, small: np.ndarray, *, big_title: str, small_title: str,
              big_levels: float, small_levels: float, window: tuple[int, int] | None = None,
              targets: Sequence[tuple[int, int]] = (), overlaps: Sequence[tuple[int, int]] = (),
-             moves: Sequence[Move] = (), caption: str = "", animate_ms: int = 0) -> None:
+             moves: Sequence[Move] = (), caption: str = "", animate_ms: int = 0,
+             rest_labels: bool = True) -> None:
         """Draw one frame. ``big`` (rows, cols) and ``small`` (o_r, o_c) with NaN for cells not
         computed yet; ``window`` the output cell (i, j) whose window is outlined; ``targets``
         the big-grid cells written now, ``overlaps`` those of them that already held a value
-        from an earlier window; ``moves`` travel over ``animate_ms`` (0: drawn at rest)."""
+        from an earlier window; ``moves`` travel over ``animate_ms`` (0: drawn at rest) and,
+        with ``rest_labels``, leave their label on the target cell."""
         rows, cols, kr, kc, sr, sc, o_r, o_c = self._geom
         big = np.asarray(big, float).reshape(rows, cols)
         small = np.asarray(small, float).reshape(o_r, o_c)
@@ -163,6 +166,7 @@ class PoolFlowView(QtWidgets.QWidget):
                                 ["+="] * len(overlaps))
         self._caption.setText(caption)
         self._moves = list(moves)
+        self._rest_labels = rest_labels
         self._anim.stop()
         if self._moves and animate_ms > 0:
             self._anim.setDuration(int(animate_ms))
@@ -188,9 +192,12 @@ class PoolFlowView(QtWidgets.QWidget):
         if u < 1.0:
             self._markers.setData(pos[:, 0], pos[:, 1])
             self._shares.set_labels(pos + np.array([0.0, -0.32]), [m[4] for m in self._moves])
-        else:
+        elif self._rest_labels:
             self._markers.setData([], [])
             self._shares.set_labels(dst + np.array([0.0, 0.3]), [m[4] for m in self._moves])
+        else:
+            self._markers.setData([], [])
+            self._shares.set_labels(np.zeros((0, 2)), [])
 
     def finish(self) -> None:
         """Skip the running flow to its end."""

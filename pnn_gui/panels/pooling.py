@@ -1,0 +1,395 @@
+"""Pooling panel (the sheet's Task 5): average and max pooling, window and stride per axis.
+
+Forward steps move the window over the input and fill each output cell. The backward pass starts
+δx at zero; each δy cell then splits into its k shares (average) or goes whole to its window's
+maximum (max), and the shares travel into δx, where overlapping windows add up (``+=``). The
+cells a share lands on that already held one are marked ``+=``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from engine import examples, pooling
+from engine.examples import Example
+from engine.steps import Step, Trace, fmt
+from engine.validate import as_array
+from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, resized
+from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.state import PanelState
+from pnn_gui.views.pool_flow import PoolFlowView
+from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.tensor_view import symmetric_levels
+
+MODES = ("avg", "max")
+KIND_OF = {"avg": "avgpool", "max": "maxpool"}
+MODE_OF = {kind: mode for mode, kind in KIND_OF.items()}
+MODE_TITLES = {"avg": "Average pooling", "max": "Max pooling"}
+FIELDS = ("x", "size", "stride", "dy")
+MAX_DIM = 64
+FLOW_MS = 700  # a share's trip at speed 1
+
+
+def _pair(v) -> tuple[int, int]:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    x = as_array(raw["x"], "x", 3)
+    size = _pair(raw["size"])
+    stride = size if raw.get("stride") is None else _pair(raw["stride"])
+    dy = as_array(raw["dy"], "dy", 3)
+    return {"x": x, "size": size, "stride": stride, "dy": dy}
+
+
+def _default_inputs(mode: str) -> dict[str, Any]:
+    try:
+        return _normalise(examples.load(KIND_OF[mode]).inputs)
+    except ValueError:  # the example file is missing or broken: small numbers of our own
+        return {"x": np.arange(1.0, 17.0).reshape(4, 4, 1), "size": (2, 2), "stride": (1, 1),
+                "dy": np.ones((3, 3, 1))}
+
+
+class PoolingPanel(Panel):
+    title = "Pooling"
+    examples = ("avgpool", "maxpool")
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._inputs = {mode: _default_inputs(mode) for mode in MODES}
+        self._mode = "avg"
+        self._animate = True
+        self._speed = 1.0
+        self.state = PanelState(KIND_OF["avg"], self._inputs["avg"])
+        self._cursor: TraceCursor | None = None
+        self._levels: dict[str, float] = {}
+        self._counts: dict[int, np.ndarray] = {}
+        self._shown: tuple[Trace, int] | None = None
+        self._channel = 0
+        self._build_inputs()
+        self._build_views()
+        self._good: dict[str, Any] = dict(self.state.inputs)
+        self.state.subscribe(self._on_state_changed)
+        self._fill_widgets()
+        self._on_state_changed("errors")
+
+    # -- building ---------------------------------------------------------------------------------
+    def _build_inputs(self) -> None:
+        w = QtWidgets.QWidget()
+        w.setObjectName("poolInputs")
+        lay = QtWidgets.QVBoxLayout(w)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        self.mode_box = QtWidgets.QComboBox()
+        for mode in MODES:
+            self.mode_box.addItem(MODE_TITLES[mode], mode)
+        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
+        lay.addWidget(self.mode_box)
+        intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "
+                                 "every δy hands its delta to its window with += (a window "
+                                 "smaller stride than size overlaps its neighbours).")
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color: #555;")
+        lay.addWidget(intro)
+        self.x_row = ShapeRow("x  (rows, cols, channels)", ("rows", "cols", "channels"),
+                              maximum=MAX_DIM, tooltip="shape of the input")
+        self.size_row = ShapeRow("window  (rows, cols)", ("rows", "cols"), minimum=0,
+                                 maximum=MAX_DIM, tooltip="size of the pooling window")
+        self.stride_row = ShapeRow("stride  (rows, cols)", ("rows", "cols"), minimum=0,
+                                   maximum=MAX_DIM,
+                                   tooltip="step of the window (smaller than the window: overlap)")
+        self.x_row.changed.connect(self._on_x_shape_changed)
+        self.size_row.changed.connect(lambda v: self._on_geometry_changed("size", v))
+        self.stride_row.changed.connect(lambda v: self._on_geometry_changed("stride", v))
+        box = QtWidgets.QGroupBox("Shapes")
+        bl = QtWidgets.QVBoxLayout(box)
+        bl.setSpacing(3)
+        for row in (self.x_row, self.size_row, self.stride_row):
+            bl.addWidget(row)
+        self.calculator = QtWidgets.QLabel()
+        self.calculator.setWordWrap(True)
+        self.calculator.setStyleSheet("background: #f6f8fb; border: 1px solid #d6dce5; "
+                                      "padding: 4px;")
+        bl.addWidget(self.calculator)
+        lay.addWidget(box)
+        inp = self._inputs[self._mode]
+        self.x_editor = ChannelEditor("x", "x", inp["x"])
+        self.x_editor.value_changed.connect(lambda a: self._on_value_changed("x", a))
+        self.dy_editor = ChannelEditor("δy", "dy", inp["dy"])
+        self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
+        values = QtWidgets.QGroupBox("Values")
+        vl = QtWidgets.QVBoxLayout(values)
+        vl.addWidget(self.x_editor)
+        vl.addWidget(self.dy_editor)
+        lay.addWidget(values)
+        self.general_error = ErrorLabel()
+        lay.addWidget(self.general_error)
+        lay.addStretch(1)
+        self.inputs_widget = w
+
+    def _build_views(self) -> None:
+        self.flow_view = PoolFlowView()
+        self.view_widget = self.flow_view
+
+    # -- Panel hooks ------------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        mode = MODE_OF.get(example.kind)
+        if mode is None:
+            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
+                             "pooling one")
+        self._inputs[mode] = _normalise(example.inputs)
+        self._set_mode(mode)
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        mode = MODE_OF.get(kind)
+        if mode is None:
+            raise ValueError(f"session: expected a pooling kind ({', '.join(MODE_OF)}), got "
+                             f"{kind!r}")
+        raw = session_inputs(data, kind, FIELDS)
+        self._inputs[mode] = _normalise(raw)  # ValueError (changing nothing) on bad arrays
+        self._set_mode(mode)
+
+    def show_step(self, k: int) -> None:
+        trace = self.state.trace
+        if trace is None:
+            return
+        if self._cursor is None or self._cursor.trace is not trace:
+            self._new_trace(trace)
+        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
+        animate = self._animate and previous == k - 1 and k > 0
+        step = trace.steps[k - 1] if k > 0 else None
+        if step is None or step.phase == "forward":
+            self._show_forward(trace, k, step, animate)
+        else:
+            self._show_backward(trace, k, step, animate)
+        self._shown = (trace, k)
+
+    def set_precision(self, digits: int) -> None:
+        self.x_editor.set_precision(digits)
+        self.dy_editor.set_precision(digits)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self._speed = max(0.05, float(factor))
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self._animate = bool(enabled)
+        if not enabled:
+            self.flow_view.finish()
+
+    # -- public helpers (tests) -------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
+        self._set_mode(mode)
+
+    def error_targets(self) -> dict[str, Any]:
+        return {"x": self.x_row, "size": self.size_row, "stride": self.stride_row,
+                "dy": self.dy_editor}
+
+    @property
+    def channel(self) -> int:
+        """The channel the view shows."""
+        return self._channel
+
+    # -- mode and widgets -------------------------------------------------------------------------
+    def _set_mode(self, mode: str) -> None:
+        self._mode = mode
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(MODES.index(mode))
+        self.mode_box.blockSignals(False)
+        self._fill_widgets()
+        self.state.kind = KIND_OF[mode]
+        self.state.trace = None  # a new kind: its own steps from the start
+        self.state.set_inputs(self._state_inputs(), replace=True)
+
+    def _on_mode_changed(self, index: int) -> None:
+        mode = self.mode_box.itemData(index)
+        if mode and mode != self._mode:
+            self._set_mode(mode)
+            self.state.set_step(self.state.n_steps)
+            self.status.emit(MODE_TITLES[mode])
+
+    def _fill_widgets(self) -> None:
+        inp = self._inputs[self._mode]
+        self.x_row.set_value(inp["x"].shape)
+        self.size_row.set_value(inp["size"])
+        self.stride_row.set_value(inp["stride"])
+        self.x_editor.set_value(inp["x"])
+        self.dy_editor.set_value(inp["dy"])
+        self._update_calculator()
+
+    def _state_inputs(self) -> dict[str, Any]:
+        inp = self._inputs[self._mode]
+        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+
+    def _submit(self) -> None:
+        self._update_calculator()
+        ok = self.state.set_inputs(self._state_inputs(), replace=True)
+        if ok:
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+
+    def _on_value_changed(self, name: str, arr: np.ndarray) -> None:
+        self._inputs[self._mode][name] = np.array(arr, float)
+        self._submit()
+
+    def _on_x_shape_changed(self, shape: tuple[int, ...]) -> None:
+        inp = self._inputs[self._mode]
+        inp["x"] = resized(inp["x"], shape)
+        self.x_editor.set_value(inp["x"])
+        self._refit()
+        self._submit()
+
+    def _on_geometry_changed(self, name: str, value: tuple[int, ...]) -> None:
+        self._inputs[self._mode][name] = tuple(value)
+        self._refit()
+        self._submit()
+
+    def _refit(self) -> None:
+        """Fit δy to the output's shape (keeping what fits) once the geometry is valid."""
+        inp = self._inputs[self._mode]
+        try:
+            g = pooling.window(inp["x"].shape, inp["size"], inp["stride"])
+        except ValueError:
+            return  # the message appears beside its field
+        shape = (g.o_rows, g.o_cols, inp["x"].shape[2])
+        if inp["dy"].shape != shape:
+            inp["dy"] = resized(inp["dy"], shape)
+            self.dy_editor.set_value(inp["dy"])
+
+    def _update_calculator(self) -> None:
+        inp = self._inputs[self._mode]
+        rows, cols, ch = inp["x"].shape
+        try:
+            g = pooling.window(inp["x"].shape, inp["size"], inp["stride"])
+        except ValueError as exc:
+            self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
+                                    f"computed — {_html(str(exc))}</span>")
+            return
+        overlap = g.s_rows < g.k_rows or g.s_cols < g.k_cols
+        self.calculator.setText(
+            f"<b>o_rows</b> = ⌊(x − k)/s⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
+            f"{g.o_rows}<br><b>o_cols</b> = ⌊({cols} − {g.k_cols})/{g.s_cols}⌋ + 1 = {g.o_cols}"
+            f"<br>output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>; k = {g.k} elements per "
+            "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
+                        "windows overlap, their shares add up in δx</span>" if overlap else ""))
+
+    # -- state ------------------------------------------------------------------------------------
+    def _on_state_changed(self, what: str) -> None:
+        if what == "errors":
+            show_errors(self.state.errors, self.error_targets(), self.general_error)
+        elif what == "trace":
+            self._good = dict(self.state.inputs)  # the inputs of the trace now shown
+
+    def _new_trace(self, trace: Trace) -> None:
+        self._cursor = TraceCursor(trace)
+        t = trace.tensors
+        self._levels = {name: symmetric_levels(t[name])[1] for name in ("x", "y", "dy", "dx")}
+        self._counts = {}
+        good = self._good
+        self.flow_view.set_geometry(t["x"].shape, good["size"], good["stride"])
+
+    def _channel_of(self, step: Step | None) -> int:
+        if step is not None:
+            for refs in (step.writes, step.reads):
+                for _name, idx in refs:
+                    if len(idx) == 3:
+                        self._channel = int(idx[2])
+                        return self._channel
+        return self._channel
+
+    def _show_forward(self, trace: Trace, k: int, step: Step | None, animate: bool) -> None:
+        h = self._channel_of(step)
+        done = self._cursor.at(k)
+        x = trace.tensors["x"][:, :, h]
+        y = done["y"][:, :, h]
+        window = None
+        moves = []
+        caption = "Forward: each window of x gives one cell of y."
+        if step is not None:
+            caption = _caption(step)
+            ys = [i for n, i in step.writes if n == "y"]
+            if len(ys) == 1:
+                r, c, _ = ys[0]
+                window = (r, c)
+                moves = [("big", (i[0], i[1]), "small", (r, c), fmt(x[i[0], i[1]]))
+                         for n, i in step.reads if n == "x"]
+        what = "mean" if self._mode == "avg" else "max"
+        self.flow_view.show_frame(
+            x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}] = {what}",
+            big_levels=self._levels["x"], small_levels=self._levels["y"], window=window,
+            moves=moves, caption=caption, animate_ms=self._ms() if animate else 0,
+            rest_labels=False)
+
+    def _share_counts(self, k: int) -> np.ndarray:
+        """How many δy shares each δx element has received after k steps."""
+        got = self._counts.get(k)
+        if got is not None:
+            return got
+        trace = self.state.trace
+        if k == 0:
+            counts = np.zeros(trace.tensors["x"].shape, dtype=int)
+        else:
+            counts = self._share_counts(k - 1).copy()
+            s = trace.steps[k - 1]
+            if s.phase == "backward" and any(n == "dy" for n, _ in s.reads):
+                idx = [i for n, i in s.writes if n == "dx"]
+                if idx:
+                    np.add.at(counts, tuple(np.asarray(idx, dtype=np.intp).T), 1)
+        self._counts[k] = counts
+        return counts
+
+    def _show_backward(self, trace: Trace, k: int, step: Step, animate: bool) -> None:
+        h = self._channel_of(step)
+        before = self._cursor.at(k - 1)["dx"][:, :, h].copy()
+        now = self._cursor.at(k)["dx"][:, :, h]
+        dy = trace.tensors["dy"][:, :, h]
+        window, targets, overlaps, moves = None, [], [], []
+        dys = [i for n, i in step.reads if n == "dy"]
+        if len(dys) == 1:  # one δy cell handing out its shares
+            r, c, _ = dys[0]
+            window = (r, c)
+            had = self._share_counts(k - 1)[:, :, h]
+            for n, (i, j, ch) in step.writes:
+                if n != "dx" or ch != h:
+                    continue
+                targets.append((i, j))
+                if had[i, j] > 0:
+                    overlaps.append((i, j))
+                moves.append(("small", (r, c), "big", (i, j), fmt(now[i, j] - before[i, j])))
+        elif dys:  # a coarsened step: many δy cells at once
+            targets = [(i, j) for n, (i, j, ch) in step.writes if n == "dx" and ch == h]
+        how = "δy / k to each" if self._mode == "avg" else "δy to the max"
+        self.flow_view.show_frame(
+            now, dy, big_title=f"δx[:, :, {h}]  (from 0, += {how})",
+            small_title=f"δy[:, :, {h}]", big_levels=self._levels["dx"],
+            small_levels=self._levels["dy"], window=window, targets=targets,
+            overlaps=overlaps, moves=moves, caption=_caption(step),
+            animate_ms=self._ms() if animate and moves else 0)
+
+    def _ms(self) -> int:
+        return int(FLOW_MS / self._speed)
+
+
+def _caption(step: Step) -> str:
+    text = step.text
+    return text + (f"\n{step.note}" if step.note else "")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
