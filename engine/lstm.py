@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, products, step, sum_text
+from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, products, step, sum_text, vec
 from engine.steps import sub as _s
 from engine.validate import MAX_ELEMENTS, MAX_WORK_ELEMENTS, as_array, check_shape
 
@@ -284,21 +284,6 @@ def backward(run: LSTMRun, dh) -> LSTMGrads:
 # ---------------------------------------------------------------------------------------------
 # The worked solution
 
-class VectorStep(Step):
-    """A step that writes a whole row (or more): its line ends with every written value."""
-
-    @property
-    def text(self) -> str:
-        if len(self.values) <= 1:
-            return super().text
-        result = vec(self.values)
-        parts = [self.formula]
-        if self.substituted and self.substituted != result:
-            parts.append(self.substituted)
-        parts.append(result)
-        return " = ".join(parts)
-
-
 class BlockStep(Step):
     """A coarsened step writing several tensors at once: its line is the formula and, in place
     of a result, the key quantity it reached (``substituted``), e.g. ``h₄ = [0.1, 0.2]``."""
@@ -308,19 +293,9 @@ class BlockStep(Step):
         return f"{self.formula}; {self.substituted}" if self.substituted else self.formula
 
 
-def vec(values: Sequence[float], limit: int = 8) -> str:
-    """``[0.5, -0.25]``; past ``limit`` values the first and last few with ``…`` between."""
-    values = list(values)
-    if len(values) <= limit:
-        return "[" + ", ".join(fmt(v) for v in values) + "]"
-    head, tail = values[: limit // 2], values[-(limit // 2):]
-    return ("[" + ", ".join(fmt(v) for v in head) + f", … ({len(values) - limit} more), "
-            + ", ".join(fmt(v) for v in tail) + "]")
-
-
 def _vstep(phase, title, formula, substituted, reads, writes, values, note="") -> Step:
     vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
-    return VectorStep(phase=phase, title=title, formula=formula, substituted=substituted,
+    return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                       result=vals[0] if vals else float("nan"), reads=tuple(reads),
                       writes=tuple(writes), values=vals, note=note)
 

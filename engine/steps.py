@@ -48,11 +48,13 @@ class Step:
 
     @property
     def text(self) -> str:
-        """The whole line: ``formula = substituted = result``."""
+        """The whole line: ``formula = substituted = result``; a step writing several elements
+        ends with all of them (shortened): ``δx = δy · Wᵀ = [6.5, 8]``."""
+        result = vec(self.values) if len(self.values) > 1 else fmt(self.result)
         parts = [self.formula]
-        if self.substituted and self.substituted != fmt(self.result):
+        if self.substituted and self.substituted != result:
             parts.append(self.substituted)
-        parts.append(fmt(self.result))
+        parts.append(result)
         return " = ".join(parts)
 
 
@@ -144,6 +146,16 @@ def fmt(x: float, digits: int = 4) -> str:
         mant, exp = text.split("e")
         return f"{mant}e{int(exp)}"
     return text
+
+
+def vec(values: Sequence[float], limit: int = 8) -> str:
+    """``[0.5, -0.25]``; past ``limit`` values the first and last few with ``…`` between."""
+    values = list(values)
+    if len(values) <= limit:
+        return "[" + ", ".join(fmt(v) for v in values) + "]"
+    head, tail = values[: limit // 2], values[-(limit // 2):]
+    return ("[" + ", ".join(fmt(v) for v in head) + f", … ({len(values) - limit} more), "
+            + ", ".join(fmt(v) for v in tail) + "]")
 
 
 def fmt_paren(x: float, digits: int = 4) -> str:
