@@ -489,8 +489,7 @@ class AutodiffPanel(Panel):
 
     def expression_error_text(self) -> str:
         """The message shown under the expression ("" when none)."""
-        return self.expression_error.toolTip() if self.expression_error.isVisible() or \
-            self.expression_error.text() else ""
+        return "" if self.expression_error.isHidden() else self.expression_error.toolTip()
 
     def _on_state_changed(self, what: str) -> None:
         if what != "errors":

@@ -1,0 +1,255 @@
+"""Autodiff panel: the sheet's Task 4 on the graph and in the tables, refused expressions, values,
+the backward animation, and the graph layout."""
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import autodiff, examples
+from engine.steps import fmt
+from pnn_gui.panels.autodiff import AutodiffPanel, central_differences
+from pnn_gui.views.graph_view import edges_of, layered_layout
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = AutodiffPanel()
+    qtbot.addWidget(p.inputs_widget)
+    qtbot.addWidget(p.view_widget)
+    p.set_animations_enabled(False)
+    return p
+
+
+def goto(panel, k):
+    """What the window does on a step change."""
+    panel.state.set_step(k)
+    panel.show_step(panel.state.step)
+
+
+def table_column(table, col):
+    return [table.item(r, col).text() if table.item(r, col) else ""
+            for r in range(table.rowCount())]
+
+
+def type_expression(qtbot, panel, text):
+    """Type ``text`` over the expression, key by key (every prefix is parsed as typed)."""
+    panel.expression.clear()
+    qtbot.keyClicks(panel.expression, text)
+
+
+def paste_expression(panel, text):
+    """Paste ``text`` over the whole expression (one edit)."""
+    from PySide6 import QtWidgets
+
+    QtWidgets.QApplication.clipboard().setText(text)
+    panel.expression.selectAll()
+    panel.expression.paste()
+    assert panel.expression.text() == text
+
+
+def test_example_shows_v0_to_v4_and_the_corrected_gradient(panel):
+    goto(panel, panel.state.n_steps)
+    texts = panel.graph.node_texts()
+    assert [t.splitlines()[0] for t in texts] == [
+        "v0 = x1", "v1 = x2", "v2 = v0 · v1", "v3 = cos(v2)", "v4 = v3 + v2 + v0"]
+    assert table_column(panel.forward_table, 0) == ["v0", "v1", "v2", "v3", "v4"]
+    assert table_column(panel.forward_table, 2) == ["1", "2", "2", fmt(math.cos(2)),
+                                                    fmt(math.cos(2) + 3)]
+    grad = [float(t) for t in table_column(panel.check_table, 1)]
+    np.testing.assert_allclose(grad, [1.1814, 0.0907], atol=5e-5)
+    exact = [-math.sin(2) * 2 + 2 + 1, -math.sin(2) * 1 + 1]
+    np.testing.assert_allclose(panel.state.trace.tensors["gradient"], exact, rtol=1e-12)
+    # beside it, the central difference (evaluated by the engine) and a tiny difference
+    central = [float(t) for t in table_column(panel.check_table, 2)]  # 6 digits shown
+    np.testing.assert_allclose(central, exact, rtol=1e-5)
+    np.testing.assert_allclose([panel._check["x1"], panel._check["x2"]], exact, rtol=1e-8)
+    diffs = [abs(float(t)) for t in table_column(panel.check_table, 3)]
+    assert max(diffs) < 1e-6
+
+
+def test_nodes_used_twice_show_two_contributions(panel):
+    goto(panel, panel.state.n_steps)
+    texts = panel.graph.node_texts()
+    adj2 = 1 - math.sin(2)
+    assert texts[2].splitlines()[-1] == f"v̄2 = 1 + ({fmt(-math.sin(2))}) = {fmt(adj2)}"
+    assert texts[0].splitlines()[-1] == f"v̄0 = 1 + {fmt(2 * adj2)} = {fmt(1 + 2 * adj2)}"
+    assert texts[1].splitlines()[-1] == f"v̄1 = {fmt(adj2)}"
+    # backward table: output first, each row its += contributions and the value
+    names = table_column(panel.backward_table, 0)
+    assert names == ["v̄4", "v̄3", "v̄2", "v̄1", "v̄0"]
+    contributions = dict(zip(names, table_column(panel.backward_table, 1), strict=True))
+    assert contributions["v̄2"] == f"1 + ({fmt(-math.sin(2))})"
+    assert contributions["v̄0"] == f"1 + {fmt(2 * adj2)}"
+
+
+def test_tables_and_graph_follow_the_step(panel):
+    goto(panel, 3)  # v0, v1, v2 computed
+    assert table_column(panel.forward_table, 2) == ["1", "2", "2", "", ""]
+    assert panel.graph.node_texts()[3].splitlines()[1] == "= ·"
+    assert all(t == "" for t in table_column(panel.check_table, 1))
+    goto(panel, 6)  # the seed v̄4 = 1
+    assert table_column(panel.backward_table, 2)[0] == "1"
+    assert table_column(panel.backward_table, 2)[1:] == ["", "", "", ""]
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("cos(x1*x2", "never closed"),
+    ("x1 ^ 2", "**"),
+    ("__import__('os').system('echo pwned')", "can be called"),
+    ("x1.__class__", "attribute"),
+    ("(lambda: 1)()", "lambda"),
+    ("[x for x in ()]", "not allowed"),
+    ("", "empty"),
+])
+def test_malformed_or_hostile_expression_is_refused_and_the_graph_stays(qtbot, panel, bad,
+                                                                        words):
+    goto(panel, panel.state.n_steps)
+    trace = panel.state.trace
+    texts = panel.graph.node_texts()
+    paste_expression(panel, bad)
+    message = panel.expression_error_text()
+    assert message.startswith("expression:")
+    assert words in message
+    assert panel.state.trace is trace
+    assert panel.state.errors.get("expression") == message
+    panel.show_step(panel.state.step)
+    assert panel.graph.node_texts() == texts
+    # typing a good expression again clears the message and recomputes
+    type_expression(qtbot, panel, "x1*x2")
+    assert panel.expression_error_text() == ""
+    assert panel.state.trace is not trace
+
+
+def test_the_caret_points_at_the_column(qtbot, panel):
+    type_expression(qtbot, panel, "x1 + cos(x2")
+    with pytest.raises(autodiff.ExpressionError) as info:
+        autodiff.parse("x1 + cos(x2")
+    col = info.value.column
+    html = panel.expression_error.text()
+    assert "&nbsp;" * col + "^" in html
+    assert ">(</span>" in html  # the character at the column is marked
+
+
+def test_domain_error_keeps_the_graph_and_names_the_node(qtbot, panel):
+    type_expression(qtbot, panel, "log(x1 - 3")   # the last good graph is that of "lo"
+    trace = panel.state.trace
+    qtbot.keyClicks(panel.expression, ")")
+    assert panel.state.trace is trace
+    message = panel.expression_error_text()
+    assert "v3 = log(v2)" in message and "undefined" in message
+
+
+def test_values_follow_the_names_and_keep_what_was_typed(qtbot, panel):
+    panel.set_value("x1", "3")
+    assert panel.values() == {"x1": 3.0, "x2": 2.0}
+    type_expression(qtbot, panel, "x1*x3 + x2")
+    assert table_column(panel.values_table, 0) == ["x1", "x3", "x2"]
+    assert panel.values() == {"x1": 3.0, "x3": 1.0, "x2": 2.0}
+    type_expression(qtbot, panel, "x2")
+    assert panel.values() == {"x2": 2.0}
+    type_expression(qtbot, panel, "x1 + x2")
+    assert panel.values() == {"x1": 3.0, "x2": 2.0}  # remembered
+    ev = autodiff.evaluate("x1 + x2", {"x1": 3.0, "x2": 2.0})
+    assert panel.state.trace.tensors["value"][-1] == ev.value
+
+
+def test_a_bad_value_is_refused_and_the_last_good_one_computes(panel):
+    trace = panel.state.trace
+    panel.set_value("x2", "two")
+    assert "x2" in panel.values_error.error()
+    assert panel.state.trace is trace
+    panel.set_value("x2", "0.5")
+    goto(panel, panel.state.n_steps)
+    ev = autodiff.evaluate("cos(x1*x2) + x1*x2 + x1", {"x1": 1.0, "x2": 0.5})
+    np.testing.assert_allclose(panel.state.trace.tensors["gradient"],
+                               [ev.gradient["x1"], ev.gradient["x2"]], rtol=0, atol=0)
+    assert float(table_column(panel.check_table, 1)[0]) == pytest.approx(ev.gradient["x1"],
+                                                                         rel=1e-5)
+
+
+def test_backward_animation_adds_the_contribution_when_it_arrives(qtbot, panel):
+    panel.set_animations_enabled(True)
+    steps = panel.state.trace.steps
+    k = next(i + 1 for i, s in enumerate(steps) if s.title == "v̄2 (from v3)")
+    goto(panel, k - 1)
+    before = panel.graph.node_texts()[2].splitlines()[-1]
+    assert before == "v̄2 = 1"
+    goto(panel, k)
+    # the marker travels first; v̄2 has not received the second contribution yet
+    assert panel.graph.flow_position() is not None
+    assert panel.graph.node_texts()[2].splitlines()[-1] == "v̄2 = 1"
+    qtbot.waitUntil(lambda: panel.graph.flow_position() is None, timeout=3000)
+    assert panel.graph.node_texts()[2].splitlines()[-1] == \
+        f"v̄2 = 1 + ({fmt(-math.sin(2))}) = {fmt(1 - math.sin(2))}"
+
+
+def test_flow_runs_along_the_edge_from_user_to_input(panel):
+    panel.graph.set_flow(0.0, 2, backward=True)   # edge v2 -> v3 (third edge)
+    e = panel.graph.edges[2]
+    assert (e.src, e.dst) == (2, 3)
+    start = panel.graph.flow_position()
+    np.testing.assert_allclose(start, panel.graph.node_pos[3])
+    panel.graph.set_flow(1.0)
+    np.testing.assert_allclose(panel.graph.flow_position(), panel.graph.node_pos[2])
+
+
+def test_session_round_trip_and_bad_session(panel):
+    data = panel.session_data()
+    assert data == {"kind": "autodiff", "inputs": {"expression": "cos(x1*x2) + x1*x2 + x1",
+                                                   "values": {"x1": 1.0, "x2": 2.0}}}
+    other = {"kind": "autodiff", "inputs": {"expression": "x1**2", "values": {"x1": 3}}}
+    panel.restore_session(other)
+    assert panel.expression.text() == "x1**2"
+    assert panel.state.trace.tensors["gradient"][0] == 6.0
+    trace = panel.state.trace
+    with pytest.raises(ValueError, match="values"):
+        panel.restore_session({"kind": "autodiff",
+                               "inputs": {"expression": "x1", "values": {"x1": "a"}}})
+    assert panel.state.trace is trace
+    assert panel.expression.text() == "x1**2"
+
+
+def test_central_differences_use_the_engine():
+    out = central_differences("x1**3 + sqrt(x2)", {"x1": 2.0, "x2": 4.0})
+    assert out["x1"] == pytest.approx(12.0, rel=1e-8)
+    assert out["x2"] == pytest.approx(0.25, rel=1e-8)
+    out = central_differences("sqrt(x1)", {"x1": 0.0})
+    assert isinstance(out["x1"], str) and "not defined" in out["x1"]
+
+
+def test_layout_layers_and_bends():
+    inputs = [(), (), (0, 1), (2,), (3, 2, 0)]  # the sheet's graph
+    pos, chains = layered_layout(inputs)
+    assert list(pos[:5, 0]) == [0, 0, 1, 2, 3]
+    edges = edges_of(inputs)
+    assert [(e.src, e.dst) for e in edges] == [(0, 2), (1, 2), (2, 3), (3, 4), (2, 4), (0, 4)]
+    # v2 -> v4 skips layer 2 and v0 -> v4 skips layers 1 and 2: one bend per skipped layer
+    assert [len(c) for c in chains] == [2, 2, 2, 2, 3, 4]
+    # no bend sits on a node of its layer
+    for c in chains:
+        for v in c[1:-1]:
+            same_layer = [i for i in range(5) if pos[i, 0] == pos[v, 0]]
+            assert all(abs(pos[i, 1] - pos[v, 1]) > 0.1 for i in same_layer)
+    # x·x: two edges between the same pair
+    assert [e.slot for e in edges_of([(), (0, 0)])] == [0, 1]
+    with pytest.raises(ValueError, match="inputs"):
+        layered_layout([(1,), ()])
+
+
+def test_two_hundred_node_expression_draws(panel):
+    terms = " + ".join(f"sin(x{i % 7}*{i + 1})" for i in range(60))
+    expression = f"{terms} + cos(x1)*x2"
+    ev = autodiff.evaluate(expression, {f"x{i}": 0.1 * i for i in range(7)})
+    assert len(ev.nodes) >= 150
+    panel.graph.set_graph([n.name for n in ev.nodes], list(ev.labels),
+                          [n.inputs for n in ev.nodes],
+                          local_derivatives=[e.partial if e.partial is not None else 0.0
+                                             for e in ev.edges])
+    assert len(panel.graph.node_texts()) == len(ev.nodes)
+    assert panel.graph.node_texts()[10] == "v10"  # compact labels on a large graph
+
+
+def test_example_loads_from_examples():
+    ex = examples.load("autodiff")
+    assert ex.kind == "autodiff"
