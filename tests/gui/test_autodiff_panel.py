@@ -253,3 +253,19 @@ def test_two_hundred_node_expression_draws(panel):
 def test_example_loads_from_examples():
     ex = examples.load("autodiff")
     assert ex.kind == "autodiff"
+
+
+def test_example_loads_in_the_window_and_renders(qtbot):
+    from pnn_gui.main_window import MainWindow
+    from pnn_gui.screenshot import render
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.load_example("autodiff")
+    panel = window.current_panel()
+    assert isinstance(panel, AutodiffPanel)
+    assert panel.state.step == panel.state.n_steps == 14
+    window._dirty = False
+    for step in ("0", "10", "last"):
+        image = render("autodiff", step=step, size=(1280, 800))
+        assert (image.width(), image.height()) == (1280, 800)

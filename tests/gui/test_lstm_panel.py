@@ -1,0 +1,229 @@
+"""LSTM panel: the timeline and the δc bars show the engine's numbers, sizes keep what fits,
+the seeded fill, errors beside their field, stepping with the animation."""
+
+import numpy as np
+import pytest
+
+from engine import examples, lstm
+from engine.lstm import PARAM_KEYS, TERM_KEYS
+from pnn_gui.panels.lstm import LSTMPanel, check_inputs, fit, random_inputs
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = LSTMPanel()
+    qtbot.addWidget(p.inputs_widget)
+    qtbot.addWidget(p.view_widget)
+    p.set_animations_enabled(False)
+    return p
+
+
+def goto(panel, k):
+    """What the window does on a step change."""
+    panel.state.set_step(k)
+    panel.show_step(panel.state.step)
+
+
+def engine_grads(inputs):
+    run = lstm.forward(inputs["xs"], inputs["params"], inputs["c0"])
+    return run, lstm.backward(run, inputs["dh"])
+
+
+def test_final_dc_equals_the_engines(panel):
+    goto(panel, panel.state.n_steps)
+    inputs = check_inputs(examples.load("lstm").inputs)
+    run, grads = engine_grads(inputs)
+    shown = panel.timeline.plot.image_of("dc")          # (n_h, T + 1): column 0 is δc₀
+    np.testing.assert_array_equal(shown[:, 1:].T, grads.dc)
+    np.testing.assert_array_equal(shown[:, 0], grads.dc0)
+    for key in ("f", "i", "o", "g", "c", "h"):
+        np.testing.assert_array_equal(panel.timeline.plot.image_of(key)[:, 1:].T,
+                                      getattr(run, key), err_msg=key)
+    # after the backward pass the bars show δc₁: its terms stack up to the engine's δc₁
+    heights = panel.dc_view.segment_heights()
+    np.testing.assert_allclose(heights.sum(axis=0), grads.dc[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]),
+                               rtol=0, atol=0)
+    np.testing.assert_array_equal(panel.dc_view.total_values(), grads.dc[0])
+    # ‖δc_t‖ for every t
+    norms = panel.dc_view.norm_values()
+    np.testing.assert_array_equal(norms[:, 0], np.arange(1, run.c.shape[0] + 1))
+    np.testing.assert_allclose(norms[:, 1], np.linalg.norm(grads.dc, axis=1), rtol=1e-12)
+    # δx and the last parameter gradient in the grid
+    np.testing.assert_array_equal(panel.grid.view("dx").values(), grads.dx)
+    g = panel.grad_box.currentData()
+    assert g == "db_c"
+    np.testing.assert_array_equal(panel.grid.view("grad").values().ravel(), grads.params["b_c"])
+
+
+def test_dc_terms_appear_as_their_steps_come(panel):
+    trace = panel.state.trace
+    T = trace.tensors["dc"].shape[0]
+    # the first backward step that writes a term of δc_T
+    k = next(i + 1 for i, s in enumerate(trace.steps)
+             if any(name == "dc_from_h" for name, _ in s.writes))
+    goto(panel, k - 1)
+    assert np.all(panel.dc_view.segment_heights() == 0)
+    goto(panel, k)
+    heights = panel.dc_view.segment_heights()
+    row = TERM_KEYS.index("dc_from_h")
+    step = trace.steps[k - 1]
+    for (name, idx), v in zip(step.writes, step.values, strict=True):
+        assert name == "dc_from_h" and idx[0] == T - 1
+        assert heights[row, idx[1]] == v
+    assert panel.dc_view.total_values().size == 0  # δc_T not summed yet
+    # the step that sums δc_T draws the total
+    k2 = next(i + 1 for i, s in enumerate(trace.steps)
+              if any(name == "dc" for name, _ in s.writes))
+    goto(panel, k2 + trace.tensors["dc"].shape[1] - 1)
+    np.testing.assert_array_equal(panel.dc_view.total_values(), trace.tensors["dc"][T - 1])
+
+
+def test_animation_grows_the_new_term_then_settles(qtbot, panel):
+    panel.set_animations_enabled(True)
+    trace = panel.state.trace
+    k = next(i + 1 for i, s in enumerate(trace.steps)
+             if any(name == "dc_from_h" for name, _ in s.writes))
+    goto(panel, k - 1)
+    goto(panel, k)
+    row = TERM_KEYS.index("dc_from_h")
+    _, idx = trace.steps[k - 1].writes[0]
+    final = trace.steps[k - 1].values[0]
+    assert abs(panel.dc_view.segment_heights()[row, idx[1]]) < abs(final)
+    qtbot.waitUntil(lambda: panel.dc_view.segment_heights()[row, idx[1]] == final, timeout=3000)
+
+
+def test_flow_goes_left_into_the_previous_cell(panel):
+    plot = panel.timeline.plot
+    a = plot.scene_pos(("dc", (2, 0)))
+    b = plot.scene_pos(("dc_from_next", (1, 0)))     # a term of δc₂ is drawn in δc₂'s cell
+    assert b.x() < a.x()
+    assert b.y() == pytest.approx(a.y())
+    assert plot.scene_pos(("dc0", (0,))).x() < b.x()
+    assert plot.scene_pos(("W_f", (0, 0))) is None
+
+
+def test_resizing_T_or_n_h_keeps_what_fits(panel):
+    before = panel.current_inputs()
+    panel.spin_T.setValue(5)
+    xs = panel.editors["xs"].value()
+    assert xs.shape == (5, 2)
+    np.testing.assert_array_equal(xs[:3], before["xs"])
+    np.testing.assert_array_equal(xs[3:], 0)
+    np.testing.assert_array_equal(panel.editors["dh"].value()[:3], before["dh"])
+    assert panel.state.trace.tensors["dc"].shape == (5, 2)
+    panel.spin_n_h.setValue(3)
+    assert panel.state.trace.tensors["dc"].shape == (5, 3)
+    w_fc = panel.editors["W_fc"].value()
+    assert w_fc.shape == (3, 3)
+    np.testing.assert_array_equal(w_fc[:2, :2], before["params"]["W_fc"])
+    np.testing.assert_array_equal(w_fc[2], 0)
+    np.testing.assert_array_equal(panel.editors["W_f"].value()[:, :2], before["params"]["W_f"])
+    np.testing.assert_array_equal(panel.editors["b_i"].value()[:2], before["params"]["b_i"])
+    np.testing.assert_array_equal(panel.editors["c0"].value()[:2], before["c0"])
+    panel.spin_n_h.setValue(1)
+    np.testing.assert_array_equal(panel.editors["W_oc"].value(),
+                                  before["params"]["W_oc"][:1, :1])
+    panel.spin_T.setValue(2)
+    np.testing.assert_array_equal(panel.editors["xs"].value(), before["xs"][:2])
+    # the state computes what the editors show
+    inputs = panel.current_inputs()
+    _, grads = engine_grads(inputs)
+    np.testing.assert_array_equal(panel.state.trace.tensors["dc"], grads.dc)
+    goto(panel, panel.state.n_steps)
+    np.testing.assert_array_equal(panel.timeline.plot.image_of("dc")[:, 1:].T, grads.dc)
+
+
+def test_n_in_resizes_the_input_weights(panel):
+    panel.spin_n_in.setValue(3)
+    assert panel.editors["xs"].value().shape == (3, 3)
+    for k in ("W_f", "W_i", "W_o", "W_c"):
+        assert panel.editors[k].value().shape == (3, 2)
+    assert panel.state.trace.tensors["dx"].shape == (3, 3)
+
+
+def test_seeded_random_fill(panel):
+    panel.spin_seed.setValue(7)
+    panel.random_button.click()
+    a = panel.current_inputs()
+    expected = random_inputs(3, 2, 2, 7)
+    np.testing.assert_array_equal(a["xs"], expected["xs"])
+    for k in PARAM_KEYS:
+        np.testing.assert_array_equal(a["params"][k], expected["params"][k])
+    assert np.all(np.abs(a["dh"]) <= 1)
+    assert not np.array_equal(a["xs"], random_inputs(3, 2, 2, 8)["xs"])
+    _, grads = engine_grads(a)
+    np.testing.assert_array_equal(panel.state.trace.tensors["dc"], grads.dc)
+
+
+def test_editing_a_cell_recomputes_and_a_bad_cell_keeps_the_last_results(panel):
+    panel.editors["W_fc"].edit_cell(0, 0, "0.7")
+    inputs = panel.current_inputs()
+    assert inputs["params"]["W_fc"][0, 0] == 0.7
+    _, grads = engine_grads(inputs)
+    np.testing.assert_array_equal(panel.state.trace.tensors["dc"], grads.dc)
+    trace = panel.state.trace
+    panel.editors["W_fc"].edit_cell(0, 1, "abc")
+    assert (0, 1) in panel.editors["W_fc"].cell_errors()
+    assert panel.state.trace is trace
+
+
+def test_an_engine_error_shows_beside_its_field(panel):
+    trace = panel.state.trace
+    panel._on_editor_changed("W_ic", np.zeros((3, 3)))   # wrong shape for n_h = 2
+    assert panel.editors["W_ic"].error().startswith("W_ic:")
+    assert panel.state.trace is trace
+    assert panel.editors["W_f"].error() == ""
+    panel._on_editor_changed("W_ic", np.zeros((2, 2)))
+    assert panel.editors["W_ic"].error() == ""
+
+
+def test_example_and_session(panel):
+    panel.spin_T.setValue(4)
+    panel.load_example(examples.load("lstm"))
+    assert panel.spin_T.value() == 3
+    assert panel.state.step == panel.state.n_steps
+    data = panel.session_data()
+    assert set(data["inputs"]) == {"xs", "params", "c0", "dh"}
+    panel.random_button.click()
+    panel.restore_session(data)
+    np.testing.assert_array_equal(panel.editors["xs"].value(),
+                                  examples.load("lstm").inputs["xs"])
+    trace = panel.state.trace
+    bad = {"kind": "lstm", "inputs": {**data["inputs"], "c0": [1, 2, 3]}}
+    with pytest.raises(ValueError, match="c0"):
+        panel.restore_session(bad)
+    assert panel.state.trace is trace
+
+
+def test_fit_keeps_the_top_left_block():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(fit(a, (3, 2)), [[0, 1], [3, 4], [0, 0]])
+    np.testing.assert_array_equal(fit(np.arange(3.0), (5,)), [0, 1, 2, 0, 0])
+
+
+def test_a_long_sequence_steps_through(panel):
+    panel.spin_n_h.setValue(16)
+    panel.spin_T.setValue(50)
+    trace = panel.state.trace
+    assert trace.tensors["dc"].shape == (50, 16)
+    for k in (1, len(trace) // 2, len(trace) - 3, len(trace), 5):
+        goto(panel, k)
+    goto(panel, len(trace))
+    _, grads = engine_grads(panel.current_inputs())
+    np.testing.assert_array_equal(panel.timeline.plot.image_of("dc")[:, 1:].T, grads.dc)
+
+
+def test_example_loads_in_the_window_and_renders(qtbot):
+    from pnn_gui.main_window import MainWindow
+    from pnn_gui.screenshot import render
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.load_example("lstm")
+    panel = window.current_panel()
+    assert isinstance(panel, LSTMPanel)
+    assert panel.state.step == panel.state.n_steps
+    window._dirty = False
+    image = render("lstm", step="10", size=(1280, 800))
+    assert (image.width(), image.height()) == (1280, 800)
