@@ -540,3 +540,19 @@ def test_nothing_is_ever_evaluated_by_python(monkeypatch):
     assert ad.evaluate(SHEET, {"x1": 1, "x2": 2}).value == pytest.approx(math.cos(2) + 3)
     with pytest.raises(ValueError):
         ad.evaluate("__import__('os').system('echo hacked')", {})
+
+
+def test_parse_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    ad.parse(SHEET)
+    with pytest.raises(ValueError):
+        ad.parse("x +")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ad.parse(SHEET)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
