@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import conv2d, examples
 from engine.examples import Example
-from engine.steps import Ref, Step, Trace, fmt
+from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
 from pnn_gui.panels.conv_inputs import ChannelEditor, FilterBankEditor, ShapeRow, resized
@@ -63,6 +63,7 @@ SLOTS = {
     "dx": ("dy_dilated", "f_back", "dx"),
     "df": ("x_padded", "dy", "df"),
     "db": ("dy", "db"),
+    "done": ("y", "dx", "df", "db"),  # the last step of a full pass: every result at once
 }
 CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
             "df": "df", "db": "db"}
@@ -473,11 +474,14 @@ class Conv2DPanel(Panel):
             return
         lines = []
         for s in steps:
+            # whole numbers printed in full (the step text rounds to 4 significant digits)
             name = AXIS_NAMES.get(s.title, s.title)
-            lines.append(f"<b>{_html(name)}</b> = {_html(s.text.split(' = ', 1)[1])}")
+            parts = [s.formula.split(" = ", 1)[1], s.substituted, str(int(s.result))]
+            parts = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
+            lines.append(f"<b>{_html(name)}</b> = " + " = ".join(_html(p) for p in parts))
             if s.note:
                 lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{_html(s.note)}</span>")
-        shape = ", ".join(fmt(s.result) for s in steps)
+        shape = ", ".join(str(int(s.result)) for s in steps)
         lines.append(f"output shape: <b>({shape})</b>")
         self.calculator.setText("<br>".join(lines))
 
@@ -556,6 +560,8 @@ class Conv2DPanel(Panel):
     def _show_full(self, trace: Trace, k: int, animate: bool) -> None:
         step = trace.steps[k - 1] if k > 0 else None
         cat = self._category(step)
+        if k == len(trace) and "dx" in trace.tensors:
+            cat = "done"
         # top: the sliding kernel for the forward pass, the filter bank for the backward pass
         if cat in ("input", "pad", "y"):
             self.top_stack.setCurrentWidget(self.shape_view)
@@ -602,7 +608,7 @@ class Conv2DPanel(Panel):
             self.flow.skip()
         else:
             self.grid.highlight(step.reads, step.writes)
-            if animate and cat not in ("filter", "pad", "dilate"):
+            if animate and cat not in ("filter", "pad", "dilate", "done"):
                 self.flow.play(step.reads, step.writes)
             else:
                 self.flow.skip()
@@ -621,13 +627,20 @@ class Conv2DPanel(Panel):
         return min(n, r * o_c + c + 1)
 
     def _channel_for(self, name: str, step: Step | None, n: int) -> int:
+        """The channel of a 3-D tensor to show: the one the step touches, else the last one."""
+        ch = min(self._channels.get(name, 0), n - 1)
         if step is not None:
-            for refs in (step.writes, step.reads):
-                for ref_name, idx in refs:
-                    if ref_name == name and len(idx) == 3:
-                        self._channels[name] = int(idx[2])
-                        return int(idx[2])
-        return min(self._channels.get(name, 0), n - 1)
+            hit = next((idx for refs in (step.writes, step.reads) for ref_name, idx in refs
+                        if ref_name == name and len(idx) == 3), None)
+            if hit is not None:
+                ch = int(hit[2])
+        self._channels[name] = ch
+        return ch
+
+    def shown_channel(self, name: str) -> int | None:
+        """Which channel of the 3-D tensor ``name`` the views show (None if not shown)."""
+        hit = self._slots.get(name)
+        return self._channels.get(name) if hit and hit[1] == "channel" else None
 
     def _locate(self, ref: Ref):
         name, idx = ref

@@ -84,6 +84,7 @@ class PoolFlowView(QtWidgets.QWidget):
 
         self._moves: list[Move] = []
         self._rest_labels = True
+        self._overlap_cells: list[tuple[int, int]] = []
         self._geom = (1, 1, 1, 1, 1, 1, 1, 1)
         self._shown_big = np.zeros((1, 1))
         self._shown_small = np.zeros((1, 1))
@@ -162,6 +163,7 @@ class PoolFlowView(QtWidgets.QWidget):
             self._cell.setData(*gg.rect(sx + j, sy + i, 1, 1))
         self._targets.setData(*gg.rects([(c, r) for r, c in targets], 1, 1))
         self._overlaps.setData(*gg.rects([(c, r) for r, c in overlaps], 1, 1))
+        self._overlap_cells = [tuple(rc) for rc in overlaps]
         self._badges.set_labels([[c + 0.22, r + 0.2] for r, c in overlaps],
                                 ["+="] * len(overlaps))
         self._caption.setText(caption)
@@ -212,6 +214,10 @@ class PoolFlowView(QtWidgets.QWidget):
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
         """The big and small grids' values as drawn now (NaN where blank)."""
         return self._shown_big.copy(), self._shown_small.copy()
+
+    def marked_overlaps(self) -> list[tuple[int, int]]:
+        """The big-grid cells marked ``+=`` now (a share landing on an earlier share)."""
+        return list(self._overlap_cells)
 
     def shown_texts(self) -> list[str]:
         return self._big_text.texts()

@@ -1,0 +1,317 @@
+"""Conv2D panel and its views: the sheet's shapes, the filter transform, the backward results, bad
+input beside its field, the examples."""
+
+import numpy as np
+import pytest
+
+from engine import conv2d, examples
+from pnn_gui.panels.conv2d import Conv2DPanel, block_layout
+from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.views.conv_shape import ConvShapeView
+from pnn_gui.views.filter_transform import FilterTransformView
+
+pytestmark = pytest.mark.gui
+
+RNG = np.random.default_rng(7)
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = Conv2DPanel()
+    qtbot.addWidget(p.inputs_widget)
+    qtbot.addWidget(p.view_widget)
+    p.set_animations_enabled(False)
+    return p
+
+
+def _full_session(x, f, b, dy, stride, padding):
+    return {"kind": "conv2d", "inputs": {"x": x.tolist(), "f": f.tolist(), "b": b.tolist(),
+                                         "dy": dy.tolist(), "stride": list(stride),
+                                         "padding": list(padding)}}
+
+
+def _random_full(x_shape=(5, 4, 2), f_shape=(3, 2, 2, 3), stride=(2, 1), padding=(1, 0)):
+    x = RNG.normal(size=x_shape)
+    f = RNG.normal(size=f_shape)
+    b = RNG.normal(size=f_shape[3])
+    dy = RNG.normal(size=conv2d.output_shape(x_shape, f_shape, stride, padding))
+    return x, f, b, dy, stride, padding
+
+
+# -- the output-shape calculator ---------------------------------------------------------------
+
+def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
+    panel.set_mode("shape")
+    for row, values in ((panel.x_row, (20, 18, 5)), (panel.f_row, (3, 4, 5, 1337)),
+                        (panel.stride_row, (2, 2)), (panel.padding_row, (3, 3))):
+        for spin, v in zip(row.spins, values, strict=True):
+            spin.setValue(v)  # as the user types them, one box at a time
+    text = panel.calculator_text()
+    assert "⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
+    assert "⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
+    assert "(12, 11, 1337)" in text
+    assert "o_c</b> = c_out (one output channel per filter) = 1337<" in text
+    assert panel.state.errors == {}
+    np.testing.assert_array_equal(panel.state.trace.tensors["output_shape"], [12, 11, 1337])
+    # the animated grid: 26 × 24 padded input, 12 × 11 positions, the last padded row unreached
+    panel.show_step(panel.state.step)  # what the window does after each change
+    info = panel.shape_view.geometry_info()
+    assert (info["prow"], info["pcol"], info["o_r"], info["o_c"]) == (26, 24, 12, 11)
+    assert (info["unreached_rows"], info["unreached_cols"]) == (1, 0)
+
+
+def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel):
+    panel.load_example(examples.load("conv-shape"))
+    # a 99999 × 99999 × 5 input is 5·10¹⁰ numbers: the calculator must not allocate it
+    for spin, v in zip(panel.x_row.spins, (99_999, 99_999, 5), strict=True):
+        spin.setValue(v)
+    assert panel.state.errors == {}
+    assert "⌊(99999 + 2·3 − 3)/2⌋ + 1 = 50002" in panel.calculator_text()
+    assert "⌊(99999 + 2·3 − 4)/2⌋ + 1 = 50001" in panel.calculator_text()
+    assert "(50002, 50001, 1337)" in panel.calculator_text()
+    panel.show_step(panel.state.n_steps)
+    assert not panel.shape_view.geometry_info()["drawn"]  # too large to draw: caption only
+
+
+def test_calculator_is_live_in_the_full_mode(panel):
+    panel.load_example(examples.load("conv"))
+    assert "(2, 2, 2)" in panel.calculator_text()
+    panel.padding_row.spins[0].setValue(2)
+    assert "⌊(4 + 2·2 − 3)/2⌋ + 1 = 3" in panel.calculator_text()
+    assert panel.state.trace.tensors["y"].shape == (3, 2, 2)
+    assert panel.dy_editor.value().shape == (3, 2, 2)  # δy followed the output shape
+
+
+# -- the filter transform ----------------------------------------------------------------------
+
+def test_filter_example_animation_ends_on_backward_filter_exactly(panel, qtbot):
+    panel.load_example(examples.load("conv-filter"))
+    f = panel.state.trace.tensors["f"]
+    panel.set_animations_enabled(True)
+    panel.state.set_step(0)
+    panel.show_step(0)
+    assert np.isnan(panel.filter_view.displayed_back()).all()
+    for k in range(1, panel.state.n_steps + 1):
+        panel.state.set_step(k)
+        panel.show_step(k)
+        assert panel.filter_view.is_animating()
+        qtbot.waitUntil(lambda: not panel.filter_view.is_animating(), timeout=5000)
+    np.testing.assert_array_equal(panel.filter_view.displayed_back(), conv2d.backward_filter(f))
+    # the sheet's printed answer for Task 2a, matrix by matrix
+    back = panel.filter_view.displayed_back()
+    np.testing.assert_array_equal(back[:, :, 0, 0], [[6, 4, 2], [5, 3, 1]])
+    np.testing.assert_array_equal(back[:, :, 0, 1], [[18, 16, 24], [17, 15, 13]])
+    np.testing.assert_array_equal(back[:, :, 1, 0], [[12, 10, 8], [11, 9, 7]])
+    np.testing.assert_array_equal(back[:, :, 1, 1], [[24, 22, 20], [23, 21, 19]])
+
+
+def test_filter_swap_steps_place_each_matrix_before_it_turns(panel):
+    f = RNG.normal(size=(2, 3, 2, 3))
+    panel.restore_session({"kind": "conv2d_filter", "inputs": {"f": f.tolist()}})
+    n_swaps = 2 * 3
+    panel.state.set_step(n_swaps)
+    panel.show_step(n_swaps)
+    np.testing.assert_array_equal(panel.filter_view.displayed_back(), f.transpose(0, 1, 3, 2))
+    panel.state.set_step(panel.state.n_steps)
+    panel.show_step(panel.state.n_steps)
+    np.testing.assert_array_equal(panel.filter_view.displayed_back(), conv2d.backward_filter(f))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2, 2), (3, 2, 1, 3), (1, 4, 3, 1), (3, 3, 2, 4)])
+def test_filter_view_end_state_for_any_bank(qtbot, shape):
+    view = FilterTransformView()
+    qtbot.addWidget(view)
+    f = RNG.normal(size=shape)
+    view.set_filter(f)
+    view.animate_to(2.0, 200)
+    qtbot.waitUntil(lambda: not view.is_animating(), timeout=5000)
+    np.testing.assert_array_equal(view.displayed_back(), conv2d.backward_filter(f))
+    view.set_progress(1.0)
+    np.testing.assert_array_equal(view.displayed_back(), f.transpose(0, 1, 3, 2))
+
+
+def test_full_pass_filter_step_shows_the_backward_filters(panel):
+    x, f, b, dy, s, p = _random_full()
+    panel.restore_session(_full_session(x, f, b, dy, s, p))
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.title == "backward filters")
+    panel.state.set_step(k)
+    panel.show_step(k)
+    assert panel.top_stack.currentWidget() is panel.filter_view
+    np.testing.assert_array_equal(panel.filter_view.displayed_back(), conv2d.backward_filter(f))
+
+
+# -- the backward results ----------------------------------------------------------------------
+
+def test_last_step_shows_the_engines_dx_df_db(panel):
+    x, f, b, dy, s, p = _random_full()
+    panel.restore_session(_full_session(x, f, b, dy, s, p))
+    n = panel.state.n_steps
+    panel.state.set_step(n)
+    panel.show_step(n)
+    dx, df, db = conv2d.backward(x, f, dy, s, p)
+    shown = panel.shown_tensors()
+    ch = panel.shown_channel("dx")
+    np.testing.assert_array_equal(shown["dx"], dx[:, :, ch])
+    np.testing.assert_array_equal(shown["df"], block_layout(df))
+    np.testing.assert_array_equal(shown["db"], db.reshape(1, -1))
+
+
+def test_each_channel_of_dx_is_shown_at_its_last_step(panel):
+    x, f, b, dy, s, p = _random_full(x_shape=(4, 4, 3), f_shape=(2, 2, 3, 2), stride=(1, 2),
+                                     padding=(1, 1))
+    panel.restore_session(_full_session(x, f, b, dy, s, p))
+    dx = conv2d.backward(x, f, dy, s, p).dx
+    trace = panel.state.trace
+    for ch in range(3):
+        last = max(i for i, st in enumerate(trace.steps, 1)
+                   if any(name == "dx" and idx[2] == ch for name, idx in st.writes))
+        panel.state.set_step(last)
+        panel.show_step(last)
+        assert panel.shown_channel("dx") == ch
+        np.testing.assert_array_equal(panel.shown_tensors()["dx"], dx[:, :, ch])
+    n = panel.state.n_steps
+    panel.show_step(n)
+    assert not np.isnan(panel.shown_tensors()["dx"]).any()
+
+
+def test_forward_steps_slide_the_kernel_to_each_output_cell(panel):
+    panel.load_example(examples.load("conv"))
+    trace = panel.state.trace
+    o_c = trace.tensors["y"].shape[1]
+    for k, st in enumerate(trace.steps, 1):
+        if st.writes[0][0] != "y":
+            continue
+        panel.show_step(k)
+        r, c, _ = st.writes[0][1]
+        assert panel.shape_view.frame == r * o_c + c + 1
+        assert panel.shape_view.output_fill()[r, c]
+
+
+def test_editing_a_cell_recomputes(panel):
+    panel.load_example(examples.load("conv"))
+    panel.x_editor.editor.edit_cell(1, 2, "5")
+    inp = panel.state.inputs
+    assert inp["x"][1, 2, 0] == 5
+    np.testing.assert_allclose(panel.state.trace.tensors["y"],
+                               conv2d.forward(inp["x"], inp["f"], inp["b"], inp["stride"],
+                                              inp["padding"]))
+    panel.f_editor.editor(0, 1).edit_cell(0, 0, "-3")
+    assert panel.state.inputs["f"][0, 0, 0, 1] == -3
+
+
+# -- bad input beside its field ----------------------------------------------------------------
+
+def _only_error(panel, field):
+    targets = panel.error_targets()
+    assert targets[field].error(), f"no message beside {field}"
+    for name, widget in targets.items():
+        if name != field:
+            assert widget.error() == "", f"{name} shows {widget.error()!r}"
+
+
+def test_stride_zero_is_reported_beside_stride_and_keeps_the_rest(panel):
+    panel.load_example(examples.load("conv"))
+    trace, x = panel.state.trace, panel.x_editor.value()
+    panel.stride_row.spins[0].setValue(0)
+    _only_error(panel, "stride")
+    assert "at least 1" in panel.stride_row.error()
+    assert panel.state.trace is trace
+    np.testing.assert_array_equal(panel.x_editor.value(), x)
+    panel.stride_row.spins[0].setValue(2)
+    assert panel.state.errors == {} and panel.stride_row.error() == ""
+
+
+def test_kernel_larger_than_padded_input_is_reported_beside_f(panel):
+    panel.load_example(examples.load("conv"))
+    trace, dy = panel.state.trace, panel.dy_editor.value()
+    panel.f_row.spins[0].setValue(7)  # 4 rows + 2·1 padding = 6 < 7
+    _only_error(panel, "f")
+    assert "larger than the padded input" in panel.f_row.error()
+    assert panel.state.trace is trace
+    np.testing.assert_array_equal(panel.dy_editor.value(), dy)
+
+
+def test_channel_mismatch_is_reported_beside_f(panel):
+    panel.load_example(examples.load("conv"))
+    x = panel.x_editor.value()
+    panel.x_row.spins[2].setValue(2)  # x gets a second channel; f still has one
+    _only_error(panel, "f")
+    assert "channels" in panel.f_row.error()
+    np.testing.assert_array_equal(panel.x_editor.value()[:, :, 0], x[:, :, 0])
+    panel.f_row.spins[2].setValue(2)
+    assert panel.state.errors == {}
+
+
+def test_shape_mode_errors_go_beside_their_fields(panel):
+    panel.load_example(examples.load("conv-shape"))
+    panel.f_row.spins[2].setValue(4)  # 4 input channels against x's 5
+    _only_error(panel, "f_shape")
+    assert "(12, 11, 1337)" not in panel.calculator_text()
+    panel.f_row.spins[2].setValue(5)
+    panel.padding_row.spins[1].setValue(0)
+    assert panel.state.errors == {}
+    panel.x_row.spins[1].setValue(2)  # 2 columns < a 4-column kernel
+    _only_error(panel, "f_shape")
+
+
+# -- examples and steps ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,mode", [("conv", "full"), ("conv-filter", "filter"),
+                                       ("conv-shape", "shape")])
+def test_examples_load_and_every_step_shows(panel, name, mode):
+    panel.load_example(examples.load(name))
+    assert panel.mode == mode
+    assert panel.state.errors == {}
+    trace = panel.state.trace
+    assert trace is not None and panel.state.step == len(trace)
+    for k in list(range(len(trace) + 1)) + [3, 0, len(trace)]:
+        panel.show_step(min(k, len(trace)))
+
+
+def test_session_round_trip(panel):
+    panel.load_example(examples.load("conv"))
+    data = panel.session_data()
+    other = Conv2DPanel()
+    other.restore_session(data)
+    assert other.mode == "full"
+    for key in ("x", "f", "b", "dy"):
+        np.testing.assert_array_equal(other.state.inputs[key], panel.state.inputs[key])
+    with pytest.raises(ValueError):
+        other.restore_session({"kind": "conv2d", "inputs": {"x": [1]}})
+    for key in ("x", "f"):  # a damaged session changed nothing
+        np.testing.assert_array_equal(other.state.inputs[key], panel.state.inputs[key])
+
+
+def test_screenshot_renders_each_conv_example():
+    from pnn_gui.screenshot import render
+    for name in ("conv", "conv-filter", "conv-shape"):
+        image = render(name, "2", (1280, 800))
+        assert image.width() >= 1280 and image.height() >= 800
+
+
+# -- the views and the replay cursor on their own ----------------------------------------------
+
+def test_conv_shape_view_marks_gaps_when_the_stride_is_larger_than_the_kernel(qtbot):
+    view = ConvShapeView()
+    qtbot.addWidget(view)
+    view.set_geometry((5, 6), (2, 2), (2, 3), (0, 1))  # cols padded to 8, windows at 0, 3, 6
+    info = view.geometry_info()
+    assert (info["o_r"], info["o_c"]) == (2, 3)
+    assert (info["unreached_rows"], info["unreached_cols"]) == (1, 2)
+    view.set_frame(4)
+    assert view.output_fill().sum() == 4 and view.window_at(3) == (2, 0, 1, 0)
+    view.set_geometry((2, 2), (3, 3), 1, 0)  # no output at all
+    assert view.n_positions == 0
+
+
+def test_trace_cursor_matches_replay_in_any_order():
+    x, f, b, dy, s, p = _random_full()
+    trace = conv2d.solve(x, f, b, dy, s, p)
+    cursor = TraceCursor(trace)
+    order = [len(trace), 3, 0, 70, 69, 150, 1] + list(RNG.integers(0, len(trace) + 1, 20))
+    for k in order:
+        got, want = cursor.at(int(k)), trace.replay(int(k))
+        assert set(got) == set(want)
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=f"{name} at {k}")
