@@ -1,4 +1,5 @@
 import builtins
+import gc
 import math
 
 import numpy as np
@@ -543,8 +544,6 @@ def test_nothing_is_ever_evaluated_by_python(monkeypatch):
 
 
 def test_parse_leaves_the_garbage_collector_as_it_found_it():
-    import gc
-
     assert gc.isenabled()
     ad.parse(SHEET)
     with pytest.raises(ValueError):
