@@ -31,14 +31,18 @@ Backward, given ``δy`` shaped like ``y``, the way the sheet teaches it:
 
       δx[r, c, k] = Σ_{i,j,o} dy_dilated[p + r + i, p + c + j, o] · f_back[i, j, o, k]
 
+  (computed as a sum over the kernel offsets (i, j) of one product each, which read the dilated
+  δy in place: an im2col copy of it would be k_rows·k_cols times its size)
+
 * ``ΔF`` = the padded input correlated with ``δy`` (one product on the same im2col matrix), and
   ``Δb`` sums ``δy``::
 
       ΔF[i, j, k, o] = Σ_{r,c} x_pad[s·r + i, s·c + j, k] · δy[r, c, o]
       Δb[o] = Σ_{r,c} δy[r, c, o]
 
-Sizes: tensors are limited by :data:`engine.validate.MAX_ELEMENTS` and the im2col matrices by
-:data:`engine.validate.MAX_WORK_ELEMENTS`; both are refused up front with the limit in the message.
+Sizes: tensors (inputs, y, the padded input) are limited by :data:`engine.validate.MAX_ELEMENTS`,
+the im2col matrix and the dilated δy by :data:`engine.validate.MAX_WORK_ELEMENTS`; larger ones
+are refused up front with the limit in the message.
 :func:`output_shape` and :func:`solve_shape` allocate nothing and take any shape.
 """
 
@@ -221,12 +225,11 @@ def _check_work(g: Geometry, backward: bool) -> None:
                          f"elements, more than the {MAX_WORK_ELEMENTS:,} that can be computed "
                          "interactively")
     if backward:
-        n_dil = int(np.prod(g.dilated_shape))
-        n_back = g.rows * g.cols * g.k_rows * g.k_cols * g.c_out
-        if max(n_dil, n_back) > MAX_WORK_ELEMENTS:
-            raise ValueError(f"dy: the dilated δy and its im2col matrix would have "
-                             f"{max(n_dil, n_back):,} elements, more than the "
-                             f"{MAX_WORK_ELEMENTS:,} that can be computed interactively")
+        n_dil = g.dilated_shape[0] * g.dilated_shape[1] * g.c_out
+        if n_dil > MAX_WORK_ELEMENTS:
+            raise ValueError(f"dy: the dilated δy would have shape {shape_str(g.dilated_shape)} = "
+                             f"{n_dil:,} elements, more than the {MAX_WORK_ELEMENTS:,} that can "
+                             "be computed interactively")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,25 +275,57 @@ def _dilate(dy: np.ndarray, g: Geometry) -> np.ndarray:
     return out
 
 
-def _backward(xp: np.ndarray, f: np.ndarray, dy: np.ndarray, g: Geometry,
-              dy_dilated: np.ndarray | None = None) -> ConvGrads:
+def _backward(xp: np.ndarray, f: np.ndarray, dy: np.ndarray, g: Geometry) -> ConvGrads:
     dy2 = dy.reshape(-1, g.c_out)
     # ΔF: the padded input's windows (the forward's im2col) against δy; one product.
     cols = _im2col(xp, g.k_rows, g.k_cols, g.s_rows, g.s_cols, g.o_rows, g.o_cols)
     df = (cols.T @ dy2).reshape(f.shape)
     del cols
     db = np.ones(dy2.shape[0]) @ dy2  # Σ over the rows: a BLAS product, faster than .sum(0)
-    # δx: the dilated, padded δy correlated with the backward filters. Only the windows that land
-    # on x itself are taken (rows p .. p + rows − 1 of the full correlation): that is the crop.
-    if dy_dilated is None:
-        dy_dilated = _dilate(dy, g)
-    inner = dy_dilated[g.p_rows : g.p_rows + g.rows + g.k_rows - 1,
-                       g.p_cols : g.p_cols + g.cols + g.k_cols - 1]
-    dcols = _im2col(inner, g.k_rows, g.k_cols, 1, 1, g.rows, g.cols)
-    # (f_backᵀ · dcolsᵀ)ᵀ is dcols · f_back; BLAS runs this orientation faster for few channels.
-    dx_t = _backward_filter(f).reshape(-1, g.c_in).T @ dcols.T
-    dx = dx_t.T.reshape(g.rows, g.cols, g.c_in)
-    return ConvGrads(dx, df, db)
+    return ConvGrads(_dx(dy, f, g), df, db)
+
+
+def _placement(n: int, step: int, offset: int, size: int) -> tuple[slice, slice] | None:
+    """Where elements ``0..n-1`` placed at ``offset + step·a`` land inside ``[0, size)``:
+    (source slice, destination slice), or None when none does."""
+    lo = 0 if offset >= 0 else (-offset + step - 1) // step
+    hi = min(n, (size - 1 - offset) // step + 1) if size - 1 - offset >= 0 else 0
+    if hi <= lo:
+        return None
+    return slice(lo, hi), slice(offset + lo * step, offset + (hi - 1) * step + 1, step)
+
+
+def _dx(dy: np.ndarray, f: np.ndarray, g: Geometry) -> np.ndarray:
+    """δx: the dilated, padded δy correlated with the backward filters, cropped by the padding.
+
+    Only the rows and columns of ``dy_dilated`` that δx's windows touch are built (rows
+    ``p … p + rows + k_rows − 2``: the crop). The correlation ``Σ_{i,j} dy_dilated[r+i, c+j, :] ·
+    f_back[i, j]`` is summed over the kernel offsets (i, j): on the flattened buffer each offset
+    is a contiguous slice, so every product reads the buffer in place instead of an im2col copy
+    ``k_rows·k_cols`` times its size. Positions past the last column wrap around the row and are
+    dropped by the final slice.
+    """
+    rows, cols = g.rows, g.cols
+    width = cols + g.k_cols - 1
+    buf = np.zeros((rows + g.k_rows - 1, width, g.c_out))
+    r_place = _placement(g.o_rows, g.s_rows, g.k_rows - 1 - g.p_rows, buf.shape[0])
+    c_place = _placement(g.o_cols, g.s_cols, g.k_cols - 1 - g.p_cols, width)
+    if r_place is not None and c_place is not None:
+        buf[r_place[1], c_place[1]] = dy[r_place[0], c_place[0]]
+    flat = buf.reshape(-1, g.c_out)
+    f_back = _backward_filter(f)
+    n = (rows - 1) * width + cols  # flat positions from δx[0, 0] to δx[rows − 1, cols − 1]
+    out = np.empty((rows * width, g.c_in))
+    acc = out[:n]
+    tmp = np.empty_like(acc)
+    for pos, (i, j) in enumerate(product(range(g.k_rows), range(g.k_cols))):
+        start = i * width + j
+        if pos == 0:
+            np.matmul(flat[start:start + n], f_back[i, j], out=acc)
+        else:
+            np.matmul(flat[start:start + n], f_back[i, j], out=tmp)
+            acc += tmp
+    return out.reshape(rows, width, g.c_in)[:, :cols]
 
 
 def _backward_filter(f: np.ndarray) -> np.ndarray:
@@ -466,9 +501,9 @@ def solve(x, f, b=None, dy=None, stride=1, padding=0) -> Trace:
         t["x_padded"] = xp
     t["y"] = _forward(xp, f, b, g)
     if dy is not None:
-        dy_dilated = _dilate(dy, g)
-        dx, df, db = _backward(xp, f, dy, g, dy_dilated)
-        t.update(dy=dy, f_back=_backward_filter(f), dy_dilated=dy_dilated, dx=dx, df=df, db=db)
+        dx, df, db = _backward(xp, f, dy, g)
+        t.update(dy=dy, f_back=_backward_filter(f), dy_dilated=_dilate(dy, g), dx=dx, df=df,
+                 db=db)
     return _ConvTracer(t, g).trace()
 
 

@@ -321,9 +321,12 @@ def test_too_large_is_refused_up_front_with_the_limit():
     with pytest.raises(ValueError, match=f"x: the im2col matrix .* more than the "
                                          f"{MAX_WORK_ELEMENTS:,}"):
         conv2d.forward(x, np.ones((5, 5, 4, 1)))
-    # backward: δx's im2col (one row per element of x, k_rows·k_cols·c_out wide)
-    x = np.zeros((600, 600, 1))
-    f = np.ones((5, 5, 1, 8))
-    dy = np.zeros((596, 596, 8))
-    with pytest.raises(ValueError, match=f"dy: .* more than the {MAX_WORK_ELEMENTS:,}"):
-        conv2d.backward(x, f, dy)
+    # backward: δy dilated by stride 10 over 100 filters is 1000×1000×100
+    x = np.zeros((1000, 1000, 1))
+    f = np.ones((1, 1, 1, 100))
+    dy = np.zeros((100, 100, 100))
+    conv2d.forward(x, f, stride=10)  # the forward pass alone is fine
+    with pytest.raises(ValueError, match=r"dy: the dilated δy would have shape \(1000, 1000, "
+                                         f"100\\) = 100,000,000 elements, more than the "
+                                         f"{MAX_WORK_ELEMENTS:,}"):
+        conv2d.backward(x, f, dy, stride=10)
