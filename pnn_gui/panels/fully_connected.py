@@ -19,6 +19,7 @@ from engine.examples import Example
 from engine.steps import Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
@@ -89,6 +90,7 @@ class FullyConnectedPanel(Panel):
 
         self._levels: dict[str, tuple[float, float]] = {}
         self._levels_of: Trace | None = None
+        self._cursor: TraceCursor | None = None
         self._shown: tuple[Trace, int] | None = None  # (trace, k) last drawn
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
@@ -114,10 +116,11 @@ class FullyConnectedPanel(Panel):
         if self._levels_of is not trace:
             self._levels = {name: symmetric_levels(trace.tensors[name]) for name in _VIEWS}
             self._levels_of = trace
+            self._cursor = TraceCursor(trace)
             for name, view in self.grid.views.items():
                 shape = np.shape(trace.tensors[name])
                 view.set_title(f"{_VIEWS[name][0]}   {_shape_text(shape)}")
-        done = trace.replay(k)
+        done = self._cursor.at(k)
         for name, view in self.grid.views.items():
             view.set_array(done.get(name, trace.tensors[name]), levels=self._levels[name])
         current = trace.steps[k - 1] if k > 0 else None

@@ -20,6 +20,7 @@ from engine.steps import Trace, fmt
 
 _Role = QtCore.Qt.ItemDataRole
 _PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass"}
+_LOOK_ROLES = [_Role.BackgroundRole, _Role.ForegroundRole, _Role.FontRole]
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _HEADER_BG = QtGui.QBrush(QtGui.QColor("#eceff1"))
 _DONE_FG = QtGui.QBrush(QtGui.QColor("#222222"))
@@ -165,12 +166,28 @@ class SolutionPane(QtWidgets.QWidget):
                              int(self.model.row_of_step[k])))
             if force:
                 lo, hi = 0, n - 1
-            self.model.dataChanged.emit(self.model.index(lo), self.model.index(hi))
+            # only colours and weight change: naming the roles spares the view a relayout
+            self.model.dataChanged.emit(self.model.index(lo), self.model.index(hi), _LOOK_ROLES)
         if k > 0:
-            idx = self.model.index(int(self.model.row_of_step[k]))
-            self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            self._ensure_visible(int(self.model.row_of_step[k]))
         else:
             self.view.scrollToTop()
+
+    def _ensure_visible(self, row: int) -> None:
+        """Scroll so ``row`` shows. Rows are all one height, so this is arithmetic: QListView's
+        own scrollTo asks the model for its row count thousands of times per call."""
+        first = self.view.visualRect(self.model.index(0))
+        if first.height() <= 0:  # not laid out yet (hidden): let Qt do it
+            self.view.scrollTo(self.model.index(row))
+            return
+        bar = self.view.verticalScrollBar()
+        pitch = first.height() + 2 * self.view.spacing()
+        top = row * pitch
+        height = self.view.viewport().height()
+        if top < bar.value():
+            bar.setValue(max(0, top - pitch))
+        elif top + pitch > bar.value() + height:
+            bar.setValue(top + 2 * pitch - height)
 
     def current(self) -> int:
         return self.model.current

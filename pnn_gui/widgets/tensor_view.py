@@ -151,8 +151,12 @@ class ColorBar(pg.GraphicsWidget):
         self._font = QtGui.QFont()
         self._font.setPointSizeF(7.5)
         stops = colormap().getStops(mode="byte")
-        self._stops = [(float(p), QtGui.QColor(*[int(v) for v in c]))
-                       for p, c in zip(stops[0], stops[1], strict=True)]
+        # one gradient in the bar's own coordinates, built once (paint only fills with it)
+        grad = QtGui.QLinearGradient(0, 0, 1, 0)
+        grad.setCoordinateMode(QtGui.QGradient.CoordinateMode.ObjectBoundingMode)
+        for pos, c in zip(stops[0], stops[1], strict=True):
+            grad.setColorAt(float(pos), QtGui.QColor(*[int(v) for v in c]))
+        self._brush = QtGui.QBrush(grad)
         h = QtGui.QFontMetricsF(self._font).height()
         self.setMinimumHeight(8 + h + 4)
         self.setMaximumHeight(8 + h + 4)
@@ -171,10 +175,7 @@ class ColorBar(pg.GraphicsWidget):
         width = max(20.0, min(r.width() - 8, 260.0))
         x0 = r.left() + (r.width() - width) / 2
         bar = QtCore.QRectF(x0, r.top() + 2, width, 7)
-        grad = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
-        for pos, color in self._stops:
-            grad.setColorAt(pos, color)
-        p.fillRect(bar, QtGui.QBrush(grad))
+        p.fillRect(bar, self._brush)
         p.setPen(QtGui.QPen(QtGui.QColor("#999999"), 0))
         p.drawRect(bar)
         p.setFont(self._font)
@@ -280,6 +281,9 @@ class TensorView:
         if lv[0] == lv[1]:
             lv = (lv[0] - 1.0, lv[1] + 1.0)
         new_shape = a.shape != self._shape
+        if (not new_shape and lv == self._levels
+                and np.array_equal(a, self._values, equal_nan=True)):
+            return  # nothing changed: no re-render of the image, no text update
         self.image.setImage(a, levels=lv, autoLevels=False)
         if new_shape:
             self._shape = (a.shape[0], a.shape[1])
