@@ -266,8 +266,8 @@ class Graph:
             return self.rhs(i, names)
         return self.rhs(i, [fmt(values[a[0]])])
 
-    def derivative(self, i: int, k: int, value: float) -> str:
-        """∂v_i/∂(operand k) in symbols; ``value`` is the operand's value (relu's case)."""
+    def derivative(self, i: int, k: int) -> str:
+        """∂v_i/∂(operand k) in symbols: ``"-sin(v2)"``."""
         op, a = self.ops[i], self.args[i]
         x = f"v{a[0]}"
         if op == ADD:
@@ -283,7 +283,7 @@ class Graph:
             NEG: "-1", SIN: f"cos({x})", COS: f"-sin({x})", TAN: f"1 + tan({x})²",
             EXP: f"exp({x})", LOG: f"1 / {x}", SQRT: f"1 / (2 · sqrt({x}))",
             TANH: f"1 - tanh({x})²", SIGMOID: f"σ({x}) · (1 - σ({x}))",
-            RELU: f"1 ({x} > 0)" if value > 0 else f"0 ({x} ≤ 0)", ABS: f"sign({x})",
+            RELU: f"relu'({x})", ABS: f"sign({x})",
         }[op]
 
 
@@ -613,12 +613,11 @@ class Evaluation:
         out: list[Node] = []
         for i in range(len(g)):
             op, a = g.ops[i], g.args[i]
-            first = self.values[a[0]] if a else 0.0
             level = 1 + max(out[j].level for j in a) if a else 0
             out.append(Node(
                 name=f"v{i}", op=OPS[op], inputs=a, value=self.values[i],
                 adjoint=self.adjoints[i], label=g.labels[i], partials=self.edge_partials(i),
-                derivatives=tuple(g.derivative(i, k, first) for k in range(len(a))),
+                derivatives=tuple(g.derivative(i, k) for k in range(len(a))),
                 signs=g.extra[i] if op == ADD else (), column=g.spans[i][0],
                 source=g.source(i), active=g.active[i], level=level))
         return out
@@ -954,7 +953,7 @@ def _fine_steps(ev: Evaluation) -> list[Step]:
             old = adj[j]
             c = gi * d
             adj[j] = old + c
-            sym = g.derivative(i, k, ev.values[g.args[i][0]])
+            sym = g.derivative(i, k)
             formula = f"{_bar(j)} += {_bar(i)} · ∂v{i}/∂v{j}"
             if sym != "1":
                 formula += f" = {_bar(i)} · {_paren_sym(sym)}"

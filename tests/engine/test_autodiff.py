@@ -197,7 +197,10 @@ def test_kinks_follow_pytorch():
     assert ad.evaluate("relu(x)", {"x": -1}).gradient == {"x": 0.0}
     assert ad.evaluate("abs(x)", {"x": -1}).gradient == {"x": -1.0}
     ev = ad.evaluate("relu(x)", {"x": 2})
-    assert ev.nodes[1].derivatives == ("1 (v0 > 0)",)
+    assert ev.nodes[1].derivatives == ("relu'(v0)",) and ev.nodes[1].partials == (1.0,)
+    texts = [s.text for s in ad.solve("relu(x) + abs(x)", {"x": -2}).steps]
+    assert texts[-3:-1] == ["v̄0 += v̄2 · ∂v2/∂v0 = v̄2 · sign(v0) = 1 · (-1) → v̄0 = -1",
+                            "v̄0 += v̄1 · ∂v1/∂v0 = v̄1 · relu'(v0) = 1 · 0 = 0 → v̄0 = -1 + 0 = -1"]
 
 
 def test_constant_exponent_needs_no_log_of_a_negative_base():
