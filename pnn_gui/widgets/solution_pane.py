@@ -20,6 +20,8 @@ from engine.steps import Trace, fmt
 
 _Role = QtCore.Qt.ItemDataRole
 _PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass"}
+#: longest trace whose lines wrap (beyond, rows are uniform and elided, for speed)
+WRAP_LIMIT = 400
 _LOOK_ROLES = [_Role.BackgroundRole, _Role.ForegroundRole, _Role.FontRole]
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _HEADER_BG = QtGui.QBrush(QtGui.QColor("#eceff1"))
@@ -126,11 +128,8 @@ class SolutionPane(QtWidgets.QWidget):
         self.model = _StepModel(self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
-        # uniform two-line rows, long lines elided (the tooltip has the whole line): layout and
-        # scrolling stay O(1) per step even for 2,000 steps; word wrap would re-measure them all
-        self.view.setWordWrap(False)
-        self.view.setUniformItemSizes(True)
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self._set_wrapping(True)
         self.view.setSpacing(1)
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
@@ -144,9 +143,20 @@ class SolutionPane(QtWidgets.QWidget):
         lay.addWidget(self.note)
         lay.addWidget(self.view, 1)
 
+    def _set_wrapping(self, wrap: bool) -> None:
+        """Long lines wrap in a trace of up to :data:`WRAP_LIMIT` steps. Longer traces get
+        uniform two-line rows, long lines elided (the tooltip has the whole line), so layout and
+        scrolling stay O(1) per step: word wrap makes Qt re-measure every row."""
+        self._wrap = wrap
+        self.view.setWordWrap(wrap)
+        self.view.setUniformItemSizes(not wrap)
+
     def set_trace(self, trace: Trace | None) -> None:
         """Show ``trace``'s steps (None clears) and its note, if any, at the top."""
         current = self.model.current
+        wrap = trace is None or len(trace) <= WRAP_LIMIT
+        if wrap != self._wrap:
+            self._set_wrapping(wrap)
         self.model.set_trace(trace)
         note = trace.note if trace is not None else ""
         self.note.setText(note)
@@ -177,8 +187,11 @@ class SolutionPane(QtWidgets.QWidget):
         """Scroll so ``row`` shows. Rows are all one height, so this is arithmetic: QListView's
         own scrollTo asks the model for its row count thousands of times per call."""
         first = self.view.visualRect(self.model.index(0))
-        if first.height() <= 0:  # not laid out yet (hidden): let Qt do it
-            self.view.scrollTo(self.model.index(row))
+        if self._wrap or first.height() <= 0:  # rows of varied height, or not laid out yet
+            self.view.scrollTo(self.model.index(row),
+                               QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            # a new trace is laid out later: scroll again once it is
+            QtCore.QTimer.singleShot(0, self._scroll_to_current)
             return
         bar = self.view.verticalScrollBar()
         pitch = first.height() + 2 * self.view.spacing()
@@ -188,6 +201,12 @@ class SolutionPane(QtWidgets.QWidget):
             bar.setValue(max(0, top - pitch))
         elif top + pitch > bar.value() + height:
             bar.setValue(top + 2 * pitch - height)
+
+    def _scroll_to_current(self) -> None:
+        k = self.model.current
+        if 0 < k < len(self.model.row_of_step):
+            self.view.scrollTo(self.model.index(int(self.model.row_of_step[k])),
+                               QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
 
     def current(self) -> int:
         return self.model.current

@@ -138,6 +138,22 @@ class _CellText(pg.GraphicsObject):
         p.restore()
 
 
+_bar_brush: QtGui.QBrush | None = None
+
+
+def _colorbar_brush() -> QtGui.QBrush:
+    """The colour map as a gradient in the filled rectangle's own coordinates (built once)."""
+    global _bar_brush
+    if _bar_brush is None:
+        stops = colormap().getStops(mode="byte")
+        grad = QtGui.QLinearGradient(0, 0, 1, 0)
+        grad.setCoordinateMode(QtGui.QGradient.CoordinateMode.ObjectBoundingMode)
+        for pos, c in zip(stops[0], stops[1], strict=True):
+            grad.setColorAt(float(pos), QtGui.QColor(*[int(v) for v in c]))
+        _bar_brush = QtGui.QBrush(grad)
+    return _bar_brush
+
+
 class ColorBar(pg.GraphicsWidget):
     """A thin horizontal colour bar with its low / zero / high labels.
 
@@ -150,13 +166,7 @@ class ColorBar(pg.GraphicsWidget):
         self._levels = (-1.0, 1.0)
         self._font = QtGui.QFont()
         self._font.setPointSizeF(7.5)
-        stops = colormap().getStops(mode="byte")
-        # one gradient in the bar's own coordinates, built once (paint only fills with it)
-        grad = QtGui.QLinearGradient(0, 0, 1, 0)
-        grad.setCoordinateMode(QtGui.QGradient.CoordinateMode.ObjectBoundingMode)
-        for pos, c in zip(stops[0], stops[1], strict=True):
-            grad.setColorAt(float(pos), QtGui.QColor(*[int(v) for v in c]))
-        self._brush = QtGui.QBrush(grad)
+        self._brush = _colorbar_brush()
         h = QtGui.QFontMetricsF(self._font).height()
         self.setMinimumHeight(8 + h + 4)
         self.setMaximumHeight(8 + h + 4)

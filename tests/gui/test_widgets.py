@@ -454,3 +454,23 @@ def test_solution_pane_shows_note(qtbot):
     assert pane.note.isVisible() and "coarsened" in pane.note.text()
     pane.set_trace(None)
     assert not pane.note.isVisible() and pane.model.rowCount() == 0
+
+
+def test_solution_pane_wraps_short_traces_and_scrolls_to_current(qtbot, fc_trace):
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.resize(220, 200)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.set_trace(fc_trace)
+    assert pane.view.wordWrap() and not pane.view.uniformItemSizes()
+    pane.set_current(14)
+
+    def visible():
+        rect = pane.view.visualRect(pane.index_of_step(14))
+        return pane.view.viewport().rect().contains(rect)
+
+    qtbot.waitUntil(visible)
+    pane.set_current(1)
+    qtbot.waitUntil(lambda: pane.view.viewport().rect().intersects(
+        pane.view.visualRect(pane.index_of_step(1))))
