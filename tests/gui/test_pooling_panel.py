@@ -1,0 +1,159 @@
+"""Pooling panel: the backward animation adds overlapping shares up to the engine's δx, max
+pooling routes δy to the maximum, bad input beside its field, the examples."""
+
+import numpy as np
+import pytest
+
+from engine import examples, pooling
+from pnn_gui.panels.pooling import PoolingPanel
+
+pytestmark = pytest.mark.gui
+
+RNG = np.random.default_rng(11)
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = PoolingPanel()
+    qtbot.addWidget(p.inputs_widget)
+    qtbot.addWidget(p.view_widget)
+    p.set_animations_enabled(False)
+    return p
+
+
+def _session(kind, x, size, stride, dy):
+    return {"kind": kind, "inputs": {"x": x.tolist(), "size": list(size),
+                                     "stride": list(stride), "dy": dy.tolist()}}
+
+
+def _play_all(panel, qtbot):
+    """Step through every step as the player does, each share animation run to its end."""
+    panel.set_animations_enabled(True)
+    panel.set_animation_speed(20.0)  # 35 ms a share: the same frames, a shorter test
+    panel.state.set_step(0)
+    panel.show_step(0)
+    overlaps_seen = 0
+    for k in range(1, panel.state.n_steps + 1):
+        panel.state.set_step(k)
+        panel.show_step(k)
+        qtbot.waitUntil(lambda: not panel.flow_view.is_animating(), timeout=5000)
+        overlaps_seen += len(panel.flow_view.marked_overlaps())
+    return overlaps_seen
+
+
+def test_overlapping_average_windows_add_up_to_the_engines_dx(panel, qtbot):
+    panel.load_example(examples.load("avgpool"))  # 2×2 windows, stride 1: overlaps
+    inp = panel.state.inputs
+    overlaps = _play_all(panel, qtbot)
+    big, small = panel.flow_view.shown()
+    want = pooling.avg_backward(inp["x"].shape, inp["dy"], inp["size"], inp["stride"])
+    np.testing.assert_array_equal(big, want[:, :, 0])
+    np.testing.assert_array_equal(small, inp["dy"][:, :, 0])
+    # 9 windows of 4 over a 4 × 4 input: 36 shares on 16 cells, 20 of them land on a share
+    assert overlaps == 20
+
+
+def test_the_backward_pass_starts_from_zero_and_adds(panel):
+    panel.load_example(examples.load("avgpool"))
+    trace = panel.state.trace
+    start = next(k for k, s in enumerate(trace.steps, 1) if s.phase == "backward")
+    panel.show_step(start)
+    np.testing.assert_array_equal(panel.flow_view.shown()[0], np.zeros((4, 4)))
+    panel.show_step(start + 2)  # δy[0,0] and δy[0,1] done: their windows share a column
+    dy = panel.state.inputs["dy"][:, :, 0]
+    big = panel.flow_view.shown()[0]
+    assert big[0, 1] == pytest.approx(dy[0, 0] / 4 + dy[0, 1] / 4)
+    assert panel.flow_view.marked_overlaps() == [(0, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("size,stride", [((3, 2), (1, 1)), ((2, 3), (2, 1)), ((2, 2), (2, 2))])
+def test_random_overlaps_per_axis_end_on_the_engines_dx(panel, qtbot, size, stride):
+    x = RNG.normal(size=(5, 6, 2))
+    g = pooling.window(x.shape, size, stride)
+    dy = RNG.normal(size=(g.o_rows, g.o_cols, 2))
+    panel.restore_session(_session("avgpool", x, size, stride, dy))
+    _play_all(panel, qtbot)
+    assert panel.channel == 1  # the last step is in the last channel
+    np.testing.assert_allclose(panel.flow_view.shown()[0],
+                               pooling.avg_backward(x.shape, dy, size, stride)[:, :, 1],
+                               rtol=0, atol=0)
+
+
+def test_max_pooling_sends_each_delta_to_its_maximum(panel, qtbot):
+    x = RNG.normal(size=(5, 5, 1))
+    size, stride = (3, 3), (1, 2)
+    g = pooling.window(x.shape, size, stride)
+    dy = RNG.normal(size=(g.o_rows, g.o_cols, 1))
+    panel.restore_session(_session("maxpool", x, size, stride, dy))
+    assert panel.mode == "max"
+    _play_all(panel, qtbot)
+    np.testing.assert_array_equal(panel.flow_view.shown()[0],
+                                  pooling.max_backward(x, dy, size, stride)[:, :, 0])
+
+
+def test_forward_steps_fill_y(panel):
+    panel.load_example(examples.load("maxpool"))
+    trace = panel.state.trace
+    n_fwd = trace.phases["forward"]
+    panel.show_step(n_fwd)
+    np.testing.assert_array_equal(panel.flow_view.shown()[1], trace.tensors["y"][:, :, 0])
+    panel.show_step(1)
+    assert np.isnan(panel.flow_view.shown()[1]).sum() == trace.tensors["y"].size - 1
+
+
+def test_editing_recomputes_and_dy_follows_the_shape(panel):
+    panel.load_example(examples.load("avgpool"))
+    panel.dy_editor.editor.edit_cell(0, 0, "2")
+    assert panel.state.inputs["dy"][0, 0, 0] == 2
+    np.testing.assert_array_equal(
+        panel.state.trace.tensors["dx"],
+        pooling.avg_backward((4, 4, 1), panel.state.inputs["dy"], 2, 1))
+    panel.stride_row.spins[1].setValue(2)  # columns: (4 − 2)/2 + 1 = 2
+    assert panel.state.errors == {}
+    assert panel.dy_editor.value().shape == (3, 2, 1)
+    assert "⌊(4 − 2)/2⌋ + 1 = 2" in panel.calculator.text()
+
+
+def _only_error(panel, field):
+    targets = panel.error_targets()
+    assert targets[field].error(), f"no message beside {field}"
+    for name, widget in targets.items():
+        if name != field:
+            assert widget.error() == "", f"{name} shows {widget.error()!r}"
+
+
+def test_stride_zero_is_reported_beside_stride_and_keeps_the_rest(panel):
+    panel.load_example(examples.load("avgpool"))
+    trace, x = panel.state.trace, panel.x_editor.value()
+    panel.stride_row.spins[0].setValue(0)
+    _only_error(panel, "stride")
+    assert panel.state.trace is trace
+    np.testing.assert_array_equal(panel.x_editor.value(), x)
+    panel.stride_row.spins[0].setValue(1)
+    assert panel.state.errors == {} and panel.stride_row.error() == ""
+
+
+def test_window_larger_than_the_input_is_reported_beside_the_window(panel):
+    panel.load_example(examples.load("maxpool"))
+    trace, dy = panel.state.trace, panel.dy_editor.value()
+    panel.size_row.spins[1].setValue(5)
+    _only_error(panel, "size")
+    assert "do not fit" in panel.size_row.error()
+    assert panel.state.trace is trace
+    np.testing.assert_array_equal(panel.dy_editor.value(), dy)
+
+
+@pytest.mark.parametrize("name,mode", [("avgpool", "avg"), ("maxpool", "max")])
+def test_examples_load_and_every_step_shows(panel, name, mode):
+    panel.load_example(examples.load(name))
+    assert panel.mode == mode and panel.state.errors == {}
+    n = panel.state.n_steps
+    for k in list(range(n + 1)) + [2, 0, n]:
+        panel.show_step(k)
+
+
+def test_screenshot_renders_each_pooling_example():
+    from pnn_gui.screenshot import render
+    for name in ("avgpool", "maxpool"):
+        image = render(name, "last", (1280, 800))
+        assert image.width() >= 1280
