@@ -86,6 +86,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -93,3 +94,13 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise ValueError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """An existing file's mode, else what ``open()`` would give a new file (0666 less umask)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask

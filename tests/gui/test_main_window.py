@@ -5,6 +5,7 @@ are recorded instead of shown."""
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -278,6 +279,9 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     for name, arr in p.state.trace.tensors.items():
         assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
     assert str(out) in window.statusBar().currentMessage()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask      # not mkstemp's private 0600
 
 
 def test_export_steps_csv(window, monkeypatch, tmp_path):
