@@ -381,8 +381,19 @@ def _box(name: str, *ranges: range) -> list[Ref]:
     return [(name, idx) for idx in product(*ranges)]
 
 
-def _box_values(arr: np.ndarray, *ranges: range) -> np.ndarray:
-    return arr[tuple(slice(r.start, r.stop, r.step) for r in ranges)].ravel()
+def _box_values(arr: np.ndarray, *ranges: range) -> list[float]:
+    return arr[tuple(slice(r.start, r.stop, r.step) for r in ranges)].ravel().tolist()
+
+
+def _products(a: list[float], b: list[float], limit: int) -> list[str]:
+    """:func:`~engine.steps.products` formatting only the terms ``sum_text(…, limit)`` shows
+    (the first and last ``limit // 2`` of a long sum); the others are left empty."""
+    n = len(a)
+    if n <= limit:
+        return products(a, b)
+    half = limit // 2
+    shown = products(a[:half], b[:half]), products(a[-half:], b[-half:])
+    return shown[0] + [""] * (n - 2 * half) + shown[1]
 
 
 def _matrix_text(m: np.ndarray) -> str:
@@ -618,7 +629,8 @@ class _ConvTracer:
             r0, c0 = r * g.s_rows, c * g.s_cols
             win = (range(r0, r0 + g.k_rows), range(c0, c0 + g.k_cols), ch)
             filt = (kr, kc, ch, range(o, o + 1))
-            terms = products(_box_values(xp, *win), _box_values(f, *filt)) + [fmt_paren(b[o])]
+            terms = _products(_box_values(xp, *win), _box_values(f, *filt), TERMS_SHOWN + 1)
+            terms.append(fmt_paren(b[o]))
             out.append(step(
                 "forward", label("y", (r, c, o)),
                 f"y[{r},{c},{o}] = Σᵢⱼₖ {xn}[{r0}+i,{c0}+j,k]·f[i,j,k,{o}] + b{_s(o)}",
@@ -683,7 +695,7 @@ class _ConvTracer:
             r0, c0 = r + g.p_rows, c + g.p_cols
             win = (range(r0, r0 + g.k_rows), range(c0, c0 + g.k_cols), oc)
             filt = (kr, kc, oc, range(k, k + 1))
-            terms = products(_box_values(dil, *win), _box_values(fb, *filt))
+            terms = _products(_box_values(dil, *win), _box_values(fb, *filt), TERMS_SHOWN)
             out.append(step(
                 "backward", label("δx", (r, c, k)),
                 f"δx[{r},{c},{k}] = Σᵢⱼₒ dy_dilated[{r0}+i,{c0}+j,o]·f_back[i,j,o,{k}]",
@@ -717,7 +729,8 @@ class _ConvTracer:
         for i, j, k, o in product(kr, kc, ch, range(g.c_out)):
             win = (range(i, i + (g.o_rows - 1) * sr + 1, sr),
                    range(j, j + (g.o_cols - 1) * sc + 1, sc), range(k, k + 1))
-            terms = products(_box_values(xp, *win), _box_values(dy, orr, occ, range(o, o + 1)))
+            terms = _products(_box_values(xp, *win), _box_values(dy, orr, occ, range(o, o + 1)),
+                              TERMS_SHOWN)
             out.append(step(
                 "backward", label("ΔF", (i, j, k, o)),
                 f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{sr}r+{i},{sc}c+{j},{k}]·δy[r,c,{o}]",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import conv2d, examples
-from engine.steps import MAX_STEPS
+from engine.steps import MAX_STEPS, fmt_paren
 from tests.engine.test_conv2d import SHEET_F, conv2d_naive, pair, random_case
 
 
@@ -172,6 +172,18 @@ def test_each_step_reads_exactly_what_its_sum_uses(x_shape, f_shape, stride, pad
         kinds[name] += 1
         assert got == pytest.approx(s.values[0], rel=1e-12, abs=1e-12), s.title
     assert kinds == {"y": t.tensors["y"].size, "dx": x.size, "df": f.size, "db": b.size}
+
+
+def test_long_sums_are_shortened_and_never_show_empty_terms():
+    x, f, b, dy = random_case(np.random.default_rng(8), (3, 3, 4), (3, 3, 4, 1), 1, 0)
+    t = conv2d.solve(x, f, b, dy)
+    y_step = next(s for s in t.steps if s.title == "y[0,0,0]")
+    # 36 products + b: the first and last 14 terms, the rest counted
+    assert "+ … (9 more) +" in y_step.substituted
+    assert y_step.substituted.endswith(" + " + fmt_paren(b[0]))
+    for s in t.steps:
+        assert "+  +" not in s.substituted and not s.substituted.startswith(" +"), s.title
+        assert s.substituted.count(" · ") <= 28, s.title
 
 
 def test_step_order_and_phases():
