@@ -22,6 +22,7 @@ from engine import examples, export
 from pnn_gui import session as sessions
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.base import Panel
+from pnn_gui.widgets import delta_flow
 from pnn_gui.widgets.solution_pane import SolutionPane
 from pnn_gui.widgets.step_player import SPEEDS, StepPlayer
 
@@ -131,6 +132,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_layout()
         self._build_menus()
         self.player.bind_shortcuts(self)
+        esc = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
+        esc.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        esc.activated.connect(delta_flow.skip_all)
         self.statusBar().showMessage("Ready")
         first = initial or next((e.title for e in self._entries if e.available),
                                 self._entries[0].title)

@@ -4,7 +4,8 @@ Public API (other panels rely on it; keep it stable)::
 
     flow = DeltaFlow(grid, grid.scene_pos)    # any pg.GraphicsView / QGraphicsView + a locator
     flow.play(step.reads, step.writes)        # arrows + markers, ~300 ms at speed 1
-    flow.skip()                               # jump to the end (also: a click on the view, Esc)
+    flow.skip()                               # jump to the end (also: a click on the view)
+    skip_all()                                # every flow (the main window's Esc)
     flow.set_speed(2.0)                       # 2× faster; flow.set_enabled(False) turns it off
     flow.is_running(); flow.finished          # signal at the end of each animation
 
@@ -18,6 +19,7 @@ markers (a QVariantAnimation drives them), so nothing is rebuilt per frame. At m
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -28,6 +30,16 @@ DURATION_MS = 300
 MAX_MARKERS = 24
 _ARROW = QtGui.QColor(21, 101, 192, 150)
 _MARKER = QtGui.QColor("#ff6f00")
+_FLOWS: weakref.WeakSet[DeltaFlow] = weakref.WeakSet()
+
+
+def skip_all() -> None:
+    """End every running delta flow (the main window binds Esc to this)."""
+    for flow in list(_FLOWS):
+        try:
+            flow.skip()
+        except RuntimeError:  # its Qt object is gone (its window was closed)
+            _FLOWS.discard(flow)
 
 
 class DeltaFlow(QtCore.QObject):
@@ -70,9 +82,7 @@ class DeltaFlow(QtCore.QObject):
         self._anim.valueChanged.connect(self._on_frame)
         self._anim.finished.connect(self._on_finished)
         view.viewport().installEventFilter(self)
-        self._esc = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), view)
-        self._esc.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        self._esc.activated.connect(self.skip)
+        _FLOWS.add(self)
 
     # -- public -----------------------------------------------------------------------------
     def play(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:

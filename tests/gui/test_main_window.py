@@ -233,6 +233,21 @@ def test_delta_flow_runs_on_step(window, qtbot):
     assert p.flow.duration_ms() == 75
 
 
+def test_escape_skips_the_animation(window, qtbot):
+    p = fc_panel(window)
+    window.set_animations_enabled(True)
+    window.player.set_speed(0.25)                  # 1.2 s: still running when Esc arrives
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    window.player.slider.setFocus()
+    qtbot.keyClick(window.player.slider, QtCore.Qt.Key.Key_Home)
+    qtbot.keyClick(window.player.slider, QtCore.Qt.Key.Key_Right)
+    assert p.flow.is_running()
+    qtbot.keyClick(window.player.slider, QtCore.Qt.Key.Key_Escape)
+    assert not p.flow.is_running()
+    assert p.state.step == 1                       # skipping changes no step
+
+
 # -- menus: examples, view, help -------------------------------------------------------------
 def test_examples_menu_loads(window):
     p = fc_panel(window)
