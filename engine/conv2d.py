@@ -50,7 +50,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import product
+from functools import lru_cache
+from itertools import product, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -407,15 +408,20 @@ class MatrixStep(Step):
 
 def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: Iterable[Ref],
                  writes: Sequence[Ref], values: Iterable[float], note: str = "") -> Step:
-    vals = tuple(float(v) for v in values)
+    vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
     return MatrixStep(phase=phase, title=title, formula=formula, substituted=substituted,
                       result=vals[0] if vals else float("nan"), reads=tuple(reads),
                       writes=tuple(writes), values=vals, note=note)
 
 
-def _box(name: str, *ranges: range) -> list[Ref]:
-    """Refs to every element of a box of ``name``, row-major (matching ``arr[box].ravel()``)."""
-    return [(name, idx) for idx in product(*ranges)]
+@lru_cache(maxsize=4096)
+def _box(name: str, *ranges: range) -> tuple[Ref, ...]:
+    """Refs to every element of a box of ``name``, row-major (matching ``arr[box].ravel()``).
+
+    Cached: the same boxes recur within a trace (the whole filter bank in every coarse step) and
+    across traces of the same shapes (the GUI re-solving after each edit).
+    """
+    return tuple(zip(repeat(name), product(*ranges)))
 
 
 def _box_values(arr: np.ndarray, *ranges: range) -> list[float]:
@@ -673,7 +679,7 @@ class _ConvTracer:
                 "forward", label("y", (r, c, o)),
                 f"y[{r},{c},{o}] = Σᵢⱼₖ {xn}[{r0}+i,{c0}+j,k]·f[i,j,k,{o}] + b{_s(o)}",
                 sum_text(terms, TERMS_SHOWN + 1),
-                _box(xn, *win) + _box("f", *filt) + [("b", (o,))],
+                _box(xn, *win) + _box("f", *filt) + (("b", (o,)),),
                 [("y", (r, c, o))], [y[r, c, o]]))
         return out
 
