@@ -33,7 +33,33 @@ def build(argv: list[str] | None = None):
     return app, window
 
 
+def install_error_hook(window) -> None:
+    """An unexpected error (a bug) in a slot shows a message instead of dying silently; the
+    traceback goes to stderr for the bug report. Inputs are never touched by it."""
+    import traceback
+
+    from PySide6 import QtWidgets
+
+    showing = []
+
+    def hook(exc_type, exc, tb):
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        if showing:  # one box at a time, even if every repaint fails
+            return
+        showing.append(True)
+        try:
+            QtWidgets.QMessageBox.critical(
+                window, "Unexpected error",
+                f"{exc_type.__name__}: {exc}\n\nThis is a bug in pnn-gui (details on the "
+                "terminal). Your inputs are unchanged; saving the session is safe.")
+        finally:
+            showing.clear()
+
+    sys.excepthook = hook
+
+
 def run_app() -> int:
     app, window = build()
+    install_error_hook(window)
     window.show()
     return app.exec()

@@ -354,6 +354,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self._set_dirty(True)
         if e is not self._current:
             return
+        st = e.panel.state
+        if what == "trace" and not self._loading:
+            self.statusBar().showMessage(f"{e.title}: recomputed, {st.n_steps} steps")
+        elif what == "errors" and st.errors:
+            msg = next(iter(st.errors.values()))
+            self.statusBar().showMessage(f"{e.title}: not recomputed ({msg}); the last good "
+                                         "results are shown")
         if what == "trace":
             self.solution.set_trace(e.panel.state.trace)
             self._sync_step()

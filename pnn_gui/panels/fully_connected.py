@@ -156,12 +156,7 @@ class FullyConnectedPanel(Panel):
 
     # -- bindings -------------------------------------------------------------------------------
     def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
-        ok = self.state.set_input(name, value)
-        if ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+        self.state.set_input(name, value)  # the window's status bar reports the outcome
 
     def _on_state_changed(self, what: str) -> None:
         if what == "errors":

@@ -87,7 +87,7 @@ def test_editing_a_cell_updates_the_results(window):
     np.testing.assert_array_equal(p.grid.view("y").values(), [[7, 16, 25]])
     assert window.solution.line_text(1).endswith("= 2 · 1 + 2 · 2 + 1 = 7")
     assert window.is_dirty() and window.windowTitle().endswith("*")
-    assert "Recomputed" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == "Fully connected: recomputed, 14 steps"
 
 
 def test_bad_cell_keeps_other_cells_and_last_good_results(window):
@@ -114,7 +114,8 @@ def test_shape_mismatch_shows_beside_the_right_field(window):
     assert p.editors["w"].error() == "" and p.editors["b"].error() == ""
     assert p.state.trace is trace               # the last good results stay shown
     np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20]])
-    assert "Not recomputed" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().startswith(
+        "Fully connected: not recomputed (x: expected shape (3,)")
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6], [0, 0, 0]])
     p.editors["x"].resize_to(1, 3)              # now it fits
     assert p.state.errors == {} and p.editors["x"].error() == ""
@@ -497,3 +498,22 @@ def test_panel_state_is_plain():
     """The window's panels keep their numbers in a Qt-free PanelState."""
     st = PanelState("fully_connected", examples.load("fc").inputs)
     assert st.n_steps == 14
+
+
+def test_unexpected_error_shows_a_message(window, monkeypatch, capsys):
+    import sys
+
+    from pnn_gui import app
+
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "critical",
+                        lambda parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)   # restored after the test
+    app.install_error_hook(window)
+    try:
+        raise KeyError("boom")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+    assert shown == [("Unexpected error", shown[0][1])]
+    assert shown[0][1].startswith("KeyError: 'boom'")
+    assert "Traceback" in capsys.readouterr().err          # for the bug report, on stderr
