@@ -71,6 +71,8 @@ TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": 
           "dy_dilated": "δy dilated + padded", "f_back": "f_back (swapped, turned)",
           "dx": "δx", "df": "ΔF", "db": "Δb"}
 N_SLOTS = 4
+#: most read / written elements per tensor the delta flow sends markers from
+MAX_FLOW_REFS = 24
 #: the sheet calls the output's rows o_x and its columns o_y
 AXIS_NAMES = {"o_rows": "o_x (rows)", "o_cols": "o_y (cols)"}
 
@@ -142,6 +144,7 @@ class Conv2DPanel(Panel):
         self._cursor: TraceCursor | None = None
         self._levels: dict[str, tuple[float, float]] = {}
         self._progress_cache: dict[int, np.ndarray] = {}
+        self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
         self._shown: tuple[Trace, int] | None = None
         self._slots: dict[str, tuple[str, str]] = {}  # tensor -> (slot view, layout)
@@ -496,6 +499,7 @@ class Conv2DPanel(Panel):
         self._cursor = TraceCursor(trace)
         self._levels = {name: symmetric_levels(arr) for name, arr in trace.tensors.items()}
         self._progress_cache = {}
+        self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels = {}
         good = self._good
         if self._mode == "shape":
@@ -573,8 +577,9 @@ class Conv2DPanel(Panel):
                 self.filter_view.animate_to(2.0, self._ms(FILTER_MS))
             else:
                 self.filter_view.set_progress(2.0)
-        # bottom: the tensors this step reads and writes
-        done = self._cursor.at(k)
+        # bottom: the tensors this step reads and writes (after the last step: the results, the
+        # same numbers as replaying every write, without the replay)
+        done = trace.tensors if k == len(trace) else self._cursor.at(k)
         has_pad = "x_padded" in trace.tensors
         names = [n if n != "x_padded" or has_pad else "x" for n in SLOTS[cat]]
         if cat == "pad" and not has_pad:
@@ -603,15 +608,57 @@ class Conv2DPanel(Panel):
                 shown = arr
             view.set_title(f"{title}   {tuple(trace.tensors[name].shape)}")
             view.set_array(shown, levels=self._levels.get(name))
-        if step is None:
-            self.grid.highlight((), ())
-            self.flow.skip()
+        reads, writes = self._highlight(k, step)
+        if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
+            self.flow.play(reads, writes)
         else:
-            self.grid.highlight(step.reads, step.writes)
-            if animate and cat not in ("filter", "pad", "dilate", "done"):
-                self.flow.play(step.reads, step.writes)
-            else:
-                self.flow.skip()
+            self.flow.skip()
+
+    def _ref_groups(self, k: int, step: Step) -> tuple[dict, dict]:
+        """The step's reads and writes as {tensor: (n, ndim) index array} (cached per step)."""
+        got = self._groups.get(k)
+        if got is None:
+            got = (_group(step.reads), _group(step.writes))
+            self._groups[k] = got
+        return got
+
+    def _highlight(self, k: int, step: Step | None) -> tuple[list[Ref], list[Ref]]:
+        """Outline the read cells and light the written ones on the shown views, vectorised
+        (a coarsened step names thousands of elements). Returns a sample of the shown refs for
+        the delta flow."""
+        cells: dict[str, tuple[list, list]] = {f"s{i}": ([], []) for i in range(N_SLOTS)}
+        sample: tuple[list[Ref], list[Ref]] = ([], [])
+        if step is not None:
+            for which, groups in enumerate(self._ref_groups(k, step)):
+                for name, idx in groups.items():
+                    hit = self._slots.get(name)
+                    if hit is None or idx.size == 0:
+                        continue
+                    slot, layout = hit
+                    if layout == "channel":
+                        if idx.shape[1] != 3:
+                            continue
+                        idx = idx[idx[:, 2] == self._channels.get(name, 0)]
+                        rc = idx[:, :2]
+                    elif layout == "block":
+                        kr, kc = self.state.trace.tensors[name].shape[:2]
+                        rc = np.stack([idx[:, 2] * (kr + 1) + idx[:, 0],
+                                       idx[:, 3] * (kc + 1) + idx[:, 1]], axis=1)
+                    elif idx.shape[1] == 1:
+                        rc = np.stack([np.zeros(len(idx), np.intp), idx[:, 0]], axis=1)
+                    elif idx.shape[1] == 2:
+                        rc = idx
+                    else:
+                        continue
+                    if len(rc) == 0:
+                        continue
+                    uniq, first = np.unique(rc, axis=0, return_index=True)
+                    cells[slot][which].extend(map(tuple, uniq.tolist()))
+                    pick = first[:: max(1, len(first) // MAX_FLOW_REFS)]
+                    sample[which].extend((name, tuple(int(v) for v in idx[i])) for i in pick)
+        for slot, (rd, wr) in cells.items():
+            self.grid.view(slot).set_highlight(rd, wr)
+        return sample
 
     def _frame_of(self, trace: Trace, k: int) -> int:
         """Kernel positions done after k steps of the forward pass."""
@@ -661,6 +708,14 @@ class Conv2DPanel(Panel):
         if len(idx) == 2:
             return slot, (int(idx[0]), int(idx[1]))
         return None
+
+
+def _group(refs) -> dict[str, np.ndarray]:
+    by: dict[str, list] = {}
+    for name, idx in refs:
+        by.setdefault(name, []).append(idx)
+    return {name: np.asarray(idx, dtype=np.intp).reshape(len(idx), -1)
+            for name, idx in by.items()}
 
 
 def _html(text: str) -> str:

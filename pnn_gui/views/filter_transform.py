@@ -68,6 +68,7 @@ class FilterTransformView(QtWidgets.QWidget):
         self._xy = np.zeros((0, 0, 0, 0, 2))
         self._lim = 1.0
         self._too_big = False
+        self._drawn = False
 
     # -- model ------------------------------------------------------------------------------------
     def set_filter(self, f: np.ndarray) -> None:
@@ -77,6 +78,8 @@ class FilterTransformView(QtWidgets.QWidget):
             raise ValueError(f"f: expected a 4-D filter bank (k_rows, k_cols, c_in, c_out), got "
                              f"shape {f.shape}")
         shape_changed = f.shape != self._f.shape
+        if not shape_changed and np.array_equal(f, self._f):
+            return  # the same bank: nothing to redraw
         self._f = f.copy()
         c_in, c_out = f.shape[2:]
         self._too_big = c_in * c_out > MAX_MATRICES
@@ -170,7 +173,10 @@ class FilterTransformView(QtWidgets.QWidget):
     def set_progress(self, p) -> None:
         """Draw progress ``p`` (a number for every matrix, or a (c_in, c_out) array) at rest."""
         self._anim.stop()
-        self._p = np.clip(np.broadcast_to(np.asarray(p, float), self._p.shape), 0, 2).copy()
+        p = np.clip(np.broadcast_to(np.asarray(p, float), self._p.shape), 0, 2).copy()
+        if np.array_equal(p, self._p) and self._drawn:
+            return
+        self._p = p
         self._draw()
 
     def animate_to(self, p, duration_ms: int = 1200) -> None:
@@ -200,6 +206,7 @@ class FilterTransformView(QtWidgets.QWidget):
 
     # -- drawing ----------------------------------------------------------------------------------
     def _draw(self) -> None:
+        self._drawn = True
         if self._too_big or self._f.size == 0:
             return
         kr, kc, c_in, c_out = self._f.shape
