@@ -285,8 +285,8 @@ def _memo_key(g: Geometry) -> tuple[int, ...]:
 
 def _remember(x: np.ndarray, g: Geometry, cols: np.ndarray) -> None:
     global _memo
-    if cols.size > _MEMO_ELEMENTS:
-        _memo = None
+    if cols.size > _MEMO_ELEMENTS or np.may_share_memory(cols, x):
+        _memo = None  # (a 1×1 kernel's im2col can be a view of x itself, which may change)
         return
     cols.flags.writeable = False
     _memo = (_memo_key(g), np.array(x, order="C"), cols)  # one assignment: thread-safe

@@ -370,8 +370,8 @@ def test_backward_does_not_reuse_across_geometry_or_signed_zeros():
     # equal as numbers but not bit for bit: not the same input
     zeros, negative_zeros = np.zeros((3, 3, 1)), np.full((3, 3, 1), -0.0)
     ones = np.ones((3, 3, 1, 1))
-    conv2d.forward(zeros, ones)
-    g = conv2d._check(zeros, ones)[-1]
+    conv2d.forward(zeros, ones, None, 1, 1)
+    g = conv2d._check(zeros, ones, padding=1)[-1]
     assert conv2d._recall(zeros, g) is not None
     assert conv2d._recall(negative_zeros, g) is None
 
@@ -384,3 +384,15 @@ def test_the_kept_matrix_cannot_be_changed_through_the_results():
     g = conv2d.backward(x, f, dy)
     g.df[...] = 0
     np.testing.assert_array_equal(conv2d.backward(x, f, dy).df, fresh_backward(x, f, dy, 1, 0).df)
+
+
+def test_a_view_of_the_input_is_never_kept():
+    # a 1×1 kernel with stride 1 and no padding: the im2col matrix is x itself, reshaped
+    rng = np.random.default_rng(16)
+    x, f = rng.normal(size=(3, 4, 2)), rng.normal(size=(1, 1, 2, 2))
+    dy = rng.normal(size=(3, 4, 2))
+    before = x.copy()
+    conv2d.forward(x, f)
+    x[...] = 5.0                      # the caller reuses its array
+    got = conv2d.backward(before, f, dy)
+    np.testing.assert_array_equal(got.df, fresh_backward(before, f, dy, 1, 0).df)
