@@ -496,13 +496,13 @@ def solve_filter(f) -> Trace:
         note = ""
         for c, o in product(range(c_in), range(c_out)):
             steps.append(_matrix_step(
-                "forward", f"swap f[:,:,{c},{o}]", f"f_swapped[:,:,{o},{c}] = f[:,:,{c},{o}]",
+                "backward", f"swap f[:,:,{c},{o}]", f"f_swapped[:,:,{o},{c}] = f[:,:,{c},{o}]",
                 _matrix_text(f[:, :, c, o]), _box("f", kr, kc, range(c, c + 1), range(o, o + 1)),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
                 swapped[:, :, o, c].ravel()))
         for o, c in product(range(c_out), range(c_in)):
             steps.append(_matrix_step(
-                "forward", f"rotate f_swapped[:,:,{o},{c}]",
+                "backward", f"rotate f_swapped[:,:,{o},{c}]",
                 f"f_back[:,:,{o},{c}] = rot180(f_swapped[:,:,{o},{c}])",
                 _matrix_text(f_back[:, :, o, c]),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
@@ -513,13 +513,13 @@ def solve_filter(f) -> Trace:
                 "filter")
         for o in range(c_out):
             steps.append(_matrix_step(
-                "forward", f"swap filter {o}", f"f_swapped[:,:,{o},:] = f[:,:,:,{o}]", "",
+                "backward", f"swap filter {o}", f"f_swapped[:,:,{o},:] = f[:,:,:,{o}]", "",
                 _box("f", kr, kc, range(c_in), range(o, o + 1)),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c_in)),
                 swapped[:, :, o, :].ravel(), note="coarsened: one step per filter"))
         for o in range(c_out):
             steps.append(_matrix_step(
-                "forward", f"rotate filter {o}",
+                "backward", f"rotate filter {o}",
                 f"f_back[:,:,{o},:] = rot180(f_swapped[:,:,{o},:])", "",
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c_in)),
                 _box("f_back", kr, kc, range(o, o + 1), range(c_in)),
@@ -528,10 +528,10 @@ def solve_filter(f) -> Trace:
         note = f"{fine:,} steps would be too many to step through; coarsened to two steps"
         every = (kr, kc, range(c_in), range(c_out))
         swapped_all = (kr, kc, range(c_out), range(c_in))
-        steps.append(_matrix_step("forward", "swap", "f_swapped[:,:,o,c] = f[:,:,c,o]", "",
+        steps.append(_matrix_step("backward", "swap", "f_swapped[:,:,o,c] = f[:,:,c,o]", "",
                                   _box("f", *every), _box("f_swapped", *swapped_all),
                                   swapped.ravel(), note="coarsened: one step for the tensor"))
-        steps.append(_matrix_step("forward", "rotate",
+        steps.append(_matrix_step("backward", "rotate",
                                   "f_back[:,:,o,c] = rot180(f_swapped[:,:,o,c])", "",
                                   _box("f_swapped", *swapped_all), _box("f_back", *swapped_all),
                                   f_back.ravel(), note="coarsened: one step for the tensor"))

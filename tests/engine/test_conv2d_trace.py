@@ -69,6 +69,7 @@ def test_shape_trace_bad_input_names_the_argument():
 def test_sheet_task2a_trace_swaps_then_rotates():
     t = conv2d.solve_filter(SHEET_F)
     assert len(t) == 8 and t.note == ""
+    assert t.phases == {"backward": 8}  # preparing the backward pass's filters
     texts = [s.text for s in t.steps]
     # swap: one step per matrix, f[:, :, c, o] -> f_swapped[:, :, o, c]
     assert texts[:4] == [
