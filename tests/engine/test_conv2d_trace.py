@@ -3,10 +3,11 @@ reads, coarsening, and the examples conv, conv-filter and conv-shape."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from engine import conv2d, examples
 from engine.steps import MAX_STEPS, fmt_paren
-from tests.engine.test_conv2d import SHEET_F, conv2d_naive, pair, random_case
+from tests.engine.test_conv2d import SHEET_F, conv2d_naive, conv_cases, pair, random_case
 
 
 def values_of(trace, refs):
@@ -147,6 +148,20 @@ def test_replay_reproduces_the_vectorised_results(x_shape, f_shape, stride, padd
     assert_refs_in_range(t)
     padded = np.any(np.array(pair(padding)) > 0)
     assert ("x_padded" in t.tensors) == bool(padded)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_cases())
+def test_property_replay_reproduces_the_vectorised_results(case):
+    x_shape, f_shape, s, p, seed = case
+    x, f, b, dy = random_case(np.random.default_rng(seed), x_shape, f_shape, s, p)
+    t = conv2d.solve(x, f, b, dy, s, p)
+    replayed = assert_replay_matches(t)
+    grads = conv2d.backward(x, f, dy, s, p)
+    np.testing.assert_array_equal(replayed["y"], conv2d.forward(x, f, b, s, p))
+    for name in ("dx", "df", "db"):
+        np.testing.assert_array_equal(replayed[name], getattr(grads, name), err_msg=name)
+    assert_refs_in_range(t)
 
 
 @pytest.mark.parametrize(("x_shape", "f_shape", "stride", "padding"), TRACE_CASES)
