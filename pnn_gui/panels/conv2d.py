@@ -55,7 +55,7 @@ SLIDE_MS = 2500
 
 #: the tensors shown for each kind of step (x_padded stands for x when there is no padding)
 SLOTS = {
-    "input": ("x_padded", "f", "b", "y"),
+    "input": ("x", "f", "b", "y"),
     "pad": ("x", "x_padded"),
     "y": ("x_padded", "f", "b", "y"),
     "filter": ("f", "f_back"),
@@ -297,6 +297,7 @@ class Conv2DPanel(Panel):
     def set_animation_speed(self, factor: float) -> None:
         self._speed = max(0.05, float(factor))
         self.flow.set_speed(factor)
+        self.shape_view.slide_ms = self._ms(SLIDE_MS)
 
     def set_animations_enabled(self, enabled: bool) -> None:
         self._animate = bool(enabled)

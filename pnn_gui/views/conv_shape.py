@@ -45,10 +45,18 @@ class ConvShapeView(QtWidgets.QWidget):
         self._vb = gg.new_view(self._plot)
         self._caption = QtWidgets.QLabel()
         self._caption.setWordWrap(True)
+        self.slide_button = QtWidgets.QPushButton("▶ Slide the kernel")
+        self.slide_button.setToolTip("sweep the kernel over every position again")
+        self.slide_button.clicked.connect(self.replay_slide)
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self._caption, 1)
+        bottom.addWidget(self.slide_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self._plot, 1)
-        lay.addWidget(self._caption)
+        lay.addLayout(bottom)
+        self.slide_ms = 2500  # a whole sweep at speed 1
 
         self._in_img = pg.ImageItem(axisOrder="row-major")
         self._out_img = pg.ImageItem(axisOrder="row-major")
@@ -205,6 +213,11 @@ class ConvShapeView(QtWidgets.QWidget):
         self._anim.setEndValue(float(n))
         self._anim.setDuration(int(duration_ms))
         self._anim.start()
+
+    def replay_slide(self) -> None:
+        """Sweep the kernel from the first position to the last (the button)."""
+        self.set_frame(0)
+        self.animate_to(self.n_positions, self.slide_ms)
 
     def finish(self) -> None:
         """Skip a running slide to its end."""

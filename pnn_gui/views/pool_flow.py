@@ -138,10 +138,10 @@ class PoolFlowView(QtWidgets.QWidget):
         self._shown_big, self._shown_small = big, small
         bl = big_levels if big_levels > 0 else 1.0
         sl = small_levels if small_levels > 0 else 1.0
-        self._big_img.setImage(np.nan_to_num(big), levels=(-bl, bl))
+        self._big_img.setImage(big, levels=(-bl, bl))  # NaN: transparent (not yet)
         self._big_img.setRect(0, 0, cols, rows)
         sx, sy = self._small_origin()
-        self._small_img.setImage(np.nan_to_num(small), levels=(-sl, sl))
+        self._small_img.setImage(small, levels=(-sl, sl))
         self._small_img.setRect(sx, sy, o_c, o_r)
         self._big_img.setOpacity(1.0)
         if big.size <= gg.MAX_TEXT_CELLS:

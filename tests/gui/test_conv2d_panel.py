@@ -315,3 +315,16 @@ def test_trace_cursor_matches_replay_in_any_order():
         assert set(got) == set(want)
         for name in want:
             np.testing.assert_array_equal(got[name], want[name], err_msg=f"{name} at {k}")
+
+
+def test_slide_button_sweeps_every_position(qtbot):
+    view = ConvShapeView()
+    qtbot.addWidget(view)
+    view.set_geometry((20, 18), (3, 4), 2, 3)
+    view.slide_ms = 150
+    view.set_frame(view.n_positions)
+    view.slide_button.click()
+    assert view.is_animating() and view.frame < view.n_positions
+    qtbot.waitUntil(lambda: not view.is_animating(), timeout=5000)
+    assert view.frame == view.n_positions == 12 * 11
+    assert view.output_fill().all()
