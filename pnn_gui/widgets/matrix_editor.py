@@ -464,14 +464,26 @@ class MatrixEditor(QtWidgets.QWidget):
         self._fit_table()
 
     def _fit_table(self) -> None:
-        rows, _ = self._model.values.shape
+        """Table height = its rows (at most 10), plus the horizontal scroll bar when the columns
+        do not fit the width it has (so no row is ever half hidden under the bar)."""
+        rows, cols = self._model.values.shape
         vh = self._table.verticalHeader()
         hh = self._table.horizontalHeader()
+        frame = 2 * self._table.frameWidth()
         shown = min(rows, 10)
-        h = shown * vh.defaultSectionSize() + hh.sizeHint().height() + 2 * self._table.frameWidth()
+        h = shown * vh.defaultSectionSize() + hh.sizeHint().height() + frame
+        need_w = cols * hh.defaultSectionSize() + frame
+        if not vh.isHidden():
+            need_w += vh.sizeHint().width()
         if rows > shown:
+            need_w += self._table.verticalScrollBar().sizeHint().width()
+        if need_w > self._table.width():
             h += self._table.horizontalScrollBar().sizeHint().height()
         self._table.setFixedHeight(h + 2)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_table()
 
     def _on_context_menu(self, pos: QtCore.QPoint) -> None:
         self.context_menu().exec(self._table.viewport().mapToGlobal(pos))

@@ -12,6 +12,7 @@ Public API (other panels rely on it; keep it stable)::
     grid.highlight(reads, writes)         # Refs -> outlines / lit cells on the right views
     grid.scene_pos(ref) -> QPointF | None # centre of the Ref's cell in scene coordinates
     grid.set_precision(4)
+    grid.cell_at(scene_pos) -> (TensorView, (row, col)) | None   # hovering shows the exact value
 
 Each view creates its ImageItem, colour bar, value labels and outline items once; ``set_array``
 only moves data (``setImage(..., levels=...)``) and rewrites the labels that changed, so a step
@@ -22,6 +23,7 @@ stepping so colours do not jump.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -91,14 +93,23 @@ def default_cell(index: Sequence[int]) -> Cell | None:
 
 
 class _CellText(pg.GraphicsObject):
-    """Every cell's value, painted in one call at a fixed pixel size."""
+    """Every cell's value, painted in one call at a fixed pixel size.
+
+    All or nothing: when the widest value does not fit its cell even in the smaller font, no
+    value is printed (the colours and the hover tooltip still tell), rather than some cells
+    with and some without a number.
+    """
 
     def __init__(self):
         super().__init__()
-        self._font = QtGui.QFont()
-        self._font.setPointSizeF(9.0)
+        self._fonts = []
+        for size in (9.0, 7.5):
+            f = QtGui.QFont()
+            f.setPointSizeF(size)
+            self._fonts.append((f, QtGui.QFontMetricsF(f)))
         self._rows = self._cols = 0
         self._texts: list[str] = []
+        self._widest = (0.0, 0.0)  # widest text in each font
         self._light: np.ndarray = np.zeros(0, bool)
         self._dark_pen = QtGui.QPen(QtGui.QColor("#111111"))
         self._light_pen = QtGui.QPen(QtGui.QColor("#ffffff"))
@@ -107,10 +118,20 @@ class _CellText(pg.GraphicsObject):
         if (rows, cols) != (self._rows, self._cols):
             self.prepareGeometryChange()
         self._texts, self._light, self._rows, self._cols = texts, light, rows, cols
+        distinct = set(texts)
+        self._widest = tuple(max((fm.horizontalAdvance(t) for t in distinct), default=0.0)
+                             for _, fm in self._fonts)
         self.update()
 
     def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(0, 0, self._cols, self._rows)
+
+    def font_for(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:
+        """The first font in which every value fits a cell of that many pixels, or None."""
+        for (font, fm), widest in zip(self._fonts, self._widest, strict=True):
+            if widest <= cell_w - 3 and fm.height() <= cell_h * 1.1:
+                return font
+        return None
 
     def paint(self, p: QtGui.QPainter, *_args) -> None:
         if not self._texts:
@@ -118,20 +139,17 @@ class _CellText(pg.GraphicsObject):
         tr = p.transform()
         cell_w = abs(tr.m11())
         cell_h = abs(tr.m22())
+        chosen = self.font_for(cell_w, cell_h)
+        if chosen is None:
+            return
         p.save()
         p.resetTransform()
-        p.setFont(self._font)
-        fm = QtGui.QFontMetricsF(self._font)
-        if cell_h < fm.height() * 0.9:
-            p.restore()
-            return
+        p.setFont(chosen)
         for i, text in enumerate(self._texts):
             if not text:
                 continue
             r, c = divmod(i, self._cols)
             centre = tr.map(QtCore.QPointF(c + 0.5, r + 0.5))
-            if fm.horizontalAdvance(text) > cell_w - 2:
-                continue  # does not fit: the colour (and the tooltip) tell the value
             box = QtCore.QRectF(centre.x() - cell_w / 2, centre.y() - cell_h / 2, cell_w, cell_h)
             p.setPen(self._light_pen if self._light[i] else self._dark_pen)
             p.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
@@ -256,6 +274,7 @@ class TensorView:
         self._levels: tuple[float, float] | None = None
         self._values = np.zeros((0, 0))
         self._digits = 4
+        self._ndim = 2
         self._title_text = title
 
     # -- public -----------------------------------------------------------------------------
@@ -286,6 +305,7 @@ class TensorView:
 
     def set_array(self, arr, levels: tuple[float, float] | None = None) -> None:
         """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|."""
+        self._ndim = np.ndim(arr)
         a = as_grid(arr)
         lv = tuple(float(v) for v in (levels if levels is not None else symmetric_levels(a)))
         if lv[0] == lv[1]:
@@ -322,6 +342,22 @@ class TensorView:
 
     def levels(self) -> tuple[float, float] | None:
         return self._levels
+
+    def cell_at(self, scene_pos: QtCore.QPointF) -> Cell | None:
+        """The (row, col) under a scene position, or None."""
+        if self._shape is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.viewbox.mapSceneToView(scene_pos)
+        r, c = math.floor(p.y()), math.floor(p.x())
+        if 0 <= r < self._shape[0] and 0 <= c < self._shape[1]:
+            return (r, c)
+        return None
+
+    def cell_tooltip(self, row: int, col: int) -> str:
+        """``"dw[0,1] = 0.5"`` with the exact value, or that it is not computed yet."""
+        idx = "" if self._ndim == 0 else f"[{col}]" if self._ndim == 1 else f"[{row},{col}]"
+        v = float(self._values[row, col])
+        return f"{self.name}{idx} = " + ("not computed yet" if v != v else repr(v))
 
     # -- internals --------------------------------------------------------------------------
     def _fit_height(self, *_args) -> None:
@@ -376,6 +412,7 @@ class TensorGrid(pg.GraphicsLayoutWidget):
         self.views: dict[str, TensorView] = {}
         self._locator: Locator = self._default_locator
         self._lit: set[str] = set()
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def add_view(self, name: str, title: str, row: int, col: int, rowspan: int = 1,
                  colspan: int = 1, colorbar: bool = True) -> TensorView:
@@ -429,6 +466,22 @@ class TensorGrid(pg.GraphicsLayoutWidget):
     def set_precision(self, digits: int) -> None:
         for v in self.views.values():
             v.set_precision(digits)
+
+    def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[TensorView, Cell] | None:
+        """The view and (row, col) under a scene position, or None."""
+        for v in self.views.values():
+            cell = v.cell_at(scene_pos)
+            if cell is not None:
+                return v, cell
+        return None
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        hit = self.cell_at(scene_pos)
+        if hit is None:
+            QtWidgets.QToolTip.hideText()
+            return
+        view, (r, c) = hit
+        QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), view.cell_tooltip(r, c), self)
 
     @staticmethod
     def _default_locator(ref: Ref) -> tuple[str, Cell] | None:

@@ -474,3 +474,56 @@ def test_solution_pane_wraps_short_traces_and_scrolls_to_current(qtbot, fc_trace
     pane.set_current(1)
     qtbot.waitUntil(lambda: pane.view.viewport().rect().intersects(
         pane.view.visualRect(pane.index_of_step(1))))
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen tooltip window
+def test_tensor_grid_hover_gives_exact_value(qtbot):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    v = grid.add_view("dw", "ΔW", 0, 0)
+    v.set_array(np.array([[0.1, np.nan], [1 / 3, -2.0]]))
+    b = grid.add_view("b", "b", 0, 1)
+    b.set_array(np.array([7.5, 8.0]))
+    grid.resize(600, 300)
+    grid.show()
+    qtbot.waitExposed(grid)
+    view, cell = grid.cell_at(v.cell_scene_pos(1, 0))
+    assert view is v and cell == (1, 0)
+    assert v.cell_tooltip(1, 0) == f"dw[1,0] = {1 / 3!r}"
+    assert v.cell_tooltip(0, 1) == "dw[0,1] = not computed yet"
+    assert grid.cell_at(b.cell_scene_pos(0, 1))[0] is b
+    assert b.cell_tooltip(0, 1) == "b[1] = 8.0"
+    assert grid.cell_at(QtCore.QPointF(-50, -50)) is None
+    grid._on_mouse_moved(v.cell_scene_pos(1, 1))         # shows a tooltip, raises nothing
+
+
+def test_cell_values_all_or_nothing(qtbot):
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    v = grid.add_view("w", "w", 0, 0)
+    v.set_array(np.array([[1.0, -2.5], [1 / 3, 4.0]]))
+    text = v._text
+    assert text._texts == ["1", "-2.5", "0.3333", "4"]
+    big, small = text._fonts[0][0], text._fonts[1][0]
+    assert text.font_for(100, 40) == big
+    wide_big = text._widest[0]
+    assert text.font_for(wide_big + 2, 40) == small        # only the smaller font fits
+    assert text.font_for(text._widest[1] - 1, 40) is None  # nothing fits: no value printed
+    assert text.font_for(100, 4) is None                   # cells too low for any text
+    assert small.pointSizeF() < big.pointSizeF()
+
+
+def test_editor_rows_never_hide_under_the_scroll_bar(qtbot):
+    ed = MatrixEditor("x", np.arange(12.0))
+    qtbot.addWidget(ed)
+    ed.resize(900, 200)
+    ed.show()
+    qtbot.waitExposed(ed)
+    t = ed.table
+    one_row = t.verticalHeader().defaultSectionSize() + t.horizontalHeader().height()
+    assert t.height() < one_row + t.horizontalScrollBar().sizeHint().height()   # all fit
+    ed.resize(200, 200)
+    qtbot.waitUntil(lambda: t.horizontalScrollBar().isVisible())
+    bar = t.horizontalScrollBar().height()
+    assert t.viewport().height() >= t.verticalHeader().defaultSectionSize()
+    assert t.height() >= one_row + bar
