@@ -328,3 +328,16 @@ def test_slide_button_sweeps_every_position(qtbot):
     qtbot.waitUntil(lambda: not view.is_animating(), timeout=5000)
     assert view.frame == view.n_positions == 12 * 11
     assert view.output_fill().all()
+
+
+def test_switching_modes_keeps_what_each_mode_holds(panel):
+    panel.load_example(examples.load("conv"))
+    panel.x_editor.editor.edit_cell(0, 0, "9")
+    panel.mode_box.setCurrentIndex(2)  # shape only, as the user picks it
+    assert panel.mode == "shape" and panel.state.kind == "conv2d_shape"
+    assert "(12, 11, 1337)" in panel.calculator_text()
+    assert not panel.values_box.isVisibleTo(panel.inputs_widget)
+    panel.mode_box.setCurrentIndex(0)
+    assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9
+    assert panel.x_editor.value()[0, 0, 0] == 9
+    assert panel.state.step == panel.state.n_steps

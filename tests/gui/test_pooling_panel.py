@@ -157,3 +157,13 @@ def test_screenshot_renders_each_pooling_example():
     for name in ("avgpool", "maxpool"):
         image = render(name, "last", (1280, 800))
         assert image.width() >= 1280
+
+
+def test_switching_between_average_and_max_keeps_each(panel):
+    panel.load_example(examples.load("avgpool"))
+    panel.x_editor.editor.edit_cell(0, 0, "-4")
+    panel.mode_box.setCurrentIndex(1)
+    assert panel.mode == "max" and panel.state.kind == "maxpool"
+    assert panel.state.inputs["stride"] == (2, 2)  # the max example's own stride
+    panel.mode_box.setCurrentIndex(0)
+    assert panel.state.inputs["x"][0, 0, 0] == -4 and panel.state.errors == {}
