@@ -38,6 +38,8 @@ from engine.errors import ShapeError
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, step, sum_text
 from engine.validate import as_array, as_int, as_pair, check_shape, check_size, shape_str
 
+#: Elements of the input handled per block of rows (a quarter MiB of float64: fits in the cache).
+BLOCK_ELEMENTS = 32_768
 #: Largest input (in elements) whose step-by-step trace is built; larger inputs still pool with
 #: the vectorised functions. Keeps a trace quick to build (it lists every element it writes).
 MAX_TRACE_ELEMENTS = 100_000
@@ -109,19 +111,13 @@ def _offsets(g: Window) -> list[tuple[int, int]]:
     return [(a, b) for a in range(g.k_rows) for b in range(g.k_cols)]
 
 
-def _sum_along(u: np.ndarray, axis: int, k: int, s: int, n_out: int) -> np.ndarray:
-    """``out[o] = Σ_a u[a + o·s]`` along ``axis`` (a new array; ``u`` itself when k = 1 = s)."""
-    def sl(a):
-        idx = [slice(None)] * u.ndim
-        idx[axis] = _span(a, 0, n_out, s)
-        return tuple(idx)
+def _row_blocks(n_rows: int, row_elements: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` blocks of rows, each about :data:`BLOCK_ELEMENTS` elements.
 
-    if k == 1:
-        return u[sl(0)]
-    out = np.add(u[sl(0)], u[sl(1)])
-    for a in range(2, k):
-        out += u[sl(a)]
-    return out
+    Working through the output a block of rows at a time keeps each block's intermediate in the
+    cache: the passes below then cost a fraction of passes over whole tensors."""
+    step = max(1, BLOCK_ELEMENTS // max(1, row_elements))
+    return [(r, min(n_rows, r + step)) for r in range(0, n_rows, step)]
 
 
 def _divide(arr: np.ndarray, k: int) -> np.ndarray:
@@ -145,11 +141,29 @@ def avg_forward(x, size, stride=None) -> np.ndarray:
 
 
 def _avg_forward(x: np.ndarray, g: Window) -> np.ndarray:
-    t = _sum_along(x, 0, g.k_rows, g.s_rows, g.o_rows)
-    y = _sum_along(t, 1, g.k_cols, g.s_cols, g.o_cols)
-    if y is x or not y.flags.owndata:
-        y = np.array(y)
-    return _divide(y, g.k)
+    """Separable: sum the k_r rows of each window (t), then t's k_c columns; by blocks of rows."""
+    n_ch = x.shape[2]
+    y = np.empty((g.o_rows, g.o_cols, n_ch))
+    cols = [_span(b, 0, g.o_cols, g.s_cols) for b in range(g.k_cols)]
+    blocks = _row_blocks(g.o_rows, x.shape[1] * n_ch * g.s_rows)
+    buffer = np.empty((max(r1 - r0 for r0, r1 in blocks), x.shape[1], n_ch))
+    for r0, r1 in blocks:
+        rows = [_span(a, r0, r1, g.s_rows) for a in range(g.k_rows)]
+        if g.k_rows == 1:
+            t = x[rows[0]]
+        else:
+            t = np.add(x[rows[0]], x[rows[1]], out=buffer[: r1 - r0])
+            for sl in rows[2:]:
+                t += x[sl]
+        yb = y[r0:r1]
+        if g.k_cols == 1:
+            np.copyto(yb, t[:, cols[0]])
+        else:
+            np.add(t[:, cols[0]], t[:, cols[1]], out=yb)
+            for sl in cols[2:]:
+                yb += t[:, sl]
+        _divide(yb, g.k)
+    return y
 
 
 def avg_backward(x_shape, dy, size, stride=None) -> np.ndarray:
@@ -164,30 +178,39 @@ def _avg_backward(shape: Sequence[int], dy: np.ndarray, g: Window) -> np.ndarray
     """δx the way the sheet computes it for a convolution: the shares δy / k placed on a zero
     grid at each window's top-left corner (dilated by the stride), padded by k − 1, and summed
     over the k_r·k_c window offsets. Each element sums its shares in the row-major order of the
-    δy cells (the trace's order), so the trace's running sums end on exactly these values."""
+    δy cells (the trace's order), so the trace's running sums end on exactly these values.
+    Done by blocks of δx rows, each with the block of the grid it reads."""
     rows, cols, n_ch = shape
     p_r, p_c = g.k_rows - 1, g.k_cols - 1
-    grid_shape = (rows + p_r, cols + p_c, n_ch)
-    tops = (_span(p_r, 0, g.o_rows, g.s_rows), _span(p_c, 0, g.o_cols, g.s_cols))
-    if g.s_rows == 1 and g.s_cols == 1:
-        grid = np.empty(grid_shape)  # every element is written below
-        grid[:p_r] = 0.0
-        grid[p_r + g.o_rows:] = 0.0
-        grid[:, :p_c] = 0.0
-        grid[:, p_c + g.o_cols:] = 0.0
-    else:
-        grid = np.zeros(grid_shape)
-    shares = grid[tops]
-    if g.k & (g.k - 1) == 0:
-        np.multiply(dy, 1.0 / g.k, out=shares)  # exact: the same numbers as dy / k
-    else:
-        np.divide(dy, g.k, out=shares)
-    if g.k == 1:
-        return grid
-    views = [grid[a:a + rows, b:b + cols] for a, b in _offsets(g)]
-    dx = np.add(views[0], views[1])
-    for v in views[2:]:
-        dx += v
+    dx = np.empty(shape)
+    blocks = _row_blocks(rows, (cols + p_c) * n_ch)
+    most = max(i1 - i0 for i0, i1 in blocks)
+    buffer = np.empty((most + p_r, cols + p_c, n_ch))
+    share_cols = _span(p_c, 0, g.o_cols, g.s_cols)
+    exact = g.k & (g.k - 1) == 0
+    views_at = _offsets(g)
+    for i0, i1 in blocks:
+        n = i1 - i0
+        grid = buffer[: n + p_r]  # rows i0 … i1 + p_r − 1 of the padded grid
+        grid.fill(0.0)
+        # δy row r sits on padded row p_r + r·s_r; the block reads padded rows i0 … i1 + p_r − 1
+        r_lo = max(0, -(-(i0 - p_r) // g.s_rows))
+        r_hi = min(g.o_rows - 1, (i1 - 1) // g.s_rows)
+        if r_lo <= r_hi:
+            start = p_r + r_lo * g.s_rows - i0
+            shares = grid[start: start + (r_hi - r_lo) * g.s_rows + 1: g.s_rows, share_cols]
+            if exact:
+                np.multiply(dy[r_lo:r_hi + 1], 1.0 / g.k, out=shares)  # the same numbers as /k
+            else:
+                np.divide(dy[r_lo:r_hi + 1], g.k, out=shares)
+        views = [grid[a:a + n, b:b + cols] for a, b in views_at]
+        dxb = dx[i0:i1]
+        if len(views) == 1:
+            np.copyto(dxb, views[0])
+            continue
+        np.add(views[0], views[1], out=dxb)
+        for v in views[2:]:
+            dxb += v
     return dx
 
 

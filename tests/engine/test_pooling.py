@@ -99,6 +99,23 @@ def test_vectorised_matches_loop_reference(shape, size, stride):
                                   ref_max_backward(x, dy, size, stride))
 
 
+@pytest.mark.parametrize("block", [1, 7, 40, 333])
+@pytest.mark.parametrize(("shape", "size", "stride"), CASES + [((23, 9, 3), (3, 2), (2, 3)),
+                                                             ((17, 6, 2), (4, 1), (3, 1))])
+def test_blocks_of_rows_give_the_same_numbers(monkeypatch, block, shape, size, stride):
+    # The vectorised paths work through the rows in blocks of about BLOCK_ELEMENTS elements; with
+    # tiny blocks every boundary case (a window straddling two blocks, δy rows shared by two
+    # blocks, strides that skip a block's first rows) comes up.
+    monkeypatch.setattr(pool, "BLOCK_ELEMENTS", block)
+    rng = np.random.default_rng(block)
+    x = rng.normal(size=shape)
+    dy = _dy_for(shape, size, stride, rng)
+    np.testing.assert_allclose(pool.avg_forward(x, size, stride), ref_avg_forward(x, size, stride),
+                               rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(pool.avg_backward(shape, dy, size, stride),
+                                  ref_avg_backward(shape, dy, size, stride))
+
+
 @pytest.mark.parametrize(("shape", "size", "stride"), CASES)
 def test_avg_backward_matches_central_differences(shape, size, stride):
     rng = np.random.default_rng(11)
