@@ -18,6 +18,8 @@ axes' formula with the numbers, from :func:`engine.conv2d.solve_shape`.
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -619,7 +621,8 @@ class Conv2DPanel(Panel):
         """The step's reads and writes as {tensor: (n, ndim) index array} (cached per step)."""
         got = self._groups.get(k)
         if got is None:
-            got = (_group(step.reads), _group(step.writes))
+            wanted = set(self._slots)  # the same for every visit of step k
+            got = (_group(step.reads, wanted), _group(step.writes, wanted))
             self._groups[k] = got
         return got
 
@@ -711,10 +714,13 @@ class Conv2DPanel(Panel):
         return None
 
 
-def _group(refs) -> dict[str, np.ndarray]:
+def _group(refs, wanted: set[str]) -> dict[str, np.ndarray]:
+    """Refs of the ``wanted`` tensors as {tensor: (n, ndim) index array} (runs of one name at a
+    time: a step lists each tensor's elements together)."""
     by: dict[str, list] = {}
-    for name, idx in refs:
-        by.setdefault(name, []).append(idx)
+    for name, run in groupby(refs, key=itemgetter(0)):
+        if name in wanted:
+            by.setdefault(name, []).extend(idx for _, idx in run)
     return {name: np.asarray(idx, dtype=np.intp).reshape(len(idx), -1)
             for name, idx in by.items()}
 

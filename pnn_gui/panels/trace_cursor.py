@@ -22,12 +22,17 @@ class TraceCursor:
 
     def __init__(self, trace: Trace):
         self.trace = trace
-        self._names = sorted(trace.written())
-        self._shapes = {n: np.shape(trace.tensors[n]) for n in self._names}
-        self._now = {n: np.full(self._shapes[n], np.nan) for n in self._names}
         self._k = 0
         self._prepared: dict[int, list[tuple[str, tuple, np.ndarray]]] = {}
-        self._checkpoints: dict[int, dict[str, np.ndarray]] = {0: self._copy()}
+        self._now: dict[str, np.ndarray] | None = None  # built on the first call of at()
+        self._shapes: dict[str, tuple[int, ...]] = {}
+        self._checkpoints: dict[int, dict[str, np.ndarray]] = {}
+
+    def _start(self) -> None:
+        names = sorted(self.trace.written())
+        self._shapes = {n: np.shape(self.trace.tensors[n]) for n in names}
+        self._now = {n: np.full(self._shapes[n], np.nan) for n in names}
+        self._checkpoints = {0: self._copy()}
 
     def _copy(self) -> dict[str, np.ndarray]:
         return {n: a.copy() for n, a in self._now.items()}
@@ -67,6 +72,8 @@ class TraceCursor:
     def at(self, k: int) -> dict[str, np.ndarray]:
         """The written tensors after ``k`` steps (views of the cursor's arrays: do not modify)."""
         k = max(0, min(int(k), len(self.trace.steps)))
+        if self._now is None:
+            self._start()
         if k < self._k:
             base = max(c for c in self._checkpoints if c <= k)
             self._now = {n: a.copy() for n, a in self._checkpoints[base].items()}
