@@ -116,8 +116,8 @@ def _row_blocks(n_rows: int, row_elements: int) -> list[tuple[int, int]]:
 
     Working through the output a block of rows at a time keeps each block's intermediate in the
     cache: the passes below then cost a fraction of passes over whole tensors."""
-    step = max(1, BLOCK_ELEMENTS // max(1, row_elements))
-    return [(r, min(n_rows, r + step)) for r in range(0, n_rows, step)]
+    per_block = max(1, BLOCK_ELEMENTS // max(1, row_elements))
+    return [(r, min(n_rows, r + per_block)) for r in range(0, n_rows, per_block)]
 
 
 def _divide(arr: np.ndarray, k: int) -> np.ndarray:
