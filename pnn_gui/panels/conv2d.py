@@ -70,7 +70,7 @@ SLOTS = {
 CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
             "df": "df", "db": "db"}
 TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": "δy",
-          "dy_dilated": "δy dilated + padded", "f_back": "f_back (swapped, turned)",
+          "dy_dilated": "δy dilated, padded", "f_back": "f_back",
           "dx": "δx", "df": "ΔF", "db": "Δb"}
 N_SLOTS = 4
 #: most read / written elements per tensor the delta flow sends markers from

@@ -52,7 +52,11 @@ class FilterTransformView(QtWidgets.QWidget):
         self._ghost_values = TextLayer(font_size=8, color="#9a9a9a")
         self._tags = TextLayer(font_size=8, color="#404040", background="#ffffff")
         self._headers = TextLayer(font_size=9, bold=True, color="#1e1e1e")
-        for z, item in enumerate((self._ghost_values, self._values, self._tags, self._headers)):
+        # row labels sit beside the grids at a fixed pixel distance, whatever the zoom
+        self._left_rows = TextLayer(font_size=9, bold=True, color="#1e1e1e")
+        self._right_rows = TextLayer(font_size=9, bold=True, color="#1e1e1e")
+        for z, item in enumerate((self._ghost_values, self._values, self._tags, self._headers,
+                                  self._left_rows, self._right_rows)):
             item.setZValue(10 + z)
             self._vb.addItem(item)
 
@@ -110,7 +114,8 @@ class FilterTransformView(QtWidgets.QWidget):
         self._images, self._ghosts = [], []
         kr, kc, c_in, c_out = self._f.shape
         visible = not self._too_big and self._f.size > 0
-        for item in (self._frames, self._values, self._ghost_values, self._tags, self._headers):
+        for item in (self._frames, self._values, self._ghost_values, self._tags, self._headers,
+                     self._left_rows, self._right_rows):
             item.setVisible(visible)
         if not visible:
             return
@@ -133,16 +138,16 @@ class FilterTransformView(QtWidgets.QWidget):
         corners = [self._left(ci, co) for ci in range(c_in) for co in range(c_out)]
         corners += [self._right(o, ci) for o in range(c_out) for ci in range(c_in)]
         self._frames.setData(*gg.rects(np.array(corners), kc, kr))
+        self._left_rows.set_labels(np.array([self._left(ci, 0) + [0, kr / 2]
+                                             for ci in range(c_in)]),
+                                   [f"ch {ci}" for ci in range(c_in)], offset_px=(-24.0, 0.0))
+        self._right_rows.set_labels(np.array([self._right(o, c_in - 1) + [kc, kr / 2]
+                                              for o in range(c_out)]),
+                                    [f"ch {o}" for o in range(c_out)], offset_px=(24.0, 0.0))
         xy, texts = [], []
-        for ci in range(c_in):
-            xy.append(self._left(ci, 0) + [-0.4, kr / 2])
-            texts.append(f"ch {ci}")
         for co in range(c_out):
             xy.append(self._left(0, co) + [kc / 2, -1.5])
             texts.append(f"filter {co}")
-        for o in range(c_out):
-            xy.append(self._right(o, c_in - 1) + [kc + 0.4, kr / 2])
-            texts.append(f"ch {o}")
         for ci in range(c_in):
             xy.append(self._right(0, ci) + [kc / 2, -1.5])
             texts.append(f"filter {ci}")
