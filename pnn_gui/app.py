@@ -1,16 +1,12 @@
-"""Starts the app: the QApplication, the style sheet, the main window."""
+"""Starts the app: the QApplication and the main window."""
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from pathlib import Path
-
-STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
 
 def make_application(argv: list[str] | None = None):
-    """The QApplication (created once), named and styled."""
+    """The QApplication (created once), named, in the Fusion style (colours: pnn_gui.style)."""
     from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance()
@@ -19,8 +15,6 @@ def make_application(argv: list[str] | None = None):
         app.setApplicationName("pnn-gui")
         app.setOrganizationName("pnn-gui")
         app.setStyle("Fusion")
-        with contextlib.suppress(OSError):  # the app works unstyled
-            app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
     return app
 
 

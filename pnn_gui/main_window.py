@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples, export
 from pnn_gui import session as sessions
+from pnn_gui import style
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.base import Panel
 from pnn_gui.widgets import delta_flow
@@ -145,8 +146,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sidebar = QtWidgets.QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(150)
+        style.style_sidebar(self.sidebar)
         for e in self._entries:
             item = QtWidgets.QListWidgetItem(e.title)
+            item.setSizeHint(QtCore.QSize(130, 32))
             if not e.available:
                 item.setForeground(QtGui.QBrush(QtGui.QColor("#9e9e9e")))
                 item.setToolTip(f"{e.title}: not built yet")
@@ -320,7 +323,8 @@ class MainWindow(QtWidgets.QMainWindow):
             e.view_page = QtWidgets.QLabel(f"{e.title}: {e.error}")
             e.view_page.setObjectName("notBuilt")
             e.view_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            e.view_page.setStyleSheet("color: #777; font-size: 16pt;")
+            style.tint(e.view_page, style.FAINT)
+            style.set_point_size(e.view_page, 16)
             self.inputs_stack.addWidget(e.inputs_page)
             self.view_stack.addWidget(e.view_page)
 

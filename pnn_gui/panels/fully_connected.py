@@ -21,6 +21,7 @@ from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
+from pnn_gui.style import MUTED, tint
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -67,7 +68,7 @@ class FullyConnectedPanel(Panel):
         intro = QtWidgets.QLabel("Forward y = x·W + b; backward δx = δy·Wᵀ, ΔW = xᵀ·δy, "
                                  "Δb = δy.\nType into any cell: the results update at once.")
         intro.setWordWrap(True)
-        intro.setStyleSheet("color: #555;")
+        tint(intro, MUTED)
         lay.addWidget(intro)
         self.editors: dict[str, MatrixEditor] = {}
         for name, (title, tip) in _EDITORS.items():

@@ -14,8 +14,8 @@ from typing import Protocol
 from PySide6 import QtCore, QtWidgets
 
 from pnn_gui.state import GENERAL
-
-ERROR_COLOR = "#c62828"
+from pnn_gui.style import ERROR as ERROR_COLOR
+from pnn_gui.style import tint
 
 
 class HasError(Protocol):
@@ -30,7 +30,7 @@ class ErrorLabel(QtWidgets.QLabel):
         self.setObjectName("errorLabel")
         self.setWordWrap(True)
         self.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setStyleSheet(f"color: {ERROR_COLOR};")
+        tint(self, ERROR_COLOR)
         self.setVisible(False)
 
     def set_error(self, message: str) -> None:

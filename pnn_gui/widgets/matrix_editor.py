@@ -196,6 +196,9 @@ class MatrixEditor(QtWidgets.QWidget):
 
         self._title_label = QtWidgets.QLabel()
         self._title_label.setObjectName("editorTitle")
+        title_font = self._title_label.font()
+        title_font.setPointSizeF(title_font.pointSizeF() + 1.5)
+        self._title_label.setFont(title_font)
         self._rows = QtWidgets.QSpinBox()
         self._cols = QtWidgets.QSpinBox()
         for spin, what in ((self._rows, "rows"), (self._cols, "columns")):

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import Trace, fmt
+from pnn_gui.style import NOTE, NOTE_BG, tint
 
 _Role = QtCore.Qt.ItemDataRole
 _PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass"}
@@ -123,7 +124,8 @@ class SolutionPane(QtWidgets.QWidget):
         self.note = QtWidgets.QLabel()
         self.note.setObjectName("traceNote")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #8a4b00;")
+        tint(self.note, NOTE, NOTE_BG)
+        self.note.setContentsMargins(4, 4, 4, 4)
         self.note.setVisible(False)
         self.model = _StepModel(self)
         self.view = QtWidgets.QListView()

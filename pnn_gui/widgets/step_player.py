@@ -65,6 +65,9 @@ class StepPlayer(QtWidgets.QWidget):
         self.label = QtWidgets.QLabel()
         self.label.setObjectName("stepLabel")
         self.label.setMinimumWidth(230)
+        font = self.label.font()
+        font.setPointSizeF(10.5)
+        self.label.setFont(font)
 
         self.speed_box = QtWidgets.QComboBox()
         for f in SPEEDS:
