@@ -16,7 +16,7 @@ from pnn_gui.widgets.matrix_editor import MatrixEditor
 
 #: the filter bank is shown as a grid of editors up to this many matrices, else one at a time
 MAX_GRID_MATRICES = 24
-SPIN_WIDTH = 70
+SPIN_WIDTH = 62
 #: column width of the channel editors (px): four columns fit the inputs column
 EDIT_CELL = 46
 #: column width of the filter grid's small matrices (px)

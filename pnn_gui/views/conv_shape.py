@@ -73,7 +73,7 @@ class ConvShapeView(QtWidgets.QWidget):
                      self._pad_border, self._kernel, self._target, self._link):
             self._vb.addItem(item)
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
-        self._out_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
+        self._out_title = gg.text(self._vb, anchor=(0.5, 1), size=10, bold=True)
 
         self._anim = QtCore.QVariantAnimation(self)
         self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
@@ -169,12 +169,12 @@ class ConvShapeView(QtWidgets.QWidget):
             self._out_img.setRect(ox, 0, g["o_c"], g["o_r"])
             self._out_grid.setData(*gg.grid_lines(ox, 0, g["o_r"], g["o_c"]))
             chans = f" × {g['c_out']}" if g["c_out"] else ""
-            self._out_title.setText(f"output {g['o_r']} × {g['o_c']}{chans}")
+            self._out_title.setText(f"output\n{g['o_r']} × {g['o_c']}{chans}")
         else:
             self._out_img.setVisible(False)
             self._out_grid.setData([], [])
-            self._out_title.setText("no output: the kernel is larger than the padded input")
-        self._out_title.setPos(ox, -0.3)
+            self._out_title.setText("no output: the kernel is\nlarger than the padded input")
+        self._out_title.setPos(ox + max(g["o_c"], 1) / 2 if g["ok"] else ox + 4, -0.3)
         self._vb.setRange(xRange=(-0.5, ox + max(g["o_c"], 8) + 0.5),
                           yRange=(-2.0, prow + 0.5), padding=0)
         self._caption.setText(self._caption_text())
