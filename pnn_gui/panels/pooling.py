@@ -92,8 +92,8 @@ class PoolingPanel(Panel):
         self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
         lay.addWidget(self.mode_box)
         intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "
-                                 "every δy hands its delta to its window with += (a window "
-                                 "smaller stride than size overlaps its neighbours).")
+                                 "every δy hands its delta to its window with += (with a stride "
+                                 "smaller than the window, windows overlap and shares add up).")
         intro.setWordWrap(True)
         intro.setStyleSheet("color: #555;")
         lay.addWidget(intro)
