@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -52,7 +53,21 @@ def install_error_hook(window) -> None:
     sys.excepthook = hook
 
 
+def check_display(environ=None, platform: str | None = None) -> None:
+    """On Linux without X11 / Wayland (and no QT_QPA_PLATFORM), Qt would abort with a fatal
+    message; say it in one line instead (the CLI prints it and exits 2)."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux"):
+        return
+    if env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    raise ValueError("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+                     "run it on a desktop, under xvfb-run, or use `python main.py screenshot`")
+
+
 def run_app() -> int:
+    check_display()
     app, window = build()
     install_error_hook(window)
     window.show()

@@ -226,7 +226,8 @@ class MainWindow(QtWidgets.QMainWindow):
             text = f"{name} — {ex.description}" if ex else name
             if len(text) > 90:
                 text = text[:88] + "…"
-            act = m.addAction(text, lambda n=name: self.load_example(n))
+            act = m.addAction(text, lambda n=name: self._safe("Load example",
+                                                             self.load_example, n))
             entry = owner.get(name)
             act.setEnabled(ex is not None and entry is not None and entry.available)
             if entry is not None and not entry.available:

@@ -517,3 +517,22 @@ def test_unexpected_error_shows_a_message(window, monkeypatch, capsys):
     assert shown == [("Unexpected error", shown[0][1])]
     assert shown[0][1].startswith("KeyError: 'boom'")
     assert "Traceback" in capsys.readouterr().err          # for the bug report, on stderr
+
+
+def test_no_display_is_one_clear_error():
+    from pnn_gui.app import check_display
+
+    with pytest.raises(ValueError, match="no display"):
+        check_display({}, "linux")
+    check_display({"DISPLAY": ":0"}, "linux")
+    check_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    check_display({}, "darwin")
+
+
+def test_example_that_fails_to_load_shows_a_message(window, monkeypatch, messages):
+    def broken(name):
+        raise ValueError("fc.json: not valid JSON (line 1: Expecting value)")
+
+    monkeypatch.setattr(examples, "load", broken)
+    window.example_actions["fc"].trigger()
+    assert messages[-1][0] == "Load example" and "not valid JSON" in messages[-1][1]
