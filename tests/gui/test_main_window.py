@@ -536,3 +536,28 @@ def test_example_that_fails_to_load_shows_a_message(window, monkeypatch, message
     monkeypatch.setattr(examples, "load", broken)
     window.example_actions["fc"].trigger()
     assert messages[-1][0] == "Load example" and "not valid JSON" in messages[-1][1]
+
+
+def test_views_show_exactly_the_replayed_tensors_at_every_step(window):
+    p = fc_panel(window)
+    p.editors["w"].resize_to(2, 4)
+    p.editors["b"].resize_to(1, 4)
+    p.editors["dy"].paste_text("0.25\t-1\t2\t0.5", row=0, col=0)
+    trace = p.state.trace
+    assert len(trace) == 4 + 2 + 8 + 4
+    for k in list(range(len(trace) + 1)) + [3, 0, 17, 5]:
+        p.state.set_step(k)
+        replay = trace.replay(k)
+        for name in ("y", "dx", "dw", "db"):
+            np.testing.assert_array_equal(p.grid.view(name).values(),
+                                          np.atleast_2d(replay[name]), err_msg=f"{name} @ {k}")
+        np.testing.assert_array_equal(p.grid.view("w").values(), trace.tensors["w"])
+
+
+def test_failed_save_keeps_the_edits_unsaved(window, monkeypatch, tmp_path, messages):
+    fc_panel(window).editors["x"].edit_cell(0, 0, "5")
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(tmp_path / "no" / "s.json"))
+    assert window.save_session() is False
+    assert messages[-1][0] == "Save session" and "does not exist" in messages[-1][1]
+    assert window.is_dirty()
+    np.testing.assert_array_equal(fc_panel(window).state.inputs["x"], [5, 2])
