@@ -531,24 +531,26 @@ class Conv2DPanel(Panel):
 
     # filter mode: each matrix's progress from the steps done
     def _progress(self, k: int) -> np.ndarray:
-        got = self._progress_cache.get(k)
-        if got is not None:
-            return got
+        """Each matrix's progress after k steps (1: swapped, 2: turned), from the writes."""
+        cache = self._progress_cache
+        if k in cache:
+            return cache[k]
         trace = self.state.trace
-        c_in, c_out = trace.tensors["f"].shape[2:]
-        if k == 0:
-            p = np.zeros((c_in, c_out))
-        else:
-            p = self._progress(k - 1).copy()
-            s = trace.steps[k - 1]
+        base = max((c for c in cache if c <= k), default=None)
+        if base is None:
+            base = 0
+            cache[0] = np.zeros(trace.tensors["f"].shape[2:])
+        p = cache[base].copy()
+        for i in range(base, k):  # a loop, not recursion: a trace may have 2,000 steps
+            s = trace.steps[i]
             for name, level in (("f_swapped", 1.0), ("f_back", 2.0)):
-                idx = [i for n, i in s.writes if n == name]
+                idx = [j for n, j in s.writes if n == name]
                 if idx:
                     arr = np.asarray(idx, dtype=np.intp)
                     o, c = arr[:, 2], arr[:, 3]
                     p[c, o] = np.maximum(p[c, o], level)
-        self._progress_cache[k] = p
-        return p
+            cache[i + 1] = p.copy()
+        return cache[k]
 
     def _show_filter(self, k: int, animate: bool) -> None:
         target = self._progress(k)

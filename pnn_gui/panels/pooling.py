@@ -338,20 +338,24 @@ class PoolingPanel(Panel):
 
     def _share_counts(self, k: int) -> np.ndarray:
         """How many δy shares each δx element has received after k steps."""
-        got = self._counts.get(k)
-        if got is not None:
-            return got
+        cache = self._counts
+        if k in cache:
+            return cache[k]
         trace = self.state.trace
-        if k == 0:
-            counts = np.zeros(trace.tensors["x"].shape, dtype=int)
-        else:
-            counts = self._share_counts(k - 1).copy()
-            s = trace.steps[k - 1]
+        base = max((c for c in cache if c <= k), default=None)
+        if base is None:
+            base = 0
+            cache[0] = np.zeros(trace.tensors["x"].shape, dtype=int)
+        counts = cache[base].copy()
+        for i in range(base, k):  # a loop, not recursion: a trace may have 2,000 steps
+            s = trace.steps[i]
             if s.phase == "backward" and any(n == "dy" for n, _ in s.reads):
-                idx = [i for n, i in s.writes if n == "dx"]
+                idx = [j for n, j in s.writes if n == "dx"]
                 if idx:
                     np.add.at(counts, tuple(np.asarray(idx, dtype=np.intp).T), 1)
-        self._counts[k] = counts
+            if (i + 1) % 64 == 0:  # a checkpoint now and then, not a copy per step
+                cache[i + 1] = counts.copy()
+        cache[k] = counts
         return counts
 
     def _show_backward(self, trace: Trace, k: int, step: Step, animate: bool) -> None:

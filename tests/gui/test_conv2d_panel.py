@@ -341,3 +341,13 @@ def test_switching_modes_keeps_what_each_mode_holds(panel):
     assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9
     assert panel.x_editor.value()[0, 0, 0] == 9
     assert panel.state.step == panel.state.n_steps
+
+
+def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
+    f = RNG.normal(size=(1, 1, 31, 32))  # 2·31·32 = 1,984 steps, one matrix each
+    panel.restore_session({"kind": "conv2d_filter", "inputs": {"f": f.tolist()}})
+    n = panel.state.n_steps
+    assert n == 1984
+    panel.show_step(n)
+    panel.show_step(n // 2)
+    np.testing.assert_array_equal(panel._progress(n), np.full((31, 32), 2.0))

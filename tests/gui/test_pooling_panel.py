@@ -167,3 +167,16 @@ def test_switching_between_average_and_max_keeps_each(panel):
     assert panel.state.inputs["stride"] == (2, 2)  # the max example's own stride
     panel.mode_box.setCurrentIndex(0)
     assert panel.state.inputs["x"][0, 0, 0] == -4 and panel.state.errors == {}
+
+
+def test_a_trace_of_2000_steps_jumps_to_its_end(panel):
+    x = RNG.normal(size=(32, 32, 1))  # 31·31 windows: 1,923 steps
+    dy = RNG.normal(size=(31, 31, 1))
+    panel.restore_session(_session("avgpool", x, (2, 2), (1, 1), dy))
+    n = panel.state.n_steps
+    assert n > 1900
+    panel.show_step(n)
+    np.testing.assert_array_equal(panel.flow_view.shown()[0],
+                                  pooling.avg_backward(x.shape, dy, 2, 1)[:, :, 0])
+    panel.show_step(n - 1)  # the last share: overlaps with its neighbours' windows
+    assert panel.flow_view.marked_overlaps()
