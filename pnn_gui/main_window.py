@@ -11,8 +11,10 @@ Failures end in a message box, never a traceback, and change nothing the user ty
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,7 +288,8 @@ class MainWindow(QtWidgets.QMainWindow):
             cls = getattr(importlib.import_module(module), cls_name)
             panel = cls(self)
         except Exception as exc:  # a broken panel must not take the window down
-            e.error = f"could not be loaded ({type(exc).__name__}: {exc})"
+            e.error = f"not built yet (it failed to load: {type(exc).__name__}: {exc})"
+            traceback.print_exc()  # for whoever is building it; the window carries on
             self._mark_unavailable(e)
             return
         e.panel = panel
@@ -315,14 +318,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _placeholder(self, e: _Entry) -> None:
         if e.inputs_page is None:
-            text = (f"<h3>{e.title}</h3><p>This panel is {e.error}.</p>"
-                    "<p>Its examples are disabled in the Examples menu.</p>")
+            text = (f"<h3>{html.escape(e.title)}</h3><p>This panel is {html.escape(e.error)}."
+                    "</p><p>Its examples are disabled in the Examples menu.</p>")
             e.inputs_page = QtWidgets.QLabel(text)
             e.inputs_page.setWordWrap(True)
             e.inputs_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
             e.inputs_page.setContentsMargins(8, 8, 8, 8)
             e.view_page = QtWidgets.QLabel(f"{e.title}: {e.error}")
             e.view_page.setObjectName("notBuilt")
+            e.view_page.setWordWrap(True)
+            e.view_page.setTextFormat(QtCore.Qt.TextFormat.PlainText)
             e.view_page.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             style.tint(e.view_page, style.FAINT)
             style.set_point_size(e.view_page, 16)

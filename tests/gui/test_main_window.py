@@ -460,7 +460,7 @@ def test_panels_not_built_say_so(qtbot, messages):
     assert "not built yet" in w.view_stack.currentWidget().text()
     assert w.player.count() == 0 and w.solution.model.rowCount() == 0
     w.sidebar.setCurrentRow(2)
-    assert "could not be loaded" in w.view_stack.currentWidget().text()
+    assert "not built yet (it failed to load: AttributeError" in w.view_stack.currentWidget().text()
     assert not w.example_actions["lstm"].isEnabled()
     w.sidebar.setCurrentRow(0)
     assert w.player.count() == 14
