@@ -527,3 +527,32 @@ def test_editor_rows_never_hide_under_the_scroll_bar(qtbot):
     bar = t.horizontalScrollBar().height()
     assert t.viewport().height() >= t.verticalHeader().defaultSectionSize()
     assert t.height() >= one_row + bar
+
+
+def test_editor_typing_through_the_cell_editor(qtbot):
+    """The real path: the delegate's line edit, Enter commits, Esc cancels."""
+    ed = MatrixEditor("W", [[1, 2], [3, 4]])
+    qtbot.addWidget(ed)
+    ed.show()
+    qtbot.waitExposed(ed)
+    ed.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is ed)
+    t = ed.table
+    t.setFocus()
+    t.setCurrentIndex(t.model().index(1, 0))
+    with qtbot.waitSignal(ed.value_changed) as sig:
+        qtbot.keyClicks(t, "-")                    # typing starts editing the current cell
+        editor = QtWidgets.QApplication.focusWidget()
+        assert isinstance(editor, QtWidgets.QLineEdit)
+        qtbot.keyClicks(editor, "2.5")
+        assert editor.text() == "-2.5"
+        qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    np.testing.assert_array_equal(sig.args[0], [[1, 2], [-2.5, 4]])
+    t.setCurrentIndex(t.model().index(0, 1))
+    t.edit(t.currentIndex())
+    editor = QtWidgets.QApplication.focusWidget()
+    assert editor.text() == "2.0"                  # editing starts from the exact value
+    editor.setText("oops")
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Escape)
+    assert ed.cell_errors() == {}
+    np.testing.assert_array_equal(ed.value(), [[1, 2], [-2.5, 4]])
