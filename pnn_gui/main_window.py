@@ -547,30 +547,25 @@ class MainWindow(QtWidgets.QMainWindow):
         return f"{name}{suffix}"
 
     def export_results(self) -> bool:
-        trace = self._trace_or_message("Export results")
-        if trace is None:
-            return False
-        path = ask_save_path(self, "Export results as CSV", CSV_FILTER, self._suggest(".csv"))
-        if not path:
-            return False
-        if not self._safe("Export results", export.write_atomic, path,
-                          export.tensors_csv(trace.tensors)):
-            return False
-        self.statusBar().showMessage(f"Exported {len(trace.tensors)} tensors to {path}")
-        return True
+        """File > Export results as CSV: every tensor, ``tensor,index,value``, full precision."""
+        return self._export_csv("Export results", ".csv", lambda t: export.tensors_csv(t.tensors),
+                                lambda t: f"{len(t.tensors)} tensors")
 
     def export_steps(self) -> bool:
-        trace = self._trace_or_message("Export steps")
+        """File > Export steps as CSV: one row per step of the worked solution."""
+        return self._export_csv("Export steps", "-steps.csv", lambda t: export.steps_csv(t.steps),
+                                lambda t: f"{len(t.steps)} steps")
+
+    def _export_csv(self, what: str, suffix: str, text_of, count_of) -> bool:
+        trace = self._trace_or_message(what)
         if trace is None:
             return False
-        path = ask_save_path(self, "Export steps as CSV", CSV_FILTER,
-                             self._suggest("-steps.csv"))
+        path = ask_save_path(self, f"{what} as CSV", CSV_FILTER, self._suggest(suffix))
         if not path:
             return False
-        if not self._safe("Export steps", export.write_atomic, path,
-                          export.steps_csv(trace.steps)):
+        if not self._safe(what, export.write_atomic, path, text_of(trace)):
             return False
-        self.statusBar().showMessage(f"Exported {len(trace.steps)} steps to {path}")
+        self.statusBar().showMessage(f"Exported {count_of(trace)} to {path}")
         return True
 
     def picture(self) -> QtGui.QImage:
