@@ -38,7 +38,7 @@ from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor
-from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+from pnn_gui.widgets.tensor_view import MAX_TEXT_CELLS, TensorGrid, symmetric_levels
 
 MODES = ("full", "filter", "shape")
 KIND_OF = {"full": "conv2d", "filter": "conv2d_filter", "shape": "conv2d_shape"}
@@ -73,6 +73,9 @@ TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": 
           "dy_dilated": "δy dilated, padded", "f_back": "f_back",
           "dx": "δx", "df": "ΔF", "db": "Δb"}
 N_SLOTS = 4
+#: a 3-D tensor shows its channels side by side up to this many (and while its values still
+#: print); past that, one channel at a time (the one the step touches)
+MAX_SIDE_CHANNELS = 4
 #: most read / written elements per tensor the delta flow sends markers from
 MAX_FLOW_REFS = 24
 #: the sheet calls the output's rows o_x and its columns o_y
@@ -86,6 +89,20 @@ def block_layout(a: np.ndarray) -> np.ndarray:
     padded = np.full((kr + 1, kc + 1, m, n), np.nan)
     padded[:kr, :kc] = a
     return padded.transpose(2, 0, 3, 1).reshape(m * (kr + 1), n * (kc + 1))[:-1, :-1]
+
+
+def side_by_side(a: np.ndarray) -> np.ndarray:
+    """A 3-D tensor (rows, cols, ch) as its channels side by side, one NaN column between."""
+    rows, cols, n = a.shape
+    out = np.full((rows, n, cols + 1), np.nan)
+    out[:, :, :cols] = a.transpose(0, 2, 1)
+    return out.reshape(rows, n * (cols + 1))[:, :-1]
+
+
+def _fits_side_by_side(shape: tuple[int, ...]) -> bool:
+    """Few enough channels and cells that every value can still be printed."""
+    rows, cols, n = shape
+    return n <= MAX_SIDE_CHANNELS and rows * (n * (cols + 1) - 1) <= MAX_TEXT_CELLS
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:
@@ -599,10 +616,16 @@ class Conv2DPanel(Panel):
             view.set_visible(True)
             name = names[i]
             arr = done[name] if name in done else trace.tensors[name]
-            layout = "block" if arr.ndim == 4 else "channel" if arr.ndim == 3 else "flat"
+            layout = "block" if arr.ndim == 4 else "flat"
+            if arr.ndim == 3:
+                layout = "side" if _fits_side_by_side(arr.shape) else "channel"
             self._slots[name] = (f"s{i}", layout)
             title = TITLES.get(name, name)
-            if layout == "channel":
+            if layout == "side":
+                shown = side_by_side(arr)
+                if arr.shape[2] > 1:
+                    title += "  (channels side by side)"
+            elif layout == "channel":
                 ch = self._channel_for(name, step, arr.shape[2])
                 title = f"{title}[:, :, {ch}]" + (f"  (of {arr.shape[2]})"
                                                   if arr.shape[2] > 1 else "")
@@ -646,6 +669,9 @@ class Conv2DPanel(Panel):
                             continue
                         idx = idx[idx[:, 2] == self._channels.get(name, 0)]
                         rc = idx[:, :2]
+                    elif layout == "side":
+                        cols = self.state.trace.tensors[name].shape[1]
+                        rc = np.stack([idx[:, 0], idx[:, 2] * (cols + 1) + idx[:, 1]], axis=1)
                     elif layout == "block":
                         kr, kc = self.state.trace.tensors[name].shape[:2]
                         rc = np.stack([idx[:, 2] * (kr + 1) + idx[:, 0],
@@ -690,8 +716,14 @@ class Conv2DPanel(Panel):
         self._channels[name] = ch
         return ch
 
+    def shown_layout(self, name: str) -> str | None:
+        """How tensor ``name`` is shown: "side" (3-D, channels side by side), "channel" (3-D,
+        one channel), "block" (4-D bank), "flat" (1-D / 2-D), or None (not shown)."""
+        hit = self._slots.get(name)
+        return hit[1] if hit else None
+
     def shown_channel(self, name: str) -> int | None:
-        """Which channel of the 3-D tensor ``name`` the views show (None if not shown)."""
+        """Which channel of the 3-D tensor ``name`` the views show (None if not one channel)."""
         hit = self._slots.get(name)
         return self._channels.get(name) if hit and hit[1] == "channel" else None
 
@@ -709,6 +741,9 @@ class Conv2DPanel(Panel):
             kr, kc = self.state.trace.tensors[name].shape[:2]
             return slot, (int(idx[2]) * (kr + 1) + int(idx[0]),
                           int(idx[3]) * (kc + 1) + int(idx[1]))
+        if layout == "side":
+            cols = self.state.trace.tensors[name].shape[1]
+            return slot, (int(idx[0]), int(idx[2]) * (cols + 1) + int(idx[1]))
         if len(idx) == 1:
             return slot, (0, int(idx[0]))
         if len(idx) == 2:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import conv2d, examples
-from pnn_gui.panels.conv2d import Conv2DPanel, block_layout
+from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
@@ -151,14 +151,15 @@ def test_last_step_shows_the_engines_dx_df_db(panel):
     panel.show_step(n)
     dx, df, db = conv2d.backward(x, f, dy, s, p)
     shown = panel.shown_tensors()
-    ch = panel.shown_channel("dx")
-    np.testing.assert_array_equal(shown["dx"], dx[:, :, ch])
+    assert panel.shown_layout("dx") == "side"  # 2 channels of 5 × 4: both shown
+    np.testing.assert_array_equal(shown["dx"], side_by_side(dx))
     np.testing.assert_array_equal(shown["df"], block_layout(df))
     np.testing.assert_array_equal(shown["db"], db.reshape(1, -1))
 
 
-def test_each_channel_of_dx_is_shown_at_its_last_step(panel):
-    x, f, b, dy, s, p = _random_full(x_shape=(4, 4, 3), f_shape=(2, 2, 3, 2), stride=(1, 2),
+def test_each_channel_of_a_wide_dx_is_shown_at_its_last_step(panel):
+    # 12 × 12 × 3 is too many values to print side by side: one channel at a time
+    x, f, b, dy, s, p = _random_full(x_shape=(12, 12, 3), f_shape=(2, 2, 3, 2), stride=(1, 2),
                                      padding=(1, 1))
     panel.restore_session(_full_session(x, f, b, dy, s, p))
     dx = conv2d.backward(x, f, dy, s, p).dx
@@ -168,11 +169,20 @@ def test_each_channel_of_dx_is_shown_at_its_last_step(panel):
                    if any(name == "dx" and idx[2] == ch for name, idx in st.writes))
         panel.state.set_step(last)
         panel.show_step(last)
-        assert panel.shown_channel("dx") == ch
+        assert panel.shown_layout("dx") == "channel" and panel.shown_channel("dx") == ch
         np.testing.assert_array_equal(panel.shown_tensors()["dx"], dx[:, :, ch])
-    n = panel.state.n_steps
-    panel.show_step(n)
-    assert not np.isnan(panel.shown_tensors()["dx"]).any()
+
+
+def test_a_few_channels_show_side_by_side_with_their_highlights(panel):
+    panel.load_example(examples.load("conv"))  # y, δy: 2 × 2 × 2
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0] == ("y", (0, 1, 1)))
+    panel.show_step(k)
+    assert panel.shown_layout("y") == "side"
+    view = panel.grid.view(panel._slots["y"][0])
+    assert view.values().shape == (2, 5)  # 2 channels of 2 columns, a blank column between
+    assert view.values()[0, 4] == trace.tensors["y"][0, 1, 1]
+    assert panel._locate(("y", (0, 1, 1))) == (panel._slots["y"][0], (0, 4))
 
 
 def test_forward_steps_slide_the_kernel_to_each_output_cell(panel):
