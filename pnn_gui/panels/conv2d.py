@@ -685,6 +685,10 @@ class Conv2DPanel(Panel):
                     if len(rc) == 0:
                         continue
                     uniq, first = np.unique(rc, axis=0, return_index=True)
+                    if which == 0 and len(uniq) == self.state.trace.tensors[name].size:
+                        # the step reads the whole tensor (a coarsened step, or Δb): outlining
+                        # every cell says nothing the formula does not, and costs a frame
+                        uniq = uniq[:0]
                     cells[slot][which].extend(map(tuple, uniq.tolist()))
                     pick = first[:: max(1, len(first) // MAX_FLOW_REFS)]
                     sample[which].extend((name, tuple(int(v) for v in idx[i])) for i in pick)
