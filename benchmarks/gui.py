@@ -127,7 +127,7 @@ def step_redraw(rounds: int) -> None:
     from pnn_gui.main_window import MainWindow
 
     app = make_application(["bench"])
-    window = MainWindow()
+    window = MainWindow(settings=False)
     window.resize(1400, 900)
     window.set_animations_enabled(False)
     window.show()

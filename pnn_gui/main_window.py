@@ -116,7 +116,9 @@ class MainWindow(QtWidgets.QMainWindow):
     """See the module docstring. ``panel(title)`` builds a panel on first use."""
 
     def __init__(self, panels=PANELS, initial: str | None = None,
-                 parent: QtWidgets.QWidget | None = None):
+                 parent: QtWidgets.QWidget | None = None, settings: bool = True):
+        """``settings=False``: ignore the saved View settings and window geometry (the
+        screenshot command and benchmarks want the defaults)."""
         super().__init__(parent)
         self.setWindowTitle("pnn-gui")
         self.resize(1400, 900)
@@ -131,6 +133,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._session_path: str | None = None
         self._precision = 4
         self._animate = True
+        self._use_settings = settings
 
         self._build_layout()
         self._build_menus()
@@ -142,6 +145,37 @@ class MainWindow(QtWidgets.QMainWindow):
         first = initial or next((e.title for e in self._entries if e.available),
                                 self._entries[0].title)
         self.show_panel(first)
+        if settings:
+            self._restore_settings()
+
+    # -- settings (QSettings: View menu choices and the window's geometry) ---------------------
+    def _restore_settings(self) -> None:
+        s = QtCore.QSettings()
+        try:
+            digits = int(s.value("view/precision", self._precision))
+            speed = float(s.value("view/speed", 1.0))
+            animate = str(s.value("view/animate", "true")).lower() in ("true", "1")
+        except (TypeError, ValueError):
+            return  # a damaged settings file: keep the defaults
+        if digits in PRECISIONS:
+            self.set_precision(digits)
+        if speed in SPEEDS:
+            self.player.set_speed(speed)
+        self.set_animations_enabled(animate)
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = s.value("window/splitter")
+        if isinstance(splitter, QtCore.QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _save_settings(self) -> None:
+        s = QtCore.QSettings()
+        s.setValue("view/precision", self._precision)
+        s.setValue("view/speed", self.player.speed())
+        s.setValue("view/animate", self._animate)
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
 
     # -- layout ---------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -607,6 +641,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 event.ignore()
                 return
         self.player.pause()
+        if self._use_settings:
+            self._save_settings()
         event.accept()
 
     # -- help -----------------------------------------------------------------------------------

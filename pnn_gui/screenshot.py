@@ -54,7 +54,7 @@ def render(name: str, step="last", size: tuple[int, int] = (1400, 900)):
     from pnn_gui.main_window import MainWindow
 
     app = make_application(["pnn-gui"])
-    window = MainWindow()
+    window = MainWindow(settings=False)
     try:
         window.set_animations_enabled(False)
         window.resize(w, h)

@@ -561,3 +561,23 @@ def test_failed_save_keeps_the_edits_unsaved(window, monkeypatch, tmp_path, mess
     assert messages[-1][0] == "Save session" and "does not exist" in messages[-1][1]
     assert window.is_dirty()
     np.testing.assert_array_equal(fc_panel(window).state.inputs["x"], [5, 2])
+
+
+def test_view_settings_are_remembered(qtbot, messages):
+    w = mw.MainWindow(panels=ONLY_FC)
+    qtbot.addWidget(w)
+    assert w.precision_actions[4].isChecked()              # defaults on a fresh profile
+    w.precision_actions[6].trigger()
+    w.speed_actions[2.0].trigger()
+    w.action_animate.setChecked(False)
+    w.close()
+    again = mw.MainWindow(panels=ONLY_FC)
+    qtbot.addWidget(again)
+    assert again.precision_actions[6].isChecked()
+    assert again.player.speed() == 2.0
+    assert not again.action_animate.isChecked()
+    assert not again.panel(FC).flow.is_enabled()
+    assert again.panel(FC).editors["x"].cell_text(0, 0) == "1"
+    plain = mw.MainWindow(panels=ONLY_FC, settings=False)  # screenshots: always the defaults
+    qtbot.addWidget(plain)
+    assert plain.precision_actions[4].isChecked() and plain.player.speed() == 1.0
