@@ -9,6 +9,7 @@ from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
+from tests.engine.gradcheck import numeric_grad
 
 pytestmark = pytest.mark.gui
 
@@ -153,6 +154,11 @@ def test_last_step_shows_the_engines_dx_df_db(panel):
     shown = panel.shown_tensors()
     assert panel.shown_layout("dx") == "side"  # 2 channels of 5 × 4: both shown
     np.testing.assert_array_equal(shown["dx"], side_by_side(dx))
+    # and what is shown is the gradient: central differences of L = Σ y·δy
+    num_dx = numeric_grad(lambda v: float((conv2d.forward(v, f, b, s, p) * dy).sum()), x)
+    num_df = numeric_grad(lambda v: float((conv2d.forward(x, v, b, s, p) * dy).sum()), f)
+    np.testing.assert_allclose(shown["dx"], side_by_side(num_dx), atol=1e-6)
+    np.testing.assert_allclose(shown["df"], block_layout(num_df), atol=1e-6)
     np.testing.assert_array_equal(shown["df"], block_layout(df))
     np.testing.assert_array_equal(shown["db"], db.reshape(1, -1))
 

@@ -6,6 +6,7 @@ import pytest
 
 from engine import examples, pooling
 from pnn_gui.panels.pooling import PoolingPanel
+from tests.engine.gradcheck import numeric_grad
 
 pytestmark = pytest.mark.gui
 
@@ -77,6 +78,9 @@ def test_random_overlaps_per_axis_end_on_the_engines_dx(panel, qtbot, size, stri
     np.testing.assert_allclose(panel.flow_view.shown()[0],
                                pooling.avg_backward(x.shape, dy, size, stride)[:, :, 1],
                                rtol=0, atol=0)
+    # and it is the gradient: central differences of L = Σ y·δy
+    num = numeric_grad(lambda v: float((pooling.avg_forward(v, size, stride) * dy).sum()), x)
+    np.testing.assert_allclose(panel.flow_view.shown()[0], num[:, :, 1], atol=1e-8)
 
 
 def test_max_pooling_sends_each_delta_to_its_maximum(panel, qtbot):
@@ -89,6 +93,8 @@ def test_max_pooling_sends_each_delta_to_its_maximum(panel, qtbot):
     _play_all(panel, qtbot)
     np.testing.assert_array_equal(panel.flow_view.shown()[0],
                                   pooling.max_backward(x, dy, size, stride)[:, :, 0])
+    num = numeric_grad(lambda v: float((pooling.max_forward(v, size, stride) * dy).sum()), x)
+    np.testing.assert_allclose(panel.flow_view.shown()[0], num[:, :, 0], atol=1e-8)
 
 
 def test_forward_steps_fill_y(panel):
