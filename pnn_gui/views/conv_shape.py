@@ -75,6 +75,7 @@ class ConvShapeView(QtWidgets.QWidget):
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
         self._out_title = gg.text(self._vb, anchor=(0.5, 1), size=10, bold=True)
 
+        self._plot.viewport().installEventFilter(self)  # a click skips the animation
         self._anim = QtCore.QVariantAnimation(self)
         self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
                                                                  _from_anim=True))
@@ -225,6 +226,11 @@ class ConvShapeView(QtWidgets.QWidget):
             end = round(float(self._anim.endValue()))
             self._anim.stop()
             self.set_frame(end)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
+            self.finish()
+        return False
 
     def is_animating(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running

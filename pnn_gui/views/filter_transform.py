@@ -60,6 +60,7 @@ class FilterTransformView(QtWidgets.QWidget):
             item.setZValue(10 + z)
             self._vb.addItem(item)
 
+        self._plot.viewport().installEventFilter(self)  # a click skips the animation
         self._anim = QtCore.QVariantAnimation(self)
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
@@ -205,6 +206,11 @@ class FilterTransformView(QtWidgets.QWidget):
             self._anim.stop()
             self._p = self._anim_to.copy()
             self._draw()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
+            self.finish()
+        return False
 
     def is_animating(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running

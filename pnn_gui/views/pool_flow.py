@@ -76,6 +76,7 @@ class PoolFlowView(QtWidgets.QWidget):
             self._vb.addItem(item)
         self._markers.setZValue(15)
 
+        self._plot.viewport().installEventFilter(self)  # a click skips the animation
         self._anim = QtCore.QVariantAnimation(self)
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
@@ -206,6 +207,11 @@ class PoolFlowView(QtWidgets.QWidget):
         if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
             self._anim.stop()
             self._draw_moves(1.0)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
+            self.finish()
+        return False
 
     def is_animating(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running

@@ -367,3 +367,18 @@ def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
     panel.show_step(n)
     panel.show_step(n // 2)
     np.testing.assert_array_equal(panel._progress(n), np.full((31, 32), 2.0))
+
+
+def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
+    from PySide6 import QtCore
+    view = FilterTransformView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    f = RNG.normal(size=(2, 2, 2, 3))
+    view.set_filter(f)
+    view.animate_to(2.0, 60_000)
+    assert view.is_animating()
+    qtbot.mouseClick(view._plot.viewport(), QtCore.Qt.MouseButton.LeftButton)
+    assert not view.is_animating()
+    np.testing.assert_array_equal(view.displayed_back(), conv2d.backward_filter(f))
