@@ -140,6 +140,7 @@ class AutodiffPanel(Panel):
         self._anim.valueChanged.connect(self._on_anim_frame)
         self._anim.finished.connect(self._on_anim_finished)
         self._pending: tuple | None = None
+        self._shaded: tuple[int | None, int | None] = (None, None)
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
         self.show_step(self.state.step)
@@ -317,8 +318,17 @@ class AutodiffPanel(Panel):
             _set(self.check_table, r, 0, f"∂L/∂{v}")
         self.check_caption.setText(f"central difference: (L(x + h) − L(x − h)) / 2h with "
                                    f"h = {H:g}·max(1, |x|), evaluated by the engine")
+        self._shaded = (None, None)
+        for table in (self.forward_table, self.backward_table):
+            for r in range(n):
+                _shade(table, r, False)
         for table in (self.forward_table, self.check_table):
             table.resizeColumnsToContents()
+        # the += column as wide as its longest final text (measured once, not per step)
+        final = self._contributions(len(trace.steps))
+        longest = max((_sum_text(c) for c in final), key=len, default="")
+        metrics = self.backward_table.fontMetrics()
+        self.backward_table.setColumnWidth(1, max(120, metrics.horizontalAdvance(longest) + 16))
         self.check_table.setFixedHeight(self.check_table.horizontalHeader().height() + 4
                                         + 22 * max(1, min(len(variables), 4)))
 
@@ -355,18 +365,26 @@ class AutodiffPanel(Panel):
         for i in range(n):
             _set(self.forward_table, i, 2, "" if np.isnan(value[i]) else fmt(value[i]))
             j = n - 1 - i
-            parts = contributions[j]
-            text = " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in parts)
-            _set(self.backward_table, i, 1, text)
+            _set(self.backward_table, i, 1, _sum_text(contributions[j]))
             _set(self.backward_table, i, 2, "" if np.isnan(adjoint[j]) else fmt(adjoint[j]))
-            _shade(self.forward_table, i, i == cur_fwd)
-            _shade(self.backward_table, i, j == cur_bwd)
+        # move the highlight: only the rows that change
+        rows = (cur_fwd, None if cur_bwd is None else n - 1 - cur_bwd)
+        for table, old, new in zip((self.forward_table, self.backward_table), self._shaded, rows,
+                                   strict=True):
+            if old != new:
+                if old is not None and old < table.rowCount():
+                    _shade(table, old, False)
+                if new is not None:
+                    _shade(table, new, True)
+        self._shaded = rows
         if cur_fwd is not None:
             self.forward_table.scrollToItem(self.forward_table.item(cur_fwd, 0))
         if cur_bwd is not None:
             self.backward_table.scrollToItem(self.backward_table.item(n - 1 - cur_bwd, 0))
         gradient = done["gradient"]
         variables = self._info.evaluation.variables
+        before = [self.check_table.item(r, 1).text() if self.check_table.item(r, 1) else ""
+                  for r in range(len(variables))]
         for r, v in enumerate(variables):
             g = gradient[r]
             check = self._check.get(v)
@@ -378,10 +396,8 @@ class AutodiffPanel(Panel):
                 cells = (fmt(g, 6), fmt(check, 6), f"{g - check:.2e}")
             for c, text in enumerate(cells, start=1):
                 _set(self.check_table, r, c, text)
-
-        if cur_bwd is not None or k == len(self._info.step_edges):
-            self.backward_table.resizeColumnToContents(1)
-        self.check_table.resizeColumnsToContents()
+        if before != [self.check_table.item(r, 1).text() for r in range(len(variables))]:
+            self.check_table.resizeColumnsToContents()
 
     def _on_anim_frame(self, value) -> None:
         if self._pending is not None:
@@ -520,6 +536,11 @@ def _checked(raw: Any) -> dict[str, Any]:
             raise ValueError(f"values: {k!r} must be a finite number, got {v!r}")
         out[str(k)] = float(v)
     return {"expression": expression, "values": out}
+
+
+def _sum_text(contributions: list[float]) -> str:
+    """``1 + (-0.9093)``: the contributions added to one adjoint, in order."""
+    return " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in contributions)
 
 
 def _table(headers: list[str]) -> QtWidgets.QTableWidget:

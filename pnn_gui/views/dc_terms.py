@@ -5,7 +5,8 @@ negative terms downwards, each segment labelled with its value; a black tick mar
 δc_t[j] (the sum of the terms). Bottom: ‖δc_t‖ (Euclidean norm over the units) for every t computed
 so far, so a vanishing or exploding gradient through time is visible; the current t is marked.
 
-Items are created once per number of terms (``BarGraphItem`` per term, one ``TextLayer`` for all
+Items are created once per set of terms (a ``QGraphicsPathItem`` of rectangles per term — far
+cheaper to paint than ``BarGraphItem``'s QPicture — and one ``TextLayer`` for all
 values); each step or animation frame only calls ``setOpts`` / ``setData``.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from pnn_gui.views.text_layer import TextLayer, short
 
@@ -68,7 +69,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self.norm_plot.setLabel("bottom", "t")
         self._zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#606060", width=1))
         self.bars_plot.addItem(self._zero)
-        self._bars: list[pg.BarGraphItem] = []
+        self._bars: list[QtWidgets.QGraphicsPathItem] = []
+        self._legend_samples: list[pg.BarGraphItem] = []  # legend swatches only (not drawn)
         self._total = pg.PlotDataItem(pen=pg.mkPen("#000000", width=3), connect="pairs")
         self._total.setZValue(10)
         self.bars_plot.addItem(self._total)
@@ -106,13 +108,18 @@ class DcTermsView(pg.GraphicsLayoutWidget):
                 self.bars_plot.removeItem(b)
             self._legend.clear()
             self._bars = []
+            self._legend_samples = []
             for k, name in enumerate(names):
                 color = TERM_COLORS[k % len(TERM_COLORS)]
-                bar = pg.BarGraphItem(x=[0], height=[0], y0=[0], width=BAR_WIDTH,
-                                      brush=pg.mkBrush(color), pen=pg.mkPen("#ffffff", width=1))
+                bar = QtWidgets.QGraphicsPathItem()
+                bar.setBrush(pg.mkBrush(color))
+                bar.setPen(pg.mkPen("#ffffff", width=1, cosmetic=True))
                 self.bars_plot.addItem(bar)
-                self._legend.addItem(bar, name)
+                sample = pg.BarGraphItem(x=[0], height=[1], width=1, brush=pg.mkBrush(color),
+                                         pen=pg.mkPen("#ffffff"))
+                self._legend.addItem(sample, name)
                 self._bars.append(bar)
+                self._legend_samples.append(sample)
             self.term_names = names
         # fixed y range over all t from the final terms
         if names:
@@ -163,7 +170,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         K, n = len(self.term_names), self.n_h
         if t is None or n == 0:
             for bar in self._bars:
-                bar.setOpts(x=np.arange(n), height=np.zeros(n), y0=np.zeros(n))
+                bar.setPath(QtGui.QPainterPath())
             self._total.setData([], [])
             self._totals = np.zeros(0)
             if self._label_units:
@@ -182,7 +189,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         y0, h = stack(shown)
         x = np.arange(n)
         for k, bar in enumerate(self._bars):
-            bar.setOpts(x=x, height=h[k], y0=y0[k])
+            bar.setPath(_rects(x - BAR_WIDTH / 2, y0[k], BAR_WIDTH, h[k]))
         self._heights = h
         if total is not None and not np.isnan(total).any():
             total = np.asarray(total, float).reshape(n)
@@ -245,6 +252,16 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             return np.zeros((0, 2))
         return np.column_stack([x, y])
 
+
+
+def _rects(x0: np.ndarray, y0: np.ndarray, width: float, heights: np.ndarray
+           ) -> QtGui.QPainterPath:
+    """One path holding a rectangle per unit (zero heights are left out)."""
+    path = QtGui.QPainterPath()
+    for x, y, h in zip(x0, y0, heights, strict=True):
+        if h != 0:
+            path.addRect(QtCore.QRectF(float(x), float(min(y, y + h)), width, float(abs(h))))
+    return path
 
 
 __all__ = ["TERM_COLORS", "DcTermsView", "stack"]

@@ -27,7 +27,7 @@ from pnn_gui.widgets.tensor_view import colormap
 #: print each cell's value when the timeline has at most this many cells
 MAX_LABELLED_CELLS = 640
 #: vertical gap between row strips, in cells
-ROW_GAP = 0.9
+ROW_GAP = 1  # a whole cell: all rows are one image, with a NaN row between strips
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,11 @@ class TimelinePlot(pg.PlotWidget):
         vb.invertY(True)
         vb.setMouseEnabled(False, False)
         vb.setDefaultPadding(0.0)
-        self._images: dict[str, pg.ImageItem] = {}
-        for row in self.rows:
-            img = pg.ImageItem(axisOrder="row-major")
-            img.setLookupTable(self._lut)
-            self.addItem(img)
-            self._images[row.key] = img
+        # every row in one image: each row's values divided by its own level, shown on [-1, 1]
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setLookupTable(self._lut)
+        self.addItem(self._image)
+        self._canvas = np.zeros((0, 0))
         # separators between time columns and around strips: one item
         self._grid = pg.PlotDataItem(pen=pg.mkPen("#ffffff", width=3), connect="finite")
         self.addItem(self._grid)
@@ -179,8 +178,11 @@ class TimelinePlot(pg.PlotWidget):
     def show_values(self, values: Mapping[str, np.ndarray]) -> None:
         """Values so far (NaN = not computed yet): ``values[key]`` is (T, n_h), initial (n_h,)."""
         W, H = self.T + 1, self.n_h
-        texts, colors = [], []
-        empty_x, empty_y = [], []
+        R = len(self.rows)
+        if self._canvas.shape != (R * (H + ROW_GAP) - ROW_GAP, W):
+            self._canvas = np.full((R * (H + ROW_GAP) - ROW_GAP, W), np.nan)
+        canvas = self._canvas
+        empty = np.zeros((R, W), dtype=bool)
         for r, row in enumerate(self.rows):
             grid = np.full((H, W), np.nan)
             v = values.get(row.key)
@@ -191,36 +193,37 @@ class TimelinePlot(pg.PlotWidget):
                 if v0 is not None:
                     grid[:, 0] = np.asarray(v0, float).reshape(H)
             self._values[row.key] = grid
-            lv = self.levels.get(row.key, 1.0)
-            img = self._images[row.key]
-            img.setImage(grid, levels=(-lv, lv), autoLevels=False)
-            img.setRect(QtCore.QRectF(0, self.row_top(r), W, H))
-            if self._label_cells:
-                for j in range(H):
-                    for t in range(W):
-                        x = grid[j, t]
-                        if x != x:
-                            texts.append("")
-                            colors.append(None)
-                        else:
-                            texts.append(short(x))
-                            colors.append("#ffffff" if abs(x) > 0.62 * lv else "#202020")
+            top = r * (H + ROW_GAP)
+            canvas[top:top + H] = grid / self.levels.get(row.key, 1.0)
+            empty[r] = np.isnan(grid).all(axis=0)
+            if not row.initial:
+                empty[r, 0] = False
+        self._image.setImage(canvas, levels=(-1.0, 1.0), autoLevels=False)
+        self._image.setRect(QtCore.QRectF(0, 0, W, canvas.shape[0]))
         if self._label_cells:
+            texts, colors = [], []
+            for row in self.rows:
+                grid, lv = self._values[row.key], self.levels.get(row.key, 1.0)
+                for x in grid.ravel():
+                    if x != x:
+                        texts.append("")
+                        colors.append(None)
+                    else:
+                        texts.append(short(x))
+                        colors.append("#ffffff" if abs(x) > 0.62 * lv else "#202020")
             self._values_text.set_texts(texts, colors)
-        # outline the cells that exist but are not computed yet (column 0 only where initial)
-        top = [(r, row) for r, row in enumerate(self.rows)]
-        for r, row in top:
-            g = self._values.get(row.key)
-            if g is None:
-                continue
-            cols = range(0 if row.initial else 1, W)
-            for t in cols:
-                if np.isnan(g[:, t]).all():
-                    y0 = self.row_top(r)
-                    empty_x += [t + 0.08, t + 0.92, t + 0.92, t + 0.08, t + 0.08, np.nan]
-                    empty_y += [y0 + 0.05, y0 + 0.05, y0 + H - 0.05, y0 + H - 0.05, y0 + 0.05,
-                                np.nan]
-        self._empty.setData(np.array(empty_x, float), np.array(empty_y, float))
+        # a light frame around each strip not computed yet
+        r_idx, t_idx = np.nonzero(empty)
+        if len(r_idx):
+            y0 = r_idx * (H + ROW_GAP) + 0.05
+            y1 = y0 + H - 0.1
+            x0, x1 = t_idx + 0.08, t_idx + 0.92
+            nan = np.full(len(r_idx), np.nan)
+            xs = np.column_stack([x0, x1, x1, x0, x0, nan]).ravel()
+            ys = np.column_stack([y0, y0, y1, y1, y0, nan]).ravel()
+            self._empty.setData(xs, ys)
+        else:
+            self._empty.setData([], [])
 
     def set_focus(self, t: int | None, reads: Sequence[tuple[str, tuple]],
                   writes: Sequence[tuple[str, tuple]]) -> None:

@@ -41,6 +41,8 @@ class TextLayer(pg.GraphicsObject):
         self._fills: list[QtGui.QBrush | None] = []
         self._borders: list[QtGui.QPen | None] = []
         self._padding = 0.0
+        self._brushes: dict[str, QtGui.QBrush] = {}
+        self._pens: dict[tuple[str, float], QtGui.QPen] = {}
 
     # -- contents -------------------------------------------------------------------------------
     def set_labels(self, xy, texts: Sequence[str], colors: Sequence[str | None] | None = None,
@@ -60,7 +62,7 @@ class TextLayer(pg.GraphicsObject):
         self.prepareGeometryChange()
         self._xy = xy
         self._texts = list(texts)
-        self._colors = ([QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
+        self._colors = ([self._pen(c) if c else None for c in colors]
                         if colors is not None else [None] * len(texts))
         self._offset = offset_px
         self._padding = float(padding)
@@ -79,29 +81,71 @@ class TextLayer(pg.GraphicsObject):
     def set_texts(self, texts: Sequence[str], colors: Sequence[str | None] | None = None,
                   fills: Sequence[str | None] | None = None,
                   borders: Sequence[tuple[str, float] | None] | None = None) -> None:
-        """Same positions, new strings (an animation frame); sizes are re-measured."""
-        if len(texts) != len(self._texts):
-            raise ValueError(f"texts: expected {len(self._texts)} labels, got {len(texts)}")
+        """Same positions, new strings (a step or an animation frame).
+
+        Only the labels that changed are re-measured and repainted (a region update each, when
+        few change), so one changed node in a large graph costs one box, not all of them.
+        """
+        n = len(self._texts)
+        if len(texts) != n:
+            raise ValueError(f"texts: expected {n} labels, got {len(texts)}")
+        old_texts, old_sizes = self._texts, self._sizes
+        old = (self._colors, self._fill_specs, self._border_specs)
         self._texts = list(texts)
         if colors is not None:
-            self._colors = [QtGui.QPen(QtGui.QColor(c)) if c else None for c in colors]
+            self._colors = [self._pen(c) if c else None for c in colors]
         if fills is not None or borders is not None:
             self._set_boxes(fills if fills is not None else self._fill_specs,
                             borders if borders is not None else self._border_specs)
-        self._sizes = [self._metrics.size(0, t) for t in self._texts]
-        new = max((s.width() for s in self._sizes), default=0.0)
-        if new / 2 + self._padding + 4 > self._pad_px:
+        new = (self._colors, self._fill_specs, self._border_specs)
+        changed = [k for k in range(n)
+                   if old_texts[k] != self._texts[k] or old[0][k] is not new[0][k]
+                   or old[1][k] != new[1][k] or old[2][k] != new[2][k]]
+        if not changed:
+            return
+        sizes = list(old_sizes)
+        for k in changed:
+            sizes[k] = self._metrics.size(0, self._texts[k])
+        self._sizes = sizes
+        widest = max((s.width() for s in sizes), default=0.0)
+        if widest / 2 + self._padding + 4 > self._pad_px:
             self.prepareGeometryChange()
-            self._pad_px = new / 2 + self._padding + abs(self._offset[0]) + 4
-        self.update()
+            self._pad_px = widest / 2 + self._padding + abs(self._offset[0]) + 4
+            self.update()
+            return
+        px = self.pixelVectors()
+        if len(changed) > max(8, n // 4) or px[0] is None:
+            self.update()
+            return
+        pw = abs(px[0].x()) + abs(px[1].x())
+        ph = abs(px[0].y()) + abs(px[1].y())
+        for k in changed:
+            x, y = self._xy[k]
+            if x != x or y != y:
+                continue
+            w = max(sizes[k].width(), old_sizes[k].width()) / 2 + self._padding + 4
+            h = max(sizes[k].height(), old_sizes[k].height()) / 2 + self._padding + 4
+            cx, cy = x + self._offset[0] * pw, y + self._offset[1] * ph
+            self.update(QtCore.QRectF(cx - w * pw, cy - h * ph, 2 * w * pw, 2 * h * ph))
 
     def _set_boxes(self, fills, borders) -> None:
         n = len(self._texts)
         self._fill_specs = list(fills) if fills is not None else [None] * n
         self._border_specs = list(borders) if borders is not None else [None] * n
-        self._fills = [QtGui.QBrush(QtGui.QColor(c)) if c else None for c in self._fill_specs]
-        self._borders = [QtGui.QPen(QtGui.QColor(b[0]), b[1]) if b else None
-                         for b in self._border_specs]
+        self._fills = [self._brush(c) if c else None for c in self._fill_specs]
+        self._borders = [self._pen(*b) if b else None for b in self._border_specs]
+
+    def _brush(self, color: str) -> QtGui.QBrush:
+        brush = self._brushes.get(color)
+        if brush is None:
+            brush = self._brushes[color] = QtGui.QBrush(QtGui.QColor(color))
+        return brush
+
+    def _pen(self, color: str, width: float = 1.0) -> QtGui.QPen:
+        pen = self._pens.get((color, width))
+        if pen is None:
+            pen = self._pens[(color, width)] = QtGui.QPen(QtGui.QColor(color), width)
+        return pen
 
     def set_font_size(self, points: float) -> None:
         """Change the font size (e.g. to fit a view); re-measures every label."""
@@ -157,6 +201,9 @@ class TextLayer(pg.GraphicsObject):
         pad = self._padding
         boxes = any(self._fills) or any(self._borders)
         no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+        # only the labels inside the region being painted (a region update repaints a few)
+        clip = painter.clipBoundingRect() if painter.hasClipping() else QtCore.QRectF()
+        exposed = tr.mapRect(clip).adjusted(-2, -2, 2, 2) if not clip.isEmpty() else None
         for k, ((x, y), text, size, pen) in enumerate(zip(self._xy, self._texts, self._sizes,
                                                           self._colors, strict=True)):
             if not text or x != x or y != y:
@@ -164,6 +211,9 @@ class TextLayer(pg.GraphicsObject):
             p = tr.map(QtCore.QPointF(x, y))
             rect = QtCore.QRectF(p.x() + dx - size.width() / 2 - 1,
                                  p.y() + dy - size.height() / 2, size.width() + 2, size.height())
+            if exposed is not None and not exposed.intersects(rect.adjusted(-pad, -pad, pad,
+                                                                            pad)):
+                continue
             if boxes and (self._fills[k] is not None or self._borders[k] is not None):
                 painter.setPen(self._borders[k] or no_pen)
                 painter.setBrush(self._fills[k] or QtGui.QBrush())
