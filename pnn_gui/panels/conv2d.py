@@ -30,7 +30,14 @@ from engine.examples import Example
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
-from pnn_gui.panels.conv_inputs import ChannelEditor, FilterBankEditor, ShapeRow, resized
+from pnn_gui.panels.conv_inputs import (
+    ChannelEditor,
+    FilterBankEditor,
+    ShapeRow,
+    html,
+    pair,
+    resized,
+)
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.conv_shape import ConvShapeView
@@ -120,12 +127,6 @@ def _default_inputs(mode: str) -> dict[str, Any]:
                 "dy": np.ones((4, 2, 2)), "stride": (1, 2), "padding": (1, 0)}
 
 
-def _pair(v) -> tuple[int, int]:
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
-
-
 def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
     """An example's / session's inputs as the panel holds them (arrays, int pairs)."""
     if mode == "filter":
@@ -133,11 +134,11 @@ def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
     if mode == "shape":
         return {"x_shape": tuple(int(v) for v in raw["x_shape"]),
                 "f_shape": tuple(int(v) for v in raw["f_shape"]),
-                "stride": _pair(raw.get("stride", 1)), "padding": _pair(raw.get("padding", 0))}
+                "stride": pair(raw.get("stride", 1)), "padding": pair(raw.get("padding", 0))}
     x = as_array(raw["x"], "x", 3)
     f = as_array(raw["f"], "f", 4)
     b = as_array(raw["b"], "b", 1) if raw.get("b") is not None else np.zeros(f.shape[3])
-    stride, padding = _pair(raw.get("stride", 1)), _pair(raw.get("padding", 0))
+    stride, padding = pair(raw.get("stride", 1)), pair(raw.get("padding", 0))
     if raw.get("dy") is not None:
         dy = as_array(raw["dy"], "dy", 3)
     else:
@@ -493,7 +494,7 @@ class Conv2DPanel(Panel):
             steps = conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
         except ValueError as exc:
             self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
-                                    f"computed — {_html(str(exc))}</span>")
+                                    f"computed — {html(str(exc))}</span>")
             return
         lines = []
         for s in steps:
@@ -501,9 +502,9 @@ class Conv2DPanel(Panel):
             name = AXIS_NAMES.get(s.title, s.title)
             parts = [s.formula.split(" = ", 1)[1], s.substituted, str(int(s.result))]
             parts = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
-            lines.append(f"<b>{_html(name)}</b> = " + " = ".join(_html(p) for p in parts))
+            lines.append(f"<b>{html(name)}</b> = " + " = ".join(html(p) for p in parts))
             if s.note:
-                lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{_html(s.note)}</span>")
+                lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{html(s.note)}</span>")
         shape = ", ".join(str(int(s.result)) for s in steps)
         lines.append(f"output shape: <b>({shape})</b>")
         self.calculator.setText("<br>".join(lines))
@@ -764,7 +765,3 @@ def _group(refs, wanted: set[str]) -> dict[str, np.ndarray]:
             by.setdefault(name, []).extend(idx for _, idx in run)
     return {name: np.asarray(idx, dtype=np.intp).reshape(len(idx), -1)
             for name, idx in by.items()}
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

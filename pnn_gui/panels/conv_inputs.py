@@ -23,6 +23,18 @@ EDIT_CELL = 46
 SMALL_CELL = 38
 
 
+def pair(v) -> tuple[int, int]:
+    """An int or a (rows, cols) pair as a (rows, cols) pair of ints."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def html(text: str) -> str:
+    """Plain text safe inside a rich-text label."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def resized(arr: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     """``arr`` cut or zero-padded to ``shape`` (the values that still fit are kept)."""
     out = np.zeros(tuple(int(s) for s in shape))

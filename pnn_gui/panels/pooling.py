@@ -18,7 +18,7 @@ from engine.examples import Example
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import Panel, session_inputs
-from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, resized
+from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.pool_flow import PoolFlowView
@@ -34,16 +34,10 @@ MAX_DIM = 64
 FLOW_MS = 700  # a share's trip at speed 1
 
 
-def _pair(v) -> tuple[int, int]:
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
-
-
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     x = as_array(raw["x"], "x", 3)
-    size = _pair(raw["size"])
-    stride = size if raw.get("stride") is None else _pair(raw["stride"])
+    size = pair(raw["size"])
+    stride = size if raw.get("stride") is None else pair(raw["stride"])
     dy = as_array(raw["dy"], "dy", 3)
     return {"x": x, "size": size, "stride": stride, "dy": dy}
 
@@ -279,7 +273,7 @@ class PoolingPanel(Panel):
             g = pooling.window(inp["x"].shape, inp["size"], inp["stride"])
         except ValueError as exc:
             self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
-                                    f"computed — {_html(str(exc))}</span>")
+                                    f"computed — {html(str(exc))}</span>")
             return
         overlap = g.s_rows < g.k_rows or g.s_cols < g.k_cols
         self.calculator.setText(
@@ -393,7 +387,3 @@ class PoolingPanel(Panel):
 def _caption(step: Step) -> str:
     text = step.text
     return text + (f"\n{step.note}" if step.note else "")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

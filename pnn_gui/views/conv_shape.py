@@ -90,8 +90,8 @@ class ConvShapeView(QtWidgets.QWidget):
         an int or a (rows, cols) pair. Shapes that give no output draw the input and say why."""
         rows, cols = int(x_shape[0]), int(x_shape[1])
         kr, kc = int(k_shape[0]), int(k_shape[1])
-        sr, sc = _pair(stride)
-        pr, pc = _pair(padding)
+        sr, sc = gg.pair(stride)
+        pr, pc = gg.pair(padding)
         o_r, o_c = out_size(rows, kr, sr, pr), out_size(cols, kc, sc, pc)
         prow, pcol = rows + 2 * pr, cols + 2 * pc
         g = dict(rows=rows, cols=cols, kr=kr, kc=kc, sr=sr, sc=sc, pr=pr, pc=pc, o_r=o_r, o_c=o_c,
@@ -268,12 +268,6 @@ class ConvShapeView(QtWidgets.QWidget):
         flat = np.zeros(self.n_positions, bool)
         flat[: self._frame] = True
         return flat.reshape(g["o_r"], g["o_c"])
-
-
-def _pair(v) -> tuple[int, int]:
-    if isinstance(v, (tuple, list, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
 
 
 def _covered(n: int, k: int, s: int, positions: int) -> np.ndarray:

@@ -16,6 +16,13 @@ BACKGROUND = "w"
 INK = (30, 30, 30)
 
 
+def pair(v) -> tuple[int, int]:
+    """An int or a (rows, cols) pair as a (rows, cols) pair of ints."""
+    if isinstance(v, (tuple, list, np.ndarray)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
 def grid_lines(x0: float, y0: float, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
     """Line segments (for ``connect='pairs'``) of a rows × cols grid with its corner at (x0, y0)."""
     xs_v = np.repeat(x0 + np.arange(cols + 1, dtype=float), 2)

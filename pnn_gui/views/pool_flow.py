@@ -95,8 +95,8 @@ class PoolFlowView(QtWidgets.QWidget):
     def set_geometry(self, x_shape: Sequence[int], size, stride) -> None:
         """Input (rows, cols[, channels]), window and stride (int or (rows, cols))."""
         rows, cols = int(x_shape[0]), int(x_shape[1])
-        kr, kc = _pair(size)
-        sr, sc = _pair(stride)
+        kr, kc = gg.pair(size)
+        sr, sc = gg.pair(stride)
         o_r, o_c = (rows - kr) // sr + 1, (cols - kc) // sc + 1
         o_r, o_c = max(o_r, 0), max(o_c, 0)
         new = (rows, cols, kr, kc, sr, sc, o_r, o_c)
@@ -227,12 +227,6 @@ class PoolFlowView(QtWidgets.QWidget):
 
     def shown_texts(self) -> list[str]:
         return self._big_text.texts()
-
-
-def _pair(v) -> tuple[int, int]:
-    if isinstance(v, (tuple, list, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
 
 
 def _centres(x0: float, y0: float, rows: int, cols: int) -> np.ndarray:
