@@ -203,7 +203,7 @@ class GraphView(pg.PlotWidget):
         if edge_texts is not None and len(self.edges) <= LABELLED_EDGES:
             # on each edge's last segment, a little toward its user, so that two edges into one
             # node stay apart
-            where = np.array([p[-2] * 0.45 + p[-1] * 0.55 for p in self._polylines]
+            where = np.array([(p[-2] + p[-1]) / 2 for p in self._polylines]
                              ).reshape(-1, 2)
             self._edge_text.set_labels(where, list(edge_texts))
         else:

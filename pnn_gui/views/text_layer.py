@@ -202,8 +202,9 @@ class TextLayer(pg.GraphicsObject):
         boxes = any(self._fills) or any(self._borders)
         no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
         # only the labels inside the region being painted (a region update repaints a few)
+        # (the transform is reset above, so the clip is in device pixels)
         clip = painter.clipBoundingRect() if painter.hasClipping() else QtCore.QRectF()
-        exposed = tr.mapRect(clip).adjusted(-2, -2, 2, 2) if not clip.isEmpty() else None
+        exposed = clip.adjusted(-2, -2, 2, 2) if not clip.isEmpty() else None
         for k, ((x, y), text, size, pen) in enumerate(zip(self._xy, self._texts, self._sizes,
                                                           self._colors, strict=True)):
             if not text or x != x or y != y:

@@ -227,3 +227,46 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     window._dirty = False
     image = render("lstm", step="10", size=(1280, 800))
     assert (image.width(), image.height()) == (1280, 800)
+
+
+def _ink(image, rect):
+    """Number of clearly non-white pixels of ``image`` inside ``rect`` (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    count = 0
+    for y in range(max(0, y0), min(image.height(), y1)):
+        for x in range(max(0, x0), min(image.width(), x1)):
+            c = image.pixelColor(x, y)
+            if c.red() + c.green() + c.blue() < 450:
+                count += 1
+    return count
+
+
+def test_text_layer_paints_its_labels_and_repaints_a_changed_one(qtbot):
+    import pyqtgraph as pg
+
+    from pnn_gui.views.text_layer import TextLayer
+
+    plot = pg.PlotWidget(background="w")
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    layer = TextLayer(font_size=14)
+    plot.addItem(layer)
+    layer.set_labels([(0, 0), (10, 10)], ["888", "888"])
+    plot.getViewBox().setRange(xRange=(-2, 12), yRange=(-2, 12), padding=0)
+    plot.show()
+    qtbot.waitExposed(plot)
+
+    def label_box(x, y):
+        p = plot.getViewBox().mapViewToScene(pg.QtCore.QPointF(x, y))
+        v = plot.mapFromScene(p)
+        return (v.x() - 20, v.y() - 12, v.x() + 20, v.y() + 12)
+
+    image = plot.grab().toImage()
+    assert _ink(image, label_box(0, 0)) > 20
+    assert _ink(image, label_box(10, 10)) > 20
+    # one label changes (a region update): it disappears, the other stays
+    layer.set_texts(["", "888"])
+    qtbot.wait(50)
+    image = plot.grab().toImage()
+    assert _ink(image, label_box(0, 0)) == 0
+    assert _ink(image, label_box(10, 10)) > 20
