@@ -449,6 +449,11 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
+def _times(n: int, var: str) -> str:
+    """``_times(2, 'r')`` is ``'2r'``, ``_times(1, 'r')`` is ``'r'``."""
+    return var if n == 1 else f"{n}{var}"
+
+
 def _axis_name(axis: str) -> str:
     return "o_rows" if axis == "rows" else "o_cols"
 
@@ -651,9 +656,10 @@ class _ConvTracer:
         if level == 2:
             pr, pc = g.padded
             out.append(_matrix_step(
-                "forward", "y", f"y[r,c,o] = Σ {xn}[{g.s_rows}r+i, {g.s_cols}c+j, k]·f[i,j,k,o] "
-                "+ b[o]", "", _box(xn, range(pr), range(pc), ch)
-                + _box("f", kr, kc, ch, range(g.c_out)) + _box("b", range(g.c_out)),
+                "forward", "y", f"y[r,c,o] = Σ {xn}[{_times(g.s_rows, 'r')}+i, "
+                f"{_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] + b[o]", "",
+                _box(xn, range(pr), range(pc), ch) + _box("f", kr, kc, ch, range(g.c_out))
+                + _box("b", range(g.c_out)),
                 _box("y", range(g.o_rows), range(g.o_cols), range(g.c_out)), y.ravel(),
                 note="coarsened: one step for the tensor"))
             return out
@@ -664,7 +670,8 @@ class _ConvTracer:
                 r0 = r * g.s_rows
                 out.append(_matrix_step(
                     "forward", f"y row {r}",
-                    f"y[{r},c,o] = Σ {xn}[{r0}+i, {g.s_cols}c+j, k]·f[i,j,k,o] + b[o]", "",
+                    f"y[{r},c,o] = Σ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
+                    "+ b[o]", "",
                     _box(xn, range(r0, r0 + g.k_rows), range(pc), ch) + every_f,
                     _box("y", range(r, r + 1), range(g.o_cols), range(g.c_out)), y[r].ravel(),
                     note="coarsened: one step per output row"))
@@ -699,19 +706,23 @@ class _ConvTracer:
         r0, c0 = g.k_rows - 1, g.k_cols - 1
         left_r, left_c = g.leftover
         below, right = r0 + left_r, c0 + left_c
+        if g.s_rows == g.s_cols == 1:
+            dilation = "stride 1: nothing to dilate"
+        else:
+            dilation = (f"dilated by the stride: {_n(g.s_rows - 1, 'zero row')} between δy's "
+                        f"rows, {_n(g.s_cols - 1, 'zero column')} between its columns")
         extra = ""
         if left_r or left_c:
             extra = (f" (the extra {_n(left_r, 'row')} and {_n(left_c, 'column')} stand for the "
                      "leftovers the forward pass never visited: their δx is 0)")
         return _matrix_step(
             "backward", "δy dilated and padded",
-            f"dy_dilated[{r0}+{g.s_rows}r, {c0}+{g.s_cols}c, o] = δy[r,c,o], 0 elsewhere", "",
+            f"dy_dilated[{r0}+{_times(g.s_rows, 'r')}, {c0}+{_times(g.s_cols, 'c')}, o] = "
+            "δy[r,c,o], 0 elsewhere", "",
             _box("dy", range(g.o_rows), range(g.o_cols), range(g.c_out)),
             _box("dy_dilated", *(range(n) for n in g.dilated_shape)), dil.ravel(),
-            note=f"dilated by the stride: {_n(g.s_rows - 1, 'zero row')} between δy's rows, "
-                 f"{_n(g.s_cols - 1, 'zero column')} between its columns; padded by k − 1 for a "
-                 f"full correlation: {_n(r0, 'zero row')} above, {below} below, "
-                 f"{_n(c0, 'zero column')} left, {right} right{extra}")
+            note=f"{dilation}; padded by k − 1 for a full correlation: {_n(r0, 'zero row')} "
+                 f"above, {below} below, {_n(c0, 'zero column')} left, {right} right{extra}")
 
     def dx_steps(self, level: int) -> list[Step]:
         g, t = self.g, self.t
@@ -756,7 +767,8 @@ class _ConvTracer:
         sr, sc = g.s_rows, g.s_cols
         if level == 2:
             return [_matrix_step(
-                "backward", "ΔF", f"ΔF[i,j,k,o] = Σ {xn}[{sr}r+i, {sc}c+j, k]·δy[r,c,o]", "",
+                "backward", "ΔF",
+                f"ΔF[i,j,k,o] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]·δy[r,c,o]", "",
                 _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(g.c_out)),
                 _box("df", kr, kc, ch, range(g.c_out)), df.ravel(),
                 note="coarsened: one step for the tensor")]
@@ -765,7 +777,8 @@ class _ConvTracer:
             for o in range(g.c_out):
                 out.append(_matrix_step(
                     "backward", f"ΔF filter {o}",
-                    f"ΔF[i,j,k,{o}] = Σ {xn}[{sr}r+i, {sc}c+j, k]·δy[r,c,{o}]", "",
+                    f"ΔF[i,j,k,{o}] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]"
+                    f"·δy[r,c,{o}]", "",
                     _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(o, o + 1)),
                     _box("df", kr, kc, ch, range(o, o + 1)), df[:, :, :, o].ravel(),
                     note="coarsened: one step per filter"))
@@ -777,7 +790,8 @@ class _ConvTracer:
                               TERMS_SHOWN)
             out.append(step(
                 "backward", label("ΔF", (i, j, k, o)),
-                f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{sr}r+{i},{sc}c+{j},{k}]·δy[r,c,{o}]",
+                f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{_times(sr, 'r')}+{i},{_times(sc, 'c')}+{j},"
+                f"{k}]·δy[r,c,{o}]",
                 sum_text(terms, TERMS_SHOWN), _box(xn, *win) + _box("dy", orr, occ,
                                                                     range(o, o + 1)),
                 [("df", (i, j, k, o))], [df[i, j, k, o]]))
