@@ -39,6 +39,8 @@ DEFAULT = {"expression": "cos(x1*x2) + x1*x2 + x1", "values": {"x1": 1.0, "x2": 
 H = 1e-6
 #: value given to a variable that appears for the first time
 NEW_VALUE = 1.0
+#: characters of the expression shown around the place of an error
+ERROR_CONTEXT = 32
 
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _NONE = QtGui.QBrush()
@@ -489,10 +491,15 @@ class AutodiffPanel(Panel):
         col = getattr(exc, "column", None)
         msg = html.escape(str(exc))
         if col is not None and 0 <= col <= len(text):
-            before = html.escape(text[:col])
+            # a window of the text around the column, so a long expression stays narrow
+            start = max(0, min(col - ERROR_CONTEXT // 2, len(text) - ERROR_CONTEXT))
+            end = min(len(text), start + ERROR_CONTEXT)
+            lead = "…" if start > 0 else ""
+            tail = "…" if end < len(text) else ""
+            before = html.escape(lead + text[start:col])
             at = html.escape(text[col:col + 1]) or "&nbsp;"
-            after = html.escape(text[col + 1:])
-            caret = "&nbsp;" * col + "^"
+            after = html.escape(text[col + 1:end] + tail)
+            caret = "&nbsp;" * (len(lead) + col - start) + "^"
             label.setText(
                 "<pre style='margin:0'>" + before
                 + f"<span style='background:#ffcdd2;color:#b71c1c'>{at}</span>" + after

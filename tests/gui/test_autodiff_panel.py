@@ -131,6 +131,19 @@ def test_the_caret_points_at_the_column(qtbot, panel):
     assert ">(</span>" in html  # the character at the column is marked
 
 
+def test_a_long_expression_shows_a_window_around_the_error(panel):
+    text = "x1 + " * 20 + "cos(x2"
+    paste_expression(panel, text)
+    html = panel.expression_error.text()
+    assert "…" in html and ">(</span>" in html
+    shown = html.split("<pre style='margin:0'>")[1].split("<br>")[0]
+    visible = shown.replace("<span style='background:#ffcdd2;color:#b71c1c'>", "")
+    visible = visible.replace("</span>", "")
+    assert len(visible) <= 34
+    caret_line = html.split("<br>")[1]
+    assert caret_line.count("&nbsp;") == visible.index("(")
+
+
 def test_domain_error_keeps_the_graph_and_names_the_node(qtbot, panel):
     type_expression(qtbot, panel, "log(x1 - 3")   # the last good graph is that of "lo"
     trace = panel.state.trace
