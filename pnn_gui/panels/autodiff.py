@@ -28,7 +28,7 @@ from engine.steps import Trace, fmt
 from pnn_gui.panels.base import Panel, session_inputs
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
-from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, edges_of
+from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import parse_number
 
@@ -59,7 +59,7 @@ class GraphInfo:
     evaluation: Any
 
 
-def graph_info(trace: Trace, evaluation) -> GraphInfo:
+def graph_info(trace: Trace, evaluation, digits: int = 4) -> GraphInfo:
     nodes = evaluation.nodes
     names = [n.name for n in nodes]
     labels = list(evaluation.labels)
@@ -69,10 +69,10 @@ def graph_info(trace: Trace, evaluation) -> GraphInfo:
     for e in evaluation.edges:
         if e.partial is None:
             texts.append("")
-        elif compact or e.derivative in ("1", "-1") or e.derivative == fmt(e.partial):
-            texts.append(fmt(e.partial))
+        elif compact or e.derivative in ("1", "-1") or e.derivative == fmt(e.partial, digits):
+            texts.append(fmt(e.partial, digits))
         else:
-            texts.append(f"{e.derivative} = {fmt(e.partial)}")
+            texts.append(f"{e.derivative} = {fmt(e.partial, digits)}")
     edge_index = {(e.src, e.dst, e.slot): k for k, e in enumerate(edges_of(inputs))}
     partial = {(e.source, e.target, e.position): e.partial for e in evaluation.edges}
     adjoint = trace.tensors["adjoint"]
@@ -133,6 +133,7 @@ class AutodiffPanel(Panel):
         self._replayer: TraceCursor | None = None
         self._shown_k: int | None = None
         self._check: dict[str, float | str] = {}
+        self._digits = 4
         self._animate = True
         self._speed = 1.0
         self._anim = QtCore.QVariantAnimation(self)
@@ -239,14 +240,22 @@ class AutodiffPanel(Panel):
     def _apply_inputs(self, inputs: dict[str, Any]) -> None:
         self.expression.setText(inputs["expression"])
         self._known.update(inputs["values"])
+        refused = None
         try:
-            graph = autodiff.parse(inputs["expression"])
-            self._variables = graph.variables
-        except ValueError:
+            self._variables = autodiff.parse(inputs["expression"]).variables
+        except autodiff.ExpressionError as exc:  # kept as typed; the message says what is wrong
+            refused = exc
             self._variables = tuple(inputs["values"])
         self._fill_values_table(self._variables)
-        self._show_expression_error(None)
+        self._show_expression_error(refused)
         self.state.set_inputs(inputs, replace=True)
+
+    def set_precision(self, digits: int) -> None:
+        """Significant digits in the graph and the tables (the gradient check shows two more)."""
+        self._digits = max(1, int(digits))
+        if self._trace is not None:
+            self._trace = None  # rebuild the labels at the new precision
+            self.show_step(self.state.step)
 
     def set_animation_speed(self, factor: float) -> None:
         self._speed = max(0.05, float(factor))
@@ -299,7 +308,8 @@ class AutodiffPanel(Panel):
         values = self.state.inputs["values"]
         evaluation = autodiff.evaluate(expression, values)
         self._trace = trace
-        self._info = info = graph_info(trace, evaluation)
+        self._info = info = graph_info(trace, evaluation, self._digits)
+        self.graph.digits = self._digits
         self._replayer = TraceCursor(trace)
         self._shown_k = None
         self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts)
@@ -328,7 +338,8 @@ class AutodiffPanel(Panel):
             table.resizeColumnsToContents()
         # the += column as wide as its longest final text (measured once, not per step)
         final = self._contributions(len(trace.steps))
-        longest = max((_sum_text(c) for c in final), key=len, default="")
+        longest = max((contributions_text(c, self._digits) for c in final), key=len,
+                      default="")
         metrics = self.backward_table.fontMetrics()
         self.backward_table.setColumnWidth(1, max(120, metrics.horizontalAdvance(longest) + 16))
         self.check_table.setFixedHeight(self.check_table.horizontalHeader().height() + 4
@@ -357,6 +368,7 @@ class AutodiffPanel(Panel):
         n = len(self._info.names)
         value, adjoint = done["value"], done["adjoint"]
         contributions = self._contributions(k)
+        d = self._digits
         cur_fwd = cur_bwd = None
         if step is not None and step.writes:
             name, idx = step.writes[0]
@@ -365,10 +377,10 @@ class AutodiffPanel(Panel):
             elif name == "adjoint" and idx:
                 cur_bwd = int(idx[0])
         for i in range(n):
-            _set(self.forward_table, i, 2, "" if np.isnan(value[i]) else fmt(value[i]))
+            _set(self.forward_table, i, 2, "" if np.isnan(value[i]) else fmt(value[i], d))
             j = n - 1 - i
-            _set(self.backward_table, i, 1, _sum_text(contributions[j]))
-            _set(self.backward_table, i, 2, "" if np.isnan(adjoint[j]) else fmt(adjoint[j]))
+            _set(self.backward_table, i, 1, contributions_text(contributions[j], d))
+            _set(self.backward_table, i, 2, "" if np.isnan(adjoint[j]) else fmt(adjoint[j], d))
         # move the highlight: only the rows that change
         rows = (cur_fwd, None if cur_bwd is None else n - 1 - cur_bwd)
         for table, old, new in zip((self.forward_table, self.backward_table), self._shaded, rows,
@@ -393,9 +405,9 @@ class AutodiffPanel(Panel):
             if np.isnan(g):
                 cells = ("", "", "")
             elif isinstance(check, str):
-                cells = (fmt(g, 6), check, "")
+                cells = (fmt(g, d + 2), check, "")
             else:
-                cells = (fmt(g, 6), fmt(check, 6), f"{g - check:.2e}")
+                cells = (fmt(g, d + 2), fmt(check, d + 2), f"{g - check:.2e}")
             for c, text in enumerate(cells, start=1):
                 _set(self.check_table, r, c, text)
         if before != [self.check_table.item(r, 1).text() for r in range(len(variables))]:
@@ -543,11 +555,6 @@ def _checked(raw: Any) -> dict[str, Any]:
             raise ValueError(f"values: {k!r} must be a finite number, got {v!r}")
         out[str(k)] = float(v)
     return {"expression": expression, "values": out}
-
-
-def _sum_text(contributions: list[float]) -> str:
-    """``1 + (-0.9093)``: the contributions added to one adjoint, in order."""
-    return " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in contributions)
 
 
 def _table(headers: list[str]) -> QtWidgets.QTableWidget:

@@ -44,6 +44,11 @@ class Edge:
     slot: int         # 0 for the first edge between this pair, 1 for the second (x·x), …
 
 
+def contributions_text(contributions: Sequence[float], digits: int = 4) -> str:
+    """``1 + (-0.9093)``: the ``+=`` contributions to one adjoint, in order."""
+    return " + ".join(f"({fmt(c, digits)})" if c < 0 else fmt(c, digits) for c in contributions)
+
+
 def edges_of(inputs: Sequence[Sequence[int]]) -> list[Edge]:
     """One edge per use of an input, in node order then argument order."""
     out: list[Edge] = []
@@ -165,6 +170,8 @@ class GraphView(pg.PlotWidget):
         self._flow_edge: int | None = None
         self._flow_backward = True
         self._node_strings: list[str] = []
+        #: significant digits of the values in the node boxes
+        self.digits = 4
         self._node_w = np.zeros(0)
         self._row_h = 1.0
         self.getViewBox().sigResized.connect(self._on_view_resized)
@@ -314,16 +321,17 @@ class GraphView(pg.PlotWidget):
         name = self.names[i]
         if self._compact:
             return name
-        lines = [self.labels[i], f"= {fmt(value)}" if value == value else "= ·"]
+        d = self.digits
+        lines = [self.labels[i], f"= {fmt(value, d)}" if value == value else "= ·"]
         bar = "v̄" + name[1:] if name.startswith("v") else name + "̄"
         if contributions:
-            parts = " + ".join(f"({fmt(c)})" if c < 0 else fmt(c) for c in contributions)
+            parts = contributions_text(contributions, d)
             if len(contributions) > 1:
-                lines.append(f"{bar} = {parts} = {fmt(adjoint)}")
+                lines.append(f"{bar} = {parts} = {fmt(adjoint, d)}")
             else:
                 lines.append(f"{bar} = {parts}")
         elif adjoint == adjoint:
-            lines.append(f"{bar} = {fmt(adjoint)}")
+            lines.append(f"{bar} = {fmt(adjoint, d)}")
         else:
             lines.append(f"{bar} = ·")
         return "\n".join(lines)

@@ -282,3 +282,23 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     for step in ("0", "10", "last"):
         image = render("autodiff", step=step, size=(1280, 800))
         assert (image.width(), image.height()) == (1280, 800)
+
+
+def test_precision_setting_reaches_graph_and_tables(panel):
+    goto(panel, panel.state.n_steps)
+    panel.set_precision(6)
+    assert table_column(panel.forward_table, 2)[3] == fmt(math.cos(2), 6) == "-0.416147"
+    assert panel.graph.node_texts()[3].splitlines()[1] == "= -0.416147"
+    assert "-sin(v2) = -0.909297" in panel.graph.edge_texts()
+    panel.set_precision(3)
+    assert table_column(panel.backward_table, 1)[2] == "1 + (-0.909)"
+
+
+def test_a_session_with_a_refused_expression_restores_it_with_its_message(panel):
+    trace = panel.state.trace
+    panel.restore_session({"kind": "autodiff",
+                           "inputs": {"expression": "x1 +* 2", "values": {"x1": 1.0}}})
+    assert panel.expression.text() == "x1 +* 2"
+    assert panel.expression_error_text().startswith("expression:")
+    assert "^" in panel.expression_error.text()
+    assert panel.state.trace is trace
