@@ -275,29 +275,24 @@ class AutodiffPanel(Panel):
             self._new_trace(trace)
         assert self._info is not None and self._replayer is not None
         step = trace.steps[k - 1] if k > 0 else None
-        hit = self._info.step_edges[k - 1] if k > 0 else None
+        node, edges, backward = self._motion(k)
         forward_one = not new and self._shown_k is not None and k == self._shown_k + 1
         self._anim.stop()
         self._pending = None
-        if hit is not None and forward_one and self._animate:
-            # the contribution travels along its edge first, then is added: until the marker
-            # arrives the graph shows the adjoints before this step
-            self._draw_graph(k - 1, self._replayer.at(k - 1), active_node=hit[1])
-            self.graph.set_active(hit[0])
-            self._pending = (k, hit)
-            self.graph.set_flow(0.0, hit[0], backward=True)
+        if edges and forward_one and self._animate:
+            # the value or contribution travels along its edge(s) first, then is written: until
+            # the markers arrive the graph shows the state before this step
+            self._draw_graph(k - 1, self._replayer.at(k - 1), active_node=node)
+            self.graph.set_active(edges)
+            self._pending = (k, node)
+            self.graph.set_flow(0.0, edges, backward=backward)
             self._anim.setDuration(max(1, int(300 / self._speed)))
             self._anim.start()
             done = self._replayer.at(k)
         else:
             done = self._replayer.at(k)
-            node = None
-            if step is not None and step.writes:
-                name, idx = step.writes[0]
-                if name in ("value", "adjoint") and idx:
-                    node = int(idx[0])
             self._draw_graph(k, done, active_node=node)
-            self.graph.set_active(hit[0] if hit is not None else None)
+            self.graph.set_active(edges)
             self.graph.set_flow(None)
         self._draw_tables(k, done, step)
         self._shown_k = k
@@ -420,10 +415,33 @@ class AutodiffPanel(Panel):
     def _on_anim_finished(self) -> None:
         if self._pending is None or self._replayer is None:
             return
-        k, hit = self._pending
+        k, node = self._pending
         self._pending = None
         self.graph.set_flow(None)
-        self._draw_graph(k, self._replayer.at(k), active_node=hit[1])
+        self._draw_graph(k, self._replayer.at(k), active_node=node)
+
+    def _motion(self, k: int) -> tuple[int | None, list[int], bool]:
+        """What step k moves: (node written, edges travelled, backward?).
+
+        A backward edge step ``v̄_j += v̄_i · ∂v_i/∂v_j`` travels its edge from v_i to v_j; a
+        forward step ``v_i = op(…)`` brings its operands along their edges into v_i.
+        """
+        assert self._info is not None and self._trace is not None
+        if k <= 0:
+            return None, [], True
+        hit = self._info.step_edges[k - 1]
+        if hit is not None:
+            return hit[1], [hit[0]], True
+        step = self._trace.steps[k - 1]
+        if not step.writes:
+            return None, [], True
+        name, idx = step.writes[0]
+        if name not in ("value", "adjoint") or not idx:
+            return None, [], True
+        node = int(idx[0])
+        if name == "value" and len(step.writes) == 1:
+            return node, [e for e, edge in enumerate(self.graph.edges) if edge.dst == node], False
+        return node, [], True
 
     # -- inputs ---------------------------------------------------------------------------------
     def _on_expression_edited(self, text: str) -> None:

@@ -167,7 +167,7 @@ class GraphView(pg.PlotWidget):
         self._polylines: list[np.ndarray] = []
         self._segments: list[slice] = []
         self._compact = False
-        self._flow_edge: int | None = None
+        self._flow_edges: list[int] = []
         self._flow_backward = True
         self._node_strings: list[str] = []
         #: significant digits of the values in the node boxes
@@ -222,7 +222,7 @@ class GraphView(pg.PlotWidget):
         self._used_item.setData([], [])
         self._active_item.setData([], [])
         self._flow.setData([], [])
-        self._flow_edge = None
+        self._flow_edges = []
         self.fit()
 
     def _scale_layout(self, layers: np.ndarray, inputs: Sequence[Sequence[int]]) -> np.ndarray:
@@ -368,35 +368,41 @@ class GraphView(pg.PlotWidget):
         else:
             self._used_item.setData([], [])
 
-    def set_active(self, edge: int | None) -> None:
-        """Highlight edge ``edge`` (index into :attr:`edges`), or none."""
-        if edge is None:
+    def set_active(self, edges: int | Sequence[int] | None) -> None:
+        """Highlight one edge or several (indices into :attr:`edges`), or none."""
+        if edges is None:
+            edges = []
+        elif isinstance(edges, (int, np.integer)):
+            edges = [edges]
+        if not len(edges):
             self._active_item.setData([], [])
         else:
-            p = self._edge_xy[self._segments[edge]]
+            p = np.concatenate([self._edge_xy[self._segments[e]] for e in edges])
             self._active_item.setData(p[:, 0], p[:, 1])
 
-    def set_flow(self, progress: float | None, edge: int | None = None,
+    def set_flow(self, progress: float | None, edges: int | Sequence[int] | None = None,
                  backward: bool = True) -> None:
-        """A marker on ``edge`` at ``progress`` (0..1): backward runs from the user to the input."""
-        if edge is not None:
-            self._flow_edge = edge
+        """A marker on each of ``edges`` at ``progress`` (0..1, eased by the caller's animation):
+        backward runs from the user to the input, forward from the input to the user. Without
+        ``edges`` the last ones are moved; ``progress`` None hides the markers."""
+        if edges is not None:
+            self._flow_edges = [edges] if isinstance(edges, (int, np.integer)) else list(edges)
             self._flow_backward = backward
-        if progress is None or self._flow_edge is None:
+        if progress is None or not self._flow_edges:
             self._flow.setData([], [])
             return
-        line = self._polylines[self._flow_edge]
-        if self._flow_backward:
-            line = line[::-1]
         p = float(np.clip(progress, 0.0, 1.0))
-        p = p * p * (3 - 2 * p)
-        seg = np.hypot(*np.diff(line, axis=0).T)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        d = p * cum[-1]
-        k = int(min(np.searchsorted(cum, d, side="right") - 1, len(seg) - 1))
-        f = (d - cum[k]) / seg[k] if seg[k] > 0 else 0.0
-        pt = line[k] + (line[k + 1] - line[k]) * f
-        self._flow.setData([pt[0]], [pt[1]])
+        pts = []
+        for e in self._flow_edges:
+            line = self._polylines[e][::-1] if self._flow_backward else self._polylines[e]
+            seg = np.hypot(*np.diff(line, axis=0).T)
+            cum = np.concatenate([[0.0], np.cumsum(seg)])
+            d = p * cum[-1]
+            k = int(min(np.searchsorted(cum, d, side="right") - 1, len(seg) - 1))
+            f = (d - cum[k]) / seg[k] if seg[k] > 0 else 0.0
+            pts.append(line[k] + (line[k + 1] - line[k]) * f)
+        pts = np.asarray(pts)
+        self._flow.setData(pts[:, 0], pts[:, 1])
 
     # -- for tests ------------------------------------------------------------------------------
     def node_texts(self) -> list[str]:
@@ -406,5 +412,10 @@ class GraphView(pg.PlotWidget):
         return self._edge_text.texts()
 
     def flow_position(self) -> np.ndarray | None:
+        """Where the (first) marker is, or None when none shows."""
         x, y = self._flow.getData()
-        return np.array([x[0], y[0]]) if len(x) else None
+        return np.array([x[0], y[0]]) if x is not None and len(x) else None
+
+    def flow_positions(self) -> np.ndarray:
+        x, y = self._flow.getData()
+        return np.column_stack([x, y]) if x is not None and len(x) else np.zeros((0, 2))

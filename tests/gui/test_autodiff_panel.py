@@ -302,3 +302,15 @@ def test_a_session_with_a_refused_expression_restores_it_with_its_message(panel)
     assert panel.expression_error_text().startswith("expression:")
     assert "^" in panel.expression_error.text()
     assert panel.state.trace is trace
+
+
+def test_forward_animation_brings_the_operands_in(qtbot, panel):
+    panel.set_animations_enabled(True)
+    goto(panel, 2)
+    goto(panel, 3)  # v2 = v0 · v1: two markers travel from v0 and v1 into v2
+    markers = panel.graph.flow_positions()
+    assert len(markers) == 2
+    np.testing.assert_allclose(markers, panel.graph.node_pos[[0, 1]])
+    assert panel.graph.node_texts()[2].splitlines()[1] == "= ·"
+    qtbot.waitUntil(lambda: panel.graph.flow_position() is None, timeout=3000)
+    assert panel.graph.node_texts()[2].splitlines()[1] == "= 2"
