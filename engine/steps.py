@@ -134,13 +134,16 @@ def label(symbol: str, index: Sequence[int]) -> str:
 def fmt(x: float, digits: int = 4) -> str:
     """A number as a student writes it: at most ``digits`` significant digits, no trailing zeros.
 
-    ``fmt(6.5)`` is ``'6.5'``, ``fmt(13.0)`` is ``'13'``, ``fmt(-0.90929)`` is ``'-0.9093'``.
+    ``fmt(6.5)`` is ``'6.5'``, ``fmt(13.0)`` is ``'13'``, ``fmt(-0.90929)`` is ``'-0.9093'``;
+    whole numbers are written in full (``fmt(50002.0)`` is ``'50002'``).
     """
     x = float(x)
     if x != x:
         return "nan"
     if x == 0:
         return "0"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))  # whole numbers in full: an output size of 50002 is not "5e4"
     text = f"{x:.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")

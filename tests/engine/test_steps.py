@@ -6,7 +6,8 @@ from engine.steps import Trace, fmt, fmt_paren, label, step, sum_text
 
 @pytest.mark.parametrize(("x", "text"), [
     (6.5, "6.5"), (13.0, "13"), (-0.909297, "-0.9093"), (0.0, "0"), (-0.0, "0"),
-    (1.18140514, "1.181"), (1e-7, "1e-7"), (123456.0, "1.235e5"),
+    (1.18140514, "1.181"), (1e-7, "1e-7"), (123456.0, "123456"), (123456.7, "1.235e5"),
+    (1e20, "1e20"),
 ])
 def test_fmt_writes_numbers_as_a_student_does(x, text):
     assert fmt(x) == text
