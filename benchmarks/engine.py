@@ -13,10 +13,10 @@ torch (optional: ``pip install torch==2.13.0``, never a runtime or test dependen
 work on the same numbers: ``conv2d``/``avg_pool2d`` with autograd, in both memory formats (NCHW and
 channels-last, ours is channels-last) — the ratio is against the faster; the peephole cell built
 by hand from autograd ops (torch has no peephole LSTM); the expression on 0-d tensors, sharing
-repeated sub-expressions as our parser does. Ours and torch's runs alternate, after a warm-up, and
-the medians are printed. For the conv, its GFLOP/s (3 × 2·o_r·o_c·k_r·k_c·c_in·c_out for y, ΔF
-and δx) is also shown as a share of the float64 matrix-multiply rate (numpy @ on 1024×1024)
-measured in the same run.
+repeated sub-expressions as our parser does. Ours and torch's runs take turns in short blocks,
+after a warm-up; the medians and the fastest calls are printed. For the conv, its GFLOP/s
+(3 × 2·o_r·o_c·k_r·k_c·c_in·c_out for y, ΔF and δx) is also shown as a share of the float64
+matrix-multiply rate (numpy @ on 1024×1024) measured in the same run.
 """
 
 from __future__ import annotations
@@ -55,20 +55,25 @@ def _once(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def measure(fns: dict[str, Callable[[], object]], repeat: int, warmup: int = 3,
+def measure(fns: dict[str, Callable[[], object]], repeat: int, warmup: int = 3, block: int = 5,
             budget: float = 20.0) -> dict[str, tuple[float, float]]:
-    """``(median, fastest)`` seconds per call of each function; the functions take turns, one
-    call each per round, so that load from elsewhere on the machine hits them alike. Stops early
-    (after at least 5 rounds) when a workload has used up ``budget`` seconds."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
+    """``(median, fastest)`` seconds per call of each function, over ``repeat`` calls each.
+
+    The functions take turns in blocks of ``block`` calls (after a warm-up at the start of each
+    block's turn), so that load from elsewhere on the machine hits them alike, while each one runs
+    in its own steady state: right after a torch call, torch's worker threads still spin and its
+    data fills the cache, which would slow a call of ours taken just then. Stops early (after at
+    least two rounds) when a workload has used up ``budget`` seconds."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     start = time.perf_counter()
-    for r in range(repeat):
+    rounds = max(1, -(-repeat // block))
+    for r in range(rounds):
         for name, fn in fns.items():
-            times[name].append(_once(fn))
-        if r >= 4 and time.perf_counter() - start > budget:
+            for _ in range(warmup if r == 0 else 1):
+                fn()
+            for _ in range(block):
+                times[name].append(_once(fn))
+        if r >= 1 and time.perf_counter() - start > budget:
             break
     return {name: (statistics.median(ts), min(ts)) for name, ts in times.items()}
 
@@ -370,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=30, help="timed rounds per workload (30)")
     ap.add_argument("--only", default="", help="comma-separated subset of: "
                     + ", ".join(WORKLOADS))
+    ap.add_argument("--torch-threads", type=int, default=0,
+                    help="torch's intra-op threads (default: torch's own choice, one per core)")
     args = ap.parse_args(argv)
     chosen = [w.strip() for w in args.only.split(",") if w.strip()] or list(WORKLOADS)
     unknown = [w for w in chosen if w not in WORKLOADS]
@@ -377,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown workload(s): {', '.join(unknown)}")
     if torch is not None:
         torch.set_default_dtype(torch.float64)
+        if args.torch_threads > 0:
+            torch.set_num_threads(args.torch_threads)
 
     for line in machine_lines():
         print(line)
