@@ -260,17 +260,20 @@ def _max_backward(shape, dy, arg, g: Window) -> np.ndarray:
 
 
 def _max_share(dy: np.ndarray, arg: np.ndarray, g: Window):
+    """``share(a, b, region) -> (values, hit)``: δy where offset (a, b) is the window's first
+    maximum, else 0; ``hit`` marks the cells whose maximum sits at that offset."""
     def share(a, b, region):
         r0, r1, c0, c1, h0, h1 = region
-        d = dy[r0:r1, c0:c1, h0:h1]
-        return np.where(arg[r0:r1, c0:c1, h0:h1] == a * g.k_cols + b, d, 0.0)
+        hit = arg[r0:r1, c0:c1, h0:h1] == a * g.k_cols + b
+        return np.where(hit, dy[r0:r1, c0:c1, h0:h1], 0.0), hit
     return share
 
 
 def _avg_share(dy: np.ndarray, g: Window):
+    """``share(a, b, region) -> (values, hit)``: δy / k for every cell (all hit)."""
     def share(a, b, region):
         r0, r1, c0, c1, h0, h1 = region
-        return dy[r0:r1, c0:c1, h0:h1] / g.k
+        return dy[r0:r1, c0:c1, h0:h1] / g.k, True
     return share
 
 
@@ -287,16 +290,18 @@ def _scatter(dx: np.ndarray, g: Window, share, region, touched: bool = False):
     over :func:`_box` of the region.
 
     Offsets are visited in reverse row-major order, so that each element receives its shares in
-    the row-major order of the δy cells (the order of the trace's steps).
+    the row-major order of the δy cells (the order of the trace's steps). (Adding the zeros that
+    max pooling gives the other elements of a window changes no value.)
     """
     r0, r1, c0, c1, _, _ = region
     box = dx[_box(g, region)]
     mask = np.zeros(box.shape, dtype=bool) if touched else None
     for a, b in reversed(_offsets(g)):
         idx = (_span(a, 0, r1 - r0, g.s_rows), _span(b, 0, c1 - c0, g.s_cols))
-        box[idx] += share(a, b, region)
+        values, hit = share(a, b, region)
+        box[idx] += values
         if mask is not None:
-            mask[idx] = True
+            mask[idx] |= hit
     return mask
 
 
@@ -352,6 +357,18 @@ def _regions(g: Window, channels: int) -> tuple[str, list[tuple[int, ...]]]:
         if count <= budget:
             return how, make()
     raise AssertionError("unreachable: one step always fits")
+
+
+def _extent(start: int, stop: int) -> str:
+    return str(start) if stop - start == 1 else f"{start}..{stop - 1}"
+
+
+def _block_title(region) -> str:
+    """``'row 3, channel 0'`` or ``'rows 0..9, channels 0..2'`` of an output region."""
+    r0, r1, _, _, h0, h1 = region
+    rows = f"row {r0}" if r1 - r0 == 1 else f"rows {r0}..{r1 - 1}"
+    chans = f"channel {h0}" if h1 - h0 == 1 else f"channels {h0}..{h1 - 1}"
+    return f"{rows}, {chans}"
 
 
 def _range_text(start: int, k: int) -> str:
@@ -422,9 +439,8 @@ def _forward_step(kind, x, y, g: Window, region, arg, how) -> Step:
         out = (slice(r0, r1), slice(c0, c1), slice(h0, h1))
         writes = _refs("y", np.ones(y[out].shape, dtype=bool), out)
         what = "mean" if kind == "avg" else "maximum"
-        rows = f"{r0}" if r1 - r0 == 1 else f"{r0}..{r1 - 1}"
-        chans = f"{h0}" if h1 - h0 == 1 else f"{h0}..{h1 - 1}"
-        return step("forward", f"y rows {rows}, channels {chans}",
+        rows, chans = _extent(r0, r1), _extent(h0, h1)
+        return step("forward", f"y {_block_title(region)}",
                     f"y[{rows},:,{chans}] = the {what} of each {g.k_rows}×{g.k_cols} window of x",
                     "", _refs("x", mask, box), writes, y[out].ravel(),
                     note=f"coarsened: {how}")
@@ -486,8 +502,7 @@ def _max_backward_step(dy, region, win, old, new, arg) -> Step:
 
 def _coarse_backward_step(kind, dx_run, touched, box, region, how) -> Step:
     r0, r1, c0, c1, h0, h1 = region
-    rows = f"{r0}" if r1 - r0 == 1 else f"{r0}..{r1 - 1}"
-    chans = f"{h0}" if h1 - h0 == 1 else f"{h0}..{h1 - 1}"
+    rows, chans = _extent(r0, r1), _extent(h0, h1)
     writes = _refs("dx", touched, box)
     reads = [("dy", (r, c, h)) for r in range(r0, r1) for c in range(c0, c1)
              for h in range(h0, h1)]
@@ -495,5 +510,5 @@ def _coarse_backward_step(kind, dx_run, touched, box, region, how) -> Step:
         formula = f"δx[window] += δy / k for every δy[{rows},:,{chans}]"
     else:
         formula = f"δx[window's maximum] += δy for every δy[{rows},:,{chans}]"
-    return step("backward", f"δy rows {rows}, channels {chans}", formula, "", reads, writes,
+    return step("backward", f"δy {_block_title(region)}", formula, "", reads, writes,
                 dx_run[box][touched], note=f"coarsened: {how}")

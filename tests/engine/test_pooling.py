@@ -258,6 +258,11 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
         replayed = t.replay()
         np.testing.assert_array_equal(replayed["dx"], vec())
         np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
+        if solve is pool.solve_max:  # max steps write only the maxima they route δy to
+            routed = [i for s in t.steps if s.phase == "backward" and "zero" not in s.title
+                      for _, i in s.writes]
+            assert all(t.tensors["mask"][i] > 0 for i in routed)
+            assert len(set(routed)) == int(np.count_nonzero(t.tensors["mask"]))
 
 
 def test_trace_too_large_to_build_is_refused_with_the_limit():
