@@ -172,6 +172,7 @@ class GraphView(pg.PlotWidget):
         self._node_strings: list[str] = []
         #: significant digits of the values in the node boxes
         self.digits = 4
+        self._used = ()
         self._node_w = np.zeros(0)
         self._row_h = 1.0
         self.getViewBox().sigResized.connect(self._on_view_resized)
@@ -220,6 +221,7 @@ class GraphView(pg.PlotWidget):
                                    fills=["#f4f4f4"] * n, borders=[("#707070", 1.0)] * n,
                                    padding=4)
         self._used_item.setData([], [])
+        self._used: tuple[int, ...] = ()
         self._active_item.setData([], [])
         self._flow.setData([], [])
         self._flow_edges = []
@@ -342,7 +344,8 @@ class GraphView(pg.PlotWidget):
         """Values and adjoints so far (NaN = not yet), each node's ``+=`` contributions so far.
 
         ``active_node`` is outlined; ``used_edges`` (indices into :attr:`edges`) are drawn dark
-        (the edges whose contribution has been added).
+        (the edges whose contribution has been added) — on graphs small enough for full labels:
+        on a large one that item would repaint the whole graph on every step.
         """
         n = len(self.names)
         texts, colors, fills, borders = [], [], [], []
@@ -362,8 +365,12 @@ class GraphView(pg.PlotWidget):
                 borders.append(("#707070", 1.0))
         self._node_strings = texts
         self._node_text.set_texts(texts, colors, fills, borders)
-        if len(used_edges):
-            pts = np.concatenate([self._edge_xy[self._segments[e]] for e in used_edges])
+        used = () if self._compact else tuple(used_edges)
+        if used == self._used:
+            return
+        self._used = used
+        if used:
+            pts = np.concatenate([self._edge_xy[self._segments[e]] for e in used])
             self._used_item.setData(pts[:, 0], pts[:, 1])
         else:
             self._used_item.setData([], [])

@@ -202,9 +202,11 @@ class TextLayer(pg.GraphicsObject):
         boxes = any(self._fills) or any(self._borders)
         no_pen = QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
         # only the labels inside the region being painted (a region update repaints a few)
-        # (the transform is reset above, so the clip is in device pixels)
-        clip = painter.clipBoundingRect() if painter.hasClipping() else QtCore.QRectF()
-        exposed = clip.adjusted(-2, -2, 2, 2) if not clip.isEmpty() else None
+        # (the transform is reset above, so the clip is in device pixels; a region of several
+        # rectangles when the changes are far apart)
+        exposed = painter.clipRegion() if painter.hasClipping() else None
+        if exposed is not None and exposed.isEmpty():
+            exposed = None
         for k, ((x, y), text, size, pen) in enumerate(zip(self._xy, self._texts, self._sizes,
                                                           self._colors, strict=True)):
             if not text or x != x or y != y:
@@ -212,8 +214,8 @@ class TextLayer(pg.GraphicsObject):
             p = tr.map(QtCore.QPointF(x, y))
             rect = QtCore.QRectF(p.x() + dx - size.width() / 2 - 1,
                                  p.y() + dy - size.height() / 2, size.width() + 2, size.height())
-            if exposed is not None and not exposed.intersects(rect.adjusted(-pad, -pad, pad,
-                                                                            pad)):
+            if exposed is not None and not exposed.intersects(
+                    rect.adjusted(-pad - 2, -pad - 2, pad + 2, pad + 2).toAlignedRect()):
                 continue
             if boxes and (self._fills[k] is not None or self._borders[k] is not None):
                 painter.setPen(self._borders[k] or no_pen)
