@@ -163,8 +163,9 @@ class LSTMPanel(Panel):
             sizes.addWidget(QtWidgets.QLabel(label), row, 2 * col)
             sizes.addWidget(spin, row, 2 * col + 1)
         self.random_button = QtWidgets.QPushButton("Random fill")
-        self.random_button.setToolTip("Fill x, c₀, every parameter and δh with seeded random "
-                                      "values in [-1, 1] (the same seed gives the same values)")
+        self.random_button.setToolTip("Fill x, c₀, every parameter and δh with random values in "
+                                      "[-1, 1] from the seed shown (the same seed gives the same "
+                                      "values); the seed then advances by one")
         self.random_button.clicked.connect(self._on_random_fill)
         sizes.addWidget(self.random_button, 2, 0, 1, 4)
         lay.addLayout(sizes)
@@ -454,10 +455,16 @@ class LSTMPanel(Panel):
         self._recompute(lambda: self.state.set_inputs(new))
 
     def _on_random_fill(self) -> None:
+        """Fill with the seed shown, then show the next seed (the next click gives new values;
+        typing a seed back reproduces its values)."""
         T, n_in, n_h = self.spin_T.value(), self.spin_n_in.value(), self.spin_n_h.value()
-        new = random_inputs(T, n_in, n_h, self.spin_seed.value())
+        seed = self.spin_seed.value()
+        new = random_inputs(T, n_in, n_h, seed)
         self._show_inputs(new)
         self._recompute(lambda: self.state.set_inputs(new))
+        self.spin_seed.setValue(min(seed + 1, self.spin_seed.maximum()))
+        self.status.emit(f"Filled with random values, seed {seed}; recomputed: "
+                         f"{self.state.n_steps} steps")
 
     def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
         if name in PARAM_KEYS:

@@ -145,6 +145,7 @@ def test_n_in_resizes_the_input_weights(panel):
 def test_seeded_random_fill(panel):
     panel.spin_seed.setValue(7)
     panel.random_button.click()
+    assert panel.spin_seed.value() == 8  # the next click gives new values
     a = panel.current_inputs()
     expected = random_inputs(3, 2, 2, 7)
     np.testing.assert_array_equal(a["xs"], expected["xs"])
@@ -154,6 +155,11 @@ def test_seeded_random_fill(panel):
     assert not np.array_equal(a["xs"], random_inputs(3, 2, 2, 8)["xs"])
     _, grads = engine_grads(a)
     np.testing.assert_array_equal(panel.state.trace.tensors["dc"], grads.dc)
+    panel.random_button.click()
+    assert not np.array_equal(panel.current_inputs()["xs"], a["xs"])
+    panel.spin_seed.setValue(7)
+    panel.random_button.click()
+    np.testing.assert_array_equal(panel.current_inputs()["xs"], a["xs"])
 
 
 def test_editing_a_cell_recomputes_and_a_bad_cell_keeps_the_last_results(panel):
