@@ -217,9 +217,11 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         if t == self._title_t and self._title_t != -1:
             return
         self._title_t = t
-        sub = "t" if t is None else str(t)
-        self.bars_plot.setTitle(f"δc<sub>{sub}</sub> per unit, term by term", color="#202020",
-                                size="10pt")
+        if t is None:
+            title = "δc<sub>t</sub> per unit, term by term (in the backward pass)"
+        else:
+            title = f"δc<sub>{t}</sub> per unit, term by term"
+        self.bars_plot.setTitle(title, color="#202020", size="10pt")
 
     def show_norms(self, dc_so_far: np.ndarray, t: int | None) -> None:
         """‖δc_t‖ for the rows computed so far (NaN rows are skipped); mark time ``t`` (1-based)."""
