@@ -226,6 +226,7 @@ class LSTMPanel(Panel):
         spin.setValue(value)
         spin.setToolTip(tip)
         spin.setKeyboardTracking(False)
+        spin.setMaximumWidth(84)
         if resizes:
             spin.valueChanged.connect(self._on_size_changed)
         return spin
