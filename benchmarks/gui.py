@@ -14,6 +14,8 @@
     40 × 40 layer (1,720 steps), animations off; the time of ``state.set_step(k)`` plus a
     repaint, cycling through every step: once letting Qt repaint only what changed (as the app
     does), once forcing a synchronous ``window.repaint()`` of every widget (an upper bound).
+    On the long trace also one step at a time (→ held down), and the solution pane's own
+    ``set_current`` alone.
     Median (wall and CPU) and 95th percentile; the goal is < 16 ms. The delta-flow animation's
     per-frame cost (moving the markers and repainting the view) is measured too.
 """
@@ -144,9 +146,12 @@ def step_redraw(rounds: int) -> None:
                 ed.set_value(inputs[name])
             panel.state.set_inputs(inputs, replace=True)
         n = panel.state.n_steps
-        ks = list(range(n + 1)) if n <= 100 else list(range(0, n + 1, max(1, n // 100)))
+        jumps = list(range(n + 1)) if n <= 100 else list(range(0, n + 1, max(1, n // 100)))
+        passes = [("changed areas", jumps), ("whole window", jumps)]
+        if n > 100:  # what → held down does: one step at a time, through a stretch of the trace
+            passes.append(("→ one by one", list(range(n // 2, n // 2 + 300))))
         app.processEvents()
-        for how in ("changed areas", "whole window"):
+        for how, ks in passes:
             times, cpu = [], []
             for _ in range(rounds):
                 for k in ks:
@@ -165,6 +170,17 @@ def step_redraw(rounds: int) -> None:
                   f"{statistics.median(times) * 1000:5.2f} ms (CPU "
                   f"{statistics.median(cpu) * 1000:5.2f} ms), 95th percentile "
                   f"{p95 * 1000:5.2f} ms over {len(times)} changes  (goal < 16 ms)")
+
+        pane = window.solution
+        pane_t = []
+        for _ in range(rounds):
+            for k in jumps:
+                t = time.perf_counter()
+                pane.set_current(k)
+                pane_t.append(time.perf_counter() - t)
+            app.processEvents()
+        print(f"    {'':20s}  of which the solution pane's set_current: median "
+              f"{statistics.median(pane_t) * 1000:5.3f} ms")
 
     # one delta-flow frame: move the markers, repaint the view
     panel.set_animations_enabled(True)

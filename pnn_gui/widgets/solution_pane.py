@@ -150,6 +150,7 @@ class SolutionPane(QtWidgets.QWidget):
         uniform two-line rows, long lines elided (the tooltip has the whole line), so layout and
         scrolling stay O(1) per step: word wrap makes Qt re-measure every row."""
         self._wrap = wrap
+        self._pitch = 0  # uniform rows: height + spacing, measured on first use
         self.view.setWordWrap(wrap)
         self.view.setUniformItemSizes(not wrap)
 
@@ -160,6 +161,7 @@ class SolutionPane(QtWidgets.QWidget):
         if wrap != self._wrap:
             self._set_wrapping(wrap)
         self.model.set_trace(trace)
+        self._pitch = 0
         note = trace.note if trace is not None else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
@@ -172,31 +174,41 @@ class SolutionPane(QtWidgets.QWidget):
             return
         self.model.current = k
         n = self.model.rowCount()
-        if n:
-            # everything between the old and the new current changes colour
-            lo, hi = sorted((int(self.model.row_of_step[min(old, len(self.model.row_of_step) - 1)]),
-                             int(self.model.row_of_step[k])))
+        if n and (force or self._wrap):
+            # everything between the old and the new current changes colour (and, wrapped, the
+            # bold line may change height: dataChanged lets the view re-measure those rows)
+            rows = self.model.row_of_step
+            lo, hi = sorted((int(rows[min(old, len(rows) - 1)]), int(rows[k])))
             if force:
                 lo, hi = 0, n - 1
-            # only colours and weight change: naming the roles spares the view a relayout
             self.model.dataChanged.emit(self.model.index(lo), self.model.index(hi), _LOOK_ROLES)
+        elif n:
+            # uniform rows: colours are read from ``model.current`` at paint time, so a repaint
+            # of the viewport is enough. dataChanged would make QListView lay out every row
+            # again (O(rows), ~2.5 ms for 1,700 steps) on the next visualRect or paint.
+            self.view.viewport().update()
         if k > 0:
             self._ensure_visible(int(self.model.row_of_step[k]))
         else:
             self.view.scrollToTop()
 
     def _ensure_visible(self, row: int) -> None:
-        """Scroll so ``row`` shows. Rows are all one height, so this is arithmetic: QListView's
-        own scrollTo asks the model for its row count thousands of times per call."""
-        first = self.view.visualRect(self.model.index(0))
-        if self._wrap or first.height() <= 0:  # rows of varied height, or not laid out yet
+        """Scroll so ``row`` shows. Uniform rows: arithmetic on the row pitch measured once per
+        trace (QListView's own scrollTo / visualRect may lay out every row first)."""
+        if self._wrap:  # rows of varied height: Qt has to measure them
             self.view.scrollTo(self.model.index(row),
                                QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
             # a new trace is laid out later: scroll again once it is
             QtCore.QTimer.singleShot(0, self._scroll_to_current)
             return
+        if self._pitch <= 0:
+            first = self.view.visualRect(self.model.index(0))
+            if first.height() <= 0:  # not laid out yet: scroll once it is
+                QtCore.QTimer.singleShot(0, self._scroll_to_current)
+                return
+            self._pitch = first.height() + 2 * self.view.spacing()
+        pitch = self._pitch
         bar = self.view.verticalScrollBar()
-        pitch = first.height() + 2 * self.view.spacing()
         top = row * pitch
         height = self.view.viewport().height()
         if top < bar.value():

@@ -440,6 +440,36 @@ def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
     assert pane.view.viewport().rect().intersects(rect)
 
 
+def test_solution_pane_long_trace_current_row_in_view_at_every_step(qtbot):
+    """Uniform rows scroll by arithmetic on the row pitch (no relayout per step): the current
+    row must still be fully in view and the only highlighted one, stepping and jumping."""
+    from engine import fully_connected as fc
+
+    rng = np.random.default_rng(2)
+    trace = fc.solve(rng.normal(size=30), rng.normal(size=(30, 30)), rng.normal(size=30),
+                     rng.normal(size=30))
+    assert len(trace) > 400                              # the uniform-rows mode
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.resize(300, 400)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.set_trace(trace)
+    qtbot.wait(1)
+    assert pane.view.uniformItemSizes()
+    view, bg = pane.view, QtCore.Qt.ItemDataRole.BackgroundRole
+    n = len(trace)
+    ks = list(range(1, 120)) + list(range(n, n - 60, -1)) + [1, n // 2, 7, n - 3, n // 3, 2]
+    for k in ks:
+        pane.set_current(k)
+        QtWidgets.QApplication.processEvents()
+        rect = view.visualRect(pane.index_of_step(k))
+        assert view.viewport().rect().contains(rect), (k, rect, view.viewport().rect())
+        assert pane.model.data(pane.index_of_step(k), bg) is not None
+        if k > 1:
+            assert pane.model.data(pane.index_of_step(k - 1), bg) is None
+
+
 def test_solution_pane_shows_note(qtbot):
     from engine import fully_connected as fc
 
