@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from contextlib import contextmanager
 
 MIN_SIZE = (1280, 800)
+#: Qt messages the offscreen platform prints on every shown window; harmless, so a successful
+#: screenshot prints nothing (every other message still reaches stderr)
+QUIET_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -54,7 +59,12 @@ def render(name: str, step="last", size: tuple[int, int] = (1400, 900)):
     from pnn_gui.main_window import MainWindow
 
     app = make_application(["pnn-gui"])
-    window = MainWindow(settings=False)
+    with quiet_qt_messages():
+        return _grab(app, MainWindow, name, step, w, h)
+
+
+def _grab(app, window_class, name: str, step, w: int, h: int):
+    window = window_class(settings=False)
     try:
         window.set_animations_enabled(False)
         window.resize(w, h)
@@ -73,6 +83,27 @@ def render(name: str, step="last", size: tuple[int, int] = (1400, 900)):
         window.deleteLater()
         app.processEvents()
     return image
+
+
+@contextmanager
+def quiet_qt_messages(quiet=QUIET_MESSAGES):
+    """Drop the Qt messages in ``quiet``; pass every other one to the handler that was
+    installed before (pytest-qt's in tests) or, with none, to stderr as Qt would write it."""
+    from PySide6 import QtCore
+
+    def handler(mode, context, message):
+        if message in quiet:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(QtCore.qFormatLogMessage(mode, context, message) + "\n")
+
+    previous = QtCore.qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        QtCore.qInstallMessageHandler(previous)
 
 
 def screenshot_command(args) -> int:
