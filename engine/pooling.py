@@ -478,7 +478,8 @@ def _avg_backward_step(dy, g: Window, region, win, old, new) -> Step:
     formula = (f"δx[{_range_text(r * g.s_rows, g.k_rows)},{_range_text(c * g.s_cols, g.k_cols)},"
                f"{h}] += {label('δy', idx)} / {g.k}")
     return step("backward", f"{label('δy', idx)} → window", formula, sub_text,
-                [("dy", idx)], [("dx", w) for w in win], [new[w] for w in win])
+                [("dy", idx)], [("dx", w) for w in win], [new[w] for w in win],
+                result_text="")  # the running sums above are the results
 
 
 def _semi(parts: Sequence[str], limit: int = 8) -> str:

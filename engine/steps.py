@@ -38,6 +38,9 @@ class Step:
     writes: tuple[Ref, ...] = ()
     values: tuple[float, ...] = ()   # new value of each written element, in the order of writes
     note: str = ""                # e.g. "coarsened: one step per row"
+    #: what the line ends on; None: the written value(s), "": nothing (``substituted`` already
+    #: states the results, e.g. a window's running sums, or the step writes a whole matrix)
+    result_text: str | None = None
 
     def __post_init__(self):
         if self.phase not in ("forward", "backward"):
@@ -50,11 +53,15 @@ class Step:
     def text(self) -> str:
         """The whole line: ``formula = substituted = result``; a step writing several elements
         ends with all of them (shortened): ``δx = δy · Wᵀ = [6.5, 8]``."""
-        result = vec(self.values) if len(self.values) > 1 else fmt(self.result)
+        if self.result_text is not None:
+            result = self.result_text
+        else:
+            result = vec(self.values) if len(self.values) > 1 else fmt(self.result)
         parts = [self.formula]
         if self.substituted and self.substituted != result:
             parts.append(self.substituted)
-        parts.append(result)
+        if result:
+            parts.append(result)
         return " = ".join(parts)
 
 
@@ -97,12 +104,12 @@ class Trace:
 
 def step(phase: str, title: str, formula: str, substituted: str,
          reads: Iterable[Ref], writes: Sequence[Ref], values: Sequence[float],
-         note: str = "") -> Step:
+         note: str = "", result_text: str | None = None) -> Step:
     """Build a :class:`Step`; ``result`` is the first written value."""
     vals = tuple(float(v) for v in values)
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                writes=tuple(writes), values=vals, note=note)
+                writes=tuple(writes), values=vals, note=note, result_text=result_text)
 
 
 # ---------------------------------------------------------------------------------------------

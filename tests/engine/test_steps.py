@@ -39,3 +39,13 @@ def test_replay_leaves_unwritten_elements_empty():
     part = t.replay(1)["y"]
     assert part[0] == 1.0 and np.isnan(part[1])
     np.testing.assert_array_equal(t.replay()["y"], [1.0, 2.0])
+
+
+def test_text_ends_on_the_written_values_unless_told_otherwise():
+    one = step("backward", "t", "δx₀", "0 · 1 + 0.5 · 3", (), [("dx", (0,))], [1.5])
+    assert one.text == "δx₀ = 0 · 1 + 0.5 · 3 = 1.5"
+    many = step("backward", "t", "δx = δy · Wᵀ", "", (), [("dx", (0,)), ("dx", (1,))], [6.5, 8])
+    assert many.text == "δx = δy · Wᵀ = [6.5, 8]"
+    said = step("backward", "t", "δx[0..1] += 0.2", "δx[0] = 0.1 + 0.2 = 0.3; δx[1] = 0.2", (),
+                [("dx", (0,)), ("dx", (1,))], [0.3, 0.2], result_text="")
+    assert said.text == "δx[0..1] += 0.2 = δx[0] = 0.1 + 0.2 = 0.3; δx[1] = 0.2"
