@@ -394,24 +394,16 @@ def backward(x, f, dy, stride=1, padding=0) -> ConvGrads:
 # Traces
 
 
-@dataclass(frozen=True)
-class MatrixStep(Step):
-    """A step that writes a whole matrix: its text ends on the matrix, not on a single number."""
-
-    @property
-    def text(self) -> str:
-        parts = [self.formula]
-        if self.substituted:
-            parts.append(self.substituted)
-        return " = ".join(parts)
-
-
 def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: Iterable[Ref],
                  writes: Sequence[Ref], values: Iterable[float], note: str = "") -> Step:
+    """A step writing many elements. A coarsened step (its note says so) ends on its values,
+    shortened; any other (a whole matrix moved, a tensor padded) ends on its formula or on the
+    matrix its substituted text shows."""
     vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
-    return MatrixStep(phase=phase, title=title, formula=formula, substituted=substituted,
-                      result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                      writes=tuple(writes), values=vals, note=note)
+    return Step(phase=phase, title=title, formula=formula, substituted=substituted,
+                result=vals[0] if vals else float("nan"), reads=tuple(reads),
+                writes=tuple(writes), values=vals, note=note,
+                result_text=None if note.startswith("coarsened") else "")
 
 
 @lru_cache(maxsize=4096)
