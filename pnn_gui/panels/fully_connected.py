@@ -5,6 +5,9 @@ recomputes at once (sheet-sized, synchronous: the engine takes well under a mill
 at most a few milliseconds at the editors' 64 × 64 limit, so no worker thread is needed — a
 larger layer would send :func:`engine.examples.solve` to a ``QThreadPool`` and post the trace
 back). Errors appear under the field they name.
+
+x and δy may be a batch: their editors have a "batch" spin box (1 = the sheet's vector; above 1
+the rows are the items of the batch, and Δb sums over them). The two batch sizes move together.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 
 KIND = "fully_connected"
 FIELDS = ("x", "w", "b", "dy")
+#: fields that may hold a batch (one row per item); their batch sizes are kept equal
+BATCHED = ("x", "dy")
 #: field -> (editor title, tooltip)
 _EDITORS = {
-    "x": ("x", "the layer's input (n_in,)"),
+    "x": ("x", "the layer's input (n_in,), or a batch (batch, n_in): one row per item"),
     "w": ("W", "weights (n_in, n_out): row j holds input j's weights to every output"),
     "b": ("b", "bias (n_out,)"),
-    "dy": ("δy", "the loss gradient arriving from above, same shape as y"),
+    "dy": ("δy", "the loss gradient arriving from above, same shape as y (one row per item of "
+                 "a batch)"),
 }
 #: view name (= engine tensor name) -> (title, grid row, grid col)
 _VIEWS = {
@@ -66,14 +72,15 @@ class FullyConnectedPanel(Panel):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(8)
         intro = QtWidgets.QLabel("Forward y = x·W + b; backward δx = δy·Wᵀ, ΔW = xᵀ·δy, "
-                                 "Δb = δy.\nType into any cell: the results update at once.")
+                                 "Δb = δy.\nType into any cell: the results update at once. "
+                                 "Batch > 1 gives x and δy one row per item (Δb sums them).")
         intro.setWordWrap(True)
         tint(intro, MUTED)
         lay.addWidget(intro)
         self.editors: dict[str, MatrixEditor] = {}
         for name, (title, tip) in _EDITORS.items():
             ed = MatrixEditor(title, inputs[name], name=name, example=inputs[name],
-                              seed=len(self.editors))
+                              seed=len(self.editors), batch=name in BATCHED)
             ed.setToolTip(tip)
             ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
             self.editors[name] = ed
@@ -118,9 +125,12 @@ class FullyConnectedPanel(Panel):
             self._levels = {name: symmetric_levels(trace.tensors[name]) for name in _VIEWS}
             self._levels_of = trace
             self._cursor = TraceCursor(trace)
+            batched = np.ndim(trace.tensors["x"]) == 2
             for name, view in self.grid.views.items():
                 shape = np.shape(trace.tensors[name])
-                view.set_title(f"{_VIEWS[name][0]}   {_shape_text(shape)}")
+                title = "Δb = Σₙ δyₙ (over the batch)" if name == "db" and batched \
+                    else _VIEWS[name][0]
+                view.set_title(f"{title}   {_shape_text(shape)}")
         # after the last step the replayed tensors are the vectorised results (the engine's
         # tests assert replay(n) == tensors; every element is written): no replay needed
         done = trace.tensors if k == len(trace) else self._cursor.at(k)
@@ -140,7 +150,7 @@ class FullyConnectedPanel(Panel):
         raw = session_inputs(data, KIND, FIELDS)
         inputs = {}
         for name in FIELDS:
-            ndim = 2 if name == "w" else 1
+            ndim = 2 if name == "w" else (1, 2) if name in BATCHED else 1
             inputs[name] = as_array(raw[name], name, ndim)
         for name, ed in self.editors.items():
             ed.set_value(inputs[name])
@@ -159,6 +169,14 @@ class FullyConnectedPanel(Panel):
 
     # -- bindings -------------------------------------------------------------------------------
     def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
+        if name in BATCHED:
+            other = BATCHED[1 - BATCHED.index(name)]
+            theirs = self.editors[other].value()
+            if _batch_size(theirs) != _batch_size(value):  # the batch sizes move together
+                resized = _with_batch(theirs, _batch_size(value))
+                self.editors[other].set_value(resized)
+                self.state.set_inputs({name: value, other: resized})
+                return
         self.state.set_input(name, value)  # the window's status bar reports the outcome
 
     def _on_state_changed(self, what: str) -> None:
@@ -168,6 +186,19 @@ class FullyConnectedPanel(Panel):
 
 def _arrays(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {name: np.asarray(inputs[name], dtype=np.float64) for name in FIELDS}
+
+
+def _batch_size(value: np.ndarray) -> int:
+    return 1 if np.ndim(value) == 1 else int(np.shape(value)[0])
+
+
+def _with_batch(value: np.ndarray, rows: int) -> np.ndarray:
+    """``value`` with ``rows`` items: the rows that fit kept, new rows 0; 1 row -> a vector."""
+    old = np.atleast_2d(value)
+    new = np.zeros((rows, old.shape[1]))
+    n = min(rows, old.shape[0])
+    new[:n] = old[:n]
+    return new[0] if rows == 1 else new
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

@@ -13,12 +13,16 @@ Public API (other panels rely on it; keep it stable)::
     ed.copy_text() / ed.paste_text(s)   # what Ctrl+C / Ctrl+V do, callable from tests
     ed.fill_zeros() / ed.fill_random() / ed.reset_to_example()   # the context menu
     ed.cell_errors() -> {(row, col): reason}                    # cells holding a bad text
+    MatrixEditor("x", [1, 2], batch=True)   # a vector, or a batch of them: see below
 
-A 1-D array is shown as one row (only a "cols" spin box). A typed value that is not a finite
-number turns its cell red with the reason in the tooltip and in the message under the table; the
-last good value stays in :meth:`value` (and is what computes). Resizing keeps the values that
-still fit and fills new cells with 0. Show a 3-D / 4-D tensor as several editors, one per
-channel or filter.
+A 1-D array is shown as one row (only a "length" spin box). ``batch=True`` adds a "batch" spin
+box to a vector's editor: at 1 :meth:`value` is the 1-D vector, above 1 it is the 2-D
+``(batch, length)`` array, one row per item (a pasted block keeps its rows).
+
+A typed value that is not a finite number turns its cell red with the reason in the tooltip and
+in the message under the table; the last good value stays in :meth:`value` (and is what
+computes). Resizing keeps the values that still fit and fills new cells with 0. Show a 3-D / 4-D
+tensor as several editors, one per channel or filter.
 """
 
 from __future__ import annotations
@@ -176,14 +180,15 @@ class MatrixEditor(QtWidgets.QWidget):
 
     def __init__(self, title: str, value: Any, *, resizable: bool = True,
                  example: Any | None = None, name: str | None = None,
-                 max_dim: int = MAX_DIM, seed: int = 0,
+                 max_dim: int = MAX_DIM, seed: int = 0, batch: bool = False,
                  parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         arr = np.array(value, dtype=np.float64)
         if arr.ndim not in (1, 2):
             raise ValueError(f"{title}: MatrixEditor shows 1-D or 2-D arrays, got shape "
                              f"{arr.shape}; show one editor per channel")
-        self._ndim = arr.ndim
+        self._batch = bool(batch)
+        self._ndim = 1 if batch else arr.ndim  # batch: a vector with a batch size
         self._title = title
         self._name = name or title
         self._example = None if example is None else np.array(example, dtype=np.float64)
@@ -206,7 +211,10 @@ class MatrixEditor(QtWidgets.QWidget):
             spin.setToolTip(f"number of {what} of {title}")
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._on_shape_changed)
-        self._rows_label = QtWidgets.QLabel("rows")
+        if batch:
+            self._rows.setToolTip(f"batch size: how many {title} vectors, one per row "
+                                  "(1: a single vector)")
+        self._rows_label = QtWidgets.QLabel("batch" if batch else "rows")
         self._cols_label = QtWidgets.QLabel("cols" if self._ndim == 2 else "length")
 
         head = QtWidgets.QHBoxLayout()
@@ -234,7 +242,6 @@ class MatrixEditor(QtWidgets.QWidget):
         vh.setDefaultSectionSize(24)
         hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
         vh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
-        vh.setVisible(self._ndim == 2)
         self._table.setSizeAdjustPolicy(
             QtWidgets.QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self._table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
@@ -269,7 +276,7 @@ class MatrixEditor(QtWidgets.QWidget):
     def value(self) -> np.ndarray:
         """The last good values, a copy, 1-D or 2-D like the array given."""
         v = self._model.values
-        return v[0].copy() if self._ndim == 1 else v.copy()
+        return v[0].copy() if self._is_vector() else v.copy()
 
     def shape(self) -> tuple[int, ...]:
         return self.value().shape
@@ -277,7 +284,7 @@ class MatrixEditor(QtWidgets.QWidget):
     def set_value(self, value: Any) -> None:
         """Show ``value`` (a new shape is fine); clears bad cells; emits nothing."""
         arr = np.array(value, dtype=np.float64)
-        if arr.ndim != self._ndim:
+        if arr.ndim != self._ndim and not (self._batch and arr.ndim == 2):
             raise ValueError(f"{self._name}: expected a {self._ndim}-D array, got shape "
                              f"{arr.shape}")
         self._model.reset(np.atleast_2d(arr).copy())
@@ -312,8 +319,9 @@ class MatrixEditor(QtWidgets.QWidget):
     def set_resizable(self, resizable: bool) -> None:
         """Show (True) or hide (False, shape dictated) the rows / cols spin boxes."""
         self._resizable = bool(resizable)
-        self._rows.setVisible(resizable and self._ndim == 2)
-        self._rows_label.setVisible(resizable and self._ndim == 2)
+        has_rows = self._ndim == 2 or self._batch
+        self._rows.setVisible(resizable and has_rows)
+        self._rows_label.setVisible(resizable and has_rows)
         self._cols.setVisible(resizable)
         self._cols_label.setVisible(resizable)
 
@@ -331,7 +339,7 @@ class MatrixEditor(QtWidgets.QWidget):
 
     def resize_to(self, rows: int, cols: int) -> None:
         """Change the shape (``rows`` is ignored for 1-D), keeping what still fits; emits."""
-        self._apply_shape(rows if self._ndim == 2 else 1, cols, emit=True)
+        self._apply_shape(rows if self._ndim == 2 or self._batch else 1, cols, emit=True)
 
     def fill_zeros(self) -> None:
         self._fill(np.zeros(self._model.values.shape))
@@ -378,17 +386,19 @@ class MatrixEditor(QtWidgets.QWidget):
     def paste_text(self, text: str, row: int | None = None, col: int | None = None) -> None:
         """Paste a block at (row, col) (default: the current cell); grows the table if resizable.
 
-        A 1-D editor takes a single column of text as a row. Bad cells turn red like typed ones.
+        A vector's editor takes a single column of text as a row (a batch editor keeps the rows:
+        one per item). Bad cells turn red like typed ones.
         """
         block = split_block(text)
         if not block:
             return
-        if self._ndim == 1 and all(len(r) == 1 for r in block) and len(block) > 1:
+        if self._ndim == 1 and not self._batch and all(len(r) == 1 for r in block) \
+                and len(block) > 1:
             block = [[r[0] for r in block]]
         cur = self._table.currentIndex()
         r0 = row if row is not None else (cur.row() if cur.isValid() else 0)
         c0 = col if col is not None else (cur.column() if cur.isValid() else 0)
-        if self._ndim == 1:
+        if self._ndim == 1 and not self._batch:
             r0 = 0
             block = block[:1]
         need_r = r0 + len(block)
@@ -415,6 +425,10 @@ class MatrixEditor(QtWidgets.QWidget):
         self.value_changed.emit(self.value())
 
     # -- internals ------------------------------------------------------------------------------
+    def _is_vector(self) -> bool:
+        """The value is 1-D: a vector editor, or a batch editor at batch size 1."""
+        return self._ndim == 1 and (not self._batch or self._model.values.shape[0] == 1)
+
     def _fill(self, values: np.ndarray) -> None:
         self._model.reset(values)
         self._update_cell_message()
@@ -429,7 +443,7 @@ class MatrixEditor(QtWidgets.QWidget):
         bad = self._model.bad
         lines = []
         for (r, c), (_, reason) in sorted(bad.items())[:3]:
-            where = f"[{c}]" if self._ndim == 1 else f"[{r},{c}]"
+            where = f"[{c}]" if self._is_vector() else f"[{r},{c}]"
             lines.append(f"{self._name}{where}: {reason}; the last good value is used")
         if len(bad) > 3:
             lines.append(f"… and {len(bad) - 3} more bad cells")
@@ -438,7 +452,7 @@ class MatrixEditor(QtWidgets.QWidget):
         self._cell_message.set_error("\n".join(lines))
 
     def _on_shape_changed(self, _value: int) -> None:
-        rows = self._rows.value() if self._ndim == 2 else 1
+        rows = self._rows.value() if self._ndim == 2 or self._batch else 1
         self._apply_shape(rows, self._cols.value(), emit=True)
 
     def _apply_shape(self, rows: int, cols: int, emit: bool) -> None:
@@ -461,7 +475,9 @@ class MatrixEditor(QtWidgets.QWidget):
             spin.blockSignals(True)
             spin.setValue(v)
             spin.blockSignals(False)
-        shape = f"({cols},)" if self._ndim == 1 else f"({rows}, {cols})"
+        vector = self._is_vector()
+        self._table.verticalHeader().setVisible(not vector)
+        shape = f"({cols},)" if vector else f"({rows}, {cols})"
         self._title_label.setText(f"<b>{self._title}</b>&nbsp;&nbsp;<span style='color:#666'>"
                                   f"{shape}</span>")
         self._fit_table()

@@ -581,3 +581,72 @@ def test_view_settings_are_remembered(qtbot, messages):
     plain = mw.MainWindow(panels=ONLY_FC, settings=False)  # screenshots: always the defaults
     qtbot.addWidget(plain)
     assert plain.precision_actions[4].isChecked() and plain.player.speed() == 1.0
+
+
+# -- a batch of inputs --------------------------------------------------------------------------
+def _set_batch(editor, rows):
+    """What the user does: the batch spin box above x (or δy)."""
+    editor._rows.setValue(rows)
+
+
+def test_batch_spin_box_moves_x_and_dy_together_and_recomputes(window):
+    from tests.engine.gradcheck import numeric_grad
+
+    p = fc_panel(window)
+    assert p.editors["x"]._rows.isVisibleTo(p.editors["x"])     # offered on x and δy
+    assert not p.editors["b"]._rows.isVisibleTo(p.editors["b"])
+    _set_batch(p.editors["x"], 2)
+    assert p.editors["x"].shape() == (2, 2) and p.editors["dy"].shape() == (2, 3)
+    np.testing.assert_array_equal(p.editors["dy"].value(), [[0, 0.5, 1], [0, 0, 0]])
+    p.editors["x"].paste_text("3\t-1", row=1, col=0)
+    p.editors["dy"].paste_text("0.25\t0\t2", row=1, col=0)
+    assert p.state.errors == {}
+    t = p.state.trace.tensors
+    x, w, b, dy = t["x"], t["w"], t["b"], t["dy"]
+    np.testing.assert_array_equal(x, [[1, 2], [3, -1]])
+    np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20], [2, 7, 12]])
+    np.testing.assert_array_equal(p.grid.view("db").values(), [[0.25, 0.5, 3]])   # Σ over rows
+
+    def loss(x_, w_, b_):  # L = Σ y·δy: its gradients are exactly δx, ΔW, Δb
+        return float(np.sum(fc.forward(x_, w_, b_) * dy))
+
+    np.testing.assert_allclose(p.grid.view("dx").values(),
+                               numeric_grad(lambda v: loss(v, w, b), x), atol=1e-6)
+    np.testing.assert_allclose(p.grid.view("dw").values(),
+                               numeric_grad(lambda v: loss(x, v, b), w), atol=1e-6)
+    np.testing.assert_allclose(p.grid.view("db").values()[0],
+                               numeric_grad(lambda v: loss(x, w, v), b), atol=1e-6)
+    assert "batch" in p.grid.view("db").title()
+    # stepping through the batch shows exactly the replayed tensors
+    trace = p.state.trace
+    assert len(trace) == 6 + 4 + 6 + 3
+    for k in (0, 1, 5, 7, 11, 18, len(trace)):
+        p.state.set_step(k)
+        for name in ("y", "dx", "dw", "db"):
+            np.testing.assert_array_equal(p.grid.view(name).values(),
+                                          np.atleast_2d(trace.replay(k)[name]))
+    # back to 1 from δy's spin box: both are the sheet's vectors again
+    _set_batch(p.editors["dy"], 1)
+    assert p.editors["x"].value().shape == (2,) and p.editors["dy"].value().shape == (3,)
+    np.testing.assert_array_equal(p.state.trace.tensors["db"], [0, 0.5, 1])
+    assert "batch" not in p.grid.view("db").title()
+
+
+def test_batch_session_round_trip(window, monkeypatch, tmp_path):
+    p = fc_panel(window)
+    _set_batch(p.editors["dy"], 3)
+    p.editors["x"].edit_cell(2, 1, "-4")
+    saved = {k: np.array(v) for k, v in p.state.inputs.items()}
+    assert saved["x"].shape == (3, 2) and saved["dy"].shape == (3, 3)
+    path = tmp_path / "batch.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    assert window.save_session()
+    window.example_actions["fc"].trigger()                 # back to the single vector
+    assert p.editors["x"].shape() == (2,)
+    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    assert window.open_session()
+    for k, v in saved.items():
+        np.testing.assert_array_equal(p.state.inputs[k], v)
+        np.testing.assert_array_equal(p.editors[k].value(), v)
+    assert p.editors["x"]._rows.value() == 3 and p.state.errors == {}
+    assert p.state.trace.tensors["y"].shape == (3, 3)

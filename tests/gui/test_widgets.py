@@ -47,6 +47,27 @@ def test_editor_good_edit_emits_value(qtbot):
     assert ed.cell_text(1, 2) == "7.25"
 
 
+def test_batch_editor_is_a_vector_at_1_and_rows_above(qtbot):
+    ed = MatrixEditor("x", [1, 2], name="x", batch=True)
+    qtbot.addWidget(ed)
+    got = []
+    ed.value_changed.connect(got.append)
+    assert ed.value().shape == (2,) and ed.table.verticalHeader().isHidden()
+    ed.paste_text("1\t2\n3\t4\n5\t6", row=0, col=0)   # a block's rows are the batch
+    np.testing.assert_array_equal(got[-1], [[1, 2], [3, 4], [5, 6]])
+    assert not ed.table.verticalHeader().isHidden()
+    ed.edit_cell(2, 0, "oops")
+    assert "x[2,0]" in ed.cell_message()
+    ed.resize_to(1, 2)
+    np.testing.assert_array_equal(got[-1], [1, 2])           # batch 1: the vector again
+    ed.set_value([[7, 8], [9, 10]])                          # a batch from a session
+    assert ed.shape() == (2, 2) and ed._rows.value() == 2
+    plain = MatrixEditor("b", [1, 2], name="b")
+    qtbot.addWidget(plain)
+    with pytest.raises(ValueError, match="b: expected a 1-D array"):
+        plain.set_value([[1, 2], [3, 4]])
+
+
 def test_editor_bad_cell_is_red_and_keeps_last_good_value(qtbot):
     ed = MatrixEditor("W", [[1, 3, 5], [2, 4, 6]], name="w")
     qtbot.addWidget(ed)
