@@ -271,7 +271,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.example_actions[name] = act
 
         m = mb.addMenu("&View")
-        pm = m.addMenu("&Precision")
+        # the worked solution keeps the engine's own text (4 significant digits, numbers
+        # substituted into the formulas), so the menu says what it changes
+        pm = m.addMenu("&Precision of tables and heatmaps")
+        pm.setToolTipsVisible(True)
+        note = pm.addAction("The worked solution always shows 4 digits; tooltips and exports "
+                            "keep every digit")
+        note.setEnabled(False)
+        pm.addSeparator()
+        self.precision_menu = pm
         group = QtGui.QActionGroup(self)
         self.precision_actions: dict[int, QtGui.QAction] = {}
         for d in PRECISIONS:

@@ -265,8 +265,14 @@ def test_precision_menu(window):
     p.editors["x"].edit_cell(0, 0, repr(1 / 3))
     window.precision_actions[2].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.33"
+    assert p.grid.view("x")._text._texts[0] == "0.33"          # the heatmap too
+    line = window.solution.line_text(1)
     window.precision_actions[6].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.333333"
+    assert p.grid.view("x")._text._texts[0] == "0.333333"
+    # the worked solution is the engine's text: the menu's title says what it changes
+    assert window.solution.line_text(1) == line and "0.3333 ·" in line
+    assert "tables and heatmaps" in window.precision_menu.title()
 
 
 def test_speed_menu_and_player_agree(window):
