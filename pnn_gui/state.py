@@ -73,7 +73,26 @@ class PanelState:
             self.inputs.update(values)
         return self.recompute()
 
-    def recompute(self) -> bool:
+    def reset(self, kind: str, inputs: Mapping[str, Any]) -> bool:
+        """Start over with another engine kind and its inputs (a panel's mode switch).
+
+        The old trace belongs to the old kind, so it is dropped rather than kept as "the last
+        good result": the step goes to the new trace's end, and a failed recompute leaves
+        ``trace`` None (and ``errors`` filled). Listeners always hear ``"errors"`` and then
+        ``"trace"``, so a window clears its solution pane and player when nothing computed.
+        """
+        self.kind = kind
+        self.inputs = dict(inputs)
+        self.errors = {}
+        self.trace = None
+        self.step = 0
+        ok = self._compute()
+        self._emit("errors")
+        self._emit("trace")
+        return ok
+
+    def _compute(self) -> bool:
+        """Run the engine on ``inputs``: set ``trace`` and ``step``, or ``errors``; no emits."""
         try:
             trace = examples.solve(self.kind, self.inputs)
         except ValueError as exc:
@@ -83,9 +102,7 @@ class PanelState:
             if field not in self.inputs:
                 field = GENERAL
             self.errors = {field: msg}
-            self._emit("errors")
             return False
-        had_errors = bool(self.errors)
         self.errors = {}
         old_len = len(self.trace) if self.trace is not None else None
         self.trace = trace
@@ -93,6 +110,13 @@ class PanelState:
             self.step = len(trace)
         elif self.step == old_len or self.step > len(trace):
             self.step = len(trace)  # at the end stays at the end
+        return True
+
+    def recompute(self) -> bool:
+        had_errors = bool(self.errors)
+        if not self._compute():
+            self._emit("errors")
+            return False
         if had_errors:
             self._emit("errors")
         self._emit("trace")

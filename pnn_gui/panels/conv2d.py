@@ -365,10 +365,9 @@ class Conv2DPanel(Panel):
         self.mode_box.blockSignals(False)
         self._apply_mode_widgets()
         self._fill_widgets()
-        self.state.kind = KIND_OF[mode]
-        self.state.trace = None  # a new kind: its own steps from the start
-        self.state.set_inputs(self._state_inputs(), replace=True)
-        self._on_state_changed("errors")
+        # a new kind: its own steps from the start (errors shown, and the pane cleared if it
+        # does not compute)
+        self.state.reset(KIND_OF[mode], self._state_inputs())
 
     def _on_mode_changed(self, index: int) -> None:
         mode = self.mode_box.itemData(index)

@@ -205,9 +205,7 @@ class PoolingPanel(Panel):
         self.mode_box.setCurrentIndex(MODES.index(mode))
         self.mode_box.blockSignals(False)
         self._fill_widgets()
-        self.state.kind = KIND_OF[mode]
-        self.state.trace = None  # a new kind: its own steps from the start
-        self.state.set_inputs(self._state_inputs(), replace=True)
+        self.state.reset(KIND_OF[mode], self._state_inputs())  # a new kind: its own steps
 
     def _on_mode_changed(self, index: int) -> None:
         mode = self.mode_box.itemData(index)

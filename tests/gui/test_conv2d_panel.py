@@ -382,3 +382,40 @@ def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
     qtbot.mouseClick(view._plot.viewport(), QtCore.Qt.MouseButton.LeftButton)
     assert not view.is_animating()
     np.testing.assert_array_equal(view.displayed_back(), conv2d.backward_filter(f))
+
+
+def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
+    panel.set_mode("shape")
+    panel.stride_row.spins[0].setValue(0)
+    _only_error(panel, "stride")
+    assert panel.state.trace is not None  # the last good shape trace stays while editing
+    panel.set_mode("full")
+    assert panel.state.errors == {} and panel.state.kind == "conv2d"
+    assert panel.stride_row.error() == ""
+    panel.set_mode("shape")  # its stride is still 0: no trace of the full pass may stay
+    assert panel.state.trace is None and panel.state.n_steps == 0
+    _only_error(panel, "stride")
+    panel.show_step(0)  # nothing to show, and nothing breaks
+    panel.stride_row.spins[0].setValue(2)
+    assert panel.state.errors == {} and panel.state.trace is not None
+    assert panel.state.step == panel.state.n_steps
+
+
+def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):
+    from pnn_gui import main_window as mw
+
+    monkeypatch.setattr(mw, "show_message", lambda *a, **k: None)
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")  # no dialog on close
+    window = mw.MainWindow(panels=(("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel",
+                                    ("conv", "conv-filter", "conv-shape")),))
+    qtbot.addWidget(window)
+    window.set_animations_enabled(False)
+    panel = window.panel("Conv2D")
+    panel.set_mode("shape")
+    panel.stride_row.spins[0].setValue(0)
+    panel.set_mode("full")
+    assert window.player.count() == panel.state.n_steps > 0
+    panel.set_mode("shape")
+    assert panel.state.trace is None
+    assert window.player.count() == 0 and window.solution.current() == 0
+    assert window.solution.model.rowCount() == 0  # the full pass's lines are gone

@@ -62,3 +62,30 @@ def test_unknown_field_goes_to_general():
     assert "x" in s.errors
     s2 = PanelState("fully_connected", {"x": [1, 2]})  # missing inputs
     assert s2.trace is None and GENERAL in s2.errors and "inputs:" in s2.errors[GENERAL]
+
+
+def test_reset_switches_kind_and_starts_over():
+    s = fc_state()
+    s.set_step(3)
+    seen = []
+    s.subscribe(seen.append)
+    conv = examples.load("conv-filter")
+    assert s.reset(conv.kind, conv.inputs)
+    assert s.kind == conv.kind and s.errors == {}
+    assert s.trace is not None and s.step == s.n_steps  # the new trace, at its end
+    assert set(s.trace.tensors) >= {"f", "f_back"}
+    assert seen == ["errors", "trace"]
+
+
+def test_failed_reset_leaves_no_trace_of_the_old_kind():
+    s = fc_state()
+    seen = []
+    s.subscribe(seen.append)
+    assert not s.reset("conv2d_filter", {"f": [[1, 2], [3, 4]]})  # f must be 4-D
+    assert s.trace is None and s.n_steps == 0 and s.step == 0 and s.current_step() is None
+    assert list(s.errors) == ["f"] and s.errors["f"].startswith("f:")
+    assert s.inputs == {"f": [[1, 2], [3, 4]]}  # what was typed is kept
+    assert seen == ["errors", "trace"]  # listeners hear the trace went (pane and player clear)
+    # fixing it computes from scratch
+    assert s.set_input("f", np.ones((2, 2, 1, 1)))
+    assert s.trace is not None and s.step == s.n_steps and s.errors == {}
