@@ -3,7 +3,9 @@
 Nodes are boxes labelled as the sheet writes them (``v3 = cos(v2)``) with their value and adjoint;
 every edge ``v_j → v_i`` carries its local derivative ∂v_i/∂v_j at its middle. Layers are the
 longest path from an input (inputs in layer 0, the output last); within a layer nodes are ordered
-by the mean position of their inputs (a barycentre sweep), which keeps crossings few.
+by barycentre sweeps (the ordering with the fewest crossings is kept), then each node and bend
+point is pulled level with its neighbours, keeping the order and the gaps — so an edge that
+skips layers runs near its straight line.
 
 All drawing goes through a fixed set of items created once: one ``PlotDataItem`` for the edges
 (``connect="pairs"``), one for the highlighted edge, one ``ScatterPlotItem`` for the moving
@@ -35,6 +37,9 @@ NEGATIVE = "#2166ac"   # blue for < 0
 ACTIVE = "#ff8c00"
 NODE_FONT = 9.0
 EDGE_FONT = 8.0
+#: most a view larger than the layout's design size spreads it, across and down (boxes keep
+#: their size: longer edges read well, a tall gap between rows does not)
+MAX_SPREAD = (3.0, 1.8)
 
 
 @dataclass(frozen=True)
@@ -104,34 +109,89 @@ def layered_layout(inputs: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[li
     layer = np.asarray(layer_of, dtype=int)
     n_layers = int(layer.max(initial=0)) + 1
     members = [list(np.flatnonzero(layer == k)) for k in range(n_layers)]
+    is_node = np.arange(len(layer)) < n
+
+    def gaps(nodes: list[int]) -> np.ndarray:
+        # nodes one apart; a bend point (no box) needs less room
+        if len(nodes) < 2:
+            return np.zeros(0)
+        a, b = is_node[nodes[:-1]], is_node[nodes[1:]]
+        return np.where(a & b, 1.0, np.where(a | b, 0.5, 0.3))
+
     rank = np.zeros(len(layer), dtype=float)
 
-    def place(k: int) -> None:
-        # nodes one apart; a bend point sits closer to its neighbours (it has no box)
+    def stack(k: int) -> None:
         nodes = members[k]
-        y = 0.0
-        for r, v in enumerate(nodes):
-            if r:
-                y += 1.0 if (v < n and nodes[r - 1] < n) else 0.6
-            rank[v] = y
-        for v in nodes:
-            rank[v] -= y / 2
+        y = np.concatenate([[0.0], np.cumsum(gaps(nodes))])
+        rank[nodes] = y - y[-1] / 2
 
     for k in range(n_layers):
-        place(k)
-    # barycentre sweeps: down (by predecessors) then up (by successors), twice
-    for _ in range(2):
+        stack(k)
+    # ordering: barycentre sweeps, down (by predecessors) then up (by successors); the inputs'
+    # column is ordered too (by their users), and the ordering with the fewest crossings is kept
+    best, best_cross = [list(m) for m in members], _crossings(members, succs)
+    for _ in range(4):
         for direction in ("down", "up"):
             order = range(1, n_layers) if direction == "down" else range(n_layers - 2, -1, -1)
+            nbrs = preds if direction == "down" else succs
             for k in order:
                 nodes = members[k]
                 if len(nodes) < 2:
                     continue
-                nbrs = preds if direction == "down" else succs
                 keys = [float(np.mean(rank[nbrs[v]])) if nbrs[v] else rank[v] for v in nodes]
                 members[k] = [nodes[m] for m in np.argsort(keys, kind="stable")]
-                place(k)
+                stack(k)
+            cross = _crossings(members, succs)
+            if cross < best_cross:
+                best, best_cross = [list(m) for m in members], cross
+    members = best
+    for k in range(n_layers):
+        stack(k)
+    # coordinates: each point pulled to the mean height of its neighbours, keeping the order
+    # and the gaps (a least-squares fit per layer), so a chain of bend points runs near the
+    # straight line between its ends and a node sits level with what it connects to
+    nbr_all = [p + s for p, s in zip(preds, succs, strict=True)]
+    for _ in range(8):
+        for k in list(range(n_layers)) + list(range(n_layers - 1, -1, -1)):
+            nodes = members[k]
+            want = np.array([np.mean(rank[nbr_all[v]]) if nbr_all[v] else rank[v]
+                             for v in nodes])
+            rank[nodes] = _fit_ordered(want, gaps(nodes))
+    if len(rank):
+        rank -= (rank.max() + rank.min()) / 2
     return np.column_stack([layer.astype(float), rank]), chains
+
+
+def _crossings(members: list[list[int]], succs: list[list[int]]) -> int:
+    """Edge crossings between neighbouring layers for this ordering."""
+    total = 0
+    for k in range(len(members) - 1):
+        pos = {v: r for r, v in enumerate(members[k + 1])}
+        ends = [(r, pos[w]) for r, v in enumerate(members[k]) for w in succs[v] if w in pos]
+        if len(ends) < 2:
+            continue
+        a = np.asarray(ends)
+        i, j = np.triu_indices(len(a), 1)
+        total += int(np.sum((a[i, 0] - a[j, 0]) * (a[i, 1] - a[j, 1]) < 0))
+    return total
+
+
+def _fit_ordered(want: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """The heights closest to ``want`` (least squares) with ``y[r+1] - y[r] >= gap[r]``.
+
+    With ``z = y - cumsum(gap)`` the constraint is ``z`` non-decreasing: an isotonic regression,
+    solved by pooling adjacent violators."""
+    off = np.concatenate([[0.0], np.cumsum(gap)])
+    target = want - off
+    blocks: list[list[float]] = []  # [mean, count]
+    for t in target:
+        blocks.append([float(t), 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, c2 = blocks.pop()
+            m1, c1 = blocks[-1]
+            blocks[-1] = [(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2]
+    z = np.concatenate([np.full(int(c), m) for m, c in blocks]) if blocks else np.zeros(0)
+    return z + off
 
 
 class GraphView(pg.PlotWidget):
@@ -256,14 +316,14 @@ class GraphView(pg.PlotWidget):
         n_layers = int(layer.max(initial=0)) + 1
         layer_w = np.full(n_layers, 12.0)
         np.maximum.at(layer_w, layer, widths)
-        gap = 60.0
+        gap = 44.0
         centres = np.cumsum(layer_w + gap) - (layer_w + gap) / 2
         return np.column_stack([centres[layer], layers[:, 1] * self._row_h])
 
     def fit(self) -> None:
         """Show the whole graph with the outermost boxes inside the view. Boxes keep their pixel
         size, so the margins are solved in pixels; a view smaller than the layout's design size
-        shrinks the fonts (down to 80 %) so that boxes do not run into each other."""
+        shrinks the fonts (down to 70 %) so that boxes do not run into each other."""
         if not len(self.node_pos):
             return
         vb = self.getViewBox()
@@ -278,7 +338,7 @@ class GraphView(pg.PlotWidget):
             design = hi[axis] - lo[axis] + sum(ext[axis])
             if avail[axis] > 0 and design > 0:
                 ratio = min(ratio, avail[axis] / design)
-        ratio = float(np.clip(ratio, 0.8, 1.0))
+        ratio = float(np.clip(ratio, 0.7, 1.0))
         self._node_text.set_font_size(NODE_FONT * ratio)
         self._edge_text.set_font_size(EDGE_FONT * ratio)
         ranges = []
@@ -289,8 +349,12 @@ class GraphView(pg.PlotWidget):
             if span <= 0 or room <= 20:
                 ranges.append((lo[axis] - e_lo, hi[axis] + e_hi))
             else:
-                scale = room / span  # pixels per data unit
-                ranges.append((lo[axis] - e_lo / scale, hi[axis] + e_hi / scale))
+                # pixels per data unit (design pixels); a large view spreads the graph, up to
+                # MAX_SPREAD, and centres the rest (stretched further, a few nodes in a tall
+                # view drift apart and a bend looks like a detour)
+                scale = min(room / span, MAX_SPREAD[axis])
+                extra = (room / scale - span) / 2
+                ranges.append((lo[axis] - e_lo / scale - extra, hi[axis] + e_hi / scale + extra))
         vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
 
     def _on_view_resized(self, *_args) -> None:

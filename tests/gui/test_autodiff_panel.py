@@ -1,6 +1,7 @@
 """Autodiff panel: the sheet's Task 4 on the graph and in the tables, refused expressions, values,
 the backward animation, and the graph layout."""
 
+import itertools
 import math
 
 import numpy as np
@@ -244,6 +245,25 @@ def test_layout_layers_and_bends():
         for v in c[1:-1]:
             same_layer = [i for i in range(5) if pos[i, 0] == pos[v, 0]]
             assert all(abs(pos[i, 1] - pos[v, 1]) > 0.1 for i in same_layer)
+    # the sheet's graph reads left to right: no crossings, and a skipping edge runs near its
+    # straight line, never out past the nodes to the top or bottom of the picture
+    from pnn_gui.views.graph_view import _crossings
+    members = [sorted(np.flatnonzero(pos[:, 0] == k), key=lambda v: pos[v, 1]) for k in range(4)]
+    succs = [[] for _ in range(len(pos))]
+    for c in chains:
+        for a, b in itertools.pairwise(c):
+            succs[a].append(b)
+    assert _crossings(members, succs) == 0
+    y_nodes = pos[:5, 1]
+    for c in chains:
+        ends = pos[[c[0], c[-1]]]
+        for v in c[1:-1]:
+            assert y_nodes.min() - 0.05 <= pos[v, 1] <= y_nodes.max() + 0.05
+            t = (pos[v, 0] - ends[0, 0]) / (ends[1, 0] - ends[0, 0])
+            straight = ends[0, 1] + t * (ends[1, 1] - ends[0, 1])
+            assert abs(pos[v, 1] - straight) < 0.65, (c, v)
+    # the output sits level with the middle of what it adds up, not off to one side
+    assert abs(pos[4, 1] - np.mean(pos[[3, 5, 7], 1])) < 0.1
     # x·x: two edges between the same pair
     assert [e.slot for e in edges_of([(), (0, 0)])] == [0, 1]
     with pytest.raises(ValueError, match="inputs"):
