@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.steps import Trace, fmt
+from engine.steps import Trace
 from pnn_gui.style import NOTE, NOTE_BG, tint
 
 _Role = QtCore.Qt.ItemDataRole
@@ -72,17 +72,11 @@ class _StepModel(QtCore.QAbstractListModel):
         return f.ItemIsEnabled | f.ItemIsSelectable
 
     def text(self, k: int) -> str:
+        """Step k's line as :attr:`Step.text` writes it, the formula on a line of its own."""
         s = self.trace.steps[k - 1]
-        lines = f"{k}. {s.formula}"
-        rest = []
-        if s.substituted and s.substituted != fmt(s.result):
-            rest.append(s.substituted)
-        if len(s.values) <= 1:
-            rest.append(fmt(s.result))
-        else:
-            vals = ", ".join(fmt(v) for v in s.values[:6])
-            rest.append(f"[{vals}{', …' if len(s.values) > 6 else ''}]")
-        return lines + "\n    = " + " = ".join(rest)
+        whole = s.text
+        rest = whole[len(s.formula):] if whole.startswith(s.formula) else " = " + whole
+        return f"{k}. {s.formula}" + (f"\n    {rest.lstrip()}" if rest else "")
 
     def data(self, index, role=_Role.DisplayRole):
         if not index.isValid() or self.trace is None:

@@ -429,6 +429,28 @@ def test_solution_pane_lines_groups_and_current(qtbot, fc_trace):
     assert model.data(pane.index_of_step(4), QtCore.Qt.ItemDataRole.BackgroundRole) is None
 
 
+def test_solution_pane_line_is_the_steps_own_text(qtbot):
+    """The pane writes what Step.text writes (result_text included), formula on its own line."""
+    from engine.steps import Trace, step
+
+    steps = [
+        step("forward", "y", "y = x + 1", "2 + 1", [("x", (0,))], [("y", (0,))], [3.0]),
+        step("backward", "δx", "δx = δy", "δx₀ = 1; δx₁ = 2", [], [("dx", (0,)), ("dx", (1,))],
+             [1.0, 2.0], result_text=""),
+        step("backward", "δw", "δw = xᵀ·δy", "", [], [("dw", (0,)), ("dw", (1,))], [4.0, 5.0]),
+    ]
+    trace = Trace(steps, {"x": np.zeros(1), "y": np.zeros(1), "dx": np.zeros(2),
+                          "dw": np.zeros(2)})
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.set_trace(trace)
+    assert pane.line_text(1) == "1. y = x + 1\n    = 2 + 1 = 3"
+    assert pane.line_text(2) == "2. δx = δy\n    = δx₀ = 1; δx₁ = 2"       # no result repeated
+    assert pane.line_text(3) == f"3. δw = xᵀ·δy\n    {steps[2].text[len('δw = xᵀ·δy'):].strip()}"
+    for k, s in enumerate(steps, 1):
+        assert pane.line_text(k).split(". ", 1)[1].replace("\n    ", " ") == s.text
+
+
 def test_solution_pane_click_jumps(qtbot, fc_trace):
     pane = SolutionPane()
     qtbot.addWidget(pane)
