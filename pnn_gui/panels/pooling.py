@@ -312,6 +312,7 @@ class PoolingPanel(Panel):
         y = done["y"][:, :, h]
         window = None
         moves = []
+        maxima = []
         caption = "Forward: each window of x gives one cell of y."
         if step is not None:
             caption = _caption(step)
@@ -319,14 +320,18 @@ class PoolingPanel(Panel):
             if len(ys) == 1:
                 r, c, _ = ys[0]
                 window = (r, c)
-                moves = [("big", (i[0], i[1]), "small", (r, c), fmt(x[i[0], i[1]]))
-                         for n, i in step.reads if n == "x"]
+                read = [(i[0], i[1]) for n, i in step.reads if n == "x"]
+                moves = [("big", rc, "small", (r, c), fmt(x[rc])) for rc in read]
+                if self._mode == "max":
+                    # the window's maximum: the first read (row-major, as the engine picks a
+                    # tie) holding the step's result
+                    maxima = [next(rc for rc in read if x[rc] == step.result)]
         what = "mean" if self._mode == "avg" else "max"
         self.flow_view.show_frame(
             x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}] = {what}",
             big_levels=self._levels["x"], small_levels=self._levels["y"], window=window,
             moves=moves, caption=caption, animate_ms=self._ms() if animate else 0,
-            rest_labels=False)
+            rest_labels=False, maxima=maxima)
 
     def _share_counts(self, k: int) -> np.ndarray:
         """How many δy shares each δx element has received after k steps."""

@@ -29,6 +29,7 @@ Move = tuple[str, tuple[int, int], str, tuple[int, int], str]
 WINDOW_PEN = pg.mkPen((200, 30, 30), width=3)
 TARGET_PEN = pg.mkPen((20, 120, 20), width=3)
 OVERLAP_PEN = pg.mkPen((230, 120, 0), width=4)
+MAX_PEN = pg.mkPen((90, 0, 110), width=4)
 
 
 class PoolFlowView(QtWidgets.QWidget):
@@ -57,6 +58,7 @@ class PoolFlowView(QtWidgets.QWidget):
         self._cell = pg.PlotDataItem(pen=WINDOW_PEN)
         self._targets = pg.PlotDataItem(connect="pairs", pen=TARGET_PEN)
         self._overlaps = pg.PlotDataItem(connect="pairs", pen=OVERLAP_PEN)
+        self._maxima = pg.PlotDataItem(connect="pairs", pen=MAX_PEN)
         self._arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((200, 30, 30, 110), width=1,
                                                                      style=QtCore.Qt.PenStyle
                                                                      .DashLine))
@@ -64,7 +66,7 @@ class PoolFlowView(QtWidgets.QWidget):
                                            brush=pg.mkBrush(240, 60, 40, 220))
         for item in (self._big_img, self._small_img, self._big_grid, self._small_grid,
                      self._arrows, self._targets, self._overlaps, self._window, self._cell,
-                     self._markers):
+                     self._maxima, self._markers):
             self._vb.addItem(item)
         self._big_text = TextLayer(font_size=9)
         self._small_text = TextLayer(font_size=9)
@@ -86,6 +88,7 @@ class PoolFlowView(QtWidgets.QWidget):
         self._moves: list[Move] = []
         self._rest_labels = True
         self._overlap_cells: list[tuple[int, int]] = []
+        self._max_cells: list[tuple[int, int]] = []
         self._geom = (1, 1, 1, 1, 1, 1, 1, 1)
         self._shown_big = np.zeros((1, 1))
         self._shown_small = np.zeros((1, 1))
@@ -127,12 +130,13 @@ class PoolFlowView(QtWidgets.QWidget):
              big_levels: float, small_levels: float, window: tuple[int, int] | None = None,
              targets: Sequence[tuple[int, int]] = (), overlaps: Sequence[tuple[int, int]] = (),
              moves: Sequence[Move] = (), caption: str = "", animate_ms: int = 0,
-             rest_labels: bool = True) -> None:
+             rest_labels: bool = True, maxima: Sequence[tuple[int, int]] = ()) -> None:
         """Draw one frame. ``big`` (rows, cols) and ``small`` (o_r, o_c) with NaN for cells not
         computed yet; ``window`` the output cell (i, j) whose window is outlined; ``targets``
         the big-grid cells written now, ``overlaps`` those of them that already held a value
         from an earlier window; ``moves`` travel over ``animate_ms`` (0: drawn at rest) and,
-        with ``rest_labels``, leave their label on the target cell."""
+        with ``rest_labels``, leave their label on the target cell; ``maxima`` are the big-grid
+        cells a max-pooling window picked (outlined and badged ``max``)."""
         rows, cols, kr, kc, sr, sc, o_r, o_c = self._geom
         big = np.asarray(big, float).reshape(rows, cols)
         small = np.asarray(small, float).reshape(o_r, o_c)
@@ -165,8 +169,11 @@ class PoolFlowView(QtWidgets.QWidget):
         self._targets.setData(*gg.rects([(c, r) for r, c in targets], 1, 1))
         self._overlaps.setData(*gg.rects([(c, r) for r, c in overlaps], 1, 1))
         self._overlap_cells = [tuple(rc) for rc in overlaps]
-        self._badges.set_labels([[c + 0.22, r + 0.2] for r, c in overlaps],
-                                ["+="] * len(overlaps))
+        self._maxima.setData(*gg.rects([(c + 0.08, r + 0.08) for r, c in maxima], 0.84, 0.84))
+        self._max_cells = [tuple(rc) for rc in maxima]
+        self._badges.set_labels([[c + 0.22, r + 0.2] for r, c in overlaps]
+                                + [[c + 0.74, r + 0.2] for r, c in maxima],
+                                ["+="] * len(overlaps) + ["max"] * len(maxima))
         self._caption.setText(caption)
         self._moves = list(moves)
         self._rest_labels = rest_labels
@@ -224,6 +231,10 @@ class PoolFlowView(QtWidgets.QWidget):
     def marked_overlaps(self) -> list[tuple[int, int]]:
         """The big-grid cells marked ``+=`` now (a share landing on an earlier share)."""
         return list(self._overlap_cells)
+
+    def marked_maxima(self) -> list[tuple[int, int]]:
+        """The big-grid cells marked as their window's maximum now."""
+        return list(self._max_cells)
 
     def shown_texts(self) -> list[str]:
         return self._big_text.texts()

@@ -186,3 +186,28 @@ def test_a_trace_of_2000_steps_jumps_to_its_end(panel):
                                   pooling.avg_backward(x.shape, dy, 2, 1)[:, :, 0])
     panel.show_step(n - 1)  # the last share: overlaps with its neighbours' windows
     assert panel.flow_view.marked_overlaps()
+
+
+def test_max_forward_marks_each_windows_maximum_first_on_a_tie(panel):
+    panel.load_example(examples.load("maxpool"))
+    x = panel.state.trace.tensors["x"][:, :, 0]
+    arg = []
+    for k in range(1, 5):  # the four forward steps, one window each
+        panel.state.set_step(k)
+        panel.show_step(k)
+        (r, c), = panel.flow_view.marked_maxima()
+        step = panel.state.trace.steps[k - 1]
+        assert x[r, c] == step.result == panel.state.trace.tensors["y"][step.writes[0][1]]
+        arg.append((r, c))
+    # the top-left window holds 3 twice (x[0,1] and x[1,0]): the first in row-major order,
+    # the one its δy goes to in the backward pass
+    assert x[0, 1] == x[1, 0] == 3 and arg[0] == (0, 1)
+    dx = pooling.max_backward(x[:, :, None], np.ones((2, 2, 1)), 2)[:, :, 0]
+    assert sorted(arg) == sorted(map(tuple, np.argwhere(dx != 0).tolist()))
+    panel.state.set_step(6)  # a backward step marks no maximum; average pooling never does
+    panel.show_step(6)
+    assert panel.flow_view.marked_maxima() == []
+    panel.mode_box.setCurrentIndex(0)
+    panel.state.set_step(1)
+    panel.show_step(1)
+    assert panel.mode == "avg" and panel.flow_view.marked_maxima() == []
