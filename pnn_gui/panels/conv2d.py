@@ -636,11 +636,29 @@ class Conv2DPanel(Panel):
                 shown = arr
             view.set_title(f"{title}   {tuple(trace.tensors[name].shape)}")
             view.set_array(shown, levels=self._levels.get(name))
+        if step is not None:
+            self._title_touched_channels(k, step)
         reads, writes = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
             self.flow.play(reads, writes)
         else:
             self.flow.skip()
+
+    def _title_touched_channels(self, k: int, step: Step) -> None:
+        """A tensor shown one channel at a time says which channels the step reads and writes
+        (only the shown channel's cells can be outlined)."""
+        groups = self._ref_groups(k, step)
+        for name, (slot, layout) in self._slots.items():
+            if layout != "channel":
+                continue
+            parts = []
+            for verb, group in zip(("reads", "writes"), groups, strict=True):
+                idx = group.get(name)
+                if idx is not None and idx.size and idx.shape[1] == 3:
+                    parts.append(f"{verb} {channels_text(np.unique(idx[:, 2]))}")
+            if parts:
+                view = self.grid.view(slot)
+                view.set_title(f"{view.title()}   — this step {' and '.join(parts)}")
 
     def _ref_groups(self, k: int, step: Step) -> tuple[dict, dict]:
         """The step's reads and writes as {tensor: (n, ndim) index array} (cached per step)."""
@@ -753,6 +771,21 @@ class Conv2DPanel(Panel):
         if len(idx) == 2:
             return slot, (int(idx[0]), int(idx[1]))
         return None
+
+
+def channels_text(channels: np.ndarray) -> str:
+    """``channel 3``, ``channels 0–7``, ``channels 0, 2, 5``: sorted channel numbers, runs
+    joined with a dash."""
+    ch = [int(c) for c in channels]
+    if len(ch) == 1:
+        return f"channel {ch[0]}"
+    runs, start = [], 0
+    for i in range(1, len(ch) + 1):
+        if i == len(ch) or ch[i] != ch[i - 1] + 1:
+            a, b = ch[start], ch[i - 1]
+            runs.append(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}")
+            start = i
+    return "channels " + ", ".join(runs)
 
 
 def _group(refs, wanted: set[str]) -> dict[str, np.ndarray]:

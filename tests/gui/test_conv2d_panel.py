@@ -179,6 +179,33 @@ def test_each_channel_of_a_wide_dx_is_shown_at_its_last_step(panel):
         np.testing.assert_array_equal(panel.shown_tensors()["dx"], dx[:, :, ch])
 
 
+def test_a_tensor_shown_one_channel_at_a_time_names_the_channels_read(panel):
+    x, f, b, dy, s, p = _random_full(x_shape=(4, 4, 6), f_shape=(3, 3, 6, 2), stride=(1, 1),
+                                     padding=(1, 1))
+    panel.restore_session(_full_session(x, f, b, dy, s, p))
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "y")
+    panel.state.set_step(k)
+    panel.show_step(k)
+    assert panel.shown_layout("x_padded") == "channel"
+    slot = panel._slots["x_padded"][0]
+    assert "this step reads channels 0–5" in panel.grid.view(slot).title()
+    # a δx cell (one channel) reads every filter of f_back and writes one channel
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
+    panel.state.set_step(k)
+    panel.show_step(k)
+    ch = trace.steps[k - 1].writes[0][1][2]
+    slot = panel._slots["dx"][0]
+    assert panel.grid.view(slot).title().endswith(f"this step writes channel {ch}")
+
+
+def test_channels_text():
+    from pnn_gui.panels.conv2d import channels_text
+    assert channels_text(np.array([3])) == "channel 3"
+    assert channels_text(np.arange(8)) == "channels 0–7"
+    assert channels_text(np.array([0, 1, 4, 6, 7, 8])) == "channels 0, 1, 4, 6–8"
+
+
 def test_a_few_channels_show_side_by_side_with_their_highlights(panel):
     panel.load_example(examples.load("conv"))  # y, δy: 2 × 2 × 2
     trace = panel.state.trace
