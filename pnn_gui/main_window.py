@@ -46,7 +46,9 @@ SHORTCUTS_TEXT = """\
 <tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>quit</td></tr>
 </table>
-<p>While a cell is being edited, the arrow keys move in the text, not through the steps.</p>"""
+<p>While a table has the keyboard focus, the arrow keys, Home and End move between its cells
+(and, while a cell is being edited, in its text), not through the steps: click the player or the
+tensors to step with them again.</p>"""
 
 ABOUT_TEXT = """<b>pnn-gui</b><p>Step through the forward and backward passes of neural-network
 layers on numbers you type, with the worked formula and its numbers beside every step.</p>

@@ -155,11 +155,25 @@ class _Model(QtCore.QAbstractTableModel):
                                   self.index(self.values.shape[0] - 1, self.values.shape[1] - 1))
 
 
+#: keys a focused table keeps for moving between its cells, though the window binds them to the
+#: step player (a window shortcut would otherwise take them first)
+_CELL_KEYS = frozenset({QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
+                        QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End})
+
+
 class _Table(QtWidgets.QTableView):
-    """Ctrl+C / Ctrl+V on the table itself."""
+    """Ctrl+C / Ctrl+V on the table itself; the arrow keys, Home and End move between cells."""
 
     copy_requested = QtCore.Signal()
     paste_requested = QtCore.Signal()
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        if (event.type() == QtCore.QEvent.Type.ShortcutOverride
+                and event.key() in _CELL_KEYS
+                and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier):
+            event.accept()  # delivered as a key press to the table, not to the shortcut
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.matches(QtGui.QKeySequence.StandardKey.Copy):

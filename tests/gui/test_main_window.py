@@ -194,6 +194,31 @@ def test_arrow_keys_stay_in_a_cell_being_edited(window, qtbot):
     assert p.state.step == step
 
 
+def test_a_focused_table_keeps_its_arrow_keys_for_moving_between_cells(window, qtbot):
+    p = fc_panel(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    p.state.set_step(5)
+    table = p.editors["w"].table
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 0))
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_Down)
+    assert (table.currentIndex().row(), table.currentIndex().column()) == (1, 1)
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_End)
+    assert table.currentIndex().column() == 2
+    assert p.state.step == 5                              # no step taken
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_4)             # typing starts an edit
+    editor = QtWidgets.QApplication.focusWidget()
+    assert isinstance(editor, QtWidgets.QLineEdit) and editor.text() == "4"
+    with qtbot.waitSignal(p.editors["w"].value_changed):
+        qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    assert p.state.inputs["w"][1, 2] == 4 and p.state.step == 5
+    window.player.slider.setFocus()                       # elsewhere the keys step again
+    qtbot.keyClick(window.player.slider, QtCore.Qt.Key.Key_Left)
+    assert p.state.step == 4
+
+
 def test_state_to_widgets(window):
     """Setting the state's step updates player, solution pane, highlights."""
     p = fc_panel(window)
