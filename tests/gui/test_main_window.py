@@ -525,6 +525,31 @@ def test_all_panels_window_starts(qtbot, messages):
         assert w.current_title() == title
 
 
+def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
+    w = mw.MainWindow()
+    qtbot.addWidget(w)
+    w.set_animations_enabled(False)
+    fcp = w.panel(FC)
+    fcp.editors["x"].edit_cell(0, 1, "-3")
+    fcp.state.set_step(3)
+    others = [t for t in w.titles() if t != FC and w.panel(t) is not None]
+    assert others                                          # the other panels are built
+    for title in others:
+        w.show_panel(title)
+        p = w.current_panel()
+        p.state.set_step(1)
+        assert w.player.count() == p.state.n_steps and w.solution.current() == 1
+    w.show_panel(FC)
+    np.testing.assert_array_equal(fcp.editors["x"].value(), [1, -3])
+    np.testing.assert_array_equal(fcp.state.trace.tensors["y"], fc.forward([1, -3],
+                                  [[1, 3, 5], [2, 4, 6]], [1, 2, 3]))
+    assert fcp.state.step == 3 and w.player.step() == 3 and w.solution.current() == 3
+    assert w.player.text() == "step 3 of 14 · forward"
+    for title in others:                                   # and theirs kept their step
+        w.show_panel(title)
+        assert w.current_panel().state.step == 1 and w.player.step() == 1
+
+
 def test_panel_state_is_plain():
     """The window's panels keep their numbers in a Qt-free PanelState."""
     st = PanelState("fully_connected", examples.load("fc").inputs)
