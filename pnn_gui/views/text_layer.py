@@ -43,6 +43,9 @@ class TextLayer(pg.GraphicsObject):
         self._padding = 0.0
         self._brushes: dict[str, QtGui.QBrush] = {}
         self._pens: dict[tuple[str, float], QtGui.QPen] = {}
+        # painted once into a pixmap in device pixels: a step that changes a few labels (or an
+        # edge drawn across the whole graph) repaints from the pixmap, not every label again
+        self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
 
     # -- contents -------------------------------------------------------------------------------
     def set_labels(self, xy, texts: Sequence[str], colors: Sequence[str | None] | None = None,
