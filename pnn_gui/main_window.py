@@ -44,7 +44,9 @@ SHORTCUTS_TEXT = """\
 <tr><td><b>Ctrl+C</b> / <b>Ctrl+V</b></td><td>copy / paste cells (tab or comma separated)</td></tr>
 <tr><td><b>F2</b>, or type</td><td>edit the current cell; Enter commits</td></tr>
 <tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
-<tr><td><b>Ctrl+Q</b></td><td>quit</td></tr>
+<tr><td><b>Ctrl+Shift+S</b></td><td>save session as…</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>quit (asks first when edits are unsaved)</td></tr>
+<tr><td><b>F1</b></td><td>this list</td></tr>
 </table>
 <p>While a table has the keyboard focus, the arrow keys, Home and End move between its cells
 (and, while a cell is being edited, in its text), not through the steps: click the player or the
@@ -277,8 +279,9 @@ class MainWindow(QtWidgets.QMainWindow):
         # substituted into the formulas), so the menu says what it changes
         pm = m.addMenu("&Precision of tables and heatmaps")
         pm.setToolTipsVisible(True)
-        note = pm.addAction("The worked solution always shows 4 digits; tooltips and exports "
-                            "keep every digit")
+        note = pm.addAction("(the worked solution keeps 4)")
+        note.setToolTip("The worked solution is written with 4 significant digits whatever "
+                        "this says; tooltips and exports keep every digit")
         note.setEnabled(False)
         pm.addSeparator()
         self.precision_menu = pm

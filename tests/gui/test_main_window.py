@@ -312,6 +312,10 @@ def test_help_menu(window, messages):
     window.action_about.trigger()
     assert [t for t, _ in messages] == ["Keyboard shortcuts", "About pnn-gui"]
     assert "Space" in messages[0][1]
+    for act in (window.action_open, window.action_save, window.action_save_as,
+                window.action_quit, window.action_shortcuts):     # every menu key is listed
+        key = act.shortcut().toString()
+        assert key and key in messages[0][1], key
 
 
 # -- exports ----------------------------------------------------------------------------------
