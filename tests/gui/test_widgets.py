@@ -464,20 +464,29 @@ def test_solution_pane_click_jumps(qtbot, fc_trace):
     assert got == []
 
 
-def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
-    from engine import fully_connected as fc
-
-    rng = np.random.default_rng(0)
-    trace = fc.solve(rng.normal(size=40), rng.normal(size=(40, 40)), rng.normal(size=40),
-                     rng.normal(size=40))
-    assert len(trace) > 1000
+def _shown_pane(qtbot, trace, size=(300, 400)):
     pane = SolutionPane()
     qtbot.addWidget(pane)
-    pane.resize(300, 400)
+    pane.resize(*size)
     pane.show()
     qtbot.waitExposed(pane)
     pane.set_trace(trace)
-    pane.set_current(len(trace))
+    return pane
+
+
+def _fc_trace(n, seed):
+    from engine import fully_connected as fc
+
+    rng = np.random.default_rng(seed)
+    return fc.solve(rng.normal(size=n), rng.normal(size=(n, n)), rng.normal(size=n),
+                    rng.normal(size=n))
+
+
+def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
+    trace = _fc_trace(40, 0)
+    assert len(trace) > 1000
+    pane = _shown_pane(qtbot, trace)
+    pane.set_current(len(trace))                         # straight after set_trace
     qtbot.waitUntil(lambda: pane.view.verticalScrollBar().value() > 0)
     rect = pane.view.visualRect(pane.index_of_step(len(trace)))
     assert pane.view.viewport().rect().intersects(rect)
@@ -486,18 +495,9 @@ def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
 def test_solution_pane_long_trace_current_row_in_view_at_every_step(qtbot):
     """Uniform rows scroll by arithmetic on the row pitch (no relayout per step): the current
     row must still be fully in view and the only highlighted one, stepping and jumping."""
-    from engine import fully_connected as fc
-
-    rng = np.random.default_rng(2)
-    trace = fc.solve(rng.normal(size=30), rng.normal(size=(30, 30)), rng.normal(size=30),
-                     rng.normal(size=30))
+    trace = _fc_trace(30, 2)
     assert len(trace) > 400                              # the uniform-rows mode
-    pane = SolutionPane()
-    qtbot.addWidget(pane)
-    pane.resize(300, 400)
-    pane.show()
-    qtbot.waitExposed(pane)
-    pane.set_trace(trace)
+    pane = _shown_pane(qtbot, trace)
     qtbot.wait(1)
     assert pane.view.uniformItemSizes()
     view, bg = pane.view, QtCore.Qt.ItemDataRole.BackgroundRole
@@ -514,28 +514,16 @@ def test_solution_pane_long_trace_current_row_in_view_at_every_step(qtbot):
 
 
 def test_solution_pane_shows_note(qtbot):
-    from engine import fully_connected as fc
-
-    rng = np.random.default_rng(1)
-    trace = fc.solve(rng.normal(size=60), rng.normal(size=(60, 60)), rng.normal(size=60),
-                     rng.normal(size=60))
+    trace = _fc_trace(60, 1)
     assert trace.note
-    pane = SolutionPane()
-    qtbot.addWidget(pane)
-    pane.show()
-    pane.set_trace(trace)
+    pane = _shown_pane(qtbot, trace)
     assert pane.note.isVisible() and "coarsened" in pane.note.text()
     pane.set_trace(None)
     assert not pane.note.isVisible() and pane.model.rowCount() == 0
 
 
 def test_solution_pane_wraps_short_traces_and_scrolls_to_current(qtbot, fc_trace):
-    pane = SolutionPane()
-    qtbot.addWidget(pane)
-    pane.resize(220, 200)
-    pane.show()
-    qtbot.waitExposed(pane)
-    pane.set_trace(fc_trace)
+    pane = _shown_pane(qtbot, fc_trace, (220, 200))
     assert pane.view.wordWrap() and not pane.view.uniformItemSizes()
     pane.set_current(14)
 
