@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import autodiff, examples
 from engine.examples import Example
 from engine.steps import Trace, fmt
-from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.base import Panel, session_inputs, wrong_example
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
@@ -226,12 +226,10 @@ class AutodiffPanel(Panel):
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
         if example.kind != KIND:
-            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not an "
-                             "autodiff one")
+            raise wrong_example(example, "an autodiff")
         inputs = _checked(example.inputs)
         self._apply_inputs(inputs)
-        self.state.set_step(self.state.n_steps)
-        self.status.emit(f"Loaded example {example.name}: {example.description}")
+        self._finish_load(example)
 
     def restore_session(self, data: dict[str, Any]) -> None:
         inputs = _checked(session_inputs(data, KIND, FIELDS))

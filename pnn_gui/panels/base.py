@@ -8,12 +8,14 @@ it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine.examples import Example
 from pnn_gui.state import PanelState
+from pnn_gui.widgets.field_error import show_errors
 
 
 class Panel(QtCore.QObject):
@@ -64,6 +66,140 @@ class Panel(QtCore.QObject):
         """View > Animate steps; also turned off for screenshots and benchmarks."""
 
 
+    # -- shared by the panels ---------------------------------------------------------------------
+    def _finish_load(self, example: Example) -> None:
+        """After an example's inputs are in: go to the last step and say what was loaded."""
+        self.state.set_step(self.state.n_steps)
+        self.status.emit(f"Loaded example {example.name}: {example.description}")
+
+
+def wrong_example(example: Example, what: str) -> ValueError:
+    """The error for an example of another panel's kind; ``what`` is e.g. "an LSTM"."""
+    return ValueError(f"example: {example.name!r} is a {example.kind} example, not {what} one")
+
+
+class ModePanel(Panel):
+    """A panel whose inputs come in modes, one engine kind each (Conv2D: full pass / filter /
+    shape; pooling: average / max). Each mode keeps its own inputs (``_inputs[mode]``), so
+    switching back finds what was typed; a switch starts the state over with the new kind.
+
+    The subclass sets ``_inputs``, ``_mode``, ``state``, ``mode_box`` (see :meth:`_mode_box`)
+    and ``general_error``, and fills in :meth:`_normalised`, :meth:`_fields`,
+    :meth:`_fill_widgets`, :meth:`_update_calculator` and :meth:`error_targets`.
+    """
+
+    MODES: ClassVar[tuple[str, ...]] = ()
+    KIND_OF: ClassVar[dict[str, str]] = {}
+    MODE_TITLES: ClassVar[dict[str, str]] = {}
+    #: the panel in messages: "a pooling" example / session kind
+    what = "this panel's"
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """An example's / session's inputs as the panel holds them; ValueError when bad."""
+        raise NotImplementedError
+
+    def _fields(self, mode: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _fill_widgets(self) -> None:
+        """Put the current mode's inputs in the widgets (signals blocked)."""
+        raise NotImplementedError
+
+    def _update_calculator(self) -> None:
+        """Refresh the live output-shape text from the current mode's inputs."""
+
+    def _apply_mode_widgets(self) -> None:
+        """Show and hide what the current mode uses."""
+
+    def error_targets(self) -> dict[str, Any]:
+        """Field -> the widget its message goes beside, for the current mode."""
+        raise NotImplementedError
+
+    # -- Panel hooks ----------------------------------------------------------------------------
+    def load_example(self, example: Example) -> None:
+        mode = self._mode_of(example.kind)
+        if mode is None:
+            raise wrong_example(example, self.what)
+        self._inputs[mode] = self._normalised(mode, example.inputs)
+        self._set_mode(mode)
+        self._finish_load(example)
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        mode = self._mode_of(kind)
+        if mode is None:
+            raise ValueError(f"session: expected {self.what} kind "
+                             f"({', '.join(self.KIND_OF.values())}), got {kind!r}")
+        raw = session_inputs(data, kind, self._fields(mode))
+        self._inputs[mode] = self._normalised(mode, raw)  # ValueError changes nothing
+        self._set_mode(mode)
+
+    # -- modes ----------------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Switch to ``mode``, keeping what each mode holds."""
+        if mode not in self.MODES:
+            raise ValueError(f"mode: expected one of {', '.join(self.MODES)}, got {mode!r}")
+        self._set_mode(mode)
+
+    def _mode_of(self, kind: Any) -> str | None:
+        return next((m for m, k in self.KIND_OF.items() if k == kind), None)
+
+    def _mode_box(self) -> QtWidgets.QComboBox:
+        box = QtWidgets.QComboBox()
+        for mode in self.MODES:
+            box.addItem(self.MODE_TITLES[mode], mode)
+        box.currentIndexChanged.connect(self._on_mode_changed)
+        return box
+
+    def _set_mode(self, mode: str) -> None:
+        self._mode = mode
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(self.MODES.index(mode))
+        self.mode_box.blockSignals(False)
+        self._apply_mode_widgets()
+        self._fill_widgets()
+        # a new kind: its own steps from the start (errors shown, and the solution pane cleared
+        # when it does not compute)
+        self.state.reset(self.KIND_OF[mode], self._state_inputs())
+
+    def _on_mode_changed(self, index: int) -> None:
+        mode = self.mode_box.itemData(index)
+        if mode and mode != self._mode:
+            self._set_mode(mode)
+            self.state.set_step(self.state.n_steps)
+            self.status.emit(f"{self.title}: {self.MODE_TITLES[mode]}")
+
+    # -- edits ----------------------------------------------------------------------------------
+    def _state_inputs(self) -> dict[str, Any]:
+        """A copy of the current mode's inputs for the state (editing one does not touch it)."""
+        inp = self._inputs[self._mode]
+        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
+
+    def _submit(self) -> None:
+        self._update_calculator()
+        ok = self.state.set_inputs(self._state_inputs(), replace=True)
+        if ok:
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+
+    def _on_value_changed(self, name: str, arr: Any) -> None:
+        self._inputs[self._mode][name] = np.array(arr, float)
+        self._submit()
+
+    def _on_state_changed(self, what: str) -> None:
+        if what == "errors":
+            show_errors(self.state.errors, self.error_targets(), self.general_error)
+        elif what == "trace":
+            self._good = dict(self.state.inputs)  # the inputs of the trace now shown
+
+
 def session_inputs(data: Any, kind: str, fields: Any) -> dict[str, Any]:
     """The ``inputs`` of a panel's session data, checked: a dict with ``"kind" == kind`` and
     exactly the field names ``fields``. Raises ValueError naming what is wrong; the values
@@ -87,8 +223,6 @@ def session_inputs(data: Any, kind: str, fields: Any) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
-    import numpy as np
-
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, dict):

@@ -26,10 +26,9 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine import conv2d, examples
-from engine.examples import Example
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.base import ModePanel
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
@@ -43,13 +42,12 @@ from pnn_gui.state import PanelState
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow
-from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
 from pnn_gui.widgets.tensor_view import MAX_TEXT_CELLS, TensorGrid, symmetric_levels
 
 MODES = ("full", "filter", "shape")
 KIND_OF = {"full": "conv2d", "filter": "conv2d_filter", "shape": "conv2d_shape"}
-MODE_OF = {kind: mode for mode, kind in KIND_OF.items()}
 MODE_TITLES = {"full": "Full pass (forward and backward)", "filter": "Filter transform (Task 2a)",
                "shape": "Shape only (Task 2b)"}
 FIELDS = {"full": ("x", "f", "b", "dy", "stride", "padding"), "filter": ("f",),
@@ -146,9 +144,11 @@ def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
     return {"x": x, "f": f, "b": b, "dy": dy, "stride": stride, "padding": padding}
 
 
-class Conv2DPanel(Panel):
+class Conv2DPanel(ModePanel):
     title = "Conv2D"
     examples = ("conv", "conv-filter", "conv-shape")
+    MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
+    what = "a Conv2D"
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -181,13 +181,10 @@ class Conv2DPanel(Panel):
         lay = QtWidgets.QVBoxLayout(w)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
-        self.mode_box = QtWidgets.QComboBox()
-        for mode in MODES:
-            self.mode_box.addItem(MODE_TITLES[mode], mode)
+        self.mode_box = self._mode_box()
         self.mode_box.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.mode_box.setMinimumContentsLength(12)
-        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
         lay.addWidget(self.mode_box)
         self.intro = QtWidgets.QLabel()
         self.intro.setWordWrap(True)
@@ -270,26 +267,11 @@ class Conv2DPanel(Panel):
         self.view_widget = w
 
     # -- Panel hooks ------------------------------------------------------------------------------
-    def load_example(self, example: Example) -> None:
-        mode = MODE_OF.get(example.kind)
-        if mode is None:
-            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
-                             "Conv2D one")
-        self._inputs[mode] = _normalise(mode, example.inputs)
-        self._set_mode(mode)
-        self.state.set_step(self.state.n_steps)
-        self.status.emit(f"Loaded example {example.name}: {example.description}")
+    def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
+        return _normalise(mode, raw)
 
-    def restore_session(self, data: dict[str, Any]) -> None:
-        kind = data.get("kind") if isinstance(data, dict) else None
-        mode = MODE_OF.get(kind)
-        if mode is None:
-            raise ValueError(f"session: expected a Conv2D kind ({', '.join(MODE_OF)}), got "
-                             f"{kind!r}")
-        raw = session_inputs(data, kind, FIELDS[mode])
-        inputs = _normalise(mode, raw)  # ValueError (changing nothing) on a bad array
-        self._inputs[mode] = inputs
-        self._set_mode(mode)
+    def _fields(self, mode: str) -> tuple[str, ...]:
+        return FIELDS[mode]
 
     def show_step(self, k: int) -> None:
         trace = self.state.trace
@@ -327,16 +309,6 @@ class Conv2DPanel(Panel):
             self.shape_view.finish()
 
     # -- public helpers (tests, benchmarks) -------------------------------------------------------
-    @property
-    def mode(self) -> str:
-        return self._mode
-
-    def set_mode(self, mode: str) -> None:
-        """Switch to ``mode`` ("full", "filter", "shape"), keeping what each mode holds."""
-        if mode not in MODES:
-            raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
-        self._set_mode(mode)
-
     def calculator_text(self) -> str:
         return self.calculator.text()
 
@@ -357,25 +329,7 @@ class Conv2DPanel(Panel):
             out[name] = self.grid.view(slot).values().copy()
         return out
 
-    # -- mode -------------------------------------------------------------------------------------
-    def _set_mode(self, mode: str) -> None:
-        self._mode = mode
-        self.mode_box.blockSignals(True)
-        self.mode_box.setCurrentIndex(MODES.index(mode))
-        self.mode_box.blockSignals(False)
-        self._apply_mode_widgets()
-        self._fill_widgets()
-        # a new kind: its own steps from the start (errors shown, and the pane cleared if it
-        # does not compute)
-        self.state.reset(KIND_OF[mode], self._state_inputs())
-
-    def _on_mode_changed(self, index: int) -> None:
-        mode = self.mode_box.itemData(index)
-        if mode and mode != self._mode:
-            self._set_mode(mode)
-            self.state.set_step(self.state.n_steps)
-            self.status.emit(f"Conv2D: {MODE_TITLES[mode]}")
-
+    # -- mode and widgets -------------------------------------------------------------------------
     def _apply_mode_widgets(self) -> None:
         mode = self._mode
         shapes = MAX_DIM_SHAPES if mode == "shape" else MAX_DIM_VALUES
@@ -420,24 +374,7 @@ class Conv2DPanel(Panel):
             self.padding_row.set_value(inp["padding"])
         self._update_calculator()
 
-    def _state_inputs(self) -> dict[str, Any]:
-        inp = self._inputs[self._mode]
-        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
-
     # -- edits ------------------------------------------------------------------------------------
-    def _submit(self) -> None:
-        self._update_calculator()
-        ok = self.state.set_inputs(self._state_inputs(), replace=True)
-        if ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
-
-    def _on_value_changed(self, name: str, arr: np.ndarray) -> None:
-        self._inputs[self._mode][name] = np.array(arr, float)
-        self._submit()
-
     def _on_x_shape_changed(self, shape: tuple[int, ...]) -> None:
         inp = self._inputs[self._mode]
         if self._mode == "shape":
@@ -508,13 +445,7 @@ class Conv2DPanel(Panel):
         lines.append(f"output shape: <b>({shape})</b>")
         self.calculator.setText("<br>".join(lines))
 
-    # -- state ------------------------------------------------------------------------------------
-    def _on_state_changed(self, what: str) -> None:
-        if what == "errors":
-            show_errors(self.state.errors, self.error_targets(), self.general_error)
-        elif what == "trace":
-            self._good = dict(self.state.inputs)
-
+    # -- drawing ----------------------------------------------------------------------------------
     def _new_trace(self, trace: Trace) -> None:
         self._cursor = TraceCursor(trace)
         self._levels = {name: symmetric_levels(arr) for name, arr in trace.tensors.items()}

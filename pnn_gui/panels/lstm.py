@@ -25,7 +25,7 @@ from engine.examples import Example
 from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.base import Panel, session_inputs, wrong_example
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
 from pnn_gui.views.dc_terms import DcTermsView
@@ -270,13 +270,11 @@ class LSTMPanel(Panel):
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
         if example.kind != KIND:
-            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not an "
-                             "LSTM one")
+            raise wrong_example(example, "an LSTM")
         inputs = check_inputs(example.inputs)
         self._show_inputs(inputs, as_example=True)
         self.state.set_inputs(inputs, replace=True)
-        self.state.set_step(self.state.n_steps)
-        self.status.emit(f"Loaded example {example.name}: {example.description}")
+        self._finish_load(example)
 
     def restore_session(self, data: dict[str, Any]) -> None:
         inputs = check_inputs(session_inputs(data, KIND, FIELDS))

@@ -14,20 +14,18 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine import examples, pooling
-from engine.examples import Example
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
-from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.base import ModePanel
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.pool_flow import PoolFlowView
-from pnn_gui.widgets.field_error import ErrorLabel, show_errors
+from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels
 
 MODES = ("avg", "max")
 KIND_OF = {"avg": "avgpool", "max": "maxpool"}
-MODE_OF = {kind: mode for mode, kind in KIND_OF.items()}
 MODE_TITLES = {"avg": "Average pooling", "max": "Max pooling"}
 FIELDS = ("x", "size", "stride", "dy")
 MAX_DIM = 64
@@ -50,9 +48,11 @@ def _default_inputs(mode: str) -> dict[str, Any]:
                 "dy": np.ones((3, 3, 1))}
 
 
-class PoolingPanel(Panel):
+class PoolingPanel(ModePanel):
     title = "Pooling"
     examples = ("avgpool", "maxpool")
+    MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
+    what = "a pooling"
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -80,10 +80,7 @@ class PoolingPanel(Panel):
         lay = QtWidgets.QVBoxLayout(w)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
-        self.mode_box = QtWidgets.QComboBox()
-        for mode in MODES:
-            self.mode_box.addItem(MODE_TITLES[mode], mode)
-        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
+        self.mode_box = self._mode_box()
         lay.addWidget(self.mode_box)
         intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "
                                  "every δy hands its delta to its window with += (with a stride "
@@ -132,25 +129,11 @@ class PoolingPanel(Panel):
         self.view_widget = self.flow_view
 
     # -- Panel hooks ------------------------------------------------------------------------------
-    def load_example(self, example: Example) -> None:
-        mode = MODE_OF.get(example.kind)
-        if mode is None:
-            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
-                             "pooling one")
-        self._inputs[mode] = _normalise(example.inputs)
-        self._set_mode(mode)
-        self.state.set_step(self.state.n_steps)
-        self.status.emit(f"Loaded example {example.name}: {example.description}")
+    def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
+        return _normalise(raw)
 
-    def restore_session(self, data: dict[str, Any]) -> None:
-        kind = data.get("kind") if isinstance(data, dict) else None
-        mode = MODE_OF.get(kind)
-        if mode is None:
-            raise ValueError(f"session: expected a pooling kind ({', '.join(MODE_OF)}), got "
-                             f"{kind!r}")
-        raw = session_inputs(data, kind, FIELDS)
-        self._inputs[mode] = _normalise(raw)  # ValueError (changing nothing) on bad arrays
-        self._set_mode(mode)
+    def _fields(self, mode: str) -> tuple[str, ...]:
+        return FIELDS
 
     def show_step(self, k: int) -> None:
         trace = self.state.trace
@@ -180,15 +163,6 @@ class PoolingPanel(Panel):
             self.flow_view.finish()
 
     # -- public helpers (tests) -------------------------------------------------------------------
-    @property
-    def mode(self) -> str:
-        return self._mode
-
-    def set_mode(self, mode: str) -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
-        self._set_mode(mode)
-
     def error_targets(self) -> dict[str, Any]:
         return {"x": self.x_row, "size": self.size_row, "stride": self.stride_row,
                 "dy": self.dy_editor}
@@ -198,22 +172,7 @@ class PoolingPanel(Panel):
         """The channel the view shows."""
         return self._channel
 
-    # -- mode and widgets -------------------------------------------------------------------------
-    def _set_mode(self, mode: str) -> None:
-        self._mode = mode
-        self.mode_box.blockSignals(True)
-        self.mode_box.setCurrentIndex(MODES.index(mode))
-        self.mode_box.blockSignals(False)
-        self._fill_widgets()
-        self.state.reset(KIND_OF[mode], self._state_inputs())  # a new kind: its own steps
-
-    def _on_mode_changed(self, index: int) -> None:
-        mode = self.mode_box.itemData(index)
-        if mode and mode != self._mode:
-            self._set_mode(mode)
-            self.state.set_step(self.state.n_steps)
-            self.status.emit(MODE_TITLES[mode])
-
+    # -- widgets and edits ------------------------------------------------------------------------
     def _fill_widgets(self) -> None:
         inp = self._inputs[self._mode]
         self.x_row.set_value(inp["x"].shape)
@@ -222,23 +181,6 @@ class PoolingPanel(Panel):
         self.x_editor.set_value(inp["x"])
         self.dy_editor.set_value(inp["dy"])
         self._update_calculator()
-
-    def _state_inputs(self) -> dict[str, Any]:
-        inp = self._inputs[self._mode]
-        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inp.items()}
-
-    def _submit(self) -> None:
-        self._update_calculator()
-        ok = self.state.set_inputs(self._state_inputs(), replace=True)
-        if ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
-
-    def _on_value_changed(self, name: str, arr: np.ndarray) -> None:
-        self._inputs[self._mode][name] = np.array(arr, float)
-        self._submit()
 
     def _on_x_shape_changed(self, shape: tuple[int, ...]) -> None:
         inp = self._inputs[self._mode]
@@ -280,13 +222,6 @@ class PoolingPanel(Panel):
             f"<br>output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>; k = {g.k} elements per "
             "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
                         "windows overlap, their shares add up in δx</span>" if overlap else ""))
-
-    # -- state ------------------------------------------------------------------------------------
-    def _on_state_changed(self, what: str) -> None:
-        if what == "errors":
-            show_errors(self.state.errors, self.error_targets(), self.general_error)
-        elif what == "trace":
-            self._good = dict(self.state.inputs)  # the inputs of the trace now shown
 
     def _new_trace(self, trace: Trace) -> None:
         self._cursor = TraceCursor(trace)
