@@ -25,7 +25,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import autodiff, examples
 from engine.examples import Example
 from engine.steps import Trace, fmt
-from pnn_gui.panels.base import Panel, session_inputs, wrong_example
+from pnn_gui.panels.base import (
+    Panel,
+    inputs_column,
+    session_inputs,
+    splitter,
+    wrong_example,
+)
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
@@ -150,11 +156,7 @@ class AutodiffPanel(Panel):
 
     # -- building -------------------------------------------------------------------------------
     def _build_inputs(self, inputs: dict[str, Any]) -> None:
-        w = QtWidgets.QWidget()
-        w.setObjectName("autodiffInputs")
-        lay = QtWidgets.QVBoxLayout(w)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        w, lay = inputs_column("autodiffInputs")
         intro = QtWidgets.QLabel(
             "Type a formula in x1, x2, … with + - * / **, sin cos tan exp log sqrt tanh "
             "sigmoid relu abs, pi and e. The graph, its values and the reverse pass follow.")
@@ -215,13 +217,7 @@ class AutodiffPanel(Panel):
         grid.addWidget(self.check_table, 3, 0, 1, 2)
         grid.addWidget(self.check_caption, 4, 0, 1, 2)
         grid.setRowStretch(1, 1)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.graph)
-        split.addWidget(tables)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setObjectName("autodiffView")
-        self.view_widget = split
+        self.view_widget = splitter(True, [(self.graph, 3), (tables, 2)], "autodiffView")
 
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:

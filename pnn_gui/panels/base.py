@@ -73,6 +73,30 @@ class Panel(QtCore.QObject):
         self.status.emit(f"Loaded example {example.name}: {example.description}")
 
 
+def inputs_column(name: str = "") -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout]:
+    """The widget of a panel's inputs column and its layout (the same margins in every panel)."""
+    w = QtWidgets.QWidget()
+    if name:
+        w.setObjectName(name)
+    lay = QtWidgets.QVBoxLayout(w)
+    lay.setContentsMargins(6, 6, 6, 6)
+    lay.setSpacing(6)
+    return w, lay
+
+
+def splitter(vertical: bool, parts: list[tuple[QtWidgets.QWidget, int]],
+             name: str = "") -> QtWidgets.QSplitter:
+    """A splitter of ``(widget, stretch)`` parts, top to bottom or left to right."""
+    o = QtCore.Qt.Orientation
+    split = QtWidgets.QSplitter(o.Vertical if vertical else o.Horizontal)
+    for i, (widget, stretch) in enumerate(parts):
+        split.addWidget(widget)
+        split.setStretchFactor(i, stretch)
+    if name:
+        split.setObjectName(name)
+    return split
+
+
 def wrong_example(example: Example, what: str) -> ValueError:
     """The error for an example of another panel's kind; ``what`` is e.g. "an LSTM"."""
     return ValueError(f"example: {example.name!r} is a {example.kind} example, not {what} one")

@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import conv2d, examples
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import ModePanel
+from pnn_gui.panels.base import ModePanel, inputs_column, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
@@ -176,11 +176,7 @@ class Conv2DPanel(ModePanel):
 
     # -- building ---------------------------------------------------------------------------------
     def _build_inputs(self) -> None:
-        w = QtWidgets.QWidget()
-        w.setObjectName("convInputs")
-        lay = QtWidgets.QVBoxLayout(w)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        w, lay = inputs_column("convInputs")
         self.mode_box = self._mode_box()
         self.mode_box.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -258,11 +254,7 @@ class Conv2DPanel(ModePanel):
             self.grid.add_view(f"s{i}", "", row=i // 2, col=i % 2)
         self.grid.set_locator(self._locate)
         self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self)
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.top_stack)
-        self.splitter.addWidget(self.grid)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter = splitter(True, [(self.top_stack, 2), (self.grid, 3)])
         lay.addWidget(self.splitter, 1)
         self.view_widget = w
 

@@ -25,7 +25,13 @@ from engine.examples import Example
 from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import Panel, session_inputs, wrong_example
+from pnn_gui.panels.base import (
+    Panel,
+    inputs_column,
+    session_inputs,
+    splitter,
+    wrong_example,
+)
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
 from pnn_gui.views.dc_terms import DcTermsView
@@ -141,10 +147,7 @@ class LSTMPanel(Panel):
     def _build_inputs(self, inputs: dict[str, Any]) -> None:
         T, n_in = inputs["xs"].shape
         n_h = inputs["c0"].shape[0]
-        body = QtWidgets.QWidget()
-        lay = QtWidgets.QVBoxLayout(body)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        body, lay = inputs_column()
         intro = QtWidgets.QLabel(
             "A peephole LSTM unrolled over T time steps, then backpropagation through time "
             "from t = T down to 1. Type into any cell; results update at once.")
@@ -254,18 +257,8 @@ class LSTMPanel(Panel):
         head.addWidget(self.grad_box)
         rl.addLayout(head)
         rl.addWidget(self.grid, 1)
-        bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        bottom.addWidget(self.dc_view)
-        bottom.addWidget(right)
-        bottom.setStretchFactor(0, 3)
-        bottom.setStretchFactor(1, 2)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.timeline)
-        split.addWidget(bottom)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 4)
-        split.setObjectName("lstmView")
-        self.view_widget = split
+        bottom = splitter(False, [(self.dc_view, 3), (right, 2)])
+        self.view_widget = splitter(True, [(self.timeline, 5), (bottom, 4)], "lstmView")
 
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:

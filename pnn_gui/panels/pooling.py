@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import examples, pooling
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
-from pnn_gui.panels.base import ModePanel
+from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
@@ -75,11 +75,7 @@ class PoolingPanel(ModePanel):
 
     # -- building ---------------------------------------------------------------------------------
     def _build_inputs(self) -> None:
-        w = QtWidgets.QWidget()
-        w.setObjectName("poolInputs")
-        lay = QtWidgets.QVBoxLayout(w)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.setSpacing(6)
+        w, lay = inputs_column("poolInputs")
         self.mode_box = self._mode_box()
         lay.addWidget(self.mode_box)
         intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "

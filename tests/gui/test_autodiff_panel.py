@@ -11,21 +11,12 @@ from engine import autodiff, examples
 from engine.steps import fmt
 from pnn_gui.panels.autodiff import AutodiffPanel, central_differences
 from pnn_gui.views.graph_view import edges_of, layered_layout
+from tests.gui.helpers import goto, make_panel
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = AutodiffPanel()
-    qtbot.addWidget(p.inputs_widget)
-    qtbot.addWidget(p.view_widget)
-    p.set_animations_enabled(False)
-    return p
-
-
-def goto(panel, k):
-    """What the window does on a step change."""
-    panel.state.set_step(k)
-    panel.show_step(panel.state.step)
+    return make_panel(qtbot, AutodiffPanel)
 
 
 def table_column(table, col):

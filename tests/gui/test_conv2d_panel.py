@@ -10,6 +10,7 @@ from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from tests.engine.gradcheck import numeric_grad
+from tests.gui.helpers import make_panel, only_error
 
 pytestmark = pytest.mark.gui
 
@@ -18,11 +19,7 @@ RNG = np.random.default_rng(7)
 
 @pytest.fixture
 def panel(qtbot):
-    p = Conv2DPanel()
-    qtbot.addWidget(p.inputs_widget)
-    qtbot.addWidget(p.view_widget)
-    p.set_animations_enabled(False)
-    return p
+    return make_panel(qtbot, Conv2DPanel)
 
 
 def _full_session(x, f, b, dy, stride, padding):
@@ -245,19 +242,11 @@ def test_editing_a_cell_recomputes(panel):
 
 # -- bad input beside its field ----------------------------------------------------------------
 
-def _only_error(panel, field):
-    targets = panel.error_targets()
-    assert targets[field].error(), f"no message beside {field}"
-    for name, widget in targets.items():
-        if name != field:
-            assert widget.error() == "", f"{name} shows {widget.error()!r}"
-
-
 def test_stride_zero_is_reported_beside_stride_and_keeps_the_rest(panel):
     panel.load_example(examples.load("conv"))
     trace, x = panel.state.trace, panel.x_editor.value()
     panel.stride_row.spins[0].setValue(0)
-    _only_error(panel, "stride")
+    only_error(panel, "stride")
     assert "at least 1" in panel.stride_row.error()
     assert panel.state.trace is trace
     np.testing.assert_array_equal(panel.x_editor.value(), x)
@@ -269,7 +258,7 @@ def test_kernel_larger_than_padded_input_is_reported_beside_f(panel):
     panel.load_example(examples.load("conv"))
     trace, dy = panel.state.trace, panel.dy_editor.value()
     panel.f_row.spins[0].setValue(7)  # 4 rows + 2·1 padding = 6 < 7
-    _only_error(panel, "f")
+    only_error(panel, "f")
     assert "larger than the padded input" in panel.f_row.error()
     assert panel.state.trace is trace
     np.testing.assert_array_equal(panel.dy_editor.value(), dy)
@@ -279,7 +268,7 @@ def test_channel_mismatch_is_reported_beside_f(panel):
     panel.load_example(examples.load("conv"))
     x = panel.x_editor.value()
     panel.x_row.spins[2].setValue(2)  # x gets a second channel; f still has one
-    _only_error(panel, "f")
+    only_error(panel, "f")
     assert "channels" in panel.f_row.error()
     np.testing.assert_array_equal(panel.x_editor.value()[:, :, 0], x[:, :, 0])
     panel.f_row.spins[2].setValue(2)
@@ -289,13 +278,13 @@ def test_channel_mismatch_is_reported_beside_f(panel):
 def test_shape_mode_errors_go_beside_their_fields(panel):
     panel.load_example(examples.load("conv-shape"))
     panel.f_row.spins[2].setValue(4)  # 4 input channels against x's 5
-    _only_error(panel, "f_shape")
+    only_error(panel, "f_shape")
     assert "(12, 11, 1337)" not in panel.calculator_text()
     panel.f_row.spins[2].setValue(5)
     panel.padding_row.spins[1].setValue(0)
     assert panel.state.errors == {}
     panel.x_row.spins[1].setValue(2)  # 2 columns < a 4-column kernel
-    _only_error(panel, "f_shape")
+    only_error(panel, "f_shape")
 
 
 # -- examples and steps ------------------------------------------------------------------------
@@ -414,14 +403,14 @@ def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
 def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
     panel.set_mode("shape")
     panel.stride_row.spins[0].setValue(0)
-    _only_error(panel, "stride")
+    only_error(panel, "stride")
     assert panel.state.trace is not None  # the last good shape trace stays while editing
     panel.set_mode("full")
     assert panel.state.errors == {} and panel.state.kind == "conv2d"
     assert panel.stride_row.error() == ""
     panel.set_mode("shape")  # its stride is still 0: no trace of the full pass may stay
     assert panel.state.trace is None and panel.state.n_steps == 0
-    _only_error(panel, "stride")
+    only_error(panel, "stride")
     panel.show_step(0)  # nothing to show, and nothing breaks
     panel.stride_row.spins[0].setValue(2)
     assert panel.state.errors == {} and panel.state.trace is not None

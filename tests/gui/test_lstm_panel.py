@@ -7,21 +7,12 @@ import pytest
 from engine import examples, lstm
 from engine.lstm import PARAM_KEYS, TERM_KEYS
 from pnn_gui.panels.lstm import LSTMPanel, check_inputs, fit, random_inputs
+from tests.gui.helpers import goto, make_panel
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = LSTMPanel()
-    qtbot.addWidget(p.inputs_widget)
-    qtbot.addWidget(p.view_widget)
-    p.set_animations_enabled(False)
-    return p
-
-
-def goto(panel, k):
-    """What the window does on a step change."""
-    panel.state.set_step(k)
-    panel.show_step(panel.state.step)
+    return make_panel(qtbot, LSTMPanel)
 
 
 def engine_grads(inputs):

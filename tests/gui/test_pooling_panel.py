@@ -7,6 +7,7 @@ import pytest
 from engine import examples, pooling
 from pnn_gui.panels.pooling import PoolingPanel
 from tests.engine.gradcheck import numeric_grad
+from tests.gui.helpers import make_panel, only_error
 
 pytestmark = pytest.mark.gui
 
@@ -15,11 +16,7 @@ RNG = np.random.default_rng(11)
 
 @pytest.fixture
 def panel(qtbot):
-    p = PoolingPanel()
-    qtbot.addWidget(p.inputs_widget)
-    qtbot.addWidget(p.view_widget)
-    p.set_animations_enabled(False)
-    return p
+    return make_panel(qtbot, PoolingPanel)
 
 
 def _session(kind, x, size, stride, dy):
@@ -120,19 +117,11 @@ def test_editing_recomputes_and_dy_follows_the_shape(panel):
     assert "⌊(4 − 2)/2⌋ + 1 = 2" in panel.calculator.text()
 
 
-def _only_error(panel, field):
-    targets = panel.error_targets()
-    assert targets[field].error(), f"no message beside {field}"
-    for name, widget in targets.items():
-        if name != field:
-            assert widget.error() == "", f"{name} shows {widget.error()!r}"
-
-
 def test_stride_zero_is_reported_beside_stride_and_keeps_the_rest(panel):
     panel.load_example(examples.load("avgpool"))
     trace, x = panel.state.trace, panel.x_editor.value()
     panel.stride_row.spins[0].setValue(0)
-    _only_error(panel, "stride")
+    only_error(panel, "stride")
     assert panel.state.trace is trace
     np.testing.assert_array_equal(panel.x_editor.value(), x)
     panel.stride_row.spins[0].setValue(1)
@@ -143,7 +132,7 @@ def test_window_larger_than_the_input_is_reported_beside_the_window(panel):
     panel.load_example(examples.load("maxpool"))
     trace, dy = panel.state.trace, panel.dy_editor.value()
     panel.size_row.spins[1].setValue(5)
-    _only_error(panel, "size")
+    only_error(panel, "size")
     assert "do not fit" in panel.size_row.error()
     assert panel.state.trace is trace
     np.testing.assert_array_equal(panel.dy_editor.value(), dy)
