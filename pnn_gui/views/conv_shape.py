@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from pnn_gui.views import grid_geometry as gg
 
@@ -35,27 +35,15 @@ def out_size(n: int, k: int, s: int, p: int) -> int:
     return (n + 2 * p - k) // s + 1
 
 
-class ConvShapeView(QtWidgets.QWidget):
+class ConvShapeView(gg.AnimatedGridView):
     """The padded input grid, the sliding kernel and the output grid; frame n shows n positions
     done (0..n_positions), the last of them current."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self._plot = pg.GraphicsLayoutWidget()
-        self._vb = gg.new_view(self._plot)
-        self._caption = QtWidgets.QLabel()
-        self._caption.setWordWrap(True)
         self.slide_button = QtWidgets.QPushButton("▶ Slide the kernel")
         self.slide_button.setToolTip("sweep the kernel over every position again")
+        super().__init__(parent, beside_caption=(self.slide_button,))
         self.slide_button.clicked.connect(self.replay_slide)
-        bottom = QtWidgets.QHBoxLayout()
-        bottom.setContentsMargins(0, 0, 0, 0)
-        bottom.addWidget(self._caption, 1)
-        bottom.addWidget(self.slide_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self._plot, 1)
-        lay.addLayout(bottom)
         self.slide_ms = 2500  # a whole sweep at speed 1
 
         self._in_img = pg.ImageItem(axisOrder="row-major")
@@ -75,8 +63,6 @@ class ConvShapeView(QtWidgets.QWidget):
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
         self._out_title = gg.text(self._vb, anchor=(0.5, 1), size=10, bold=True)
 
-        self._plot.viewport().installEventFilter(self)  # a click skips the animation
-        self._anim = QtCore.QVariantAnimation(self)
         self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
                                                                  _from_anim=True))
         self._geom: dict | None = None
@@ -226,14 +212,6 @@ class ConvShapeView(QtWidgets.QWidget):
             end = round(float(self._anim.endValue()))
             self._anim.stop()
             self.set_frame(end)
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
-            self.finish()
-        return False
-
-    def is_animating(self) -> bool:
-        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
 
     def set_frame(self, n: int, _from_anim: bool = False) -> None:
         """Show n window positions done (0 = none; the last done is the current one)."""

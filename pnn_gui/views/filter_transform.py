@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from engine.steps import fmt, sub
 from pnn_gui.views import grid_geometry as gg
@@ -29,19 +29,11 @@ def _ease(u: np.ndarray) -> np.ndarray:
     return u * u * (3 - 2 * u)
 
 
-class FilterTransformView(QtWidgets.QWidget):
+class FilterTransformView(gg.AnimatedGridView):
     """The forward bank, the backward bank, and each matrix's way from one to the other."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self._plot = pg.GraphicsLayoutWidget()
-        self._vb = gg.new_view(self._plot)
-        self._caption = QtWidgets.QLabel()
-        self._caption.setWordWrap(True)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self._plot, 1)
-        lay.addWidget(self._caption)
 
         self._ghosts: list[pg.ImageItem] = []   # faint f, left
         self._images: list[pg.ImageItem] = []   # the moving / turning matrices
@@ -60,8 +52,6 @@ class FilterTransformView(QtWidgets.QWidget):
             item.setZValue(10 + z)
             self._vb.addItem(item)
 
-        self._plot.viewport().installEventFilter(self)  # a click skips the animation
-        self._anim = QtCore.QVariantAnimation(self)
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
         self._anim.valueChanged.connect(self._on_anim_frame)
@@ -206,14 +196,6 @@ class FilterTransformView(QtWidgets.QWidget):
             self._anim.stop()
             self._p = self._anim_to.copy()
             self._draw()
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
-            self.finish()
-        return False
-
-    def is_animating(self) -> bool:
-        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
 
     # -- drawing ----------------------------------------------------------------------------------
     def _draw(self) -> None:

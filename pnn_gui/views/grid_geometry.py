@@ -1,4 +1,5 @@
-"""Small drawing helpers for the grid views (conv shape, filter transform, pool flow).
+"""Small drawing helpers for the grid views (conv shape, filter transform, pool flow), and
+:class:`AnimatedGridView`, the frame those three views share.
 
 Every helper returns arrays for ``PlotDataItem.setData`` or updates items created once, so a
 frame only moves data, never builds items.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
 
 #: most cells whose values are printed as text (beyond that a grid shows colours only)
 MAX_TEXT_CELLS = 600
@@ -77,3 +79,43 @@ def ink_for(values: np.ndarray, lim: float) -> list:
     """Text colour per cell: white on strong colours, dark on pale ones."""
     v = np.abs(np.nan_to_num(np.asarray(values, float).reshape(-1))) / (lim or 1.0)
     return ["#ffffff" if a > 0.6 else "#1e1e1e" for a in v]
+
+
+class AnimatedGridView(QtWidgets.QWidget):
+    """One ViewBox (``_vb``, rows going down) with a caption under it (``_caption``) and one
+    animation (``_anim``) that a click on the view skips to its end (:meth:`finish`, which the
+    subclass writes). ``beside_caption`` widgets sit to the right of the caption."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None,
+                 beside_caption: tuple[QtWidgets.QWidget, ...] = ()):
+        super().__init__(parent)
+        self._plot = pg.GraphicsLayoutWidget()
+        self._vb = new_view(self._plot)
+        self._caption = QtWidgets.QLabel()
+        self._caption.setWordWrap(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self._plot, 1)
+        if beside_caption:
+            bottom = QtWidgets.QHBoxLayout()
+            bottom.setContentsMargins(0, 0, 0, 0)
+            bottom.addWidget(self._caption, 1)
+            for w in beside_caption:
+                bottom.addWidget(w, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+            lay.addLayout(bottom)
+        else:
+            lay.addWidget(self._caption)
+        self._anim = QtCore.QVariantAnimation(self)
+        self._plot.viewport().installEventFilter(self)  # a click skips the animation
+
+    def finish(self) -> None:
+        """Skip a running animation to its end."""
+        raise NotImplementedError
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
+            self.finish()
+        return False
+
+    def is_animating(self) -> bool:
+        return self._anim.state() == QtCore.QAbstractAnimation.State.Running

@@ -32,19 +32,11 @@ OVERLAP_PEN = pg.mkPen((230, 120, 0), width=4)
 MAX_PEN = pg.mkPen((90, 0, 110), width=4)
 
 
-class PoolFlowView(QtWidgets.QWidget):
+class PoolFlowView(gg.AnimatedGridView):
     """Two heatmaps with printed values, a window outline and travelling shares."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self._plot = pg.GraphicsLayoutWidget()
-        self._vb = gg.new_view(self._plot)
-        self._caption = QtWidgets.QLabel()
-        self._caption.setWordWrap(True)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self._plot, 1)
-        lay.addWidget(self._caption)
 
         cmap = pg.colormap.get("CET-D1")
         self._big_img = pg.ImageItem(axisOrder="row-major")
@@ -78,8 +70,6 @@ class PoolFlowView(QtWidgets.QWidget):
             self._vb.addItem(item)
         self._markers.setZValue(15)
 
-        self._plot.viewport().installEventFilter(self)  # a click skips the animation
-        self._anim = QtCore.QVariantAnimation(self)
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
         self._anim.valueChanged.connect(lambda v: self._draw_moves(float(v)))
@@ -214,14 +204,6 @@ class PoolFlowView(QtWidgets.QWidget):
         if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
             self._anim.stop()
             self._draw_moves(1.0)
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QtCore.QEvent.Type.MouseButtonPress and self.is_animating():
-            self.finish()
-        return False
-
-    def is_animating(self) -> bool:
-        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
 
     # -- what is shown (tests) --------------------------------------------------------------------
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
