@@ -271,35 +271,6 @@ def _forward(cols: np.ndarray, f: np.ndarray, b: np.ndarray | None, g: Geometry)
     return y.reshape(g.y_shape)
 
 
-# A training step runs forward(x, …) and then backward(x, …) on the same x, and ΔF needs the very
-# im2col matrix the forward pass built. The last one (up to _MEMO_ELEMENTS) is kept with a copy of
-# its input; backward reuses it only when its x is bit for bit that input, with the same
-# geometry. The result is the same either way, one copy faster.
-_MEMO_ELEMENTS = 2_000_000
-_memo: tuple[tuple[int, ...], np.ndarray, np.ndarray] | None = None
-
-
-def _memo_key(g: Geometry) -> tuple[int, ...]:
-    return (g.rows, g.cols, g.c_in, g.k_rows, g.k_cols, g.s_rows, g.s_cols, g.p_rows, g.p_cols)
-
-
-def _remember(x: np.ndarray, g: Geometry, cols: np.ndarray) -> None:
-    global _memo
-    if cols.size > _MEMO_ELEMENTS or np.may_share_memory(cols, x):
-        _memo = None  # (a 1×1 kernel's im2col can be a view of x itself, which may change)
-        return
-    cols.flags.writeable = False
-    _memo = (_memo_key(g), np.array(x, order="C"), cols)  # one assignment: thread-safe
-
-
-def _recall(x: np.ndarray, g: Geometry) -> np.ndarray | None:
-    memo = _memo
-    if memo is None or memo[0] != _memo_key(g):
-        return None
-    same = np.array_equal(memo[1].view(np.uint64), np.ascontiguousarray(x).view(np.uint64))
-    return memo[2] if same else None
-
-
 def _dilate(dy: np.ndarray, g: Geometry) -> np.ndarray:
     """``dy_dilated``: s − 1 zeros between elements, k − 1 zeros around, leftovers at the end."""
     out = np.zeros(g.dilated_shape)
@@ -367,10 +338,7 @@ def _backward_filter(f: np.ndarray) -> np.ndarray:
 def forward(x, f, b=None, stride=1, padding=0) -> np.ndarray:
     """``y`` (o_rows, o_cols, c_out): every window of the padded input times every filter, + b."""
     x, f, b, _, g = _check(x, f, b, stride=stride, padding=padding)
-    cols = _windows(_pad(x, g), g)
-    y = _forward(cols, f, b, g)
-    _remember(x, g, cols)
-    return y
+    return _forward(_windows(_pad(x, g), g), f, b, g)
 
 
 def backward_filter(f) -> np.ndarray:
@@ -384,10 +352,15 @@ def backward_filter(f) -> np.ndarray:
 def backward(x, f, dy, stride=1, padding=0) -> ConvGrads:
     """``(dx, df, db)`` from the input, the filters and ``δy`` (see the module docstring)."""
     x, f, _, dy, g = _check(x, f, dy=dy, stride=stride, padding=padding)
-    cols = _recall(x, g)
-    if cols is None:
-        cols = _windows(_pad(x, g), g)
-    return _backward(cols, f, dy, g)
+    return _backward(_windows(_pad(x, g), g), f, dy, g)
+
+
+def forward_backward(x, f, b, dy, stride=1, padding=0) -> tuple[np.ndarray, ConvGrads]:
+    """``(y, (dx, df, db))`` in one go: ΔF reuses the forward pass's im2col matrix instead of
+    building it again (what a training step does; the same numbers as forward + backward)."""
+    x, f, b, dy, g = _check(x, f, b, dy, stride=stride, padding=padding)
+    cols = _windows(_pad(x, g), g)
+    return _forward(cols, f, b, g), _backward(cols, f, dy, g)
 
 
 # ---------------------------------------------------------------------------------------------
