@@ -23,7 +23,6 @@ _Role = QtCore.Qt.ItemDataRole
 _PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass"}
 #: longest trace whose lines wrap (beyond, rows are uniform and elided, for speed)
 WRAP_LIMIT = 400
-_LOOK_ROLES = [_Role.BackgroundRole, _Role.ForegroundRole, _Role.FontRole]
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _HEADER_BG = QtGui.QBrush(QtGui.QColor("#eceff1"))
 _DONE_FG = QtGui.QBrush(QtGui.QColor("#222222"))
@@ -106,6 +105,18 @@ class _StepModel(QtCore.QAbstractListModel):
         return None
 
 
+class _BoldMeasure(QtWidgets.QStyledItemDelegate):
+    """Every row measured as if bold, so the current line (drawn bold) fits the room laid out
+    for it: a step change then repaints without Qt re-measuring (re-wrapping) the rows."""
+
+    def sizeHint(self, option, index):
+        opt = QtWidgets.QStyleOptionViewItem(option)
+        font = QtGui.QFont(opt.font)
+        font.setBold(True)
+        opt.font = font
+        return super().sizeHint(opt, index)
+
+
 class SolutionPane(QtWidgets.QWidget):
     """Title, the trace's note, and one line per step; see the module docstring."""
 
@@ -124,6 +135,7 @@ class SolutionPane(QtWidgets.QWidget):
         self.model = _StepModel(self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(_BoldMeasure(self.view))
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
         self._set_wrapping(True)
         self.view.setSpacing(1)
@@ -144,6 +156,7 @@ class SolutionPane(QtWidgets.QWidget):
         uniform two-line rows, long lines elided (the tooltip has the whole line), so layout and
         scrolling stay O(1) per step: word wrap makes Qt re-measure every row."""
         self._wrap = wrap
+        self._settled = False
         self._pitch = 0  # uniform rows: height + spacing, measured on first use
         self.view.setWordWrap(wrap)
         self.view.setUniformItemSizes(not wrap)
@@ -156,6 +169,7 @@ class SolutionPane(QtWidgets.QWidget):
             self._set_wrapping(wrap)
         self.model.set_trace(trace)
         self._pitch = 0
+        self._settled = False  # laid out (and scrolled) once the event loop has run
         note = trace.note if trace is not None else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
@@ -167,20 +181,10 @@ class SolutionPane(QtWidgets.QWidget):
         if k == old and not force:
             return
         self.model.current = k
-        n = self.model.rowCount()
-        if n and (force or self._wrap):
-            # everything between the old and the new current changes colour (and, wrapped, the
-            # bold line may change height: dataChanged lets the view re-measure those rows)
-            rows = self.model.row_of_step
-            lo, hi = sorted((int(rows[min(old, len(rows) - 1)]), int(rows[k])))
-            if force:
-                lo, hi = 0, n - 1
-            self.model.dataChanged.emit(self.model.index(lo), self.model.index(hi), _LOOK_ROLES)
-        elif n:
-            # uniform rows: colours are read from ``model.current`` at paint time, so a repaint
-            # of the viewport is enough. dataChanged would make QListView lay out every row
-            # again (O(rows), ~2.5 ms for 1,700 steps) on the next visualRect or paint.
-            self.view.viewport().update()
+        # colours and weight are read from ``model.current`` at paint time and every row was
+        # measured bold: a repaint is enough. dataChanged would make QListView lay out (and
+        # re-wrap) every row again on the next visualRect or paint, O(rows) per step.
+        self.view.viewport().update()
         if k > 0:
             self._ensure_visible(int(self.model.row_of_step[k]))
         else:
@@ -188,12 +192,12 @@ class SolutionPane(QtWidgets.QWidget):
 
     def _ensure_visible(self, row: int) -> None:
         """Scroll so ``row`` shows. Uniform rows: arithmetic on the row pitch measured once per
-        trace (QListView's own scrollTo / visualRect may lay out every row first)."""
-        if self._wrap:  # rows of varied height: Qt has to measure them
+        trace (QListView's own scrollTo asks the model for its row count thousands of times)."""
+        if self._wrap:  # rows of varied height, laid out once per trace: Qt knows where
             self.view.scrollTo(self.model.index(row),
                                QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
-            # a new trace is laid out later: scroll again once it is
-            QtCore.QTimer.singleShot(0, self._scroll_to_current)
+            if not self._settled:  # a new trace is laid out later: scroll again once it is
+                QtCore.QTimer.singleShot(0, self._scroll_to_current)
             return
         if self._pitch <= 0:
             first = self.view.visualRect(self.model.index(0))
@@ -211,6 +215,7 @@ class SolutionPane(QtWidgets.QWidget):
             bar.setValue(top + 2 * pitch - height)
 
     def _scroll_to_current(self) -> None:
+        self._settled = True
         k = self.model.current
         if 0 < k < len(self.model.row_of_step):
             self.view.scrollTo(self.model.index(int(self.model.row_of_step[k])),
