@@ -121,6 +121,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
                 self._bars.append(bar)
                 self._legend_samples.append(sample)
             self.term_names = names
+            if self._fit_legend():
+                super().resizeEvent(None)  # lay the plots out again around the new legend
         # fixed y range over all t from the final terms
         if names:
             allv = np.stack([np.asarray(final_terms[n], float).reshape(T, n_h) for n in names])
@@ -156,6 +158,28 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 16))))], []])
         self.show_terms(None, {})
         self.show_norms(np.full((T, n_h), np.nan), None)
+
+    # -- legend -----------------------------------------------------------------------------------
+    def resizeEvent(self, ev) -> None:
+        if hasattr(self, "_legend"):  # pyqtgraph resizes once inside __init__
+            self._fit_legend()  # first: the layout below is sized with the legend's new shape
+        super().resizeEvent(ev)
+
+    def legend_columns(self) -> int:
+        return int(self._legend.columnCount)
+
+    def _fit_legend(self) -> bool:
+        """Two columns of swatches when they fit the view's width, else one: a legend wider than
+        the view would push the plots out past its right edge (the layout does not shrink it).
+        True when the legend changed."""
+        metrics = QtGui.QFontMetricsF(QtGui.QFont(self.font().family(), 8))
+        widest = max((metrics.horizontalAdvance(n) for n in self.term_names), default=0.0)
+        two = 2 * (widest + 45) + 20  # swatch, spacing and margins per column
+        cols = 2 if self.width() >= two else 1
+        if cols == self._legend.columnCount:
+            return False
+        self._legend.setColumnCount(cols)
+        return True
 
     # -- per step / frame -----------------------------------------------------------------------
     def show_terms(self, t: int | None, terms: Mapping[str, np.ndarray],
@@ -218,9 +242,9 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             return
         self._title_t = t
         if t is None:
-            title = "δc<sub>t</sub> per unit, term by term (in the backward pass)"
+            title = "δc<sub>t</sub> terms: backward pass"
         else:
-            title = f"δc<sub>{t}</sub> per unit, term by term"
+            title = f"δc<sub>{t}</sub> by term, per unit"
         self.bars_plot.setTitle(title, color="#202020", size="10pt")
 
     def show_norms(self, dc_so_far: np.ndarray, t: int | None) -> None:

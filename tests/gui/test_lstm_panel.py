@@ -267,3 +267,28 @@ def test_text_layer_paints_its_labels_and_repaints_a_changed_one(qtbot):
     image = plot.grab().toImage()
     assert _ink(image, label_box(0, 0)) == 0
     assert _ink(image, label_box(10, 10)) > 20
+
+
+def test_dc_chart_fits_a_narrow_view(qtbot):
+    """At 1280×800 the δc chart gets about 226 px: its legend goes to one column so that the
+    bars and the ‖δc_t‖ plot stay inside the view instead of running past its right edge."""
+    from pnn_gui.views.dc_terms import DcTermsView
+
+    view = DcTermsView()
+    qtbot.addWidget(view)
+    view.resize(600, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    names = ("from h_t", "from c_t+1 (·f_t+1)", "peephole W_fc", "peephole W_ic",
+             "peephole W_oc")
+    terms = {n: np.ones((3, 2)) for n in names}
+    view.set_geometry(3, 2, names, terms, np.ones((3, 2)))
+    assert view.legend_columns() == 2
+    view.resize(226, 450)
+    qtbot.waitUntil(lambda: view.width() == 226)
+    assert view.legend_columns() == 1
+    qtbot.waitUntil(lambda: view.ci.geometry().width() <= view.width() + 4)  # was ~100 px over
+    view.show_terms(2, {n: np.ones(2) for n in names})  # a step's title
+    qtbot.waitUntil(lambda: view.ci.geometry().width() <= view.width() + 4)  # was ~100 px over
+    view.resize(600, 450)
+    qtbot.waitUntil(lambda: view.legend_columns() == 2)
