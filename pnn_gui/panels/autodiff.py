@@ -217,7 +217,7 @@ class AutodiffPanel(Panel):
         grid.addWidget(self.check_table, 3, 0, 1, 2)
         grid.addWidget(self.check_caption, 4, 0, 1, 2)
         grid.setRowStretch(1, 1)
-        self.view_widget = splitter(True, [(self.graph, 3), (tables, 2)], "autodiffView")
+        self.view_widget = splitter(True, [(self.graph, 1), (tables, 1)], "autodiffView")
 
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
