@@ -535,7 +535,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_session(self) -> bool:
         path = ask_open_path(self, "Open session", SESSION_FILTER)
-        if not path:
+        if not path or not self._unsaved_edits_handled():
             return False
         return self.open_session_file(path)
 
@@ -647,12 +647,17 @@ class MainWindow(QtWidgets.QMainWindow):
         title = " — ".join(p for p in parts if p)
         self.setWindowTitle(title + (" *" if self._dirty else ""))
 
+    def _unsaved_edits_handled(self) -> bool:
+        """With unsaved edits, ask: save them (True once saved), discard (True) or cancel."""
+        if not self._dirty:
+            return True
+        answer = ask_unsaved(self)
+        return answer == "discard" or (answer == "save" and self.save_session())
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        if self._dirty:
-            answer = ask_unsaved(self)
-            if answer == "cancel" or (answer == "save" and not self.save_session()):
-                event.ignore()
-                return
+        if not self._unsaved_edits_handled():
+            event.ignore()
+            return
         self.player.pause()
         if self._use_settings:
             self._save_settings()

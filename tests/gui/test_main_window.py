@@ -461,6 +461,27 @@ def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
     assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [5, 2]
 
 
+def test_open_session_with_unsaved_edits_asks_first(window, monkeypatch, tmp_path):
+    p = fc_panel(window)
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    assert window.save_session()                            # the sheet's example
+    p.editors["x"].edit_cell(0, 0, "42")
+    assert window.is_dirty()
+    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    asked = []
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    assert window.open_session() is False                   # cancel: the edit stays
+    assert asked == [1] and p.state.inputs["x"][0] == 42 and window.is_dirty()
+    other = tmp_path / "mine.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(other))
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
+    window._session_path = None
+    assert window.open_session()                            # saved first, then opened
+    assert json.loads(other.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [42, 2]
+    assert p.state.inputs["x"][0] == 1 and not window.is_dirty()
+
+
 def test_quit_save_cancelled_keeps_window(window, monkeypatch):
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
     monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
