@@ -498,9 +498,20 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         return True
 
+    def commit_open_edit(self) -> None:
+        """A cell being typed into is committed first, so Ctrl+S (or an export, or quitting)
+        while typing uses what was typed: moving the focus makes the delegate commit it."""
+        focus = QtWidgets.QApplication.focusWidget()
+        view = focus.parentWidget() if focus is not None else None
+        view = view.parentWidget() if view is not None else None  # editor -> viewport -> view
+        if (isinstance(view, QtWidgets.QAbstractItemView)
+                and view.state() == QtWidgets.QAbstractItemView.State.EditingState):
+            view.setFocus()
+
     # -- sessions -------------------------------------------------------------------------------
     def session(self) -> sessions.Session:
         """Every panel's data (panels not built yet keep what the last opened file had)."""
+        self.commit_open_edit()
         data = {}
         for e in self._entries:
             panel = self.panel(e.title)
@@ -582,6 +593,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- exports --------------------------------------------------------------------------------
     def _trace_or_message(self, what: str):
+        self.commit_open_edit()
         panel = self.current_panel()
         trace = panel.state.trace if panel else None
         if trace is None:
@@ -620,6 +632,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.splitter.grab().toImage()
 
     def export_picture(self) -> bool:
+        self.commit_open_edit()
         path = ask_save_path(self, "Export picture of the panel", PNG_FILTER,
                              self._suggest(".png"))
         if not path:
@@ -649,6 +662,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _unsaved_edits_handled(self) -> bool:
         """With unsaved edits, ask: save them (True once saved), discard (True) or cancel."""
+        self.commit_open_edit()
         if not self._dirty:
             return True
         answer = ask_unsaved(self)

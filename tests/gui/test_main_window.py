@@ -398,6 +398,22 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     assert path.name in window.windowTitle()
 
 
+def test_save_while_typing_in_a_cell_saves_what_was_typed(window, monkeypatch, tmp_path, qtbot):
+    p = fc_panel(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    table = p.editors["x"].table
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 0))
+    qtbot.keyClicks(table, "7")                            # the editor is open, not committed
+    assert isinstance(QtWidgets.QApplication.focusWidget(), QtWidgets.QLineEdit)
+    path = tmp_path / "typed.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    window.action_save.trigger()
+    assert json.loads(path.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [7, 2]
+    assert not window.is_dirty() and p.state.inputs["x"][0] == 7
+
+
 def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
     path = tmp_path / "a.pnn.json"
     calls = []
