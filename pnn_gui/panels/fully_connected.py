@@ -152,6 +152,8 @@ class FullyConnectedPanel(Panel):
         for name in FIELDS:
             ndim = 2 if name == "w" else (1, 2) if name in BATCHED else 1
             inputs[name] = as_array(raw[name], name, ndim)
+            if name in BATCHED and inputs[name].shape[0] == 1:
+                inputs[name] = inputs[name].reshape(-1)  # a batch of one is the vector
         for name, ed in self.editors.items():
             ed.set_value(inputs[name])
         self.state.set_inputs(inputs, replace=True)

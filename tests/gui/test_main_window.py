@@ -747,3 +747,9 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
         np.testing.assert_array_equal(p.editors[k].value(), v)
     assert p.editors["x"]._rows.value() == 3 and p.state.errors == {}
     assert p.state.trace.tensors["y"].shape == (3, 3)
+    # a batch of one in a file is the vector the editor shows
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["panels"][FC]["inputs"].update(x=[[1, 2]], dy=[[0, 0.5, 1]])
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert window.open_session_file(str(path))
+    assert p.state.inputs["x"].shape == (2,) and p.state.trace.tensors["dy"].shape == (3,)
