@@ -69,7 +69,6 @@ from __future__ import annotations
 import ast
 import gc
 import math
-import numbers
 from collections.abc import Mapping
 from functools import cached_property
 from typing import NamedTuple
@@ -77,6 +76,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
+from engine.validate import as_number
 
 #: Functions an expression may call, each with exactly one argument.
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
@@ -631,26 +631,6 @@ class Evaluation:
         return out
 
 
-def _number(value, name: str) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{name}: expected a number, got {value!r}")
-    if isinstance(value, numbers.Real):
-        v = float(value)
-    elif isinstance(value, str):
-        try:
-            v = float(value.strip())
-        except ValueError:
-            raise ValueError(f"{name}: expected a number, got {value!r}") from None
-    else:
-        try:
-            v = float(np.asarray(value, dtype=np.float64).item())
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: expected a number, got {value!r:.40}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name}: got {v!r}; every value must be a finite number")
-    return v
-
-
 def _read_values(graph: Graph, values) -> list[float]:
     if not isinstance(values, Mapping):
         raise ValueError(f"values: expected a mapping from variable name to number, got "
@@ -659,7 +639,7 @@ def _read_values(graph: Graph, values) -> list[float]:
     for name in graph.variables:
         if name not in values:
             raise ValueError(f"{name}: no value given")
-        out.append(_number(values[name], name))
+        out.append(as_number(values[name], name))
     return out
 
 

@@ -6,6 +6,7 @@ got and what it needed: ``"w: expected shape (2, n_out) to match x's 2 inputs, g
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -35,8 +36,14 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
     if isinstance(value, np.ndarray) and value.dtype == np.float64:
         arr = value
     else:
+        if _has_bool(value):
+            raise ValueError(f"{name}: contains a boolean (True/False); every value must be a "
+                             "number")
         try:
             arr = np.asarray(value, dtype=np.float64)
+        except OverflowError:   # an int with hundreds of digits
+            raise ValueError(f"{name}: contains a number too large for a float; every value "
+                             "must be a finite number") from None
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name}: could not read the values as numbers ({_short(exc)})") \
                 from None
@@ -80,19 +87,40 @@ def check_shape(arr: np.ndarray, name: str, expected: Sequence[int | None], why:
         raise ShapeError(f"{name}: expected shape {need}{reason}, got {shape_str(arr.shape)}")
 
 
-def as_int(value, name: str, minimum: int | None = None) -> int:
-    """A whole number (``2`` or ``2.0``, not ``2.5``, not ``True``) no smaller than ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(f"{name}: expected a whole number, got {value!r}") from None
+def as_number(value, name: str, need: str = "a number") -> float:
+    """A finite real number as a float: a number, numeric text (``" 1.5 "``) or a one-element
+    NumPy value; never a bool. ``need`` names what was expected in the message."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise ValueError(f"{name}: expected {need}, got {value!r}")
+    try:
+        if isinstance(value, numbers.Real):
+            v = float(value)
+        elif isinstance(value, str):
+            v = float(value.strip())
+        elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+            v = float(value.item())
         else:
+            raise ValueError
+    except OverflowError:   # an int with hundreds of digits
+        raise ValueError(f"{name}: got a number too large for a float; every value must be a "
+                         "finite number") from None
+    except ValueError:
+        raise ValueError(f"{name}: expected {need}, got {value!r:.40}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: got {v!r}; every value must be a finite number")
+    return v
+
+
+def as_int(value, name: str, minimum: int | None = None) -> int:
+    """A whole number (``2``, ``2.0`` or ``"2"``, not ``2.5``, not ``True``) no smaller than
+    ``minimum``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        out = int(value)    # exact, however large
+    else:
+        v = as_number(value, name, "a whole number")
+        if not v.is_integer():
             raise ValueError(f"{name}: expected a whole number, got {value!r}")
-    if not np.isfinite(value) or float(value) != int(value):
-        raise ValueError(f"{name}: expected a whole number, got {value!r}")
-    out = int(value)
+        out = int(v)
     if minimum is not None and out < minimum:
         need = "at least 1" if minimum == 1 else f"at least {minimum}"
         raise ValueError(f"{name}: must be {need}, got {out}")
@@ -109,6 +137,19 @@ def as_pair(value, name: str, minimum: int) -> tuple[int, int]:
                 as_int(value[1], f"{name} (cols)", minimum))
     v = as_int(value, name, minimum)
     return (v, v)
+
+
+def _has_bool(value) -> bool:
+    """Whether ``value`` (a number, array or nested list) holds a bool, which NumPy would quietly
+    read as 0 or 1."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype == np.bool_ or (value.dtype == object
+                                           and any(map(_has_bool, value.flat)))
+    if isinstance(value, (list, tuple)):
+        return any(map(_has_bool, value))
+    return False
 
 
 def _short(exc: Exception) -> str:
