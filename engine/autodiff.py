@@ -156,6 +156,11 @@ class Edge(NamedTuple):
 # Parsing
 
 
+#: How a node's right-hand side is written, by op; any other function as ``name(v)``.
+_RHS = {MUL: "{0} · {1}", DIV: "{0} / {1}", POW: "{0} ^ {1}", NEG: "-{0}", SIGMOID: "σ({0})",
+        ABS: "|{0}|"}
+
+
 class Graph:
     """A parsed expression.
 
@@ -240,19 +245,7 @@ class Graph:
             for s, t in zip(self.extra[i][1:], n[1:], strict=True):
                 out += (" + " if s > 0 else " - ") + t
             return out
-        if op == MUL:
-            return f"{n[0]} · {n[1]}"
-        if op == DIV:
-            return f"{n[0]} / {n[1]}"
-        if op == POW:
-            return f"{n[0]} ^ {n[1]}"
-        if op == NEG:
-            return f"-{n[0]}"
-        if op == SIGMOID:
-            return f"σ({n[0]})"
-        if op == ABS:
-            return f"|{n[0]}|"
-        return f"{OPS[op]}({n[0]})"
+        return _RHS.get(op, OPS[op] + "({0})").format(*n)
 
     def substituted(self, i: int, values) -> str:
         """Node ``i``'s right-hand side with its operands' values."""

@@ -542,12 +542,22 @@ class _Tracer:
             self.add(False, title(""), formula("", " ⊙ "), sub_, reads, self.row(tensor, r),
                      vals, self.note)
 
+    def product(self, r: int, unit: bool, tensor: str, title, a: tuple[str, str],
+                b: tuple[str, str], src: int | None = None) -> None:
+        """Row ``r`` of ``tensor`` as the unit-by-unit product ``a ⊙ b`` (see :meth:`elementwise`);
+        ``a`` and ``b`` are (symbol, tensor name) pairs read in row ``src``, e.g. ("δu₂", "du")."""
+        (sym_a, name_a), (sym_b, name_b) = a, b
+        row = r if src is None else src
+        va, vb = self.val(name_a, row), self.val(name_b, row)
+        self.elementwise(r, unit, tensor, title,
+                         lambda J, M: f"{title(J)} = {sym_a}{J}{M}{sym_b}{J}", [name_a, name_b],
+                         lambda j: f"{fmt_paren(va[j])} · {fmt_paren(vb[j])}", src)
+
     def backward_row(self, r: int, unit: bool) -> None:
         t, T, n_h, n_in = self.t, self.T, self.n_h, self.n_in
         τ, τp, τn = _s(r + 1), _s(r), _s(r + 2)
         v = {k: t[k][r] for k in ("dh", "h", "du", "c", "o", "dc", "f", "i", "g", "df", "di",
                                   "dg", "do")}
-        cp = self.val("cprev", r)
 
         def fp(x):
             return fmt_paren(x)
@@ -558,12 +568,9 @@ class _Tracer:
         self.elementwise(r, unit, "du", lambda J: f"δu{τ}{J}",
                          lambda J, M: f"δu{τ}{J} = δh{τ}{J}{M}(1 − tanh²(o{τ}{J}{M}c{τ}{J}))",
                          ["dh", "h"], lambda j: f"{fp(v['dh'][j])} · (1 − {fp(v['h'][j])}²)")
-        self.elementwise(r, unit, "do", lambda J: f"δo{τ}{J}",
-                         lambda J, M: f"δo{τ}{J} = δu{τ}{J}{M}c{τ}{J}", ["du", "c"],
-                         lambda j: f"{fp(v['du'][j])} · {fp(v['c'][j])}")
-        self.elementwise(r, unit, "dc_from_h", lambda J: f"δc{τ}{J} from h{τ}",
-                         lambda J, M: f"δc{τ}{J} from h{τ} = δu{τ}{J}{M}o{τ}{J}", ["du", "o"],
-                         lambda j: f"{fp(v['du'][j])} · {fp(v['o'][j])}")
+        self.product(r, unit, "do", lambda J: f"δo{τ}{J}", (f"δu{τ}", "du"), (f"c{τ}", "c"))
+        self.product(r, unit, "dc_from_h", lambda J: f"δc{τ}{J} from h{τ}", (f"δu{τ}", "du"),
+                     (f"o{τ}", "o"))
         if r == T - 1:  # nothing flows back from t = T + 1
             zeros = sum((self.row(k, r) for k in TERM_KEYS[1:]), ())
             self.steps.append(_vstep(
@@ -581,15 +588,10 @@ class _Tracer:
                              lambda J, M: f"δc{τ}{J} = ({full}){J}" if J else f"δc{τ} = {full}",
                              list(TERM_KEYS),
                              lambda j: " + ".join(fp(t[k][r, j]) for k in TERM_KEYS))
-        self.elementwise(r, unit, "df", lambda J: f"δf{τ}{J}",
-                         lambda J, M: f"δf{τ}{J} = δc{τ}{J}{M}c{τp}{J}", ["dc", "cprev"],
-                         lambda j: f"{fp(v['dc'][j])} · {fp(cp[j])}")
-        self.elementwise(r, unit, "di", lambda J: f"δi{τ}{J}",
-                         lambda J, M: f"δi{τ}{J} = δc{τ}{J}{M}g{τ}{J}", ["dc", "g"],
-                         lambda j: f"{fp(v['dc'][j])} · {fp(v['g'][j])}")
-        self.elementwise(r, unit, "dg", lambda J: f"δg{τ}{J}",
-                         lambda J, M: f"δg{τ}{J} = δc{τ}{J}{M}i{τ}{J}", ["dc", "i"],
-                         lambda j: f"{fp(v['dc'][j])} · {fp(v['i'][j])}")
+        for d, (sym, name) in (("df", (f"c{τp}", "cprev")), ("di", (f"g{τ}", "g")),
+                               ("dg", (f"i{τ}", "i"))):
+            self.product(r, unit, d, lambda J, d=d: f"δ{d[1]}{τ}{J}", (f"δc{τ}", "dc"),
+                         (sym, name))
         for hat, d, gate in (("df_hat", "df", "f"), ("di_hat", "di", "i"),
                              ("do_hat", "do", "o")):
             sym = _HAT[hat]
@@ -619,9 +621,8 @@ class _Tracer:
                      t["dx"][r], self.note)
         # what flows to t − 1
         if r > 0:
-            self.elementwise(r - 1, unit, "dc_from_next", lambda J: f"δc{τp}{J} from c{τ}",
-                             lambda J, M: f"δc{τp}{J} from c{τ} = δc{τ}{J}{M}f{τ}{J}",
-                             ["dc", "f"], lambda j: f"{fp(v['dc'][j])} · {fp(v['f'][j])}", r)
+            self.product(r - 1, unit, "dc_from_next", lambda J: f"δc{τp}{J} from c{τ}",
+                         (f"δc{τ}", "dc"), (f"f{τ}", "f"), src=r)
             for term, d, w in _PEEP:
                 formula = f"{_HAT[d]}{τ}·{w}ᵀ"
                 if unit:

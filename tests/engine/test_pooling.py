@@ -197,13 +197,17 @@ def pooling_case(draw):
     return (rows, cols, ch), (k_r, k_c), (s_r, s_c), seed
 
 
+def _arrays(shape, size, stride, seed):
+    """A drawn case with its random input and δy."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape)
+    return shape, size, stride, x, _dy_for(shape, size, stride, rng)
+
+
 @settings(max_examples=60, deadline=None)
 @given(pooling_case())
 def test_property_matches_reference_and_conserves_delta(case):
-    shape, size, stride, seed = case
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=shape)
-    dy = _dy_for(shape, size, stride, rng)
+    shape, size, stride, x, dy = _arrays(*case)
     g = pool.window(shape, size, stride)
     assert g.o_rows == (shape[0] - size[0]) // stride[0] + 1
     assert g.o_cols == (shape[1] - size[1]) // stride[1] + 1
@@ -223,10 +227,7 @@ def test_property_matches_reference_and_conserves_delta(case):
 @settings(max_examples=30, deadline=None)
 @given(pooling_case())
 def test_property_replay_reproduces_vectorised_results(case):
-    shape, size, stride, seed = case
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=shape)
-    dy = _dy_for(shape, size, stride, rng)
+    _, size, stride, x, dy = _arrays(*case)
     for solve in (pool.solve_avg, pool.solve_max):
         t = solve(x, size, stride, dy)
         replayed = t.replay()
