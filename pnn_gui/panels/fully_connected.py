@@ -83,6 +83,7 @@ class FullyConnectedPanel(Panel):
                               seed=len(self.editors), batch=name in BATCHED)
             ed.setToolTip(tip)
             ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
+            ed.cell_rejected.connect(self.status)
             self.editors[name] = ed
             lay.addWidget(ed)
         self.general_error = ErrorLabel()

@@ -4,6 +4,7 @@ Public API (other panels rely on it; keep it stable)::
 
     ed = MatrixEditor("W", np.array([[1, 3, 5], [2, 4, 6]]), resizable=True, example=...)
     ed.value_changed.connect(lambda arr: state.set_input("w", arr))   # a good edit only
+    ed.cell_rejected.connect(status_bar.showMessage)   # "w[0,1]: 'abc' is not a number; …"
     ed.value() -> np.ndarray            # the last good values (a copy), 1-D or 2-D as given
     ed.set_value(arr)                   # no signal; also sets the shape (and the spin boxes)
     ed.set_example(arr)                 # what "Reset to example" restores
@@ -191,6 +192,8 @@ class MatrixEditor(QtWidgets.QWidget):
     #: the new value (np.ndarray, a copy) after an edit that left every cell valid or after a
     #: resize / fill / paste; never emitted by :meth:`set_value`
     value_changed = QtCore.Signal(object)
+    #: a typed or pasted value was refused: what the message under the table says first
+    cell_rejected = QtCore.Signal(str)
 
     def __init__(self, title: str, value: Any, *, resizable: bool = True,
                  example: Any | None = None, name: str | None = None,
@@ -437,6 +440,8 @@ class MatrixEditor(QtWidgets.QWidget):
         self._update_cell_message(extra="some pasted values did not fit and were left out"
                                   if clipped else "")
         self.value_changed.emit(self.value())
+        if self._model.bad:
+            self.cell_rejected.emit(self.cell_message().split("\n")[0])
 
     # -- internals ------------------------------------------------------------------------------
     def _is_vector(self) -> bool:
@@ -452,6 +457,8 @@ class MatrixEditor(QtWidgets.QWidget):
         self._update_cell_message()
         if (row, col) not in self._model.bad:
             self.value_changed.emit(self.value())
+        else:
+            self.cell_rejected.emit(self.cell_message().split("\n")[0])
 
     def _update_cell_message(self, extra: str = "") -> None:
         bad = self._model.bad

@@ -90,6 +90,15 @@ def test_editing_a_cell_updates_the_results(window):
     assert window.statusBar().currentMessage() == "Fully connected: recomputed, 14 steps"
 
 
+def test_bad_cell_is_reported_in_the_status_bar(window):
+    p = fc_panel(window)
+    p.editors["w"].edit_cell(0, 1, "three")
+    assert window.statusBar().currentMessage() == ("w[0,1]: 'three' is not a number; the last "
+                                                   "good value is used")
+    p.editors["b"].paste_text("1\tx", row=0, col=0)
+    assert window.statusBar().currentMessage().startswith("b[1]: 'x' is not a number")
+
+
 def test_bad_cell_keeps_other_cells_and_last_good_results(window):
     p = fc_panel(window)
     p.editors["w"].edit_cell(1, 1, "4")        # unchanged value, still a good edit
