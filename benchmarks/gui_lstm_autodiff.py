@@ -45,6 +45,19 @@ def _expression(terms: int = 65) -> str:
     return " + ".join(f"sin(x{i % 5}*{i + 2})" for i in range(terms))
 
 
+def _show_step_times(panel, ks: list[int], rounds: int) -> list[float]:
+    """The panel's own share of a step change: ``show_step`` alone, nothing painted (the rest
+    of a step change is the solution pane, the player and Qt's paint)."""
+    out = []
+    for _ in range(rounds):
+        for k in ks:
+            panel.state.step = k  # what set_step does before the window calls show_step
+            t = time.perf_counter()
+            panel.show_step(k)
+            out.append(time.perf_counter() - t)
+    return out
+
+
 def bench_autodiff(window, app, rounds: int) -> None:
     from PySide6 import QtWidgets
 
@@ -95,6 +108,7 @@ def bench_autodiff(window, app, rounds: int) -> None:
             app.processEvents()
             steps.append(time.perf_counter() - t)
     _stats(f"step change ({n} steps)", steps, 16)
+    _stats("  of which panel.show_step (no paint)", _show_step_times(panel, ks, rounds), 16)
 
     frames = []
     edge = len(panel.graph.edges) // 2
@@ -128,6 +142,8 @@ def bench_lstm(window, app, rounds: int) -> None:
             app.processEvents()
             steps.append(time.perf_counter() - t)
     _stats("step change, animations off", steps, 16)
+    _stats("  of which panel.show_step (no paint)",
+           _show_step_times(panel, list(range(n + 1)), rounds), 16)
 
     window.set_animations_enabled(True)
     animated, frames = [], []
