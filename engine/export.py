@@ -71,7 +71,36 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; a failure raises ``ValueError`` and leaves nothing."""
-    path = Path(path)
+    write_files_atomic({path: data})
+
+
+def write_files_atomic(files: Mapping[str | Path, bytes | str]) -> None:
+    """Write every file (``str`` as UTF-8): each is first written in full to a temporary file
+    beside it, and only when all of them are written are they renamed into place, so the usual
+    failures (a missing folder, no permission, a full disk) leave none of them; only a rename
+    failing after another succeeded leaves that other one. A failure raises ``ValueError`` naming
+    the path and leaves no temporary file behind and no partial file."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path = Path(path)
+            temps.append((_write_temporary(path, data.encode("utf-8") if isinstance(data, str)
+                                           else data), path))
+        while temps:
+            tmp, path = temps[0]
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise ValueError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            temps.pop(0)
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    """``data`` in a new temporary file in ``path``'s folder, with the mode ``path`` will have."""
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ValueError(f"{path}: is a folder, not a file")
@@ -87,13 +116,13 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise ValueError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
+    return tmp
 
 
 def _file_mode(path: Path) -> int:

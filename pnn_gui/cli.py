@@ -71,11 +71,18 @@ def _cmd_examples() -> int:
 
 
 def _cmd_export(args) -> int:
+    from pathlib import Path
+
     from engine import examples, export
+    for option, path in (("--out", args.out), ("--steps", args.steps)):
+        if path is not None and not path.strip():
+            raise _CliError(f"{option}: expected a file name, got an empty one")
+    if args.steps is not None and Path(args.steps).resolve() == Path(args.out).resolve():
+        raise _CliError(f"--steps: {args.steps} is the --out file too; give the step log its "
+                        "own file")
     trace = examples.load(args.name).solve()
-    tensors_text = export.tensors_csv(trace.tensors)
-    steps_text = export.steps_csv(trace.steps) if args.steps else None
-    export.write_atomic(args.out, tensors_text)
-    if steps_text is not None:
-        export.write_atomic(args.steps, steps_text)
+    files = {args.out: export.tensors_csv(trace.tensors)}
+    if args.steps is not None:
+        files[args.steps] = export.steps_csv(trace.steps)
+    export.write_files_atomic(files)  # both or neither
     return 0

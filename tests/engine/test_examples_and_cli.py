@@ -125,3 +125,49 @@ def test_example_with_bad_inputs_fails_with_the_field_name():
         bad.solve()
     with pytest.raises(ValueError, match="inputs: .*unexpected keyword"):
         examples.solve("fully_connected", {**ex.inputs, "zz": 1})
+
+
+def test_a_failing_steps_file_leaves_no_tensors_file_either(tmp_path):
+    out = tmp_path / "x.csv"
+    proc = run_cli("export", "fc", "--out", str(out), "--steps", str(tmp_path / "no" / "s.csv"))
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1 and "does not exist" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("steps", ["x.csv", "./x.csv"])
+def test_steps_and_out_must_be_different_files(tmp_path, steps):
+    proc = run_cli("export", "fc", "--out", str(tmp_path / "x.csv"), "--steps",
+                   str(tmp_path / steps))
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [
+        f"error: --steps: {tmp_path / steps} is the --out file too; give the step log its own "
+        "file"]
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_empty_file_names_are_refused(tmp_path):
+    proc = run_cli("export", "fc", "--out", "")
+    assert proc.returncode != 0 and "--out: expected a file name" in proc.stderr
+
+
+def test_write_files_atomic_writes_every_file_before_renaming_any(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("old a")
+    export.write_files_atomic({a: "new a", b: b"new b"})
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    real = os.replace
+    calls = []
+
+    def second_fails(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(ValueError, match=r"b\.csv: cannot write \(No space left"):
+        export.write_files_atomic({a: "newer a", b: "newer b"})
+    # the first was already renamed into place; nothing temporary is left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+    assert b.read_text() == "new b"
