@@ -333,7 +333,8 @@ def _solve_inputs(x, size, stride, dy):
     x = _x(x)
     g = window(x.shape, size, stride)
     dy = _dy(dy, g, x.shape[2])
-    check_size(x.shape, "x", MAX_TRACE_ELEMENTS)
+    check_size(x.shape, "x", MAX_TRACE_ELEMENTS, "can be stepped through (forward and backward "
+               "compute it without steps)")
     return x, g, dy
 
 

@@ -66,14 +66,16 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
     return arr
 
 
-def check_size(shape: Sequence[int], name: str, limit: int = MAX_ELEMENTS) -> None:
-    """Refuse a tensor too large to compute interactively, with the limit in the message."""
+def check_size(shape: Sequence[int], name: str, limit: int = MAX_ELEMENTS,
+               what: str = "can be computed interactively") -> None:
+    """Refuse a tensor too large to compute (or, as ``what`` says, trace) interactively, with
+    the limit in the message."""
     n = 1
     for s in shape:
         n *= int(s)
     if n > limit:
         raise ValueError(f"{name}: shape {shape_str(shape)} has {n:,} elements, more than the "
-                         f"{limit:,} that can be computed interactively")
+                         f"{limit:,} that {what}")
 
 
 def check_shape(arr: np.ndarray, name: str, expected: Sequence[int | None], why: str = "") -> None:
