@@ -118,6 +118,22 @@ class ModePanel(Panel):
     #: the panel in messages: "a pooling" example / session kind
     what = "this panel's"
 
+    def _start_modes(self, first: str, inputs: dict[str, dict[str, Any]]) -> None:
+        """Before building the widgets: every mode's inputs, the first mode's state."""
+        self._inputs = inputs
+        self._mode = first
+        self._animate = True
+        self._speed = 1.0
+        self.state = PanelState(self.KIND_OF[first], inputs[first])
+        self._good: dict[str, Any] = dict(self.state.inputs)
+
+    def _bind_modes(self) -> None:
+        """After building the widgets: listen to the state and show the first mode."""
+        self.state.subscribe(self._on_state_changed)
+        self._apply_mode_widgets()
+        self._fill_widgets()
+        self._on_state_changed("errors")
+
     # -- hooks ----------------------------------------------------------------------------------
     def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
         """An example's / session's inputs as the panel holds them; ValueError when bad."""

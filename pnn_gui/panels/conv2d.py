@@ -38,7 +38,6 @@ from pnn_gui.panels.conv_inputs import (
     resized,
 )
 from pnn_gui.panels.trace_cursor import TraceCursor
-from pnn_gui.state import PanelState
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -152,15 +151,10 @@ class Conv2DPanel(ModePanel):
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
-        self._inputs = {mode: _default_inputs(mode) for mode in MODES}
-        self._mode = "full"
-        self._animate = True
-        self._speed = 1.0
+        self._start_modes("full", {mode: _default_inputs(mode) for mode in MODES})
         self._digits = 4
-        self.state = PanelState(KIND_OF["full"], self._inputs["full"])
         self._build_inputs()
         self._build_views()
-        self._good: dict[str, Any] = dict(self.state.inputs)
         self._cursor: TraceCursor | None = None
         self._levels: dict[str, tuple[float, float]] = {}
         self._progress_cache: dict[int, np.ndarray] = {}
@@ -168,11 +162,7 @@ class Conv2DPanel(ModePanel):
         self._channels: dict[str, int] = {}
         self._shown: tuple[Trace, int] | None = None
         self._slots: dict[str, tuple[str, str]] = {}  # tensor -> (slot view, layout)
-        self.state.subscribe(self._on_state_changed)
-        self._apply_mode_widgets()
-        self._fill_widgets()
-        self._on_state_changed("trace")
-        self._on_state_changed("errors")
+        self._bind_modes()
 
     # -- building ---------------------------------------------------------------------------------
     def _build_inputs(self) -> None:

@@ -19,7 +19,6 @@ from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
 from pnn_gui.panels.trace_cursor import TraceCursor
-from pnn_gui.state import PanelState
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels
@@ -56,11 +55,7 @@ class PoolingPanel(ModePanel):
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
-        self._inputs = {mode: _default_inputs(mode) for mode in MODES}
-        self._mode = "avg"
-        self._animate = True
-        self._speed = 1.0
-        self.state = PanelState(KIND_OF["avg"], self._inputs["avg"])
+        self._start_modes("avg", {mode: _default_inputs(mode) for mode in MODES})
         self._cursor: TraceCursor | None = None
         self._levels: dict[str, float] = {}
         self._counts: dict[int, np.ndarray] = {}
@@ -68,10 +63,7 @@ class PoolingPanel(ModePanel):
         self._channel = 0
         self._build_inputs()
         self._build_views()
-        self._good: dict[str, Any] = dict(self.state.inputs)
-        self.state.subscribe(self._on_state_changed)
-        self._fill_widgets()
-        self._on_state_changed("errors")
+        self._bind_modes()
 
     # -- building ---------------------------------------------------------------------------------
     def _build_inputs(self) -> None:
