@@ -37,7 +37,7 @@ from pnn_gui.panels.conv_inputs import (
     pair,
     resized,
 )
-from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.panels.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -157,7 +157,7 @@ class Conv2DPanel(ModePanel):
         self._build_views()
         self._cursor: TraceCursor | None = None
         self._levels: dict[str, tuple[float, float]] = {}
-        self._progress_cache: dict[int, np.ndarray] = {}
+        self._progress_tally: StepTally | None = None
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
         self._shown: tuple[Trace, int] | None = None
@@ -431,7 +431,7 @@ class Conv2DPanel(ModePanel):
     def _new_trace(self, trace: Trace) -> None:
         self._cursor = TraceCursor(trace)
         self._levels = {name: symmetric_levels(arr) for name, arr in trace.tensors.items()}
-        self._progress_cache = {}
+        self._progress_tally = None
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels = {}
         good = self._good
@@ -462,25 +462,12 @@ class Conv2DPanel(ModePanel):
     # filter mode: each matrix's progress from the steps done
     def _progress(self, k: int) -> np.ndarray:
         """Each matrix's progress after k steps (1: swapped, 2: turned), from the writes."""
-        cache = self._progress_cache
-        if k in cache:
-            return cache[k]
-        trace = self.state.trace
-        base = max((c for c in cache if c <= k), default=None)
-        if base is None:
-            base = 0
-            cache[0] = np.zeros(trace.tensors["f"].shape[2:])
-        p = cache[base].copy()
-        for i in range(base, k):  # a loop, not recursion: a trace may have 2,000 steps
-            s = trace.steps[i]
-            for name, level in (("f_swapped", 1.0), ("f_back", 2.0)):
-                idx = [j for n, j in s.writes if n == name]
-                if idx:
-                    arr = np.asarray(idx, dtype=np.intp)
-                    o, c = arr[:, 2], arr[:, 3]
-                    p[c, o] = np.maximum(p[c, o], level)
-            cache[i + 1] = p.copy()
-        return cache[k]
+        tally = self._progress_tally
+        if tally is None or tally.trace is not self.state.trace:
+            trace = self.state.trace
+            tally = StepTally(trace, np.zeros(trace.tensors["f"].shape[2:]), _filter_progress)
+            self._progress_tally = tally
+        return tally.at(k)
 
     def _show_filter(self, k: int, animate: bool) -> None:
         target = self._progress(k)
@@ -684,6 +671,16 @@ class Conv2DPanel(ModePanel):
         if len(idx) == 2:
             return slot, (int(idx[0]), int(idx[1]))
         return None
+
+
+def _filter_progress(step: Step, p: np.ndarray) -> None:
+    """One step of the filter transform: the matrices it swaps reach 1, those it turns 2."""
+    for name, level in (("f_swapped", 1.0), ("f_back", 2.0)):
+        idx = [j for n, j in step.writes if n == name]
+        if idx:
+            arr = np.asarray(idx, dtype=np.intp)
+            o, c = arr[:, 2], arr[:, 3]
+            p[c, o] = np.maximum(p[c, o], level)
 
 
 def channels_text(channels: np.ndarray) -> str:

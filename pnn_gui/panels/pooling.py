@@ -18,7 +18,7 @@ from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
-from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.panels.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels
@@ -58,7 +58,7 @@ class PoolingPanel(ModePanel):
         self._start_modes("avg", {mode: _default_inputs(mode) for mode in MODES})
         self._cursor: TraceCursor | None = None
         self._levels: dict[str, float] = {}
-        self._counts: dict[int, np.ndarray] = {}
+        self._counts: StepTally | None = None
         self._shown: tuple[Trace, int] | None = None
         self._channel = 0
         self._build_inputs()
@@ -215,7 +215,7 @@ class PoolingPanel(ModePanel):
         self._cursor = TraceCursor(trace)
         t = trace.tensors
         self._levels = {name: symmetric_levels(t[name])[1] for name in ("x", "y", "dy", "dx")}
-        self._counts = {}
+        self._counts = None
         good = self._good
         self.flow_view.set_geometry(t["x"].shape, good["size"], good["stride"])
 
@@ -258,25 +258,12 @@ class PoolingPanel(ModePanel):
 
     def _share_counts(self, k: int) -> np.ndarray:
         """How many δy shares each δx element has received after k steps."""
-        cache = self._counts
-        if k in cache:
-            return cache[k]
-        trace = self.state.trace
-        base = max((c for c in cache if c <= k), default=None)
-        if base is None:
-            base = 0
-            cache[0] = np.zeros(trace.tensors["x"].shape, dtype=int)
-        counts = cache[base].copy()
-        for i in range(base, k):  # a loop, not recursion: a trace may have 2,000 steps
-            s = trace.steps[i]
-            if s.phase == "backward" and any(n == "dy" for n, _ in s.reads):
-                idx = [j for n, j in s.writes if n == "dx"]
-                if idx:
-                    np.add.at(counts, tuple(np.asarray(idx, dtype=np.intp).T), 1)
-            if (i + 1) % 64 == 0:  # a checkpoint now and then, not a copy per step
-                cache[i + 1] = counts.copy()
-        cache[k] = counts
-        return counts
+        tally = self._counts
+        if tally is None or tally.trace is not self.state.trace:
+            trace = self.state.trace
+            tally = StepTally(trace, np.zeros(trace.tensors["x"].shape, dtype=int), _add_shares)
+            self._counts = tally
+        return tally.at(k)
 
     def _show_backward(self, trace: Trace, k: int, step: Step, animate: bool) -> None:
         h = self._channel_of(step)
@@ -308,6 +295,14 @@ class PoolingPanel(ModePanel):
 
     def _ms(self) -> int:
         return int(FLOW_MS / self._speed)
+
+
+def _add_shares(step: Step, counts: np.ndarray) -> None:
+    """One step's shares: each δx element a δy cell hands a share to counts one more."""
+    if step.phase == "backward" and any(n == "dy" for n, _ in step.reads):
+        idx = [j for n, j in step.writes if n == "dx"]
+        if idx:
+            np.add.at(counts, tuple(np.asarray(idx, dtype=np.intp).T), 1)
 
 
 def _caption(step: Step) -> str:

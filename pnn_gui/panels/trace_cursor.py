@@ -9,9 +9,11 @@ the nearest saved checkpoint. The values are exactly replay's: the same writes i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from engine.steps import Trace
+from engine.steps import Step, Trace
 
 #: a copy of every written tensor is kept every CHECKPOINT steps (for stepping backwards)
 CHECKPOINT = 64
@@ -85,3 +87,36 @@ class TraceCursor:
             if self._k % CHECKPOINT == 0 and self._k not in self._checkpoints:
                 self._checkpoints[self._k] = self._copy()
         return self._now
+
+
+class StepTally:
+    """Something a view builds up step by step from the steps themselves (how far each filter
+    matrix has moved, how many shares each δx element has received), found quickly for any k.
+
+    ``update(step, arr)`` changes ``arr`` in place for one step; ``at(k)`` is the array after
+    steps[0:k] (a copy kept every CHECKPOINT steps, so any k costs at most CHECKPOINT updates;
+    a loop, not recursion: a trace may have 2,000 steps). Do not modify what ``at`` returns.
+    """
+
+    def __init__(self, trace: Trace, start: np.ndarray,
+                 update: Callable[[Step, np.ndarray], None]):
+        self.trace = trace
+        self._update = update
+        self._saved: dict[int, np.ndarray] = {0: np.array(start)}
+        self._recent: dict[int, np.ndarray] = {}  # the last two asked for (k - 1 and k)
+
+    def at(self, k: int) -> np.ndarray:
+        k = max(0, min(int(k), len(self.trace.steps)))
+        got = self._saved.get(k, self._recent.get(k))
+        if got is not None:
+            return got
+        base = max(c for c in self._saved if c <= k)
+        arr = self._saved[base].copy()
+        for i in range(base, k):
+            self._update(self.trace.steps[i], arr)
+            if (i + 1) % CHECKPOINT == 0 and i + 1 not in self._saved:
+                self._saved[i + 1] = arr.copy()
+        if len(self._recent) >= 2:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[k] = arr
+        return arr

@@ -435,3 +435,22 @@ def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, m
     assert panel.state.trace is None
     assert window.player.count() == 0 and window.solution.current() == 0
     assert window.solution.model.rowCount() == 0  # the full pass's lines are gone
+
+
+def test_step_tally_matches_a_plain_count_in_any_order():
+    from pnn_gui.panels.trace_cursor import StepTally
+
+    x, f, b, dy, s, p = _random_full()
+    trace = conv2d.solve(x, f, b, dy, s, p)
+
+    def count_dx(step, arr):
+        for name, idx in step.writes:
+            if name == "dx":
+                arr[idx] += 1
+
+    tally = StepTally(trace, np.zeros(x.shape), count_dx)
+    for k in [len(trace), 3, 0, 70, 69, 150, 1] + list(RNG.integers(0, len(trace) + 1, 20)):
+        want = np.zeros(x.shape)
+        for step in trace.steps[:int(k)]:
+            count_dx(step, want)
+        np.testing.assert_array_equal(tally.at(int(k)), want, err_msg=f"at {k}")
