@@ -17,9 +17,22 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.steps import MAX_STEPS, Step, Trace, fmt, label, products, step, sum_text
+from engine.steps import (
+    MAX_STEPS,
+    Step,
+    Trace,
+    fmt,
+    fmt_paren,
+    label,
+    products,
+    step,
+    sum_text,
+)
 from engine.steps import sub as _s
-from engine.validate import as_array, check_shape
+from engine.validate import as_array, check_shape, shape_str
+
+#: Most values (y, δx, ΔW and Δb together) a worked solution may write.
+MAX_TRACE_ELEMENTS = 300_000
 
 
 class FCGrads(NamedTuple):
@@ -64,8 +77,20 @@ def backward(x, w, dy) -> FCGrads:
 
 
 def solve(x, w, b, dy) -> Trace:
-    """Forward and backward pass with every step, as in the sheet's Task 1."""
+    """Forward and backward pass with every step, as in the sheet's Task 1.
+
+    A trace longer than :data:`~engine.steps.MAX_STEPS` is coarsened (one step per row, or per
+    block of rows), with a note; one that would write more than :data:`MAX_TRACE_ELEMENTS`
+    values is declined with a ``ValueError`` (:func:`forward` and :func:`backward` still compute
+    it)."""
     x, w, b, dy = _check(x, w, b, dy)
+    rows = x.shape[0] if x.ndim == 2 else 1
+    written = rows * (w.shape[0] + w.shape[1]) + w.size + w.shape[1]
+    if written > MAX_TRACE_ELEMENTS:
+        raise ValueError(f"x: a worked solution for {rows:,} row(s) and w of shape "
+                         f"{shape_str(w.shape)} would write {written:,} values, more than the "
+                         f"{MAX_TRACE_ELEMENTS:,} that can be stepped through; forward and "
+                         "backward compute it without steps")
     y = forward(x, w, b)
     dx, dw, db = backward(x, w, dy)
     tensors = {"x": x, "w": w, "b": b, "y": y, "dy": dy, "dx": dx, "dw": dw, "db": db}
@@ -78,7 +103,8 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
     n_in, n_out = w.shape
     rows = x.shape[0] if batched else 1
     fine = 2 * rows * n_out + rows * n_in + n_in * n_out + n_out
-    coarse = fine > MAX_STEPS
+    if fine > MAX_STEPS:
+        return _coarse_trace(t, fine)
     steps: list[Step] = []
 
     def r(name, n, j):  # index of a row-or-batch tensor
@@ -92,15 +118,8 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
 
     # forward: y_k = Σ_j x_j W_jk + b_k
     for n in range(rows):
-        if coarse:
-            idx = [r("y", n, k) for k in range(n_out)]
-            steps.append(step("forward", f"y row {n}" if batched else "y",
-                              "y = x · W + b", "", [("x", r("x", n, j)) for j in range(n_in)],
-                              [("y", i) for i in idx], [y[i] for i in idx],
-                              note="coarsened: one step per row"))
-            continue
         for k in range(n_out):
-            terms = products(xs(n), w[:, k]) + [fmt(b[k])]
+            terms = products(xs(n), w[:, k]) + [fmt_paren(b[k])]
             yi = r("y", n, k)
             steps.append(step(
                 "forward", label("y", yi), f"{label('y', yi)} = Σⱼ xⱼ·Wⱼ{_s(k)} + b{_s(k)}",
@@ -110,13 +129,6 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 [("y", yi)], [y[yi]]))
     # backward: δx_j = Σ_k δy_k W_jk
     for n in range(rows):
-        if coarse:
-            idx = [r("dx", n, j) for j in range(n_in)]
-            steps.append(step("backward", f"δx row {n}" if batched else "δx", "δx = δy · Wᵀ", "",
-                              [("dy", r("dy", n, k)) for k in range(n_out)],
-                              [("dx", i) for i in idx], [dx[i] for i in idx],
-                              note="coarsened: one step per row"))
-            continue
         for j in range(n_in):
             xi = r("dx", n, j)
             steps.append(step(
@@ -127,12 +139,6 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 [("dx", xi)], [dx[xi]]))
     # ΔW_jk = Σ_n x_nj δy_nk
     for j in range(n_in):
-        if coarse:
-            steps.append(step("backward", f"ΔW row {j}", f"ΔW[{j},:] = x{_s(j)} · δy", "",
-                              [("x", r("x", n, j)) for n in range(rows)],
-                              [("dw", (j, k)) for k in range(n_out)], dw[j],
-                              note="coarsened: one step per row"))
-            continue
         for k in range(n_out):
             if batched:
                 formula = f"ΔW[{j},{k}] = Σₙ xₙ{_s(j)}·δyₙ{_s(k)}"
@@ -145,21 +151,72 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                               + [("dy", r("dy", n, k)) for n in range(rows)],
                               [("dw", (j, k))], [dw[j, k]]))
     # Δb_k = Σ_n δy_nk
-    if coarse:
-        steps.append(step("backward", "Δb", "Δb = Σₙ δyₙ", "",
-                          [("dy", r("dy", n, k)) for n in range(rows) for k in range(n_out)],
-                          [("db", (k,)) for k in range(n_out)], db,
-                          note="coarsened: one step for the whole vector"))
+    for k in range(n_out):
+        if batched:
+            formula, sub_text = f"Δb{_s(k)} = Σₙ δyₙ{_s(k)}", sum_text(
+                [fmt(v) for v in dy[:, k]])
+        else:
+            formula, sub_text = f"Δb{_s(k)} = δy{_s(k)}", fmt(dy[k])
+        steps.append(step("backward", label("Δb", (k,)), formula, sub_text,
+                          [("dy", r("dy", n, k)) for n in range(rows)],
+                          [("db", (k,))], [db[k]]))
+    return Trace(steps, t)
+
+
+def _blocks(n: int, most: int) -> list[range]:
+    """``range(n)`` cut into at most ``most`` consecutive blocks of equal size (the last may be
+    shorter)."""
+    size = -(-n // most)
+    return [range(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def _rows_title(symbol: str, rows: range, batched: bool) -> str:
+    if not batched:
+        return symbol
+    return f"{symbol} row {rows[0]}" if len(rows) == 1 else f"{symbol} rows {rows[0]}…{rows[-1]}"
+
+
+def _coarse_trace(t: dict[str, np.ndarray], fine: int) -> Trace:
+    """One step per row of y, of δx and of ΔW, then one for Δb; when even that is more than
+    :data:`MAX_STEPS`, one step per block of rows."""
+    x, y, dx, dw, db = (np.atleast_2d(t[k]) for k in ("x", "y", "dx", "dw", "db"))
+    batched = t["x"].ndim == 2
+    rows, n_in = x.shape
+    n_out = y.shape[1]
+
+    def refs(name, block, width):  # every element of rows ``block`` of a (rows, width) tensor
+        return [(name, (n, j) if batched else (j,)) for n in block for j in range(width)]
+
+    steps: list[Step] = []
+    if 2 * rows + n_in + 1 <= MAX_STEPS:
+        blocks, w_blocks = _blocks(rows, rows), _blocks(n_in, n_in)
     else:
-        for k in range(n_out):
-            if batched:
-                formula, sub_text = f"Δb{_s(k)} = Σₙ δyₙ{_s(k)}", sum_text(
-                    [fmt(v) for v in dy[:, k]])
-            else:
-                formula, sub_text = f"Δb{_s(k)} = δy{_s(k)}", fmt(dy[k])
-            steps.append(step("backward", label("Δb", (k,)), formula, sub_text,
-                              [("dy", r("dy", n, k)) for n in range(rows)],
-                              [("db", (k,))], [db[k]]))
-    note = (f"{fine:,} steps would be too many to step through; coarsened to one step per row"
-            if coarse else "")
-    return Trace(steps, t, note)
+        w_blocks = _blocks(n_in, (MAX_STEPS - 1) // 3)
+        blocks = _blocks(rows, (MAX_STEPS - 1 - len(w_blocks)) // 2)
+    per_y, per_w = (("row" if len(b[0]) == 1 else f"{len(b[0])} rows") for b in (blocks, w_blocks))
+    note = (f"coarsened: one step per {per_y}" if per_y == per_w else
+            f"coarsened: one step per {per_y} of y and δx, per {per_w} of ΔW")
+    for blk in blocks:
+        steps.append(step("forward", _rows_title("y", blk, batched), "y = x · W + b", "",
+                          refs("x", blk, n_in), refs("y", blk, n_out),
+                          y[blk.start:blk.stop].ravel(), note=note))
+    for blk in blocks:
+        steps.append(step("backward", _rows_title("δx", blk, batched), "δx = δy · Wᵀ", "",
+                          refs("dy", blk, n_out), refs("dx", blk, n_in),
+                          dx[blk.start:blk.stop].ravel(), note=note))
+    for blk in w_blocks:
+        name = f"ΔW row {blk[0]}" if len(blk) == 1 else f"ΔW rows {blk[0]}…{blk[-1]}"
+        cols = str(blk[0]) if len(blk) == 1 else f"{blk[0]}:{blk[-1] + 1}"
+        if batched:
+            formula = f"ΔW[{cols},:] = x[:,{cols}]ᵀ · δy"
+        else:
+            formula = (f"ΔW[{cols},:] = x{_s(blk[0])} · δy" if len(blk) == 1
+                       else f"ΔW[{cols},:] = x[{cols}]ᵀ · δy")
+        steps.append(step("backward", name, formula, "",
+                          [("x", (n, j) if batched else (j,)) for n in range(rows) for j in blk],
+                          [("dw", (j, k)) for j in blk for k in range(n_out)],
+                          dw[blk.start:blk.stop].ravel(), note=note))
+    steps.append(step("backward", "Δb", "Δb = Σₙ δyₙ", "", refs("dy", range(rows), n_out),
+                      [("db", (k,)) for k in range(n_out)], db.ravel(),
+                      note="coarsened: one step for the whole vector"))
+    return Trace(steps, t, f"{fine:,} steps would be too many to step through; {note}")

@@ -3,6 +3,7 @@ import pytest
 
 from engine import ShapeError
 from engine import fully_connected as fc
+from engine.steps import MAX_STEPS
 from tests.engine.gradcheck import numeric_grad
 
 W = np.array([[1.0, 3, 5], [2, 4, 6]])
@@ -81,3 +82,40 @@ def test_bad_input_names_the_argument(args, match):
 def test_wrong_dy_shape_is_a_shape_error():
     with pytest.raises(ShapeError, match="dy: expected shape"):
         fc.backward(X, W, [1, 2])
+
+
+@pytest.mark.parametrize(("shape", "n_out", "per"), [
+    ((700, 3), 2, "one step per row"),
+    ((3000, 3), 2, "one step per 4 rows of y and δx, per row of ΔW"),  # per row: 6,004 steps
+    ((2000,), 2, "one step per row of y and δx, per 4 rows of ΔW"),
+    ((3, 2000), 2, "one step per row of y and δx, per 4 rows of ΔW"),
+    ((990, 20), 2, "one step per 2 rows of y and δx, per row of ΔW"),
+])
+def test_coarsened_traces_stay_within_max_steps_and_replay_exactly(shape, n_out, per):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=shape)
+    w, b = rng.normal(size=(shape[-1], n_out)), rng.normal(size=n_out)
+    dy = rng.normal(size=shape[:-1] + (n_out,))
+    t = fc.solve(x, w, b, dy)
+    assert len(t) <= MAX_STEPS
+    assert t.note.endswith("; coarsened: " + per) and all("coarsened" in s.note for s in t.steps)
+    replayed = t.replay()
+    dx, dw, db = fc.backward(x, w, dy)
+    for name, want in (("y", fc.forward(x, w, b)), ("dx", dx), ("dw", dw), ("db", db)):
+        np.testing.assert_array_equal(replayed[name], want, err_msg=name)
+    # every element is written by exactly one step
+    writes = [ref for s in t.steps for ref in s.writes]
+    assert len(writes) == len(set(writes)) == sum(np.size(v) for v in (dx, dw, db)) + dy.size
+
+
+def test_a_trace_too_large_to_step_through_is_declined_with_the_limit():
+    x, w = np.ones((1, 2000)), np.ones((2000, 200))
+    with pytest.raises(ValueError, match=r"^x: a worked solution .* would write 402,400 values, "
+                                         r"more than the 300,000 that can be stepped through"):
+        fc.solve(x, w, np.ones(200), np.ones((1, 200)))
+    assert fc.backward(x, w, np.ones((1, 200))).dw.shape == (2000, 200)  # the math still runs
+
+
+def test_a_negative_bias_is_parenthesised_like_every_other_term():
+    t = fc.solve([1.0], [[2.0]], [-3.0], [1.0])
+    assert t.steps[0].text == "y₀ = Σⱼ xⱼ·Wⱼ₀ + b₀ = 1 · 2 + (-3) = -1"
