@@ -301,7 +301,9 @@ class AutodiffPanel(Panel):
         self.graph.digits = self._digits
         self._replayer = TraceCursor(trace)
         self._shown_k = None
-        self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts)
+        self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts,
+                             constants=[i for i, node in enumerate(evaluation.nodes)
+                                        if node.op == "const"])
         self._check = central_differences(expression, {v: values[v] for v in
                                                       evaluation.variables})
         n = len(info.names)

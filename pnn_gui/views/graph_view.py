@@ -66,7 +66,8 @@ def edges_of(inputs: Sequence[Sequence[int]]) -> list[Edge]:
     return out
 
 
-def layered_layout(inputs: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[list[int]]]:
+def layered_layout(inputs: Sequence[Sequence[int]], constants: Sequence[int] | None = None
+                   ) -> tuple[np.ndarray, list[list[int]]]:
     """Positions of the nodes and of the bends of every edge (Sugiyama-style, simplified).
 
     ``inputs[i]`` are the indices of node i's inputs; each must be smaller than i (evaluation
@@ -87,6 +88,19 @@ def layered_layout(inputs: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[li
                                  "node that uses them")
         if ins:
             layer_of[i] = 1 + max(layer_of[j] for j in ins)
+    # a constant sits just before its first user rather than with the inputs, where its edge
+    # would cross the whole graph; without ``constants``, a leaf numbered after an operation
+    # (the inputs come first) is taken for one
+    if constants is None:
+        first_op = next((i for i, ins in enumerate(inputs) if ins), n)
+        constants = [i for i in range(first_op + 1, n) if not inputs[i]]
+    users: list[list[int]] = [[] for _ in range(n)]
+    for i, ins in enumerate(inputs):
+        for j in ins:
+            users[j].append(i)
+    for i in constants:
+        if not inputs[i] and users[i]:
+            layer_of[i] = max(0, min(layer_of[u] for u in users[i]) - 1)
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     pair_chain: dict[tuple[int, int], list[int]] = {}
@@ -240,11 +254,13 @@ class GraphView(pg.PlotWidget):
     # -- a new graph ----------------------------------------------------------------------------
     def set_graph(self, names: Sequence[str], labels: Sequence[str],
                   inputs: Sequence[Sequence[int]], local_derivatives: Sequence[float] | None
-                  = None, edge_texts: Sequence[str] | None = None) -> None:
+                  = None, edge_texts: Sequence[str] | None = None,
+                  constants: Sequence[int] | None = None) -> None:
         """Lay out and draw a graph; ``local_derivatives`` align with :func:`edges_of` order.
 
         ``labels[i]`` is the sheet's line for node i (``"v3 = cos(v2)"``); ``edge_texts``, when
-        given, replaces the numeric edge labels.
+        given, replaces the numeric edge labels; ``constants`` (node indices) are drawn just
+        before their first user (see :func:`layered_layout`).
         """
         n = len(names)
         if len(labels) != n or len(inputs) != n:
@@ -253,7 +269,7 @@ class GraphView(pg.PlotWidget):
         self.names, self.labels = list(names), list(labels)
         self.edges = edges_of(inputs)
         self._compact = n > FULL_LABEL_NODES
-        layers, self._chains = layered_layout(inputs)
+        layers, self._chains = layered_layout(inputs, constants)
         all_pos = self._scale_layout(layers, inputs)
         self.node_pos = all_pos[:n]
         self._all_pos = all_pos

@@ -261,6 +261,25 @@ def test_layout_layers_and_bends():
         layered_layout([(1,), ()])
 
 
+def test_a_constant_sits_just_before_its_first_user():
+    # 3·sin(cos(x1)): v0 = x1, v1 = 3 (numbered before the first operation), v2 = cos, v3 = sin,
+    # v4 = v1·v3; and cos(x2)**2 + x1: the 2 (v4) is numbered after operations
+    ev = autodiff.evaluate("3*sin(cos(x1))", {"x1": 0.5})
+    ops = [n.op for n in ev.nodes]
+    const = [i for i, op in enumerate(ops) if op == "const"]
+    assert len(const) == 1
+    pos, _ = layered_layout([n.inputs for n in ev.nodes], const)
+    user = next(i for i, n in enumerate(ev.nodes) if const[0] in n.inputs)
+    assert pos[const[0], 0] == pos[user, 0] - 1 > 0
+    assert pos[0, 0] == 0  # the input stays in the first column
+    ev = autodiff.evaluate("cos(x2)**2 + x1", {"x1": 1.0, "x2": 2.0})
+    inputs = [n.inputs for n in ev.nodes]
+    c = next(i for i, n in enumerate(ev.nodes) if n.op == "const")
+    user = next(i for i, ins in enumerate(inputs) if c in ins)
+    pos, _ = layered_layout(inputs)  # without the list: a leaf after an operation
+    assert pos[c, 0] == pos[user, 0] - 1 and pos[c, 0] > 0
+
+
 def test_two_hundred_node_expression_draws(panel):
     terms = " + ".join(f"sin(x{i % 7}*{i + 1})" for i in range(60))
     expression = f"{terms} + cos(x1)*x2"
