@@ -212,19 +212,26 @@ class FilterTransformView(gg.AnimatedGridView):
         bow = np.sin(np.pi * np.clip(p, 0, 1))[..., None] * np.array([0.0, -0.35 * kr])
         origins = start + (end - start) * move[..., None] + bow      # (c_in, c_out, 2)
         centre = np.array([kc / 2, kr / 2])
+        # mid-turn a matrix shrinks so that its turned box stays inside its slot (a 2×3 matrix
+        # at 90° would be 3 tall and run into its neighbours)
+        a = np.radians(theta)
+        box_w = kc * np.abs(np.cos(a)) + kr * np.abs(np.sin(a))
+        box_h = kc * np.abs(np.sin(a)) + kr * np.abs(np.cos(a))
+        shrink = np.minimum(1.0, np.minimum(kc / box_w, kr / box_h))      # (c_in, c_out)
         for n, img in enumerate(self._images):
             i, o = divmod(n, c_out)
             tr = QtGui.QTransform()
             tr.translate(origins[i, o, 0] + centre[0], origins[i, o, 1] + centre[1])
             tr.rotate(float(theta[i, o]))
+            tr.scale(float(shrink[i, o]), float(shrink[i, o]))
             tr.translate(-centre[0], -centre[1])
             img.setTransform(tr)
             img.setZValue(5 + (1 if 0 < p[i, o] < 2 else 0))
         # each cell's centre: the matrix corner + the cell's offset turned about the centre
         r, c = np.meshgrid(np.arange(kr), np.arange(kc), indexing="ij")
         rel = np.stack([c + 0.5 - centre[0], r + 0.5 - centre[1]], axis=-1)   # (kr, kc, 2)
-        a = np.radians(theta)[None, None]                                   # (1, 1, c_in, c_out)
-        cos, sin = np.cos(a), np.sin(a)
+        a = a[None, None]                                                   # (1, 1, c_in, c_out)
+        cos, sin = np.cos(a) * shrink, np.sin(a) * shrink
         rx, ry = rel[..., 0][..., None, None], rel[..., 1][..., None, None]
         turned = np.stack([rx * cos - ry * sin, rx * sin + ry * cos], axis=-1)
         self._xy = origins[None, None] + centre + turned  # (kr, kc, c_in, c_out, 2)

@@ -454,3 +454,16 @@ def test_step_tally_matches_a_plain_count_in_any_order():
         for step in trace.steps[:int(k)]:
             count_dx(step, want)
         np.testing.assert_array_equal(tally.at(int(k)), want, err_msg=f"at {k}")
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2, 2), (3, 1, 1, 2), (3, 3, 1, 1)])
+def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
+    view = FilterTransformView()
+    qtbot.addWidget(view)
+    view.set_filter(RNG.normal(size=shape))
+    kr, kc = shape[:2]
+    for p in np.linspace(1.0, 2.0, 9):
+        view.set_progress(p)
+        for img in view._images:
+            box = img.mapRectToParent(img.boundingRect())
+            assert box.height() <= kr + 1e-6 and box.width() <= kc + 1e-6, (p, box)
