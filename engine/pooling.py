@@ -29,13 +29,13 @@ passes as steps (:mod:`engine.steps`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import groupby, repeat
 from typing import NamedTuple
 
 import numpy as np
 
 from engine.errors import ShapeError
-from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, step, sum_text
+from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, short_join, step
 from engine.validate import as_array, as_int, as_pair, check_shape, check_size, shape_str
 
 #: Elements of the input handled per block of rows (a quarter MiB of float64: fits in the cache).
@@ -43,6 +43,9 @@ BLOCK_ELEMENTS = 32_768
 #: Largest input (in elements) whose step-by-step trace is built; larger inputs still pool with
 #: the vectorised functions. Keeps a trace quick to build (it lists every element it writes).
 MAX_TRACE_ELEMENTS = 100_000
+#: Most element references (reads and writes) a trace's steps list before a coarser grouping
+#: is chosen; building a trace costs about a microsecond per reference.
+MAX_TRACE_REFS = 1_000_000
 
 
 class Window(NamedTuple):
@@ -340,24 +343,34 @@ def _solve_inputs(x, size, stride, dy):
 
 def _regions(g: Window, channels: int) -> tuple[str, list[tuple[int, ...]]]:
     """The output cells grouped into steps: one per cell if few enough, else the finest of one
-    per (row, channel), per row, per channel, or the whole output that fits in MAX_STEPS."""
+    per (row, channel), per row, per channel, or the whole output that fits in MAX_STEPS and
+    whose steps list no more than :data:`MAX_TRACE_REFS` element references (with large
+    overlapping windows a step per output row reads ``k_rows`` input rows: coarser is quicker)."""
     o_r, o_c, n_ch = g.o_rows, g.o_cols, channels
     budget = (MAX_STEPS - 1) // 2
-    if o_r * o_c * n_ch <= budget:
+    cells = o_r * o_c * n_ch
+    if cells <= budget and 2 * cells * (g.k + 1) <= MAX_TRACE_REFS:
         return "", [(r, r + 1, c, c + 1, h, h + 1)
                     for r in range(o_r) for c in range(o_c) for h in range(n_ch)]
+    width = (o_c - 1) * g.s_cols + g.k_cols
+
+    def refs(rows: int) -> int:  # a region's x reads and δx writes, plus its y and δy cells
+        return 2 * ((rows - 1) * g.s_rows + g.k_rows) * width * n_ch + 2 * rows * o_c * n_ch
+
     options = [
-        ("one step per output row and channel", o_r * n_ch,
+        ("one step per output row and channel", o_r * n_ch, o_r * refs(1),
          lambda: [(r, r + 1, 0, o_c, h, h + 1) for r in range(o_r) for h in range(n_ch)]),
-        ("one step per output row", o_r, lambda: [(r, r + 1, 0, o_c, 0, n_ch) for r in range(o_r)]),
-        ("one step per channel", n_ch, lambda: [(0, o_r, 0, o_c, h, h + 1) for h in range(n_ch)]),
-        ("one step for the whole output", 1, lambda: [(0, o_r, 0, o_c, 0, n_ch)]),
+        ("one step per output row", o_r, o_r * refs(1),
+         lambda: [(r, r + 1, 0, o_c, 0, n_ch) for r in range(o_r)]),
+        ("one step per channel", n_ch, refs(o_r),
+         lambda: [(0, o_r, 0, o_c, h, h + 1) for h in range(n_ch)]),
+        ("one step for the whole output", 1, refs(o_r), lambda: [(0, o_r, 0, o_c, 0, n_ch)]),
     ]
-    options.sort(key=lambda o: -o[1])
-    for how, count, make in options:
-        if count <= budget:
-            return how, make()
-    raise AssertionError("unreachable: one step always fits")
+    options.sort(key=lambda o: -o[1])  # the most steps first
+    fitting = [o for o in options if o[1] <= budget]  # the whole output always fits
+    how, _, _, make = next((o for o in fitting if o[2] <= MAX_TRACE_REFS),
+                           min(fitting, key=lambda o: (o[2], -o[1])))
+    return how, make()
 
 
 def _extent(start: int, stop: int) -> str:
@@ -376,13 +389,6 @@ def _range_text(start: int, k: int) -> str:
     return str(start) if k == 1 else f"{start}..{start + k - 1}"
 
 
-def _join(terms: Sequence[str], limit: int = 8) -> str:
-    if len(terms) <= limit:
-        return ", ".join(terms)
-    return (", ".join(terms[: limit // 2]) + f", … ({len(terms) - limit} more), "
-            + ", ".join(terms[-(limit // 2):]))
-
-
 def _refs(name: str, mask: np.ndarray, box=None) -> list[tuple[str, tuple[int, ...]]]:
     """``(name, index)`` for every True element of ``mask``, in row-major order; ``mask`` covers
     the block ``box`` of the tensor (all of it by default)."""
@@ -395,9 +401,17 @@ def _trace(kind: str, t: dict[str, np.ndarray], g: Window, share, arg=None) -> T
     x, y, dy = t["x"], t["y"], t["dy"]
     n_ch = x.shape[2]
     how, regions = _regions(g, n_ch)
+    # Coarse regions that differ only in their channels (one step per output row and channel)
+    # are computed together: channels are independent, so each region's numbers are the same.
+    groups = [list(group) for _, group in groupby(regions, key=lambda reg: reg[:4])]
     steps: list[Step] = []
-    for region in regions:
-        steps.append(_forward_step(kind, x, y, g, region, arg, how))
+    for group in groups:
+        if how:
+            covered = _covered(g, group[0])
+            steps.extend(_coarse_forward_step(kind, y, g, region, covered, how)
+                         for region in group)
+        else:
+            steps.extend(_forward_step(kind, x, y, g, region, arg) for region in group)
     everything = np.ones(x.shape, dtype=bool)
     steps.append(step(
         "backward", "δx starts at zero", "δx", "",
@@ -405,19 +419,25 @@ def _trace(kind: str, t: dict[str, np.ndarray], g: Window, share, arg=None) -> T
         note="Task 5: every δx is set to 0 first; each δy then adds its share with +=, so where "
              "windows overlap the shares add up"))
     dx_run = np.zeros(x.shape)
-    for region in regions:
+    for group in groups:
         if how:
-            touched = _scatter(dx_run, g, share, region, touched=True)
-            steps.append(_coarse_backward_step(kind, dx_run, touched, _box(g, region), region,
-                                               how))
+            whole = group[0][:4] + (group[0][4], group[-1][5])
+            touched = _scatter(dx_run, g, share, whole, touched=True)
+            rows, cols, _ = _box(g, whole)
+            for region in group:
+                h0, h1 = region[4], region[5]
+                steps.append(_coarse_backward_step(
+                    kind, dx_run, touched[:, :, h0 - whole[4]:h1 - whole[4]],
+                    (rows, cols, slice(h0, h1)), region, how))
             continue
-        win = _window_index(g, region[0], region[2], region[4])
-        old = {w: float(dx_run[w]) for w in win}
-        _scatter(dx_run, g, share, region)
-        if kind == "avg":
-            steps.append(_avg_backward_step(dy, g, region, win, old, dx_run))
-        else:
-            steps.append(_max_backward_step(dy, region, win, old, dx_run, arg))
+        wins = [_window_index(g, region[0], region[2], region[4]) for region in group]
+        olds = [{w: float(dx_run[w]) for w in win} for win in wins]
+        _scatter(dx_run, g, share, group[0][:4] + (group[0][4], group[-1][5]))
+        for region, win, old in zip(group, wins, olds, strict=True):
+            if kind == "avg":
+                steps.append(_avg_backward_step(dy, g, region, win, old, dx_run))
+            else:
+                steps.append(_max_backward_step(dy, region, win, old, dx_run, arg))
     note = ""
     if how:
         cells = y.size
@@ -430,30 +450,43 @@ def _window_index(g: Window, r: int, c: int, h: int) -> list[tuple[int, int, int
     return [(r * g.s_rows + a, c * g.s_cols + b, h) for a, b in _offsets(g)]
 
 
-def _forward_step(kind, x, y, g: Window, region, arg, how) -> Step:
+def _covered(g: Window, region) -> np.ndarray:
+    """Which (row, col) positions of the region's :func:`_box` some window of the region
+    covers (the same in every channel)."""
+    r0, r1, c0, c1, _, _ = region
+    rows, cols, _ = _box(g, region)
+    mask = np.zeros((rows.stop - rows.start, cols.stop - cols.start), dtype=bool)
+    for a, b in _offsets(g):
+        mask[_span(a, 0, r1 - r0, g.s_rows), _span(b, 0, c1 - c0, g.s_cols)] = True
+    return mask
+
+
+def _coarse_forward_step(kind, y, g: Window, region, covered, how) -> Step:
     r0, r1, c0, c1, h0, h1 = region
-    if how:
-        box = _box(g, region)
-        mask = np.zeros(x[box].shape, dtype=bool)
-        for a, b in _offsets(g):
-            mask[_span(a, 0, r1 - r0, g.s_rows), _span(b, 0, c1 - c0, g.s_cols)] = True
-        out = (slice(r0, r1), slice(c0, c1), slice(h0, h1))
-        writes = _refs("y", np.ones(y[out].shape, dtype=bool), out)
-        what = "mean" if kind == "avg" else "maximum"
-        rows, chans = _extent(r0, r1), _extent(h0, h1)
-        return step("forward", f"y {_block_title(region)}",
-                    f"y[{rows},:,{chans}] = the {what} of each {g.k_rows}×{g.k_cols} window of x",
-                    "", _refs("x", mask, box), writes, y[out].ravel(),
-                    note=f"coarsened: {how}")
+    box = _box(g, region)
+    mask = np.broadcast_to(covered[:, :, None], covered.shape + (h1 - h0,))
+    out = (slice(r0, r1), slice(c0, c1), slice(h0, h1))
+    writes = _refs("y", np.ones(y[out].shape, dtype=bool), out)
+    what = "mean" if kind == "avg" else "maximum"
+    rows, chans = _extent(r0, r1), _extent(h0, h1)
+    return step("forward", f"y {_block_title(region)}",
+                f"y[{rows},:,{chans}] = the {what} of each {g.k_rows}×{g.k_cols} window of x",
+                "", _refs("x", mask, box), writes, y[out].ravel(), note=f"coarsened: {how}")
+
+
+def _forward_step(kind, x, y, g: Window, region, arg) -> Step:
+    r0, _, c0, _, h0, _ = region
     idx = (r0, c0, h0)
     win = _window_index(g, r0, c0, h0)
-    names = [label("x", w) for w in win]
-    vals = [fmt(x[w]) for w in win]
+    n = len(win)
+
+    def names(sep):
+        return short_join(lambda i: label("x", win[i]), n, sep)
+
     reads = [("x", w) for w in win]
     if kind == "avg":
-        return step("forward", label("y", idx),
-                    f"{label('y', idx)} = ({sum_text(names)}) / {g.k}",
-                    f"({sum_text([fmt_paren(x[w]) for w in win])}) / {g.k}",
+        return step("forward", label("y", idx), f"{label('y', idx)} = ({names(' + ')}) / {g.k}",
+                    f"({short_join(lambda i: fmt_paren(x[win[i]]), n, ' + ')}) / {g.k}",
                     reads, [("y", idx)], [y[idx]])
     best = win[int(arg[idx])]
     ties = [w for w in win if x[w] == x[best]]
@@ -464,8 +497,9 @@ def _forward_step(kind, x, y, g: Window, region, arg, how) -> Step:
                else ", ".join(names_tied[:-1]) + " and " + names_tied[-1] + " all")
         note = (f"tie: {who} hold {fmt(x[best])}; the first in row-major order, "
                 f"{label('x', best)}, is the maximum and takes all of δy")
-    return step("forward", label("y", idx), f"{label('y', idx)} = max({_join(names)})",
-                f"max({_join(vals)}) = {label('x', best)}", reads, [("y", idx)], [y[idx]],
+    return step("forward", label("y", idx), f"{label('y', idx)} = max({names(', ')})",
+                f"max({short_join(lambda i: fmt(x[win[i]]), n, ', ')}) = {label('x', best)}",
+                reads, [("y", idx)], [y[idx]],
                 note=note)
 
 
@@ -473,21 +507,17 @@ def _avg_backward_step(dy, g: Window, region, win, old, new) -> Step:
     r, c, h = region[0], region[2], region[4]
     idx = (r, c, h)
     share = dy[idx] / g.k
-    parts = [f"{label('δx', w)} = {fmt(old[w])} + {fmt_paren(share)} = {fmt(new[w])}"
-             for w in win]
-    sub_text = f"{fmt_paren(dy[idx])} / {g.k} = {fmt(share)} to each; " + _semi(parts)
+    def part(i):
+        w = win[i]
+        return f"{label('δx', w)} = {fmt(old[w])} + {fmt_paren(share)} = {fmt(new[w])}"
+
+    sub_text = (f"{fmt_paren(dy[idx])} / {g.k} = {fmt(share)} to each; "
+                + short_join(part, len(win), "; "))
     formula = (f"δx[{_range_text(r * g.s_rows, g.k_rows)},{_range_text(c * g.s_cols, g.k_cols)},"
                f"{h}] += {label('δy', idx)} / {g.k}")
     return step("backward", f"{label('δy', idx)} → window", formula, sub_text,
                 [("dy", idx)], [("dx", w) for w in win], [new[w] for w in win],
                 result_text="")  # the running sums above are the results
-
-
-def _semi(parts: Sequence[str], limit: int = 8) -> str:
-    if len(parts) <= limit:
-        return "; ".join(parts)
-    return ("; ".join(parts[: limit // 2]) + f"; … ({len(parts) - limit} more); "
-            + "; ".join(parts[-(limit // 2):]))
 
 
 def _max_backward_step(dy, region, win, old, new, arg) -> Step:

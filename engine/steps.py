@@ -13,7 +13,7 @@ more than :data:`MAX_STEPS` steps is *coarsened* (one step per row, channel or t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,14 +158,21 @@ def fmt(x: float, digits: int = 4) -> str:
     return text
 
 
+def short_join(item: Callable[[int], str], n: int, sep: str, limit: int = 8) -> str:
+    """``item(0) + sep + … + item(n - 1)``; past ``limit`` items only the first and last
+    ``limit // 2`` with ``… (k more)`` between, and only those are formatted (a window of
+    thousands of elements costs no more than one of eight)."""
+    if n <= limit:
+        return sep.join(item(i) for i in range(n))
+    half = limit // 2
+    return sep.join([item(i) for i in range(half)] + [f"… ({n - limit} more)"]
+                    + [item(i) for i in range(n - half, n)])
+
+
 def vec(values: Sequence[float], limit: int = 8) -> str:
     """``[0.5, -0.25]``; past ``limit`` values the first and last few with ``…`` between."""
     values = list(values)
-    if len(values) <= limit:
-        return "[" + ", ".join(fmt(v) for v in values) + "]"
-    head, tail = values[: limit // 2], values[-(limit // 2):]
-    return ("[" + ", ".join(fmt(v) for v in head) + f", … ({len(values) - limit} more), "
-            + ", ".join(fmt(v) for v in tail) + "]")
+    return "[" + short_join(lambda i: fmt(values[i]), len(values), ", ", limit) + "]"
 
 
 def fmt_paren(x: float, digits: int = 4) -> str:
@@ -176,11 +183,7 @@ def fmt_paren(x: float, digits: int = 4) -> str:
 
 def sum_text(terms: Sequence[str], limit: int = 8) -> str:
     """``'a + b + c'``, shortened to the first and last few terms past ``limit``."""
-    if len(terms) <= limit:
-        return " + ".join(terms)
-    head = terms[: limit // 2]
-    tail = terms[-(limit // 2) :]
-    return " + ".join(head) + f" + … ({len(terms) - limit} more) + " + " + ".join(tail)
+    return short_join(terms.__getitem__, len(terms), " + ", limit)
 
 
 def products(a: Iterable[float], b: Iterable[float]) -> list[str]:

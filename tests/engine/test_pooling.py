@@ -266,6 +266,38 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
             assert len(set(routed)) == int(np.count_nonzero(t.tensors["mask"]))
 
 
+@pytest.mark.parametrize(("shape", "size", "how"), [
+    # A step per output row would read 32 input rows each: 3.3 million references.
+    ((64, 64, 24), 32, "one step per channel"),
+    ((300, 300, 1), 20, "one step per channel"),
+    # Few references: a step per output row is kept.
+    ((64, 64, 24), 3, "one step per output row"),
+    # 24 windows of 64×64: one step per window still fits.
+    ((64, 64, 24), 64, ""),
+])
+def test_large_overlapping_windows_coarsen_by_references_and_replay_exactly(shape, size, how):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=shape)
+    dy = _dy_for(shape, size, 1, rng)
+    for solve, dx in ((pool.solve_avg, pool.avg_backward(shape, dy, size, 1)),
+                      (pool.solve_max, pool.max_backward(x, dy, size, 1))):
+        t = solve(x, size, 1, dy)
+        assert len(t) <= MAX_STEPS and t.note.endswith(how)
+        assert sum(len(s.reads) + len(s.writes) for s in t.steps) <= pool.MAX_TRACE_REFS
+        replayed = t.replay()
+        np.testing.assert_array_equal(replayed["dx"], dx)
+        np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
+
+
+def test_a_huge_window_formats_only_the_terms_it_shows():
+    x = np.arange(64 * 64, dtype=float).reshape(64, 64, 1)
+    t = pool.solve_avg(x, 64, 1, np.ones((1, 1, 1)))
+    assert t.steps[0].substituted == ("(0 + 1 + 2 + 3 + … (4088 more) + 4092 + 4093 + 4094 + "
+                                      "4095) / 4096")
+    assert t.steps[-1].substituted.startswith("1 / 4096 = 0.0002441 to each; δx[0,0,0] = 0 + ")
+    assert "; … (4088 more); δx[63,60,0] = 0 + " in t.steps[-1].substituted
+
+
 def test_trace_too_large_to_build_is_refused_with_the_limit():
     shape = (200, 200, 3)
     with pytest.raises(ValueError, match=r"x: shape \(200, 200, 3\) has 120,000 elements, more "
