@@ -67,6 +67,7 @@ from engine.steps import (
     fmt_paren,
     label,
     products,
+    short_join,
     step,
     sum_text,
 )
@@ -405,8 +406,11 @@ def _products(a: list[float], b: list[float], limit: int) -> list[str]:
 
 
 def _matrix_text(m: np.ndarray) -> str:
-    """``[[1, 3, 5], [2, 4, 6]]``."""
-    return "[" + ", ".join("[" + ", ".join(fmt(v) for v in row) + "]" for row in m) + "]"
+    """``[[1, 3, 5], [2, 4, 6]]``; past 8 rows or columns the first and last four with
+    ``… (k more)`` between (only those are formatted)."""
+    def row(r: int) -> str:
+        return "[" + short_join(lambda c: fmt(m[r, c]), m.shape[1], ", ") + "]"
+    return "[" + short_join(row, m.shape[0], ", ") + "]"
 
 
 def _n(count: int, noun: str) -> str:

@@ -324,3 +324,12 @@ def test_example_conv_is_small_and_right():
     assert "ΔF[1,2,0,1] = Σ_(r,c) x_padded[2r+1,2c+2,0]·δy[r,c,1] = 2 · 0.5 + 1 · 0 + 1 · 0 + " \
            "2 · 0.5 = 2" in texts
     assert "Δb₀ = Σ_(r,c) δy[r,c,0] = 1 + 0 + 0 + (-1) = 0" in texts
+
+
+def test_a_large_filter_matrix_is_shown_shortened():
+    f = np.arange(9 * 10, dtype=float).reshape(9, 10, 1, 1)
+    text = conv2d.solve_filter(f).steps[0].substituted
+    assert text.startswith("[[0, 1, 2, 3, … (2 more), 6, 7, 8, 9], [10, 11, 12, 13, … (2 more), ")
+    assert text.endswith(", … (1 more), [50, 51, 52, 53, … (2 more), 56, 57, 58, 59], "
+                         "[60, 61, 62, 63, … (2 more), 66, 67, 68, 69], [70, 71, 72, 73, … (2 "
+                         "more), 76, 77, 78, 79], [80, 81, 82, 83, … (2 more), 86, 87, 88, 89]]")
