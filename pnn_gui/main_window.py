@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import examples, export
 from pnn_gui import session as sessions
 from pnn_gui import style
+from pnn_gui.compute import QtRunner
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.base import Panel
 from pnn_gui.widgets import delta_flow
@@ -138,6 +139,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._precision = 4
         self._animate = True
         self._use_settings = settings
+        #: every panel's solves: small ones at once, large ones on a worker thread
+        self.compute = QtRunner(self)
 
         self._build_layout()
         self._build_menus()
@@ -340,6 +343,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._mark_unavailable(e)
             return
         e.panel = panel
+        panel.state.runner = self.compute
         self._loading += 1
         try:
             panel.set_precision(self._precision)
@@ -407,12 +411,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- state -> widgets -----------------------------------------------------------------------
     def _on_state_changed(self, e: _Entry, what: str) -> None:
-        if what in ("trace", "errors") and not self._loading:
+        if what in ("trace", "errors", "busy") and not self._loading:
             self._set_dirty(True)
         if e is not self._current:
             return
         st = e.panel.state
-        if what == "trace" and not self._loading:
+        if what == "busy":
+            self.statusBar().showMessage(f"{e.title}: computing… (the last good results stay "
+                                         "shown)")
+        elif what == "trace" and st.pending:
+            pass  # a mode switch cleared the old kind's solution; its own is on its way
+        elif what == "trace" and not self._loading:
             self.statusBar().showMessage(f"{e.title}: recomputed, {st.n_steps} steps")
         elif what == "errors" and st.errors:
             msg = next(iter(st.errors.values()))
@@ -482,7 +491,8 @@ class MainWindow(QtWidgets.QMainWindow):
                              "cannot be shown")
         self._loading += 1
         try:
-            panel.load_example(example)
+            with self.compute.synchronously():
+                panel.load_example(example)
         finally:
             self._loading -= 1
         self.show_panel(entry.title)
@@ -566,34 +576,40 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def _apply_session(self, s: sessions.Session) -> None:
-        before: dict[str, dict] = {}
         self._loading += 1
         try:
-            for title, data in s.panels.items():
-                e = self._by_title[title]
-                panel = self.panel(title)
-                if panel is None:
-                    continue
-                old = panel.session_data()
-                try:
-                    panel.restore_session(data)
-                except Exception as exc:  # a panel's own check failed: undo the others
-                    for t, previous in before.items():
-                        self._by_title[t].panel.restore_session(previous)
-                    raise ValueError(f"{title}: {exc}") from None
-                before[title] = old
-                e.saved_data = {}
-            for title, data in s.panels.items():
-                e = self._by_title[title]
-                if e.panel is None:
-                    e.saved_data = data
+            with self.compute.synchronously():
+                self._restore_panels(s)
         finally:
             self._loading -= 1
         self.show_panel(s.panel)
 
+    def _restore_panels(self, s: sessions.Session) -> None:
+        """Every panel of ``s`` restored, or none (a panel's refusal undoes the others)."""
+        before: dict[str, dict] = {}
+        for title, data in s.panels.items():
+            e = self._by_title[title]
+            panel = self.panel(title)
+            if panel is None:
+                continue
+            old = panel.session_data()
+            try:
+                panel.restore_session(data)
+            except Exception as exc:  # a panel's own check failed: undo the others
+                for t, previous in before.items():
+                    self._by_title[t].panel.restore_session(previous)
+                raise ValueError(f"{title}: {exc}") from None
+            before[title] = old
+            e.saved_data = {}
+        for title, data in s.panels.items():
+            e = self._by_title[title]
+            if e.panel is None:
+                e.saved_data = data
+
     # -- exports --------------------------------------------------------------------------------
     def _trace_or_message(self, what: str):
         self.commit_open_edit()
+        self.compute.finish()  # a solve still running: export what was typed, not the one before
         panel = self.current_panel()
         trace = panel.state.trace if panel else None
         if trace is None:
@@ -673,6 +689,7 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         self.player.pause()
+        self.compute.shutdown()  # waits for a running solve; its outcome is dropped
         if self._use_settings:
             self._save_settings()
         event.accept()

@@ -8,13 +8,25 @@ Tier 2 of DESIGN.md: testable without a window. Widgets set inputs here; views l
   ``errors`` under the field its message names (``"x: expected shape …"`` -> ``"x"``).
 - ``step`` is how many steps are done, 0..len(trace): 0 shows the inputs only, ``k`` shows the
   tensors after steps[0:k] with steps[k-1] the current one.
+
+Where the engine runs: ``runner`` (default None) decides. Without one, every recompute solves at
+once, on the caller's thread. A :class:`Runner` (the GUI installs
+:class:`pnn_gui.compute.QtRunner`) may instead start a large solve elsewhere and deliver its
+:class:`Outcome` later, on the thread that owns the state: meanwhile ``pending`` is True, the
+last good ``trace`` and the ``errors`` stay as they were, ``inputs`` already hold what was typed,
+and listeners hear ``"busy"``. Each recompute takes a new ``generation``; an outcome whose
+generation is no longer the newest is dropped, so only the newest input applies.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
 
 from engine import examples
 from engine.steps import Step, Trace
@@ -35,8 +47,40 @@ def field_of(message: str, fields: Mapping[str, Any] | None = None) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one solve gave: a trace, or the ValueError's message; how long it took."""
+
+    trace: Trace | None
+    error: str | None
+    seconds: float
+
+
+def solve_outcome(kind: str, inputs: Mapping[str, Any]) -> Outcome:
+    """Run the engine; a ValueError becomes ``Outcome.error`` (any other exception is a bug and
+    propagates). Touches no state, so a worker thread may call it."""
+    t0 = time.perf_counter()
+    try:
+        trace = examples.solve(kind, inputs)
+    except ValueError as exc:
+        return Outcome(None, str(exc), time.perf_counter() - t0)
+    return Outcome(trace, None, time.perf_counter() - t0)
+
+
+class Runner(Protocol):
+    """Where a :class:`PanelState` solves. ``run`` either calls ``job()`` at once and returns its
+    outcome, or starts it elsewhere, returns None, and later calls ``deliver(outcome)`` on the
+    thread that owns ``state`` (a job that raised delivers nothing; the runner reports it)."""
+
+    def run(self, state: PanelState, job: Callable[[], Outcome],
+            deliver: Callable[[Outcome], None]) -> Outcome | None: ...
+
+
 class PanelState:
     """Inputs -> engine -> trace, with listeners (plain callables, no Qt)."""
+
+    #: where solves run (see the module docstring); None: at once, on the caller's thread
+    runner: Runner | None = None
 
     def __init__(self, kind: str, inputs: Mapping[str, Any], field_map: Mapping[str, str] | None
                  = None):
@@ -48,11 +92,17 @@ class PanelState:
         #: message prefix -> field, for engine names that differ from the panel's fields
         self.field_map = dict(field_map or {})
         self._listeners: list[Callable[[str], None]] = []
+        #: bumped by every recompute; a delivered outcome of an older generation is dropped
+        self.generation = 0
+        self._pending = 0  # generation of the solve running elsewhere, 0 = none
+        #: seconds the last solve took (a runner's hint for where the next one runs)
+        self.last_seconds = 0.0
         self.recompute()
 
     # -- listening ------------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[str], None]) -> None:
-        """``callback(what)`` with what in {"trace", "errors", "step"} after each change."""
+        """``callback(what)`` with what in {"trace", "errors", "step", "busy"} after each
+        change ("busy": a solve started elsewhere; ``pending`` is True until its outcome)."""
         self._listeners.append(callback)
 
     def _emit(self, what: str) -> None:
@@ -61,7 +111,11 @@ class PanelState:
 
     # -- inputs ---------------------------------------------------------------------------------
     def set_input(self, name: str, value: Any) -> bool:
-        """Set one field and recompute; False (and ``errors`` filled) when it does not compute."""
+        """Set one field and recompute; False (and ``errors`` filled) when it does not compute.
+
+        True also when the runner queued the solve elsewhere (``pending`` is then True; the
+        outcome arrives as ``"trace"`` or ``"errors"``). The same holds for :meth:`set_inputs`,
+        :meth:`recompute` and :meth:`reset`."""
         self.inputs[name] = value
         return self.recompute()
 
@@ -86,38 +140,72 @@ class PanelState:
         self.errors = {}
         self.trace = None
         self.step = 0
-        ok = self._compute()
-        self._emit("errors")
-        self._emit("trace")
-        return ok
+        return self._start(fresh=True)
 
-    def _compute(self) -> bool:
-        """Run the engine on ``inputs``: set ``trace`` and ``step``, or ``errors``; no emits."""
-        try:
-            trace = examples.solve(self.kind, self.inputs)
-        except ValueError as exc:
-            msg = str(exc)
-            field = field_of(msg)
+    def recompute(self) -> bool:
+        return self._start(fresh=False)
+
+    @property
+    def pending(self) -> bool:
+        """A solve is running elsewhere; its outcome has not arrived yet."""
+        return self._pending != 0
+
+    def work_size(self) -> int:
+        """Elements in the inputs (a runner's estimate of how big the next solve is)."""
+        return _size(self.inputs)
+
+    def _start(self, fresh: bool) -> bool:
+        self.generation += 1
+        gen = self.generation
+        kind = self.kind
+        inputs = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                  for k, v in self.inputs.items()}  # later edits do not reach a running solve
+
+        def job() -> Outcome:
+            return solve_outcome(kind, inputs)
+
+        outcome = job() if self.runner is None else \
+            self.runner.run(self, job, lambda out: self._deliver(gen, fresh, out))
+        if outcome is None:  # queued elsewhere
+            self._pending = gen
+            if fresh:  # the old kind's trace is gone already: clear its solution meanwhile
+                self._emit("errors")
+                self._emit("trace")
+            self._emit("busy")
+            return True
+        self._pending = 0  # an older solve still running elsewhere is now stale
+        return self._apply(outcome, fresh)
+
+    def _deliver(self, gen: int, fresh: bool, outcome: Outcome) -> None:
+        """A solve from elsewhere has finished: apply it when it is still the newest."""
+        if gen != self.generation:
+            return  # the user typed again meanwhile: only the newest input applies
+        self._pending = 0
+        self._apply(outcome, fresh)
+
+    def _apply(self, outcome: Outcome, fresh: bool) -> bool:
+        """Take a solve's outcome: set ``trace`` and ``step``, or ``errors``; then tell."""
+        self.last_seconds = outcome.seconds
+        had_errors = bool(self.errors)
+        if outcome.error is not None:
+            field = field_of(outcome.error)
             field = self.field_map.get(field, field)
             if field not in self.inputs:
                 field = GENERAL
-            self.errors = {field: msg}
+            self.errors = {field: outcome.error}
+            self._emit("errors")
+            if fresh:
+                self._emit("trace")  # trace None: the window clears the old kind's solution
             return False
         self.errors = {}
+        trace = outcome.trace
         old_len = len(self.trace) if self.trace is not None else None
         self.trace = trace
         if old_len is None:
             self.step = len(trace)
         elif self.step == old_len or self.step > len(trace):
             self.step = len(trace)  # at the end stays at the end
-        return True
-
-    def recompute(self) -> bool:
-        had_errors = bool(self.errors)
-        if not self._compute():
-            self._emit("errors")
-            return False
-        if had_errors:
+        if had_errors or fresh:
             self._emit("errors")
         self._emit("trace")
         return True
@@ -137,3 +225,15 @@ class PanelState:
         if self.trace is None or self.step == 0:
             return None
         return self.trace.steps[self.step - 1]
+
+
+def _size(value: Any) -> int:
+    """Numbers in ``value``: arrays, (nested) lists and dicts of them; text counts 0."""
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    if isinstance(value, Mapping):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) if isinstance(v, (np.ndarray, Mapping, list, tuple)) else 1
+                   for v in value)
+    return 0

@@ -456,11 +456,8 @@ class AutodiffPanel(Panel):
     def _recompute(self, text: str | None = None) -> None:
         expression = self.expression.text() if text is None else text
         values = {v: self._known.get(v, NEW_VALUE) for v in self._variables}
-        if self.state.set_inputs({"expression": expression, "values": values}):
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good graph")
+        self._report(self.state.set_inputs({"expression": expression, "values": values}),
+                     "graph")
 
     def _fill_values_table(self, variables: tuple[str, ...]) -> None:
         t = self.values_table

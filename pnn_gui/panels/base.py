@@ -72,6 +72,35 @@ class Panel(QtCore.QObject):
         self.state.set_step(self.state.n_steps)
         self.status.emit(f"Loaded example {example.name}: {example.description}")
 
+    def _report(self, ok: bool, shown: str = "results") -> None:
+        """The status line after an edit: recomputed, computing (a solve on a worker thread;
+        the window says when it is done), or not recomputed and why."""
+        if self.state.pending:
+            self.status.emit(f"Computing… (showing the last good {shown} meanwhile)")
+        elif ok:
+            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
+        else:
+            msg = next(iter(self.state.errors.values()), "")
+            self.status.emit(f"Not recomputed ({msg}); showing the last good {shown}")
+
+
+class EditorGridPanel(Panel):
+    """A panel with matrix editors (``editors``: name -> MatrixEditor), a ``grid`` of tensor
+    views (TensorGrid) and a ``flow`` of moving values (DeltaFlow): fully connected, LSTM."""
+
+    editors: dict[str, Any]
+
+    def set_precision(self, digits: int) -> None:
+        for ed in self.editors.values():
+            ed.set_precision(digits)
+        self.grid.set_precision(digits)
+
+    def set_animation_speed(self, factor: float) -> None:
+        self.flow.set_speed(factor)
+
+    def set_animations_enabled(self, enabled: bool) -> None:
+        self.flow.set_enabled(enabled)
+
 
 def inputs_column(name: str = "") -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout]:
     """The widget of a panel's inputs column and its layout (the same margins in every panel)."""
@@ -222,12 +251,7 @@ class ModePanel(Panel):
 
     def _submit(self) -> None:
         self._update_calculator()
-        ok = self.state.set_inputs(self._state_inputs(), replace=True)
-        if ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+        self._report(self.state.set_inputs(self._state_inputs(), replace=True))
 
     def _on_value_changed(self, name: str, arr: Any) -> None:
         self._inputs[self._mode][name] = np.array(arr, float)

@@ -1,10 +1,9 @@
 """Fully connected panel (the sheet's Task 1): y = x·W + b, then δx, ΔW and Δb.
 
 Editors x, W, b, δy on the left; heatmaps of every tensor in the centre; each valid edit
-recomputes at once (sheet-sized, synchronous: the engine takes well under a millisecond here and
-at most a few milliseconds at the editors' 64 × 64 limit, so no worker thread is needed — a
-larger layer would send :func:`engine.examples.solve` to a ``QThreadPool`` and post the trace
-back). Errors appear under the field they name.
+recomputes (sheet-sized inputs at once; in the window a large layer solves on a worker thread,
+see :mod:`pnn_gui.compute`, and the last good results stay shown meanwhile). Errors appear under
+the field they name.
 
 x and δy may be a batch: their editors have a "batch" spin box (1 = the sheet's vector; above 1
 the rows are the items of the batch, and Δb sums over them). The two batch sizes move together.
@@ -21,7 +20,7 @@ from engine import examples
 from engine.examples import Example
 from engine.steps import Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import Panel, session_inputs
+from pnn_gui.panels.base import EditorGridPanel, session_inputs, wrong_example
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.style import MUTED, tint
@@ -55,7 +54,7 @@ _VIEWS = {
 }
 
 
-class FullyConnectedPanel(Panel):
+class FullyConnectedPanel(EditorGridPanel):
     title = "Fully connected"
     examples = ("fc",)
 
@@ -108,15 +107,13 @@ class FullyConnectedPanel(Panel):
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
         if example.kind != KIND:
-            raise ValueError(f"example: {example.name!r} is a {example.kind} example, not a "
-                             "fully connected one")
+            raise wrong_example(example, "a fully connected")
         inputs = _arrays(example.inputs)
         for name, ed in self.editors.items():
             ed.set_value(inputs[name])
             ed.set_example(inputs[name])
         self.state.set_inputs(inputs, replace=True)
-        self.state.set_step(self.state.n_steps)
-        self.status.emit(f"Loaded example {example.name}: {example.description}")
+        self._finish_load(example)
 
     def show_step(self, k: int) -> None:
         trace = self.state.trace
@@ -158,17 +155,6 @@ class FullyConnectedPanel(Panel):
         for name, ed in self.editors.items():
             ed.set_value(inputs[name])
         self.state.set_inputs(inputs, replace=True)
-
-    def set_precision(self, digits: int) -> None:
-        for ed in self.editors.values():
-            ed.set_precision(digits)
-        self.grid.set_precision(digits)
-
-    def set_animation_speed(self, factor: float) -> None:
-        self.flow.set_speed(factor)
-
-    def set_animations_enabled(self, enabled: bool) -> None:
-        self.flow.set_enabled(enabled)
 
     # -- bindings -------------------------------------------------------------------------------
     def _on_editor_changed(self, name: str, value: np.ndarray) -> None:

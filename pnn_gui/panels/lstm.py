@@ -26,7 +26,7 @@ from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import (
-    Panel,
+    EditorGridPanel,
     inputs_column,
     session_inputs,
     splitter,
@@ -118,7 +118,7 @@ def check_inputs(raw: Any) -> dict[str, Any]:
     return out
 
 
-class LSTMPanel(Panel):
+class LSTMPanel(EditorGridPanel):
     title = "LSTM"
     examples = ("lstm",)
 
@@ -275,17 +275,9 @@ class LSTMPanel(Panel):
         self._show_inputs(inputs)
         self.state.set_inputs(inputs, replace=True)
 
-    def set_precision(self, digits: int) -> None:
-        for ed in self.editors.values():
-            ed.set_precision(digits)
-        self.grid.set_precision(digits)
-
-    def set_animation_speed(self, factor: float) -> None:
-        self.flow.set_speed(factor)
-
     def set_animations_enabled(self, enabled: bool) -> None:
         self._animate = bool(enabled)
-        self.flow.set_enabled(enabled)
+        super().set_animations_enabled(enabled)
         if not enabled:
             self._finish_animation()
 
@@ -455,8 +447,8 @@ class LSTMPanel(Panel):
         self._show_inputs(new)
         self._recompute(lambda: self.state.set_inputs(new))
         self.spin_seed.setValue(min(seed + 1, self.spin_seed.maximum()))
-        self.status.emit(f"Filled with random values, seed {seed}; recomputed: "
-                         f"{self.state.n_steps} steps")
+        done = "computing…" if self.state.pending else f"recomputed: {self.state.n_steps} steps"
+        self.status.emit(f"Filled with random values, seed {seed}; {done}")
 
     def _on_editor_changed(self, name: str, value: np.ndarray) -> None:
         if name in PARAM_KEYS:
@@ -467,11 +459,7 @@ class LSTMPanel(Panel):
             self._recompute(lambda: self.state.set_input(name, value))
 
     def _recompute(self, change) -> None:
-        if change():
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good results")
+        self._report(change())
 
     def _on_state_changed(self, what: str) -> None:
         if what != "errors":
