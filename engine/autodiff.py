@@ -365,9 +365,12 @@ class _Builder:
             raise self.error(f"{_describe(tree)} is not allowed; use numbers and variables", tree)
         if isinstance(v, complex):
             raise self.error(f"complex number {self.text_of(tree)} is not allowed", tree)
-        if not math.isfinite(v) or abs(v) > MAX_LITERAL:
-            raise self.error(f"number {self.text_of(tree)} is out of range (at most "
-                             f"{MAX_LITERAL:.0e} in size)", tree)
+        if abs(v) > MAX_LITERAL or not math.isfinite(v):  # (an int past 1e308: no float())
+            text = self.text_of(tree)
+            if len(text) > 24:
+                text = f"{text[:12]}… ({len(text):,} characters)"
+            raise self.error(f"number {text} is out of range (at most {MAX_LITERAL:.0e} in "
+                             "size)", tree)
         v = float(v)
         return self.const(-v if negate else v, tree)
 
@@ -532,6 +535,9 @@ def _parse(expression: str, body: str, offset: int) -> Graph:
         msg = exc.msg or "invalid syntax"
         if "parenthes" in msg and "nested" in msg:
             raise ExpressionError(f"expression: nested too deeply ({msg})", col) from None
+        if "integer string conversion" in msg:  # Python refuses ints of over 4,300 digits
+            raise ExpressionError(f"expression: a number of thousands of digits is out of range "
+                                  f"(at most {MAX_LITERAL:.0e} in size)", None) from None
         raise ExpressionError(f"expression: {msg} at column {col + 1}", col) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("expression: too long or nested too deeply for Python's parser "

@@ -475,6 +475,20 @@ def test_errors_point_at_the_column(expression, column):
     assert info.value.column == column
 
 
+@pytest.mark.parametrize(("expression", "match", "column"), [
+    # an int too large for a float: float() raised OverflowError, not a ValueError
+    ("x * 1" + "0" * 400, r"^expression: number 100000000000… \(401 characters\) is out of range "
+                          r"\(at most 1e\+12 in size\) at column 5$", 4),
+    # Python itself refuses ints of over 4,300 digits, with advice about sys
+    ("9" * 5000 + " * x", r"^expression: a number of thousands of digits is out of range "
+                          r"\(at most 1e\+12 in size\)$", None),
+])
+def test_numbers_with_hundreds_of_digits_are_refused_plainly(expression, match, column):
+    with pytest.raises(ad.ExpressionError, match=match) as info:
+        ad.evaluate(expression, {"x": 1})
+    assert info.value.column == column
+
+
 def test_numbers_that_overflow_are_refused_not_computed():
     with pytest.raises(ValueError, match=r"expression: v2 = v0 \^ v1 .*overflows"):
         ad.evaluate("9**9**9", {})
