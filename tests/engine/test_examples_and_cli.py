@@ -171,3 +171,10 @@ def test_write_files_atomic_writes_every_file_before_renaming_any(tmp_path, monk
     # the first was already renamed into place; nothing temporary is left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
     assert b.read_text() == "new b"
+
+
+def test_an_example_file_that_is_not_utf8_says_so(tmp_path):
+    path = tmp_path / "e.json"
+    path.write_bytes(b'{"format": 1, "name": "\xff"}')
+    with pytest.raises(ValueError, match=r"^e\.json: not UTF-8 text \(byte 23\)$"):
+        examples.load_file(path)
