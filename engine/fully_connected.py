@@ -17,17 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.steps import (
-    MAX_STEPS,
-    Step,
-    Trace,
-    fmt,
-    fmt_paren,
-    label,
-    products,
-    step,
-    sum_text,
-)
+from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, products, step, sum_text
 from engine.steps import sub as _s
 from engine.validate import as_array, check_shape, shape_str
 
