@@ -103,6 +103,7 @@ class _Entry:
     inputs_page: QtWidgets.QWidget | None = None
     view_page: QtWidgets.QWidget | None = None
     saved_data: dict = field(default_factory=dict)  # session data of a panel not built
+    edited: bool = False                 # typed into since the last save / open / example
 
     @property
     def available(self) -> bool:
@@ -412,6 +413,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- state -> widgets -----------------------------------------------------------------------
     def _on_state_changed(self, e: _Entry, what: str) -> None:
         if what in ("trace", "errors", "busy") and not self._loading:
+            e.edited = True
             self._set_dirty(True)
         if e is not self._current:
             return
@@ -479,8 +481,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 e.panel.set_animations_enabled(self._animate)
 
     # -- examples -------------------------------------------------------------------------------
-    def load_example(self, name: str) -> None:
-        """Load example ``name`` into its panel and show that panel (ValueError if impossible)."""
+    def load_example(self, name: str) -> bool:
+        """Load example ``name`` into its panel and show that panel (ValueError if impossible).
+
+        The example replaces the panel's inputs, so when that panel has unsaved edits the user
+        is asked first (:func:`ask_unsaved`): save them, discard them, or cancel (False, and
+        nothing changes)."""
         entry = next((e for e in self._entries if name in e.example_names), None)
         if entry is None:
             raise ValueError(f"example: no panel shows {name!r}")
@@ -489,14 +495,22 @@ class MainWindow(QtWidgets.QMainWindow):
         if panel is None:
             raise ValueError(f"example: the {entry.title} panel is {entry.error}, so {name!r} "
                              "cannot be shown")
+        self.commit_open_edit()
+        if entry.edited and self._dirty:
+            answer = ask_unsaved(self)
+            if answer == "cancel" or (answer == "save" and not self.save_session()):
+                self.statusBar().showMessage(f"Example {name} not loaded; your edits are kept")
+                return False
         self._loading += 1
         try:
             with self.compute.synchronously():
                 panel.load_example(example)
         finally:
             self._loading -= 1
+        entry.edited = False  # what was typed there is gone (saved, or discarded by the user)
         self.show_panel(entry.title)
         self.statusBar().showMessage(f"Loaded example {name}")
+        return True
 
     def _safe(self, what: str, fn, *args) -> bool:
         """Run ``fn``; a ValueError / OSError becomes a message box. True when it worked."""
@@ -665,6 +679,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._dirty
 
     def _set_dirty(self, dirty: bool) -> None:
+        if not dirty:  # saved or opened: no panel holds unsaved edits
+            for e in self._entries:
+                e.edited = False
         if dirty != self._dirty:
             self._dirty = dirty
             self._update_title()
