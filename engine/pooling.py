@@ -432,7 +432,15 @@ def _trace(kind: str, t: dict[str, np.ndarray], g: Window, share, arg=None) -> T
             continue
         wins = [_window_index(g, region[0], region[2], region[4]) for region in group]
         olds = [{w: float(dx_run[w]) for w in win} for win in wins]
-        _scatter(dx_run, g, share, group[0][:4] + (group[0][4], group[-1][5]))
+        # One output cell (in each channel): the same additions as _scatter's, each element of
+        # the window getting its one share, without a pass per window offset.
+        r, c, h0, h1 = group[0][0], group[0][2], group[0][4], group[-1][5]
+        if kind == "avg":
+            dx_run[r * g.s_rows:r * g.s_rows + g.k_rows, c * g.s_cols:c * g.s_cols + g.k_cols,
+                   h0:h1] += dy[r, c, h0:h1] / g.k
+        else:
+            for win, h in zip(wins, range(h0, h1), strict=True):
+                dx_run[win[int(arg[r, c, h])]] += dy[r, c, h]
         for region, win, old in zip(group, wins, olds, strict=True):
             if kind == "avg":
                 steps.append(_avg_backward_step(dy, g, region, win, old, dx_run))
