@@ -15,6 +15,8 @@ import html
 import importlib
 import importlib.util
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -501,12 +503,8 @@ class MainWindow(QtWidgets.QMainWindow):
             if answer == "cancel" or (answer == "save" and not self.save_session()):
                 self.statusBar().showMessage(f"Example {name} not loaded; your edits are kept")
                 return False
-        self._loading += 1
-        try:
-            with self.compute.synchronously():
-                panel.load_example(example)
-        finally:
-            self._loading -= 1
+        with self._replacing_inputs():
+            panel.load_example(example)
         entry.edited = False  # what was typed there is gone (saved, or discarded by the user)
         self.show_panel(entry.title)
         self.statusBar().showMessage(f"Loaded example {name}")
@@ -590,13 +588,20 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def _apply_session(self, s: sessions.Session) -> None:
+        with self._replacing_inputs():
+            self._restore_panels(s)
+        self.show_panel(s.panel)
+
+    @contextmanager
+    def _replacing_inputs(self) -> Iterator[None]:
+        """An example or a session replaces inputs: not an edit (the window stays clean), and
+        solved at once (the caller wants the steps now; no late result marks it edited)."""
         self._loading += 1
         try:
             with self.compute.synchronously():
-                self._restore_panels(s)
+                yield
         finally:
             self._loading -= 1
-        self.show_panel(s.panel)
 
     def _restore_panels(self, s: sessions.Session) -> None:
         """Every panel of ``s`` restored, or none (a panel's refusal undoes the others)."""

@@ -134,6 +134,8 @@ class PanelState:
         good result": the step goes to the new trace's end, and a failed recompute leaves
         ``trace`` None (and ``errors`` filled). Listeners always hear ``"errors"`` and then
         ``"trace"``, so a window clears its solution pane and player when nothing computed.
+        A solve queued by the runner: they hear ``"errors"``, ``"trace"`` (nothing yet) and
+        ``"busy"`` now, and ``"errors"``, ``"trace"`` again when its outcome arrives.
         """
         self.kind = kind
         self.inputs = dict(inputs)
