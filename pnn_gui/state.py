@@ -56,6 +56,10 @@ class Outcome:
     seconds: float
 
 
+#: the outcome of a queued solve that was already stale when its turn came (never applied)
+SKIPPED = Outcome(None, None, 0.0)
+
+
 def solve_outcome(kind: str, inputs: Mapping[str, Any]) -> Outcome:
     """Run the engine; a ValueError becomes ``Outcome.error`` (any other exception is a bug and
     propagates). Touches no state, so a worker thread may call it."""
@@ -164,6 +168,8 @@ class PanelState:
                   for k, v in self.inputs.items()}  # later edits do not reach a running solve
 
         def job() -> Outcome:
+            if gen != self.generation:  # typed again before this one started: skip the work
+                return SKIPPED  # (its delivery is dropped as stale anyway)
             return solve_outcome(kind, inputs)
 
         outcome = job() if self.runner is None else \

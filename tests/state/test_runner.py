@@ -54,14 +54,30 @@ def test_queued_solve_keeps_the_last_good_trace_until_it_arrives():
 def test_stale_outcome_is_dropped_only_the_newest_applies():
     s, seen = fc_state()
     s.set_input("dy", [1.0, 0.0, 0.0])
+    job0, deliver0 = s.runner.jobs[0]
+    old = job0()  # the first solve ran (on the worker) before the user typed again
+    assert old.trace is not None
     s.set_input("dy", [0.0, 0.0, 5.0])
     assert s.pending
-    s.runner.finish(1)  # the newer one finishes first
+    s.runner.finish(1)  # the newer one is delivered first
     newest = s.trace
     np.testing.assert_allclose(newest.tensors["dy"], [0, 0, 5])
-    s.runner.finish(0)  # the older one arrives late: dropped
+    deliver0(old)  # the older one arrives late: dropped
     assert s.trace is newest and not s.pending
     assert seen == ["busy", "busy", "trace"]
+
+
+def test_stale_outcome_arriving_first_is_dropped_and_the_wait_goes_on():
+    s, seen = fc_state()
+    before = s.trace
+    s.set_input("dy", [1.0, 0.0, 0.0])
+    job0, deliver0 = s.runner.jobs[0]
+    old = job0()
+    s.set_input("dy", [0.0, 0.0, 5.0])
+    deliver0(old)
+    assert s.trace is before and s.pending and seen == ["busy", "busy"]
+    s.runner.finish(1)
+    np.testing.assert_allclose(s.trace.tensors["dy"], [0, 0, 5])
 
 
 def test_older_outcome_arriving_first_does_not_end_the_wait():
@@ -153,3 +169,21 @@ def test_a_job_outcome_is_what_the_runner_delivers():
     out = job()
     assert isinstance(out, Outcome)
     np.testing.assert_allclose(out.trace.tensors["dy"], [1, 2, 3])
+
+
+def test_a_job_already_stale_when_its_turn_comes_does_no_work(monkeypatch):
+    from pnn_gui import state as state_module
+
+    s, seen = fc_state()
+    calls = []
+    real = state_module.solve_outcome
+    monkeypatch.setattr(state_module, "solve_outcome",
+                        lambda kind, inputs: calls.append(kind) or real(kind, inputs))
+    s.set_input("dy", [1.0, 0.0, 0.0])
+    s.set_input("dy", [0.0, 0.0, 5.0])
+    s.runner.finish(0)  # its turn comes after the second edit: skipped, dropped
+    assert calls == [] and s.pending
+    s.runner.finish(1)
+    assert calls == ["fully_connected"] and not s.pending
+    np.testing.assert_allclose(s.trace.tensors["dy"], [0, 0, 5])
+    assert seen == ["busy", "busy", "trace"]
