@@ -185,3 +185,42 @@ def test_export_waits_for_the_running_solve(qtbot, window, gate, monkeypatch, tm
     assert window.export_results()
     assert not panel.state.pending
     np.testing.assert_allclose(panel.state.trace.tensors["y"], expected(inp)[0])
+
+
+CONV = "Conv2D"
+FC_AND_CONV = ONLY_FC + (("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel", ("conv",)),)
+
+
+def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch):
+    """Typing a bigger layer into the Conv2D editors one field at a time: every edit but the
+    last leaves the shapes mismatched; the edits come faster than the solves, and only the last
+    (which computes) is shown; no intermediate error ever reaches the fields."""
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    w = mw.MainWindow(panels=FC_AND_CONV, initial=CONV, settings=False)
+    qtbot.addWidget(w)
+    w.set_animations_enabled(False)
+    panel = w.panel(CONV)
+    statuses = []
+    panel.status.connect(statuses.append)
+    heard = []
+    panel.state.subscribe(lambda what: heard.append((what, dict(panel.state.errors))))
+    rng = np.random.default_rng(9)
+    # stride 2, padding 1 as in the example: a 40x40 input gives a 20x20 output; x alone has
+    # 12,800 elements, so from the first edit on every solve goes to the worker
+    new = {"x": rng.normal(size=(40, 40, 8)), "f": rng.normal(size=(3, 3, 8, 16)),
+           "b": rng.normal(size=16), "dy": rng.normal(size=(20, 20, 16))}
+    panel._on_value_changed("x", new["x"])  # what each editor's value_changed does
+    assert panel.state.pending and statuses[-1].startswith("Computing…")
+    for name in ("f", "b", "dy"):
+        panel._on_value_changed(name, new[name])
+    qtbot.waitUntil(lambda: not panel.state.pending, timeout=30000)
+    assert panel.state.errors == {}
+    assert [what for what, _ in heard] == ["busy"] * 4 + ["trace"]
+    assert all(not errors for _, errors in heard)  # no mismatch in between was ever shown
+    assert all(not ed.error() for ed in panel.error_targets().values()
+               if hasattr(ed, "error"))
+    want = examples.solve("conv2d", {**new, "stride": panel.state.inputs["stride"],
+                                     "padding": panel.state.inputs["padding"]})
+    np.testing.assert_allclose(panel.state.trace.tensors["y"], want.tensors["y"])
+    np.testing.assert_allclose(panel.state.trace.tensors["df"], want.tensors["df"])
+    assert w.statusBar().currentMessage() == f"{CONV}: recomputed, {panel.state.n_steps} steps"
