@@ -64,9 +64,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_examples() -> int:
+    """Every example that loads; a damaged example file is named on stderr and the exit is 1."""
     from engine import examples
-    for ex in examples.available():
+    damaged = []
+    for name in examples.NAMES:
+        try:
+            ex = examples.load(name)
+        except ValueError as exc:
+            damaged.append(str(exc))
+            continue
         print(f"{ex.name}\t{ex.description}")
+    if damaged:
+        print("error: damaged example file(s): " + "; ".join(damaged), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -178,3 +178,23 @@ def test_an_example_file_that_is_not_utf8_says_so(tmp_path):
     path.write_bytes(b'{"format": 1, "name": "\xff"}')
     with pytest.raises(ValueError, match=r"^e\.json: not UTF-8 text \(byte 23\)$"):
         examples.load_file(path)
+
+
+def test_examples_command_names_a_damaged_example_file(tmp_path):
+    """A copy of the project whose avgpool.json is damaged: the others are still listed, the
+    damaged one is named on stderr in one line, and the exit is non-zero."""
+    import shutil
+
+    copy = tmp_path / "proj"
+    shutil.copytree(ROOT / "engine", copy / "engine")
+    shutil.copytree(ROOT / "pnn_gui", copy / "pnn_gui")
+    shutil.copytree(ROOT / "resources", copy / "resources")
+    shutil.copy(ROOT / "main.py", copy / "main.py")
+    (copy / "resources" / "examples" / "avgpool.json").write_text("{not json")
+    proc = subprocess.run([sys.executable, str(copy / "main.py"), "examples"],
+                          capture_output=True, text=True, cwd=copy, timeout=120)
+    assert proc.returncode == 1
+    names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
+    assert names == [n for n in examples.NAMES if n != "avgpool"]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "avgpool.json: not valid JSON" in lines[0]
