@@ -82,6 +82,7 @@ def main() -> int:
     panel.restore_session({"kind": "conv2d", "inputs": {
         "x": x.tolist(), "f": f.tolist(), "b": b.tolist(), "dy": dy.tolist(),
         "stride": [1, 1], "padding": [1, 1]}})
+    window.compute.finish()  # an input this big solves on a worker thread: wait for it
     panel.state.set_step(panel.state.n_steps)
     for _ in range(5):
         app.processEvents()
@@ -95,6 +96,7 @@ def main() -> int:
 
     def edit(i):
         ed.edit_cell(i % 32, (7 * i) % 32, f"{0.25 * (i % 9) - 1:.2f}")
+        window.compute.finish()  # the solve runs on a worker: until its result is applied
         app.processEvents()
 
     _report("edit -> recomputed and redrawn", *_timed(edit, n), 100)

@@ -130,6 +130,7 @@ def bench_lstm(window, app, rounds: int) -> None:
     panel.spin_n_h.setValue(16)
     panel.spin_T.setValue(50)
     panel.random_button.click()
+    window.compute.finish()  # in case the solve went to a worker thread
     trace = panel.state.trace
     n = len(trace)
     print(f"(b) LSTM: T = 50, n_in = 4, n_h = 16, {n} steps"
