@@ -184,11 +184,28 @@ class SolutionPane(QtWidgets.QWidget):
         # colours and weight are read from ``model.current`` at paint time and every row was
         # measured bold: a repaint is enough. dataChanged would make QListView lay out (and
         # re-wrap) every row again on the next visualRect or paint, O(rows) per step.
-        self.view.viewport().update()
         if k > 0:
             self._ensure_visible(int(self.model.row_of_step[k]))
         else:
             self.view.scrollToTop()
+        self._repaint_between(old, k, force)
+
+    def _repaint_between(self, old: int, new: int, everything: bool) -> None:
+        """Repaint the rows from step ``old``'s to step ``new``'s (their colours changed;
+        scrolling repaints what it uncovers by itself); all of the viewport when not laid out."""
+        viewport = self.view.viewport()
+        rows = self.model.row_of_step
+        rects = [self.view.visualRect(self.model.index(int(rows[k])))
+                 for k in (old, new) if 0 < k < len(rows)]
+        if everything or (not self._settled and self._wrap) or not rects \
+                or any(r.height() <= 0 for r in rects):
+            viewport.update()
+            return
+        top = min(r.top() for r in rects) - self.view.spacing()
+        bottom = max(r.bottom() for r in rects) + self.view.spacing()
+        area = QtCore.QRect(0, top, viewport.width(), bottom - top + 1) & viewport.rect()
+        if not area.isEmpty():
+            viewport.update(area)
 
     def _ensure_visible(self, row: int) -> None:
         """Scroll so ``row`` shows. Uniform rows: arithmetic on the row pitch measured once per
