@@ -18,6 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from pnn_gui.views.paint_cache import cache_items, cache_static_parts
 from pnn_gui.views.text_layer import TextLayer, short
 
 #: one colour per term, told apart without relying on red/green (Okabe-Ito palette)
@@ -67,6 +68,9 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self.bars_plot.setLabel("bottom", "unit j")
         self.norm_plot.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size="10pt")
         self.norm_plot.setLabel("bottom", "t")
+        for p in (self.bars_plot, self.norm_plot):
+            cache_static_parts(p)
+        cache_items([self._legend])
         self._zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#606060", width=1))
         self.bars_plot.addItem(self._zero)
         self._bars: list[QtWidgets.QGraphicsPathItem] = []
@@ -96,6 +100,9 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self._span = 1.0
         self._totals = np.zeros(0)
         self._title_t: int | None = -1
+        #: what the bars and the norm curve show now (None: unknown), to skip unchanged updates
+        self._shown_terms: tuple | None = None
+        self._shown_norms: tuple | None = None
 
     # -- per trace ------------------------------------------------------------------------------
     def set_geometry(self, T: int, n_h: int, term_names: Sequence[str],
@@ -156,6 +163,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             self.norm_plot.setYRange(0, top * 1.1, padding=0)
         self.norm_plot.getAxis("bottom").setTicks(
             [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 16))))], []])
+        self._shown_terms = self._shown_norms = None  # new ranges: draw afresh
         self.show_terms(None, {})
         self.show_norms(np.full((T, n_h), np.nan), None)
 
@@ -193,6 +201,9 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         """
         K, n = len(self.term_names), self.n_h
         if t is None or n == 0:
+            if self._shown_terms == ():
+                return  # already cleared: nothing to repaint
+            self._shown_terms = ()
             for bar in self._bars:
                 bar.setPath(QtGui.QPainterPath())
             self._total.setData([], [])
@@ -209,6 +220,13 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         for k in grow:
             if 0 <= k < K:
                 scale[k] = float(np.clip(progress, 0.0, 1.0))
+        # the same picture as on screen (a step that writes elsewhere): leave the items alone,
+        # so the view is not repainted
+        key = (t, values.tobytes(), scale.tobytes(),
+               None if total is None else np.asarray(total, float).tobytes())
+        if key == self._shown_terms:
+            return
+        self._shown_terms = key
         shown = np.nan_to_num(values) * scale
         y0, h = stack(shown)
         x = np.arange(n)
@@ -256,10 +274,18 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         if self._log:
             norms = np.where(norms > 0, norms, np.nan)
         ok = ~np.isnan(norms)
-        self._norm_line.setData(ts[ok], norms[ok])
         if t is not None and 1 <= t <= self.T and known[t - 1] and not np.isnan(norms[t - 1]):
             y = norms[t - 1]
-            self._norm_now.setData([t], [np.log10(y) if self._log else y])
+            now = (t, float(np.log10(y) if self._log else y))
+        else:
+            now = None
+        key = (norms.tobytes(), now)
+        if key == self._shown_norms:
+            return  # unchanged: no setData, no repaint
+        self._shown_norms = key
+        self._norm_line.setData(ts[ok], norms[ok])
+        if now is not None:
+            self._norm_now.setData([now[0]], [now[1]])
         else:
             self._norm_now.setData([], [])
 

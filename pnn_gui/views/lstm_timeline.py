@@ -21,6 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from pnn_gui.views.paint_cache import cache_items, cache_static_parts
 from pnn_gui.views.text_layer import TextLayer, short
 from pnn_gui.widgets.tensor_view import colormap
 
@@ -115,6 +116,8 @@ class TimelinePlot(pg.PlotWidget):
                                        connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
+        cache_static_parts(pi)
+        cache_items([self._grid])
         self._values_text = TextLayer(font_size=7.5)
         self._values_text.setZValue(10)
         self.addItem(self._values_text)

@@ -44,6 +44,7 @@ Cell = tuple[int, int]
 Locator = Callable[[Ref], "tuple[str, Cell] | None"]
 
 _cmap: pg.ColorMap | None = None
+_CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 def colormap() -> pg.ColorMap:
@@ -248,6 +249,9 @@ class TensorView:
         self._grid = QtWidgets.QGraphicsPathItem()
         self._grid.setPen(pg.mkPen("#9e9e9e", width=1, cosmetic=True))
         self._grid.setZValue(5)
+        # static per shape: painted from a pixmap when another item makes the view repaint
+        self._grid.setCacheMode(_CACHE)
+        self._title.setCacheMode(_CACHE)
         self.viewbox.addItem(self._grid)
         self._text = _CellText()
         self._text.setZValue(30)
@@ -265,6 +269,7 @@ class TensorView:
         if colorbar:
             # horizontal, under the heatmap: vectors leave spare height, never spare width
             self.colorbar = ColorBar()
+            self.colorbar.setCacheMode(_CACHE)
             layout.addItem(self.colorbar, 2, 0)
         layout.layout.setRowStretchFactor(1, 1)
         # keep title, heatmap and colour bar together: the heatmap's box is no taller than its
@@ -276,6 +281,7 @@ class TensorView:
         self._digits = 4
         self._ndim = 2
         self._title_text = title
+        self._lit_cells: tuple[tuple, tuple] = ((), ())
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -333,6 +339,10 @@ class TensorView:
 
     def set_highlight(self, reads: Iterable[Cell], writes: Iterable[Cell]) -> None:
         """Outline the ``reads`` cells and light the ``writes`` cells ((row, col) each)."""
+        reads, writes = tuple(reads), tuple(writes)
+        if (reads, writes) == self._lit_cells:
+            return  # the same outlines: no new paths, no repaint
+        self._lit_cells = (reads, writes)
         self._reads.setPath(_cells_path(reads, inset=0.06))
         self._writes.setPath(_cells_path(writes, inset=0.0))
 
