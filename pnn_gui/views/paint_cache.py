@@ -17,11 +17,13 @@ _CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 def cache_items(items: Iterable[QtWidgets.QGraphicsItem]) -> None:
-    """Paint each of ``items`` from a pixmap until it changes (a ``PlotDataItem``: its curve,
-    which is what paints)."""
+    """Paint each of ``items`` from a pixmap until it changes (a ``PlotDataItem``: its curve, a
+    ``TextItem``: its text item, which are what paint)."""
     for item in items:
         if isinstance(item, pg.PlotDataItem):
             item.curve.setCacheMode(_CACHE)
+        elif isinstance(item, pg.TextItem):
+            item.textItem.setCacheMode(_CACHE)
         else:
             item.setCacheMode(_CACHE)
 
