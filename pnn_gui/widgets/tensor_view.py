@@ -265,6 +265,10 @@ class TensorView:
         self._writes.setBrush(pg.mkBrush(*WRITE_FILL))
         self._writes.setZValue(21)
         self.viewbox.addItem(self._writes)
+        # a step that changes the image under unchanged read outlines (a thousand cells in a
+        # coarsened step, e.g. one channel of δy for each filter's ΔF) copies them instead of
+        # stroking every rectangle again (the written cells change with every step)
+        self._reads.setCacheMode(_CACHE)
         self.colorbar: ColorBar | None = None
         if colorbar:
             # horizontal, under the heatmap: vectors leave spare height, never spare width
