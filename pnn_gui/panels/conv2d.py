@@ -508,6 +508,7 @@ class Conv2DPanel(ModePanel):
             names = ["x"]
         names = list(dict.fromkeys(names))
         self._slots = {}
+        titles: dict[str, str] = {}
         for i in range(N_SLOTS):
             view = self.grid.view(f"s{i}")
             if i >= len(names):
@@ -534,19 +535,21 @@ class Conv2DPanel(ModePanel):
                 shown = block_layout(arr)
             else:
                 shown = arr
-            view.set_title(f"{title}   {tuple(trace.tensors[name].shape)}")
+            titles[f"s{i}"] = f"{title}   {tuple(trace.tensors[name].shape)}"
             view.set_array(shown, levels=self._levels.get(name))
         if step is not None:
-            self._title_touched_channels(k, step)
+            self._title_touched_channels(k, step, titles)
+        for slot, text in titles.items():  # each title set once (a change re-lays the grid out)
+            self.grid.view(slot).set_title(text)
         reads, writes = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
             self.flow.play(reads, writes)
         else:
             self.flow.skip()
 
-    def _title_touched_channels(self, k: int, step: Step) -> None:
+    def _title_touched_channels(self, k: int, step: Step, titles: dict[str, str]) -> None:
         """A tensor shown one channel at a time says which channels the step reads and writes
-        (only the shown channel's cells can be outlined)."""
+        (only the shown channel's cells can be outlined): added to its entry in ``titles``."""
         groups = self._ref_groups(k, step)
         for name, (slot, layout) in self._slots.items():
             if layout != "channel":
@@ -557,8 +560,7 @@ class Conv2DPanel(ModePanel):
                 if idx is not None and idx.size and idx.shape[1] == 3:
                     parts.append(f"{verb} {channels_text(np.unique(idx[:, 2]))}")
             if parts:
-                view = self.grid.view(slot)
-                view.set_title(f"{view.title()}   — this step {' and '.join(parts)}")
+                titles[slot] = f"{titles[slot]}   — this step {' and '.join(parts)}"
 
     def _ref_groups(self, k: int, step: Step) -> tuple[dict, dict]:
         """The step's reads and writes as {tensor: (n, ndim) index array} (cached per step)."""
