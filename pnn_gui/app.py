@@ -16,7 +16,21 @@ def make_application(argv: list[str] | None = None):
         app.setApplicationName("pnn-gui")
         app.setOrganizationName("pnn-gui")
         app.setStyle("Fusion")
+        collect_garbage_on_gui_thread(app)
     return app
+
+
+def collect_garbage_on_gui_thread(app) -> None:
+    """Python's cyclic garbage collector, left automatic, runs at whatever allocation crosses its
+    threshold: inside Qt code that holds Qt's signal mutex (seen here: a test run hung for good in
+    ``QObject::disconnect`` when a collection destroyed a leftover QMenu), or on the solver's
+    worker thread (pnn_gui.compute), where destroying a Qt object is not allowed. So automatic
+    collection is off and pyqtgraph's ``GarbageCollector`` collects from a timer on the GUI thread,
+    between events, where it is safe. The tests do the same between tests (tests/gui/conftest.py).
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    app._pnn_garbage_collector = GarbageCollector(interval=1.0)  # kept alive by the app
 
 
 def build(argv: list[str] | None = None):

@@ -1,5 +1,6 @@
 """GUI tests: offscreen, never touching the user's settings or files."""
 
+import gc
 import os
 import tempfile
 
@@ -38,3 +39,22 @@ def _no_modal_dialogs(monkeypatch):
 
     monkeypatch.setattr(mw, "ask_unsaved", refuse("ask_unsaved"))
     monkeypatch.setattr(mw, "show_message", refuse("show_message"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_automatic_garbage_collection():
+    """As the app does (pnn_gui.app.collect_garbage_on_gui_thread): an automatic collection at an
+    arbitrary allocation can destroy a leftover Qt object while Qt holds its signal mutex, and the
+    run hangs for good (seen: QObject::disconnect inside pyqtgraph's addItem). Collect only at
+    safe points: after every test (below)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test(_no_automatic_garbage_collection):
+    yield
+    gc.collect()
