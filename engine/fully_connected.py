@@ -100,6 +100,9 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
     def r(name, n, j):  # index of a row-or-batch tensor
         return (n, j) if batched else (j,)
 
+    def row(n):  # the batch row in a subscript: x₁ⱼ is row 1 of x; nothing for a single row
+        return _s(n) if batched else ""
+
     def xs(n):
         return x[n] if batched else x
 
@@ -112,7 +115,7 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
             terms = products(xs(n), w[:, k]) + [fmt_paren(b[k])]
             yi = r("y", n, k)
             steps.append(step(
-                "forward", label("y", yi), f"{label('y', yi)} = Σⱼ xⱼ·Wⱼ{_s(k)} + b{_s(k)}",
+                "forward", label("y", yi), f"{label('y', yi)} = Σⱼ x{row(n)}ⱼ·Wⱼ{_s(k)} + b{_s(k)}",
                 sum_text(terms),
                 [("x", r("x", n, j)) for j in range(n_in)] + [("w", (j, k)) for j in range(n_in)]
                 + [("b", (k,))],
@@ -122,7 +125,7 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
         for j in range(n_in):
             xi = r("dx", n, j)
             steps.append(step(
-                "backward", label("δx", xi), f"{label('δx', xi)} = Σₖ δyₖ·W{_s(j)}ₖ",
+                "backward", label("δx", xi), f"{label('δx', xi)} = Σₖ δy{row(n)}ₖ·W{_s(j)}ₖ",
                 sum_text(products(dys(n), w[j, :])),
                 [("dy", r("dy", n, k)) for k in range(n_out)] + [("w", (j, k))
                                                                  for k in range(n_out)],

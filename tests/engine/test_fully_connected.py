@@ -120,3 +120,10 @@ def test_a_trace_too_large_to_step_through_is_declined_with_the_limit():
 def test_a_negative_bias_is_parenthesised_like_every_other_term():
     t = fc.solve([1.0], [[2.0]], [-3.0], [1.0])
     assert t.steps[0].text == "y₀ = Σⱼ xⱼ·Wⱼ₀ + b₀ = 1 · 2 + (-3) = -1"
+
+
+def test_batch_trace_names_the_row_it_reads():
+    t = fc.solve([[1, 2], [3, 4]], W, B, [[0, 0.5, 1], [1, 0, 0]])
+    texts = [s.text for s in t.steps]
+    assert "y[1,0] = Σⱼ x₁ⱼ·Wⱼ₀ + b₀ = 3 · 1 + 4 · 2 + 1 = 12" in texts
+    assert "δx[1,0] = Σₖ δy₁ₖ·W₀ₖ = 1 · 1 + 0 · 3 + 0 · 5 = 1" in texts
