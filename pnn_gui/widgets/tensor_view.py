@@ -286,6 +286,9 @@ class TensorView:
         self._ndim = 2
         self._title_text = title
         self._lit_cells: tuple[tuple, tuple] = ((), ())
+        #: called when this view's size needs change (new shape, title, visibility); the grid
+        #: sets it to lay every view out at once (see :meth:`TensorGrid.settle_layout`)
+        self.on_layout_change: Callable[[], None] | None = None
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -301,12 +304,16 @@ class TensorView:
         if title != self._title_text:
             self._title_text = title
             self._title.setText(title)
+            self._layout_changed()
 
     def title(self) -> str:
         return self._title_text
 
     def set_visible(self, visible: bool) -> None:
+        changed = visible != self.layout.isVisible()
         self.layout.setVisible(visible)
+        if changed:
+            self._layout_changed()
 
     def set_precision(self, digits: int) -> None:
         self._digits = max(1, int(digits))
@@ -333,6 +340,7 @@ class TensorView:
             self.viewbox.setMaximumHeight(1e6)
             self._fit_height()
             self.set_highlight((), ())
+            self._layout_changed()
         if lv != self._levels:
             self._levels = lv
             if self.colorbar is not None:
@@ -374,6 +382,10 @@ class TensorView:
         return f"{self.name}{idx} = " + ("not computed yet" if v != v else repr(v))
 
     # -- internals --------------------------------------------------------------------------
+    def _layout_changed(self) -> None:
+        if self.on_layout_change is not None:
+            self.on_layout_change()
+
     def _fit_height(self, *_args) -> None:
         if self._shape is None:
             return
@@ -438,8 +450,29 @@ class TensorGrid(pg.GraphicsLayoutWidget):
         sub.setSpacing(2)
         self.ci.addItem(sub, row, col, rowspan, colspan)
         view = TensorView(name, title, sub, colorbar=colorbar)
+        view.on_layout_change = self.settle_layout
         self.views[name] = view
         return view
+
+    def settle_layout(self) -> None:
+        """Lay every view out now, until the sizes stop changing.
+
+        A view's new shape changes its heatmap's height limit (and a new title or hiding a
+        view its size hints); Qt would then re-lay the views out one level per event-loop pass
+        (the view's own layout, then the grid's, which resizes the heat maps, whose height
+        limits follow, ...), so the frames painted in between showed the grid half re-laid
+        out, and a paint that followed the step change at once could show the old layout.
+        Activated here, the first paint after a step shows the final layout.
+        """
+        top = self.ci.layout
+        for _ in range(8):
+            pending = [v.layout.layout for v in self.views.values()
+                       if not v.layout.layout.isActivated()]
+            if not pending and top.isActivated():
+                return
+            for lay in pending:
+                lay.activate()
+            top.activate()
 
     def view(self, name: str) -> TensorView:
         return self.views[name]
