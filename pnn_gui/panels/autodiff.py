@@ -35,6 +35,7 @@ from pnn_gui.panels.base import (
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
+from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import parse_number
 
@@ -142,12 +143,7 @@ class AutodiffPanel(Panel):
         self._digits = 4
         self._animate = True
         self._speed = 1.0
-        self._anim = QtCore.QVariantAnimation(self)
-        self._anim.setStartValue(0.0)
-        self._anim.setEndValue(1.0)
-        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
-        self._anim.valueChanged.connect(self._on_anim_frame)
-        self._anim.finished.connect(self._on_anim_finished)
+        self._anim = progress_animation(self, self._on_anim_frame, self._on_anim_finished)
         self._pending: tuple | None = None
         self._shaded: tuple[int | None, int | None] = (None, None)
         self.state.subscribe(self._on_state_changed)

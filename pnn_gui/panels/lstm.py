@@ -36,6 +36,7 @@ from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
 from pnn_gui.views.dc_terms import DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
+from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -133,11 +134,7 @@ class LSTMPanel(EditorGridPanel):
         self._replayer: TraceCursor | None = None
         self._shown_k: int | None = None
         self._animate = True
-        self._anim = QtCore.QVariantAnimation(self)
-        self._anim.setStartValue(0.0)
-        self._anim.setEndValue(1.0)
-        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
-        self._anim.valueChanged.connect(self._on_anim_frame)
+        self._anim = progress_animation(self, self._on_anim_frame)
         self._bars_args: tuple | None = None
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import Ref
+from pnn_gui.widgets.animation import progress_animation
 
 DURATION_MS = 300
 MAX_MARKERS = 24
@@ -75,12 +76,7 @@ class DeltaFlow(QtCore.QObject):
             scene.addItem(m)
             self._markers.append(m)
         self._paths: list[tuple[QtCore.QPointF, QtCore.QPointF]] = []
-        self._anim = QtCore.QVariantAnimation(self)
-        self._anim.setStartValue(0.0)
-        self._anim.setEndValue(1.0)
-        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutQuad)
-        self._anim.valueChanged.connect(self._on_frame)
-        self._anim.finished.connect(self._on_finished)
+        self._anim = progress_animation(self, self._on_frame, self._on_finished)
         view.viewport().installEventFilter(self)
         _FLOWS.add(self)
 
