@@ -8,7 +8,7 @@ it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
@@ -16,6 +16,10 @@ from PySide6 import QtCore, QtWidgets
 from engine.examples import Example
 from pnn_gui.state import PanelState
 from pnn_gui.widgets.field_error import show_errors
+
+if TYPE_CHECKING:
+    from engine.steps import Trace
+    from pnn_gui.panels.trace_cursor import TraceCursor
 
 
 class Panel(QtCore.QObject):
@@ -153,6 +157,8 @@ class ModePanel(Panel):
         self._mode = first
         self._animate = True
         self._speed = 1.0
+        self._cursor: TraceCursor | None = None
+        self._shown: tuple[Trace, int] | None = None  # (trace, k) last drawn
         self.state = PanelState(self.KIND_OF[first], inputs[first])
         self._good: dict[str, Any] = dict(self.state.inputs)
 
@@ -163,7 +169,27 @@ class ModePanel(Panel):
         self._fill_widgets()
         self._on_state_changed("errors")
 
+    def show_step(self, k: int) -> None:
+        """What every mode shares: a new trace gets a new cursor (:meth:`_new_trace`); a step
+        animates only when it follows the step drawn last. The drawing is :meth:`_show`'s."""
+        trace = self.state.trace
+        if trace is None:
+            return
+        if self._cursor is None or self._cursor.trace is not trace:
+            self._new_trace(trace)
+        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
+        self._show(trace, k, self._animate and previous == k - 1 and k > 0)
+        self._shown = (trace, k)
+
     # -- hooks ----------------------------------------------------------------------------------
+    def _new_trace(self, trace: Trace) -> None:
+        """A new trace is shown: set ``self._cursor`` (a TraceCursor) and reset per-trace caches."""
+        raise NotImplementedError
+
+    def _show(self, trace: Trace, k: int, animate: bool) -> None:
+        """Draw step ``k`` of ``trace`` (animated when ``animate``)."""
+        raise NotImplementedError
+
     def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
         """An example's / session's inputs as the panel holds them; ValueError when bad."""
         raise NotImplementedError

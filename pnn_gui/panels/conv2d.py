@@ -155,12 +155,10 @@ class Conv2DPanel(ModePanel):
         self._digits = 4
         self._build_inputs()
         self._build_views()
-        self._cursor: TraceCursor | None = None
         self._levels: dict[str, tuple[float, float]] = {}
         self._progress_tally: StepTally | None = None
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
-        self._shown: tuple[Trace, int] | None = None
         self._slots: dict[str, tuple[str, str]] = {}  # tensor -> (slot view, layout)
         self._bind_modes()
 
@@ -255,21 +253,13 @@ class Conv2DPanel(ModePanel):
     def _fields(self, mode: str) -> tuple[str, ...]:
         return FIELDS[mode]
 
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        if self._cursor is None or self._cursor.trace is not trace:
-            self._new_trace(trace)
-        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
-        animate = self._animate and previous == k - 1 and k > 0
+    def _show(self, trace: Trace, k: int, animate: bool) -> None:
         if self._mode == "shape":
             self._show_shape(k, animate)
         elif self._mode == "filter":
             self._show_filter(k, animate)
         else:
             self._show_full(trace, k, animate)
-        self._shown = (trace, k)
 
     def set_precision(self, digits: int) -> None:
         self._digits = int(digits)

@@ -56,10 +56,8 @@ class PoolingPanel(ModePanel):
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self._start_modes("avg", {mode: _default_inputs(mode) for mode in MODES})
-        self._cursor: TraceCursor | None = None
         self._levels: dict[str, float] = {}
         self._counts: StepTally | None = None
-        self._shown: tuple[Trace, int] | None = None
         self._channel = 0
         self._build_inputs()
         self._build_views()
@@ -123,20 +121,12 @@ class PoolingPanel(ModePanel):
     def _fields(self, mode: str) -> tuple[str, ...]:
         return FIELDS
 
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        if self._cursor is None or self._cursor.trace is not trace:
-            self._new_trace(trace)
-        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
-        animate = self._animate and previous == k - 1 and k > 0
+    def _show(self, trace: Trace, k: int, animate: bool) -> None:
         step = trace.steps[k - 1] if k > 0 else None
         if step is None or step.phase == "forward":
             self._show_forward(trace, k, step, animate)
         else:
             self._show_backward(trace, k, step, animate)
-        self._shown = (trace, k)
 
     def set_precision(self, digits: int) -> None:
         self.x_editor.set_precision(digits)
