@@ -13,13 +13,20 @@ more than :data:`MAX_STEPS` steps is *coarsened* (one step per row, channel or t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
 
 #: Most steps a trace holds before it is coarsened.
 MAX_STEPS = 2000
+
+#: significant digits of the numbers written into traces (see :func:`significant_digits`)
+DEFAULT_DIGITS = 4
+MAX_DIGITS = 17  # a float64 round-trips in 17
+_DIGITS: ContextVar[int] = ContextVar("significant_digits", default=DEFAULT_DIGITS)
 
 Index = tuple[int, ...]
 Ref = tuple[str, Index]  # (tensor name, element index), e.g. ("dy", (0,)); () for a scalar
@@ -41,6 +48,8 @@ class Step:
     #: what the line ends on; None: the written value(s), "": nothing (``substituted`` already
     #: states the results, e.g. a window's running sums, or the step writes a whole matrix)
     result_text: str | None = None
+    #: significant digits the line was written with (those in force when the step was built)
+    digits: int = field(default_factory=_DIGITS.get)
 
     def __post_init__(self):
         if self.phase not in ("forward", "backward"):
@@ -56,7 +65,8 @@ class Step:
         if self.result_text is not None:
             result = self.result_text
         else:
-            result = vec(self.values) if len(self.values) > 1 else fmt(self.result)
+            result = vec(self.values, digits=self.digits) if len(self.values) > 1 \
+                else fmt(self.result, self.digits)
         parts = [self.formula]
         if self.substituted and self.substituted != result:
             parts.append(self.substituted)
@@ -138,12 +148,35 @@ def label(symbol: str, index: Sequence[int]) -> str:
     return symbol + "[" + ",".join(str(int(i)) for i in index) + "]"
 
 
-def fmt(x: float, digits: int = 4) -> str:
-    """A number as a student writes it: at most ``digits`` significant digits, no trailing zeros.
+def check_digits(digits: object) -> int:
+    """``digits`` as an int from 1 to :data:`MAX_DIGITS`, or a ValueError saying so."""
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) \
+            or not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits: expected a whole number from 1 to {MAX_DIGITS}, got {digits!r}")
+    return int(digits)
+
+
+@contextmanager
+def significant_digits(digits: int) -> Iterator[None]:
+    """Traces built inside write their numbers with ``digits`` significant digits (the default
+    of :func:`fmt`). Per thread (a context variable), so a solve on a worker thread sets its own.
+    """
+    token = _DIGITS.set(check_digits(digits))
+    try:
+        yield
+    finally:
+        _DIGITS.reset(token)
+
+
+def fmt(x: float, digits: int | None = None) -> str:
+    """A number as a student writes it: at most ``digits`` significant digits (default: the
+    :func:`significant_digits` in force, 4 unless set), no trailing zeros.
 
     ``fmt(6.5)`` is ``'6.5'``, ``fmt(13.0)`` is ``'13'``, ``fmt(-0.90929)`` is ``'-0.9093'``;
     whole numbers are written in full (``fmt(50002.0)`` is ``'50002'``).
     """
+    if digits is None:
+        digits = _DIGITS.get()
     x = float(x)
     if x != x:
         return "nan"
@@ -169,13 +202,13 @@ def short_join(item: Callable[[int], str], n: int, sep: str, limit: int = 8) -> 
                     + [item(i) for i in range(n - half, n)])
 
 
-def vec(values: Sequence[float], limit: int = 8) -> str:
+def vec(values: Sequence[float], limit: int = 8, digits: int | None = None) -> str:
     """``[0.5, -0.25]``; past ``limit`` values the first and last few with ``…`` between."""
     values = list(values)
-    return "[" + short_join(lambda i: fmt(values[i]), len(values), ", ", limit) + "]"
+    return "[" + short_join(lambda i: fmt(values[i], digits), len(values), ", ", limit) + "]"
 
 
-def fmt_paren(x: float, digits: int = 4) -> str:
+def fmt_paren(x: float, digits: int | None = None) -> str:
     """Like :func:`fmt`, in parentheses when negative (for products: ``0.5 · (-2)``)."""
     text = fmt(x, digits)
     return f"({text})" if text.startswith("-") else text

@@ -27,11 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("name")
     e.add_argument("--out", required=True, help="CSV file for the tensors")
     e.add_argument("--steps", help="also write the step log to this CSV file")
+    e.add_argument("--digits", default="4",
+                   help="significant digits of the step log's formulas (1-17; default 4; the "
+                        "result column keeps every digit)")
     s = sub.add_parser("screenshot", help="render the window with an example, offscreen, to PNG")
     s.add_argument("name")
     s.add_argument("--step", default="last", help="step number (1-based), 0 for none, or 'last'")
     s.add_argument("--out", required=True, help="PNG file")
     s.add_argument("--size", default="1400x900", help="window size WxH (at least 1280x800)")
+    s.add_argument("--digits", default="4", help="significant digits shown (1-17; default 4)")
     return p
 
 
@@ -49,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "screenshot":
             from engine import examples
             examples.load(args.name)  # an unknown name fails here, before Qt starts
+            args.digits = _digits(args.digits)
             from pnn_gui.screenshot import screenshot_command
             return screenshot_command(args)
     except (_CliError, ValueError) as exc:
@@ -80,6 +85,16 @@ def _cmd_examples() -> int:
     return 0
 
 
+def _digits(text: str) -> int:
+    """--digits as an int from 1 to 17, or a one-line error."""
+    from engine.steps import MAX_DIGITS, check_digits
+    try:
+        return check_digits(int(text))
+    except ValueError:
+        raise _CliError(f"--digits: expected a whole number from 1 to {MAX_DIGITS}, got "
+                        f"{text!r}") from None
+
+
 def _cmd_export(args) -> int:
     from pathlib import Path
 
@@ -90,7 +105,9 @@ def _cmd_export(args) -> int:
     if args.steps is not None and Path(args.steps).resolve() == Path(args.out).resolve():
         raise _CliError(f"--steps: {args.steps} is the --out file too; give the step log its "
                         "own file")
-    trace = examples.load(args.name).solve()
+    from engine.steps import significant_digits
+    with significant_digits(_digits(args.digits)):
+        trace = examples.load(args.name).solve()
     files = {args.out: export.tensors_csv(trace.tensors)}
     if args.steps is not None:
         files[args.steps] = export.steps_csv(trace.steps)

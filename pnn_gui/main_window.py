@@ -281,20 +281,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.example_actions[name] = act
 
         m = mb.addMenu("&View")
-        # the worked solution keeps the engine's own text (4 significant digits, numbers
-        # substituted into the formulas), so the menu says what it changes
-        pm = m.addMenu("&Precision of tables and heatmaps")
+        # tables, heatmaps, graph labels and the worked solution's formulas (re-solved with
+        # that many digits); tooltips and CSV exports keep every digit
+        pm = m.addMenu("&Precision")
         pm.setToolTipsVisible(True)
-        note = pm.addAction("(the worked solution keeps 4)")
-        note.setToolTip("The worked solution is written with 4 significant digits whatever "
-                        "this says; tooltips and exports keep every digit")
-        note.setEnabled(False)
-        pm.addSeparator()
         self.precision_menu = pm
         group = QtGui.QActionGroup(self)
         self.precision_actions: dict[int, QtGui.QAction] = {}
         for d in PRECISIONS:
             act = pm.addAction(f"{d} significant digits", lambda d=d: self.set_precision(d))
+            act.setToolTip(f"Tables, heatmaps and the worked solution with {d} significant "
+                           "digits; tooltips and CSV exports keep every digit")
             act.setCheckable(True)
             act.setChecked(d == self._precision)
             group.addAction(act)
@@ -350,6 +347,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._loading += 1
         try:
             panel.set_precision(self._precision)
+            panel.state.set_digits(self._precision)
             panel.set_animation_speed(self.player.speed())
             panel.set_animations_enabled(self._animate)
         finally:
@@ -470,9 +468,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._precision = int(digits)
         if digits in self.precision_actions:
             self.precision_actions[digits].setChecked(True)
-        for e in self._entries:
-            if e.panel is not None:
-                e.panel.set_precision(self._precision)
+        self._loading += 1  # re-solving at the new precision is not an edit
+        try:
+            for e in self._entries:
+                if e.panel is not None:
+                    e.panel.set_precision(self._precision)
+                    e.panel.state.set_digits(self._precision)
+        finally:
+            self._loading -= 1
 
     def set_animations_enabled(self, enabled: bool) -> None:
         self._animate = bool(enabled)

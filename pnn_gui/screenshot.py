@@ -45,10 +45,13 @@ def parse_step(text, n: int, name: str) -> int:
     return k
 
 
-def render(name: str, step="last", size: tuple[int, int] = (1400, 900)):
-    """The main window with example ``name`` at ``step``, rendered offscreen (a QImage)."""
+def render(name: str, step="last", size: tuple[int, int] = (1400, 900), digits: int = 4):
+    """The main window with example ``name`` at ``step``, its numbers written with ``digits``
+    significant digits, rendered offscreen (a QImage)."""
     from engine import examples
+    from engine.steps import check_digits
 
+    digits = check_digits(digits)
     if name not in examples.NAMES:
         raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(examples.NAMES)}")
     w, h = size
@@ -60,13 +63,14 @@ def render(name: str, step="last", size: tuple[int, int] = (1400, 900)):
 
     app = make_application(["pnn-gui"])
     with quiet_qt_messages():
-        return _grab(app, MainWindow, name, step, w, h)
+        return _grab(app, MainWindow, name, step, w, h, digits)
 
 
-def _grab(app, window_class, name: str, step, w: int, h: int):
+def _grab(app, window_class, name: str, step, w: int, h: int, digits: int = 4):
     window = window_class(settings=False)
     try:
         window.set_animations_enabled(False)
+        window.set_precision(digits)
         window.resize(w, h)
         window.load_example(name)
         panel = window.current_panel()
@@ -110,7 +114,7 @@ def screenshot_command(args) -> int:
     from engine import export
 
     size = parse_size(args.size)
-    image = render(args.name, args.step, size)
+    image = render(args.name, args.step, size, int(args.digits))
     from pnn_gui.main_window import png_bytes
 
     export.write_bytes_atomic(args.out, png_bytes(image))

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from engine import examples
-from engine.steps import Step, Trace
+from engine.steps import DEFAULT_DIGITS, Step, Trace, check_digits, significant_digits
 
 GENERAL = ""  # errors key for a message that names no field
 
@@ -60,12 +60,14 @@ class Outcome:
 SKIPPED = Outcome(None, None, 0.0)
 
 
-def solve_outcome(kind: str, inputs: Mapping[str, Any]) -> Outcome:
-    """Run the engine; a ValueError becomes ``Outcome.error`` (any other exception is a bug and
-    propagates). Touches no state, so a worker thread may call it."""
+def solve_outcome(kind: str, inputs: Mapping[str, Any], digits: int = DEFAULT_DIGITS) -> Outcome:
+    """Run the engine, its trace written with ``digits`` significant digits; a ValueError becomes
+    ``Outcome.error`` (any other exception is a bug and propagates). Touches no state, so a
+    worker thread may call it."""
     t0 = time.perf_counter()
     try:
-        trace = examples.solve(kind, inputs)
+        with significant_digits(digits):
+            trace = examples.solve(kind, inputs)
     except ValueError as exc:
         return Outcome(None, str(exc), time.perf_counter() - t0)
     return Outcome(trace, None, time.perf_counter() - t0)
@@ -101,6 +103,8 @@ class PanelState:
         self._pending = 0  # generation of the solve running elsewhere, 0 = none
         #: seconds the last solve took (a runner's hint for where the next one runs)
         self.last_seconds = 0.0
+        #: significant digits of the numbers in the trace's worked formulas
+        self.digits = DEFAULT_DIGITS
         self.recompute()
 
     # -- listening ------------------------------------------------------------------------------
@@ -151,6 +155,15 @@ class PanelState:
     def recompute(self) -> bool:
         return self._start(fresh=False)
 
+    def set_digits(self, digits: int) -> bool:
+        """Write the worked formulas with ``digits`` significant digits: recompute (the step
+        stays) when that changes them. Values are untouched; only their text changes."""
+        digits = check_digits(digits)
+        if digits == self.digits:
+            return not self.errors
+        self.digits = digits
+        return self.recompute()
+
     @property
     def pending(self) -> bool:
         """A solve is running elsewhere; its outcome has not arrived yet."""
@@ -163,14 +176,14 @@ class PanelState:
     def _start(self, fresh: bool) -> bool:
         self.generation += 1
         gen = self.generation
-        kind = self.kind
+        kind, digits = self.kind, self.digits
         inputs = {k: (v.copy() if isinstance(v, np.ndarray) else v)
                   for k, v in self.inputs.items()}  # later edits do not reach a running solve
 
         def job() -> Outcome:
             if gen != self.generation:  # typed again before this one started: skip the work
                 return SKIPPED  # (its delivery is dropped as stale anyway)
-            return solve_outcome(kind, inputs)
+            return solve_outcome(kind, inputs, digits)
 
         outcome = job() if self.runner is None else \
             self.runner.run(self, job, lambda out: self._deliver(gen, fresh, out))

@@ -63,6 +63,27 @@ def test_steps_csv(tmp_path):
     assert rows[4][:3] == ["4", "backward", "δx₀"] and float(rows[4][5]) == 6.5
 
 
+def test_steps_csv_digits(tmp_path):
+    """--digits sets the formulas' precision; the result column keeps every digit."""
+    rows = {}
+    for digits in ("4", "8"):
+        out, steps = tmp_path / f"t{digits}.csv", tmp_path / f"s{digits}.csv"
+        proc = run_cli("export", "autodiff", "--out", str(out), "--steps", str(steps),
+                       "--digits", digits)
+        assert proc.returncode == 0, proc.stderr
+        rows[digits] = list(csv.reader(steps.open()))
+    title = "∂L/∂x1"
+    four = next(r for r in rows["4"] if r[2] == title)
+    eight = next(r for r in rows["8"] if r[2] == title)
+    assert four[5] == eight[5]   # the same value, full precision
+    assert float(four[5]) == pytest.approx(1.1814051, abs=1e-7)
+    v2 = next(r[4] for r in rows["4"] if r[2] == "v̄2 (from v3)")
+    v2_8 = next(r[4] for r in rows["8"] if r[2] == "v̄2 (from v3)")
+    assert v2.startswith("1 · (-0.9093) = -0.9093 →")
+    assert v2_8.startswith("1 · (-0.90929743) = -0.90929743 →")
+    assert (tmp_path / "t4.csv").read_bytes() == (tmp_path / "t8.csv").read_bytes()
+
+
 def test_examples_command_lists_every_example():
     proc = run_cli("examples")
     assert proc.returncode == 0, proc.stderr
@@ -77,8 +98,11 @@ def test_examples_command_lists_every_example():
     (("export", "fc", "--out", "{tmp}/afile/x.csv"), "does not exist"),
     (("export", "fc", "--out", "{tmp}"), "is a folder"),
     (("export", "fc"), "--out"),
+    (("export", "fc", "--out", "{tmp}/x.csv", "--digits", "0"), "--digits: expected a whole"),
+    (("export", "fc", "--out", "{tmp}/x.csv", "--digits", "six"), "--digits: expected a whole"),
     (("bogus",), "invalid choice"),
     (("screenshot", "nope", "--out", "{tmp}/x.png"), "unknown example 'nope'"),
+    (("screenshot", "fc", "--out", "{tmp}/x.png", "--digits", "99"), "--digits: expected"),
 ])
 def test_cli_errors_are_one_line_without_traceback(args, needle, tmp_path):
     (tmp_path / "afile").write_text("not a folder")

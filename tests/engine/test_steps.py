@@ -1,7 +1,10 @@
+import threading
+
 import numpy as np
 import pytest
 
-from engine.steps import Trace, fmt, fmt_paren, label, step, sum_text
+from engine import fully_connected as fc
+from engine.steps import Trace, fmt, fmt_paren, label, significant_digits, step, sum_text
 
 
 @pytest.mark.parametrize(("x", "text"), [
@@ -11,6 +14,38 @@ from engine.steps import Trace, fmt, fmt_paren, label, step, sum_text
 ])
 def test_fmt_writes_numbers_as_a_student_does(x, text):
     assert fmt(x) == text
+
+
+def test_significant_digits_sets_fmt_and_the_steps_built_inside():
+    with significant_digits(7):
+        assert fmt(1.18140514) == "1.181405" and fmt_paren(-1 / 3) == "(-0.3333333)"
+        with significant_digits(2):
+            assert fmt(1.18140514) == "1.2"
+        assert fmt(1.18140514) == "1.181405"
+        trace = fc.solve([1.0 / 3, 2.0], [[1.0, 2.0], [3.0, 4.0]], [0.0, 0.0], [1.0, 0.0])
+    assert fmt(1.18140514) == "1.181"  # restored on leaving
+    assert fmt(1.18140514, 3) == "1.18"  # an explicit count wins
+    first = trace.steps[0]
+    # the line was written with 7 digits and keeps them when read outside the block
+    assert first.digits == 7 and "0.3333333" in first.text
+
+
+def test_significant_digits_are_per_thread():
+    seen = {}
+    with significant_digits(9):
+        t = threading.Thread(target=lambda: seen.setdefault("other", fmt(1 / 3)))
+        t.start()
+        t.join()
+        seen["here"] = fmt(1 / 3)
+    assert seen == {"other": "0.3333", "here": "0.333333333"}
+
+
+@pytest.mark.parametrize("bad", [0, 18, -1, 2.5, "4", True, None])
+def test_significant_digits_refuses_bad_counts(bad):
+    with pytest.raises(ValueError, match="digits: expected a whole number from 1 to 17"), \
+            significant_digits(bad):
+        pass
+    assert fmt(1 / 3) == "0.3333"
 
 
 def test_fmt_paren_and_label():

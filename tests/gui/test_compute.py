@@ -120,10 +120,10 @@ def gate(monkeypatch):
     opened = threading.Event()
     real = state_module.solve_outcome
 
-    def gated(kind, inputs):
+    def gated(kind, inputs, digits):
         if threading.current_thread() is not threading.main_thread():
             assert opened.wait(30), "the test never opened the gate"
-        return real(kind, inputs)
+        return real(kind, inputs, digits)
 
     monkeypatch.setattr(state_module, "solve_outcome", gated)
     yield opened

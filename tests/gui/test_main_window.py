@@ -296,17 +296,34 @@ def test_examples_menu_loads(window):
 
 def test_precision_menu(window):
     p = fc_panel(window)
+    window.precision_actions[6].trigger()  # an untouched window stays unedited
+    assert not window._dirty and not any(e.edited for e in window._entries)
     p.editors["x"].edit_cell(0, 0, repr(1 / 3))
+    p.state.set_step(3)
     window.precision_actions[2].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.33"
     assert p.grid.view("x")._text._texts[0] == "0.33"          # the heatmap too
-    line = window.solution.line_text(1)
+    assert "0.33 ·" in window.solution.line_text(1)             # and the worked solution
+    assert "0.3333" not in window.solution.line_text(1)
+    assert p.state.step == 3 and window.player.slider.value() == 3  # the step stays
     window.precision_actions[6].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.333333"
     assert p.grid.view("x")._text._texts[0] == "0.333333"
-    # the worked solution is the engine's text: the menu's title says what it changes
-    assert window.solution.line_text(1) == line and "0.3333 ·" in line
-    assert "tables and heatmaps" in window.precision_menu.title()
+    assert "0.333333 ·" in window.solution.line_text(1)
+    assert p.state.step == 3
+    # values are untouched: only their text changed
+    assert p.state.trace.tensors["x"].flat[0] == 1 / 3
+
+
+def test_precision_reaches_panels_built_later(qtbot):
+    window = mw.MainWindow()
+    qtbot.addWidget(window)
+    window.set_animations_enabled(False)
+    window.precision_actions[8].trigger()
+    window.show_panel("Autodiff")  # built now, after the change
+    panel = window.current_panel()
+    assert panel.state.digits == 8
+    assert "= 1.1814051" in window.solution.line_text(13)  # ∂L/∂x1, as the sheet's 1.1814
 
 
 def test_speed_menu_and_player_agree(window):

@@ -89,3 +89,31 @@ def test_failed_reset_leaves_no_trace_of_the_old_kind():
     # fixing it computes from scratch
     assert s.set_input("f", np.ones((2, 2, 1, 1)))
     assert s.trace is not None and s.step == s.n_steps and s.errors == {}
+
+
+def test_set_digits_rewrites_the_formulas_and_keeps_the_step():
+    s, seen = fc_state(), []
+    s.subscribe(seen.append)
+    s.set_input("x", [1 / 3, 2.0])
+    s.set_step(4)
+    before = s.trace.tensors
+    assert s.set_digits(6)
+    assert s.digits == 6 and s.step == 4
+    assert "0.333333 ·" in s.trace.steps[0].substituted
+    for name, value in before.items():  # the numbers themselves are the same
+        np.testing.assert_array_equal(s.trace.tensors[name], value)
+    seen.clear()
+    assert s.set_digits(6) and seen == []  # no change, no recompute
+
+
+def test_set_digits_refuses_a_bad_count_and_changes_nothing():
+    s = fc_state()
+    trace = s.trace
+    for bad in (0, 40, "6"):
+        try:
+            s.set_digits(bad)
+        except ValueError as exc:
+            assert str(exc).startswith("digits:")
+        else:
+            raise AssertionError(f"{bad!r} accepted")
+    assert s.digits == 4 and s.trace is trace

@@ -178,7 +178,8 @@ def test_a_job_already_stale_when_its_turn_comes_does_no_work(monkeypatch):
     calls = []
     real = state_module.solve_outcome
     monkeypatch.setattr(state_module, "solve_outcome",
-                        lambda kind, inputs: calls.append(kind) or real(kind, inputs))
+                        lambda kind, inputs, digits: calls.append(kind)
+                        or real(kind, inputs, digits))
     s.set_input("dy", [1.0, 0.0, 0.0])
     s.set_input("dy", [0.0, 0.0, 5.0])
     s.runner.finish(0)  # its turn comes after the second edit: skipped, dropped
