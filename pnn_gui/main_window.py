@@ -36,6 +36,8 @@ CSV_FILTER = "CSV files (*.csv);;All files (*)"
 PNG_FILTER = "PNG images (*.png);;All files (*)"
 SESSION_FILTER = "pnn-gui sessions (*.pnn.json *.json);;All files (*)"
 PRECISIONS = (2, 3, 4, 6, 8, 12)
+#: the inputs column's width limits; within them it is as wide as the current panel's inputs need
+MIN_INPUTS_WIDTH, MAX_INPUTS_WIDTH = 220, 420
 
 SHORTCUTS_TEXT = """\
 <table cellspacing=4>
@@ -221,7 +223,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([290, 760, 330])
-        inputs_scroll.setMinimumWidth(220)
+        inputs_scroll.setMinimumWidth(MIN_INPUTS_WIDTH)
         self.solution.setMinimumWidth(240)
 
         self.player = StepPlayer()
@@ -405,6 +407,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.solution.set_trace(panel.state.trace if panel else None)
         self._sync_step()
         self._update_title()
+        self._fit_inputs_column(e.inputs_page)
+
+    def _fit_inputs_column(self, page: QtWidgets.QWidget) -> None:
+        """The inputs column is at least as wide as ``page`` needs not to scroll sideways (up to
+        :data:`MAX_INPUTS_WIDTH`), so its controls are never cut at the right edge; the splitter
+        takes the width from the views."""
+        if isinstance(page, QtWidgets.QScrollArea) and page.widget() is not None:
+            need = (page.widget().minimumSizeHint().width() + 2 * page.frameWidth()
+                    + page.verticalScrollBar().sizeHint().width())
+        else:
+            need = page.minimumSizeHint().width()
+        need += self.inputs_scroll.verticalScrollBar().sizeHint().width()
+        self.inputs_scroll.setMinimumWidth(max(MIN_INPUTS_WIDTH, min(need, MAX_INPUTS_WIDTH)))
 
     def _on_sidebar_changed(self, row: int) -> None:
         if 0 <= row < len(self._entries):

@@ -196,7 +196,7 @@ class LSTMPanel(EditorGridPanel):
             bl.addWidget(eq)
             for key in keys:
                 if key in PEEPHOLES:
-                    label, tip = f"{key}  (peephole on c_t−1)", "peephole weights (n_h × n_h)"
+                    label, tip = f"{key}  (peephole)", "peephole weights on c_t−1 (n_h × n_h)"
                 elif key.startswith("b_"):
                     label, tip = key, "bias (n_h,)"
                 else:

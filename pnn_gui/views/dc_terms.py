@@ -144,7 +144,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         right = n_h - 0.4 + (0.5 if n_h <= MAX_LABELLED_UNITS else 0.0)  # room for "= 0.29"
         self.bars_plot.setXRange(-0.6, right, padding=0)
         self.bars_plot.getAxis("bottom").setTicks(
-            [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 16))))], []])
+            [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 8))))], []])
         self._label_units = n_h <= MAX_LABELLED_UNITS
         self._values_text.set_labels(np.zeros((len(names) * n_h if self._label_units else 0, 2)),
                                      [""] * (len(names) * n_h if self._label_units else 0))
@@ -162,7 +162,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         else:
             self.norm_plot.setYRange(0, top * 1.1, padding=0)
         self.norm_plot.getAxis("bottom").setTicks(
-            [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 16))))], []])
+            [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 8))))], []])
         self._shown_terms = self._shown_norms = None  # new ranges: draw afresh
         self.show_terms(None, {})
         self.show_norms(np.full((T, n_h), np.nan), None)

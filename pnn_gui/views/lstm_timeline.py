@@ -298,9 +298,12 @@ class LSTMTimeline(QtWidgets.QWidget):
         self.equations.setFont(font)
         self.equations.setContentsMargins(8, 4, 8, 4)
         self.equations.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
-                                     QtWidgets.QSizePolicy.Policy.Preferred)
+                                     QtWidgets.QSizePolicy.Policy.Fixed)  # never cut
+        # one short line (the equations' column is narrow and short); the whole note is its
+        # tooltip and heads the worked solution
         self.caption = QtWidgets.QLabel("", self)
-        self.caption.setWordWrap(True)
+        self.caption.setContentsMargins(8, 0, 8, 0)
+        self.caption.setStyleSheet("color: #8a5a00;")
         side = QtWidgets.QVBoxLayout()
         side.addWidget(self.equations)
         side.addWidget(self.caption)
@@ -311,7 +314,16 @@ class LSTMTimeline(QtWidgets.QWidget):
         layout.addLayout(side)
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        """A trace's note (e.g. why it was coarsened): "coarsened (see the note)" when it says
+        so, else its first clause; the whole note as the tooltip."""
+        if not text:
+            short = ""
+        elif "coarsened" in text:
+            short = "coarsened trace: see the note"
+        else:
+            short = text.split(";")[0][:40]
+        self.caption.setText(short)
+        self.caption.setToolTip(text)
 
 
 

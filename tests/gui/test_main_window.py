@@ -779,3 +779,32 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     assert window.open_session_file(str(path))
     assert p.state.inputs["x"].shape == (2,) and p.state.trace.tensors["dy"].shape == (3,)
+
+
+def _sideways_scrollbars(window) -> list[str]:
+    """The inputs column's horizontal scroll bars that show (the column's own and, for a panel
+    whose inputs scroll themselves, the panel's)."""
+    shown = []
+    page = window.current_panel().inputs_widget
+    for name, area in (("column", window.inputs_scroll), ("panel", page)):
+        if isinstance(area, QtWidgets.QScrollArea) and area.horizontalScrollBar().isVisible():
+            shown.append(name)
+    return shown
+
+
+@pytest.mark.parametrize("name", ["fc", "conv", "avgpool", "lstm", "autodiff"])
+def test_inputs_column_fits_its_panel_at_1280x800(qtbot, name):
+    """Nothing in the inputs column is cut at its right edge at the smallest supported size
+    (the LSTM's peephole editors once made it scroll sideways)."""
+    window = mw.MainWindow(settings=False)
+    qtbot.addWidget(window)
+    window.set_animations_enabled(False)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.load_example(name)
+    qtbot.wait(20)
+    assert _sideways_scrollbars(window) == []
+    page = window.current_panel().inputs_widget
+    body = page.widget() if isinstance(page, QtWidgets.QScrollArea) else page
+    assert body.width() >= body.minimumSizeHint().width()
