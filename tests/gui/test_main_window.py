@@ -29,15 +29,20 @@ def messages(monkeypatch):
     return shown
 
 
-@pytest.fixture
-def window(qtbot, messages):
-    w = mw.MainWindow(panels=ONLY_FC)
+def shown_window(qtbot, size=(1400, 900), **kwargs) -> mw.MainWindow:
+    """A main window (``kwargs`` as MainWindow takes them), animations off, shown at ``size``."""
+    w = mw.MainWindow(**kwargs)
     qtbot.addWidget(w)
     w.set_animations_enabled(False)
-    w.resize(1400, 900)
+    w.resize(*size)
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+@pytest.fixture
+def window(qtbot, messages):
+    return shown_window(qtbot, panels=ONLY_FC)
 
 
 def fc_panel(window):
@@ -316,9 +321,7 @@ def test_precision_menu(window):
 
 
 def test_precision_reaches_panels_built_later(qtbot):
-    window = mw.MainWindow()
-    qtbot.addWidget(window)
-    window.set_animations_enabled(False)
+    window = shown_window(qtbot, settings=False)
     window.precision_actions[8].trigger()
     window.show_panel("Autodiff")  # built now, after the change
     panel = window.current_panel()
@@ -796,12 +799,7 @@ def _sideways_scrollbars(window) -> list[str]:
 def test_inputs_column_fits_its_panel_at_1280x800(qtbot, name):
     """Nothing in the inputs column is cut at its right edge at the smallest supported size
     (the LSTM's peephole editors once made it scroll sideways)."""
-    window = mw.MainWindow(settings=False)
-    qtbot.addWidget(window)
-    window.set_animations_enabled(False)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, (1280, 800), settings=False)
     window.load_example(name)
     qtbot.wait(20)
     assert _sideways_scrollbars(window) == []
