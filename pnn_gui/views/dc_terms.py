@@ -18,7 +18,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from pnn_gui.views.paint_cache import cache_items, cache_static_parts
+from pnn_gui.views.paint_cache import (
+    HorizontalGrid,
+    cache_items,
+    cache_static_parts,
+    set_ticks,
+)
 from pnn_gui.views.text_layer import TextLayer, short
 
 #: one colour per term, told apart without relying on red/green (Okabe-Ito palette)
@@ -43,6 +48,19 @@ def stack(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return y0, v
 
 
+_NICE = np.array([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+
+
+def nice_ceil(x: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= ``x``
+    (0 for ``x <= 0``). Axis ranges rounded so keep still while a student types: an edit that
+    moves the largest value a little leaves the axes (and their 1-3 ms repaint) alone."""
+    if not x > 0 or not np.isfinite(x):
+        return 0.0
+    scale = 10.0 ** np.floor(np.log10(x))
+    return float(_NICE[np.searchsorted(_NICE, x / scale * (1 - 1e-12))] * scale)
+
+
 class DcTermsView(pg.GraphicsLayoutWidget):
     """Stacked bars of δc_t's terms (top) and ‖δc_t‖ over t (bottom)."""
 
@@ -61,7 +79,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
             p.hideButtons()
             p.getViewBox().setMouseEnabled(False, False)
-            p.showGrid(x=False, y=True, alpha=0.25)
+            HorizontalGrid(p)  # (not showGrid: see HorizontalGrid)
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#606060"))
                 p.getAxis(side).setTextPen(pg.mkPen("#202020"))
@@ -135,7 +153,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             allv = np.stack([np.asarray(final_terms[n], float).reshape(T, n_h) for n in names])
             pos = np.where(allv > 0, allv, 0).sum(axis=0)
             neg = np.where(allv < 0, allv, 0).sum(axis=0)
-            hi, lo = float(np.max(pos, initial=0)), float(np.min(neg, initial=0))
+            hi, lo = nice_ceil(float(np.max(pos, initial=0))), \
+                -nice_ceil(-float(np.min(neg, initial=0)))
         else:
             hi = lo = 0.0
         span = max(hi - lo, 1e-12)
@@ -143,8 +162,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self.bars_plot.setYRange(lo - 0.08 * span, hi + 0.12 * span, padding=0)
         right = n_h - 0.4 + (0.5 if n_h <= MAX_LABELLED_UNITS else 0.0)  # room for "= 0.29"
         self.bars_plot.setXRange(-0.6, right, padding=0)
-        self.bars_plot.getAxis("bottom").setTicks(
-            [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 8))))], []])
+        set_ticks(self.bars_plot.getAxis("bottom"),
+                  [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 8))))], []])
         self._label_units = n_h <= MAX_LABELLED_UNITS
         self._values_text.set_labels(np.zeros((len(names) * n_h if self._label_units else 0, 2)),
                                      [""] * (len(names) * n_h if self._label_units else 0))
@@ -155,14 +174,14 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self._log = bool(len(positive) and positive.max() / positive.min() > 50)
         self.norm_plot.setLogMode(False, self._log)
         self.norm_plot.setXRange(0.5, T + 0.5, padding=0)
-        top = float(norms.max(initial=0.0)) or 1.0
-        if self._log:
-            self.norm_plot.setYRange(np.log10(positive.min()) - 0.2, np.log10(top) + 0.2,
-                                     padding=0)
+        top = nice_ceil(float(norms.max(initial=0.0))) or 1.0
+        if self._log:  # whole half-decades
+            self.norm_plot.setYRange(np.floor(2 * np.log10(positive.min())) / 2 - 0.1,
+                                     np.ceil(2 * np.log10(top)) / 2 + 0.1, padding=0)
         else:
             self.norm_plot.setYRange(0, top * 1.1, padding=0)
-        self.norm_plot.getAxis("bottom").setTicks(
-            [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 8))))], []])
+        set_ticks(self.norm_plot.getAxis("bottom"),
+                  [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 8))))], []])
         self._shown_terms = self._shown_norms = None  # new ranges: draw afresh
         self.show_terms(None, {})
         self.show_norms(np.full((T, n_h), np.nan), None)

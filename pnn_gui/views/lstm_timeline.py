@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from pnn_gui.views.paint_cache import cache_items, cache_static_parts
+from pnn_gui.views.paint_cache import cache_items, cache_static_parts, set_ticks
 from pnn_gui.views.text_layer import TextLayer, short
 from pnn_gui.widgets.tensor_view import colormap
 
@@ -79,6 +79,7 @@ class TimelinePlot(pg.PlotWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, rows: Sequence[Row] = ROWS):
         super().__init__(parent, background="w")
         self.rows = tuple(rows)
+        self._laid_out: tuple[int, int] | None = None  # (T + 1, n_h) the grid is drawn for
         self._lut = colormap().getLookupTable(nPts=256)
         pi = self.getPlotItem()
         pi.hideAxis("bottom")
@@ -148,6 +149,9 @@ class TimelinePlot(pg.PlotWidget):
                     default=0.0)
             self.levels[row.key] = m if m > 0 else 1.0
         W, H = T + 1, n_h
+        if self._laid_out == (W, H):  # an edit: same sizes, so grid, ticks, range stay
+            return self._reset_values()
+        self._laid_out = (W, H)
         # grid: vertical separators between columns over each strip, horizontal between units
         xs, ys = [], []
         for r in range(len(self.rows)):
@@ -160,11 +164,11 @@ class TimelinePlot(pg.PlotWidget):
         total = len(self.rows) * W * H
         self._label_cells = total <= MAX_LABELLED_CELLS
         pi = self.getPlotItem()
-        pi.getAxis("left").setTicks([[(self.row_top(r) + H / 2, row.label)
-                                      for r, row in enumerate(self.rows)], []])
+        set_ticks(pi.getAxis("left"), [[(self.row_top(r) + H / 2, row.label)
+                                        for r, row in enumerate(self.rows)], []])
         every = max(1, int(np.ceil(W / 14)))
-        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if every == 1 else str(t))
-                                     for t in range(0, W, every)], []])
+        set_ticks(pi.getAxis("top"), [[(t + 0.5, f"t={t}" if every == 1 else str(t))
+                                       for t in range(0, W, every)], []])
         if self._label_cells:
             pos = [(t + 0.5, self.row_top(r) + j + 0.5)
                    for r in range(len(self.rows)) for j in range(H) for t in range(W)]
@@ -174,6 +178,9 @@ class TimelinePlot(pg.PlotWidget):
         self.getPlotItem().getViewBox().setRange(
             xRange=(0, W), yRange=(-0.25, self.row_top(len(self.rows) - 1) + H + 0.05),
             padding=0)
+        self._reset_values()
+
+    def _reset_values(self) -> None:
         self._values = {}
         self.set_focus(None, (), ())
 

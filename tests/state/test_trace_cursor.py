@@ -1,0 +1,50 @@
+"""TraceCursor (Qt-free) gives exactly Trace.replay(k) for any k in any order: single steps,
+spans applied at once (a jump after an edit) and checkpoints going back."""
+
+import numpy as np
+import pytest
+
+from engine import examples, lstm, pooling
+from pnn_gui.panels.trace_cursor import CHECKPOINT, TraceCursor
+
+
+def _check(trace, order):
+    cursor = TraceCursor(trace)
+    for k in order:
+        got, want = cursor.at(int(k)), trace.replay(int(k))
+        assert set(got) == set(want)
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=f"{name} at {k}")
+
+
+@pytest.mark.parametrize("name", examples.NAMES)
+def test_every_example_any_order(name):
+    trace = examples.load(name).solve()
+    n = len(trace)
+    rng = np.random.default_rng(len(name))
+    _check(trace, [n, 0, n, 1, 2, n - 1, n // 2, *rng.integers(0, n + 1, 12), n])
+
+
+def test_overlapping_writes_the_last_one_wins():
+    # average pooling, 2x2 window, stride 1: δx elements are written by up to four steps
+    rng = np.random.default_rng(0)
+    x, dy = rng.normal(size=(5, 5, 1)), rng.normal(size=(4, 4, 1))
+    trace = pooling.solve_avg(x, 2, 1, dy)
+    writes = [ref for s in trace.steps for ref in s.writes]
+    assert len(writes) > len(set(writes))  # the same element written more than once
+    n = len(trace)
+    _check(trace, [n, 5, n - 1, 0, 17, n])
+
+
+def test_long_trace_across_checkpoints():
+    rng = np.random.default_rng(1)
+    T, n_in, n_h = 12, 3, 5
+    params = {k: rng.normal(size=(n_h,) if k.startswith("b_") else
+                            (n_h, n_h) if k.endswith("c") and k != "W_c" else (n_in, n_h)) * 0.5
+              for k in lstm.PARAM_KEYS}
+    trace = lstm.solve(rng.normal(size=(T, n_in)), params, np.zeros(n_h),
+                       rng.normal(size=(T, n_h)))
+    n = len(trace)
+    assert n > 3 * CHECKPOINT
+    _check(trace, [n, CHECKPOINT + 1, CHECKPOINT, CHECKPOINT - 1, 2 * CHECKPOINT + 5,
+                   n - 1, n - 2, 3, n])
