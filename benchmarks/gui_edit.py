@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,24 +29,14 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 GOAL_MS = 16.0
 
+from gui_conv import _report as _report_goal  # noqa: E402 (benchmarks/ is on sys.path)
+from gui_conv import _timed  # noqa: E402
+
 
 def _report(label: str, wall: list[float], cpu: list[float]) -> None:
-    wall = sorted(wall)
-    p95 = wall[int(0.95 * (len(wall) - 1))]
-    med = statistics.median(wall) * 1000
-    print(f"  {label:44s} median {med:6.2f} ms (CPU {statistics.median(cpu) * 1000:6.2f}), "
-          f"95th pct {p95 * 1000:6.2f} ms, n={len(wall):3d}  goal < {GOAL_MS:g} ms"
-          f"{'' if p95 * 1000 < GOAL_MS else '   <-- over'}")
+    _report_goal(label, wall, cpu, GOAL_MS)
 
 
-def _timed(fn, n: int) -> tuple[list[float], list[float]]:
-    wall, cpu = [], []
-    for i in range(n):
-        t, c = time.perf_counter(), time.process_time()
-        fn(i)
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return wall, cpu
 
 
 def _parts(app, window, panel, rounds: int) -> None:
