@@ -109,7 +109,7 @@ def main() -> int:
         ("autodiff", "the expression (+ x2 / back)", expression_edit),
     ]
     for name, what, make in cases:
-        window._set_dirty(False)  # the edits before were a benchmark's: never ask about them
+        window.set_saved()  # the edits before were a benchmark's: never ask about them
         window.load_example(name)
         panel = window.current_panel()
         for _ in range(3):
@@ -128,7 +128,7 @@ def main() -> int:
         if not args.parts:
             continue
         _parts(app, window, panel, args.rounds)
-    window._set_dirty(False)
+    window.set_saved()
     window.close()
     return 0
 

@@ -32,8 +32,8 @@ from pnn_gui.panels.base import (
     splitter,
     wrong_example,
 )
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel

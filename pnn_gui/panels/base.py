@@ -19,7 +19,7 @@ from pnn_gui.widgets.field_error import show_errors
 
 if TYPE_CHECKING:
     from engine.steps import Trace
-    from pnn_gui.panels.trace_cursor import TraceCursor
+    from pnn_gui.trace_cursor import TraceCursor
 
 
 class Panel(QtCore.QObject):

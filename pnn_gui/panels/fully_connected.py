@@ -21,9 +21,9 @@ from engine.examples import Example
 from engine.steps import Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import EditorGridPanel, session_inputs, wrong_example
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.style import MUTED, tint
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor

@@ -32,8 +32,8 @@ from pnn_gui.panels.base import (
     splitter,
     wrong_example,
 )
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.dc_terms import DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
 from pnn_gui.widgets.animation import progress_animation

@@ -18,7 +18,7 @@ from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
-from pnn_gui.panels.trace_cursor import StepTally, TraceCursor
+from pnn_gui.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels

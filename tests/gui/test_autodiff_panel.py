@@ -308,7 +308,7 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     panel = window.current_panel()
     assert isinstance(panel, AutodiffPanel)
     assert panel.state.step == panel.state.n_steps == 14
-    window._dirty = False
+    window.set_saved()
     for step in ("0", "10", "last"):
         image = render("autodiff", step=step, size=(1280, 800))
         assert (image.width(), image.height()) == (1280, 800)

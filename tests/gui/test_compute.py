@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 
 from engine import examples
-from pnn_gui import compute
+from pnn_gui import compute, dialogs
 from pnn_gui import main_window as mw
 from pnn_gui import state as state_module
+from pnn_gui.panels.conv2d import Conv2DPanel
+from pnn_gui.panels.fully_connected import FullyConnectedPanel
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+ONLY_FC = (FullyConnectedPanel,)
 N = 110  # x (110,), W (110, 110): 12,430 input elements >= compute.BIG_ELEMENTS
 
 
@@ -104,7 +106,7 @@ def test_worker_error_goes_beside_the_field_and_keeps_the_trace(qtbot, runner):
 # -- in the window ----------------------------------------------------------------------------
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     w = mw.MainWindow(panels=ONLY_FC, settings=False)
     qtbot.addWidget(w)
     w.set_animations_enabled(False)
@@ -180,22 +182,22 @@ def test_export_waits_for_the_running_solve(qtbot, window, gate, monkeypatch, tm
     inp = big_fc(8)
     panel.state.set_inputs(inp, replace=True)
     path = tmp_path / "r.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     gate.set()  # the outcome is not applied until the event loop runs, or export waits
-    assert window.export_results()
+    assert window.files.export_results()
     assert not panel.state.pending
     np.testing.assert_allclose(panel.state.trace.tensors["y"], expected(inp)[0])
 
 
 CONV = "Conv2D"
-FC_AND_CONV = ONLY_FC + (("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel", ("conv",)),)
+FC_AND_CONV = (FullyConnectedPanel, Conv2DPanel)
 
 
 def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch):
     """Typing a bigger layer into the Conv2D editors one field at a time: every edit but the
     last leaves the shapes mismatched; the edits come faster than the solves, and only the last
     (which computes) is shown; no intermediate error ever reaches the fields."""
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     w = mw.MainWindow(panels=FC_AND_CONV, initial=CONV, settings=False)
     qtbot.addWidget(w)
     w.set_animations_enabled(False)

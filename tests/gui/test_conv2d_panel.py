@@ -6,7 +6,7 @@ import pytest
 
 from engine import conv2d, examples
 from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
-from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from tests.engine.gradcheck import numeric_grad
@@ -418,12 +418,13 @@ def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
 
 
 def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):
+    from pnn_gui import dialogs
     from pnn_gui import main_window as mw
+    from pnn_gui.panels.conv2d import Conv2DPanel
 
-    monkeypatch.setattr(mw, "show_message", lambda *a, **k: None)
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")  # no dialog on close
-    window = mw.MainWindow(panels=(("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel",
-                                    ("conv", "conv-filter", "conv-shape")),))
+    monkeypatch.setattr(dialogs, "show_message", lambda *a, **k: None)
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")  # no dialog on close
+    window = mw.MainWindow(panels=(Conv2DPanel,))
     qtbot.addWidget(window)
     window.set_animations_enabled(False)
     panel = window.panel("Conv2D")
@@ -438,7 +439,7 @@ def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, m
 
 
 def test_step_tally_matches_a_plain_count_in_any_order():
-    from pnn_gui.panels.trace_cursor import StepTally
+    from pnn_gui.trace_cursor import StepTally
 
     x, f, b, dy, s, p = _random_full()
     trace = conv2d.solve(x, f, b, dy, s, p)

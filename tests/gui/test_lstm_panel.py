@@ -221,7 +221,7 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     panel = window.current_panel()
     assert isinstance(panel, LSTMPanel)
     assert panel.state.step == panel.state.n_steps
-    window._dirty = False
+    window.set_saved()
     image = render("lstm", step="10", size=(1280, 800))
     assert (image.width(), image.height()) == (1280, 800)
 

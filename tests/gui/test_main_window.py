@@ -13,19 +13,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples, export
 from engine import fully_connected as fc
+from pnn_gui import dialogs
 from pnn_gui import main_window as mw
+from pnn_gui.panels.fully_connected import FullyConnectedPanel
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+ONLY_FC = (FullyConnectedPanel,)
 
 
 @pytest.fixture
 def messages(monkeypatch):
     shown = []
-    monkeypatch.setattr(mw, "show_message",
+    monkeypatch.setattr(dialogs, "show_message",
                         lambda parent, title, text, error=True: shown.append((title, text)))
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     return shown
 
 
@@ -341,7 +343,7 @@ def test_help_menu(window, messages):
     window.action_about.trigger()
     assert [t for t, _ in messages] == ["Keyboard shortcuts", "About pnn-gui"]
     assert "Space" in messages[0][1]
-    for act in (window.action_open, window.action_save, window.action_save_as,
+    for act in (window.files.action_open, window.files.action_save, window.files.action_save_as,
                 window.action_quit, window.action_shortcuts):     # every menu key is listed
         key = act.shortcut().toString()
         assert key and key in messages[0][1], key
@@ -352,8 +354,8 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     p.editors["x"].edit_cell(0, 1, repr(0.1))
     out = tmp_path / "results.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_csv.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_csv.trigger()
     back = export.read_tensors_csv(out)
     assert set(back) == set(p.state.trace.tensors)
     for name, arr in p.state.trace.tensors.items():
@@ -367,8 +369,8 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
 def test_export_steps_csv(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     out = tmp_path / "steps.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_steps.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_steps.trigger()
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
@@ -378,8 +380,8 @@ def test_export_steps_csv(window, monkeypatch, tmp_path):
 
 def test_export_png(window, monkeypatch, tmp_path):
     out = tmp_path / "panel.png"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_png.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_png.trigger()
     img = QtGui.QImage(str(out))
     assert not img.isNull()
     assert img.width() == window.splitter.width() and img.height() == window.splitter.height()
@@ -388,16 +390,16 @@ def test_export_png(window, monkeypatch, tmp_path):
 
 def test_export_to_missing_folder_shows_message(window, monkeypatch, tmp_path, messages):
     out = tmp_path / "missing" / "r.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    assert window.export_results() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    assert window.files.export_results() is False
     assert not out.exists()
     assert messages and messages[-1][0] == "Export results"
     assert "does not exist" in messages[-1][1]
 
 
 def test_cancelled_dialog_does_nothing(window, monkeypatch, messages):
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
-    assert window.export_results() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: None)
+    assert window.files.export_results() is False
     assert messages == []
 
 
@@ -408,8 +410,8 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     p.editors["b"].edit_cell(0, 2, "-1.25")
     saved_inputs = {k: np.array(v) for k, v in p.state.inputs.items()}
     path = tmp_path / "s.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    window.files.action_save.trigger()
     assert not window.is_dirty()
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == 1 and data["panel"] == FC
@@ -417,8 +419,8 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     # change everything, then open the file again
     window.example_actions["fc"].trigger()
     p.editors["x"].edit_cell(0, 0, "42")
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    window.action_open.trigger()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    window.files.action_open.trigger()
     for k, v in saved_inputs.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
@@ -437,8 +439,8 @@ def test_save_while_typing_in_a_cell_saves_what_was_typed(window, monkeypatch, t
     qtbot.keyClicks(table, "7")                            # the editor is open, not committed
     assert isinstance(QtWidgets.QApplication.focusWidget(), QtWidgets.QLineEdit)
     path = tmp_path / "typed.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    window.files.action_save.trigger()
     assert json.loads(path.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [7, 2]
     assert not window.is_dirty() and p.state.inputs["x"][0] == 7
 
@@ -446,10 +448,10 @@ def test_save_while_typing_in_a_cell_saves_what_was_typed(window, monkeypatch, t
 def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
     path = tmp_path / "a.pnn.json"
     calls = []
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: calls.append(1) or str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: calls.append(1) or str(path))
+    window.files.action_save.trigger()
     fc_panel(window).editors["x"].edit_cell(0, 0, "3")
-    window.action_save.trigger()
+    window.files.action_save.trigger()
     assert calls == [1]
     assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [3, 2]
 
@@ -475,8 +477,8 @@ def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages
     trace = p.state.trace
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    window.action_open.trigger()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    window.files.action_open.trigger()
     assert messages and messages[-1][0] == "Open session"
     assert reason in messages[-1][1] and "nothing was changed" in messages[-1][1]
     for k, v in before.items():
@@ -487,7 +489,7 @@ def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages
 
 
 def test_unreadable_session_file(window, tmp_path, messages):
-    assert window.open_session_file(str(tmp_path / "none.json")) is False
+    assert window.files.open_session_file(str(tmp_path / "none.json")) is False
     assert "cannot read" in messages[-1][1]
 
 
@@ -495,12 +497,12 @@ def test_unreadable_session_file(window, tmp_path, messages):
 def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
     asked = []
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
     window.action_quit.trigger()
     assert asked == [1] and window.isVisible()
     path = tmp_path / "q.pnn.json"
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     window.action_quit.trigger()
     assert not window.isVisible()
     assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [5, 2]
@@ -509,34 +511,34 @@ def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
 def test_open_session_with_unsaved_edits_asks_first(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     path = tmp_path / "s.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    assert window.save_session()                            # the sheet's example
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert window.files.save_session()                            # the sheet's example
     p.editors["x"].edit_cell(0, 0, "42")
     assert window.is_dirty()
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
     asked = []
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
-    assert window.open_session() is False                   # cancel: the edit stays
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    assert window.files.open_session() is False                   # cancel: the edit stays
     assert asked == [1] and p.state.inputs["x"][0] == 42 and window.is_dirty()
     other = tmp_path / "mine.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(other))
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    window._session_path = None
-    assert window.open_session()                            # saved first, then opened
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(other))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    window.files.path = None
+    assert window.files.open_session()                            # saved first, then opened
     assert json.loads(other.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [42, 2]
     assert p.state.inputs["x"][0] == 1 and not window.is_dirty()
 
 
 def test_quit_save_cancelled_keeps_window(window, monkeypatch):
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: None)
     window.action_quit.trigger()
     assert window.isVisible()
 
 
 def test_quit_without_edits_does_not_ask(window, monkeypatch):
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: pytest.fail("asked"))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: pytest.fail("asked"))
     window.example_actions["fc"].trigger()      # loading an example is not an edit
     p = fc_panel(window)
     p.state.set_step(3)                         # nor is stepping
@@ -544,49 +546,9 @@ def test_quit_without_edits_does_not_ask(window, monkeypatch):
     assert not window.isVisible()
 
 
-# -- panels not built -------------------------------------------------------------------------
-def test_panels_not_built_say_so(qtbot, messages):
-    panels = ONLY_FC + (
-        ("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv", "avgpool")),
-        ("Broken", "pnn_gui.panels.base:NoSuchClass", ("lstm",)),
-    )
-    w = mw.MainWindow(panels=panels)
-    qtbot.addWidget(w)
-    assert not w.example_actions["conv"].isEnabled()
-    assert not w.example_actions["avgpool"].isEnabled()
-    assert w.example_actions["fc"].isEnabled()
-    assert not w.example_actions["autodiff"].isEnabled()   # no panel shows it
-    w.sidebar.setCurrentRow(1)
-    assert w.current_title() == "Missing"
-    assert "not built yet" in w.view_stack.currentWidget().text()
-    assert w.player.count() == 0 and w.solution.model.rowCount() == 0
-    w.sidebar.setCurrentRow(2)
-    assert "not built yet (it failed to load: AttributeError" in w.view_stack.currentWidget().text()
-    assert not w.example_actions["lstm"].isEnabled()
-    w.sidebar.setCurrentRow(0)
-    assert w.player.count() == 14
-    with pytest.raises(ValueError, match="not built yet"):
-        w.load_example("conv")
-
-
-def test_session_keeps_data_of_panels_not_built(qtbot, messages, tmp_path, monkeypatch):
-    panels = ONLY_FC + (("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv",)),)
-    w = mw.MainWindow(panels=panels)
-    qtbot.addWidget(w)
-    src = tmp_path / "in.json"
-    src.write_text(json.dumps({"format": 1, "panel": "Missing", "panels": {
-        "Missing": {"kind": "conv2d", "inputs": {"stride": 2}},
-        FC: w.panel(FC).session_data()}}))
-    assert w.open_session_file(str(src))
-    assert w.current_title() == "Missing"
-    out = tmp_path / "out.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    assert w.save_session_as()
-    assert json.loads(out.read_text())["panels"]["Missing"]["inputs"] == {"stride": 2}
-
-
+# -- every panel ------------------------------------------------------------------------------
 def test_all_panels_window_starts(qtbot, messages):
-    """The real registry: whatever is built loads; the rest says so; nothing raises."""
+    """The real registry: every panel builds and shows."""
     w = mw.MainWindow()
     qtbot.addWidget(w)
     assert w.current_title() == FC
@@ -602,8 +564,7 @@ def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
     fcp = w.panel(FC)
     fcp.editors["x"].edit_cell(0, 1, "-3")
     fcp.state.set_step(3)
-    others = [t for t in w.titles() if t != FC and w.panel(t) is not None]
-    assert others                                          # the other panels are built
+    others = [t for t in w.titles() if t != FC]
     for title in others:
         w.show_panel(title)
         p = w.current_panel()
@@ -682,8 +643,8 @@ def test_views_show_exactly_the_replayed_tensors_at_every_step(window):
 
 def test_failed_save_keeps_the_edits_unsaved(window, monkeypatch, tmp_path, messages):
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(tmp_path / "no" / "s.json"))
-    assert window.save_session() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(tmp_path / "no" / "s.json"))
+    assert window.files.save_session() is False
     assert messages[-1][0] == "Save session" and "does not exist" in messages[-1][1]
     assert window.is_dirty()
     np.testing.assert_array_equal(fc_panel(window).state.inputs["x"], [5, 2])
@@ -765,12 +726,12 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     saved = {k: np.array(v) for k, v in p.state.inputs.items()}
     assert saved["x"].shape == (3, 2) and saved["dy"].shape == (3, 3)
     path = tmp_path / "batch.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    assert window.save_session()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert window.files.save_session()
     window.example_actions["fc"].trigger()                 # back to the single vector
     assert p.editors["x"].shape() == (2,)
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    assert window.open_session()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    assert window.files.open_session()
     for k, v in saved.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
@@ -780,7 +741,7 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     data = json.loads(path.read_text(encoding="utf-8"))
     data["panels"][FC]["inputs"].update(x=[[1, 2]], dy=[[0, 0.5, 1]])
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert window.open_session_file(str(path))
+    assert window.files.open_session_file(str(path))
     assert p.state.inputs["x"].shape == (2,) and p.state.trace.tensors["dy"].shape == (3,)
 
 
