@@ -111,7 +111,8 @@ class FileActions:
         return True
 
     def _restore_panels(self, s: sessions.Session) -> None:
-        """Every panel of ``s`` restored, or none (a panel's refusal undoes the others)."""
+        """Every panel of ``s`` restored at step 0, or none (a panel's refusal undoes the
+        others)."""
         done: dict[str, dict] = {}  # title -> its data before
         for title, data in s.panels.items():
             panel = self.window.panel(title)
@@ -123,6 +124,8 @@ class FileActions:
                     self.window.panel(t).restore_session(previous)
                 raise ValueError(f"{title}: {exc}") from None
             done[title] = before
+        for title in done:
+            self.window.panel(title).state.set_step(0)
 
     def unsaved_edits_handled(self, title: str | None = None) -> bool:
         """With unsaved edits (in panel ``title``, or anywhere), ask: save them (True once

@@ -7,7 +7,9 @@ Tier 2 of DESIGN.md: testable without a window. Widgets set inputs here; views l
 - ``trace`` is the last *good* result; a failed recompute keeps it and records the error in
   ``errors`` under the field its message names (``"x: expected shape …"`` -> ``"x"``).
 - ``step`` is how many steps are done, 0..len(trace): 0 shows the inputs only, ``k`` shows the
-  tensors after steps[0:k] with steps[k-1] the current one.
+  tensors after steps[0:k] with steps[k-1] the current one. A first trace (a new state, a new
+  kind) starts at 0, so no answer shows before the student has stepped to it; a recompute keeps
+  the step (at the end stays at the end).
 
 Where the engine runs: ``runner`` (default None) decides. Without one, every recompute solves at
 once, on the caller's thread. A :class:`Runner` (the GUI installs
@@ -139,7 +141,7 @@ class PanelState:
         """Start over with another engine kind and its inputs (a panel's mode switch).
 
         The old trace belongs to the old kind, so it is dropped rather than kept as "the last
-        good result": the step goes to the new trace's end, and a failed recompute leaves
+        good result": the new trace starts at step 0, and a failed recompute leaves
         ``trace`` None (and ``errors`` filled). Listeners always hear ``"errors"`` and then
         ``"trace"``, so a window clears its solution pane and player when nothing computed.
         A solve queued by the runner: they hear ``"errors"``, ``"trace"`` (nothing yet) and
@@ -223,7 +225,7 @@ class PanelState:
         old_len = len(self.trace) if self.trace is not None else None
         self.trace = trace
         if old_len is None:
-            self.step = len(trace)
+            self.step = 0  # a first trace: the inputs only
         elif self.step == old_len or self.step > len(trace):
             self.step = len(trace)  # at the end stays at the end
         if had_errors or fresh:

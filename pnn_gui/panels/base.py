@@ -72,8 +72,9 @@ class Panel(QtCore.QObject):
 
     # -- shared by the panels ---------------------------------------------------------------------
     def _finish_load(self, example: Example) -> None:
-        """After an example's inputs are in: go to the last step and say what was loaded."""
-        self.state.set_step(self.state.n_steps)
+        """After an example's inputs are in: go to step 0 (the inputs only, no answer shown
+        yet) and say what was loaded."""
+        self.state.set_step(0)
         self.status.emit(f"Loaded example {example.name}: {example.description}")
 
     def _report(self, ok: bool, shown: str = "results") -> None:
@@ -265,8 +266,7 @@ class ModePanel(Panel):
     def _on_mode_changed(self, index: int) -> None:
         mode = self.mode_box.itemData(index)
         if mode and mode != self._mode:
-            self._set_mode(mode)
-            self.state.set_step(self.state.n_steps)
+            self._set_mode(mode)  # its trace starts at step 0
             self.status.emit(f"{self.title}: {self.MODE_TITLES[mode]}")
 
     # -- edits ----------------------------------------------------------------------------------

@@ -307,7 +307,7 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     window.load_example("autodiff")
     panel = window.current_panel()
     assert isinstance(panel, AutodiffPanel)
-    assert panel.state.step == panel.state.n_steps == 14
+    assert panel.state.step == 0 and panel.state.n_steps == 14
     window.set_saved()
     for step in ("0", "10", "last"):
         image = render("autodiff", step=step, size=(1280, 800))

@@ -296,7 +296,7 @@ def test_examples_load_and_every_step_shows(panel, name, mode):
     assert panel.mode == mode
     assert panel.state.errors == {}
     trace = panel.state.trace
-    assert trace is not None and panel.state.step == len(trace)
+    assert trace is not None and panel.state.step == 0  # an example starts at the inputs
     for k in list(range(len(trace) + 1)) + [3, 0, len(trace)]:
         panel.show_step(min(k, len(trace)))
 
@@ -372,7 +372,7 @@ def test_switching_modes_keeps_what_each_mode_holds(panel):
     panel.mode_box.setCurrentIndex(0)
     assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9
     assert panel.x_editor.value()[0, 0, 0] == 9
-    assert panel.state.step == panel.state.n_steps
+    assert panel.state.n_steps > 0 and panel.state.step == 0  # another kind: from the inputs
 
 
 def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
@@ -414,7 +414,7 @@ def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
     panel.show_step(0)  # nothing to show, and nothing breaks
     panel.stride_row.spins[0].setValue(2)
     assert panel.state.errors == {} and panel.state.trace is not None
-    assert panel.state.step == panel.state.n_steps
+    assert panel.state.n_steps > 0 and panel.state.step == 0  # its first trace: from the inputs
 
 
 def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):

@@ -59,11 +59,43 @@ def test_starts_with_the_sheets_example(window):
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
     np.testing.assert_array_equal(p.state.trace.tensors["dx"], [6.5, 8])   # not the sheet's 6.58
     np.testing.assert_array_equal(p.state.trace.tensors["dw"], [[0, 0.5, 1], [0, 1, 2]])
-    assert p.state.step == len(p.state.trace) == 14
-    assert window.player.text() == "step 14 of 14 · backward"
-    assert window.solution.current() == 14
-    np.testing.assert_array_equal(p.grid.view("db").values(), [[0, 0.5, 1]])
+    # at step 0: the inputs only, every result still to be worked out
+    assert p.state.step == 0 and len(p.state.trace) == 14
+    assert window.player.text() == "step 0 of 14 · inputs"
+    assert window.solution.current() == 0
+    np.testing.assert_array_equal(p.grid.view("w").values(), [[1, 3, 5], [2, 4, 6]])
+    for name in ("y", "dx", "dw", "db"):
+        assert np.isnan(p.grid.view(name).values()).all(), name
     assert not window.is_dirty()
+
+
+def test_every_example_and_a_session_load_at_step_0(qtbot, messages, monkeypatch, tmp_path):
+    w = shown_window(qtbot)
+    for name in examples.NAMES:
+        panel = w.panel(next(t for t in w.titles() if name in w.panel(t).examples))
+        panel.state.set_step(panel.state.n_steps)   # seen to the end before
+        assert w.load_example(name)
+        assert w.current_panel() is panel and panel.state.n_steps > 0, name
+        assert panel.state.step == 0 and w.player.step() == 0, name
+        assert w.player.text().startswith("step 0 of "), name
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert w.files.save_session_as()
+    for title in w.titles():
+        w.panel(title).state.set_step(3)
+    assert w.files.open_session_file(str(path))
+    assert [w.panel(t).state.step for t in w.titles()] == [0] * len(w.titles())
+    assert w.player.step() == 0
+
+
+def test_an_edit_keeps_the_step_and_the_end_stays_at_the_end(window):
+    p = fc_panel(window)
+    p.state.set_step(5)
+    p.editors["dy"].edit_cell(0, 0, "2")
+    assert p.state.step == 5 and window.player.step() == 5
+    window.player.last()
+    p.editors["dy"].edit_cell(0, 0, "3")
+    assert p.state.step == 14 and window.player.text() == "step 14 of 14 · backward"
 
 
 def test_gradients_shown_match_central_differences(window):
@@ -72,6 +104,7 @@ def test_gradients_shown_match_central_differences(window):
     from tests.engine.gradcheck import numeric_grad
 
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     p.editors["x"].set_value([0.3, -1.2])
     p.editors["w"].set_value([[0.5, -2, 1.5], [1, 0.25, -0.75]])
     p.state.set_inputs({"x": p.editors["x"].value(), "w": p.editors["w"].value()})
@@ -88,6 +121,7 @@ def test_gradients_shown_match_central_differences(window):
 # -- edits ----------------------------------------------------------------------------------
 def test_editing_a_cell_updates_the_results(window):
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     p.editors["x"].edit_cell(0, 0, "2")
     np.testing.assert_array_equal(p.state.inputs["x"], [2, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [2 + 4 + 1, 6 + 8 + 2, 10 + 12 + 3])
@@ -123,6 +157,7 @@ def test_bad_cell_keeps_other_cells_and_last_good_results(window):
 
 def test_shape_mismatch_shows_beside_the_right_field(window):
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     trace = p.state.trace
     p.editors["w"].resize_to(3, 3)              # W now expects 3 inputs; x has 2
     assert set(p.state.errors) == {"x"}
@@ -680,6 +715,7 @@ def test_batch_spin_box_moves_x_and_dy_together_and_recomputes(window):
     from tests.engine.gradcheck import numeric_grad
 
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     assert p.editors["x"]._rows.isVisibleTo(p.editors["x"])     # offered on x and δy
     assert not p.editors["b"]._rows.isVisibleTo(p.editors["b"])
     _set_batch(p.editors["x"], 2)

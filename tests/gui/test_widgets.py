@@ -348,6 +348,28 @@ def test_step_player_buttons_request_steps(qtbot):
     assert not p.back_button.isEnabled() and p.forward_button.isEnabled()
 
 
+def test_step_player_click_on_the_groove_jumps_there(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    p.resize(900, 40)
+    p.show()
+    qtbot.waitExposed(p)
+    p.set_state(2, 20, "forward")
+    got = []
+    p.step_requested.connect(got.append)
+    s = p.slider
+    opt = QtWidgets.QStyleOptionSlider()
+    s.initStyleOption(opt)
+    cc = QtWidgets.QStyle.ComplexControl.CC_Slider
+    groove = s.style().subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderGroove, s)
+    handle = s.style().subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderHandle, s)
+    # the point where the handle's centre sits at step 15 of 20
+    span = groove.width() - handle.width()
+    x = groove.left() + handle.width() // 2 + round(span * 15 / 20)
+    qtbot.mouseClick(s, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(x, groove.center().y()))
+    assert got == [15]
+
+
 def test_step_player_set_state_is_silent(qtbot):
     p = StepPlayer()
     qtbot.addWidget(p)
