@@ -65,6 +65,7 @@ class _Entry:
     cls: type[Panel]
     panel: Panel | None = None
     edited: bool = False  # typed into since the last save / open / example
+    status: str = ""      # its last status line (shown again when it is shown again)
 
     @property
     def title(self) -> str:
@@ -99,7 +100,6 @@ class MainWindow(QtWidgets.QMainWindow):
         esc = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
         esc.setContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         esc.activated.connect(delta_flow.skip_all)
-        self.statusBar().showMessage("Ready")
         self.show_panel(initial or self._entries[0].title)
         if settings:
             self._restore_settings()
@@ -132,7 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
             panel.set_animations_enabled(self._animate)
         finally:
             self._loading -= 1
-        panel.status.connect(self.show_status)
+        panel.status.connect(lambda text, e=e: self._set_status(e, text))
         panel.state.subscribe(lambda what, e=e: self._on_state_changed(e, what))
         self.inputs_stack.addWidget(panel.inputs_widget)
         self.view_stack.addWidget(panel.view_widget)
@@ -155,6 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_step()
         self._update_title()
         self._fit_inputs_column(panel.inputs_widget)
+        self.statusBar().showMessage(e.status)
 
     def _fit_inputs_column(self, page: QtWidgets.QWidget) -> None:
         """The inputs column is at least as wide as ``page`` needs not to scroll sideways (up to
@@ -177,19 +178,19 @@ class MainWindow(QtWidgets.QMainWindow):
         if what in ("trace", "errors", "busy") and not self._loading:
             e.edited = True
             self._set_dirty(True)
-        if e is not self._current:
-            return
         st = e.panel.state
         if what == "busy":
-            self.show_status(f"{e.title}: computing… (the last good results stay shown)")
+            self._set_status(e, f"{e.title}: computing… (the last good results stay shown)")
         elif what == "trace" and st.pending:
             pass  # a mode switch cleared the old kind's solution; its own is on its way
         elif what == "trace" and not self._loading:
-            self.show_status(f"{e.title}: recomputed, {st.n_steps} steps")
+            self._set_status(e, f"{e.title}: recomputed, {st.n_steps} steps")
         elif what == "errors" and st.errors:
             msg = next(iter(st.errors.values()))
-            self.show_status(f"{e.title}: not recomputed ({msg}); the last good results are "
-                             "shown")
+            self._set_status(e, f"{e.title}: not recomputed ({msg}); the last good results "
+                             "are shown")
+        if e is not self._current:
+            return
         if what == "trace":
             self.solution.set_trace(st.trace)
             self._sync_step()
@@ -210,8 +211,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.player.set_state(k, st.n_steps, step.phase if step else "")
 
     def show_status(self, text: str) -> None:
-        """A one-line message in the status bar."""
-        self.statusBar().showMessage(text)
+        """A one-line message in the status bar, as the current panel's status."""
+        self._set_status(self._current, text)
+
+    def _set_status(self, e: _Entry, text: str) -> None:
+        """Panel ``e``'s status line; shown now when ``e`` is the current panel."""
+        e.status = text
+        if e is self._current:
+            self.statusBar().showMessage(text)
 
     # -- widgets -> state -----------------------------------------------------------------------
     def _on_step_requested(self, k: int) -> None:

@@ -442,7 +442,6 @@ class AutodiffPanel(Panel):
         except autodiff.ExpressionError as exc:
             self._show_expression_error(exc)
             self.state.set_input("expression", text)  # kept in inputs; the last graph stays
-            self.status.emit(f"Not recomputed ({exc}); showing the last good graph")
             return
         self._show_expression_error(None)
         self._variables = graph.variables
@@ -452,8 +451,7 @@ class AutodiffPanel(Panel):
     def _recompute(self, text: str | None = None) -> None:
         expression = self.expression.text() if text is None else text
         values = {v: self._known.get(v, NEW_VALUE) for v in self._variables}
-        self._report(self.state.set_inputs({"expression": expression, "values": values}),
-                     "graph")
+        self.state.set_inputs({"expression": expression, "values": values})
 
     def _fill_values_table(self, variables: tuple[str, ...]) -> None:
         t = self.values_table
@@ -481,8 +479,10 @@ class AutodiffPanel(Panel):
             v = parse_number(item.text())
         except ValueError as exc:
             item.setBackground(QtGui.QBrush(QtGui.QColor("#ffcdd2")))
-            self.values_error.set_error(f"{name}: {exc}; the last good value "
-                                        f"{self._known.get(name, NEW_VALUE)!r} is used")
+            message = (f"{name}: {exc}; the last good value {self._known.get(name, NEW_VALUE)!r} "
+                       "is used")
+            self.values_error.set_error(message)
+            self.status.emit(message)
             return
         item.setBackground(_NONE)
         self.values_error.set_error("")

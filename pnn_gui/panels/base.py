@@ -30,7 +30,8 @@ class Panel(QtCore.QObject):
     #: example names this panel can load (first is the default at start-up)
     examples: tuple[str, ...] = ()
 
-    #: a one-line message for the status bar ("Recomputed: 14 steps", "Loaded example conv")
+    #: a one-line message for this panel's status line ("Loaded example conv", a refused cell);
+    #: the window itself reports what the state does (recomputed, computing, not recomputed)
     status = QtCore.Signal(str)
 
     def __init__(self, parent: QtCore.QObject | None = None):
@@ -76,17 +77,6 @@ class Panel(QtCore.QObject):
         yet) and say what was loaded."""
         self.state.set_step(0)
         self.status.emit(f"Loaded example {example.name}: {example.description}")
-
-    def _report(self, ok: bool, shown: str = "results") -> None:
-        """The status line after an edit: recomputed, computing (a solve on a worker thread;
-        the window says when it is done), or not recomputed and why."""
-        if self.state.pending:
-            self.status.emit(f"Computing… (showing the last good {shown} meanwhile)")
-        elif ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good {shown}")
 
 
 class EditorGridPanel(Panel):
@@ -277,7 +267,7 @@ class ModePanel(Panel):
 
     def _submit(self) -> None:
         self._update_calculator()
-        self._report(self.state.set_inputs(self._state_inputs(), replace=True))
+        self.state.set_inputs(self._state_inputs(), replace=True)
 
     def _on_value_changed(self, name: str, arr: Any) -> None:
         self._inputs[self._mode][name] = np.array(arr, float)

@@ -177,6 +177,7 @@ class LSTMPanel(EditorGridPanel):
                               seed=len(self.editors))
             ed.setToolTip(tip)
             ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
+            ed.cell_rejected.connect(self.status)
             self.editors[name] = ed
             return ed
 
@@ -433,7 +434,7 @@ class LSTMPanel(EditorGridPanel):
                "params": {k: fit(old["params"][k], param_shape(k, n_in, n_h))
                           for k in PARAM_KEYS}}
         self._show_inputs(new)
-        self._recompute(lambda: self.state.set_inputs(new))
+        self.state.set_inputs(new)
 
     def _on_random_fill(self) -> None:
         """Fill with the seed shown, then show the next seed (the next click gives new values;
@@ -442,7 +443,7 @@ class LSTMPanel(EditorGridPanel):
         seed = self.spin_seed.value()
         new = random_inputs(T, n_in, n_h, seed)
         self._show_inputs(new)
-        self._recompute(lambda: self.state.set_inputs(new))
+        self.state.set_inputs(new)
         self.spin_seed.setValue(min(seed + 1, self.spin_seed.maximum()))
         done = "computing…" if self.state.pending else f"recomputed: {self.state.n_steps} steps"
         self.status.emit(f"Filled with random values, seed {seed}; {done}")
@@ -451,12 +452,9 @@ class LSTMPanel(EditorGridPanel):
         if name in PARAM_KEYS:
             params = dict(self.state.inputs["params"])
             params[name] = value
-            self._recompute(lambda: self.state.set_input("params", params))
+            self.state.set_input("params", params)
         else:
-            self._recompute(lambda: self.state.set_input(name, value))
-
-    def _recompute(self, change) -> None:
-        self._report(change())
+            self.state.set_input(name, value)
 
     def _on_state_changed(self, what: str) -> None:
         if what != "errors":

@@ -616,6 +616,45 @@ def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
         assert w.current_panel().state.step == 1 and w.player.step() == 1
 
 
+def test_each_panel_has_its_own_status(qtbot, messages):
+    """The status bar shows the current panel's last message, never another panel's."""
+    w = shown_window(qtbot)
+    status = w.statusBar().currentMessage
+    w.panel(FC).editors["x"].edit_cell(0, 0, "2")
+    assert status() == "Fully connected: recomputed, 14 steps"
+    w.show_panel("Conv2D")
+    assert "Fully connected" not in status()
+    conv = w.current_panel()
+    conv.mode_box.setCurrentIndex(conv.MODES.index("filter"))   # as the user picks it
+    assert status() == "Conv2D: Filter transform (Task 2a)"
+    w.show_panel("Pooling")
+    assert "Conv2D" not in status() and "Fully connected" not in status()
+    w.panel("Conv2D").set_mode("shape")                         # not shown: stays quiet
+    assert "Conv2D" not in status()
+    w.show_panel(FC)
+    assert status() == "Fully connected: recomputed, 14 steps"
+    w.show_panel("Conv2D")
+    assert status() == "Conv2D: recomputed, 3 steps"            # its last: the shape mode
+
+
+@pytest.mark.parametrize("title", ["Autodiff", "LSTM", "Pooling", FC])
+def test_a_refused_value_is_the_status_not_recomputed(qtbot, messages, title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    if title == "Autodiff":
+        p.set_value("x1", "2")
+        assert w.statusBar().currentMessage() == f"Autodiff: recomputed, {p.state.n_steps} steps"
+        p.set_value("x1", "abc")
+    else:
+        editor = {"LSTM": lambda: p.editors["c0"], "Pooling": lambda: p.x_editor.editor,
+                  FC: lambda: p.editors["b"]}[title]()
+        editor.edit_cell(0, 0, "3")
+        assert "recomputed" in w.statusBar().currentMessage()
+        editor.edit_cell(0, 0, "abc")
+    text = w.statusBar().currentMessage()
+    assert "'abc' is not a number" in text and "recomputed" not in text.lower(), text
+
+
 def test_panel_state_is_plain():
     """The window's panels keep their numbers in a Qt-free PanelState."""
     st = PanelState("fully_connected", examples.load("fc").inputs)
