@@ -6,9 +6,11 @@
   ``panel.show_step`` and the pane's current line.
 - Panels are built the first time they are shown (:meth:`panel`); every built panel gets the
   View menu's settings and the window's compute runner.
-- A panel holds unsaved edits from its first edit until the session is saved or opened, or an
-  example replaces its inputs. Every question and message box goes through
-  :mod:`pnn_gui.dialogs`; the File menu's actions are :class:`~pnn_gui.file_actions.FileActions`.
+- A panel holds unsaved edits when its state counts edits (``state.edits``) since the session
+  was saved or opened, or an example replaced its inputs; a mode switch and a new precision are
+  not edits, nor is anything an example or a session does.
+- Every question and message box goes through :mod:`pnn_gui.dialogs`; the File menu's actions
+  are :class:`~pnn_gui.file_actions.FileActions`.
 """
 
 from __future__ import annotations
@@ -64,12 +66,20 @@ class _Entry:
 
     cls: type[Panel]
     panel: Panel | None = None
-    edited: bool = False  # typed into since the last save / open / example
     status: str = ""      # its last status line (shown again when it is shown again)
+    saved_edits: int = 0  # panel.state.edits when its inputs were last saved / opened / loaded
 
     @property
     def title(self) -> str:
         return self.cls.title
+
+    @property
+    def edited(self) -> bool:
+        return self.panel is not None and self.panel.state.edits != self.saved_edits
+
+    def mark_saved(self) -> None:
+        if self.panel is not None:
+            self.saved_edits = self.panel.state.edits
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -85,7 +95,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._entries = [_Entry(cls) for cls in panels]
         self._by_title = {e.title: e for e in self._entries}
         self._current = self._entries[0]
-        self._dirty = False
         self._loading = 0
         self._precision = 4
         self._animate = True
@@ -119,19 +128,16 @@ class MainWindow(QtWidgets.QMainWindow):
         e = self._by_title[title]
         if e.panel is None:
             e.panel = self._build_panel(e)
+            e.mark_saved()  # what it starts with is no edit
         return e.panel
 
     def _build_panel(self, e: _Entry) -> Panel:
         panel = e.cls(self)
         panel.state.runner = self.compute
-        self._loading += 1
-        try:
-            panel.set_precision(self._precision)
-            panel.state.set_digits(self._precision)
-            panel.set_animation_speed(self.player.speed())
-            panel.set_animations_enabled(self._animate)
-        finally:
-            self._loading -= 1
+        panel.set_precision(self._precision)
+        panel.state.set_digits(self._precision)
+        panel.set_animation_speed(self.player.speed())
+        panel.set_animations_enabled(self._animate)
         panel.status.connect(lambda text, e=e: self._set_status(e, text))
         panel.state.subscribe(lambda what, e=e: self._on_state_changed(e, what))
         self.inputs_stack.addWidget(panel.inputs_widget)
@@ -175,9 +181,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- state -> widgets -----------------------------------------------------------------------
     def _on_state_changed(self, e: _Entry, what: str) -> None:
-        if what in ("trace", "errors", "busy") and not self._loading:
-            e.edited = True
-            self._set_dirty(True)
         st = e.panel.state
         if what == "busy":
             self._set_status(e, f"{e.title}: computing… (the last good results stay shown)")
@@ -189,6 +192,8 @@ class MainWindow(QtWidgets.QMainWindow):
             msg = next(iter(st.errors.values()))
             self._set_status(e, f"{e.title}: not recomputed ({msg}); the last good results "
                              "are shown")
+        if what != "step":
+            self._update_title()  # an edit adds the star
         if e is not self._current:
             return
         if what == "trace":
@@ -234,7 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._precision = int(digits)
         if digits in self.precision_actions:
             self.precision_actions[digits].setChecked(True)
-        self._loading += 1  # re-solving at the new precision is not an edit
+        self._loading += 1  # a re-solve at the new precision: no "recomputed" status
         try:
             for panel in self._built():
                 panel.set_precision(self._precision)
@@ -278,46 +283,46 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         with self.replacing_inputs():
             panel.load_example(example)
-        entry.edited = False  # what was typed there is gone (saved, or discarded by the user)
+        entry.mark_saved()  # what was typed there is gone (saved, or discarded by the user)
         self.show_panel(entry.title)
         self.show_status(f"Loaded example {name}")
         return True
 
     @contextmanager
     def replacing_inputs(self) -> Iterator[None]:
-        """An example or a session replaces inputs: not an edit (the window stays clean), and
-        solved at once (the caller wants the steps now; no late result marks it edited)."""
+        """An example or a session replaces inputs: not an edit (a panel without unsaved edits
+        has none after, even when a session was refused and undone), and solved at once (the
+        caller wants the steps now)."""
+        edited = {e.title for e in self._entries if e.edited}
         self._loading += 1
         try:
             with self.compute.synchronously():
                 yield
         finally:
             self._loading -= 1
+            for e in self._entries:
+                if e.title not in edited:
+                    e.mark_saved()
+            self._update_title()
 
     # -- unsaved edits, quitting ----------------------------------------------------------------
     def is_dirty(self, title: str | None = None) -> bool:
         """Unsaved edits in panel ``title`` (None: in any panel)."""
         if title is not None:
-            return self._dirty and self._by_title[title].edited
-        return self._dirty
+            return self._by_title[title].edited
+        return any(e.edited for e in self._entries)
 
     def set_saved(self) -> None:
         """Every panel's inputs are saved (or were just opened): nothing to ask about."""
-        self._set_dirty(False)
-
-    def _set_dirty(self, dirty: bool) -> None:
-        if not dirty:
-            for e in self._entries:
-                e.edited = False
-        if dirty != self._dirty:
-            self._dirty = dirty
-            self._update_title()
+        for e in self._entries:
+            e.mark_saved()
+        self._update_title()
 
     def _update_title(self) -> None:
         parts = ["pnn-gui", self.current_title()]
         if self.files.path:
             parts.append(Path(self.files.path).name)
-        self.setWindowTitle(" — ".join(parts) + (" *" if self._dirty else ""))
+        self.setWindowTitle(" — ".join(parts) + (" *" if self.is_dirty() else ""))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if not self.files.unsaved_edits_handled():

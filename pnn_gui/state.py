@@ -10,6 +10,9 @@ Tier 2 of DESIGN.md: testable without a window. Widgets set inputs here; views l
   tensors after steps[0:k] with steps[k-1] the current one. A first trace (a new state, a new
   kind) starts at 0, so no answer shows before the student has stepped to it; a recompute keeps
   the step (at the end stays at the end).
+- ``edits`` counts the changes of inputs (:meth:`set_input`, :meth:`set_inputs`); starting over
+  with another kind (:meth:`reset`, a panel's mode switch) and a new precision are not edits. The
+  window compares it with its count at the last save to know about unsaved edits.
 
 Where the engine runs: ``runner`` (default None) decides. Without one, every recompute solves at
 once, on the caller's thread. A :class:`Runner` (the GUI installs
@@ -94,6 +97,7 @@ class PanelState:
                  = None):
         self.kind = kind
         self.inputs: dict[str, Any] = dict(inputs)
+        self.edits = 0
         self.errors: dict[str, str] = {}
         self.trace: Trace | None = None
         self.step = 0
@@ -127,6 +131,7 @@ class PanelState:
         outcome arrives as ``"trace"`` or ``"errors"``). The same holds for :meth:`set_inputs`,
         :meth:`recompute` and :meth:`reset`."""
         self.inputs[name] = value
+        self.edits += 1
         return self.recompute()
 
     def set_inputs(self, values: Mapping[str, Any], replace: bool = False) -> bool:
@@ -135,6 +140,7 @@ class PanelState:
             self.inputs = dict(values)
         else:
             self.inputs.update(values)
+        self.edits += 1
         return self.recompute()
 
     def reset(self, kind: str, inputs: Mapping[str, Any]) -> bool:

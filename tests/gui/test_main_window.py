@@ -339,7 +339,7 @@ def test_examples_menu_loads(window):
 def test_precision_menu(window):
     p = fc_panel(window)
     window.precision_actions[6].trigger()  # an untouched window stays unedited
-    assert not window._dirty and not any(e.edited for e in window._entries)
+    assert not window.is_dirty() and not window.windowTitle().endswith("*")
     p.editors["x"].edit_cell(0, 0, repr(1 / 3))
     p.state.set_step(3)
     window.precision_actions[2].trigger()
@@ -523,6 +523,21 @@ def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages
     assert window.is_dirty()                     # the unsaved edit is still unsaved
 
 
+def test_a_session_refused_by_a_later_panel_undoes_the_earlier_ones(qtbot, messages, tmp_path):
+    w = shown_window(qtbot)
+    good = w.files.session().panels
+    fc_before = w.panel(FC).session_data()
+    changed = json.loads(json.dumps(good))
+    changed[FC]["inputs"]["x"] = [5, 6]                              # restored first, then undone
+    changed["Autodiff"]["inputs"]["values"] = {"x1": "one"}         # refused
+    path = tmp_path / "s.pnn.json"
+    path.write_text(json.dumps({"format": 1, "panel": FC, "panels": changed}), encoding="utf-8")
+    assert not w.files.open_session_file(str(path))
+    assert "Autodiff" in messages[-1][1]
+    assert w.panel(FC).session_data() == fc_before
+    assert not w.is_dirty() and not w.windowTitle().endswith("*")  # the undo is no edit
+
+
 def test_unreadable_session_file(window, tmp_path, messages):
     assert window.files.open_session_file(str(tmp_path / "none.json")) is False
     assert "cannot read" in messages[-1][1]
@@ -653,6 +668,20 @@ def test_a_refused_value_is_the_status_not_recomputed(qtbot, messages, title):
         editor.edit_cell(0, 0, "abc")
     text = w.statusBar().currentMessage()
     assert "'abc' is not a number" in text and "recomputed" not in text.lower(), text
+
+
+@pytest.mark.parametrize("title", ["Conv2D", "Pooling"])
+def test_switching_a_mode_alone_is_not_an_edit(qtbot, messages, title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    for mode in (*p.MODES[1:], p.MODES[0]):
+        p.mode_box.setCurrentIndex(p.MODES.index(mode))            # as the user picks it
+        assert p.mode == mode and not w.is_dirty() and not w.windowTitle().endswith("*")
+    p.mode_box.setCurrentIndex(1)
+    p.x_editor.editor.edit_cell(0, 0, "7")                          # a real edit
+    assert w.is_dirty() and w.windowTitle().endswith("*")
+    p.mode_box.setCurrentIndex(0)                                   # and it stays one
+    assert w.is_dirty()
 
 
 def test_panel_state_is_plain():

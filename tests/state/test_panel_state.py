@@ -118,3 +118,14 @@ def test_set_digits_refuses_a_bad_count_and_changes_nothing():
         else:
             raise AssertionError(f"{bad!r} accepted")
     assert s.digits == 4 and s.trace is trace
+
+
+def test_state_counts_edits_not_resets_or_precision():
+    s = PanelState("fully_connected", examples.load("fc").inputs)
+    assert s.edits == 0
+    s.set_input("dy", [1, 1, 1])
+    s.set_inputs({"dy": [1, 2, 1]})
+    assert s.edits == 2
+    s.set_digits(6)
+    s.reset("conv2d_filter", examples.load("conv-filter").inputs)
+    assert s.edits == 2
