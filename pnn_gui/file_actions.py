@@ -5,6 +5,8 @@
   typed: a session that does not load leaves every panel as it was.
 - What is saved or exported is what was typed: a cell being edited is committed first, and a
   solve still running is waited for.
+- A file dialog opens in the folder of the file last chosen (:attr:`FileActions.folder`, kept in
+  QSettings across runs unless the window ignores its settings; the current folder before any).
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ if TYPE_CHECKING:
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
 PNG_FILTER = "PNG images (*.png);;All files (*)"
 SESSION_FILTER = "pnn-gui sessions (*.pnn.json *.json);;All files (*)"
+#: QSettings key of the folder of the file last chosen in a dialog
+FOLDER_KEY = "files/folder"
 
 
 class FileActions:
     """The File menu of ``window`` (see the module docstring); ``path`` is the session's file."""
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: MainWindow, remember: bool = True):
+        """``remember``: read and write the last folder in QSettings."""
         self.window = window
         #: the session file last saved or opened (None: not saved yet)
         self.path: str | None = None
+        self._remember = remember
+        folder = QtCore.QSettings().value(FOLDER_KEY, "") if remember else ""
+        #: the folder the next dialog opens in ("": the current folder)
+        self.folder = folder if isinstance(folder, str) and Path(folder).is_dir() else ""
 
     def add_to(self, menu: QtWidgets.QMenu) -> None:
         """Open, save, save as and the exports, as ``action_*`` attributes."""
@@ -49,6 +58,16 @@ class FileActions:
         self.action_export_steps = menu.addAction("Export s&teps as CSV…", self.export_steps)
         self.action_export_png = menu.addAction("Export &picture (PNG) of the panel…",
                                                 self.export_picture)
+
+    def _start(self, name: str = "") -> str:
+        """Where a dialog opens: ``name`` (a suggested file, or none) in :attr:`folder`."""
+        return str(Path(self.folder) / name) if self.folder else name
+
+    def _used(self, path: str) -> None:
+        """A file was written or read there: the next dialog opens in its folder."""
+        self.folder = str(Path(path).resolve().parent)
+        if self._remember:
+            QtCore.QSettings().setValue(FOLDER_KEY, self.folder)
 
     def attempt(self, what: str, fn: Callable, *args) -> bool:
         """Run ``fn``; a ValueError / OSError becomes a message box. True when it worked."""
@@ -75,19 +94,20 @@ class FileActions:
 
     def save_session_as(self) -> bool:
         path = dialogs.ask_save_path(self.window, "Save session", SESSION_FILTER,
-                                     self.path or "session" + sessions.SUFFIX)
+                                     self.path or self._start("session" + sessions.SUFFIX))
         return bool(path) and self._write(path)
 
     def _write(self, path: str) -> bool:
         if not self.attempt("Save session", lambda: sessions.save(path, self.session())):
             return False
         self.path = path
+        self._used(path)
         self.window.set_saved()
         self.window.show_status(f"Saved session to {path}")
         return True
 
     def open_session(self) -> bool:
-        path = dialogs.ask_open_path(self.window, "Open session", SESSION_FILTER, "")
+        path = dialogs.ask_open_path(self.window, "Open session", SESSION_FILTER, self._start())
         if not path or not self.unsaved_edits_handled():
             return False
         return self.open_session_file(path)
@@ -105,6 +125,7 @@ class FileActions:
             w.show_status(f"Open session failed: {exc}")
             return False
         self.path = path
+        self._used(path)
         w.set_saved()
         w.show_panel(s.panel)
         w.show_status(f"Opened session {path}")
@@ -159,6 +180,7 @@ class FileActions:
         data = png_bytes(w.picture())
         if not self.attempt("Export picture", export.write_bytes_atomic, path, data):
             return False
+        self._used(path)
         w.show_status(f"Exported a picture of the {w.current_title()} panel to {path}")
         return True
 
@@ -171,6 +193,7 @@ class FileActions:
                                      self._suggest(suffix))
         if not path or not self.attempt(what, export.write_atomic, path, text_of(trace)):
             return False
+        self._used(path)
         self.window.show_status(f"Exported {count_of(trace)} to {path}")
         return True
 
@@ -185,7 +208,7 @@ class FileActions:
         return trace
 
     def _suggest(self, suffix: str) -> str:
-        return self.window.current_title().lower().replace(" ", "-") + suffix
+        return self._start(self.window.current_title().lower().replace(" ", "-") + suffix)
 
 
 def png_bytes(image: QtGui.QImage) -> bytes:

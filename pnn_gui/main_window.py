@@ -35,6 +35,17 @@ from pnn_gui.widgets.step_player import SPEEDS, StepPlayer
 PRECISIONS = (2, 3, 4, 6, 8, 12)
 #: the inputs column's width limits; within them it is as wide as the current panel's inputs need
 MIN_INPUTS_WIDTH, MAX_INPUTS_WIDTH = 220, 420
+#: the Examples menu's entries (the whole description is their tooltip and status tip)
+EXAMPLE_TITLES = {
+    "fc": "Task 1: fully connected layer",
+    "conv-filter": "Task 2a: backward-pass filters",
+    "conv-shape": "Task 2b: output shape",
+    "conv": "Conv2D forward and backward",
+    "avgpool": "Task 5: average pooling",
+    "maxpool": "Max pooling",
+    "lstm": "Task 3: peephole LSTM",
+    "autodiff": "Task 4: automatic differentiation",
+}
 
 SHORTCUTS_TEXT = """\
 <table cellspacing=4>
@@ -87,8 +98,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, panels: tuple[type[Panel], ...] = PANELS, initial: str | None = None,
                  parent: QtWidgets.QWidget | None = None, settings: bool = True):
-        """``settings=False``: ignore the saved View settings and window geometry (the
-        screenshot command and benchmarks want the defaults)."""
+        """``settings=False``: ignore the saved View settings, window geometry and last folder
+        (the screenshot command and benchmarks want the defaults)."""
         super().__init__(parent)
         self.setWindowTitle("pnn-gui")
         self.resize(1400, 900)
@@ -101,7 +112,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._use_settings = settings
         #: every panel's solves: small ones at once, large ones on a worker thread
         self.compute = QtRunner(self)
-        self.files = FileActions(self)
+        self.files = FileActions(self, remember=settings)
 
         self._build_layout()
         self._build_menus()
@@ -431,16 +442,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_quit.setShortcut(QtGui.QKeySequence("Ctrl+Q"))
 
         m = mb.addMenu("&Examples")
+        m.setToolTipsVisible(True)
         self.example_actions: dict[str, QtGui.QAction] = {}
         by_name = {ex.name: ex for ex in examples.available()}
         shown = {n for e in self._entries for n in e.cls.examples}
         for name in examples.NAMES:
             ex = by_name.get(name)
-            text = f"{name} — {ex.description}" if ex else name
-            if len(text) > 90:
-                text = text[:88] + "…"
+            text = f"{name} — {EXAMPLE_TITLES[name]}" if name in EXAMPLE_TITLES else name
             act = m.addAction(text, lambda n=name: self.files.attempt("Load example",
                                                                       self.load_example, n))
+            if ex is not None:
+                act.setToolTip(ex.description)
+                act.setStatusTip(ex.description)
             act.setEnabled(ex is not None and name in shown)
             self.example_actions[name] = act
 

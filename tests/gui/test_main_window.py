@@ -336,6 +336,18 @@ def test_examples_menu_loads(window):
     assert set(window.example_actions) == set(examples.NAMES)
 
 
+def test_examples_menu_entries_are_short_and_whole(window):
+    by_name = {ex.name: ex for ex in examples.available()}
+    texts = []
+    for name, act in window.example_actions.items():
+        text = act.text().replace("&&", "&")
+        assert "…" not in text and len(text) <= 48, text
+        assert name in text                                   # the name the CLI takes
+        assert act.statusTip() == act.toolTip() == by_name[name].description
+        texts.append(text)
+    assert len(set(texts)) == len(texts)
+
+
 def test_precision_menu(window):
     p = fc_panel(window)
     window.precision_actions[6].trigger()  # an untouched window stays unedited
@@ -430,6 +442,41 @@ def test_export_to_missing_folder_shows_message(window, monkeypatch, tmp_path, m
     assert not out.exists()
     assert messages and messages[-1][0] == "Export results"
     assert "does not exist" in messages[-1][1]
+
+
+def test_file_dialogs_open_in_the_last_folder_used_also_after_a_restart(qtbot, messages,
+                                                                        monkeypatch, tmp_path):
+    work, other = tmp_path / "work", tmp_path / "other"
+    work.mkdir()
+    other.mkdir()
+    starts = []
+
+    def save_to(folder):
+        def ask(parent, title, file_filter, start):
+            starts.append(start)
+            return str(folder / os.path.basename(start))
+        return ask
+
+    def ask_open(parent, title, file_filter, start):
+        starts.append(start)
+        return None                                           # cancelled
+
+    monkeypatch.setattr(dialogs, "ask_open_path", ask_open)
+    w = shown_window(qtbot, panels=ONLY_FC)
+    monkeypatch.setattr(dialogs, "ask_save_path", save_to(work))
+    assert w.files.save_session_as()
+    assert w.files.export_results()
+    assert starts[-1] == str(work / "fully-connected.csv")    # where the session went
+    monkeypatch.setattr(dialogs, "ask_save_path", save_to(other))
+    assert w.files.export_steps()
+    w.files.open_session()
+    assert starts[-1] == str(other)                           # the last folder used
+    w.close()
+    again = shown_window(qtbot, panels=ONLY_FC)               # the next run remembers it
+    again.files.open_session()
+    assert starts[-1] == str(other)
+    assert again.files.save_session_as()
+    assert starts[-1] == str(other / "session.pnn.json")
 
 
 def test_cancelled_dialog_does_nothing(window, monkeypatch, messages):
