@@ -174,7 +174,7 @@ class LSTMPanel(EditorGridPanel):
 
         def editor(name: str, title: str, value: np.ndarray, tip: str) -> MatrixEditor:
             ed = MatrixEditor(title, value, resizable=False, example=value, name=name,
-                              seed=len(self.editors))
+                              seed=len(self.editors), label=title.split("  ")[0])
             ed.setToolTip(tip)
             ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
             ed.cell_rejected.connect(self.status)

@@ -134,7 +134,7 @@ def test_editing_a_cell_updates_the_results(window):
 def test_bad_cell_is_reported_in_the_status_bar(window):
     p = fc_panel(window)
     p.editors["w"].edit_cell(0, 1, "three")
-    assert window.statusBar().currentMessage() == ("w[0,1]: 'three' is not a number; the last "
+    assert window.statusBar().currentMessage() == ("W[0,1]: 'three' is not a number; the last "
                                                    "good value is used")
     p.editors["b"].paste_text("1\tx", row=0, col=0)
     assert window.statusBar().currentMessage().startswith("b[1]: 'x' is not a number")
@@ -146,7 +146,7 @@ def test_bad_cell_keeps_other_cells_and_last_good_results(window):
     trace = p.state.trace
     p.editors["w"].edit_cell(0, 2, "five")
     assert p.editors["w"].cell_errors() == {(0, 2): "'five' is not a number"}
-    assert "w[0,2]: 'five' is not a number" in p.editors["w"].cell_message()
+    assert "W[0,2]: 'five' is not a number" in p.editors["w"].cell_message()
     assert p.state.trace is trace               # nothing recomputed from a bad cell
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6]])
     # another cell still works and computes with the last good 5
