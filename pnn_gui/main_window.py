@@ -6,6 +6,9 @@
   ``panel.show_step`` and the pane's current line.
 - Panels are built the first time they are shown (:meth:`panel`); every built panel gets the
   View menu's settings and the window's compute runner.
+- While the current panel's inputs do not compute (``state.errors``), its views and the worked
+  solution show the last good results dimmed, with a note saying so (two :class:`StaleCover`,
+  over the views' stack and the solution pane: one mechanism for every panel).
 - A panel holds unsaved edits when its state counts edits (``state.edits``) since the session
   was saved or opened, or an example replaced its inputs; a mode switch and a new precision are
   not edits, nor is anything an example or a session does.
@@ -30,11 +33,15 @@ from pnn_gui.panels import PANELS
 from pnn_gui.panels.base import Panel
 from pnn_gui.widgets import delta_flow
 from pnn_gui.widgets.solution_pane import SolutionPane
+from pnn_gui.widgets.stale_cover import StaleCover
 from pnn_gui.widgets.step_player import SPEEDS, StepPlayer
 
 PRECISIONS = (2, 3, 4, 6, 8, 12)
 #: the inputs column's width limits; within them it is as wide as the current panel's inputs need
 MIN_INPUTS_WIDTH, MAX_INPUTS_WIDTH = 220, 420
+#: the note over the results while the inputs do not compute (with / without last good results)
+STALE_NOTE = "Last good results: the inputs do not compute"
+NOT_COMPUTED_NOTE = "Not computed: the inputs do not compute"
 #: the Examples menu's entries (the whole description is their tooltip and status tip)
 EXAMPLE_TITLES = {
     "fc": "Task 1: fully connected layer",
@@ -173,6 +180,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         self._fit_inputs_column(panel.inputs_widget)
         self.statusBar().showMessage(e.status)
+        self._cover_if_stale()
 
     def _fit_inputs_column(self, page: QtWidgets.QWidget) -> None:
         """The inputs column is at least as wide as ``page`` needs not to scroll sideways (up to
@@ -207,11 +215,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self._update_title()  # an edit adds the star
         if e is not self._current:
             return
+        if what != "step":
+            self._cover_if_stale()
         if what == "trace":
             self.solution.set_trace(st.trace)
             self._sync_step()
         elif what == "step":
             self._sync_step()
+
+    def _cover_if_stale(self) -> None:
+        """Dim the current panel's views and the worked solution while its inputs do not
+        compute."""
+        st = self.current_panel().state
+        note = "" if not st.errors else STALE_NOTE if st.trace is not None else NOT_COMPUTED_NOTE
+        self.views_cover.set_note(note)
+        self.solution_cover.set_note(note)
 
     def _sync_step(self) -> None:
         panel = self.current_panel()
@@ -394,6 +412,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_stack = QtWidgets.QStackedWidget()
         self.solution = SolutionPane()
         self.solution.step_clicked.connect(self._on_step_requested)
+        self.views_cover = StaleCover(self.view_stack)
+        self.solution_cover = StaleCover(self.solution)
         inputs_scroll = QtWidgets.QScrollArea()
         inputs_scroll.setWidgetResizable(True)
         inputs_scroll.setWidget(self.inputs_stack)

@@ -731,6 +731,52 @@ def test_switching_a_mode_alone_is_not_an_edit(qtbot, messages, title):
     assert w.is_dirty()
 
 
+def _ink(widget) -> float:
+    """How far from white what ``widget`` shows is, on average (0 white .. 1 black), below
+    the note's place at the top."""
+    image = widget.grab().toImage()
+    image = image.copy(0, 80, image.width(), image.height() - 80).scaled(120, 80)
+    values = [1 - image.pixelColor(x, y).lightnessF() for x in range(120) for y in range(80)]
+    return sum(values) / len(values)
+
+
+def _note(widget) -> str:
+    """The note shown over ``widget`` while its results are out of date ("" when none)."""
+    label = widget.findChild(QtWidgets.QLabel, "staleNote")
+    return label.text().lower() if label is not None and label.isVisible() else ""
+
+
+#: an input that does not compute, per panel
+BREAKS = {FC: ("x", np.ones(3)), "Conv2D": ("x", np.ones((2, 2, 5))),
+          "Pooling": ("size", (9, 9)), "LSTM": ("c0", np.ones(3)),
+          "Autodiff": ("expression", "log(x1 - 1) + x2")}
+
+
+@pytest.mark.parametrize("title", list(BREAKS))
+def test_results_are_dimmed_with_a_note_while_the_inputs_do_not_compute(qtbot, messages,
+                                                                         title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    w.player.last()
+    good = dict(p.state.inputs)
+    views = w.view_stack                                        # the current panel's views
+    vivid = _ink(views), _ink(w.solution)
+    assert _note(views) == "" and _note(w.solution) == ""
+    field, bad = BREAKS[title]
+    p.state.set_input(field, bad)
+    assert p.state.errors
+    for widget in (views, w.solution):
+        assert "last good results" in _note(widget), title
+    assert _ink(views) < 0.6 * vivid[0] and _ink(w.solution) < 0.6 * vivid[1]
+    w.show_panel(FC if title != FC else "LSTM")                 # another panel is not dimmed
+    assert _note(views) == "" and _note(w.solution) == ""
+    w.show_panel(title)
+    assert "last good results" in _note(views)
+    p.state.set_input(field, good[field])                       # computes again
+    assert _note(views) == "" and _note(w.solution) == ""
+    assert _ink(views) > 0.9 * vivid[0]
+
+
 def test_panel_state_is_plain():
     """The window's panels keep their numbers in a Qt-free PanelState."""
     st = PanelState("fully_connected", examples.load("fc").inputs)
