@@ -287,8 +287,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return [e.panel for e in self._entries if e.panel is not None]
 
     def commit_open_edit(self) -> None:
-        """A cell being typed into is committed first, so Ctrl+S (or an export, or quitting)
-        while typing uses what was typed: moving the focus makes the delegate commit it."""
+        """What is being typed is committed first, so Ctrl+S (or an export, or quitting) while
+        typing uses what was typed: moving the focus makes a cell's delegate commit it, and each
+        panel commits what waits (:meth:`Panel.commit_edits`)."""
+        for panel in self._built():
+            panel.commit_edits()
         focus = QtWidgets.QApplication.focusWidget()
         view = focus.parentWidget() if focus is not None else None
         view = view.parentWidget() if view is not None else None  # editor -> viewport -> view

@@ -1,10 +1,15 @@
 """Autodiff panel (the sheet's Task 4): reverse-mode automatic differentiation of a typed formula.
 
-Left: the expression (refused input is shown inline as you type, with a caret under the column
-the engine names) and a table of variable values, filled from the names in the expression and
-keeping the values already typed. Centre: the computational graph (nodes as the sheet writes them,
-with value and adjoint; edges with their local derivative), the forward trace table, the backward
-table of ``+=`` contributions, and at the end the gradient beside a central-difference check.
+Left: the expression and a table of variable values. A typed expression takes effect on Enter,
+when the field is left, or after a pause in typing (:data:`RECOMPUTE_PAUSE_MS`), never on every
+keystroke: the half-typed ``cos(x1*`` passes the valid prefix ``co``, which must not become the
+graph. Refused input is then shown inline, with a caret under the column the engine names, and
+the values table keeps the variables of the formula on screen; once a new formula parses, the
+table holds its variables, keeping the values already typed.
+
+Centre: the computational graph (nodes as the sheet writes them, with value and adjoint; edges
+with their local derivative), the forward trace table, the backward table of ``+=``
+contributions, and at the end the gradient beside a central-difference check.
 
 Stepping backward, each edge's contribution v̄_i · ∂v_i/∂v_j travels along the edge from v_i to
 v_j and is added to v_j's adjoint; a node used twice visibly receives two. The GUI computes no
@@ -48,6 +53,8 @@ H = 1e-6
 NEW_VALUE = 1.0
 #: characters of the expression shown around the place of an error
 ERROR_CONTEXT = 32
+#: a typed expression takes effect after this pause in typing (or at once on Enter)
+RECOMPUTE_PAUSE_MS = 600
 
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _NONE = QtGui.QBrush()
@@ -163,8 +170,13 @@ class AutodiffPanel(Panel):
         self.expression = QtWidgets.QLineEdit(inputs["expression"])
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.expression.setFont(mono)
-        self.expression.setToolTip("the expression; refused input is explained below as you type")
+        self.expression.setToolTip("the expression: Enter (or a pause in typing) recomputes; "
+                                   "refused input is explained below")
+        self._typing = QtCore.QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.timeout.connect(self.commit_edits)
         self.expression.textEdited.connect(self._on_expression_edited)
+        self.expression.editingFinished.connect(self.commit_edits)  # Enter, or leaving it
         lay.addWidget(self.expression)
         self.expression_error = QtWidgets.QLabel()
         self.expression_error.setObjectName("expressionError")
@@ -228,6 +240,7 @@ class AutodiffPanel(Panel):
         self._apply_inputs(inputs)
 
     def _apply_inputs(self, inputs: dict[str, Any]) -> None:
+        self._typing.stop()
         self.expression.setText(inputs["expression"])
         self._known.update(inputs["values"])
         refused = None
@@ -436,7 +449,16 @@ class AutodiffPanel(Panel):
         return node, [], True
 
     # -- inputs ---------------------------------------------------------------------------------
-    def _on_expression_edited(self, text: str) -> None:
+    def _on_expression_edited(self, _text: str) -> None:
+        self._typing.start(RECOMPUTE_PAUSE_MS)  # each keystroke starts the pause again
+
+    def commit_edits(self) -> None:
+        """The typed expression takes effect now (Enter, leaving the field, the pause, and the
+        window before a save or an export)."""
+        self._typing.stop()
+        text = self.expression.text()
+        if text == self.state.inputs["expression"]:
+            return
         try:
             graph = autodiff.parse(text)
         except autodiff.ExpressionError as exc:

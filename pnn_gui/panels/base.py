@@ -70,6 +70,9 @@ class Panel(QtCore.QObject):
     def set_animations_enabled(self, enabled: bool) -> None:
         """View > Animate steps; also turned off for screenshots and benchmarks."""
 
+    def commit_edits(self) -> None:
+        """Make what is typed but not yet in effect take effect now (the window calls it before
+        a save, an export or quitting; the autodiff expression waits for Enter or a pause)."""
 
     # -- shared by the panels ---------------------------------------------------------------------
     def _finish_load(self, example: Example) -> None:

@@ -527,6 +527,20 @@ def test_save_while_typing_in_a_cell_saves_what_was_typed(window, monkeypatch, t
     assert not window.is_dirty() and p.state.inputs["x"][0] == 7
 
 
+def test_save_while_typing_a_formula_saves_what_was_typed(qtbot, messages, monkeypatch,
+                                                          tmp_path):
+    w = shown_window(qtbot, initial="Autodiff")
+    p = w.current_panel()
+    p.expression.selectAll()
+    qtbot.keyClicks(p.expression, "x1 * x2")                 # no Enter, no pause yet
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert w.files.save_session()
+    saved = json.loads(path.read_text(encoding="utf-8"))["panels"]["Autodiff"]["inputs"]
+    assert saved["expression"] == "x1 * x2"
+    assert p.state.inputs["expression"] == "x1 * x2" and p.state.errors == {}
+
+
 def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
     path = tmp_path / "a.pnn.json"
     calls = []
