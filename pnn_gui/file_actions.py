@@ -121,7 +121,9 @@ class FileActions:
                 self._restore_panels(s)
         except ValueError as exc:
             dialogs.show_message(w, "Open session", f"Could not open {Path(path).name}; "
-                                 f"nothing was changed.\n\n{exc}")
+                                 f"nothing was changed.\n\n{exc}\n\nOpen a session saved with "
+                                 "File → Save session, or correct the file where the message "
+                                 "says.")
             w.show_status(f"Open session failed: {exc}")
             return False
         self.path = path
@@ -140,10 +142,14 @@ class FileActions:
             before = panel.session_data()
             try:
                 panel.restore_session(data)
-            except ValueError as exc:
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                # (any JSON may arrive here: a panel that trips over a foreign layout refuses
+                # it like one that names the problem)
                 for t, previous in done.items():
                     self.window.panel(t).restore_session(previous)
-                raise ValueError(f"{title}: {exc}") from None
+                why = str(exc) if isinstance(exc, ValueError) else \
+                    f"its data is not laid out as pnn-gui writes it ({type(exc).__name__}: {exc})"
+                raise ValueError(f"{title}: {why}") from None
             done[title] = before
         for title in done:
             self.window.panel(title).state.set_step(0)

@@ -8,6 +8,7 @@ it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -218,8 +219,9 @@ class ModePanel(Panel):
         kind = data.get("kind") if isinstance(data, dict) else None
         mode = self._mode_of(kind)
         if mode is None:
-            raise ValueError(f"session: expected {self.what} kind "
-                             f"({', '.join(self.KIND_OF.values())}), got {kind!r}")
+            kinds = ", ".join(f'"{k}"' for k in self.KIND_OF.values())
+            raise ValueError(f"session: \"kind\" is {kind!r}; the {self.title} panel reads "
+                             f"{kinds}")
         raw = session_inputs(data, kind, self._fields(mode))
         self._inputs[mode] = self._normalised(mode, raw)  # ValueError changes nothing
         self._set_mode(mode)
@@ -283,25 +285,32 @@ class ModePanel(Panel):
             self._good = dict(self.state.inputs)  # the inputs of the trace now shown
 
 
-def session_inputs(data: Any, kind: str, fields: Any) -> dict[str, Any]:
+def session_inputs(data: Any, kind: str, fields: Any,
+                   labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``inputs`` of a panel's session data, checked: a dict with ``"kind" == kind`` and
-    exactly the field names ``fields``. Raises ValueError naming what is wrong; the values
-    themselves are checked by the caller (and the engine)."""
+    exactly the field names ``fields``. Raises ValueError naming what is wrong, with each
+    field's name on screen from ``labels`` beside its key in the file (``"dy" (δy)``); the
+    values themselves are checked by the caller (and the engine)."""
     if not isinstance(data, dict):
-        raise ValueError(f"session: expected an object for this panel, got {type(data).__name__}")
+        raise ValueError("session: this panel's entry must be an object with \"kind\" and "
+                         f"\"inputs\", got {type(data).__name__}")
     if data.get("kind") != kind:
-        raise ValueError(f"session: expected \"kind\": {kind!r}, got {data.get('kind')!r}")
+        raise ValueError(f"session: \"kind\" is {data.get('kind')!r}; this panel reads "
+                         f"\"{kind}\"")
     inputs = data.get("inputs")
     if not isinstance(inputs, dict):
         raise ValueError(f"session: \"inputs\" must be an object, got {type(inputs).__name__}")
     want, got = set(fields), set(inputs)
     if want != got:
+        def named(keys: set[str]) -> str:
+            return ", ".join(f'"{k}"' + (f" ({labels[k]})" if labels and labels.get(k, k) != k
+                                         else "") for k in sorted(keys))
         parts = []
         if want - got:
-            parts.append("missing " + ", ".join(sorted(want - got)))
+            parts.append(f"lack {named(want - got)}")
         if got - want:
-            parts.append("unexpected " + ", ".join(sorted(got - want)))
-        raise ValueError(f"session: inputs for {kind}: {'; '.join(parts)}")
+            parts.append(f"have {named(got - want)}, which this panel does not read")
+        raise ValueError(f"session: the inputs {' and '.join(parts)}")
     return dict(inputs)
 
 

@@ -145,11 +145,12 @@ class FullyConnectedPanel(EditorGridPanel):
         self._shown = (trace, k)
 
     def restore_session(self, data: dict[str, Any]) -> None:
-        raw = session_inputs(data, KIND, FIELDS)
+        labels = {name: title for name, (title, _) in _EDITORS.items()}
+        raw = session_inputs(data, KIND, FIELDS, labels)
         inputs = {}
         for name in FIELDS:
             ndim = 2 if name == "w" else (1, 2) if name in BATCHED else 1
-            inputs[name] = as_array(raw[name], name, ndim)
+            inputs[name] = as_array(raw[name], labels[name], ndim)
             if name in BATCHED and inputs[name].shape[0] == 1:
                 inputs[name] = inputs[name].reshape(-1)  # a batch of one is the vector
         for name, ed in self.editors.items():

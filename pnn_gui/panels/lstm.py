@@ -44,6 +44,8 @@ from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 
 KIND = "lstm"
 FIELDS = ("xs", "params", "c0", "dh")
+#: each field's name on screen (in messages)
+LABELS = {"xs": "x", "params": "parameters", "c0": "c₀", "dh": "δh"}
 MAX_T = 64
 MAX_UNITS = 16
 
@@ -107,14 +109,14 @@ def check_inputs(raw: Any) -> dict[str, Any]:
     params = raw.get("params")
     if not isinstance(params, dict):
         raise ValueError(f"params: expected an object with the keys {', '.join(PARAM_KEYS)}")
-    out = {"xs": as_array(raw.get("xs"), "xs", 2), "c0": as_array(raw.get("c0"), "c0", 1),
-           "dh": as_array(raw.get("dh"), "dh", 2),
-           "params": {k: as_array(params.get(k), k, 1 if k.startswith("b_") else 2)
-                      for k in PARAM_KEYS}}
+    out = {name: as_array(raw.get(name), LABELS[name], 1 if name == "c0" else 2)
+           for name in ("xs", "c0", "dh")}
+    out["params"] = {k: as_array(params.get(k), k, 1 if k.startswith("b_") else 2)
+                     for k in PARAM_KEYS}
     T, n_in = out["xs"].shape
     n_h = out["c0"].shape[0]
     if T > MAX_T or n_in > MAX_UNITS or n_h > MAX_UNITS:
-        raise ValueError(f"xs: the panel edits T ≤ {MAX_T}, n_in ≤ {MAX_UNITS} and n_h ≤ "
+        raise ValueError(f"x: the panel edits T ≤ {MAX_T}, n_in ≤ {MAX_UNITS} and n_h ≤ "
                          f"{MAX_UNITS}; got T = {T}, n_in = {n_in}, n_h = {n_h}")
     return out
 
@@ -268,7 +270,7 @@ class LSTMPanel(EditorGridPanel):
         self._finish_load(example)
 
     def restore_session(self, data: dict[str, Any]) -> None:
-        inputs = check_inputs(session_inputs(data, KIND, FIELDS))
+        inputs = check_inputs(session_inputs(data, KIND, FIELDS, LABELS))
         examples.solve(KIND, inputs)  # refuse (and change nothing) when it does not compute
         self._show_inputs(inputs)
         self.state.set_inputs(inputs, replace=True)

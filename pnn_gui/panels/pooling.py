@@ -33,10 +33,19 @@ FLOW_MS = 700  # a share's trip at speed 1
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     x = as_array(raw["x"], "x", 3)
-    size = pair(raw["size"])
-    stride = size if raw.get("stride") is None else pair(raw["stride"])
-    dy = as_array(raw["dy"], "dy", 3)
+    size = _pair(raw["size"], "size")
+    stride = size if raw.get("stride") is None else _pair(raw["stride"], "stride")
+    dy = as_array(raw["dy"], "δy", 3)
     return {"x": x, "size": size, "stride": stride, "dy": dy}
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    """``pair(value)``, or a ValueError naming ``name`` (an example's or a session's text)."""
+    try:
+        return pair(value)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"{name}: expected a whole number or a pair [rows, cols] of them, got "
+                         f"{value!r}") from None
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:

@@ -561,7 +561,7 @@ def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
      '{"kind": "fully_connected", "inputs": {"x": [1, "a"], "w": [[1]], "b": [1], "dy": [1]}}}}',
      "x: could not read"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
-     '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "missing"),
+     '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "lack"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
      '{"kind": "conv2d", "inputs": {}}}}', "kind"),
 ])
@@ -597,6 +597,45 @@ def test_a_session_refused_by_a_later_panel_undoes_the_earlier_ones(qtbot, messa
     assert "Autodiff" in messages[-1][1]
     assert w.panel(FC).session_data() == fc_before
     assert not w.is_dirty() and not w.windowTitle().endswith("*")  # the undo is no edit
+
+
+def _set(path, value):
+    """Change one place of a session's panels: ``path`` is the keys down to it."""
+    def change(panels):
+        *keys, last = path
+        for k in keys:
+            panels = panels[k]
+        if value is KeyError:
+            del panels[last]
+        else:
+            panels[last] = value
+    return change
+
+
+@pytest.mark.parametrize("change, says, never", [
+    (_set((FC, "inputs", "w"), [[1, 2], [3]]), "Fully connected: W: ", "w:"),
+    (_set((FC, "inputs", "dy"), "abc"), "Fully connected: δy: ", "dy:"),
+    (_set((FC, "inputs", "dy"), KeyError), 'lack "dy" (δy)', "fully_connected"),
+    (_set((FC, "kind"), "dense"), '"kind" is \'dense\'', "expected \"kind\""),
+    (_set(("Pooling", "inputs", "size"), "big"), "Pooling: size: expected", "int()"),
+    (_set(("Pooling", "inputs", "stride"), []), "Pooling: stride: expected", "Traceback"),
+    (_set(("Pooling", "inputs", "dy"), [[1], [2, 3]]), "Pooling: δy: ", "dy:"),
+    (_set(("LSTM", "inputs", "c0"), [[1, 2], [3]]), "LSTM: c₀: ", "c0:"),
+    (_set(("LSTM", "inputs", "dh"), [1, 2]), "LSTM: δh: expected a 2-D array", "dh:"),
+])
+def test_a_foreign_session_is_refused_in_the_names_on_screen(qtbot, messages, tmp_path, change,
+                                                            says, never):
+    w = shown_window(qtbot)
+    panels = json.loads(json.dumps(w.files.session().panels))
+    before = json.loads(json.dumps(panels))
+    change(panels)
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps({"format": 1, "panel": FC, "panels": panels}), encoding="utf-8")
+    assert not w.files.open_session_file(str(path))
+    text = messages[-1][1]
+    assert says in text and never not in text, text
+    assert "File → Save session" in text                         # what to do
+    assert json.loads(json.dumps(w.files.session().panels)) == before   # nothing changed
 
 
 def test_unreadable_session_file(window, tmp_path, messages):
