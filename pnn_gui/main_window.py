@@ -54,29 +54,6 @@ EXAMPLE_TITLES = {
     "autodiff": "Task 4: automatic differentiation",
 }
 
-SHORTCUTS_TEXT = """\
-<table cellspacing=4>
-<tr><td><b>→</b></td><td>next step</td></tr>
-<tr><td><b>←</b></td><td>previous step</td></tr>
-<tr><td><b>Space</b></td><td>play / pause</td></tr>
-<tr><td><b>Home</b> / <b>End</b></td><td>inputs only / last step</td></tr>
-<tr><td><b>Esc</b></td><td>skip the running animation</td></tr>
-<tr><td><b>Ctrl+C</b> / <b>Ctrl+V</b></td><td>copy / paste cells (tab or comma separated)</td></tr>
-<tr><td><b>F2</b>, or type</td><td>edit the current cell; Enter commits</td></tr>
-<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
-<tr><td><b>Ctrl+Shift+S</b></td><td>save session as…</td></tr>
-<tr><td><b>Ctrl+Q</b></td><td>quit (asks first when edits are unsaved)</td></tr>
-<tr><td><b>F1</b></td><td>this list</td></tr>
-</table>
-<p>While a table has the keyboard focus, the arrow keys, Home and End move between its cells
-(and, while a cell is being edited, in its text), not through the steps: click the player or the
-tensors to step with them again.</p>"""
-
-ABOUT_TEXT = """<b>pnn-gui</b><p>Step through the forward and backward passes of neural-network
-layers on numbers you type, with the worked formula and its numbers beside every step.</p>
-<p>Exercise sheet 4 of <i>Programming with neural networks</i>: fully connected, Conv2D,
-pooling, a peephole LSTM and reverse-mode automatic differentiation.</p>"""
-
 
 @dataclass
 class _Entry:
@@ -512,7 +489,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         m = mb.addMenu("&Help")
         self.action_shortcuts = m.addAction("&Keyboard shortcuts", lambda: dialogs.show_message(
-            self, "Keyboard shortcuts", SHORTCUTS_TEXT, error=False))
+            self, "Keyboard shortcuts", dialogs.SHORTCUTS_TEXT, error=False))
         self.action_shortcuts.setShortcut(QtGui.QKeySequence("F1"))
         self.action_about = m.addAction("&About pnn-gui", lambda: dialogs.show_message(
-            self, "About pnn-gui", ABOUT_TEXT, error=False))
+            self, "About pnn-gui", dialogs.ABOUT_TEXT, error=False))
