@@ -156,7 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_step()
         self._update_title()
         self._fit_inputs_column(panel.inputs_widget)
-        self.statusBar().showMessage(e.status)
+        self.status_line.setText(e.status)
         self._cover_if_stale()
 
     def _fit_inputs_column(self, page: QtWidgets.QWidget) -> None:
@@ -229,7 +229,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Panel ``e``'s status line; shown now when ``e`` is the current panel."""
         e.status = text
         if e is self._current:
-            self.statusBar().showMessage(text)
+            self.status_line.setText(text)
 
     # -- widgets -> state -----------------------------------------------------------------------
     def _on_step_requested(self, k: int) -> None:
@@ -411,6 +411,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([290, 760, 330])
         inputs_scroll.setMinimumWidth(MIN_INPUTS_WIDTH)
         self.solution.setMinimumWidth(240)
+
+        #: the current panel's status (a widget, not a message: a menu's status tip hides it
+        #: only while shown)
+        self.status_line = QtWidgets.QLabel()
+        self.status_line.setObjectName("statusLine")
+        self.statusBar().addWidget(self.status_line, 1)
 
         self.player = StepPlayer()
         self.player.step_requested.connect(self._on_step_requested)

@@ -138,7 +138,7 @@ def test_window_says_computing_and_stays_usable_meanwhile(qtbot, window, gate):
     inp = big_fc(5)
     panel.state.set_inputs(inp, replace=True)  # what a large paste does
     assert panel.state.pending
-    assert "computing" in window.statusBar().currentMessage()
+    assert "computing" in window.status_line.text()
     assert window.is_dirty()  # typed, not yet computed: closing would still ask
     # the GUI thread is free: the player steps through the last good trace and it repaints
     window.player.first_button.click()
@@ -150,7 +150,7 @@ def test_window_says_computing_and_stays_usable_meanwhile(qtbot, window, gate):
     gate.set()
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=20000)
     n = panel.state.n_steps
-    assert window.statusBar().currentMessage() == f"{FC}: recomputed, {n} steps"
+    assert window.status_line.text() == f"{FC}: recomputed, {n} steps"
     np.testing.assert_allclose(panel.state.trace.tensors["y"], expected(inp)[0])
     assert window.player.text().startswith(f"step 1 of {n}")  # the step kept, new trace
 
@@ -163,7 +163,7 @@ def test_window_error_from_a_worker_shows_beside_the_field(qtbot, window):
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=20000)
     assert panel.editors["x"].error().startswith("x: expected shape")
     assert panel.editors["w"].error() == ""
-    assert "not recomputed" in window.statusBar().currentMessage()
+    assert "not recomputed" in window.status_line.text()
 
 
 def test_closing_while_a_solve_runs_drops_it(qtbot, window, gate):
@@ -210,7 +210,7 @@ def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch
     new = {"x": rng.normal(size=(40, 40, 8)), "f": rng.normal(size=(3, 3, 8, 16)),
            "b": rng.normal(size=16), "dy": rng.normal(size=(20, 20, 16))}
     panel._on_value_changed("x", new["x"])  # what each editor's value_changed does
-    assert panel.state.pending and w.statusBar().currentMessage().startswith(f"{CONV}: computing…")
+    assert panel.state.pending and w.status_line.text().startswith(f"{CONV}: computing…")
     for name in ("f", "b", "dy"):
         panel._on_value_changed(name, new[name])
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=30000)
@@ -223,4 +223,4 @@ def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch
                                      "padding": panel.state.inputs["padding"]})
     np.testing.assert_allclose(panel.state.trace.tensors["y"], want.tensors["y"])
     np.testing.assert_allclose(panel.state.trace.tensors["df"], want.tensors["df"])
-    assert w.statusBar().currentMessage() == f"{CONV}: recomputed, {panel.state.n_steps} steps"
+    assert w.status_line.text() == f"{CONV}: recomputed, {panel.state.n_steps} steps"

@@ -58,7 +58,7 @@ def test_cancel_keeps_what_was_typed(window, asked):
     np.testing.assert_array_equal(panel.editors["dy"].value(), [9, 8, 7])
     np.testing.assert_allclose(panel.state.trace.tensors["dy"], [9, 8, 7])
     assert window.is_dirty()
-    assert "not loaded" in window.statusBar().currentMessage()
+    assert "not loaded" in window.status_line.text()
 
 
 def test_discard_loads_the_example(window, asked):

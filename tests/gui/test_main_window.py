@@ -128,16 +128,16 @@ def test_editing_a_cell_updates_the_results(window):
     np.testing.assert_array_equal(p.grid.view("y").values(), [[7, 16, 25]])
     assert window.solution.line_text(1).endswith("= 2 · 1 + 2 · 2 + 1 = 7")
     assert window.is_dirty() and window.windowTitle().endswith("*")
-    assert window.statusBar().currentMessage() == "Fully connected: recomputed, 14 steps"
+    assert window.status_line.text() == "Fully connected: recomputed, 14 steps"
 
 
 def test_bad_cell_is_reported_in_the_status_bar(window):
     p = fc_panel(window)
     p.editors["w"].edit_cell(0, 1, "three")
-    assert window.statusBar().currentMessage() == ("W[0,1]: 'three' is not a number; the last "
+    assert window.status_line.text() == ("W[0,1]: 'three' is not a number; the last "
                                                    "good value is used")
     p.editors["b"].paste_text("1\tx", row=0, col=0)
-    assert window.statusBar().currentMessage().startswith("b[1]: 'x' is not a number")
+    assert window.status_line.text().startswith("b[1]: 'x' is not a number")
 
 
 def test_bad_cell_keeps_other_cells_and_last_good_results(window):
@@ -165,7 +165,7 @@ def test_shape_mismatch_shows_beside_the_right_field(window):
     assert p.editors["w"].error() == "" and p.editors["b"].error() == ""
     assert p.state.trace is trace               # the last good results stay shown
     np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20]])
-    assert window.statusBar().currentMessage().startswith(
+    assert window.status_line.text().startswith(
         "Fully connected: not recomputed (x: expected shape (3,)")
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6], [0, 0, 0]])
     p.editors["x"].resize_to(1, 3)              # now it fits
@@ -332,7 +332,7 @@ def test_examples_menu_loads(window):
     window.example_actions["fc"].trigger()
     np.testing.assert_array_equal(p.editors["x"].value(), [1, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
-    assert "Loaded example fc" in window.statusBar().currentMessage()
+    assert "Loaded example fc" in window.status_line.text()
     assert set(window.example_actions) == set(examples.NAMES)
 
 
@@ -407,7 +407,7 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     assert set(back) == set(p.state.trace.tensors)
     for name, arr in p.state.trace.tensors.items():
         assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
-    assert str(out) in window.statusBar().currentMessage()
+    assert str(out) in window.status_line.text()
     mask = os.umask(0)
     os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask      # not mkstemp's private 0600
@@ -432,7 +432,7 @@ def test_export_png(window, monkeypatch, tmp_path):
     img = QtGui.QImage(str(out))
     assert not img.isNull()
     assert img.width() == window.splitter.width() and img.height() == window.splitter.height()
-    assert "picture" in window.statusBar().currentMessage()
+    assert "picture" in window.status_line.text()
 
 
 def test_export_to_missing_folder_shows_message(window, monkeypatch, tmp_path, messages):
@@ -734,7 +734,7 @@ def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
 def test_each_panel_has_its_own_status(qtbot, messages):
     """The status bar shows the current panel's last message, never another panel's."""
     w = shown_window(qtbot)
-    status = w.statusBar().currentMessage
+    status = w.status_line.text
     w.panel(FC).editors["x"].edit_cell(0, 0, "2")
     assert status() == "Fully connected: recomputed, 14 steps"
     w.show_panel("Conv2D")
@@ -752,21 +752,30 @@ def test_each_panel_has_its_own_status(qtbot, messages):
     assert status() == "Conv2D: recomputed, 3 steps"            # its last: the shape mode
 
 
+def test_a_menus_status_tip_does_not_erase_the_panels_status(window):
+    fc_panel(window).editors["x"].edit_cell(0, 0, "2")
+    before = window.status_line.text()
+    assert before == "Fully connected: recomputed, 14 steps"
+    for tip in ("Task 1: fully connected layer …", ""):            # hovering a menu entry, away
+        QtWidgets.QApplication.sendEvent(window, QtGui.QStatusTipEvent(tip))
+    assert window.status_line.text() == before and window.status_line.isVisible()
+
+
 @pytest.mark.parametrize("title", ["Autodiff", "LSTM", "Pooling", FC])
 def test_a_refused_value_is_the_status_not_recomputed(qtbot, messages, title):
     w = shown_window(qtbot, initial=title)
     p = w.current_panel()
     if title == "Autodiff":
         p.set_value("x1", "2")
-        assert w.statusBar().currentMessage() == f"Autodiff: recomputed, {p.state.n_steps} steps"
+        assert w.status_line.text() == f"Autodiff: recomputed, {p.state.n_steps} steps"
         p.set_value("x1", "abc")
     else:
         editor = {"LSTM": lambda: p.editors["c0"], "Pooling": lambda: p.x_editor.editor,
                   FC: lambda: p.editors["b"]}[title]()
         editor.edit_cell(0, 0, "3")
-        assert "recomputed" in w.statusBar().currentMessage()
+        assert "recomputed" in w.status_line.text()
         editor.edit_cell(0, 0, "abc")
-    text = w.statusBar().currentMessage()
+    text = w.status_line.text()
     assert "'abc' is not a number" in text and "recomputed" not in text.lower(), text
 
 
