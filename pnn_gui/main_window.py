@@ -4,8 +4,8 @@
   current panel's :class:`~pnn_gui.state.PanelState`; panels own their editors and views. A step
   travels: player (or pane, or key) -> ``state.set_step`` -> ``"step"`` -> :meth:`_sync_step` ->
   ``panel.show_step`` and the pane's current line.
-- Panels are built the first time they are shown (:meth:`panel`); every built panel gets the
-  View menu's settings and the window's compute runner.
+- Panels are built (and their modules imported) the first time they are shown (:meth:`panel`);
+  every built panel gets the View menu's settings and the window's compute runner.
 - While the current panel's inputs do not compute (``state.errors``), its views and the worked
   solution show the last good results dimmed, with a note saying so (two :class:`StaleCover`,
   over the views' stack and the solution pane: one mechanism for every panel).
@@ -29,7 +29,7 @@ from engine import examples
 from pnn_gui import dialogs, style
 from pnn_gui.compute import QtRunner
 from pnn_gui.file_actions import FileActions
-from pnn_gui.panels import PANELS
+from pnn_gui.panels import PANELS, PanelEntry
 from pnn_gui.panels.base import Panel
 from pnn_gui.widgets import delta_flow
 from pnn_gui.widgets.solution_pane import SolutionPane
@@ -57,16 +57,16 @@ EXAMPLE_TITLES = {
 
 @dataclass
 class _Entry:
-    """A sidebar entry: the panel class, and the panel once built."""
+    """A sidebar entry: what the registry says of the panel, and the panel once built."""
 
-    cls: type[Panel]
+    spec: PanelEntry
     panel: Panel | None = None
     status: str = ""      # its last status line (shown again when it is shown again)
     saved_edits: int = 0  # panel.state.edits when its inputs were last saved / opened / loaded
 
     @property
     def title(self) -> str:
-        return self.cls.title
+        return self.spec.title
 
     @property
     def edited(self) -> bool:
@@ -80,14 +80,14 @@ class _Entry:
 class MainWindow(QtWidgets.QMainWindow):
     """See the module docstring."""
 
-    def __init__(self, panels: tuple[type[Panel], ...] = PANELS, initial: str | None = None,
+    def __init__(self, panels: tuple[PanelEntry, ...] = PANELS, initial: str | None = None,
                  parent: QtWidgets.QWidget | None = None, settings: bool = True):
         """``settings=False``: ignore the saved View settings, window geometry and last folder
         (the screenshot command and benchmarks want the defaults)."""
         super().__init__(parent)
         self.setWindowTitle("pnn-gui")
         self.resize(1400, 900)
-        self._entries = [_Entry(cls) for cls in panels]
+        self._entries = [_Entry(spec) for spec in panels]
         self._by_title = {e.title: e for e in self._entries}
         self._current = self._entries[0]
         self._loading = 0
@@ -127,7 +127,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return e.panel
 
     def _build_panel(self, e: _Entry) -> Panel:
-        panel = e.cls(self)
+        panel = e.spec.load()(self)
         panel.state.runner = self.compute
         panel.set_precision(self._precision)
         panel.state.set_digits(self._precision)
@@ -282,7 +282,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         The example replaces the panel's inputs, so when that panel has unsaved edits the user
         is asked first: save them, discard them, or cancel (False, and nothing changes)."""
-        entry = next((e for e in self._entries if name in e.cls.examples), None)
+        entry = next((e for e in self._entries if name in e.spec.examples), None)
         if entry is None:
             raise ValueError(f"example: no panel shows {name!r}")
         example = examples.load(name)
@@ -451,7 +451,7 @@ class MainWindow(QtWidgets.QMainWindow):
         m.setToolTipsVisible(True)
         self.example_actions: dict[str, QtGui.QAction] = {}
         by_name = {ex.name: ex for ex in examples.available()}
-        shown = {n for e in self._entries for n in e.cls.examples}
+        shown = {n for e in self._entries for n in e.spec.examples}
         for name in examples.NAMES:
             ex = by_name.get(name)
             text = f"{name} — {EXAMPLE_TITLES[name]}" if name in EXAMPLE_TITLES else name

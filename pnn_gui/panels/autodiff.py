@@ -128,7 +128,6 @@ def central_differences(expression: str, values: Mapping[str, float]) -> dict[st
 
 class AutodiffPanel(Panel):
     title = "Autodiff"
-    examples = ("autodiff",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)

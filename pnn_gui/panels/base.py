@@ -26,10 +26,8 @@ if TYPE_CHECKING:
 class Panel(QtCore.QObject):
     """Base class; subclasses build their widgets and fill in the hooks below."""
 
-    #: shown in the sidebar and window title
+    #: the panel's name in messages (its registry entry's title, pnn_gui.panels.PANELS)
     title = "Panel"
-    #: example names this panel can load (first is the default at start-up)
-    examples: tuple[str, ...] = ()
 
     #: a one-line message for this panel's status line ("Loaded example conv", a refused cell);
     #: the window itself reports what the state does (recomputed, computing, not recomputed)

@@ -56,7 +56,6 @@ _VIEWS = {
 
 class FullyConnectedPanel(EditorGridPanel):
     title = "Fully connected"
-    examples = ("fc",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)

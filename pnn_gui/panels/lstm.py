@@ -123,7 +123,6 @@ def check_inputs(raw: Any) -> dict[str, Any]:
 
 class LSTMPanel(EditorGridPanel):
     title = "LSTM"
-    examples = ("lstm",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)

@@ -58,7 +58,6 @@ def _default_inputs(mode: str) -> dict[str, Any]:
 
 class PoolingPanel(ModePanel):
     title = "Pooling"
-    examples = ("avgpool", "maxpool")
     MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
     what = "a pooling"
 

@@ -12,12 +12,11 @@ from engine import examples
 from pnn_gui import compute, dialogs
 from pnn_gui import main_window as mw
 from pnn_gui import state as state_module
-from pnn_gui.panels.conv2d import Conv2DPanel
-from pnn_gui.panels.fully_connected import FullyConnectedPanel
+from pnn_gui.panels import PANELS
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (FullyConnectedPanel,)
+ONLY_FC = PANELS[:1]
 N = 110  # x (110,), W (110, 110): 12,430 input elements >= compute.BIG_ELEMENTS
 
 
@@ -190,7 +189,7 @@ def test_export_waits_for_the_running_solve(qtbot, window, gate, monkeypatch, tm
 
 
 CONV = "Conv2D"
-FC_AND_CONV = (FullyConnectedPanel, Conv2DPanel)
+FC_AND_CONV = PANELS[:2]
 
 
 def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch):

@@ -420,11 +420,11 @@ def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
 def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):
     from pnn_gui import dialogs
     from pnn_gui import main_window as mw
-    from pnn_gui.panels.conv2d import Conv2DPanel
+    from pnn_gui.panels import PANELS
 
     monkeypatch.setattr(dialogs, "show_message", lambda *a, **k: None)
     monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")  # no dialog on close
-    window = mw.MainWindow(panels=(Conv2DPanel,))
+    window = mw.MainWindow(panels=tuple(p for p in PANELS if p.title == "Conv2D"))
     qtbot.addWidget(window)
     window.set_animations_enabled(False)
     panel = window.panel("Conv2D")

@@ -9,10 +9,10 @@ import pytest
 from engine import examples
 from pnn_gui import dialogs
 from pnn_gui import main_window as mw
-from pnn_gui.panels.fully_connected import FullyConnectedPanel
+from pnn_gui.panels import PANELS
 
 FC = "Fully connected"
-ONLY_FC = (FullyConnectedPanel,)
+ONLY_FC = PANELS[:1]
 
 
 @pytest.fixture

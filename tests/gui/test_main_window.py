@@ -15,11 +15,11 @@ from engine import examples, export
 from engine import fully_connected as fc
 from pnn_gui import dialogs
 from pnn_gui import main_window as mw
-from pnn_gui.panels.fully_connected import FullyConnectedPanel
+from pnn_gui.panels import PANELS
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (FullyConnectedPanel,)
+ONLY_FC = PANELS[:1]
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_starts_with_the_sheets_example(window):
 def test_every_example_and_a_session_load_at_step_0(qtbot, messages, monkeypatch, tmp_path):
     w = shown_window(qtbot)
     for name in examples.NAMES:
-        panel = w.panel(next(t for t in w.titles() if name in w.panel(t).examples))
+        panel = w.panel(next(p.title for p in PANELS if name in p.examples))
         panel.state.set_step(panel.state.n_steps)   # seen to the end before
         assert w.load_example(name)
         assert w.current_panel() is panel and panel.state.n_steps > 0, name
@@ -698,13 +698,15 @@ def test_quit_without_edits_does_not_ask(window, monkeypatch):
 
 # -- every panel ------------------------------------------------------------------------------
 def test_all_panels_window_starts(qtbot, messages):
-    """The real registry: every panel builds and shows."""
+    """The real registry: every panel builds and shows, and calls itself by its entry's title;
+    every example has a panel."""
     w = mw.MainWindow()
     qtbot.addWidget(w)
     assert w.current_title() == FC
-    for title in w.titles():
-        w.show_panel(title)
-        assert w.current_title() == title
+    for entry in PANELS:
+        w.show_panel(entry.title)
+        assert w.current_title() == entry.title == w.current_panel().title
+    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.NAMES)
 
 
 def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
