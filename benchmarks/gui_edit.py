@@ -94,7 +94,7 @@ def main() -> int:
         def edit(i):
             text = "cos(x1*x2) + x1*x2 + x1" + ("", " + x2")[i % 2]
             panel.expression.setText(text)
-            panel.expression.textEdited.emit(text)  # what typing emits (setText does not)
+            panel.commit_edits()  # what Enter (or the pause after typing) does
         return edit
 
     cases = [
@@ -112,6 +112,7 @@ def main() -> int:
         window.set_saved()  # the edits before were a benchmark's: never ask about them
         window.load_example(name)
         panel = window.current_panel()
+        panel.state.set_step(panel.state.n_steps)  # an example opens at step 0; go to its end
         for _ in range(3):
             app.processEvents()
         typed = make(panel)
