@@ -26,6 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 # What the build reads (pyproject's `readme` too), from the working tree: uncommitted edits count.
 SOURCES = ("pyproject.toml", "README.md", "engine", "pnn_gui", "resources")
+# What the `pnn-gui` script does, found through the installed metadata (the script itself is
+# bin/pnn-gui, or Scripts\pnn-gui.exe on Windows).
+CONSOLE_SCRIPT = """
+import sys
+from importlib.metadata import entry_points
+(script,) = entry_points(group="console_scripts", name="pnn-gui")
+assert script.value == "pnn_gui.cli:main", script.value
+sys.exit(script.load()(sys.argv[1:]))
+"""
 
 
 def _clean_env(**extra) -> dict[str, str]:
@@ -101,12 +110,13 @@ def test_the_installed_wheel_runs_from_another_folder_without_the_checkout(run_i
                                 "print(engine.examples.__file__)\nprint(pnn_gui.__file__)\n"
                                 "print(engine.examples.EXAMPLES_DIR)")
     assert where.returncode == 0, where.stderr
-    assert where.stdout.split() == [str(installed / "engine" / "examples.py"),
-                                    str(installed / "pnn_gui" / "__init__.py"),
-                                    str(installed / "pnn_gui" / "resources" / "examples")]
+    assert [Path(line).resolve() for line in where.stdout.splitlines()] == [
+        (installed / "engine" / "examples.py").resolve(),
+        (installed / "pnn_gui" / "__init__.py").resolve(),
+        (installed / "pnn_gui" / "resources" / "examples").resolve()]
 
-    # the console script pip wrote, as `pnn-gui examples` runs it
-    listed = run_installed(str(installed / "bin" / "pnn-gui"), "examples")
+    # `pnn-gui examples`
+    listed = run_installed("-c", CONSOLE_SCRIPT, "examples")
     assert listed.returncode == 0, listed.stderr
     assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == list(examples.NAMES)
 
