@@ -1,4 +1,4 @@
-"""The sheet's tasks as data: ``resources/examples/NAME.json`` (see :func:`resources_dir`).
+"""The sheet's tasks as data: ``resources/examples/NAME.json``.
 
 A file is ``{"format": 1, "name": …, "kind": …, "description": …, "inputs": {…}}``. ``kind`` names
 the engine function that solves it (see :data:`KINDS`); ``inputs`` are that function's keyword
@@ -9,9 +9,9 @@ wrong; solving validates the inputs through the engine.
 from __future__ import annotations
 
 import importlib
-import importlib.resources
 import json
 from dataclasses import dataclass
+from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ def resources_dir() -> Traversable:
     checkout, editable installs included, that folder does not exist and it is ``resources/``
     beside ``engine/`` — the copy that belongs to the code that is running.
     """
-    installed = importlib.resources.files("pnn_gui") / "resources"
+    installed = files("pnn_gui") / "resources"
     return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "resources"
 
 
