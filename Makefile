@@ -46,10 +46,13 @@ $(STAMP): pyproject.toml
 
 # Installs Qt's Debian libraries when any is missing and we are root on Debian; otherwise says what
 # to install. Missing fonts make every glyph a box without any error, so they are checked too.
+# Without dpkg-query (macOS, Fedora, Arch, ...) there is nothing to check: one line says so.
 syslibs: $(SYSTAMP)
 
 $(SYSTAMP): Makefile
-	@missing=""; for p in $(QT_DEBS); do \
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "no dpkg-query (not Debian): skipping the check for Qt's Debian libraries"; \
+	else missing=""; for p in $(QT_DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -59,7 +62,7 @@ $(SYSTAMP): Makefile
 	  else \
 	    echo "missing Debian packages for Qt:$$missing (install them, e.g. sudo apt-get install$$missing)"; exit 1; \
 	  fi; \
-	fi
+	fi; fi
 	@mkdir -p $(VENV) && touch $(SYSTAMP)
 
 # For a real window under Xvfb: make xvfb-libs, then xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python main.py

@@ -11,12 +11,27 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from engine.steps import Trace
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+
+def resources_dir() -> Traversable:
+    """The folder of the app's data files (every file the app reads is found from here).
+
+    Installed from a wheel it is the package data ``pnn_gui/resources`` (pyproject.toml maps the
+    repository's ``resources/`` there, so site-packages gets no top-level ``resources``); in a
+    checkout, editable installs included, that folder does not exist and it is ``resources/``
+    beside ``engine/`` — the copy that belongs to the code that is running.
+    """
+    installed = files("pnn_gui") / "resources"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "resources"
+
+
+EXAMPLES_DIR = resources_dir() / "examples"
 FORMAT = 1
 
 #: Example names, in menu order (DESIGN.md fixes them).
@@ -78,8 +93,8 @@ def parse(data: Any, source: str = "example") -> Example:
     return Example(data["name"], data["kind"], data["description"], dict(data["inputs"]))
 
 
-def load_file(path: str | Path) -> Example:
-    path = Path(path)
+def load_file(path: str | Traversable) -> Example:
+    path = Path(path) if isinstance(path, str) else path
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

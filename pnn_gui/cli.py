@@ -1,4 +1,5 @@
-"""Command line: ``python main.py [examples | export NAME | screenshot NAME] --out FILE``.
+"""Command line: ``pnn-gui [--version | examples | export NAME | screenshot NAME] --out FILE``
+(``python main.py`` or ``python -m pnn_gui`` in a checkout).
 
 A failing command exits non-zero with one line on stderr and no traceback.
 """
@@ -21,6 +22,8 @@ class _CliError(Exception):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pnn-gui", description="Step through neural-network passes. "
                 "With no command, opens the app.")
+    # not argparse's "version" action: looking the version up costs ~30 ms on every start
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     sub.add_parser("examples", help="list the examples: name, then a description")
     e = sub.add_parser("export", help="write an example's tensors as CSV")
@@ -39,10 +42,29 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def version() -> str:
+    """The installed version (the distribution's metadata); in a checkout that was never
+    installed, pyproject.toml's."""
+    from importlib import metadata
+    try:
+        return metadata.version("pnn-gui")
+    except metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+        try:
+            pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+            return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+        except (OSError, ValueError, KeyError):
+            return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = _parser().parse_args(argv)
+        if args.version:
+            print(f"pnn-gui {version()}")
+            return 0
         if args.command is None:
             from pnn_gui.app import run_app
             return run_app()
