@@ -21,6 +21,8 @@ computed as ``e^x / (1 + e^x)`` for negative ``x`` so that no ``e^−x`` overflo
 
 from __future__ import annotations
 
+from itertools import product, repeat
+
 import numpy as np
 
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, indices, label, step
@@ -154,7 +156,7 @@ def _coarse_trace(function: str, t: dict[str, np.ndarray]) -> Trace:
         return f"[{blk[0]}{rest}]" if len(blk) == 1 else f"[{blk[0]}:{blk[-1] + 1}{rest}]"
 
     def refs(name: str, blk: range) -> list:
-        return [(name, (r, *idx)) for r in blk for idx in indices(x.shape[1:])]
+        return list(zip(repeat(name), product(blk, *map(range, x.shape[1:]))))
 
     steps: list[Step] = []
     for phase, out, text, read in (("forward", "y", FORWARD_TEXT, ("x",)),

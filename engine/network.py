@@ -77,8 +77,9 @@ API (what the Network panel builds on)::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import product, repeat
 from pathlib import Path
 from typing import Any
 
@@ -801,7 +802,8 @@ def _forward_loss(net: Network, start: int, x: np.ndarray,
 
 
 def _all(name: str, shape: Sequence[int]) -> list[tuple[str, tuple[int, ...]]]:
-    return [(name, idx) for idx in indices(shape)]
+    """Refs to every element of ``name``, row-major (``product`` is 6× faster than ndindex)."""
+    return list(zip(repeat(name), product(*map(range, shape))))
 
 
 def _input_name(i: int) -> str:
@@ -878,10 +880,11 @@ def _loss_steps(r: Run, t: dict[str, np.ndarray], n: int) -> list[Step]:
 
 
 def _renamed(s: Step, prefix: str, names: Mapping[str, str]) -> Step:
-    def ref(rf):
-        return (names.get(rf[0], f"{prefix}.{rf[0]}"), rf[1])
-    return replace(s, title=f"{prefix} {s.title}", reads=tuple(map(ref, s.reads)),
-                   writes=tuple(map(ref, s.writes)))
+    """``s`` with its title prefixed and its refs named into the chain (``names`` maps every
+    tensor name of its trace)."""
+    return replace(s, title=f"{prefix} {s.title}",
+                   reads=tuple([(names[n], i) for n, i in s.reads]),
+                   writes=tuple([(names[n], i) for n, i in s.writes]))
 
 
 def _worked_trace(r: Run) -> Trace:
@@ -898,7 +901,9 @@ def _worked_trace(r: Run) -> Trace:
     loss_trace = (r.loss_trace(), "loss", loss_names)
     tensors: dict[str, np.ndarray] = {}
     for trace, prefix, names in traces + [loss_trace]:
-        tensors.update({names.get(k, f"{prefix}.{k}"): v for k, v in trace.tensors.items()})
+        for k in trace.tensors:
+            names.setdefault(k, f"{prefix}.{k}")   # a layer's own intermediates: L1.x_padded
+        tensors.update({names[k]: v for k, v in trace.tensors.items()})
     steps: list[Step] = []
     notes = [f"{prefix}: {trace.note}" for trace, prefix, _ in traces if trace.note]
     for phase, order in (("forward", traces + [loss_trace]),
@@ -1054,17 +1059,26 @@ def central_differences(loss_of: Callable[[np.ndarray], float], theta: np.ndarra
     return out
 
 
-def gradient_check(r: Run, h: float = H, deltas: bool = False) -> dict[str, GradientCheck]:
+def gradient_check(r: Run, h: float = H, deltas: bool = False,
+                   names: Iterable[str] | None = None) -> dict[str, GradientCheck]:
     """Every parameter gradient of ``r`` (and with ``deltas`` every ``L{i}.dx``) against central
-    differences of the loss through the whole chain, computed by the engine's forward pass.
-    A kink within h of a value (ReLU at 0, a tie in max pooling) makes the two differ: that is
-    what the check is for, not an error of the backward pass. Costs two forward passes (from
-    the layer concerned) per element."""
+    differences of the loss through the whole chain, computed by the engine's forward pass;
+    ``names`` (e.g. ``["L1.df"]``) checks only those. A kink within h of a value (ReLU at 0, a
+    tie in max pooling) makes the two differ: that is what the check is for, not an error of the
+    backward pass. Costs two forward passes (from the layer concerned) per element."""
     net = r.network
+    every = list(r.grads) + [f"L{i}.dx" for i in range(1, len(net.layers) + 1)]
+    wanted = set(every if names is None else names)
+    unknown = sorted(wanted - set(every))
+    if unknown:
+        raise ValueError(f"names: no gradient {unknown[0]!r}; the gradients are "
+                         f"{', '.join(every)}")
+    if names is None and not deltas:
+        wanted -= {f"L{i}.dx" for i in range(1, len(net.layers) + 1)}
     out: dict[str, GradientCheck] = {}
     for i, layer in enumerate(net.layers, 1):
         x_in = r.input_of(i)
-        if deltas:
+        if f"L{i}.dx" in wanted:
             numeric = central_differences(lambda x, i=i: _forward_loss(net, i, x), x_in, h)
             out[f"L{i}.dx"] = _compare(f"L{i}.dx", r.deltas[i - 1], numeric)
         for k, v in layer.params.items():
@@ -1073,6 +1087,8 @@ def gradient_check(r: Run, h: float = H, deltas: bool = False) -> dict[str, Grad
                 layers[i - 1] = replace(layer, params={**layer.params, k: theta})
                 return _forward_loss(net, i, x_in, layers)
             name = f"L{i}.{_GRAD[k]}"
+            if name not in wanted:
+                continue
             out[name] = _compare(name, r.grads[name], central_differences(loss_of, v, h))
     return out
 

@@ -161,7 +161,7 @@ def test_network_example_numbers_are_readable_and_away_from_kinks():
 
 @needs_torch
 def test_network_example_matches_torch():
-    F = torch.nn.functional  # noqa: N806
+    F = torch.nn.functional
     r = run_example("network")
     net = r.network
     x = torch.tensor(net.input).permute(2, 0, 1)[None].requires_grad_()
