@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/network.py [--rounds N]
 
 (a) The `network` example (6×6×1 → Conv2D 2×3×3 → ReLU → avg pool → flatten → fc 3 → softmax +
-    cross-entropy): parse the spec, forward + backward (`run`), the layer-by-layer trace, every
-    layer's own worked steps (`worked_trace`), and all of them together — goal < 50 ms. Also one
-    SGD step and the gradient check of every parameter.
+    cross-entropy): parse the spec, forward + backward (`run`), the layer-by-layer steps, every
+    layer's own worked steps (`network_steps.worked`), and all of them together — goal < 50 ms.
+    Also one SGD step and the gradient check of every parameter.
 (b) A 32×32×3 input with two conv layers (3×3×3×8, padding 1 → ReLU → max pool 2 → 3×3×8×16,
     padding 1 → ReLU → avg pool 2 → flatten → fc 1024 → 10 → softmax + cross-entropy): the same
     parts. The panel runs this off the GUI thread; the figures say how long the user waits.
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import examples
+from engine import examples, network_steps
 from engine import network as nw
 
 
@@ -78,7 +78,7 @@ def _measure(title: str, spec: dict, rounds: int, goal_ms: float | None, full_ch
     r = nw.run(net)
     _row("parse (check the spec)", lambda: nw.parse(spec), rounds)
     _row("run (forward + backward)", lambda: nw.run(net), rounds)
-    _row("trace (layer by layer)", r.trace, rounds)
+    _row("layer_by_layer (the first depth)", lambda: network_steps.layer_by_layer(r), rounds)
     notes = []
     for i in range(1, len(net.layers) + 1):
         try:
@@ -89,18 +89,18 @@ def _measure(title: str, spec: dict, rounds: int, goal_ms: float | None, full_ch
         if t.note:
             notes.append(f"layer {i}: {len(t)} steps, {t.note}")
     try:
-        worked = r.worked_trace()
+        worked = network_steps.worked(r)
     except nw.NetworkError as exc:
-        print(f"    worked_trace declined: {exc}")
+        print(f"    worked declined: {exc}")
     else:
-        _row(f"worked_trace (every layer's own steps: {len(worked):,})", r.worked_trace,
+        _row(f"worked (every layer's own steps: {len(worked):,})", lambda: network_steps.worked(r),
              rounds)
 
         def whole():
             done = nw.run(net)
-            done.trace()
-            done.worked_trace()
-        _row("run + trace + worked_trace", whole, rounds, goal_ms)
+            network_steps.layer_by_layer(done)
+            network_steps.worked(done)
+        _row("run + layer_by_layer + worked", whole, rounds, goal_ms)
     for note in notes:
         print(f"      {note}")
     _row("sgd_step (η = 0.1, with the new run)", lambda: nw.sgd_step(r, 0.1), rounds)

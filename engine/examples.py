@@ -33,7 +33,7 @@ KINDS = {
     "maxpool": "engine.pooling:solve_max",
     "lstm": "engine.lstm:solve",
     "autodiff": "engine.autodiff:solve",
-    "network": "engine.network:solve",
+    "network": "engine.network_steps:solve",
 }
 
 #: The Network panel's examples (issue 15): ``python main.py examples`` lists them and ``export``

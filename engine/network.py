@@ -1,5 +1,5 @@
 r"""A small network — a chain of layers ending in a loss — forward, backward, one SGD step and a
-gradient check, built only from the layer modules.
+gradient check, built only from the layer modules. Its worked steps: :mod:`engine.network_steps`.
 
 Invariants:
 
@@ -25,9 +25,9 @@ Invariants:
   :class:`GradientCheck` are frozen; arrays handed in are copied, and none is changed later.
   Nothing here keeps state between calls, so any function may run on a worker thread (traces use
   the :func:`~engine.steps.significant_digits` of the thread that builds them).
-- Traces follow :mod:`engine.steps`: replaying the writes of :meth:`Run.trace` (one step per
-  layer) or of :meth:`Run.worked_trace` (every layer's own steps, renamed into the chain) rebuilds
-  the chain's tensors exactly.
+- **A layer's own steps are its own panel's**: :meth:`Run.layer_trace` runs the layer's trace
+  builder on the layer's input, parameters and received δy from this run, so replaying it gives
+  exactly the run's ``L{i}.y`` and ``L{i}.dx``.
 
 The spec (JSON, channels-last, as everywhere in the app)::
 
@@ -61,17 +61,19 @@ API (what the Network panel builds on)::
     Network.to_json()              the spec back (File → Export network spec)
     Network.parameters()           {"L1.f": …, "L1.b": …, …} in chain order
     run(network) -> Run            forward + backward; NetworkError naming the layer on failure
+    loads(text, source) -> Network the same from JSON text
     Run.outputs[i-1], .deltas[i-1] L{i}.y and L{i}.dx;  .loss, .loss_dx, .grads {"L1.df": …}
+    Run.input_of(i), .dy_of(i)     layer i's input and the δ it receives
     Run.tensors()                  every tensor of the chain by name (what export writes)
-    Run.trace()                    one step per layer forward, the loss, δ of the loss, one step
-                                   per layer backward
     Run.layer_trace(i)             layer i's own worked steps with this chain's numbers
+                                   (NetworkError naming the layer when too large to step through)
     Run.loss_trace()               the loss's: L and δy = 2(y − t)/n or softmax(y) − onehot(t)
-    Run.worked_trace()             all of them in chain order, named into the chain (--steps)
     Run.delta_norms()              {"L1.dx": ‖δ‖, …, "loss.dx": ‖δ‖}
     Run.grad_norms()               {"L1.df": ‖ΔF‖, …}
-    sgd_step(run, lr) -> SGDStep   .network, .after (Run or None), .went_down, .message, .trace
-    gradient_check(run) -> {"L1.df": GradientCheck(analytic, numeric, max_error, ok), …}
+    sgd_step(run, lr) -> SGDStep   .network, .after (Run or None), .went_down, .message
+    gradient_check(run, deltas=False, names=None)
+                                   {"L1.df": GradientCheck(analytic, numeric, max_error, ok), …}
+    network_steps.layer_by_layer(run), .worked(run), .sgd(sgd_step) -> Trace   (the steps)
 """
 
 from __future__ import annotations
@@ -79,25 +81,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import product, repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from engine import activations, conv2d, examples, flatten, fully_connected, losses, pooling
-from engine.steps import (
-    DEFAULT_DIGITS,
-    MAX_STEPS,
-    Step,
-    Trace,
-    fmt,
-    fmt_paren,
-    indices,
-    step,
-    sum_text,
-    vec,
-)
+from engine.steps import DEFAULT_DIGITS, Trace, fmt
 from engine.validate import as_array, as_int, as_number, as_pair, check_shape, shape_str
 
 #: Layer types, in the order a menu lists them.
@@ -111,7 +101,8 @@ H = 1e-6
 CHECK_ATOL = 1e-6
 CHECK_RTOL = 1e-4
 
-_GRAD = {"f": "df", "w": "dw", "b": "db"}
+#: A parameter's gradient: its name with a d (``f`` → ``df``: ΔF on screen).
+GRAD = {"f": "df", "w": "dw", "b": "db"}
 _RANKS = (1, 2, 3)
 _LAYOUT = "(n,), (rows, cols) or (rows, cols, channels)"
 
@@ -270,15 +261,6 @@ class _Type:
     def trace(self, layer: Layer, x: np.ndarray, dy: np.ndarray) -> Trace:
         raise NotImplementedError
 
-    def forward_formula(self, layer: Layer, y: str, x: str) -> str:
-        raise NotImplementedError
-
-    def backward_formula(self, layer: Layer, i: int, x: str, y: str, dy: str) -> str:
-        raise NotImplementedError
-
-    def describe(self, layer: Layer) -> str:
-        """Its settings in words, for the layer-by-layer step's note."""
-        return ""
 
 
 class _Conv2D(_Type):
@@ -290,7 +272,7 @@ class _Conv2D(_Type):
         f = _array(data, "f", 4, "(k_rows, k_cols, c_in, c_out)")
         c_out = f.shape[3]
         if data.get("b") is None:
-            b = np.zeros(c_out)
+            b = _frozen(np.zeros(c_out))
         else:
             b = _array(data, "b", 1, "(c_out,)")
             check_shape(b, "b", (c_out,), f"to match f's {c_out} filters (c_out)")
@@ -330,18 +312,6 @@ class _Conv2D(_Type):
         return examples.solve("conv2d", {"x": x, "f": layer.params["f"], "b": layer.params["b"],
                                          "dy": dy, **layer.settings})
 
-    def forward_formula(self, layer, y, x):
-        return f"{y} = conv2d({x}, {y[:-2]}.f) + {y[:-2]}.b"
-
-    def backward_formula(self, layer, i, x, y, dy):
-        return (f"L{i}.dx = dilated, padded {dy} ⋆ f_back;  L{i}.df = {x} ⋆ {dy};  "
-                f"L{i}.db = Σ {dy}")
-
-    def describe(self, layer):
-        k_r, k_c, _, c_out = layer.params["f"].shape
-        return (f"{c_out} filter{'s' if c_out != 1 else ''} {k_r}×{k_c}, stride "
-                f"{shape_str(layer.settings['stride'])}, padding "
-                f"{shape_str(layer.settings['padding'])}")
 
 
 class _Pool(_Type):
@@ -380,17 +350,6 @@ class _Pool(_Type):
     def trace(self, layer, x, dy):
         return examples.solve(f"{self.kind}pool", {"x": x, "dy": dy, **layer.settings})
 
-    def forward_formula(self, layer, y, x):
-        return f"{y} = {self.kind}pool({x})"
-
-    def backward_formula(self, layer, i, x, y, dy):
-        if self.kind == "avg":
-            return f"L{i}.dx[window] += {dy} / k  (δx starts at 0)"
-        return f"L{i}.dx[the window's maximum] += {dy}  (δx starts at 0)"
-
-    def describe(self, layer):
-        (k_r, k_c), stride = layer.settings["size"], layer.settings["stride"]
-        return f"{k_r}×{k_c} window, stride {shape_str(stride)}"
 
 
 class _Flatten(_Type):
@@ -406,14 +365,6 @@ class _Flatten(_Type):
     def trace(self, layer, x, dy):
         return flatten.solve(x, dy)
 
-    def forward_formula(self, layer, y, x):
-        return f"{y} = flatten({x})"
-
-    def backward_formula(self, layer, i, x, y, dy):
-        return f"L{i}.dx = {dy} reshaped to the shape of {x}"
-
-    def describe(self, layer):
-        return "row, column, channel order"
 
 
 class _FullyConnected(_Type):
@@ -425,7 +376,7 @@ class _FullyConnected(_Type):
         w = _array(data, "w", 2, "(n_in, n_out)")
         n_out = w.shape[1]
         if data.get("b") is None:
-            b = np.zeros(n_out)
+            b = _frozen(np.zeros(n_out))
         else:
             b = _array(data, "b", 1, "(n_out,)")
             check_shape(b, "b", (n_out,), f"to match w's {n_out} columns (n_out)")
@@ -451,15 +402,6 @@ class _FullyConnected(_Type):
         return examples.solve("fully_connected", {"x": x, "w": layer.params["w"],
                                                   "b": layer.params["b"], "dy": dy})
 
-    def forward_formula(self, layer, y, x):
-        return f"{y} = {x} · {y[:-2]}.w + {y[:-2]}.b"
-
-    def backward_formula(self, layer, i, x, y, dy):
-        return f"L{i}.dx = {dy} · L{i}.wᵀ;  L{i}.dw = {x}ᵀ · {dy};  L{i}.db = {dy}"
-
-    def describe(self, layer):
-        n_in, n_out = layer.params["w"].shape
-        return f"{n_in} inputs → {n_out} outputs"
 
 
 class _Activation(_Type):
@@ -475,11 +417,6 @@ class _Activation(_Type):
     def trace(self, layer, x, dy):
         return activations.solve(self.function, x, dy)
 
-    def forward_formula(self, layer, y, x):
-        return f"{y} = " + activations.FORWARD_TEXT[self.function].format(x=x)
-
-    def backward_formula(self, layer, i, x, y, dy):
-        return f"L{i}.dx = " + activations.BACKWARD_TEXT[self.function].format(dy=dy, x=x, y=y)
 
 
 _TYPES: dict[str, _Type] = {
@@ -678,7 +615,7 @@ class Run:
             out.update({f"L{i}.{k}": v for k, v in layer.params.items()})
             out[f"L{i}.y"] = self.outputs[i - 1]
             out[f"L{i}.dx"] = self.deltas[i - 1]
-            out.update({f"L{i}.{_GRAD[k]}": self.grads[f"L{i}.{_GRAD[k]}"] for k in layer.params})
+            out.update({f"L{i}.{GRAD[k]}": self.grads[f"L{i}.{GRAD[k]}"] for k in layer.params})
         target = net.loss.target
         out["target"] = target if isinstance(target, np.ndarray) else np.array(float(target))
         out["loss"] = np.array(self.loss)
@@ -694,13 +631,6 @@ class Run:
     def grad_norms(self) -> dict[str, float]:
         """‖Δθ‖ of every parameter gradient (``"L1.df"``, …)."""
         return {k: float(np.linalg.norm(v)) for k, v in self.grads.items()}
-
-    def trace(self) -> Trace:
-        """The layer-by-layer steps: each layer's forward (writes all of ``L{i}.y``), the loss,
-        the loss's δ, then each layer's backward from the last (writes ``L{i}.dx`` and its
-        gradients). The loss's two steps carry their numbers; a layer's numbers are in
-        :meth:`layer_trace`."""
-        return _network_trace(self)
 
     def layer_trace(self, i: int) -> Trace:
         """Layer i's own worked steps (the same steps and formulas as its own panel), on this
@@ -718,12 +648,6 @@ class Run:
         """The loss's worked steps: L, then δy (``dy``, which is ``loss.dx`` here)."""
         loss = self.network.loss
         return losses.solve(loss.type, self.output, loss.target)
-
-    def worked_trace(self) -> Trace:
-        """Every layer's own steps and the loss's, in the order of the passes (forward from
-        layer 1, the loss, its δ, backward from layer n), titles prefixed ``L{i}`` / ``loss``
-        and tensors renamed into the chain (a layer's ``x_padded`` is ``L{i}.x_padded``)."""
-        return _worked_trace(self)
 
 
 def _check_index(i: int, n: int) -> None:
@@ -753,9 +677,9 @@ def run(network: Network) -> Run:
         dx, g = _call(i, layer.type, "δx",
                       lambda lay=layer, x_in=x_in, dy=dy: _TYPES[lay.type].backward(lay, x_in, dy))
         deltas[i - 1] = dx
-        grads.update({f"L{i}.{_GRAD[k]}": v for k, v in g.items()})
+        grads.update({f"L{i}.{GRAD[k]}": v for k, v in g.items()})
         dy = dx
-    ordered = {k: grads[k] for k in (f"L{i}.{_GRAD[p]}" for i, lay in enumerate(net.layers, 1)
+    ordered = {k: grads[k] for k in (f"L{i}.{GRAD[p]}" for i, lay in enumerate(net.layers, 1)
                                      for p in lay.params)}
     return Run(net, tuple(outputs), loss, loss_dx, tuple(deltas), ordered)
 
@@ -798,122 +722,6 @@ def _forward_loss(net: Network, start: int, x: np.ndarray,
 
 
 # ---------------------------------------------------------------------------------------------
-# Traces
-
-
-def _all(name: str, shape: Sequence[int]) -> list[tuple[str, tuple[int, ...]]]:
-    """Refs to every element of ``name``, row-major (``product`` is 6× faster than ndindex)."""
-    return list(zip(repeat(name), product(*map(range, shape))))
-
-
-def _input_name(i: int) -> str:
-    return "x" if i == 1 else f"L{i - 1}.y"
-
-
-def _dy_name(i: int, n: int) -> str:
-    return "loss.dx" if i == n else f"L{i + 1}.dx"
-
-
-def _network_trace(r: Run) -> Trace:
-    net, n = r.network, len(r.network.layers)
-    t = r.tensors()
-    steps: list[Step] = []
-    for i, layer in enumerate(net.layers, 1):
-        kind, x, y = _TYPES[layer.type], _input_name(i), f"L{i}.y"
-        settings = kind.describe(layer)
-        note = (f"{shape_str(t[x].shape)} → {shape_str(t[y].shape)}"
-                + (f"; {settings}" if settings else "")
-                )
-        steps.append(step("forward", f"L{i} {layer.type}", kind.forward_formula(layer, y, x), "",
-                          _all(x, t[x].shape) + [r for k in layer.params
-                                                 for r in _all(f"L{i}.{k}", t[f"L{i}.{k}"].shape)],
-                          _all(y, t[y].shape), t[y].ravel(), note=note, result_text=""))
-    steps += _loss_steps(r, t, n)
-    for i in range(n, 0, -1):
-        layer = net.layers[i - 1]
-        kind, x, dy = _TYPES[layer.type], _input_name(i), _dy_name(i, n)
-        written = [f"L{i}.dx"] + [f"L{i}.{_GRAD[k]}" for k in layer.params]
-        reads = _all(dy, t[dy].shape) + _all(x, t[x].shape) \
-            + [r for k in layer.params for r in _all(f"L{i}.{k}", t[f"L{i}.{k}"].shape)]
-        if layer.type in ("sigmoid", "tanh"):
-            reads += _all(f"L{i}.y", t[f"L{i}.y"].shape)
-        norms = ", ".join(f"‖{name}‖ = {fmt(np.linalg.norm(t[name]))}" for name in written)
-        note = f"δ {shape_str(t[dy].shape)} → {shape_str(t[f'L{i}.dx'].shape)}; {norms}"
-        steps.append(step("backward", f"δ through L{i} {layer.type}",
-                          kind.backward_formula(layer, i, x, f"L{i}.y", dy), "", reads,
-                          [ref for name in written for ref in _all(name, t[name].shape)],
-                          np.concatenate([t[name].ravel() for name in written]), note=note,
-                          result_text=""))
-    return Trace(steps, t)
-
-
-def _loss_steps(r: Run, t: dict[str, np.ndarray], n: int) -> list[Step]:
-    """The loss and its δ on the chain's names, with their numbers (vectors shortened)."""
-    loss, y_name = r.network.loss, ("x" if n == 0 else f"L{n}.y")
-    y = t[y_name]
-    reads_y = _all(y_name, y.shape)
-    size = y.size
-    if loss.type == "mse":
-        tt = t["target"]
-        terms = [f"({fmt(a)} − {fmt_paren(b)})²" for a, b in zip(y.ravel(), tt.ravel(),
-                                                               strict=True)]
-        forward = step("forward", "loss (mse)", f"loss = (1/n) Σᵢ ({y_name}ᵢ − targetᵢ)², "
-                       f"n = {size}", f"({sum_text(terms)}) / {size}",
-                       reads_y + _all("target", tt.shape), [("loss", ())], [r.loss])
-        backward = step("backward", "δ of the loss", f"loss.dx = 2({y_name} − target) / n",
-                        f"2·({vec(y.ravel())} − {vec(tt.ravel())}) / {size}",
-                        reads_y + _all("target", tt.shape), _all("loss.dx", y.shape),
-                        r.loss_dx.ravel())
-        return [forward, backward]
-    c = int(loss.target)
-    p = losses.softmax(y)
-    onehot = np.zeros(size)
-    onehot[c] = 1.0
-    forward = step("forward", "loss (softmax + cross-entropy)",
-                   f"loss = −log softmax({y_name})_t, t = {c}",
-                   f"−log({fmt(p[c])})", reads_y + [("target", ())], [("loss", ())], [r.loss],
-                   note=f"softmax({y_name}) = {vec(p)}")
-    backward = step("backward", "δ of the loss", f"loss.dx = softmax({y_name}) − onehot({c})",
-                    f"{vec(p)} − {vec(onehot)}", reads_y + [("target", ())],
-                    _all("loss.dx", y.shape), r.loss_dx)
-    return [forward, backward]
-
-
-def _renamed(s: Step, prefix: str, names: Mapping[str, str]) -> Step:
-    """``s`` with its title prefixed and its refs named into the chain (``names`` maps every
-    tensor name of its trace)."""
-    return replace(s, title=f"{prefix} {s.title}",
-                   reads=tuple([(names[n], i) for n, i in s.reads]),
-                   writes=tuple([(names[n], i) for n, i in s.writes]))
-
-
-def _worked_trace(r: Run) -> Trace:
-    net, n = r.network, len(r.network.layers)
-    traces: list[tuple[Trace, str, dict[str, str]]] = []
-    for i, layer in enumerate(net.layers, 1):
-        names = {"x": _input_name(i), "y": f"L{i}.y", "dy": _dy_name(i, n), "dx": f"L{i}.dx"}
-        names.update({k: f"L{i}.{k}" for k in layer.params})
-        names.update({_GRAD[k]: f"L{i}.{_GRAD[k]}" for k in layer.params})
-        traces.append((r.layer_trace(i), f"L{i}", names))
-    y_name = "x" if n == 0 else f"L{n}.y"
-    loss_names = {"y": y_name, "loss": "loss", "dy": "loss.dx", "t": "target"
-                  if net.loss.type == "mse" else "loss.onehot"}
-    loss_trace = (r.loss_trace(), "loss", loss_names)
-    tensors: dict[str, np.ndarray] = {}
-    for trace, prefix, names in traces + [loss_trace]:
-        for k in trace.tensors:
-            names.setdefault(k, f"{prefix}.{k}")   # a layer's own intermediates: L1.x_padded
-        tensors.update({names[k]: v for k, v in trace.tensors.items()})
-    steps: list[Step] = []
-    notes = [f"{prefix}: {trace.note}" for trace, prefix, _ in traces if trace.note]
-    for phase, order in (("forward", traces + [loss_trace]),
-                         ("backward", [loss_trace] + traces[::-1])):
-        for trace, prefix, names in order:
-            steps += [_renamed(s, prefix, names) for s in trace.steps if s.phase == phase]
-    return Trace(steps, tensors, "; ".join(notes))
-
-
-# ---------------------------------------------------------------------------------------------
 # One SGD step
 
 
@@ -927,7 +735,6 @@ class SGDStep:
     network: Network
     after: Run | None
     message: str
-    trace: Trace
 
     @property
     def loss_before(self) -> float:
@@ -951,9 +758,8 @@ def sgd_step(r: Run, lr) -> SGDStep:
         raise ValueError(f"lr (learning rate η): expected a number greater than 0, got {lr:g}")
     old = r.network.parameters()
     with np.errstate(over="ignore", invalid="ignore"):
-        new = {name: v - lr * r.grads[_grad_name(name)] for name, v in old.items()}
+        new = {name: v - lr * r.grads[grad_name(name)] for name, v in old.items()}
     network = r.network.with_parameters(new)
-    trace = _sgd_trace(lr, old, r.grads, new)
     before = r.loss
     bad = next((name for name, v in new.items() if not np.isfinite(v).all()), None)
     after: Run | None = None
@@ -968,12 +774,13 @@ def sgd_step(r: Run, lr) -> SGDStep:
                        f"({exc}); try a smaller learning rate")
         else:
             message = _sgd_message(lr, before, after.loss)
-    return SGDStep(lr, r, network, after, message, trace)
+    return SGDStep(lr, r, network, after, message)
 
 
-def _grad_name(param: str) -> str:
+def grad_name(param: str) -> str:
+    """The gradient's chain name of a parameter: ``"L1.f"`` → ``"L1.df"``."""
     layer, name = param.split(".")
-    return f"{layer}.{_GRAD[name]}"
+    return f"{layer}.{GRAD[name]}"
 
 
 def _distinct(a: float, b: float) -> tuple[str, str]:
@@ -995,35 +802,6 @@ def _sgd_message(lr: float, before: float, after: float) -> str:
                 "too small to move the weights")
     return (f"loss {sa} → {sb}: it did not go down; η = {lr:g} is too large a step here, try a "
             "smaller learning rate")
-
-
-def _sgd_trace(lr: float, old: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
-               new: Mapping[str, np.ndarray]) -> Trace:
-    """θ ← θ − η·Δθ: one step per element (``L1.f_new[0,0,0,0] = 1 − 0.1·0.25``), or one per
-    tensor past :data:`~engine.steps.MAX_STEPS`. Tensors: each θ, Δθ and ``θ_new``."""
-    tensors: dict[str, np.ndarray] = {}
-    for name, v in old.items():
-        tensors.update({name: v, _grad_name(name): grads[_grad_name(name)],
-                        f"{name}_new": new[name]})
-    total = sum(v.size for v in old.values())
-    steps: list[Step] = []
-    for name, v in old.items():
-        g_name, n_name = _grad_name(name), f"{name}_new"
-        if total > MAX_STEPS:
-            steps.append(step("backward", n_name, f"{n_name} = {name} − η·{g_name}",
-                              f"η = {lr:g}", _all(name, v.shape) + _all(g_name, v.shape),
-                              _all(n_name, v.shape), new[name].ravel(),
-                              note="coarsened: one step per parameter tensor"))
-            continue
-        for idx in indices(v.shape):
-            at = "[" + ",".join(map(str, idx)) + "]"
-            steps.append(step("backward", f"{name}{at}",
-                              f"{name}{at} ← {name}{at} − η·{g_name}{at}",
-                              f"{fmt(v[idx])} − {fmt(lr)}·{fmt_paren(grads[g_name][idx])}",
-                              [(name, idx), (g_name, idx)], [(n_name, idx)], [new[name][idx]]))
-    note = "" if total <= MAX_STEPS else \
-        f"{total:,} parameters would be too many steps; one step per parameter tensor"
-    return Trace(steps, tensors, note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1086,7 +864,7 @@ def gradient_check(r: Run, h: float = H, deltas: bool = False,
                 layers = list(net.layers)
                 layers[i - 1] = replace(layer, params={**layer.params, k: theta})
                 return _forward_loss(net, i, x_in, layers)
-            name = f"L{i}.{_GRAD[k]}"
+            name = f"L{i}.{GRAD[k]}"
             if name not in wanted:
                 continue
             out[name] = _compare(name, r.grads[name], central_differences(loss_of, v, h))
@@ -1097,14 +875,3 @@ def _compare(name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradientCh
     err = np.abs(analytic - numeric)
     ok = bool((err <= CHECK_ATOL + CHECK_RTOL * np.abs(numeric)).all())
     return GradientCheck(name, analytic, numeric, float(err.max()), ok)
-
-
-# ---------------------------------------------------------------------------------------------
-# The examples' entry point
-
-
-def solve(input, layers, loss) -> Trace:
-    """The layer-by-layer trace of the spec ``{"input", "layers", "loss"}`` (the ``network``
-    example kind): :func:`parse`, :func:`run`, :meth:`Run.trace`."""
-    return run(parse({"input": input, "layers": layers, "loss": loss})).trace()
-

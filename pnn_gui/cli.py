@@ -125,7 +125,7 @@ def _network_export(args):
     """``export network|mlp [--spec F.json]``: the chain's tensors (``L{i}.y``, ``L{i}.dx``, …)
     and, with ``--steps``, every layer's own worked steps in the order of the passes. A spec
     that does not fit raises a ValueError naming the layer and the problem (one line)."""
-    from engine import examples, network
+    from engine import examples, network, network_steps
     if args.spec is not None:
         if args.name != "network":
             raise _CliError(f"--spec: only with 'network' (export network --spec FILE), not with "
@@ -134,5 +134,5 @@ def _network_export(args):
     else:
         net = network.parse(examples.load(args.name).inputs)
     result = network.run(net)
-    steps = result.worked_trace().steps if args.steps is not None else []
+    steps = network_steps.worked(result).steps if args.steps is not None else []
     return result.tensors(), steps

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import activations, examples, export
+from engine import activations, examples, export, network_steps
 from engine import network as nw
 from tests.engine.gradcheck import numeric_grad
 
@@ -88,9 +88,9 @@ def test_mlp_sgd_step_lowers_the_loss_and_says_so():
     step = nw.sgd_step(run_example("mlp"), 0.5)
     assert step.went_down and step.loss_after < step.loss_before
     assert step.message == "loss 0.2984 → 0.2805: it went down (η = 0.5)"
-    assert step.trace.steps[0].text == "L1.w[0,0] ← L1.w[0,0] − η·L1.dw[0,0] = 0.15 − " \
-                                       "0.5·0.0004386 = 0.1498"
-    replayed = step.trace.replay()
+    assert network_steps.sgd(step).steps[0].text == ("L1.w[0,0] ← L1.w[0,0] − η·L1.dw[0,0] = "
+                                                     "0.15 − 0.5·0.0004386 = 0.1498")
+    replayed = network_steps.sgd(step).replay()
     for name, value in step.network.parameters().items():
         np.testing.assert_array_equal(replayed[f"{name}_new"], value, err_msg=name)
 
@@ -376,7 +376,8 @@ def test_a_network_without_layers_is_its_loss():
     r = nw.run(nw.parse({"input": [1.0, 3.0], "layers": [],
                          "loss": {"type": "mse", "target": [0.0, 1.0]}}))
     assert r.loss == 2.5 and r.loss_dx.tolist() == [1.0, 2.0] and r.output.tolist() == [1, 3]
-    assert [s.title for s in r.trace().steps] == ["loss (mse)", "δ of the loss"]
+    titles = [s.title for s in network_steps.layer_by_layer(r).steps]
+    assert titles == ["loss (mse)", "δ of the loss"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +386,7 @@ def test_a_network_without_layers_is_its_loss():
 
 def test_layer_by_layer_trace():
     r = run_example("network")
-    trace = r.trace()
+    trace = network_steps.layer_by_layer(r)
     assert [s.title for s in trace.steps] == [
         "L1 conv2d", "L2 relu", "L3 avgpool", "L4 flatten", "L5 fc",
         "loss (softmax + cross-entropy)", "δ of the loss",
@@ -406,7 +407,7 @@ def test_layer_by_layer_trace():
 
 
 def test_mlp_loss_steps_are_worked_with_numbers():
-    steps = run_example("mlp").trace().steps
+    steps = network_steps.layer_by_layer(run_example("mlp")).steps
     assert steps[4].text == ("loss = (1/n) Σᵢ (L4.yᵢ − targetᵢ)², n = 2 = ((0.7514 − 0.01)² + "
                              "(0.7729 − 0.99)²) / 2 = 0.2984")
     assert steps[5].text == ("loss.dx = 2(L4.y − target) / n = 2·([0.7514, 0.7729] − "
@@ -446,13 +447,13 @@ def test_layer_trace_refusals_name_the_layer(monkeypatch):
                                               r"stepped through") as e:
         big.layer_trace(1)
     assert e.value.where == "L1"
-    assert len(big.trace()) == 4    # the layer-by-layer steps are never refused
+    assert len(network_steps.layer_by_layer(big)) == 4    # never refused
 
 
 @pytest.mark.parametrize("name", examples.NETWORK_NAMES)
-def test_worked_trace_replays_the_whole_chain(name):
+def test_worked_steps_replay_the_whole_chain(name):
     r = run_example(name)
-    trace = r.worked_trace()
+    trace = network_steps.worked(r)
     tensors = r.tensors()
     replayed = trace.replay()
     for key in ("loss", "loss.dx", *(f"L{i}.{k}" for i in range(1, len(r.network.layers) + 1)
@@ -568,7 +569,7 @@ def test_export_network_writes_the_chains_tensors_bit_for_bit(name, tmp_path):
         np.testing.assert_array_equal(back[key].reshape(np.shape(arr)), arr, err_msg=key)
     rows = list(csv.reader(steps.open(encoding="utf-8")))
     assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
-    assert len(rows) - 1 == len(run_example(name).worked_trace())
+    assert len(rows) - 1 == len(network_steps.worked(run_example(name)))
 
 
 def test_export_network_names(tmp_path):

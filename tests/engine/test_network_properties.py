@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import network as nw
+from engine import network_steps
 from tests.engine.gradcheck import numeric_grad
 
 
@@ -111,16 +112,16 @@ def test_every_gradient_of_a_random_chain_matches_central_differences(spec):
 def test_replaying_any_trace_rebuilds_the_chain(spec):
     r = nw.run(nw.parse(spec))
     tensors = r.tensors()
-    for trace in (r.trace(), r.worked_trace()):
+    for trace in (network_steps.layer_by_layer(r), network_steps.worked(r)):
         replayed = trace.replay()
         for name in trace.written():
             np.testing.assert_array_equal(replayed[name], trace.tensors[name], err_msg=name)
             if name in tensors:
                 np.testing.assert_array_equal(trace.tensors[name], tensors[name], err_msg=name)
-    assert r.trace().written() >= {"loss", "loss.dx"} | {
+    assert network_steps.layer_by_layer(r).written() >= {"loss", "loss.dx"} | {
         f"L{i}.{k}" for i in range(1, len(r.network.layers) + 1) for k in ("y", "dx")}
     step = nw.sgd_step(r, 0.01)
-    replayed = step.trace.replay()
+    replayed = network_steps.sgd(step).replay()
     for name, value in step.network.parameters().items():
         np.testing.assert_array_equal(replayed[f"{name}_new"], value, err_msg=name)
 
