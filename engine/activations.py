@@ -67,15 +67,6 @@ def _forward(function: str, x: np.ndarray) -> np.ndarray:
     return np.tanh(x)
 
 
-def _slope(function: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """f'(x), from x (ReLU) or from y (sigmoid, tanh) as the formulas above write it."""
-    if function == "relu":
-        return (x > 0).astype(np.float64)
-    if function == "sigmoid":
-        return y * (1.0 - y)
-    return 1.0 - y * y
-
-
 def forward(function, x) -> np.ndarray:
     """``y = f(x)`` element by element."""
     function, x = _function(function), _x(x)
@@ -85,8 +76,17 @@ def forward(function, x) -> np.ndarray:
 def backward(function, x, dy) -> np.ndarray:
     """``δx = δy ⊙ f'(x)``."""
     function, x = _function(function), _x(x)
-    dy = _dy(dy, x)
-    return dy * _slope(function, x, _forward(function, x))
+    return _backward(function, x, _forward(function, x), _dy(dy, x))
+
+
+def _backward(function: str, x: np.ndarray, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """``δx = δy ⊙ f'(x)``, f' of sigmoid and tanh from y as the formulas above write it; ReLU's
+    δy where x > 0, else 0 (a plain 0, never the −0 of a negative δy times 0)."""
+    if function == "relu":
+        return np.where(x > 0, dy, 0.0)
+    if function == "sigmoid":
+        return dy * (y * (1.0 - y))
+    return dy * (1.0 - y * y)
 
 
 def solve(function, x, dy) -> Trace:
@@ -99,7 +99,7 @@ def solve(function, x, dy) -> Trace:
     check_size(x.shape, "x", MAX_TRACE_ELEMENTS, "can be stepped through (forward and backward "
                "compute it without steps)")
     y = _forward(function, x)
-    dx = dy * _slope(function, x, y)
+    dx = _backward(function, x, y, dy)
     t = {"x": x, "y": y, "dy": dy, "dx": dx}
     if 2 * x.size > MAX_STEPS:
         return _coarse_trace(function, t)

@@ -57,6 +57,8 @@ def test_activation_forward_and_gradient(function, shape):
 
 def test_relu_derivative_at_zero_is_zero():
     assert activations.backward("relu", [0.0, 1.0, -1.0], [5.0, 5.0, 5.0]).tolist() == [0, 5, 0]
+    dx = activations.backward("relu", [-1.0, -2.0], [-3.0, 3.0])
+    assert dx.tolist() == [0, 0] and not np.signbit(dx).any()   # no −0 in a CSV export
 
 
 def test_sigmoid_of_large_numbers_does_not_overflow():
