@@ -81,7 +81,7 @@ def _kink_downstream(net: nw.Network, r: nw.Run, i: int) -> bool:
     return any(on_kink(j) for j in range(i, len(net.layers) + 1))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=70, deadline=None)
 @given(chains())
 def test_every_gradient_of_a_random_chain_matches_central_differences(spec):
     net = nw.parse(spec)
