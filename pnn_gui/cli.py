@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("name")
     e.add_argument("--out", required=True, help="CSV file for the tensors")
     e.add_argument("--steps", help="also write the step log to this CSV file")
+    e.add_argument("--spec", help="network only: a network spec (JSON) to export instead of the "
+                                  "example")
     e.add_argument("--digits", default="4",
                    help="significant digits of the step log's formulas (1-17; default 4; the "
                         "result column keeps every digit)")
@@ -94,7 +96,7 @@ def _cmd_examples() -> int:
     """Every example that loads; a damaged example file is named on stderr and the exit is 1."""
     from engine import examples
     damaged = []
-    for name in examples.NAMES:
+    for name in examples.NAMES + examples.NETWORK_NAMES:
         try:
             ex = examples.load(name)
         except ValueError as exc:
@@ -129,9 +131,30 @@ def _cmd_export(args) -> int:
                         "own file")
     from engine.steps import significant_digits
     with significant_digits(_digits(args.digits)):
-        trace = examples.load(args.name).solve()
-    files = {args.out: export.tensors_csv(trace.tensors)}
+        if args.spec is not None or args.name in examples.NETWORK_NAMES:
+            tensors, steps = _network_export(args)
+        else:
+            trace = examples.load(args.name).solve()
+            tensors, steps = trace.tensors, trace.steps
+    files = {args.out: export.tensors_csv(tensors)}
     if args.steps is not None:
-        files[args.steps] = export.steps_csv(trace.steps)
+        files[args.steps] = export.steps_csv(steps)
     export.write_files_atomic(files)  # both or neither
     return 0
+
+
+def _network_export(args):
+    """``export network|mlp [--spec F.json]``: the chain's tensors (``L{i}.y``, ``L{i}.dx``, …)
+    and, with ``--steps``, every layer's own worked steps in the order of the passes. A spec
+    that does not fit raises a ValueError naming the layer and the problem (one line)."""
+    from engine import examples, network, network_steps
+    if args.spec is not None:
+        if args.name != "network":
+            raise _CliError(f"--spec: only with 'network' (export network --spec FILE), not with "
+                            f"{args.name!r}")
+        net = network.load_file(args.spec)
+    else:
+        net = network.parse(examples.load(args.name).inputs)
+    result = network.run(net)
+    steps = network_steps.worked(result).steps if args.steps is not None else []
+    return result.tensors(), steps

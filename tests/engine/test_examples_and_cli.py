@@ -88,7 +88,7 @@ def test_examples_command_lists_every_example():
     proc = run_cli("examples")
     assert proc.returncode == 0, proc.stderr
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
-    assert names == list(examples.NAMES)
+    assert names == list(examples.NAMES + examples.NETWORK_NAMES)
     assert all(len(line.split("\t")) == 2 for line in proc.stdout.splitlines())
 
 
@@ -219,6 +219,6 @@ def test_examples_command_names_a_damaged_example_file(tmp_path):
                           capture_output=True, text=True, cwd=copy, timeout=120)
     assert proc.returncode == 1
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
-    assert names == [n for n in examples.NAMES if n != "avgpool"]
+    assert names == [n for n in examples.NAMES + examples.NETWORK_NAMES if n != "avgpool"]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "avgpool.json: not valid JSON" in lines[0]
