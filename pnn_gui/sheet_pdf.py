@@ -63,18 +63,64 @@ def pdf_bytes(markdown: str, title: str = "") -> bytes:
     buffer = QtCore.QBuffer()
     buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     writer = QtGui.QPdfWriter(buffer)
-    writer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QtCore.QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                          QtGui.QPageLayout.Unit.Millimeter)
-    writer.setResolution(RESOLUTION)
     writer.setTitle(title)
     writer.setCreator("pnn-gui")
-    paint = writer.pageLayout().paintRectPixels(RESOLUTION)
+    sheet = typeset(markdown, writer)
+    painter = QtGui.QPainter(writer)
+    painter.setFont(QtGui.QFont(FONT_FAMILY, FONT_POINTS - 1))
+    for number in range(sheet.pages):
+        if number:
+            writer.newPage()
+        sheet.paint_page(painter, number)
+        painter.drawText(QtCore.QRectF(0, sheet.page.height(), sheet.page.width(), sheet.footer),
+                         int(QtCore.Qt.AlignmentFlag.AlignRight
+                             | QtCore.Qt.AlignmentFlag.AlignBottom),
+                         f"{title} · page {number + 1} of {sheet.pages}" if title
+                         else f"page {number + 1} of {sheet.pages}")
+    painter.end()
+    buffer.close()
+    return bytes(buffer.data())
+
+
+class Typeset:
+    """A sheet laid out on pages: ``document`` (the QTextDocument, laid out for the device),
+    ``page`` (the text area of a page, device pixels), ``footer`` (the height below it)."""
+
+    def __init__(self, document, page, footer: float):
+        self.document, self.page, self.footer = document, page, footer
+
+    @property
+    def pages(self) -> int:
+        return self.document.pageCount()
+
+    def paint_page(self, painter, number: int) -> None:
+        """Page ``number`` (0-based) at the painter's origin."""
+        from PySide6 import QtCore
+
+        top = number * self.page.height()
+        painter.save()
+        painter.translate(0, -top)
+        self.document.drawContents(painter, QtCore.QRectF(0, top, self.page.width(),
+                                                          self.page.height()))
+        painter.restore()
+
+
+def typeset(markdown: str, device) -> Typeset:
+    """Lay ``markdown`` out on A4 pages of ``device`` (a QPagedPaintDevice: the QPdfWriter),
+    whose page size, margins and resolution this sets: tables styled, none cut by a page
+    break if it fits on a page."""
+    from PySide6 import QtCore, QtGui
+
+    device.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
+    device.setPageMargins(QtCore.QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                          QtGui.QPageLayout.Unit.Millimeter)
+    device.setResolution(RESOLUTION)
+    paint = device.pageLayout().paintRectPixels(RESOLUTION)
     footer = _px(FOOTER_MM)
     page = QtCore.QSizeF(paint.width(), paint.height() - footer)
 
     doc = QtGui.QTextDocument()
-    doc.documentLayout().setPaintDevice(writer)     # lay out with the PDF's font metrics
+    doc.documentLayout().setPaintDevice(device)     # lay out with the PDF's font metrics
     doc.setDefaultFont(QtGui.QFont(FONT_FAMILY, FONT_POINTS))
     doc.setMarkdown(markdown, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     root = doc.rootFrame().frameFormat()
@@ -84,26 +130,7 @@ def pdf_bytes(markdown: str, title: str = "") -> bytes:
     _style_tables(doc)
     _relayout(doc)
     _keep_tables_on_one_page(doc, page.height())
-
-    painter = QtGui.QPainter(writer)
-    painter.setFont(QtGui.QFont(FONT_FAMILY, FONT_POINTS - 1))
-    pages = doc.pageCount()
-    for number in range(pages):
-        if number:
-            writer.newPage()
-        painter.save()
-        painter.translate(0, -number * page.height())
-        doc.drawContents(painter, QtCore.QRectF(0, number * page.height(), page.width(),
-                                                page.height()))
-        painter.restore()
-        painter.drawText(QtCore.QRectF(0, page.height(), page.width(), footer),
-                         int(QtCore.Qt.AlignmentFlag.AlignRight
-                             | QtCore.Qt.AlignmentFlag.AlignBottom),
-                         f"{title} · page {number + 1} of {pages}" if title
-                         else f"page {number + 1} of {pages}")
-    painter.end()
-    buffer.close()
-    return bytes(buffer.data())
+    return Typeset(doc, page, footer)
 
 
 def _px(mm: float) -> float:
@@ -124,7 +151,7 @@ def _style_tables(doc) -> None:
 
     edit = QtGui.QTextCursor(doc)
     edit.beginEditBlock()       # one layout for all the changes, not one per cell
-    for table in _tables(doc):
+    for table in tables(doc):
         fmt = table.format()
         fmt.setBorder(_length(0.3))
         fmt.setBorderStyle(QtGui.QTextFrameFormat.BorderStyle.BorderStyle_Solid)
@@ -158,7 +185,7 @@ def _keep_tables_on_one_page(doc, page_height: float) -> None:
     from PySide6 import QtGui
 
     layout = doc.documentLayout()
-    for table in _tables(doc):
+    for table in tables(doc):
         rect = layout.frameBoundingRect(table)
         first, last = (int(y // page_height) for y in (rect.top(), rect.bottom() - 1))
         if first == last or rect.height() > page_height:
@@ -182,7 +209,8 @@ def _relayout(doc) -> None:
     doc.pageCount()
 
 
-def _tables(doc) -> list:
+def tables(doc) -> list:
+    """Every table of ``doc`` (QTextTable), in document order."""
     from PySide6 import QtGui
 
     return [f for f in _frames(doc.rootFrame()) if isinstance(f, QtGui.QTextTable)]

@@ -203,7 +203,10 @@ def exercise(name: str, seed: int | None = None) -> Exercise:
     rng = np.random.default_rng(seed)
     draw = _DRAWS[ex.kind]
     for _ in range(MAX_DRAWS):
-        candidate = Exercise(name, ex.kind, draw(rng, ex.inputs), seed, "seed")
+        inputs = draw(rng, ex.inputs)
+        if inputs is None:      # degenerate: draw again
+            continue
+        candidate = Exercise(name, ex.kind, inputs, seed, "seed")
         if usable(candidate):
             return candidate
     raise ValueError(f"seed: no usable exercise {name} from seed {seed} in {MAX_DRAWS} draws")
@@ -249,7 +252,8 @@ def usable(ex: Exercise) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fresh numbers, one function per kind: (rng, the example's inputs) -> inputs of the same sizes
+# Fresh numbers, one function per kind: (rng, the example's inputs) -> inputs of the same sizes,
+# or None for a degenerate draw (the caller draws again from the same generator)
 
 
 def _ints(rng: np.random.Generator, low: int, high: int, shape) -> np.ndarray:
@@ -278,13 +282,13 @@ def _shape(value) -> tuple[int, ...]:
     return np.shape(np.asarray(value, dtype=np.float64))
 
 
-def _draw_fc(rng, example) -> dict:
+def _draw_fc(rng, example) -> dict | None:
     x = _ints(rng, -3, 3, _shape(example["x"]))
     w = _ints(rng, -3, 3, _shape(example["w"]))
     b = _ints(rng, -3, 3, _shape(example["b"]))
     dy = _halves(rng, -2, 2, _shape(example["dy"]))
     if not (_nonzero(x) and _nonzero(dy)):
-        return _draw_fc(rng, example)
+        return None
     return {"x": x.tolist(), "w": w.tolist(), "b": b.tolist(), "dy": dy.tolist()}
 
 
@@ -320,7 +324,7 @@ def _draw_avgpool(rng, example) -> dict:
             "dy": dy.tolist()}
 
 
-def _draw_maxpool(rng, example) -> dict:
+def _draw_maxpool(rng, example) -> dict | None:
     """Distinct values, then as many windows with a tied maximum as the example has: in each, a
     smaller element is raised to the maximum."""
     from engine import pooling
@@ -331,16 +335,15 @@ def _draw_maxpool(rng, example) -> dict:
     windows = _windows(x.shape, size, stride)
     picks = rng.choice(len(windows), size=min(len(ties), len(windows)), replace=False)
     for w in picks:
-        box = x[windows[w]]
-        flat = box.reshape(-1)
+        box = x[windows[w]].copy()
+        flat = box.reshape(-1)          # a view of the copy
         top = flat.max()
-        others = np.flatnonzero(flat != top)
-        flat[rng.choice(others)] = top
+        flat[rng.choice(np.flatnonzero(flat != top))] = top
         x[windows[w]] = box
     dy = _halves(rng, -2, 2, pooling.max_forward(x, size, stride).shape, nonzero=True)
     inputs = {"x": x.tolist(), "size": size, "stride": stride, "dy": dy.tolist()}
     if len(_tie_windows(x, size, stride)) != len(ties):
-        return _draw_maxpool(rng, example)  # a raised value tied another window too
+        return None     # a raised value tied another window too
     return inputs
 
 
@@ -359,7 +362,7 @@ def _tie_windows(x: np.ndarray, size, stride) -> list[tuple[slice, slice, int]]:
             if np.count_nonzero(x[w] == x[w].max()) > 1]
 
 
-def _draw_lstm(rng, example) -> dict:
+def _draw_lstm(rng, example) -> dict | None:
     params = {}
     for key, value in example["params"].items():
         low, high = (-0.3, 0.3) if key.startswith("b_") else (-0.8, 0.8)
@@ -367,7 +370,7 @@ def _draw_lstm(rng, example) -> dict:
     xs = _tenths(rng, -1, 1, _shape(example["xs"]))
     dh = _tenths(rng, -0.5, 0.5, _shape(example["dh"]))
     if not _nonzero(dh):
-        return _draw_lstm(rng, example)
+        return None
     c0 = np.zeros(_shape(example["c0"])) if "c0" in example and example["c0"] is not None \
         else None
     return {"xs": xs.tolist(), "params": params,
@@ -379,7 +382,7 @@ def _draw_lstm(rng, example) -> dict:
 AUTODIFF_FUNCTIONS = ("cos", "sin", "exp", "tanh", "log", "sqrt")
 
 
-def _draw_autodiff(rng, example) -> dict:
+def _draw_autodiff(rng, example) -> dict | None:
     """The sheet's shape of expression, F(x1·x2) ± x1·x2 ± x_k (a product used twice, an input
     used twice), with F and the signs drawn, at halves from −2 to 2 (never 0)."""
     func = str(rng.choice(AUTODIFF_FUNCTIONS))
@@ -387,7 +390,7 @@ def _draw_autodiff(rng, example) -> dict:
     last = str(rng.choice(["x1", "x2"]))
     x1, x2 = (float(v) for v in _halves(rng, -2, 2, 2, nonzero=True))
     if func in ("log", "sqrt") and x1 * x2 <= 0:
-        return _draw_autodiff(rng, example)
+        return None
     return {"expression": f"{func}(x1*x2) {sign_a} x1*x2 {sign_b} {last}",
             "values": {"x1": x1, "x2": x2}}
 

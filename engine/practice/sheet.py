@@ -174,17 +174,17 @@ def _stacked(label: str, shapes: dict[str, tuple[int, ...]],
              values: dict[str, np.ndarray] | None, digits: int,
              names: dict[str, str] | None = None) -> list[str]:
     """Tensors with the same number of columns (the LSTM's parameters: n_h each) as the rows of
-    one table: ``W_f [0]`` is row 0 of W_f, ``b_f`` a vector; shown as ``names[key]`` (default:
-    the key). ``values`` None: blank cells."""
+    one table: ``W_f [0]`` is row 0 of W_f, ``b_f`` a vector; labelled ``names[key]`` (Markdown;
+    default: the key in bold). ``values`` None: blank cells."""
     width = next(iter(shapes.values()))[-1]
     rows = []
     for key, shape in shapes.items():
-        shown = _md((names or {}).get(key, key))
+        shown = (names or {}).get(key, f"**{_md(key)}**")
         arr = None if values is None else values[key]
         if len(shape) == 1:
-            rows.append([f"**{shown}**"] + [_cell(arr, (c,), digits) for c in range(width)])
+            rows.append([shown] + [_cell(arr, (c,), digits) for c in range(width)])
         else:
-            rows += [[f"**{shown}** [{r}]"] + [_cell(arr, (r, c), digits) for c in range(width)]
+            rows += [[f"{shown} [{r}]"] + [_cell(arr, (r, c), digits) for c in range(width)]
                      for r in range(shape[0])]
     return _table([label] + [str(c) for c in range(width)], rows)
 
@@ -222,11 +222,11 @@ def _answers(ex: Exercise, values: dict[str, np.ndarray] | None, digits: int) ->
         out += _tensor(a.symbol, a.shape, tensor, digits, label,
                        time_rows=ex.kind == "lstm" and a.name in ("dc", "dx"))
     if stacked:
-        out += [_md("The parameter gradients (optional), one table: ΔW_f [0] is row 0 of ΔW_f, "
-                    "named dW_f in the answers file (d + the parameter's name)."), ""]
+        out += [_md("The parameter gradients (optional), in one table: ΔW_f [0] is row 0 of "
+                    "ΔW_f."), ""]
         out += _stacked("**parameter gradients**", {a.name: a.shape for a in stacked},
                         None if values is None else {a.name: values[a.name] for a in stacked},
-                        digits, {a.name: a.symbol for a in stacked})
+                        digits, {a.name: f"**{_md(a.symbol)}** · `{a.name}`" for a in stacked})
     return out
 
 
