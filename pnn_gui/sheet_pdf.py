@@ -30,6 +30,8 @@ FONT_FAMILY = "DejaVu Sans"
 FONT_POINTS = 10
 #: Width of a value column (mm): room for "-0.1234" or a hand.
 CELL_MM = 16
+#: Padding above and below an empty answer cell (mm): a row about 1 cm high, to write in.
+BLANK_PADDING_MM = 3
 #: The page number's line at the foot of the page (mm), and the PDF's resolution (dpi).
 FOOTER_MM = 8
 RESOLUTION = 300
@@ -172,8 +174,8 @@ def _style_tables(doc) -> None:
                 if r == 0:
                     cell_format.setBackground(QtGui.QColor("#ececec"))
                 elif _text(doc, cell) == BLANK_CELL:
-                    cell_format.setTopPadding(_length(2.5))
-                    cell_format.setBottomPadding(_length(2.5))
+                    cell_format.setTopPadding(_length(BLANK_PADDING_MM))
+                    cell_format.setBottomPadding(_length(BLANK_PADDING_MM))
                 cell.setFormat(cell_format)
     edit.endEditBlock()
 
@@ -217,10 +219,21 @@ def tables(doc) -> list:
 
 
 def _is_text_column(doc, table, column: int) -> bool:
-    """The first column (labels), and any whose cells hold more than a number: as wide as their
-    text. Value columns get a fixed width, the same in every table."""
-    return column == 0 or any(len(_text(doc, table.cellAt(r, column))) > 9
+    """The first column (labels), and any with a cell holding words: as wide as their text.
+    Columns of numbers and blanks get a fixed width, the same in every table."""
+    return column == 0 or any(not _is_number(_text(doc, table.cellAt(r, column)))
                               for r in range(table.rows()))
+
+
+def _is_number(text: str) -> bool:
+    text = text.strip()
+    if text in ("", BLANK_CELL):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _frames(frame):

@@ -109,8 +109,10 @@ class Exercise:
         first = _first_steps(self.trace)
         out = []
         for name, symbol, required in ASKED[self.kind]:
+            if name not in self.trace.tensors:    # e.g. a conv without δy: no backward pass
+                continue
             shape = np.shape(self.trace.tensors[name])
-            others = [s for s in _transposed_shapes(shape)]
+            others = _transposed_shapes(shape)
             for sim in self.simulations:
                 sim_shape = np.shape(sim.tensors.get(name, np.empty(shape)))
                 if sim_shape != shape and sim_shape not in others:

@@ -49,11 +49,13 @@ def sheet_markdown(ex: Exercise, *, solution: bool = False, digits: int = DEFAUL
     out += ["## Given", ""]
     out += _given(ex, digits)
     out += ["## Your answers", ""]
-    seed = f" --seed {ex.seed}" if ex.seed is not None else ""
-    out += [_md(f"Type them into a CSV file, one line per cell (tensor,index,value, e.g. "
-                f"{_answer_example(ex.asked[0])}), and check them with:"), "",
-            "```", f"python main.py check {ex.name}{seed} --answers FILE.csv", "```", ""]
     out += _answers(ex, None, digits)
+    # (after the tables: Qt's Markdown reader puts an empty paragraph into the first header
+    # cell of a table that follows a code block)
+    seed = f" --seed {ex.seed}" if ex.seed is not None else ""
+    out += [_md(f"To check them, type them into a CSV file, one line per cell (tensor,index,value, "
+                f"e.g. {_answer_example(ex.asked[0])}), and run:"), "",
+            "```", f"python main.py check {ex.name}{seed} --answers FILE.csv", "```", ""]
     if solution:
         trace = ex.solve(digits)
         out += ["## Solution", ""]
