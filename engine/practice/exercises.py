@@ -7,7 +7,8 @@ Invariants:
   or numbers the student typed) and ``inputs`` (that function's keyword arguments). Its solution
   (``trace``), the tensors it asks for (``asked``) and its mistakes simulated on its inputs
   (``simulations``) are computed on first use and kept: check answers against one Exercise object
-  as often as you like, the solve and the simulations are paid once.
+  as often as you like, the solve and the simulations are paid once. (Use one Exercise from
+  one thread at a time: the first use fills its cache.)
 * ``exercise(name, seed)`` is a pure function of ``(name, seed)``: the numbers come from
   ``numpy.random.default_rng(seed)`` alone (no global state), so the same seed gives the same
   exercise on every machine. Fresh inputs have the example's sizes, are small integers or halves
@@ -246,11 +247,11 @@ def usable(ex: Exercise) -> bool:
     from engine.practice.mistakes import distinguishable
     try:
         tensors = ex.trace.tensors
-    except (ValueError, ArithmeticError):
+        if not all(np.isfinite(tensors[a.name]).all() for a in ex.asked):
+            return False
+        return all(distinguishable(ex).values())
+    except (ValueError, ArithmeticError):   # outside a domain, an overflow: draw again
         return False
-    if not all(np.isfinite(tensors[a.name]).all() for a in ex.asked):
-        return False
-    return all(distinguishable(ex).values())
 
 
 # ---------------------------------------------------------------------------------------------

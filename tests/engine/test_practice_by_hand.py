@@ -49,32 +49,34 @@ def test_lstm_with_nothing_dropped_is_the_engine_on_fresh_exercises(seed):
     _assert_lstm_equal(exercise("lstm", seed))
 
 
-def test_lstm_each_switch_drops_its_term_at_every_step_and_changes_the_earlier_ones():
+def test_lstm_each_switch_drops_its_term_and_changes_the_earlier_steps():
+    """Worked from the engine's forward run and its δc alone: at t = T−1 each switch leaves out
+    exactly its term; at t = 1 the loss has travelled down the recursion."""
     ex = exercise("lstm")
     run, grads = _engine_lstm(ex)
-    terms = grads.terms
-    f = run.f
-    # δc_T has no carry and no peephole terms: only the term through h_T
+    dh = np.asarray(ex.inputs["dh"], dtype=float)
+    W_oc = np.asarray(ex.inputs["params"]["W_oc"], dtype=float)
+    du = dh * (1 - run.h ** 2)                       # through h_t = tanh(o_t ⊙ c_t)
+    from_h = du * run.o
+    carry = grads.dc[-1] * run.f[-1]                 # δc_T ⊙ f_T, into δc_(T−1)
+    peep_o = (du[-1] * run.c[-1] * run.o[-1] * (1 - run.o[-1])) @ W_oc.T
+    np.testing.assert_allclose(grads.dc[-1], from_h[-1], rtol=1e-13)   # δc_T: only from h_T
+
     no_carry = _by_hand_lstm(ex, forget_carry=False)["dc"]
     np.testing.assert_allclose(no_carry[-1], grads.dc[-1], rtol=1e-13)
-    # at T-1 exactly the carry δc_T ⊙ f_T is missing (everything after T-1 is unchanged)
-    np.testing.assert_allclose(no_carry[-2], grads.dc[-2] - terms["dc_from_next"][-2],
-                               rtol=1e-12)
-    np.testing.assert_allclose(terms["dc_from_next"][-2], grads.dc[-1] * f[-1], rtol=1e-13)
-    # and the loss propagates: δc_1 differs by more than its own carry term
-    assert not np.allclose(no_carry[0], grads.dc[0] - terms["dc_from_next"][0])
+    np.testing.assert_allclose(no_carry[-2], grads.dc[-2] - carry, rtol=1e-12)
     no_peep = _by_hand_lstm(ex, peepholes=())["dc"]
-    peep = terms["dc_from_peep_f"] + terms["dc_from_peep_i"] + terms["dc_from_peep_o"]
-    np.testing.assert_allclose(no_peep[-2], grads.dc[-2] - peep[-2], rtol=1e-12)
+    np.testing.assert_allclose(no_peep[-2], from_h[-2] + carry, rtol=1e-12)
     only_o = _by_hand_lstm(ex, peepholes=("o",))["dc"]
-    np.testing.assert_allclose(
-        only_o[-2], grads.dc[-2] - terms["dc_from_peep_f"][-2] - terms["dc_from_peep_i"][-2],
-        rtol=1e-12)
+    np.testing.assert_allclose(only_o[-2], from_h[-2] + carry + peep_o, rtol=1e-12)
     no_o = _by_hand_lstm(ex, from_h="no o factor")["dc"]
-    np.testing.assert_allclose(no_o[-1], grads.du[-1], rtol=1e-13)
+    np.testing.assert_allclose(no_o[-1], du[-1], rtol=1e-13)
     usual = _by_hand_lstm(ex, from_h="o⊙tanh(c)")["dc"]
-    np.testing.assert_allclose(usual[-1], grads.dh[-1] * run.o[-1] * (1 - np.tanh(run.c[-1]) ** 2),
+    np.testing.assert_allclose(usual[-1], dh[-1] * run.o[-1] * (1 - np.tanh(run.c[-1]) ** 2),
                                rtol=1e-13)
+    for wrong in (no_carry, no_peep, only_o, no_o, usual):
+        # every slip changes δc_1 too (a dropped carry or peephole only through the recursion)
+        assert not np.allclose(wrong[0], grads.dc[0], rtol=1e-6)
 
 
 def test_lstm_refuses_an_unknown_from_h():
