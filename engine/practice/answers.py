@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.practice.exercises import Asked, Exercise
+from engine.practice.exercises import Asked, Exercise, dims
 
 HEADER = ["tensor", "index", "value"]
 
@@ -123,13 +123,13 @@ def _index(fields: list[str], a: Asked, source: str, line: int) -> tuple[int, ..
         need = (f"{rank} whole number{'s' * (rank != 1)}" + (" separated by commas, e.g. "
                 + ",".join("0" * rank) if rank > 1 else ""))
         raise AnswersError(f"{source}, line {line}: index {','.join(fields)!r} of {a.name}: "
-                           f"expected {need} ({a.name} is {_dims(a.shape)})", line)
+                           f"expected {need} ({a.name} is {dims(a.shape)})", line)
     index = tuple(int(p) for p in parts)
     shapes = (a.shape, *a.other_shapes)
     if not any(_fits(index, shape) for shape in shapes):
         ranges = ", ".join(f"0–{n - 1}" for n in a.shape)
         raise AnswersError(f"{source}, line {line}: {_label(a.name, index)} is out of range: "
-                           f"{a.name} is {_dims(a.shape)} (indices {ranges})", line)
+                           f"{a.name} is {dims(a.shape)} (indices {ranges})", line)
     return index
 
 
@@ -159,8 +159,8 @@ def _assemble(a: Asked, items: list[tuple[tuple[int, ...], float, int]],
             return arr
     index, _, line = next(item for item in items if not _fits(item[0], a.shape))
     raise AnswersError(f"{source}, line {line}: {_label(a.name, index)} is out of range: "
-                       f"{a.name} is {_dims(a.shape)}, and the file's other {a.name} cells do "
-                       f"not fit {' or '.join(_dims(s) for s in a.other_shapes)} either", line)
+                       f"{a.name} is {dims(a.shape)}, and the file's other {a.name} cells do "
+                       f"not fit {' or '.join(dims(s) for s in a.other_shapes)} either", line)
 
 
 def _fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
@@ -170,9 +170,6 @@ def _fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
 def _label(name: str, index: tuple[int, ...]) -> str:
     return f"{name}[{','.join(str(i) for i in index)}]"
 
-
-def _dims(shape) -> str:
-    return "×".join(str(int(s)) for s in shape)
 
 
 def _example(ex: Exercise) -> str:

@@ -27,13 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.practice.exercises import Exercise
+from engine.practice.exercises import Exercise, dims
 from engine.practice.mistakes import Mistake, Simulation
 from engine.practice.tolerance import Tolerance
 from engine.steps import MAX_DIGITS, fmt
 
 #: Per cell of :attr:`TensorCheck.cells`.
 BLANK, WRONG, RIGHT = -1, 0, 1
+#: The step-order key of a tensor with no wrong cell (after every real one).
+NO_ORDER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,8 @@ def check(ex: Exercise, answers: Mapping[str, np.ndarray],
         asked = ex.asked_tensor(name)
         arr = np.asarray(values, dtype=np.float64)
         if arr.shape != asked.shape and arr.shape not in asked.other_shapes:
-            raise ValueError(f"{name}: an answer of shape {_dims(arr.shape)}; {asked.symbol} is "
-                             f"{_dims(asked.shape)}")
+            raise ValueError(f"{name}: an answer of shape {dims(arr.shape) or '()'}; "
+                             f"{asked.symbol} is {dims(asked.shape)}")
         if np.isnan(arr).all():
             continue
         given[name] = arr
@@ -169,26 +171,26 @@ def _check_tensor(ex: Exercise, name: str, symbol: str, given: np.ndarray,
                   tol: Tolerance) -> TensorCheck:
     expected = ex.expected(name)
     answered = ~np.isnan(given)
-    if given.shape == expected.shape:
+    same_shape = given.shape == expected.shape
+    if same_shape:
         right = answered & tol.close(given, expected)
-        wrong = answered & ~right
-        order = np.where(wrong, ex.cell_order(name), np.iinfo(np.int64).max)
-    else:   # another shape: every answered cell is wrong, the first is where the tensor starts
+        order = ex.cell_order(name)
+    else:   # another shape: every answered cell is wrong; they count from the tensor's start
         right = np.zeros(given.shape, dtype=bool)
-        wrong = answered
-        order = np.where(wrong, ex.cell_order(name).min(), np.iinfo(np.int64).max)
+        order = np.full(given.shape, ex.cell_order(name).min())
+    wrong = answered & ~right
     cells = np.where(right, RIGHT, np.where(wrong, WRONG, BLANK)).astype(np.int8)
-    first = None
-    key = int(order.min()) if wrong.any() else np.iinfo(np.int64).max
-    if wrong.any():
-        idx = tuple(int(i) for i in np.unravel_index(int(np.argmin(order)), given.shape))
-        if given.shape == expected.shape:
-            first = WrongCell(name, idx, float(given[idx]), float(expected[idx]),
-                              int(ex.cell_steps(name)[idx]))
-        else:
-            first = WrongCell(name, idx, float(given[idx]), None,
-                              int(ex.cell_steps(name).min()))
-    return TensorCheck(name, symbol, expected.shape, given.shape, cells, first, key)
+    if not wrong.any():
+        return TensorCheck(name, symbol, expected.shape, given.shape, cells, None, NO_ORDER)
+    wrong_order = np.where(wrong, order, NO_ORDER)
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmin(wrong_order)), given.shape))
+    if same_shape:
+        first = WrongCell(name, idx, float(given[idx]), float(expected[idx]),
+                          int(ex.cell_steps(name)[idx]))
+    else:
+        first = WrongCell(name, idx, float(given[idx]), None, int(ex.cell_steps(name).min()))
+    return TensorCheck(name, symbol, expected.shape, given.shape, cells, first,
+                       int(wrong_order.min()))
 
 
 def _diagnose(ex: Exercise, given: dict[str, np.ndarray], wrong: set[str],
@@ -217,9 +219,6 @@ def _matches(answer: np.ndarray, simulated: np.ndarray, right: np.ndarray,
     return not tol.close(simulated[answered], right[answered]).all()
 
 
-def _dims(shape) -> str:
-    return "×".join(str(int(s)) for s in shape) if len(shape) else "a number"
-
 
 def _tensor_line(t: TensorCheck, tol: Tolerance) -> str:
     """``dx: correct`` / ``dw: 2 of 6 wrong, first dw[0,1] = 0.3, expected 0.5 (step 7)``."""
@@ -230,7 +229,7 @@ def _tensor_line(t: TensorCheck, tol: Tolerance) -> str:
     assert first is not None
     head = f"{t.name}: {t.wrong} of {t.answered} wrong"
     if first.expected is None:
-        return (f"{head}, given as {_dims(t.given_shape)} but {t.symbol} is {_dims(t.shape)} "
+        return (f"{head}, given as {dims(t.given_shape)} but {t.symbol} is {dims(t.shape)} "
                 f"(step {first.step})")
     given, expected = _distinct_texts(first.given, first.expected, tol.digits)
     return (f"{head}{partial}, first {first.label} = {given}, expected {expected} "

@@ -176,6 +176,11 @@ class Exercise:
         return tuple(simulate(self))
 
 
+def dims(shape) -> str:
+    """A shape as the messages and the sheet write it: ``2×3``."""
+    return "×".join(str(int(s)) for s in shape)
+
+
 def _first_steps(trace: Trace) -> dict[str, int]:
     first: dict[str, int] = {}
     for number, s in enumerate(trace.steps):

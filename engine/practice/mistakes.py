@@ -24,20 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine import autodiff, conv2d, lstm, pooling
 from engine import fully_connected as fc
 from engine.practice import by_hand
+from engine.practice.exercises import Exercise, dims
 from engine.practice.tolerance import Tolerance
 from engine.steps import fmt
 
-if TYPE_CHECKING:
-    from engine.practice.exercises import Exercise
-
-Simulator = Callable[["Exercise"], list[tuple[dict[str, np.ndarray], str]]]
+Simulator = Callable[[Exercise], list[tuple[dict[str, np.ndarray], str]]]
 
 
 @dataclass(frozen=True)
@@ -70,9 +67,6 @@ def _pair(value) -> tuple[int, int]:
     return int(value), int(value)
 
 
-def _dims(shape) -> str:
-    return "×".join(str(int(s)) for s in shape)
-
 
 # ---------------------------------------------------------------------------------------------
 # Fully connected
@@ -82,8 +76,8 @@ def _fc_dw_transposed(ex):
     x, w, dy = (_arr(ex.inputs[k]) for k in ("x", "w", "dy"))
     dw = fc.backward(x, w, dy).dw
     return [({"dw": dw.T},
-             f"Your ΔW is the transpose of the right one: ΔW = xᵀ·δy ({_dims(dw.shape)}, a row "
-             f"per input, like W), not δyᵀ·x ({_dims(dw.T.shape)}).")]
+             f"Your ΔW is the transpose of the right one: ΔW = xᵀ·δy ({dims(dw.shape)}, a row "
+             f"per input, like W), not δyᵀ·x ({dims(dw.T.shape)}).")]
 
 
 def _fc_db_mean(ex):
@@ -164,7 +158,7 @@ def _conv_dy_not_dilated(ex):
              f"Your δx comes from δy padded by k − 1 − p but not dilated: with stride "
              f"{_stride_text(s)} first put s − 1 = {zeros} zeros between neighbouring δy "
              f"values, then pad and correlate with f_back; δx then has x's "
-             f"{_dims(x.shape[:2])} cells, not {_dims(dx.shape[:2])}.")]
+             f"{dims(x.shape[:2])} cells, not {dims(dx.shape[:2])}.")]
 
 
 def _stride_text(s: tuple[int, int]) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from engine.practice.exercises import Asked, Exercise
+from engine.practice.exercises import Asked, Exercise, dims
 from engine.steps import DEFAULT_DIGITS, check_digits, fmt
 
 #: Most value columns in one table.
@@ -140,9 +140,6 @@ def _time_label(r: int) -> str:
     return f"{r} (t = {r + 1})"
 
 
-def _dims(shape) -> str:
-    return "×".join(str(int(s)) for s in shape)
-
 
 def _given(ex: Exercise, digits: int) -> list[str]:
     out: list[str] = []
@@ -220,7 +217,7 @@ def _answers(ex: Exercise, values: dict[str, np.ndarray] | None, digits: int) ->
                            column_labels=lambda c: _md(f"{_SHAPE_AXES[c]} [{c}]"))
             continue
         if len(a.shape) > 2:
-            label = f"{label} ({_dims(a.shape)})"
+            label = f"{label} ({dims(a.shape)})"
         out += _tensor(a.symbol, a.shape, tensor, digits, label,
                        time_rows=ex.kind == "lstm" and a.name in ("dc", "dx"))
     if stacked:
