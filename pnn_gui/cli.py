@@ -1,5 +1,5 @@
-"""Command line: ``pnn-gui [--version | examples | export NAME | screenshot NAME] --out FILE``
-(``python main.py`` or ``python -m pnn_gui`` in a checkout).
+"""Command line: ``pnn-gui [--version | examples | export NAME | screenshot NAME |
+check NAME | sheet NAME]`` (``python main.py`` or ``python -m pnn_gui`` in a checkout).
 
 A failing command exits non-zero with one line on stderr and no traceback.
 """
@@ -35,12 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--digits", default="4",
                    help="significant digits of the step log's formulas (1-17; default 4; the "
                         "result column keeps every digit)")
+    _add_seed_option(e)
     s = sub.add_parser("screenshot", help="render the window with an example, offscreen, to PNG")
     s.add_argument("name")
     s.add_argument("--step", default="last", help="step number (1-based), 0 for none, or 'last'")
     s.add_argument("--out", required=True, help="PNG file")
     s.add_argument("--size", default="1400x900", help="window size WxH (at least 1280x800)")
     s.add_argument("--digits", default="4", help="significant digits shown (1-17; default 4)")
+    _add_practice_commands(sub)
     return p
 
 
@@ -74,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_examples()
         if args.command == "export":
             return _cmd_export(args)
+        if args.command == "check":
+            return _cmd_check(args)
+        if args.command == "sheet":
+            return _cmd_sheet(args)
         if args.command == "screenshot":
             from engine import examples
             examples.load(args.name)  # an unknown name fails here, before Qt starts
@@ -132,9 +138,12 @@ def _cmd_export(args) -> int:
     from engine.steps import significant_digits
     with significant_digits(_digits(args.digits)):
         if args.spec is not None or args.name in examples.NETWORK_NAMES:
+            if getattr(args, "seed", None) is not None:
+                raise _CliError("--seed: exercises are drawn for the layer examples, not "
+                                "for a network")
             tensors, steps = _network_export(args)
         else:
-            trace = examples.load(args.name).solve()
+            trace = _exercise(args).solve()
             tensors, steps = trace.tensors, trace.steps
     files = {args.out: export.tensors_csv(tensors)}
     if args.steps is not None:
@@ -158,3 +167,68 @@ def _network_export(args):
     result = network.run(net)
     steps = network_steps.worked(result).steps if args.steps is not None else []
     return result.tensors(), steps
+
+
+# ---------------------------------------------------------------------------------------------
+# Practice: export --seed, check, sheet
+
+
+def _add_seed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", help="fresh numbers: exercise #N (a whole number; the same N "
+                        "gives the same exercise everywhere); without it, the example's own")
+
+
+def _add_practice_commands(sub) -> None:
+    c = sub.add_parser("check", help="check answers to an exercise (exit 0: all correct, 1: "
+                       "something wrong)")
+    c.add_argument("name")
+    _add_seed_option(c)
+    c.add_argument("--answers", required=True,
+                   help="CSV file in the export format (tensor,index,value), any subset of the "
+                        "asked tensors and cells")
+    c.add_argument("--digits", default="4",
+                   help="significant digits you work with (1-17; default 4): a value within half "
+                        "a unit of the last one is right when that is looser than 0.1%%")
+    h = sub.add_parser("sheet", help="write a printable exercise sheet (Markdown or PDF)")
+    h.add_argument("name")
+    _add_seed_option(h)
+    h.add_argument("--out", required=True, help="FILE.md or FILE.pdf")
+    h.add_argument("--solution", action="store_true",
+                   help="add the worked solution (every step) and the results")
+    h.add_argument("--digits", default="4",
+                   help="significant digits of the solution's numbers (1-17; default 4)")
+
+
+def _exercise(args):
+    """The exercise ``args.name`` / ``args.seed`` names (a bad name or seed: ValueError)."""
+    from engine import practice
+    seed = getattr(args, "seed", None)
+    if seed is not None:
+        from engine.practice.exercises import check_seed
+        try:
+            seed = check_seed(seed)
+        except ValueError as exc:
+            raise _CliError(f"--seed: {str(exc).removeprefix('seed: ')}") from None
+    return practice.exercise(args.name, seed)
+
+
+def _cmd_check(args) -> int:
+    """One line per answered tensor, one per recognised mistake; exit 0 when everything
+    answered is right, 1 otherwise (2, raised as ValueError, for a bad file)."""
+    from engine import practice
+    from engine.practice import answers
+    tolerance = practice.Tolerance(digits=_digits(args.digits))
+    ex = _exercise(args)
+    result = practice.check(ex, answers.read_file(args.answers, ex), tolerance)
+    for line in result.lines():
+        print(line)
+    return 0 if result.all_correct else 1
+
+
+def _cmd_sheet(args) -> int:
+    if not args.out.strip():
+        raise _CliError("--out: expected a file name, got an empty one")
+    digits = _digits(args.digits)
+    from pnn_gui.sheet_pdf import save_sheet
+    save_sheet(_exercise(args), args.out, solution=args.solution, digits=digits)
+    return 0
