@@ -11,7 +11,7 @@ Fixtures, for new tests to build on:
   and for the xdotool it runs (skips the tier, saying why, when Xvfb, xdotool or a library of
   Qt's xcb plugin is missing).
 - ``qapp``: the app's own QApplication (``pnn_gui.app.make_application``: Fusion, as
-  ``main.py`` makes it) on that display.
+  ``main.py`` makes it) on that display; text cursors do not blink.
 - ``real_window``: ``real_window(example="fc", size=(1280, 800))`` shows a fresh main window with
   that example loaded (animations on, at the fastest speed), at the screen's top-left, focused
   and settled, and returns a
@@ -60,6 +60,9 @@ def qapp(x_display):
 
     app = make_application(["pnn-gui"])
     assert app.platformName() == "xcb"
+    # a blinking text cursor would repaint twice a second: never settled, and two grabs could
+    # catch it in different phases
+    app.setCursorFlashTime(0)
     yield app
     app.shutdown()  # off the X server before it stops (Qt would report a broken connection)
 
