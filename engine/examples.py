@@ -8,12 +8,12 @@ wrong; solving validates the inputs through the engine.
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import traces
 from engine.steps import Trace
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
@@ -22,17 +22,17 @@ FORMAT = 1
 #: Example names, in menu order (DESIGN.md fixes them).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
-#: kind -> "module:function"; the function takes the example's inputs as keyword arguments and
+#: kind -> the function that solves it: it takes the example's inputs as keyword arguments and
 #: returns a :class:`~engine.steps.Trace` whose ``tensors`` are what ``export`` writes.
 KINDS = {
-    "fully_connected": "engine.fully_connected:solve",
-    "conv2d": "engine.conv2d:solve",
-    "conv2d_shape": "engine.conv2d:solve_shape",
-    "conv2d_filter": "engine.conv2d:solve_filter",
-    "avgpool": "engine.pooling:solve_avg",
-    "maxpool": "engine.pooling:solve_max",
-    "lstm": "engine.lstm:solve",
-    "autodiff": "engine.autodiff:solve",
+    "fully_connected": traces.fully_connected.solve,
+    "conv2d": traces.conv2d.solve,
+    "conv2d_shape": traces.conv2d.solve_shape,
+    "conv2d_filter": traces.conv2d.solve_filter,
+    "avgpool": traces.pooling.solve_avg,
+    "maxpool": traces.pooling.solve_max,
+    "lstm": traces.lstm.solve,
+    "autodiff": traces.autodiff.solve,
 }
 
 
@@ -51,8 +51,7 @@ def solver(kind: str):
     """The engine function for ``kind``."""
     if kind not in KINDS:
         raise ValueError(f"kind: unknown example kind {kind!r}; known: {', '.join(KINDS)}")
-    module, func = KINDS[kind].split(":")
-    return getattr(importlib.import_module(module), func)
+    return KINDS[kind]
 
 
 def solve(kind: str, inputs: dict[str, Any]) -> Trace:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ShapeError, lstm
+from engine import ShapeError, lstm, traces
 from engine.examples import EXAMPLES_DIR, load
 from engine.steps import MAX_STEPS, fmt, fmt_paren
 from tests.engine.gradcheck import numeric_grad
@@ -75,10 +75,11 @@ def test_c0_defaults_to_zeros_and_inputs_are_not_modified():
         np.testing.assert_array_equal(p[k], copies[k], err_msg=k)
 
 
+@pytest.mark.parametrize("backward", [lstm.backward, lstm.backward_plain])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_gradients_match_central_differences(shape):
+def test_gradients_match_central_differences(shape, backward):
     xs, p, c0, dh = make(*shape, seed=11)
-    g = lstm.backward(lstm.forward(xs, p, c0), dh)
+    g = backward(lstm.forward(xs, p, c0), dh)
 
     def loss(xs_=xs, p_=p, c0_=c0):
         return float(np.sum(lstm.forward(xs_, p_, c0_).h * dh))
@@ -92,6 +93,24 @@ def test_gradients_match_central_differences(shape):
     np.testing.assert_allclose(g.dc0, numeric_grad(lambda v: loss(c0_=v), c0), **tol,
                                err_msg="dc0")
     assert list(g.params) == list(lstm.PARAM_KEYS)
+
+
+@pytest.mark.parametrize("shape", SHAPES + [(7, 2, 6)])
+def test_fused_backward_equals_the_plain_term_by_term_one(shape):
+    xs, p, c0, dh = make(*shape, seed=17)
+    run = lstm.forward(xs, p, c0)
+    fused, plain = lstm.backward(run, dh), lstm.backward_plain(run, dh)
+    tol = {"rtol": 1e-12, "atol": 1e-14}
+    for name in ("dc", "dx", "dc0", "dh", "du", "do", "df", "di", "dg", "df_hat", "di_hat",
+                 "do_hat", "dg_hat"):
+        np.testing.assert_allclose(getattr(fused, name), getattr(plain, name), **tol,
+                                   err_msg=name)
+    assert list(plain.terms) == list(lstm.TERM_KEYS) and list(plain.params) == list(p)
+    for key in lstm.TERM_KEYS:
+        np.testing.assert_allclose(fused.terms[key], plain.terms[key], **tol, err_msg=key)
+    for key in lstm.PARAM_KEYS:
+        np.testing.assert_allclose(fused.params[key], plain.params[key], **tol,
+                                   err_msg="d" + key)
 
 
 @pytest.mark.parametrize("shape", [(4, 3, 5), (5, 2, 3), (3, 1, 1)])
@@ -222,7 +241,7 @@ def test_example_trace_reads_like_a_worked_solution():
 
 def test_trace_tensor_names():
     xs, p, c0, dh = make(2, 3, 2)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     expected = ({"xs", "c0", "dh", "f", "i", "o", "g", "c", "h", "dc", "dx", "dc0"}
                 | set(lstm.PARAM_KEYS) | {"d" + k for k in lstm.PARAM_KEYS} | set(lstm.TERM_KEYS))
     assert expected <= set(t.tensors)
@@ -245,7 +264,7 @@ def test_trace_tensor_names():
 ])
 def test_replay_reproduces_the_vectorised_results(shape, coarse):
     xs, p, c0, dh = make(*shape, seed=4)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     replayed = t.replay()
     inputs = {"xs", "c0", *lstm.PARAM_KEYS}
     assert replayed.keys() == set(t.tensors) - inputs
@@ -255,8 +274,8 @@ def test_replay_reproduces_the_vectorised_results(shape, coarse):
     writes = [w for s in t.steps for w in s.writes]
     assert len(writes) == len(set(writes)) == sum(t.tensors[k].size for k in replayed)
     assert len(t) <= MAX_STEPS
-    assert len(t) == lstm._granularity(*shape)[3]
-    assert lstm._granularity(*shape)[0] == (coarse or "unit")
+    assert len(t) == traces.lstm._granularity(*shape)[3]
+    assert traces.lstm._granularity(*shape)[0] == (coarse or "unit")
     if coarse:
         assert "coarsened" in t.note and "too many" in t.note
         assert any("coarsened" in s.note for s in t.steps)
@@ -266,7 +285,7 @@ def test_replay_reproduces_the_vectorised_results(shape, coarse):
 
 def test_coarsened_vector_steps_show_every_value():
     xs, p, c0, dh = make(64, 32, 64, seed=1)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     assert "one step per time step" in t.note
     dc = next(s for s in t.steps if s.title == "δc₆₄" and s.phase == "backward")
     assert len(dc.writes) == 64 and dc.text.endswith("more), " + ", ".join(
@@ -280,7 +299,7 @@ def test_coarsened_vector_steps_show_every_value():
        seed=st.integers(0, 10_000))
 def test_property_replay_and_terms(T, n_in, n_h, seed):
     xs, p, c0, dh = make(T, n_in, n_h, seed=seed, scale=1.5)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     for name, arr in t.replay().items():
         np.testing.assert_array_equal(arr, t.tensors[name], err_msg=name)
     total = sum(t.tensors[k] for k in lstm.TERM_KEYS)
@@ -327,7 +346,7 @@ def test_bad_input_names_the_argument(args, error, match):
     with pytest.raises(error, match=match):
         lstm.forward(*args)
     with pytest.raises(error, match=match):
-        lstm.solve(*(args + (None,) * (3 - len(args))), DH)
+        traces.lstm.solve(*(args + (None,) * (3 - len(args))), DH)
 
 
 @pytest.mark.parametrize(("dh", "error", "match"), [
@@ -340,7 +359,7 @@ def test_bad_dh(dh, error, match):
     with pytest.raises(error, match=match):
         lstm.backward(lstm.forward(XS, P, C0), dh)
     with pytest.raises(error, match=match):
-        lstm.solve(XS, P, C0, dh)
+        traces.lstm.solve(XS, P, C0, dh)
 
 
 def test_backward_needs_a_run():
@@ -352,12 +371,12 @@ def test_a_trace_too_large_to_step_through_is_declined():
     xs, p, c0, dh = make(1000, 1, 16)
     lstm.backward(lstm.forward(xs, p, c0), dh)  # the numbers themselves are fine
     with pytest.raises(ValueError, match=r"^xs: a worked solution .* more than the 300,000"):
-        lstm.solve(xs, p, c0, dh)
+        traces.lstm.solve(xs, p, c0, dh)
 
 
 def test_grouped_steps_keep_dc_with_its_terms():
     xs, p, c0, dh = make(100, 2, 2, seed=8)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     assert "group of quantities" in t.note and len(t) == 6 * 100 * 2 + len(lstm.PARAM_KEYS)
     dc = next(s for s in t.steps if s.title == "δc₉₉")
     assert dc.writes == (("dc", (98, 0)), ("dc", (98, 1)))

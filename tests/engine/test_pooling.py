@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ShapeError, examples
+from engine import ShapeError, examples, traces
 from engine import pooling as pool
 from engine.steps import MAX_STEPS
 from tests.engine.gradcheck import numeric_grad
@@ -228,7 +228,7 @@ def test_property_matches_reference_and_conserves_delta(case):
 @given(pooling_case())
 def test_property_replay_reproduces_vectorised_results(case):
     _, size, stride, x, dy = _arrays(*case)
-    for solve in (pool.solve_avg, pool.solve_max):
+    for solve in (traces.pooling.solve_avg, traces.pooling.solve_max):
         t = solve(x, size, stride, dy)
         replayed = t.replay()
         assert replayed.keys() == {"y", "dx"}
@@ -246,8 +246,8 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
     rng = np.random.default_rng(0)
     x = rng.normal(size=shape)
     dy = _dy_for(shape, 2, 1, rng)
-    for solve, vec in ((pool.solve_avg, lambda: pool.avg_backward(shape, dy, 2, 1)),
-                       (pool.solve_max, lambda: pool.max_backward(x, dy, 2, 1))):
+    for solve, vec in ((traces.pooling.solve_avg, lambda: pool.avg_backward(shape, dy, 2, 1)),
+                       (traces.pooling.solve_max, lambda: pool.max_backward(x, dy, 2, 1))):
         t = solve(x, 2, 1, dy)
         assert len(t) <= MAX_STEPS
         cells = dy.size
@@ -259,7 +259,7 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
         replayed = t.replay()
         np.testing.assert_array_equal(replayed["dx"], vec())
         np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
-        if solve is pool.solve_max:  # max steps write only the maxima they route δy to
+        if solve is traces.pooling.solve_max:  # max steps write only the maxima they route δy to
             routed = [i for s in t.steps if s.phase == "backward" and "zero" not in s.title
                       for _, i in s.writes]
             assert all(t.tensors["mask"][i] > 0 for i in routed)
@@ -279,11 +279,11 @@ def test_large_overlapping_windows_coarsen_by_references_and_replay_exactly(shap
     rng = np.random.default_rng(2)
     x = rng.normal(size=shape)
     dy = _dy_for(shape, size, 1, rng)
-    for solve, dx in ((pool.solve_avg, pool.avg_backward(shape, dy, size, 1)),
-                      (pool.solve_max, pool.max_backward(x, dy, size, 1))):
+    for solve, dx in ((traces.pooling.solve_avg, pool.avg_backward(shape, dy, size, 1)),
+                      (traces.pooling.solve_max, pool.max_backward(x, dy, size, 1))):
         t = solve(x, size, 1, dy)
         assert len(t) <= MAX_STEPS and t.note.endswith(how)
-        assert sum(len(s.reads) + len(s.writes) for s in t.steps) <= pool.MAX_TRACE_REFS
+        assert sum(len(s.reads) + len(s.writes) for s in t.steps) <= traces.pooling.MAX_TRACE_REFS
         replayed = t.replay()
         np.testing.assert_array_equal(replayed["dx"], dx)
         np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
@@ -291,7 +291,7 @@ def test_large_overlapping_windows_coarsen_by_references_and_replay_exactly(shap
 
 def test_a_huge_window_formats_only_the_terms_it_shows():
     x = np.arange(64 * 64, dtype=float).reshape(64, 64, 1)
-    t = pool.solve_avg(x, 64, 1, np.ones((1, 1, 1)))
+    t = traces.pooling.solve_avg(x, 64, 1, np.ones((1, 1, 1)))
     assert t.steps[0].substituted == ("(0 + 1 + 2 + 3 + … (4088 more) + 4092 + 4093 + 4094 + "
                                       "4095) / 4096")
     assert t.steps[-1].substituted.startswith("1 / 4096 = 0.0002441 to each; δx[0,0,0] = 0 + ")
@@ -302,7 +302,7 @@ def test_trace_too_large_to_build_is_refused_with_the_limit():
     shape = (200, 200, 3)
     with pytest.raises(ValueError, match=r"x: shape \(200, 200, 3\) has 120,000 elements, more "
                                          r"than the 100,000 that can be stepped through"):
-        pool.solve_avg(np.zeros(shape), 2, 2, np.zeros((100, 100, 3)))
+        traces.pooling.solve_avg(np.zeros(shape), 2, 2, np.zeros((100, 100, 3)))
     assert pool.avg_forward(np.zeros(shape), 2).shape == (100, 100, 3)  # the math still runs
 
 
@@ -360,7 +360,7 @@ def test_maxpool_example_names_the_first_maximum_and_routes_delta_to_it():
 def test_max_trace_accumulates_where_maxima_are_shared():
     # stride 1: the centre 9 is the maximum of all four windows and receives 1 + 2 + 3 + 4.
     x = np.array([[1.0, 2, 1], [2, 9, 2], [1, 2, 1]])[:, :, None]
-    t = pool.solve_max(x, 2, 1, np.array([[1.0, 2], [3, 4]])[:, :, None])
+    t = traces.pooling.solve_max(x, 2, 1, np.array([[1.0, 2], [3, 4]])[:, :, None])
     texts = [s.text for s in t.steps if s.phase == "backward"][1:]
     assert texts == ["δx[1,1,0] += δy[0,0,0] = 0 + 1 = 1", "δx[1,1,0] += δy[0,1,0] = 1 + 2 = 3",
                      "δx[1,1,0] += δy[1,0,0] = 3 + 3 = 6", "δx[1,1,0] += δy[1,1,0] = 6 + 4 = 10"]
@@ -400,8 +400,9 @@ X = np.arange(16.0).reshape(4, 4, 1)
     (lambda: pool.avg_backward((4, 4.5, 1), np.ones((2, 2, 1)), 2), "x_shape: expected a whole"),
     (lambda: pool.avg_backward((3000, 3000, 1), np.ones((2, 2, 1)), 2),
      r"x_shape: shape \(3000, 3000, 1\) has 9,000,000 elements"),
-    (lambda: pool.solve_avg(X, 2, 1, np.ones((2, 2, 1))), r"dy: expected shape \(3, 3, 1\)"),
-    (lambda: pool.solve_max(X, 5, 1, np.ones((1, 1, 1))), r"size \(rows\)"),
+    (lambda: traces.pooling.solve_avg(X, 2, 1, np.ones((2, 2, 1))),
+     r"dy: expected shape \(3, 3, 1\)"),
+    (lambda: traces.pooling.solve_max(X, 5, 1, np.ones((1, 1, 1))), r"size \(rows\)"),
 ])
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
@@ -418,8 +419,8 @@ def test_shape_problems_are_shape_errors():
 def test_inputs_are_not_modified():
     x = X.copy()
     dy = np.ones((3, 3, 1))
-    pool.solve_avg(x, 2, 1, dy)
-    pool.solve_max(x, 2, 1, dy)
+    traces.pooling.solve_avg(x, 2, 1, dy)
+    traces.pooling.solve_max(x, 2, 1, dy)
     pool.avg_backward(x.shape, dy, 2, 1)
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(dy, np.ones((3, 3, 1)))

@@ -1,0 +1,166 @@
+"""The worked solution of reverse-mode autodiff (the sheet's Task 4c), step by step.
+
+Forward: one step per node, ``v2 = v0 · v1 = 1 · 2 = 2``. Backward: the seed ``v̄_out = 1``, then
+one step per edge in reverse order, ``v̄2 += v̄4 · ∂v4/∂v2 = 1 · 1 → v̄2 = 1`` (a node used twice
+gets two steps, micrograd's ``+=``), then ``∂L/∂x1 = v̄0``. The numbers are those of
+:func:`engine.autodiff.evaluate`; past :data:`~engine.steps.MAX_STEPS` steps each pass is
+coarsened to one step per node (or block of nodes), with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from engine.autodiff import CONST, INPUT, Evaluation, evaluate
+from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
+
+
+def _bar(i: int) -> str:
+    return f"v\u0304{i}"
+
+
+def _paren_sym(s: str) -> str:
+    """``s`` in parentheses unless it is one name, number or call: ``v1``, ``cos(v0)``."""
+    depth = 0
+    for ch in s:
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in " -+·/^":
+            return f"({s})"
+    return s
+
+
+def solve(expression: str, values: Mapping[str, float]) -> Trace:
+    """Forward and reverse pass with every step, as in the sheet's Task 4c.
+
+    Forward: ``v2 = v0 · v1 = 1 · 2 = 2``. Backward: the seed ``v̄4 = 1``, then one step per edge
+    in reverse order, ``v̄2 += v̄4 · ∂v4/∂v2 = 1 · 1 → v̄2 = 1`` (a node used twice gets two
+    steps), then ``∂L/∂x1 = v̄0``. Tensors: ``x`` (the inputs), ``value`` and ``adjoint``
+    (n_nodes,), ``gradient`` (n_inputs,).
+    """
+    ev = evaluate(expression, values)
+    g = ev.graph
+    n, n_in = len(g), len(g.variables)
+    tensors = {"x": np.array(ev.inputs, dtype=np.float64),
+               "value": np.array(ev.values, dtype=np.float64),
+               "adjoint": np.array(ev.adjoints, dtype=np.float64),
+               "gradient": np.array(ev.adjoints[:n_in], dtype=np.float64)}
+    n_edges = sum(len(d) for d in g.dargs)
+    fine = n + 1 + n_edges + n_in
+    if fine <= MAX_STEPS:
+        return Trace(_fine_steps(ev), tensors)
+    n_active = sum(1 for i in range(n_in, n) if g.dargs[i])
+    block = 1
+    while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
+        block += 1
+    per = "node" if block == 1 else f"{block} nodes"
+    note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
+            f"{per} in each pass")
+    return Trace(_coarse_steps(ev, block, note), tensors, note)
+
+
+def _forward_step(ev: Evaluation, i: int) -> Step:
+    g = ev.graph
+    op = g.ops[i]
+    v = ev.values[i]
+    if op == INPUT:
+        return step("forward", f"v{i}", f"v{i} = {g.extra[i]}", fmt(v), [("x", (i,))],
+                    [("value", (i,))], [v])
+    if op == CONST:
+        text = g.extra[i][1]
+        formula = f"v{i}" if text == fmt(v) else f"v{i} = {text}"
+        return step("forward", f"v{i}", formula, "", [], [("value", (i,))], [v])
+    title = f"v{i} = L" if i == g.output else f"v{i}"
+    return step("forward", title, g.labels[i], g.substituted(i, ev.values),
+                [("value", (j,)) for j in g.args[i]], [("value", (i,))], [v])
+
+
+def _seed_step(ev: Evaluation, note: str = "") -> Step:
+    g = ev.graph
+    out = g.output
+    quiet = [i for i in range(len(g)) if not g.active[i] and i != out]
+    if quiet:
+        names = ", ".join(f"v{i}" for i in quiet[:8]) + (" …" if len(quiet) > 8 else "")
+        extra = f"{names} depend on no input: not differentiated, their v̄ stays 0"
+        note = f"{note}; {extra}" if note else extra
+    return step("backward", _bar(out), f"{_bar(out)} = ∂L/∂v{out}", "",
+                [("value", (out,))], [("adjoint", (out,))] + [("adjoint", (i,)) for i in quiet],
+                [1.0] + [0.0] * len(quiet), note=note)
+
+
+def _gradient_steps(ev: Evaluation) -> list[Step]:
+    return [step("backward", f"∂L/∂{name}", f"∂L/∂{name} = {_bar(k)}", "",
+                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]])
+            for k, name in enumerate(ev.graph.variables)]
+
+
+def _fine_steps(ev: Evaluation) -> list[Step]:
+    g = ev.graph
+    steps = [_forward_step(ev, i) for i in range(len(g))]
+    steps.append(_seed_step(ev))
+    adj = [0.0] * len(g)
+    touched = [False] * len(g)
+    adj[g.output] = 1.0
+    touched[g.output] = True
+    for i in range(g.output, len(g.variables) - 1, -1):
+        js = g.dargs[i]
+        if not js:
+            continue
+        gi = adj[i]
+        positions = [k for k, j in enumerate(g.args[i]) if g.active[j]]
+        for k, j, d in zip(positions, js, ev.partials[i], strict=True):
+            old = adj[j]
+            c = gi * d
+            adj[j] = old + c
+            sym = g.derivative(i, k)
+            formula = f"{_bar(j)} += {_bar(i)} · ∂v{i}/∂v{j}"
+            if sym != "1":
+                formula += f" = {_bar(i)} · {_paren_sym(sym)}"
+            sub_text = f"{fmt_paren(gi)} · {fmt_paren(d)}"
+            if touched[j]:
+                sub_text += f" = {fmt(c)} → {_bar(j)} = {fmt(old)} + {fmt_paren(c)}"
+            else:
+                sub_text += f" → {_bar(j)}"
+            touched[j] = True
+            steps.append(step("backward", f"{_bar(j)} (from v{i})", formula, sub_text,
+                              [("adjoint", (i,)), ("value", (j,))], [("adjoint", (j,))],
+                              [adj[j]]))
+    steps.extend(_gradient_steps(ev))
+    return steps
+
+
+def _coarse_steps(ev: Evaluation, block: int, note: str) -> list[Step]:
+    g = ev.graph
+    n = len(g)
+    steps = []
+    for start in range(0, n, block):
+        idx = range(start, min(n, start + block))
+        title = f"v{idx[0]}" if len(idx) == 1 else f"v{idx[0]} … v{idx[-1]}"
+        steps.append(step("forward", title, title, "",
+                          [("value", (j,)) for i in idx for j in g.args[i]],
+                          [("value", (i,)) for i in idx], [ev.values[i] for i in idx],
+                          note=note))
+    steps.append(_seed_step(ev, note))
+    adj = [0.0] * n
+    adj[g.output] = 1.0
+    order = [i for i in range(g.output, len(g.variables) - 1, -1) if g.dargs[i]]
+    for start in range(0, len(order), block):
+        chunk = order[start:start + block]
+        writes, vals = [], []
+        for i in chunk:
+            gi = adj[i]
+            for j, d in zip(g.dargs[i], ev.partials[i], strict=True):
+                adj[j] += gi * d
+                writes.append(("adjoint", (j,)))
+                vals.append(adj[j])
+        who = f"v{chunk[0]}" if len(chunk) == 1 else f"v{chunk[0]} … v{chunk[-1]}"
+        steps.append(step("backward", f"v̄ from {who}",
+                          f"v̄ⱼ += v̄ᵢ · ∂vᵢ/∂vⱼ for i = {who}", "",
+                          [("adjoint", (i,)) for i in chunk], writes, vals, note=note))
+    k = len(g.variables)
+    if k:
+        steps.append(step("backward", "∇L", "∂L/∂xₖ = v̄ₖ", "",
+                          [("adjoint", (i,)) for i in range(k)],
+                          [("gradient", (i,)) for i in range(k)], ev.adjoints[:k], note=note))
+    return steps
