@@ -4,7 +4,9 @@ Forward: one step per node, ``v2 = v0 · v1 = 1 · 2 = 2``. Backward: the seed `
 one step per edge in reverse order, ``v̄2 += v̄4 · ∂v4/∂v2 = 1 · 1 → v̄2 = 1`` (a node used twice
 gets two steps, micrograd's ``+=``), then ``∂L/∂x1 = v̄0``. The numbers are those of
 :func:`engine.autodiff.evaluate`; past :data:`~engine.steps.MAX_STEPS` steps each pass is
-coarsened to one step per node (or block of nodes), with a note.
+coarsened to one step per node (or block of nodes), with a note. Each step carries the ids of
+the graph edges it concerns (``Step.edges``, indices into ``Evaluation.edges``): a forward step
+the edges into its node, a backward step the edge its adjoint flows along.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.autodiff import CONST, INPUT, Evaluation, evaluate
+from engine.autodiff import Evaluation, evaluate
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
 
 
@@ -46,11 +48,11 @@ def solve(expression: str, values: Mapping[str, float]) -> Trace:
                "value": np.array(ev.values, dtype=np.float64),
                "adjoint": np.array(ev.adjoints, dtype=np.float64),
                "gradient": np.array(ev.adjoints[:n_in], dtype=np.float64)}
-    n_edges = sum(len(d) for d in g.dargs)
+    n_edges = sum(len(node.grad_inputs) for node in g.nodes)
     fine = n + 1 + n_edges + n_in
     if fine <= MAX_STEPS:
         return Trace(_fine_steps(ev), tensors)
-    n_active = sum(1 for i in range(n_in, n) if g.dargs[i])
+    n_active = sum(1 for node in g.nodes[n_in:] if node.grad_inputs)
     block = 1
     while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
         block += 1
@@ -62,24 +64,24 @@ def solve(expression: str, values: Mapping[str, float]) -> Trace:
 
 def _forward_step(ev: Evaluation, i: int) -> Step:
     g = ev.graph
-    op = g.ops[i]
+    node = g.nodes[i]
     v = ev.values[i]
-    if op == INPUT:
-        return step("forward", f"v{i}", f"v{i} = {g.extra[i]}", fmt(v), [("x", (i,))],
+    if node.op == "input":
+        return step("forward", f"v{i}", f"v{i} = {node.text}", fmt(v), [("x", (i,))],
                     [("value", (i,))], [v])
-    if op == CONST:
-        text = g.extra[i][1]
-        formula = f"v{i}" if text == fmt(v) else f"v{i} = {text}"
+    if node.op == "const":
+        formula = f"v{i}" if node.text == fmt(v) else f"v{i} = {node.text}"
         return step("forward", f"v{i}", formula, "", [], [("value", (i,))], [v])
     title = f"v{i} = L" if i == g.output else f"v{i}"
     return step("forward", title, g.labels[i], g.substituted(i, ev.values),
-                [("value", (j,)) for j in g.args[i]], [("value", (i,))], [v])
+                [("value", (j,)) for j in node.inputs], [("value", (i,))], [v],
+                edges=g.edge_ids(i))
 
 
 def _seed_step(ev: Evaluation, note: str = "") -> Step:
     g = ev.graph
     out = g.output
-    quiet = [i for i in range(len(g)) if not g.active[i] and i != out]
+    quiet = [node.index for node in g.nodes if not node.active and node.index != out]
     if quiet:
         names = ", ".join(f"v{i}" for i in quiet[:8]) + (" …" if len(quiet) > 8 else "")
         extra = f"{names} depend on no input: not differentiated, their v̄ stays 0"
@@ -95,6 +97,17 @@ def _gradient_steps(ev: Evaluation) -> list[Step]:
             for k, name in enumerate(ev.graph.variables)]
 
 
+def _backward_edges(ev: Evaluation, i: int):
+    """``(operand position k, operand j, ∂v_i/∂v_j, edge id)`` for every edge node ``i`` passes
+    its adjoint back along, in operand order."""
+    g = ev.graph
+    node = g.nodes[i]
+    positions = [k for k, need in enumerate(node.needs) if need]
+    ids = g.edge_ids(i)
+    return [(k, j, d, ids[k]) for k, j, d in zip(positions, node.grad_inputs, ev.partials[i],
+                                                   strict=True)]
+
+
 def _fine_steps(ev: Evaluation) -> list[Step]:
     g = ev.graph
     steps = [_forward_step(ev, i) for i in range(len(g))]
@@ -104,12 +117,8 @@ def _fine_steps(ev: Evaluation) -> list[Step]:
     adj[g.output] = 1.0
     touched[g.output] = True
     for i in range(g.output, len(g.variables) - 1, -1):
-        js = g.dargs[i]
-        if not js:
-            continue
         gi = adj[i]
-        positions = [k for k, j in enumerate(g.args[i]) if g.active[j]]
-        for k, j, d in zip(positions, js, ev.partials[i], strict=True):
+        for k, j, d, edge in _backward_edges(ev, i):
             old = adj[j]
             c = gi * d
             adj[j] = old + c
@@ -125,7 +134,7 @@ def _fine_steps(ev: Evaluation) -> list[Step]:
             touched[j] = True
             steps.append(step("backward", f"{_bar(j)} (from v{i})", formula, sub_text,
                               [("adjoint", (i,)), ("value", (j,))], [("adjoint", (j,))],
-                              [adj[j]]))
+                              [adj[j]], edges=(edge,)))
     steps.extend(_gradient_steps(ev))
     return steps
 
@@ -138,26 +147,28 @@ def _coarse_steps(ev: Evaluation, block: int, note: str) -> list[Step]:
         idx = range(start, min(n, start + block))
         title = f"v{idx[0]}" if len(idx) == 1 else f"v{idx[0]} … v{idx[-1]}"
         steps.append(step("forward", title, title, "",
-                          [("value", (j,)) for i in idx for j in g.args[i]],
+                          [("value", (j,)) for i in idx for j in g.nodes[i].inputs],
                           [("value", (i,)) for i in idx], [ev.values[i] for i in idx],
-                          note=note))
+                          note=note, edges=[e for i in idx for e in g.edge_ids(i)]))
     steps.append(_seed_step(ev, note))
     adj = [0.0] * n
     adj[g.output] = 1.0
-    order = [i for i in range(g.output, len(g.variables) - 1, -1) if g.dargs[i]]
+    order = [i for i in range(g.output, len(g.variables) - 1, -1) if g.nodes[i].grad_inputs]
     for start in range(0, len(order), block):
         chunk = order[start:start + block]
-        writes, vals = [], []
+        writes, vals, edges = [], [], []
         for i in chunk:
             gi = adj[i]
-            for j, d in zip(g.dargs[i], ev.partials[i], strict=True):
+            for _, j, d, edge in _backward_edges(ev, i):
                 adj[j] += gi * d
                 writes.append(("adjoint", (j,)))
                 vals.append(adj[j])
+                edges.append(edge)
         who = f"v{chunk[0]}" if len(chunk) == 1 else f"v{chunk[0]} … v{chunk[-1]}"
         steps.append(step("backward", f"v̄ from {who}",
                           f"v̄ⱼ += v̄ᵢ · ∂vᵢ/∂vⱼ for i = {who}", "",
-                          [("adjoint", (i,)) for i in chunk], writes, vals, note=note))
+                          [("adjoint", (i,)) for i in chunk], writes, vals, note=note,
+                          edges=edges))
     k = len(g.variables)
     if k:
         steps.append(step("backward", "∇L", "∂L/∂xₖ = v̄ₖ", "",

@@ -33,7 +33,7 @@ from pnn_gui.panels.base import (
 )
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
-from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
+from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import parse_number
@@ -77,25 +77,14 @@ def graph_info(trace: Trace, evaluation, digits: int = 4) -> GraphInfo:
             texts.append(fmt(e.partial, digits))
         else:
             texts.append(f"{e.derivative} = {fmt(e.partial, digits)}")
-    edge_index = {(e.src, e.dst, e.slot): k for k, e in enumerate(edges_of(inputs))}
-    partial = {(e.source, e.target, e.position): e.partial for e in evaluation.edges}
     adjoint = trace.tensors["adjoint"]
-    seen: dict[tuple[int, int], int] = {}
     step_edges: list[tuple[int, int, float] | None] = []
-    for s in trace.steps:
+    for s in trace.steps:  # a backward step along one edge: v̄_j += v̄_i · ∂v_i/∂v_j
         hit = None
-        if (s.phase == "backward" and len(s.writes) == 1 and len(s.reads) == 2
-                and s.reads[0][0] == "adjoint" and s.reads[1][0] == "value"
-                and s.writes[0][0] == "adjoint"):
-            i, j = int(s.reads[0][1][0]), int(s.writes[0][1][0])
-            slot = seen.get((j, i), 0)
-            seen[(j, i)] = slot + 1
-            e = edge_index.get((j, i, slot))
-            # the operand position of the slot-th use of j in node i
-            positions = [k for k, a in enumerate(inputs[i]) if a == j]
-            d = partial.get((j, i, positions[slot])) if slot < len(positions) else None
-            if e is not None and d is not None:
-                hit = (e, j, float(adjoint[i]) * float(d))
+        if s.phase == "backward" and len(s.edges) == 1 and len(s.writes) == 1:
+            e = evaluation.edges[s.edges[0]]
+            if e.partial is not None:
+                hit = (s.edges[0], e.source, float(adjoint[e.target]) * float(e.partial))
         step_edges.append(hit)
     return GraphInfo(names, labels, inputs, texts, step_edges, evaluation)
 
@@ -414,7 +403,7 @@ class AutodiffPanel(Panel):
             return None, [], True
         node = int(idx[0])
         if name == "value" and len(step.writes) == 1:
-            return node, [e for e, edge in enumerate(self.graph.edges) if edge.dst == node], False
+            return node, list(step.edges), False
         return node, [], True
 
     # -- inputs ---------------------------------------------------------------------------------

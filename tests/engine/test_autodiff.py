@@ -594,3 +594,50 @@ def test_parse_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --------------------------------------------------------------------------------------------
+# Steps name the graph edges they concern
+
+
+@pytest.mark.parametrize("expression", REPLAY + ["x*x + 2*x - sin(x*x)"])
+def test_steps_carry_the_ids_of_their_edges(expression):
+    point = {"x": 0.7, "y": -1.3, "x1": 1.0, "x2": 2.0, "x3": -0.5}
+    t = traces.autodiff.solve(expression, point)
+    ev = ad.evaluate(expression, point)
+    used = []
+    for s in t.steps:
+        (_, (i,)), *_ = s.writes
+        if s.phase == "forward":
+            # the edges into the node it computes, one per operand, in operand order
+            assert [(ev.edges[e].target, ev.edges[e].source) for e in s.edges] == \
+                [(i, j) for j in ev.nodes[i].inputs]
+        elif "+=" in s.formula:
+            (e,) = s.edges  # v̄_j += v̄_i · ∂v_i/∂v_j runs along the edge j → i
+            edge = ev.edges[e]
+            assert (edge.source, edge.target) == (i, s.reads[0][1][0])
+            assert edge.partial is not None
+            used.append(e)
+        else:
+            assert s.edges == ()  # the seed and the gradient
+    # every edge that carries an adjoint is walked exactly once
+    assert sorted(used) == [k for k, e in enumerate(ev.edges) if e.partial is not None]
+
+
+def test_coarse_steps_carry_the_edges_of_their_nodes():
+    terms = [f"sin(x{k % 7}*x{(3 * k) % 11})*x{k % 5} - cos(x{k % 3} + {k})" for k in range(300)]
+    expression = " + ".join(terms)
+    point = {f"x{k}": 0.1 * k - 0.4 for k in range(11)}
+    t = traces.autodiff.solve(expression, point)
+    ev = ad.evaluate(expression, point)
+    assert "coarsened" in t.note
+    forward = [e for s in t.steps if s.phase == "forward" for e in s.edges]
+    assert forward == list(range(len(ev.edges)))
+    backward = sorted(e for s in t.steps if s.phase == "backward" for e in s.edges)
+    assert backward == [k for k, e in enumerate(ev.edges) if e.partial is not None]
+
+
+def test_other_layers_leave_step_edges_empty():
+    for ex in examples.available():
+        if ex.kind != "autodiff":
+            assert all(s.edges == () for s in ex.solve().steps), ex.name

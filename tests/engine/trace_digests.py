@@ -5,9 +5,10 @@ kind: several shapes, stride > 1, padding, overlapping pooling windows, ties in 
 batch, LSTM T = 1 and T = 5, autodiff constants, repeated sub-expressions and every function,
 traces coarsened past ``MAX_STEPS``, and two precisions), the engine builds traces whose every
 part is unchanged: each step's fields (class, phase, title, formula, substituted, result, reads,
-writes, values, note, result_text, digits and ``text``), the trace's note and phases, and each
-tensor's dtype, shape and bytes. ``tests/engine/test_trace_digests.py`` compares; a failure names
-the trace and the first step (or tensor) that differs.
+writes, values, note, result_text, digits and ``text``; the autodiff steps' edge ids apart), the
+trace's note and phases, and each tensor's dtype, shape and bytes.
+``tests/engine/test_trace_digests.py`` compares; a failure names the trace and the first step
+(or tensor) that differs.
 
 Regenerate only for a change to the traces that the commit explains (say which traces changed
 and why)::
@@ -65,15 +66,20 @@ def tensor_digest(arr: np.ndarray) -> str:
 
 def digest(trace: Trace) -> dict[str, Any]:
     """``{"steps": concatenated short step digests, "note", "phases", "tensors": {name: digest},
-    "trace": the digest of all of it}``."""
+    "trace": the digest of all of it}``, and ``"edges"`` (the steps' edge ids) where any step
+    names graph edges."""
     records = [step_record(s).encode("utf-8") for s in trace.steps]
     steps = "".join(_sha(r)[:STEP_HEX] for r in records)
     full = hashlib.sha256(b"\x1e".join(records) + b"\x1d")
     tensors = {name: tensor_digest(arr) for name, arr in sorted(trace.tensors.items())}
     full.update(trace.note.encode("utf-8") + repr(sorted(trace.phases.items())).encode())
     full.update(repr(sorted(tensors.items())).encode())
-    return {"trace": full.hexdigest(), "n_steps": len(trace.steps), "note": _sha(trace.note)[:16],
-            "phases": dict(sorted(trace.phases.items())), "tensors": tensors, "steps": steps}
+    out = {"trace": full.hexdigest(), "n_steps": len(trace.steps), "note": _sha(trace.note)[:16],
+           "phases": dict(sorted(trace.phases.items())), "tensors": tensors, "steps": steps}
+    edges = [s.edges for s in trace.steps]
+    if any(edges):  # autodiff: the graph edges each step concerns
+        out["edges"] = _sha(repr(edges))[:16]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +263,8 @@ def stored() -> dict[str, dict[str, Any]]:
 def first_difference(name: str, want: dict[str, Any], got: dict[str, Any],
                      trace: Trace | None = None) -> str | None:
     """What first differs between two digests of the trace ``name`` (None: nothing)."""
+    if want.get("edges") != got.get("edges"):
+        return f"{name}: the steps' edge ids differ"
     if want["trace"] == got["trace"]:
         return None
     w, g = want["steps"], got["steps"]
