@@ -79,16 +79,20 @@ def _forward_step(ev: Evaluation, i: int) -> Step:
 
 
 def _seed_step(ev: Evaluation, note: str = "") -> Step:
+    """``v̄_out = ∂L/∂v_out = 1``. It also writes v̄ = 0 for the nodes that depend on no input
+    (constants), which the note names; the line ends on the seed alone."""
     g = ev.graph
     out = g.output
     quiet = [node.index for node in g.nodes if not node.active and node.index != out]
     if quiet:
         names = ", ".join(f"v{i}" for i in quiet[:8]) + (" …" if len(quiet) > 8 else "")
-        extra = f"{names} depend on no input: not differentiated, their v̄ stays 0"
+        extra = (f"{names} depends on no input: not differentiated, its v̄ stays 0"
+                 if len(quiet) == 1 else
+                 f"{names} depend on no input: not differentiated, their v̄ stay 0")
         note = f"{note}; {extra}" if note else extra
     return step("backward", _bar(out), f"{_bar(out)} = ∂L/∂v{out}", "",
                 [("value", (out,))], [("adjoint", (out,))] + [("adjoint", (i,)) for i in quiet],
-                [1.0] + [0.0] * len(quiet), note=note)
+                [1.0] + [0.0] * len(quiet), note=note, result_text="1")
 
 
 def _gradient_steps(ev: Evaluation) -> list[Step]:

@@ -641,3 +641,21 @@ def test_other_layers_leave_step_edges_empty():
     for ex in examples.available():
         if ex.kind != "autodiff":
             assert all(s.edges == () for s in ex.solve().steps), ex.name
+
+
+@pytest.mark.parametrize(("expression", "seed", "quiet"), [
+    ("cos(x1*x2) + 2*x1", "v̄6 = ∂L/∂v6 = 1", "v4 depends on no input: not differentiated, its v̄ "
+                                              "stays 0"),
+    ("x*2 + 3*x", "v̄5 = ∂L/∂v5 = 1", "v1, v3 depend on no input: not differentiated, their v̄ "
+                                      "stay 0"),
+    ("2 + 3", "v̄2 = ∂L/∂v2 = 1", "v0, v1 depend on no input: not differentiated, their v̄ "
+                                 "stay 0"),
+])
+def test_the_seed_line_reads_as_the_single_seed_1_beside_constants(expression, seed, quiet):
+    t = traces.autodiff.solve(expression, {"x": 0.5, "x1": 1.0, "x2": 2.0})
+    step = next(s for s in t.steps if s.phase == "backward")
+    assert step.text == seed  # not "… = [1, 0]": the constants' zeros are not the seed
+    assert step.note == quiet
+    # it still writes the constants' v̄ = 0, so that the replay shows them as computed
+    replayed = t.replay(t.steps.index(step) + 1)["adjoint"]
+    assert not np.isnan(replayed[[i for _, (i,) in step.writes]]).any()
