@@ -254,12 +254,13 @@ def evaluate(expression: str | Graph, values: Mapping[str, float]) -> Evaluation
 
 def _read_values(graph: Graph, values) -> list[float]:
     if not isinstance(values, Mapping):
-        raise ValueError(f"values: expected a mapping from variable name to number, got "
+        raise ValueError(f"values: the values must be given by variable name (x1: 1, …), got "
                          f"{type(values).__name__}")
     out = []
     for name in graph.variables:
         if name not in values:
-            raise ValueError(f"{name}: no value given")
+            raise ValueError(f"{name}: no value given; every variable of the expression needs "
+                             "one")
         out.append(as_number(values[name], name))
     return out
 

@@ -62,9 +62,10 @@ from engine.validate import (
     MAX_ELEMENTS,
     MAX_WORK_ELEMENTS,
     as_array,
-    as_int,
     as_pair,
+    as_shape,
     check_shape,
+    count,
     shape_str,
 )
 
@@ -127,33 +128,27 @@ class Geometry:
 
 
 def _geometry(x_shape: Sequence[int], f_shape: Sequence[int], stride, padding,
-              x_name: str, f_name: str) -> Geometry:
-    """Check the shapes against each other and work out the output size (no allocation)."""
+              f_name: str) -> Geometry:
+    """Check the shapes against each other and work out the output size (no allocation);
+    ``f_name`` is the field a mismatch is reported on (``f``, or ``f_shape`` for shapes)."""
     rows, cols, c_in = x_shape
     k_rows, k_cols, f_c_in, c_out = f_shape
     s_rows, s_cols = as_pair(stride, "stride", 1)
     p_rows, p_cols = as_pair(padding, "padding", 0)
     if f_c_in != c_in:
-        raise ShapeError(f"{f_name}: expected {c_in} input channels on axis 2 to match {x_name}'s "
-                         f"{c_in} channels, got shape {shape_str(f_shape)}")
-    for axis, x_n, k_n, p_n in (("rows", rows, k_rows, p_rows), ("cols", cols, k_cols, p_cols)):
+        raise ShapeError(f"{f_name}: f has {count(f_c_in, 'input channels')} (shape "
+                         f"{shape_str(f_shape)}); it needs {count(c_in, 'input channels')}, one "
+                         "per channel of x")
+    for axis, x_n, k_n, p_n in (("rows", rows, k_rows, p_rows),
+                                ("columns", cols, k_cols, p_cols)):
         if k_n > x_n + 2 * p_n:
-            raise ShapeError(f"{f_name}: kernel of {k_n} {axis} is larger than the padded input's "
-                             f"{x_n + 2 * p_n} {axis} ({x_name}'s {x_n} + 2·{p_n} padding); "
-                             "it needs a smaller kernel or more padding")
+            raise ShapeError(f"{f_name}: f's kernel of {k_n} {axis} is larger than the padded "
+                             f"input's {x_n + 2 * p_n} {axis} (x's {x_n} + 2·{p_n} padding); "
+                             "use a smaller kernel or more padding")
     o_rows = (rows + 2 * p_rows - k_rows) // s_rows + 1
     o_cols = (cols + 2 * p_cols - k_cols) // s_cols + 1
     return Geometry(rows, cols, c_in, k_rows, k_cols, c_out, s_rows, s_cols, p_rows, p_cols,
                     o_rows, o_cols)
-
-
-def _shape_arg(value, name: str, n: int, layout: str) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise ShapeError(f"{name}: expected {n} whole numbers {layout}, got {value!r}")
-    if len(value) != n:
-        raise ShapeError(f"{name}: expected {n} whole numbers {layout}, got {len(value)}")
-    parts = layout.strip("()").split(", ")
-    return tuple(as_int(v, f"{name} ({part})", 1) for v, part in zip(value, parts, strict=True))
 
 
 def shape_geometry(x_shape, f_shape, stride=1, padding=0) -> Geometry:
@@ -161,9 +156,9 @@ def shape_geometry(x_shape, f_shape, stride=1, padding=0) -> Geometry:
     size is fine. ``x_shape`` is (rows, cols, c_in), ``f_shape`` (k_rows, k_cols, c_in, c_out).
     Raises a ``ValueError`` for a stride below 1, negative padding, mismatched channels or a
     kernel larger than the padded input."""
-    xs = _shape_arg(x_shape, "x_shape", 3, "(rows, cols, channels)")
-    fs = _shape_arg(f_shape, "f_shape", 4, "(k_rows, k_cols, c_in, c_out)")
-    return _geometry(xs, fs, stride, padding, "x_shape", "f_shape")
+    xs = as_shape(x_shape, "x_shape", ("rows", "cols", "channels"))
+    fs = as_shape(f_shape, "f_shape", ("k_rows", "k_cols", "c_in", "c_out"))
+    return _geometry(xs, fs, stride, padding, "f_shape")
 
 
 def output_shape(x_shape, f_shape, stride=1, padding=0) -> tuple[int, int, int]:
@@ -180,13 +175,13 @@ def check(x, f, b=None, dy=None, stride=1, padding=0):
     not given), and refused up front when too large to compute."""
     x = as_array(x, "x", 3, "(rows, cols, channels)")
     f = as_array(f, "f", 4, "(k_rows, k_cols, c_in, c_out)")
-    g = _geometry(x.shape, f.shape, stride, padding, "x", "f")
+    g = _geometry(x.shape, f.shape, stride, padding, "f")
     if b is not None:
         b = as_array(b, "b", 1, "(c_out,)")
         check_shape(b, "b", (g.c_out,), f"to match f's {g.c_out} filters (c_out)")
     if dy is not None:
-        dy = as_array(dy, "dy", 3, "(o_rows, o_cols, c_out)")
-        check_shape(dy, "dy", g.y_shape, "(the shape of y)")
+        dy = as_array(dy, "dy", 3, "(o_rows, o_cols, c_out), the shape of y")
+        check_shape(dy, "dy", g.y_shape, "like y")
     _check_work(g, backward=dy is not None)
     return x, f, b, dy, g
 
@@ -197,24 +192,26 @@ def _check_work(g: Geometry, backward: bool) -> None:
     if n_y > MAX_ELEMENTS:
         raise ValueError(f"x: the output y would have shape {shape_str(g.y_shape)} = {n_y:,} "
                          f"elements, more than the {MAX_ELEMENTS:,} that can be computed "
-                         "interactively")
+                         "interactively; use a smaller x, fewer filters or a larger stride")
     pr, pc = g.padded
     n_pad = pr * pc * g.c_in
     if n_pad > MAX_ELEMENTS:
         raise ValueError(f"padding: the padded input would have shape "
                          f"{shape_str((pr, pc, g.c_in))} = {n_pad:,} elements, more than the "
-                         f"{MAX_ELEMENTS:,} that can be computed interactively")
+                         f"{MAX_ELEMENTS:,} that can be computed interactively; use less padding")
     n_cols = g.o_rows * g.o_cols * g.k_rows * g.k_cols * g.c_in
     if n_cols > MAX_WORK_ELEMENTS:
-        raise ValueError(f"x: the im2col matrix (one row per window) would have {n_cols:,} "
-                         f"elements, more than the {MAX_WORK_ELEMENTS:,} that can be computed "
-                         "interactively")
+        raise ValueError(f"x: the windows of x, one row of {g.k_rows * g.k_cols * g.c_in:,} "
+                         f"values per output cell, would hold {n_cols:,} values, more than the "
+                         f"{MAX_WORK_ELEMENTS:,} that can be computed interactively; use a "
+                         "smaller x or kernel, or a larger stride")
     if backward:
         n_dil = g.dilated_shape[0] * g.dilated_shape[1] * g.c_out
         if n_dil > MAX_WORK_ELEMENTS:
-            raise ValueError(f"dy: the dilated δy would have shape {shape_str(g.dilated_shape)} = "
-                             f"{n_dil:,} elements, more than the {MAX_WORK_ELEMENTS:,} that can "
-                             "be computed interactively")
+            raise ValueError(f"dy: δy dilated and padded would have shape "
+                             f"{shape_str(g.dilated_shape)} = {n_dil:,} elements, more than the "
+                             f"{MAX_WORK_ELEMENTS:,} that can be computed interactively; use a "
+                             "smaller x or stride")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ wrong; solving validates the inputs through the engine.
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from engine import traces
 from engine.steps import Trace
+from engine.validate import check_names
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 FORMAT = 1
@@ -56,10 +58,11 @@ def solver(kind: str):
 
 def solve(kind: str, inputs: dict[str, Any]) -> Trace:
     """Run ``kind``'s engine function on ``inputs``; bad inputs raise ``ValueError``."""
-    try:
-        return solver(kind)(**inputs)
-    except TypeError as exc:  # unknown or missing keyword
-        raise ValueError(f"inputs: {exc}") from None
+    func = solver(kind)
+    params = inspect.signature(func).parameters
+    check_names(inputs, list(params), [n for n, p in params.items() if p.default is p.empty],
+                "inputs", "input", f"a {kind} example")
+    return func(**inputs)
 
 
 def parse(data: Any, source: str = "example") -> Example:

@@ -34,16 +34,16 @@ def check(x, w, b=None, dy=None) -> list[np.ndarray]:
     w = as_array(w, "w", 2, "(n_in, n_out)")
     n_in, n_out = w.shape
     check_shape(x, "x", (n_in,) if x.ndim == 1 else (None, n_in),
-                f"to match w's {n_in} rows (n_in)")
+                f"to match W's {n_in} rows (n_in)")
     out = [x, w]
     if b is not None:
         b = as_array(b, "b", 1, "(n_out,)")
-        check_shape(b, "b", (n_out,), f"to match w's {n_out} columns (n_out)")
+        check_shape(b, "b", (n_out,), f"to match W's {n_out} columns (n_out)")
         out.append(b)
     if dy is not None:
-        dy = as_array(dy, "dy", x.ndim)
+        dy = as_array(dy, "dy", x.ndim, "like y")
         y_shape = (n_out,) if x.ndim == 1 else (x.shape[0], n_out)
-        check_shape(dy, "dy", y_shape, "(the shape of y)")
+        check_shape(dy, "dy", y_shape, "like y")
         out.append(dy)
     return out
 

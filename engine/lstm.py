@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.validate import MAX_ELEMENTS, MAX_WORK_ELEMENTS, as_array, check_shape
+from engine.validate import MAX_ELEMENTS, MAX_WORK_ELEMENTS, as_array, check_names, check_shape
 
 #: Parameter keys, in the order the sheet introduces them.
 PARAM_KEYS = ("W_f", "W_fc", "b_f", "W_i", "W_ic", "b_i", "W_o", "W_oc", "b_o", "W_c", "b_c")
@@ -115,29 +115,24 @@ class LSTMGrads:
 
 def _check_params(params, n_in: int) -> dict[str, np.ndarray]:
     if not isinstance(params, Mapping):
-        raise ValueError(f"params: expected a dict with the keys {', '.join(PARAM_KEYS)}, got "
-                         f"{type(params).__name__}")
-    unknown = [k for k in params if k not in PARAM_KEYS]
-    if unknown:
-        raise ValueError(f"params: unknown key {unknown[0]!r}; expected exactly the keys "
-                         f"{', '.join(PARAM_KEYS)}")
-    missing = [k for k in PARAM_KEYS if k not in params]
-    if missing:
-        raise ValueError(f"{missing[0]}: missing from params; an LSTM needs all of "
-                         f"{', '.join(PARAM_KEYS)}")
+        raise ValueError(f"params: the LSTM's parameters must be given by name "
+                         f"({', '.join(PARAM_KEYS)}), got {type(params).__name__}")
+    check_names(params, PARAM_KEYS, PARAM_KEYS, "params", "parameter", "the LSTM")
     w_f = as_array(params["W_f"], "W_f", 2, "(n_in, n_h)")
-    check_shape(w_f, "W_f", (n_in, None), f"(n_in, n_h) to match xs's {n_in} inputs (n_in)")
+    check_shape(w_f, "W_f", (n_in, None), f"to match x's {n_in} columns (n_in)")
     n_h = w_f.shape[1]
+    units = f"n_h = {n_h}, the columns of W_f"
     out = {}
     for key in PARAM_KEYS:
         if key.startswith("b_"):
-            shape, layout = (n_h,), "(n_h,)"
+            shape, layout, why = (n_h,), "(n_h,)", f"(n_h,), with {units}"
         elif key in ("W_fc", "W_ic", "W_oc"):
-            shape, layout = (n_h, n_h), "(n_h, n_h)"
+            shape, layout, why = (n_h, n_h), "(n_h, n_h)", f"(n_h, n_h), with {units}"
         else:
             shape, layout = (n_in, n_h), "(n_in, n_h)"
+            why = f"(n_in, n_h), with n_in = {n_in}, the columns of x, and {units}"
         arr = as_array(params[key], key, len(shape), layout)
-        check_shape(arr, key, shape, f"{layout} with n_in = {n_in} (xs) and n_h = {n_h} (W_f)")
+        check_shape(arr, key, shape, why)
         out[key] = arr
     return out
 
@@ -147,22 +142,23 @@ def _check(xs, params, c0):
     T, n_in = xs.shape
     if T > MAX_T:
         raise ValueError(f"xs: {T:,} time steps, more than the {MAX_T:,} that can be computed "
-                         "interactively")
+                         "interactively; use fewer time steps")
     p = _check_params(params, n_in)
     n_h = p["W_f"].shape[1]
     if T * 4 * n_h > MAX_ELEMENTS:
         raise ValueError(f"xs: T = {T:,} time steps × 4·n_h = {4 * n_h:,} gate values is "
                          f"{T * 4 * n_h:,} elements, more than the {MAX_ELEMENTS:,} that can be "
-                         "computed interactively")
+                         "computed interactively; use fewer time steps or units")
     if T * n_h * (3 * n_h + n_in) > MAX_WORK_ELEMENTS:
         raise ValueError(f"xs: T = {T:,} time steps with n_h = {n_h:,} units needs "
                          f"{T * n_h * (3 * n_h + n_in):,} multiply-adds, more than the "
-                         f"{MAX_WORK_ELEMENTS:,} that can be computed interactively")
+                         f"{MAX_WORK_ELEMENTS:,} that can be computed interactively; use fewer "
+                         "time steps or units")
     if c0 is None:
         c0 = np.zeros(n_h)
     else:
         c0 = as_array(c0, "c0", 1, "(n_h,)")
-        check_shape(c0, "c0", (n_h,), f"to match the {n_h} units of W_f (n_h)")
+        check_shape(c0, "c0", (n_h,), f"to match W_f's {n_h} columns (n_h, the units)")
     return xs, p, c0
 
 

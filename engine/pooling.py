@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.errors import ShapeError
-from engine.validate import as_array, as_int, as_pair, check_shape, check_size, shape_str
+from engine.validate import as_array, as_pair, as_shape, check_shape, check_size, count, shape_str
 
 #: Elements of the input handled per block of rows (a quarter MiB of float64: fits in the cache).
 BLOCK_ELEMENTS = 32_768
@@ -65,11 +65,11 @@ def window(x_shape: Sequence[int], size, stride=None) -> Window:
     k_r, k_c = as_pair(size, "size", 1)
     s_r, s_c = (k_r, k_c) if stride is None else as_pair(stride, "stride", 1)
     rows, cols = int(x_shape[0]), int(x_shape[1])
-    for axis, k, n in (("rows", k_r, rows), ("cols", k_c, cols)):
+    for key, axis, k, n in (("rows", "rows", k_r, rows), ("cols", "columns", k_c, cols)):
         if k > n:
-            raise ShapeError(f"size ({axis}): the window's {k} {axis} do not fit in the input's "
-                             f"{n} {axis} (x has shape {shape_str(x_shape)}); the window must "
-                             "fit inside the input")
+            raise ShapeError(f"size ({key}): the window's {k} {axis} do not fit in x's "
+                             f"{n} {axis} (x has shape {shape_str(x_shape)}); use a window of "
+                             f"at most {count(n, axis)}")
     return Window(k_r, k_c, s_r, s_c, (rows - k_r) // s_r + 1, (cols - k_c) // s_c + 1)
 
 
@@ -78,18 +78,14 @@ def _x(x) -> np.ndarray:
 
 
 def _x_shape(x_shape) -> tuple[int, int, int]:
-    if isinstance(x_shape, np.ndarray):
-        x_shape = x_shape.tolist()
-    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 3:
-        raise ShapeError(f"x_shape: expected (rows, cols, channels), got {x_shape!r}")
-    dims = tuple(as_int(v, "x_shape", 1) for v in x_shape)
+    dims = as_shape(x_shape, "x_shape", ("rows", "cols", "channels"))
     check_size(dims, "x_shape")
     return dims  # type: ignore[return-value]
 
 
 def _dy(dy, g: Window, channels: int) -> np.ndarray:
     dy = as_array(dy, "dy", 3, "(rows, cols, channels), the shape of y")
-    check_shape(dy, "dy", (g.o_rows, g.o_cols, channels), "(the shape of y)")
+    check_shape(dy, "dy", (g.o_rows, g.o_cols, channels), "like y")
     return dy
 
 

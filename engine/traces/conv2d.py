@@ -135,9 +135,9 @@ def solve_filter(f) -> Trace:
     k_rows, k_cols, c_in, c_out = f.shape
     refs = 4 * f.size
     if refs > MAX_TRACE_REFS:
-        raise ValueError(f"f: shape {shape_str(f.shape)} is too large to trace step by step "
-                         f"({refs:,} element references, more than {MAX_TRACE_REFS:,}); "
-                         "backward_filter computes it without steps")
+        raise ValueError(f"f: f of shape {shape_str(f.shape)} is too large to show step by step "
+                         f"({refs:,} element references, more than {MAX_TRACE_REFS:,}); use "
+                         "fewer channels or filters")
     swapped = np.ascontiguousarray(f.transpose(0, 1, 3, 2))
     f_back = conv2d.backward_filter(f)
     kr, kc = range(k_rows), range(k_cols)
@@ -264,9 +264,9 @@ class _ConvTracer:
         level = next((lv for lv in (0, 1) if self.counts(lv)[0] <= MAX_STEPS), 2)
         refs = self.counts(level)[1]
         if refs > MAX_TRACE_REFS:
-            raise ValueError(f"x: this convolution is too large to trace step by step ({refs:,} "
-                             f"element references, more than {MAX_TRACE_REFS:,}); forward and "
-                             "backward compute it without steps")
+            raise ValueError(f"x: this convolution is too large to show step by step ({refs:,} "
+                             f"element references, more than {MAX_TRACE_REFS:,}); use a smaller "
+                             "x, kernel or fewer filters")
         steps: list[Step] = []
         if self.xn == "x_padded":
             steps.append(self.pad_step())

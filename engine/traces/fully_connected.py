@@ -30,10 +30,10 @@ def solve(x, w, b, dy) -> Trace:
     rows = x.shape[0] if x.ndim == 2 else 1
     written = rows * (w.shape[0] + w.shape[1]) + w.size + w.shape[1]
     if written > MAX_TRACE_ELEMENTS:
-        raise ValueError(f"x: a worked solution for {rows:,} row(s) and w of shape "
+        raise ValueError(f"x: a worked solution for {rows:,} row(s) and W of shape "
                          f"{shape_str(w.shape)} would write {written:,} values, more than the "
-                         f"{MAX_TRACE_ELEMENTS:,} that can be stepped through; forward and "
-                         "backward compute it without steps")
+                         f"{MAX_TRACE_ELEMENTS:,} that can be stepped through; use fewer rows "
+                         "or a smaller W")
     y = fc.forward(x, w, b)
     dx, dw, db = fc.backward(x, w, dy)
     tensors = {"x": x, "w": w, "b": b, "y": y, "dy": dy, "dx": dx, "dw": dw, "db": db}

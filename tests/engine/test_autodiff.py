@@ -547,14 +547,14 @@ def test_domain_error_on_a_constant_is_still_refused():
 
 
 @pytest.mark.parametrize(("values", "match"), [
-    ({"x1": 1}, "^x2: no value given$"),
+    ({"x1": 1}, "^x2: no value given; every variable of the expression needs one$"),
     ({"x1": 1, "x2": "a"}, "^x2: expected a number, got 'a'"),
     ({"x1": True, "x2": 1}, "^x1: expected a number"),
     ({"x1": None, "x2": 1}, "^x1: expected a number"),
     ({"x1": math.nan, "x2": 1}, "^x1: got nan"),
     ({"x1": 1, "x2": math.inf}, "^x2: got inf"),
     ({"x1": [1, 2], "x2": 1}, "^x1: expected a number"),
-    ([1, 2], "^values: expected a mapping"),
+    ([1, 2], r"^values: the values must be given by variable name \(x1: 1, …\), got list$"),
 ])
 def test_bad_values_name_the_variable(values, match):
     with pytest.raises(ValueError, match=match):

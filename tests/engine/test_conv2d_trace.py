@@ -57,9 +57,9 @@ def test_shape_trace_takes_shapes_too_big_to_allocate():
 
 
 def test_shape_trace_bad_input_names_the_argument():
-    with pytest.raises(ValueError, match="f_shape: kernel of 30 rows is larger"):
+    with pytest.raises(ValueError, match="f_shape: f's kernel of 30 rows is larger"):
         traces.conv2d.solve_shape([20, 18, 5], [30, 4, 5, 1], 1, 0)
-    with pytest.raises(ValueError, match="x_shape: expected 3 whole numbers"):
+    with pytest.raises(ValueError, match="x_shape: the shape of x needs 3 whole numbers"):
         traces.conv2d.solve_shape([20, 18], [3, 4, 5, 1])
 
 
@@ -111,7 +111,8 @@ def test_filter_trace_coarsens_with_a_note(shape, n_steps, note):
 
 
 def test_filter_trace_declines_a_huge_filter_bank():
-    with pytest.raises(ValueError, match="f: shape .* too large to trace step by step"):
+    with pytest.raises(ValueError, match=r"^f: f of shape .* is too large to show step by step "
+                                         r".*; use fewer channels or filters$"):
         traces.conv2d.solve_filter(np.zeros((3, 3, 256, 256)))
 
 
@@ -273,18 +274,18 @@ def test_large_traces_are_coarsened_with_a_note(x_shape, f_shape, stride, paddin
 
 def test_too_large_to_trace_is_declined_with_the_limit():
     x, f, b, dy = random_case(np.random.default_rng(5), (100, 100, 8), (3, 3, 8, 8), 1, 1)
-    with pytest.raises(ValueError, match=r"x: this convolution is too large to trace step by "
-                                         r"step \(.* more than 1,000,000\)"):
+    with pytest.raises(ValueError, match=r"^x: this convolution is too large to show step by "
+                                         r"step \(.* more than 1,000,000\); use a smaller x"):
         traces.conv2d.solve(x, f, b, dy, 1, 1)
 
 
 def test_trace_bad_input_names_the_argument():
     x, f, b, dy = random_case(np.random.default_rng(6), (4, 4, 1), (3, 3, 1, 2), 1, 0)
-    with pytest.raises(ValueError, match="dy: expected shape"):
+    with pytest.raises(ValueError, match=r"^dy: δy has shape .*; it needs shape"):
         traces.conv2d.solve(x, f, b, dy[:1], 1, 0)
     with pytest.raises(ValueError, match="stride: must be at least 1"):
         traces.conv2d.solve(x, f, b, dy, 0, 0)
-    with pytest.raises(ValueError, match="b: expected shape"):
+    with pytest.raises(ValueError, match=r"^b: b has shape"):
         traces.conv2d.solve(x, f, [1, 2, 3], dy, 1, 0)
 
 

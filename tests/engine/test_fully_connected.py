@@ -68,12 +68,13 @@ def test_replay_reproduces_vectorised_results(shape):
 
 
 @pytest.mark.parametrize(("args", "match"), [
-    (([1, 2, 3], W, B), "x: expected shape"),
-    (([1, 2], [1, 2], B), "w: expected a 2-D array"),
-    (([1, 2], W, [1, 2]), "b: expected shape"),
-    (([1, float("nan")], W, B), "x: contains nan"),
-    (([1, np.inf], W, B), "x: contains inf"),
-    ((["a", 2], W, B), "x: could not read"),
+    (([1, 2, 3], W, B), r"^x: x has shape \(3,\); it needs shape \(2,\) to match W's 2 rows"),
+    (([1, 2], [1, 2], B), r"^w: W must be 2-D \(n_in, n_out\), got shape \(2,\)$"),
+    (([1, 2], W, [1, 2]), r"^b: b has shape \(2,\); it needs shape \(3,\) to match W's 3 "
+                          r"columns \(n_out\)$"),
+    (([1, float("nan")], W, B), r"^x: x\[1\] is nan"),
+    (([1, np.inf], W, B), r"^x: x\[1\] is inf"),
+    ((["a", 2], W, B), r"^x: x\[0\] is 'a', not a number"),
 ])
 def test_bad_input_names_the_argument(args, match):
     with pytest.raises(ValueError, match=match):
@@ -81,7 +82,8 @@ def test_bad_input_names_the_argument(args, match):
 
 
 def test_wrong_dy_shape_is_a_shape_error():
-    with pytest.raises(ShapeError, match="dy: expected shape"):
+    with pytest.raises(ShapeError,
+                       match=r"^dy: δy has shape \(2,\); it needs shape \(3,\) like y$"):
         fc.backward(X, W, [1, 2])
 
 

@@ -321,22 +321,30 @@ def with_(key, value):
 
 
 @pytest.mark.parametrize(("args", "error", "match"), [
-    ((XS, without("W_ic")), ValueError, r"^W_ic: missing from params"),
-    ((XS, {**P, "W_x": [[1.0]]}), ValueError, r"^params: unknown key 'W_x'"),
-    ((XS, [1, 2]), ValueError, r"^params: expected a dict"),
-    ((XS, with_("W_fc", np.ones((2, 3)))), ShapeError, r"^W_fc: expected shape \(2, 2\)"),
-    ((XS, with_("W_c", np.ones((3, 2)))), ShapeError, r"^W_c: expected shape \(2, 2\)"),
-    ((XS, with_("W_f", np.ones((3, 2)))), ShapeError, r"^W_f: expected shape \(2, any\)"),
-    ((XS, with_("b_o", np.ones(3))), ShapeError, r"^b_o: expected shape \(2,\)"),
-    ((XS, with_("b_o", np.ones((1, 2)))), ShapeError, r"^b_o: expected a 1-D array"),
-    ((XS, with_("W_i", [[0.1, float("nan")], [0.2, 0.3]])), ValueError, r"^W_i: contains nan"),
-    ((XS, with_("b_f", [0.1, "x"])), ValueError, r"^b_f: could not read"),
-    ((np.array([[1.0, np.inf]]), P), ValueError, r"^xs: contains inf"),
-    (([[1, "a"], [2, 3]], P), ValueError, r"^xs: could not read"),
-    (([1.0, 2.0], P), ShapeError, r"^xs: expected a 2-D array \(T, n_in\)"),
-    ((np.zeros((0, 2)), P), ShapeError, r"^xs: is empty"),
-    ((XS, P, [0.0, 0.0, 0.0]), ShapeError, r"^c0: expected shape \(2,\)"),
-    ((XS, P, [0.0, float("nan")]), ValueError, r"^c0: contains nan"),
+    ((XS, without("W_ic")), ValueError, r"^W_ic: W_ic is missing; the LSTM needs W_f, "),
+    ((XS, {**P, "W_x": [[1.0]]}), ValueError, r"^params: unknown parameter 'W_x'"),
+    ((XS, [1, 2]), ValueError, r"^params: the LSTM's parameters must be given by name"),
+    ((XS, with_("W_fc", np.ones((2, 3)))), ShapeError,
+     r"^W_fc: W_fc has shape \(2, 3\); it needs shape \(2, 2\) \(n_h, n_h\), with n_h = 2, "
+     r"the columns of W_f$"),
+    ((XS, with_("W_c", np.ones((3, 2)))), ShapeError,
+     r"^W_c: W_c has shape \(3, 2\); it needs shape \(2, 2\) \(n_in, n_h\), with n_in = 2, "
+     r"the columns of x, and n_h = 2"),
+    ((XS, with_("W_f", np.ones((3, 2)))), ShapeError,
+     r"^W_f: W_f has shape \(3, 2\); it needs 2 rows to match x's 2 columns \(n_in\)$"),
+    ((XS, with_("b_o", np.ones(3))), ShapeError, r"^b_o: b_o has shape \(3,\); it needs shape "
+                                                 r"\(2,\)"),
+    ((XS, with_("b_o", np.ones((1, 2)))), ShapeError, r"^b_o: b_o must be 1-D"),
+    ((XS, with_("W_i", [[0.1, float("nan")], [0.2, 0.3]])), ValueError,
+     r"^W_i: W_i\[0,1\] is nan"),
+    ((XS, with_("b_f", [0.1, "x"])), ValueError, r"^b_f: b_f\[1\] is 'x', not a number"),
+    ((np.array([[1.0, np.inf]]), P), ValueError, r"^xs: x\[0,1\] is inf"),
+    (([[1, "a"], [2, 3]], P), ValueError, r"^xs: x\[0,1\] is 'a', not a number"),
+    (([1.0, 2.0], P), ShapeError, r"^xs: x must be 2-D \(T, n_in\)"),
+    ((np.zeros((0, 2)), P), ShapeError, r"^xs: x is empty"),
+    ((XS, P, [0.0, 0.0, 0.0]), ShapeError, r"^c0: c₀ has shape \(3,\); it needs shape \(2,\) "
+                                           r"to match W_f's 2 columns \(n_h, the units\)$"),
+    ((XS, P, [0.0, float("nan")]), ValueError, r"^c0: c₀\[1\] is nan"),
     ((np.zeros((lstm.MAX_T + 1, 1)), make(1, 1, 1)[1]), ValueError,
      r"^xs: 20,001 time steps, more than the 20,000"),
     ((np.full((2, 2), 1e200), with_("W_f", np.full((2, 2), 1e200))), ValueError,
@@ -350,9 +358,9 @@ def test_bad_input_names_the_argument(args, error, match):
 
 
 @pytest.mark.parametrize(("dh", "error", "match"), [
-    (np.zeros((2, 2)), ShapeError, r"^dh: expected shape \(3, 2\)"),
-    (np.zeros(2), ShapeError, r"^dh: expected a 2-D array"),
-    ([[0, 0], [0, np.nan], [0, 0]], ValueError, r"^dh: contains nan"),
+    (np.zeros((2, 2)), ShapeError, r"^dh: δh has shape \(2, 2\); it needs shape \(3, 2\)"),
+    (np.zeros(2), ShapeError, r"^dh: δh must be 2-D"),
+    ([[0, 0], [0, np.nan], [0, 0]], ValueError, r"^dh: δh\[1,1\] is nan"),
     (None, ValueError, r"^dh: "),
 ])
 def test_bad_dh(dh, error, match):

@@ -300,8 +300,9 @@ def test_a_huge_window_formats_only_the_terms_it_shows():
 
 def test_trace_too_large_to_build_is_refused_with_the_limit():
     shape = (200, 200, 3)
-    with pytest.raises(ValueError, match=r"x: shape \(200, 200, 3\) has 120,000 elements, more "
-                                         r"than the 100,000 that can be stepped through"):
+    with pytest.raises(ValueError, match=r"^x: x of shape \(200, 200, 3\) has 120,000 elements, "
+                                         r"more than the 100,000 that can be stepped through; use "
+                                         r"a smaller x$"):
         traces.pooling.solve_avg(np.zeros(shape), 2, 2, np.zeros((100, 100, 3)))
     assert pool.avg_forward(np.zeros(shape), 2).shape == (100, 100, 3)  # the math still runs
 
@@ -375,7 +376,9 @@ X = np.arange(16.0).reshape(4, 4, 1)
 
 @pytest.mark.parametrize(("call", "match"), [
     (lambda: pool.avg_forward(X, 5), r"size \(rows\): the window's 5 rows do not fit"),
-    (lambda: pool.max_forward(X, (2, 5)), r"size \(cols\): the window's 5 cols do not fit"),
+    (lambda: pool.max_forward(X, (2, 5)), r"^size \(cols\): the window's 5 columns do not fit in "
+                                          r"x's 4 columns \(x has shape \(4, 4, 1\)\); use a "
+                                          r"window of at most 4 columns$"),
     (lambda: pool.avg_forward(X, 2, 0), "stride: must be at least 1, got 0"),
     (lambda: pool.avg_forward(X, 2, -1), "stride: must be at least 1, got -1"),
     (lambda: pool.max_forward(X, 2, (1, 0)), r"stride \(cols\): must be at least 1, got 0"),
@@ -383,25 +386,28 @@ X = np.arange(16.0).reshape(4, 4, 1)
     (lambda: pool.avg_forward(X, 1.5), "size: expected a whole number, got 1.5"),
     (lambda: pool.avg_forward(X, (2, 2, 2)), "size: expected one whole number or a"),
     (lambda: pool.avg_forward(X, "two"), "size: expected a whole number, got 'two'"),
-    (lambda: pool.avg_forward(X[:, :, 0], 2), r"x: expected a 3-D array \(rows, cols, "),
-    (lambda: pool.max_forward(X[None], 2), "x: expected a 3-D array"),
-    (lambda: pool.avg_forward(np.full((2, 2, 1), np.nan), 2), "x: contains nan"),
-    (lambda: pool.max_forward(np.full((2, 2, 1), np.inf), 2), "x: contains inf"),
-    (lambda: pool.avg_forward([[["a"]]], 1), "x: could not read the values as numbers"),
-    (lambda: pool.avg_forward(np.zeros((0, 3, 1)), 1), "x: is empty"),
-    (lambda: pool.avg_forward(np.zeros((2001, 2001, 1)), 2), "x: shape .* more than the"),
+    (lambda: pool.avg_forward(X[:, :, 0], 2), r"^x: x must be 3-D \(rows, cols, channels\)"),
+    (lambda: pool.max_forward(X[None], 2), "^x: x must be 3-D"),
+    (lambda: pool.avg_forward(np.full((2, 2, 1), np.nan), 2), r"^x: x\[0,0,0\] is nan"),
+    (lambda: pool.max_forward(np.full((2, 2, 1), np.inf), 2), r"^x: x\[0,0,0\] is inf"),
+    (lambda: pool.avg_forward([[["a"]]], 1), r"^x: x\[0,0,0\] is 'a', not a number"),
+    (lambda: pool.avg_forward(np.zeros((0, 3, 1)), 1), "^x: x is empty"),
+    (lambda: pool.avg_forward(np.zeros((2001, 2001, 1)), 2), "^x: x of shape .* more than the"),
     (lambda: pool.avg_backward((4, 4, 1), np.ones((2, 2, 1)), 2, 1),
-     r"dy: expected shape \(3, 3, 1\) \(the shape of y\), got \(2, 2, 1\)"),
-    (lambda: pool.max_backward(X, np.ones((3, 3)), 2, 1), "dy: expected a 3-D array"),
-    (lambda: pool.max_backward(X, np.ones((2, 2, 2)), 2), r"dy: expected shape \(2, 2, 1\)"),
-    (lambda: pool.avg_backward((4, 4, 1), [[[np.nan]]], 4), "dy: contains nan"),
-    (lambda: pool.avg_backward((4, 4), np.ones((2, 2, 1)), 2), "x_shape: expected"),
-    (lambda: pool.avg_backward((4, 0, 1), np.ones((2, 2, 1)), 2), "x_shape: must be at least 1"),
-    (lambda: pool.avg_backward((4, 4.5, 1), np.ones((2, 2, 1)), 2), "x_shape: expected a whole"),
+     r"^dy: δy has shape \(2, 2, 1\); it needs shape \(3, 3, 1\) like y$"),
+    (lambda: pool.max_backward(X, np.ones((3, 3)), 2, 1), "^dy: δy must be 3-D"),
+    (lambda: pool.max_backward(X, np.ones((2, 2, 2)), 2), r"^dy: δy .* needs shape \(2, 2, 1\)"),
+    (lambda: pool.avg_backward((4, 4, 1), [[[np.nan]]], 4), r"^dy: δy\[0,0,0\] is nan"),
+    (lambda: pool.avg_backward((4, 4), np.ones((2, 2, 1)), 2),
+     r"^x_shape: the shape of x needs 3 whole numbers \(rows, cols, channels\), got 2$"),
+    (lambda: pool.avg_backward((4, 0, 1), np.ones((2, 2, 1)), 2),
+     r"^x_shape \(cols\): must be at least 1"),
+    (lambda: pool.avg_backward((4, 4.5, 1), np.ones((2, 2, 1)), 2),
+     r"^x_shape \(cols\): expected a whole"),
     (lambda: pool.avg_backward((3000, 3000, 1), np.ones((2, 2, 1)), 2),
-     r"x_shape: shape \(3000, 3000, 1\) has 9,000,000 elements"),
+     r"^x_shape: x of shape \(3000, 3000, 1\) has 9,000,000 elements"),
     (lambda: traces.pooling.solve_avg(X, 2, 1, np.ones((2, 2, 1))),
-     r"dy: expected shape \(3, 3, 1\)"),
+     r"^dy: δy .* needs shape \(3, 3, 1\)"),
     (lambda: traces.pooling.solve_max(X, 5, 1, np.ones((1, 1, 1))), r"size \(rows\)"),
 ])
 def test_bad_input_names_the_argument(call, match):
