@@ -61,7 +61,7 @@ def main() -> int:
 
     import numpy as np
 
-    from engine import conv2d, examples
+    from engine import conv2d, examples, traces
     from pnn_gui.app import make_application
     from pnn_gui.main_window import MainWindow
     from pnn_gui.views.filter_transform import FilterTransformView
@@ -102,7 +102,7 @@ def main() -> int:
     _report("edit -> recomputed and redrawn", *_timed(edit, n), 100)
     inp = dict(panel.state.inputs)
     _report("  of which conv2d.solve (engine, the trace)",
-            *_timed(lambda i: conv2d.solve(**inp), n), 100)
+            *_timed(lambda i: traces.conv2d.solve(**inp), n), 100)
     _report("  of which panel.show_step (views)",
             *_timed(lambda i: panel.show_step(panel.state.step), n), 100)
 

@@ -8,7 +8,7 @@ wrong; solving validates the inputs through the engine.
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import json
 from dataclasses import dataclass
 from importlib.resources import files
@@ -16,7 +16,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from engine import network_steps, traces
 from engine.steps import Trace
+from engine.validate import check_names
 
 
 def resources_dir() -> Traversable:
@@ -37,18 +39,18 @@ FORMAT = 1
 #: Example names, in menu order (DESIGN.md fixes them).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
-#: kind -> "module:function"; the function takes the example's inputs as keyword arguments and
+#: kind -> the function that solves it: it takes the example's inputs as keyword arguments and
 #: returns a :class:`~engine.steps.Trace` whose ``tensors`` are what ``export`` writes.
 KINDS = {
-    "fully_connected": "engine.fully_connected:solve",
-    "conv2d": "engine.conv2d:solve",
-    "conv2d_shape": "engine.conv2d:solve_shape",
-    "conv2d_filter": "engine.conv2d:solve_filter",
-    "avgpool": "engine.pooling:solve_avg",
-    "maxpool": "engine.pooling:solve_max",
-    "lstm": "engine.lstm:solve",
-    "autodiff": "engine.autodiff:solve",
-    "network": "engine.network_steps:solve",
+    "fully_connected": traces.fully_connected.solve,
+    "conv2d": traces.conv2d.solve,
+    "conv2d_shape": traces.conv2d.solve_shape,
+    "conv2d_filter": traces.conv2d.solve_filter,
+    "avgpool": traces.pooling.solve_avg,
+    "maxpool": traces.pooling.solve_max,
+    "lstm": traces.lstm.solve,
+    "autodiff": traces.autodiff.solve,
+    "network": network_steps.solve,
 }
 
 #: The Network panel's examples (issue 15): ``python main.py examples`` lists them and ``export``
@@ -72,16 +74,16 @@ def solver(kind: str):
     """The engine function for ``kind``."""
     if kind not in KINDS:
         raise ValueError(f"kind: unknown example kind {kind!r}; known: {', '.join(KINDS)}")
-    module, func = KINDS[kind].split(":")
-    return getattr(importlib.import_module(module), func)
+    return KINDS[kind]
 
 
 def solve(kind: str, inputs: dict[str, Any]) -> Trace:
     """Run ``kind``'s engine function on ``inputs``; bad inputs raise ``ValueError``."""
-    try:
-        return solver(kind)(**inputs)
-    except TypeError as exc:  # unknown or missing keyword
-        raise ValueError(f"inputs: {exc}") from None
+    func = solver(kind)
+    params = inspect.signature(func).parameters
+    check_names(inputs, list(params), [n for n, p in params.items() if p.default is p.empty],
+                "inputs", "input", f"a {kind} example")
+    return func(**inputs)
 
 
 def parse(data: Any, source: str = "example") -> Example:

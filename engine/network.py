@@ -7,7 +7,7 @@ Invariants:
   public functions: :mod:`engine.conv2d`, :mod:`engine.pooling`, :mod:`engine.fully_connected`,
   :mod:`engine.flatten`, :mod:`engine.activations`, :mod:`engine.losses`. A layer's own worked
   steps are its own trace builder's, run on this chain's numbers (:meth:`Run.layer_trace`;
-  conv2d, pooling and fully connected through :func:`engine.examples.solve`).
+  conv2d, pooling and fully connected through their trace builders in :mod:`engine.traces`).
 - **Layers are numbered from 1** everywhere: in messages (``layer 3 (avgpool): …``), in tensor
   names (``L3.y``) and in the keys of :attr:`Check.problems` (``"L3"``).
 - **Tensor names of the chain.** ``x`` the input; for layer i: ``L{i}.y`` its output,
@@ -86,7 +86,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import activations, conv2d, examples, flatten, fully_connected, losses, pooling
+from engine import activations, conv2d, flatten, fully_connected, losses, pooling, traces
 from engine.steps import DEFAULT_DIGITS, Trace, fmt
 from engine.validate import as_array, as_int, as_number, as_pair, check_shape, shape_str
 
@@ -309,8 +309,8 @@ class _Conv2D(_Type):
         return dx, {"f": df, "b": db}
 
     def trace(self, layer, x, dy):
-        return examples.solve("conv2d", {"x": x, "f": layer.params["f"], "b": layer.params["b"],
-                                         "dy": dy, **layer.settings})
+        return traces.conv2d.solve(x=x, f=layer.params["f"], b=layer.params["b"], dy=dy,
+                                   **layer.settings)
 
 
 
@@ -348,7 +348,8 @@ class _Pool(_Type):
         return pooling.max_backward(x, dy, **layer.settings), {}
 
     def trace(self, layer, x, dy):
-        return examples.solve(f"{self.kind}pool", {"x": x, "dy": dy, **layer.settings})
+        solve = traces.pooling.solve_avg if self.kind == "avg" else traces.pooling.solve_max
+        return solve(x=x, dy=dy, **layer.settings)
 
 
 
@@ -399,8 +400,7 @@ class _FullyConnected(_Type):
         return dx, {"w": dw, "b": db}
 
     def trace(self, layer, x, dy):
-        return examples.solve("fully_connected", {"x": x, "w": layer.params["w"],
-                                                  "b": layer.params["b"], "dy": dy})
+        return traces.fully_connected.solve(x=x, w=layer.params["w"], b=layer.params["b"], dy=dy)
 
 
 

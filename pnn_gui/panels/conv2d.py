@@ -13,7 +13,7 @@ Three modes, one per kind of example:
   like (the sheet's [20, 18, 5] with [3, 4, 5, 1337]); nothing of that size is allocated.
 
 The output-shape calculator under the shapes is live in every mode but the filter one: both
-axes' formula with the numbers, from :func:`engine.conv2d.solve_shape`.
+axes' formula with the numbers, from :func:`engine.traces.conv2d.solve_shape`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from engine import conv2d, examples
+from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column, splitter
@@ -399,7 +399,7 @@ class Conv2DPanel(ModePanel):
         else:
             xs, fs = inp["x"].shape, inp["f"].shape
         try:
-            steps = conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
+            steps = traces.conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
         except ValueError as exc:
             self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
                                     f"computed — {html(str(exc))}</span>")

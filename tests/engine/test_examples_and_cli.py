@@ -147,8 +147,12 @@ def test_example_with_bad_inputs_fails_with_the_field_name():
     bad = examples.Example(ex.name, ex.kind, ex.description, {**ex.inputs, "x": [1, 2, 3]})
     with pytest.raises(ValueError, match="^x: "):
         bad.solve()
-    with pytest.raises(ValueError, match="inputs: .*unexpected keyword"):
+    with pytest.raises(ValueError, match="^inputs: unknown input 'zz'; a fully_connected example "
+                                         "takes x, W, b, δy$"):
         examples.solve("fully_connected", {**ex.inputs, "zz": 1})
+    with pytest.raises(ValueError, match="^dy: δy is missing; a fully_connected example needs "
+                                         "x, W, b, δy$"):
+        examples.solve("fully_connected", {k: v for k, v in ex.inputs.items() if k != "dy"})
 
 
 def test_a_failing_steps_file_leaves_no_tensors_file_either(tmp_path):

@@ -4,7 +4,7 @@ input beside its field, the examples."""
 import numpy as np
 import pytest
 
-from engine import conv2d, examples
+from engine import conv2d, examples, traces
 from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
@@ -339,7 +339,7 @@ def test_conv_shape_view_marks_gaps_when_the_stride_is_larger_than_the_kernel(qt
 
 def test_trace_cursor_matches_replay_in_any_order():
     x, f, b, dy, s, p = _random_full()
-    trace = conv2d.solve(x, f, b, dy, s, p)
+    trace = traces.conv2d.solve(x, f, b, dy, s, p)
     cursor = TraceCursor(trace)
     order = [len(trace), 3, 0, 70, 69, 150, 1] + list(RNG.integers(0, len(trace) + 1, 20))
     for k in order:
@@ -441,7 +441,7 @@ def test_step_tally_matches_a_plain_count_in_any_order():
     from pnn_gui.panels.trace_cursor import StepTally
 
     x, f, b, dy, s, p = _random_full()
-    trace = conv2d.solve(x, f, b, dy, s, p)
+    trace = traces.conv2d.solve(x, f, b, dy, s, p)
 
     def count_dx(step, arr):
         for name, idx in step.writes:

@@ -475,11 +475,11 @@ def _shown_pane(qtbot, trace, size=(300, 400)):
 
 
 def _fc_trace(n, seed):
-    from engine import fully_connected as fc
+    from engine import traces
 
     rng = np.random.default_rng(seed)
-    return fc.solve(rng.normal(size=n), rng.normal(size=(n, n)), rng.normal(size=n),
-                    rng.normal(size=n))
+    return traces.fully_connected.solve(rng.normal(size=n), rng.normal(size=(n, n)),
+                                        rng.normal(size=n), rng.normal(size=n))
 
 
 def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
