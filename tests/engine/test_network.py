@@ -224,8 +224,8 @@ FC = {"type": "fc", "w": [[1.0]], "b": [0.0]}
     ({"layers": [], "loss": {"type": "mse", "target": [1]}}, "input", "input: missing"),
     (with_layers(x=[[True]]), "input", "input: contains a boolean (True/False); every value "
                                        "must be a number"),
-    (with_layers(x=[["a"]]), "input", "input: could not read the values as numbers (could not "
-                                      "convert string to float: 'a')"),
+    (with_layers(x=[["a"]]), "input", "input: input[0,0] is 'a', not a number; type a number "
+                                      "there"),
     ({"input": [1.0], "loss": {"type": "mse", "target": [1]}}, "layers", "layers: missing"),
     ({"input": [1.0], "layers": {}, "loss": {"type": "mse", "target": [1]}}, "layers",
      "layers: expected a list of layers, got an object"),
@@ -240,9 +240,9 @@ FC = {"type": "fc", "w": [[1.0]], "b": [0.0]}
      "layer 1 (relu): unknown key 'size'; expected none"),
     (with_layers({"type": "conv2d"}), "L1", "layer 1 (conv2d): f: missing"),
     (with_layers({"type": "conv2d", "f": [[1.0]]}), "L1",
-     "layer 1 (conv2d): f: expected a 4-D array (k_rows, k_cols, c_in, c_out), got shape (1, 1)"),
+     "layer 1 (conv2d): f: f must be 4-D (k_rows, k_cols, c_in, c_out), got shape (1, 1)"),
     (with_layers({**CONV, "b": [0.0, 1.0]}), "L1",
-     "layer 1 (conv2d): b: expected shape (1,) to match f's 1 filters (c_out), got (2,)"),
+     "layer 1 (conv2d): b: b has shape (2,); it needs shape (1,) to match f's 1 filters (c_out)"),
     (with_layers({**CONV, "stride": 0}), "L1", "layer 1 (conv2d): stride: must be at least 1, "
                                                "got 0"),
     (with_layers({**CONV, "padding": [1, -1]}), "L1",
@@ -268,9 +268,9 @@ FC = {"type": "fc", "w": [[1.0]], "b": [0.0]}
     (with_layers({"type": "flatten"}, {"type": "fc", "w": [[1.0]] * 3}), "L2",
      "layer 2 (fc): got input of shape (4,), needs (3,) (w has 3 rows)"),
     (with_layers({"type": "flatten"}, {"type": "fc", "w": [[1.0]] * 4, "b": [1, 2]}), "L2",
-     "layer 2 (fc): b: expected shape (1,) to match w's 1 columns (n_out), got (2,)"),
+     "layer 2 (fc): b: b has shape (2,); it needs shape (1,) to match w's 1 columns (n_out)"),
     (with_layers({"type": "flatten"}, {"type": "fc", "w": [[1.0, np.inf]] * 4}), "L2",
-     "layer 2 (fc): w: contains inf at index (0, 1); every value must be a finite number"),
+     "layer 2 (fc): w: W[0,1] is inf; every value must be a finite number"),
     (with_layers({"type": "flatten"}, {"type": "fc", "w": [[1.0]] * 4}, loss={"type": "mse"}),
      "loss", "loss (mse): target: missing"),
     ({"input": [1.0], "layers": []}, "loss", "loss: missing"),
@@ -442,7 +442,7 @@ def test_layer_trace_refusals_name_the_layer(monkeypatch):
     monkeypatch.setattr(activations, "MAX_TRACE_ELEMENTS", 10)
     big = nw.run(nw.parse({"input": np.ones((4, 4)).tolist(), "layers": [{"type": "relu"}],
                            "loss": {"type": "mse", "target": np.zeros((4, 4)).tolist()}}))
-    with pytest.raises(nw.NetworkError, match=r"^layer 1 \(relu\): x: shape \(4, 4\) has "
+    with pytest.raises(nw.NetworkError, match=r"^layer 1 \(relu\): x: x of shape \(4, 4\) has "
                                               r"16 elements, more than the 10 that can be "
                                               r"stepped through") as e:
         big.layer_trace(1)

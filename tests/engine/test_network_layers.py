@@ -105,7 +105,7 @@ def test_long_activation_traces_are_coarsened_and_still_replay(shape):
 
 def test_too_large_activation_is_declined_but_computes():
     x = np.zeros((400, 400))
-    with pytest.raises(ValueError, match=r"^x: shape \(400, 400\) has 160,000 elements, more "
+    with pytest.raises(ValueError, match=r"^x: x of shape \(400, 400\) has 160,000 elements, more "
                                          r"than the 100,000 that can be stepped through"):
         activations.solve("relu", x, x)
     assert activations.backward("relu", x, x).shape == (400, 400)
@@ -115,11 +115,11 @@ def test_too_large_activation_is_declined_but_computes():
     (lambda: activations.forward("softplus", [1.0]),
      r"^type: unknown activation 'softplus'; known: relu, sigmoid, tanh$"),
     (lambda: activations.forward("relu", [True, 1.0]), r"^x: contains a boolean"),
-    (lambda: activations.forward("relu", np.zeros((1, 1, 1, 1))), r"^x: expected a 1-D or 2-D "
-                                                                  r"or 3-D array"),
+    (lambda: activations.forward("relu", np.zeros((1, 1, 1, 1))),
+     r"^x: x must be 1-D or 2-D or 3-D"),
     (lambda: activations.backward("relu", [1.0, 2.0], [1.0]),
-     r"^dy: expected shape \(2,\) \(the shape of x and y\), got \(1,\)$"),
-    (lambda: activations.solve("tanh", [np.nan], [1.0]), r"^x: contains nan"),
+     r"^dy: δy has shape \(1,\); it needs shape \(2,\) \(the shape of x and y\)$"),
+    (lambda: activations.solve("tanh", [np.nan], [1.0]), r"^x: x\[0\] is nan"),
 ])
 def test_activation_messages_name_the_field(call, match):
     with pytest.raises(ValueError, match=match):
@@ -176,10 +176,10 @@ def test_flatten_trace_one_step_per_row_replays():
 
 @pytest.mark.parametrize(("call", "match"), [
     (lambda: flatten.backward((2, 3), [1.0] * 5),
-     r"^dy: expected shape \(6,\) \(the shape of y: x of shape \(2, 3\) has 6 elements\), got "
-     r"\(5,\)$"),
+     r"^dy: δy has shape \(5,\); it needs shape \(6,\) \(the shape of y: x of shape \(2, 3\) "
+     r"has 6 elements\)$"),
     (lambda: flatten.backward((2, 0), [1.0]), r"^x_shape: must be at least 1, got 0$"),
-    (lambda: flatten.forward([]), r"^x: is empty"),
+    (lambda: flatten.forward([]), r"^x: x is empty"),
 ])
 def test_flatten_messages(call, match):
     with pytest.raises(ValueError, match=match):
@@ -250,7 +250,7 @@ def test_long_loss_traces_are_coarsened():
     (lambda: losses.forward("hinge", [1.0], [1.0]),
      r"^type: unknown loss 'hinge'; known: mse, softmax_cross_entropy$"),
     (lambda: losses.forward("mse", [1.0, 2.0], [1.0]),
-     r"^target: expected shape \(2,\) \(the shape of y\), got \(1,\)$"),
+     r"^target: target has shape \(1,\); it needs shape \(2,\) \(the shape of y\)$"),
     (lambda: losses.forward("softmax_cross_entropy", [1.0, 2.0, 3.0], 3),
      r"^target: expected a class index from 0 to 2 \(y has 3 classes\), got 3$"),
     (lambda: losses.forward("softmax_cross_entropy", [1.0, 2.0], 0.5),
@@ -258,7 +258,7 @@ def test_long_loss_traces_are_coarsened():
     (lambda: losses.forward("softmax_cross_entropy", [1.0, 2.0], -1),
      r"^target: must be at least 0, got -1$"),
     (lambda: losses.forward("softmax_cross_entropy", [[1.0, 2.0]], 0),
-     r"^y: expected a 1-D array \(n,\), one score per class, got shape \(1, 2\)$"),
+     r"^y: y must be 1-D \(n,\), one score per class, got shape \(1, 2\)$"),
 ])
 def test_loss_messages_name_the_field(call, match):
     with pytest.raises(ValueError, match=match):
