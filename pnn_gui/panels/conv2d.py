@@ -216,8 +216,9 @@ class Conv2DPanel(ModePanel):
         self.values_box = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(self.values_box)
         vl.setSpacing(4)
-        self.f_title = QtWidgets.QLabel("<b>f</b>: one row per input channel, one column per "
-                                        "filter")
+        self.f_title = QtWidgets.QLabel("<b>f</b>: a table per input channel and filter, "
+                                        "f₀, f₁, … in the sheet's order (channel by channel, "
+                                        "filter by filter)")
         self.f_title.setWordWrap(True)
         for wid in (self.x_editor, self.f_title, self.f_editor, self.b_editor, self.dy_editor):
             vl.addWidget(wid)

@@ -1,8 +1,11 @@
 """Conv2D panel and its views: the sheet's shapes, the filter transform, the backward results, bad
 input beside its field, the examples."""
 
+import json
+
 import numpy as np
 import pytest
+from PySide6 import QtCore
 
 from engine import conv2d, examples
 from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
@@ -15,6 +18,7 @@ from tests.gui.helpers import make_panel, only_error
 pytestmark = pytest.mark.gui
 
 RNG = np.random.default_rng(7)
+MODE_INDEX = {"full": 0, "filter": 1, "shape": 2}  # the mode box's entries
 
 
 @pytest.fixture
@@ -386,7 +390,6 @@ def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
 
 
 def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
-    from PySide6 import QtCore
     view = FilterTransformView()
     qtbot.addWidget(view)
     view.resize(600, 400)
@@ -467,3 +470,101 @@ def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
         for img in view._images:
             box = img.mapRectToParent(img.boundingRect())
             assert box.height() <= kr + 1e-6 and box.width() <= kc + 1e-6, (p, box)
+
+
+# -- the filter bank's editors in a shown window (issue 9, item 1) ------------------------------
+
+CONV_ONLY = (("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel", ("conv", "conv-filter",
+                                                               "conv-shape")),)
+
+
+@pytest.fixture
+def conv_window(qtbot, monkeypatch):
+    """The main window with the Conv2D panel, shown at 1280 × 800, settled."""
+    from pnn_gui import main_window as mw
+    from tests.gui.test_main_window import shown_window
+
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    return shown_window(qtbot, size=(1280, 800), panels=CONV_ONLY, settings=False)
+
+
+def _settle():
+    from PySide6 import QtWidgets
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def _assert_every_filter_cell_shown(window):
+    """Each matrix of f: its table shown whole in the inputs column (scrolled to it), every row
+    and column inside the table's viewport, and the column not scrolling sideways."""
+    _settle()
+    panel = window.panel("Conv2D")
+    bank = panel.f_editor
+    assert window.inputs_scroll.horizontalScrollBar().maximum() == 0
+    assert bank.editors
+    for key, ed in bank.editors.items():
+        table = ed.table
+        window.inputs_scroll.ensureWidgetVisible(table, 0, 0)
+        _settle()
+        assert table.isVisible(), key
+        assert table.visibleRegion().boundingRect() == table.rect(), \
+            f"{key}: table {table.rect()} shown only in {table.visibleRegion().boundingRect()}"
+        assert table.horizontalHeader().length() <= table.viewport().width(), key
+        assert table.verticalHeader().length() <= table.viewport().height(), key
+        rows, cols = ed.value().shape
+        model = table.model()
+        assert (model.rowCount(), model.columnCount()) == (rows, cols)
+
+
+def test_filter_tables_whole_after_the_sidebar_and_the_mode_box(conv_window):
+    panel = conv_window.panel("Conv2D")
+    _assert_every_filter_cell_shown(conv_window)          # full pass at start
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])  # as the user picks it
+    _assert_every_filter_cell_shown(conv_window)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["shape"])
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])
+    _assert_every_filter_cell_shown(conv_window)
+
+
+@pytest.mark.parametrize("name", ["conv", "conv-filter"])
+def test_filter_tables_whole_after_an_example(conv_window, name):
+    conv_window.load_example("conv-shape")
+    conv_window.load_example(name)
+    _assert_every_filter_cell_shown(conv_window)
+
+
+def test_filter_tables_whole_after_opening_a_session(conv_window, tmp_path):
+    path = tmp_path / "bank.pnn.json"
+    f = np.arange(36.0).reshape(2, 3, 2, 3)
+    path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
+        "Conv2D": {"kind": "conv2d_filter", "inputs": {"f": f.tolist()}}}}))
+    assert conv_window.open_session_file(str(path))
+    _assert_every_filter_cell_shown(conv_window)
+    np.testing.assert_array_equal(conv_window.panel("Conv2D").f_editor.editor(1, 2).value(),
+                                  f[:, :, 1, 2])
+
+
+@pytest.mark.parametrize("mode", ["filter", "full"])
+def test_filter_tables_whole_after_changing_k_c_in_c_out(conv_window, mode):
+    panel = conv_window.panel("Conv2D")
+    panel.set_mode(mode)
+    for part, value in ((1, 4), (0, 1), (2, 3), (3, 3), (3, 1), (1, 2), (2, 6), (3, 5)):
+        panel.f_row.spins[part].setValue(value)  # the last one: 30 matrices, one at a time
+        _assert_every_filter_cell_shown(conv_window)
+    assert not panel.f_editor.is_grid()
+
+
+def test_the_sheets_bank_reads_as_the_sheet_prints_it(conv_window):
+    conv_window.load_example("conv-filter")
+    _settle()
+    bank = conv_window.panel("Conv2D").f_editor
+    assert bank.per_row() == 2  # f₀ f₁ / f₂ f₃: one row per input channel
+
+    def corner(ci, co):
+        return bank.editor(ci, co).mapTo(bank, QtCore.QPoint(0, 0))
+
+    assert corner(0, 1).y() == corner(0, 0).y() < corner(1, 0).y()
+    assert corner(0, 0).x() == corner(1, 0).x() < corner(0, 1).x()
+    assert bank.editor(0, 1).toolTip() == "f[:, :, 0, 1]: channel 0 of filter 1"
+    np.testing.assert_array_equal(bank.editor(0, 1).value(), [[7, 9, 11], [8, 10, 12]])
+    assert bank.editor(0, 1).cell_text(1, 2) == "12"
