@@ -5,10 +5,11 @@ import json
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from engine import conv2d, examples
-from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
+from pnn_gui.panels.conv2d import Conv2DPanel
+from pnn_gui.panels.conv_layouts import block_layout, side_by_side
 from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
@@ -189,15 +190,13 @@ def test_a_tensor_shown_one_channel_at_a_time_names_the_channels_read(panel):
     panel.state.set_step(k)
     panel.show_step(k)
     assert panel.shown_layout("x_padded") == "channel"
-    slot = panel._slots["x_padded"][0]
-    assert "this step reads channels 0–5" in panel.grid.view(slot).title()
+    assert "this step reads channels 0–5" in panel.view_of("x_padded").title()
     # a δx cell (one channel) reads every filter of f_back and writes one channel
     k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
     panel.state.set_step(k)
     panel.show_step(k)
     ch = trace.steps[k - 1].writes[0][1][2]
-    slot = panel._slots["dx"][0]
-    assert panel.grid.view(slot).title().endswith(f"this step writes channel {ch}")
+    assert f"this step writes channel {ch}<" in panel.view_of("dx").title()
 
 
 def test_channels_text():
@@ -213,10 +212,11 @@ def test_a_few_channels_show_side_by_side_with_their_highlights(panel):
     k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0] == ("y", (0, 1, 1)))
     panel.show_step(k)
     assert panel.shown_layout("y") == "side"
-    view = panel.grid.view(panel._slots["y"][0])
+    view = panel.view_of("y")
     assert view.values().shape == (2, 5)  # 2 channels of 2 columns, a blank column between
     assert view.values()[0, 4] == trace.tensors["y"][0, 1, 1]
-    assert panel._locate(("y", (0, 1, 1))) == (panel._slots["y"][0], (0, 4))
+    # the delta flow's marker for y[0, 1, 1] sits on that cell
+    assert panel.grid.scene_pos(("y", (0, 1, 1))) == view.cell_scene_pos(0, 4)
 
 
 def test_forward_steps_slide_the_kernel_to_each_output_cell(panel):
@@ -568,3 +568,101 @@ def test_the_sheets_bank_reads_as_the_sheet_prints_it(conv_window):
     assert bank.editor(0, 1).toolTip() == "f[:, :, 0, 1]: channel 0 of filter 1"
     np.testing.assert_array_equal(bank.editor(0, 1).value(), [[7, 9, 11], [8, 10, 12]])
     assert bank.editor(0, 1).cell_text(1, 2) == "12"
+
+
+# -- the centre never cut (issue 9, item 5) -----------------------------------------------------
+
+def _views_cut_at_the_right(panel) -> list[str]:
+    """The shown views whose title, heatmap or colour bar reach past the grid's right or bottom
+    edge."""
+    grid = panel.grid
+    shown = grid.mapToScene(grid.viewport().rect()).boundingRect()
+    cut = []
+    for view in grid.views.values():
+        if not view.layout.isVisible():
+            continue
+        items = view.layout.layout
+        for i in range(items.count()):
+            box = items.itemAt(i).graphicsItem().sceneBoundingRect()
+            if box.right() > shown.right() + 0.5 or box.bottom() > shown.bottom() + 0.5:
+                cut.append(f"{view.title()!r}: {box} outside {shown}")
+    return cut
+
+
+@pytest.mark.parametrize("inputs", ["conv", "six channels"])
+def test_no_step_cuts_a_view_at_the_right(conv_window, inputs):
+    if inputs == "conv":
+        conv_window.load_example("conv")
+    else:
+        x, f, b, dy, s, p = _random_full(x_shape=(4, 4, 6), f_shape=(3, 3, 6, 2), stride=(1, 1),
+                                         padding=(1, 1))
+        conv_window.panel("Conv2D").restore_session(_full_session(x, f, b, dy, s, p))
+    panel = conv_window.panel("Conv2D")
+    n = panel.state.n_steps
+    for width in (None, panel.grid.minimumWidth()):  # as laid out at 1280 × 800; the narrowest
+        if width is not None:
+            conv_window.splitter.setSizes([10, width, 10_000])  # the splitter keeps minimums
+            _settle()
+            assert panel.grid.width() == width
+        for k in range(n + 1):
+            panel.state.set_step(k)
+            _settle()
+            assert _views_cut_at_the_right(panel) == [], f"step {k}, grid {panel.grid.width()}"
+
+
+def test_a_dx_step_outlines_every_cell_of_f_back_it_reads(conv_window):
+    from pnn_gui.widgets.tensor_view import READ_PEN
+
+    conv_window.load_example("conv")
+    panel = conv_window.panel("Conv2D")
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
+    read = {idx for name, idx in trace.steps[k - 1].reads if name == "f_back"}
+    assert len(read) == trace.tensors["f_back"].size  # a δx cell reads every f_back weight
+    panel.state.set_step(k)
+    _settle()
+    view = panel.view_of("f_back")
+    image = panel.grid.grab().toImage()  # the viewport as painted
+    pen = QtGui.QColor(READ_PEN)
+
+    def outlined(row, col):
+        """Pixels of the read pen's colour inside the cell's square."""
+        grid = panel.grid
+        centre = grid.mapFromScene(view.cell_scene_pos(row, col))
+        half = (grid.mapFromScene(view.cell_scene_pos(row, col + 1)).x() - centre.x()) // 2
+        hits = 0
+        for x in range(centre.x() - half, centre.x() + half):
+            for y in range(centre.y() - half, centre.y() + half):
+                c = image.pixelColor(x, y)
+                hits += max(abs(c.red() - pen.red()), abs(c.green() - pen.green()),
+                            abs(c.blue() - pen.blue())) <= 12
+        return hits
+
+    layout_cells = {tuple(rc) for rc in np.argwhere(~np.isnan(view.values()))}
+    assert len(layout_cells) == len(read)
+    assert all(outlined(r, c) >= 8 for r, c in layout_cells), \
+        {rc: outlined(*rc) for rc in layout_cells}
+
+
+@pytest.mark.parametrize("shape,channel,kind", [
+    ((5,), 0, "flat"), ((3, 4), 0, "flat"), ((4, 3, 2), 0, "side"), ((4, 3, 6), 4, "channel"),
+    ((30, 30, 2), 1, "channel"), ((2, 3, 2, 4), 0, "block")])
+def test_a_slot_layout_draws_each_element_where_its_cells_say(shape, channel, kind):
+    from pnn_gui.panels.conv_layouts import SlotLayout
+
+    layout = SlotLayout.of(shape, channel)
+    assert layout.kind == kind
+    arr = RNG.normal(size=shape)
+    idx = np.argwhere(np.ones(shape, bool))  # every element
+    drawn = layout.drawn(idx)
+    rc = layout.cells(idx)
+    image = np.atleast_2d(layout.image(arr))  # a vector is drawn as one row
+    np.testing.assert_array_equal(image[rc[:, 0], rc[:, 1]], arr[tuple(idx[drawn].T)])
+    # every number drawn is one element's, and every other cell is empty
+    assert np.isnan(image).sum() == image.size - len(rc)
+    assert len({tuple(c) for c in rc}) == len(rc)
+    if kind == "channel":
+        assert (idx[drawn][:, 2] == channel).all() and drawn.sum() == arr[:, :, 0].size
+    else:
+        assert drawn.all()
+    assert layout.cell(tuple(idx[drawn][-1])) == tuple(rc[-1])
