@@ -119,6 +119,36 @@ def main() -> int:
     sol = window.solution
     _report("  of which the solution pane's set_current",
             *_timed(lambda i: sol.set_current(ks[i % len(ks)]), 3 * len(ks)), 16)
+    # entering each kind of step from the step before (the views change what they show); the
+    # step back to k - 1 is not timed (the cursor replays from a checkpoint there)
+    first_of = {}
+    for k, st in enumerate(trace.steps, 1):
+        first_of.setdefault(st.writes[0][0], k)
+    for name, k in first_of.items():
+        wall, cpu = [], []
+        for _ in range(n):
+            panel.state.set_step(k - 1)
+            app.processEvents()
+            w, c = _timed(lambda i, k=k: (panel.state.set_step(k), app.processEvents()), 1)
+            wall += w
+            cpu += c
+        _report(f"  step {k - 1} -> {k} (first {name} step)", wall, cpu, 16)
+
+    print("(b) step change in the filter transform mode, the 8x16 bank (one matrix a step)")
+    filt = f.copy()
+    panel.restore_session({"kind": "conv2d_filter", "inputs": {"f": filt.tolist()}})
+    window.compute.finish()
+    fk = list(range(panel.state.n_steps + 1))
+
+    def filter_step(i):
+        panel.state.set_step(fk[i % len(fk)])
+        app.processEvents()
+
+    _report(f"step change ({len(fk) - 1} steps)", *_timed(filter_step, len(fk)), 16)
+    panel.restore_session({"kind": "conv2d", "inputs": {
+        "x": x.tolist(), "f": f.tolist(), "b": b.tolist(), "dy": dy.tolist(),
+        "stride": [1, 1], "padding": [1, 1]}})
+    window.compute.finish()
 
     print("(c) animation frames: one data update + a synchronous repaint of the view")
     sv = panel.shape_view
