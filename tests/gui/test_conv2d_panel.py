@@ -666,3 +666,71 @@ def test_a_slot_layout_draws_each_element_where_its_cells_say(shape, channel, ki
     else:
         assert drawn.all()
     assert layout.cell(tuple(idx[drawn][-1])) == tuple(rc[-1])
+
+
+# -- sessions keep every mode (issue 9, item 10) ------------------------------------------------
+
+def _every_mode(panel) -> dict[str, dict]:
+    """Each mode's inputs as the panel computes them (visiting each mode, back to the shown)."""
+    shown = panel.mode
+    out = {}
+    for mode in ("full", "filter", "shape"):
+        panel.set_mode(mode)
+        out[mode] = {k: np.asarray(v).tolist() for k, v in panel.state.inputs.items()}
+    panel.set_mode(shown)
+    return out
+
+
+def test_a_saved_session_reopens_in_its_mode_with_every_modes_inputs(conv_window, monkeypatch,
+                                                                     tmp_path):
+    from pnn_gui import main_window as mw
+
+    panel = conv_window.panel("Conv2D")
+    conv_window.load_example("conv")
+    panel.x_editor.editor.edit_cell(1, 2, "5")
+    panel.stride_row.spins[1].setValue(1)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["shape"])
+    for row, values in ((panel.x_row, (9, 7, 3)), (panel.f_row, (2, 3, 3, 4)),
+                        (panel.stride_row, (1, 2)), (panel.padding_row, (0, 1))):
+        for spin, v in zip(row.spins, values, strict=True):
+            spin.setValue(v)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])
+    panel.f_row.spins[3].setValue(3)
+    panel.f_editor.editor(1, 2).edit_cell(0, 1, "-7")
+    saved = _every_mode(panel)
+    assert saved["filter"]["f"][0][1][1][2] == -7 and saved["shape"]["x_shape"] == [9, 7, 3]
+    path = tmp_path / "every-mode.pnn.json"
+    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    assert conv_window.save_session_as()
+
+    for name in ("conv-filter", "conv-shape", "conv"):  # every mode changed, the full pass shown
+        conv_window.load_example(name)
+    assert _every_mode(panel) != saved and panel.mode == "full"
+    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    assert conv_window.open_session()
+    assert panel.mode == "filter" and panel.mode_box.currentIndex() == MODE_INDEX["filter"]
+    assert _every_mode(panel) == saved
+    np.testing.assert_array_equal(panel.f_editor.editor(1, 2).value()[0, 1], -7)
+
+
+def test_a_session_written_before_modes_were_saved_still_opens(conv_window, tmp_path):
+    panel = conv_window.panel("Conv2D")
+    before = _every_mode(panel)
+    path = tmp_path / "format-1.pnn.json"
+    shapes = {"x_shape": [9, 7, 3], "f_shape": [2, 3, 3, 4], "stride": [1, 2], "padding": [0, 1]}
+    path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
+        "Conv2D": {"kind": "conv2d_shape", "inputs": shapes}}}))
+    assert conv_window.open_session_file(str(path))
+    assert panel.mode == "shape"
+    after = _every_mode(panel)
+    assert after["shape"] == shapes
+    assert after["full"] == before["full"] and after["filter"] == before["filter"]
+
+
+def test_a_damaged_other_mode_changes_nothing(panel):
+    data = panel.session_data()
+    data["other_modes"]["conv2d_filter"] = {"f": [[1, 2]]}  # not a 4-D bank
+    before = _every_mode(panel)
+    with pytest.raises(ValueError, match="f"):
+        panel.restore_session(data)
+    assert _every_mode(panel) == before
