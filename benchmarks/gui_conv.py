@@ -1,6 +1,8 @@
 """Conv2D and pooling panels: an edit's recompute + redraw, a step change, and animation frames.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_conv.py [--rounds N]
+    xvfb-run -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python benchmarks/gui_conv.py        # a real window: what a user waits for
 
 (a) **Edit.** The main window on the Conv2D panel with a 32×32×8 input and 3×3×8×16 filters
     (stride 1, padding 1), at the last step, animations off. One cell of x is typed
@@ -8,8 +10,11 @@
     trace, the window refreshes the solution pane and the panel redraws its views; then Qt
     repaints (``processEvents``). Goal < 100 ms. The engine's share (``conv2d.solve`` alone) is
     printed beside it, as is the panel's ``show_step`` alone.
-(b) **Step change** on the same panel: ``state.set_step(k)`` + the repaint, over every step.
-    Goal < 16 ms.
+(b) **Step change** on the same panel: ``state.set_step(k)`` + the repaint, over every step;
+    then entering each kind of step (the first forward row, the backward filters, δy dilated,
+    δx, ΔF, Δb) from the step before, where the views change what they show (the step back is
+    not timed: the trace cursor replays from a checkpoint there); then every step of the filter
+    transform mode with the same 8×16 bank (one matrix a step). Goal < 16 ms.
 (c) **Animation frames**, each a data update plus a synchronous repaint of the view: the kernel
     sliding over the padded grid, the filter bank mid-swap and mid-turn (the sheet's 2×2 bank and
     an 8×16 bank of 3×3 matrices), pooling shares in flight, and the delta-flow markers over the
