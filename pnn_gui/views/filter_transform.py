@@ -289,5 +289,14 @@ class FilterTransformView(gg.AnimatedGridView):
         out[cell_r[ok], cell_c[ok], slot_r[ok], slot_c[ok]] = vals[ok]
         return out
 
+    def matrix_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Where each matrix is drawn now, (x, y, width, height) in cells, in f's order
+        (channel by channel, filter by filter)."""
+        boxes = []
+        for img in self._images:
+            r = img.mapRectToParent(img.boundingRect())
+            boxes.append((r.x(), r.y(), r.width(), r.height()))
+        return boxes
+
     def shown_texts(self) -> list[str]:
         return self._values.texts()

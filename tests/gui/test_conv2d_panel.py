@@ -385,8 +385,9 @@ def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
     n = panel.state.n_steps
     assert n == 1984
     panel.show_step(n)
-    panel.show_step(n // 2)
-    np.testing.assert_array_equal(panel._progress(n), np.full((31, 32), 2.0))
+    np.testing.assert_array_equal(panel.filter_view.progress(), np.full((31, 32), 2.0))
+    panel.show_step(n // 2)  # every matrix swapped, none turned yet
+    np.testing.assert_array_equal(panel.filter_view.progress(), np.full((31, 32), 1.0))
 
 
 def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
@@ -398,7 +399,8 @@ def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
     view.set_filter(f)
     view.animate_to(2.0, 60_000)
     assert view.is_animating()
-    qtbot.mouseClick(view._plot.viewport(), QtCore.Qt.MouseButton.LeftButton)
+    plot = view.childAt(view.rect().center())  # what is under the mouse there
+    qtbot.mouseClick(plot, QtCore.Qt.MouseButton.LeftButton)
     assert not view.is_animating()
     np.testing.assert_array_equal(view.displayed_back(), conv2d.backward_filter(f))
 
@@ -467,9 +469,10 @@ def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
     kr, kc = shape[:2]
     for p in np.linspace(1.0, 2.0, 9):
         view.set_progress(p)
-        for img in view._images:
-            box = img.mapRectToParent(img.boundingRect())
-            assert box.height() <= kr + 1e-6 and box.width() <= kc + 1e-6, (p, box)
+        boxes = view.matrix_boxes()
+        assert len(boxes) == shape[2] * shape[3]
+        for _x, _y, width, height in boxes:
+            assert height <= kr + 1e-6 and width <= kc + 1e-6, (p, width, height)
 
 
 # -- the filter bank's editors in a shown window (issue 9, item 1) ------------------------------
