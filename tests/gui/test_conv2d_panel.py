@@ -91,6 +91,7 @@ def test_filter_example_animation_ends_on_backward_filter_exactly(panel, qtbot):
     panel.load_example(examples.load("conv-filter"))
     f = panel.state.trace.tensors["f"]
     panel.set_animations_enabled(True)
+    panel.set_animation_speed(40)  # each matrix still animates, in ~20 ms
     panel.state.set_step(0)
     panel.show_step(0)
     assert np.isnan(panel.filter_view.displayed_back()).all()
@@ -519,14 +520,20 @@ def _assert_every_filter_cell_shown(window):
         assert (model.rowCount(), model.columnCount()) == (rows, cols)
 
 
-def test_filter_tables_whole_after_the_sidebar_and_the_mode_box(conv_window):
-    panel = conv_window.panel("Conv2D")
-    _assert_every_filter_cell_shown(conv_window)          # full pass at start
+def test_filter_tables_whole_after_the_sidebar_and_the_mode_box(qtbot, monkeypatch):
+    from pnn_gui import main_window as mw
+    from tests.gui.test_main_window import shown_window
+
+    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    window = shown_window(qtbot, size=(1280, 800), settings=False)  # every panel, fc first
+    window.sidebar.setCurrentRow(window.titles().index("Conv2D"))  # as a click does
+    panel = window.panel("Conv2D")
+    _assert_every_filter_cell_shown(window)                  # full pass, as it starts
     panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])  # as the user picks it
-    _assert_every_filter_cell_shown(conv_window)
+    _assert_every_filter_cell_shown(window)
     panel.mode_box.setCurrentIndex(MODE_INDEX["shape"])
     panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])
-    _assert_every_filter_cell_shown(conv_window)
+    _assert_every_filter_cell_shown(window)
 
 
 @pytest.mark.parametrize("name", ["conv", "conv-filter"])
@@ -601,13 +608,19 @@ def test_no_step_cuts_a_view_at_the_right(conv_window, inputs):
                                          padding=(1, 1))
         conv_window.panel("Conv2D").restore_session(_full_session(x, f, b, dy, s, p))
     panel = conv_window.panel("Conv2D")
-    n = panel.state.n_steps
+    trace = panel.state.trace
+    # every step of the sheet's example; of the larger one, the first of each kind and the last
+    # (the titles change with the kind of step, and with the channels a step touches)
+    first = {}
+    for k, st in enumerate(trace.steps, 1):
+        first.setdefault(st.writes[0][0], k)
+    ks = range(len(trace) + 1) if inputs == "conv" else [0, *first.values(), len(trace)]
     for width in (None, panel.grid.minimumWidth()):  # as laid out at 1280 × 800; the narrowest
         if width is not None:
             conv_window.splitter.setSizes([10, width, 10_000])  # the splitter keeps minimums
             _settle()
             assert panel.grid.width() == width
-        for k in range(n + 1):
+        for k in ks:
             panel.state.set_step(k)
             _settle()
             assert _views_cut_at_the_right(panel) == [], f"step {k}, grid {panel.grid.width()}"
