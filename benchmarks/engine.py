@@ -7,7 +7,8 @@ Workloads (forward + backward each, input checks included on our side):
 * conv     conv2d 64×64×16 input, 3×3×16×32 filters, stride 1, padding 1 (y, then δx, ΔF, Δb)
 * pool     average pooling 128×128×16, window 2, stride 1 (y, then δx)
 * lstm     the sheet's peephole LSTM, T = 64, n_in = 32, n_h = 64, forward + BPTT
-* autodiff a 300-term expression: parse + forward + reverse sweep
+* autodiff a 300-term expression: parse + forward + reverse sweep (goal, issue 10: under 20 ms
+           and under 2× torch; the engine is written to be read, no longer to beat torch)
 
 torch (optional: ``pip install torch==2.13.0``, never a runtime or test dependency) does the same
 work on the same numbers: ``conv2d``/``avg_pool2d`` with autograd, in both memory formats (NCHW and
@@ -305,7 +306,7 @@ def autodiff_workload():
         for k in range(1, N_VARS + 1):
             np.testing.assert_allclose(ev.gradient[f"x{k}"], xs[k].grad.item(), rtol=1e-10,
                                        err_msg=f"x{k}")
-    return fns, {}
+    return fns, {"goal": (20e-3, 2.0)}
 
 
 WORKLOADS = {
@@ -421,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{n.removeprefix('torch ')} {v[0] * 1e3:.3f}" for n, v in t.items()))
         else:
             cells = f"{'—':>9} {'—':>6}   {ours_min * 1e3:>8.3f} {'—':>8} {'—':>6}"
+        if "goal" in facts:  # (seconds, ratio to torch), judged on the fastest calls
+            limit, ratio = facts["goal"]
+            met = ours_min < limit and (not t or ours_min / best_min < ratio)
+            notes.append(f"goal < {limit * 1e3:g} ms and < {ratio:g}× torch: "
+                         + ("met" if met else "MISSED"))
         if "flops" in facts:
             gflops = facts["flops"] / ours_min / 1e9
             notes.append(f"ours {gflops:.1f} GFLOP/s = {gflops / peak:.0%} of matmul")

@@ -1,6 +1,8 @@
 """Conv2D and pooling panels: an edit's recompute + redraw, a step change, and animation frames.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_conv.py [--rounds N]
+    xvfb-run -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python benchmarks/gui_conv.py        # a real window: what a user waits for
 
 (a) **Edit.** The main window on the Conv2D panel with a 32×32×8 input and 3×3×8×16 filters
     (stride 1, padding 1), at the last step, animations off. One cell of x is typed
@@ -8,8 +10,11 @@
     trace, the window refreshes the solution pane and the panel redraws its views; then Qt
     repaints (``processEvents``). Goal < 100 ms. The engine's share (``conv2d.solve`` alone) is
     printed beside it, as is the panel's ``show_step`` alone.
-(b) **Step change** on the same panel: ``state.set_step(k)`` + the repaint, over every step.
-    Goal < 16 ms.
+(b) **Step change** on the same panel: ``state.set_step(k)`` + the repaint, over every step;
+    then entering each kind of step (the first forward row, the backward filters, δy dilated,
+    δx, ΔF, Δb) from the step before, where the views change what they show (the step back is
+    not timed: the trace cursor replays from a checkpoint there); then every step of the filter
+    transform mode with the same 8×16 bank (one matrix a step). Goal < 16 ms.
 (c) **Animation frames**, each a data update plus a synchronous repaint of the view: the kernel
     sliding over the padded grid, the filter bank mid-swap and mid-turn (the sheet's 2×2 bank and
     an 8×16 bank of 3×3 matrices), pooling shares in flight, and the delta-flow markers over the
@@ -61,7 +66,7 @@ def main() -> int:
 
     import numpy as np
 
-    from engine import conv2d, examples
+    from engine import conv2d, examples, traces
     from pnn_gui.app import make_application
     from pnn_gui.main_window import MainWindow
     from pnn_gui.views.filter_transform import FilterTransformView
@@ -102,7 +107,7 @@ def main() -> int:
     _report("edit -> recomputed and redrawn", *_timed(edit, n), 100)
     inp = dict(panel.state.inputs)
     _report("  of which conv2d.solve (engine, the trace)",
-            *_timed(lambda i: conv2d.solve(**inp), n), 100)
+            *_timed(lambda i: traces.conv2d.solve(**inp), n), 100)
     _report("  of which panel.show_step (views)",
             *_timed(lambda i: panel.show_step(panel.state.step), n), 100)
 
@@ -119,6 +124,36 @@ def main() -> int:
     sol = window.solution
     _report("  of which the solution pane's set_current",
             *_timed(lambda i: sol.set_current(ks[i % len(ks)]), 3 * len(ks)), 16)
+    # entering each kind of step from the step before (the views change what they show); the
+    # step back to k - 1 is not timed (the cursor replays from a checkpoint there)
+    first_of = {}
+    for k, st in enumerate(trace.steps, 1):
+        first_of.setdefault(st.writes[0][0], k)
+    for name, k in first_of.items():
+        wall, cpu = [], []
+        for _ in range(n):
+            panel.state.set_step(k - 1)
+            app.processEvents()
+            w, c = _timed(lambda i, k=k: (panel.state.set_step(k), app.processEvents()), 1)
+            wall += w
+            cpu += c
+        _report(f"  step {k - 1} -> {k} (first {name} step)", wall, cpu, 16)
+
+    print("(b) step change in the filter transform mode, the 8x16 bank (one matrix a step)")
+    filt = f.copy()
+    panel.restore_session({"kind": "conv2d_filter", "inputs": {"f": filt.tolist()}})
+    window.compute.finish()
+    fk = list(range(panel.state.n_steps + 1))
+
+    def filter_step(i):
+        panel.state.set_step(fk[i % len(fk)])
+        app.processEvents()
+
+    _report(f"step change ({len(fk) - 1} steps)", *_timed(filter_step, len(fk)), 16)
+    panel.restore_session({"kind": "conv2d", "inputs": {
+        "x": x.tolist(), "f": f.tolist(), "b": b.tolist(), "dy": dy.tolist(),
+        "stride": [1, 1], "padding": [1, 1]}})
+    window.compute.finish()
 
     print("(c) animation frames: one data update + a synchronous repaint of the view")
     sv = panel.shape_view

@@ -1,8 +1,8 @@
 r"""Reverse-mode automatic differentiation of a typed scalar expression (the sheet's Task 4).
 
-An expression such as ``cos(x1*x2) + x1*x2 + x1`` is parsed with Python's :mod:`ast` module
-(``mode="eval"``) and checked against a whitelist; it is **never** evaluated by Python. It becomes
-a list of nodes numbered as the sheet numbers them::
+An expression such as ``cos(x1*x2) + x1*x2 + x1`` is parsed by :mod:`engine.expression` (with
+:mod:`ast` and a whitelist: it is **never** evaluated by Python) into nodes numbered as the sheet
+numbers them::
 
     v0 = x1                      inputs first, in order of first appearance
     v1 = x2
@@ -10,37 +10,23 @@ a list of nodes numbered as the sheet numbers them::
     v3 = cos(v2)
     v4 = v3 + v2 + v0 = L        the output is the last node
 
-Forward: ``v_i = op(v_j, …)``. Backward, seeded with ``v̄_out = ∂L/∂v_out = 1``, the nodes are
-visited in reverse and every edge ``j → i`` adds its share (micrograd's ``+=``)::
+Forward: each node in turn computes its value from its operands' values, and its local
+derivatives ``∂v_i/∂v_j`` (:data:`RULES`: one small function per operation, like micrograd's
+operators). Backward, seeded with ``v̄_out = ∂L/∂v_out = 1``, the nodes are visited in reverse
+and each passes its adjoint back to its operands (micrograd's ``+=``)::
 
     v̄_j += v̄_i · ∂v_i/∂v_j                   ∂L/∂x_k = v̄_k
 
 so a node used twice (``v2`` above) receives two contributions.
 
-Grammar (everything else is refused with a ``ValueError`` that names the problem and its column):
-
-* numbers (``2``, ``0.5``, ``1e-3``; ``|n| ≤ 1e12``), variable names (``x1``, ``w``, ``bias``),
-  the constants ``pi`` and ``e``;
-* ``+ - * / **``, unary ``-`` and ``+`` (``^`` is refused with a hint: write ``**``);
-* ``sin cos tan exp log sqrt tanh sigmoid relu abs``, each with exactly one argument
-  (``log`` is the natural logarithm).
-
-For convenience ``·`` and ``×`` are read as ``*`` and ``−`` as ``-`` (as printed on the sheet).
+The grammar: numbers (``|n| ≤ 1e12``), variables, ``pi`` and ``e``; ``+ - * / **`` and unary
+``-``/``+``; ``sin cos tan exp log sqrt tanh sigmoid relu abs`` of one argument (``log`` is the
+natural logarithm). A repeated sub-expression is one node, a chain of ``+``/``-`` one n-ary
+node with signs, constants are nodes (numbered in evaluation order) and are not differentiated:
+see :mod:`engine.expression`.
 
 Decisions (DESIGN.md leaves them open):
 
-* **Repeated sub-expressions** written the same way are one node (hash-consing on the operation,
-  its operands and its constant): ``x1*x2`` twice is one ``v2``. ``x2*x1`` is a different node.
-* **Sums**: a chain of ``+`` and ``-`` written without parentheses is one n-ary ``add`` node
-  whose terms carry signs: ``a - b + c`` is ``v = a - b + c`` with ∂v/∂b = -1 (``Node.signs``).
-  A parenthesised sum on the right, ``a + (b + c)``, stays a node of its own, as written.
-* **Products, quotients, powers** are binary; ``a*b*c`` is ``(a·b)·c``; ``a**b**c`` is
-  ``a^(b^c)`` as in Python.
-* **Constants are nodes** (op ``"const"``), numbered among the operations in evaluation order, so
-  ``x1*x2 + 1`` is ``v0 = x1, v1 = x2, v2 = v0 · v1, v3 = 1, v4 = v2 + v3``. Equal constants are
-  one node. A negative literal (``-2``) is one constant, not a negation. Constants, and operations
-  on constants only, do not depend on an input: they are not differentiated (no backward edges
-  into them) and their adjoint stays 0.
 * **Kinks**: ``relu'(0) = 0`` and ``abs'(0) = 0`` (PyTorch's convention). Where a slope is
   infinite (``sqrt`` at 0, ``x ** 0.5`` at 0) the evaluation is refused, naming the node.
 * **Domain errors** (``log`` of ≤ 0, ``sqrt`` of < 0, division by zero, ``0 ** -1``, a negative
@@ -49,85 +35,161 @@ Decisions (DESIGN.md leaves them open):
 * A value for a name that is not in the expression is ignored; ``pi`` and ``e`` are always the
   constants.
 
-Limits: :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` levels of nesting (a chain of ``+`` or
-``*`` does not nest), :data:`MAX_NODES` nodes. Python's own parser gives up on a flat sum of more
-than roughly 1,000–2,000 terms (building its syntax tree recurses; the limit depends on the
-caller's stack); that is reported as too long to parse.
-
-API: :func:`parse` (text → :class:`Graph`, whose ``variables`` a form can ask values for),
-:func:`evaluate` (text or graph, values → :class:`Evaluation`: ``value``, ``gradient``,
-``nodes``, ``edges``), :func:`solve` (→ the step :class:`~engine.steps.Trace`). Evaluating a graph
-parsed once is several times faster than evaluating the text again (parsing dominates).
-
-Speed: nodes are kept in plain parallel lists and evaluated with :mod:`math`; the display objects
-(:class:`Node`, labels, :class:`Edge`) are built only when ``Evaluation.nodes`` / ``.edges`` is
-first read.
+API: :func:`parse` (text → :class:`~engine.expression.Graph`, whose ``variables`` a form can
+ask values for), :func:`evaluate` (text or graph, values → :class:`Evaluation`: ``value``,
+``gradient``, ``nodes``, ``edges``). The worked solution: :mod:`engine.traces.autodiff`.
 """
 
 from __future__ import annotations
 
-import ast
-import gc
 import math
 from collections.abc import Mapping
 from functools import cached_property
+from itertools import compress
 from typing import NamedTuple
 
-import numpy as np
-
-from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
+from engine.expression import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_NODES,
+    ExpressionError,
+    Graph,
+    Node,
+    parse,
+)
+from engine.steps import fmt, fmt_paren
 from engine.validate import as_number
 
-#: Functions an expression may call, each with exactly one argument.
-FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs")
-#: Named constants.
-CONSTANTS = {"pi": (math.pi, "π"), "e": (math.e, "e")}
-#: Longest expression accepted, in characters.
-MAX_LENGTH = 20_000
-#: Deepest nesting accepted (parentheses, calls, unary minus, right operands).
-MAX_DEPTH = 200
-#: Most nodes (inputs, constants and operations) in one expression.
-MAX_NODES = 5_000
-#: Largest magnitude of a number written in the expression.
-MAX_LITERAL = 1e12
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "RULES", "Edge", "EvaluatedNode",
+           "Evaluation", "ExpressionError", "Graph", "Node", "evaluate", "parse"]
 
-# Operation codes (internal) and their public names.
-INPUT, CONST, ADD, MUL, DIV, POW, NEG = range(7)
-_FUNC0 = 7
-OPS = ("input", "const", "add", "mul", "div", "pow", "neg") + FUNCTIONS
-(SIN, COS, TAN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, ABS) = range(_FUNC0, _FUNC0 + len(FUNCTIONS))
-_FUNC_CODE = {name: _FUNC0 + k for k, name in enumerate(FUNCTIONS)}
-_ALLOWED = ", ".join(FUNCTIONS)
 
-_TRANSLATE = str.maketrans({"·": "*", "×": "*", "−": "-", "\n": " ", "\r": " ", "\t": " "})
+class _DomainError(Exception):
+    """A value or slope that does not exist; ``reason`` says why (the node is added later)."""
 
-_REFUSED = {
-    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
-    ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression",
-    ast.NamedExpr: "an assignment (:=)", ast.Compare: "a comparison",
-    ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.List: "a list", ast.Tuple: "a tuple",
-    ast.Set: "a set", ast.Dict: "a dict", ast.JoinedStr: "an f-string", ast.Starred: "a *",
-    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice",
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Each operation: its value and ∂v/∂(each operand), from the operands' values
+
+
+def _add(node: Node, *x: float):
+    v = x[0]
+    for s, xk in zip(node.signs[1:], x[1:], strict=True):
+        if s > 0:
+            v += xk
+        else:
+            v -= xk
+    return v, tuple([float(s) for s in node.signs])
+
+
+def _div(node: Node, a: float, b: float):
+    if b == 0:
+        raise _DomainError(f"division by zero ({fmt(a)} / 0)")
+    v = a / b
+    return v, (1.0 / b, -v / b)
+
+
+def _pow(node: Node, a: float, b: float):
+    """a ** b; a slope is only worked out for an operand that needs one (``x ** 2`` at x < 0
+    has no slope in the exponent, and needs none)."""
+    if a == 0 and b < 0:
+        raise _DomainError(f"0 ^ {fmt(b)} is undefined (division by zero)")
+    if a < 0 and b != int(b):
+        raise _DomainError(f"{fmt_paren(a)} ^ {fmt(b)} is undefined (negative base, "
+                           "fractional exponent)")
+    v = math.pow(a, b)
+    d_base = d_exp = None
+    if node.needs[0]:
+        if b == 0:
+            d_base = 0.0
+        elif a == 0 and b < 1:
+            raise _DomainError(f"0 ^ {fmt(b)} has an infinite slope at 0 (not differentiable)")
+        else:
+            d_base = b * math.pow(a, b - 1)
+    if node.needs[1]:
+        if a < 0:
+            raise _DomainError(f"a negative base ({fmt(a)}) to a power has no derivative with "
+                               "respect to the exponent")
+        d_exp = v * math.log(a) if a > 0 else 0.0
+    return v, (d_base, d_exp)
+
+
+def _log(node: Node, x: float):
+    if x <= 0:
+        raise _DomainError(f"log of {fmt(x)} is undefined")
+    return math.log(x), (1.0 / x,)
+
+
+def _sqrt(node: Node, x: float):
+    if x < 0:
+        raise _DomainError(f"sqrt of {fmt(x)} is undefined")
+    v = math.sqrt(x)
+    if v == 0:
+        if node.needs[0]:
+            raise _DomainError("sqrt has an infinite slope at 0 (not differentiable)")
+        return v, (0.0,)
+    return v, (0.5 / v,)
+
+
+def _sigmoid(node: Node, x: float):
+    if x >= 0:
+        v = 1.0 / (1.0 + math.exp(-x))
+    else:
+        z = math.exp(x)
+        v = z / (1.0 + z)
+    return v, (v * (1.0 - v),)
+
+
+def _tan(node: Node, x: float):
+    v = math.tan(x)
+    return v, (1.0 + v * v,)
+
+
+def _exp(node: Node, x: float):
+    v = math.exp(x)
+    return v, (v,)
+
+
+def _tanh(node: Node, x: float):
+    v = math.tanh(x)
+    return v, (1.0 - v * v,)
+
+
+#: op -> rule(node, *operand values) -> (value, ∂value/∂operand for each operand; None where the
+#: operand depends on no input and the slope was not needed).
+RULES = {
+    "const": lambda node: (node.constant, ()),
+    "add": _add,
+    "mul": lambda node, a, b: (a * b, (b, a)),
+    "div": _div,
+    "pow": _pow,
+    "neg": lambda node, x: (-x, (-1.0,)),
+    "sin": lambda node, x: (math.sin(x), (math.cos(x),)),
+    "cos": lambda node, x: (math.cos(x), (-math.sin(x),)),
+    "tan": _tan,
+    "exp": _exp,
+    "log": _log,
+    "sqrt": _sqrt,
+    "tanh": _tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda node, x: (x, (1.0,)) if x > 0 else (0.0, (0.0,)),
+    "abs": lambda node, x: (abs(x), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)),
 }
-_BINOP_SYMBOL = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&",
-                 ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
 
 
-class ExpressionError(ValueError):
-    """A refused expression. ``column`` is the 0-based character position of the problem in the
-    expression string (``None`` when it has no single place), for the editor to highlight."""
-
-    def __init__(self, message: str, column: int | None = None):
-        super().__init__(message)
-        self.column = column
+# ---------------------------------------------------------------------------------------------
+# Evaluation
 
 
-class Node(NamedTuple):
+class EvaluatedNode(NamedTuple):
     """One node of an evaluated expression, ready for display."""
 
     name: str                          # "v2"
-    op: str                            # "mul" (see OPS)
+    op: str                            # "mul" (see engine.expression.OPS)
     inputs: tuple[int, ...]            # indices of the operand nodes, in order
     value: float
     adjoint: float                     # ∂L/∂v (0 for a node that depends on no input,
@@ -152,426 +214,80 @@ class Edge(NamedTuple):
     derivative: str                    # "-sin(v2)"
 
 
-# ---------------------------------------------------------------------------------------------
-# Parsing
+def evaluate(expression: str | Graph, values: Mapping[str, float]) -> Evaluation:
+    """Forward and reverse pass of ``expression`` at ``values`` ({variable name: number}).
 
-
-#: How a node's right-hand side is written, by op; any other function as ``name(v)``.
-_RHS = {MUL: "{0} · {1}", DIV: "{0} / {1}", POW: "{0} ^ {1}", NEG: "-{0}", SIGMOID: "σ({0})",
-        ABS: "|{0}|"}
-
-
-class Graph:
-    """A parsed expression.
-
-    Public attributes use the sheet's numbering (inputs ``0 … k-1``, then the rest in evaluation
-    order): ``ops[i]`` is an operation code (``OPS[ops[i]]`` its name), ``args[i]`` the operand
-    node indices, ``extra[i]`` the variable name (input), ``(value, text)`` (const) or the signs
-    (add), ``active[i]`` whether the node depends on an input, ``dargs[i]`` the operands the
-    backward pass follows, ``output`` the node that is L.
-
-    Internally (``_ops`` …, what :func:`evaluate` runs on) only the operations are numbered
-    ``0 … m-1`` and input k is ``-1-k``, so that a list of the operations' values followed by
-    the inputs in reverse order is indexed by both without renumbering.
+    ``expression`` is text or a :class:`~engine.expression.Graph` from :func:`parse` (parsing
+    once and evaluating often saves the parse). Returns an :class:`Evaluation`.
     """
-
-    def __init__(self, expression, variables, input_spans, ops, args, extra, spans, active,
-                 dargs, root):
-        self.expression: str = expression
-        self.variables: tuple[str, ...] = variables
-        self._input_spans = input_spans
-        self._ops: list[int] = ops
-        self._args: list[tuple[int, ...]] = args
-        self._extra: list = extra
-        self._spans: list[tuple[int, int]] = spans
-        self._active: list[bool] = active + [True] * len(variables)  # inputs at the end
-        self._dargs: list[tuple[int, ...]] = dargs
-        self._root: int = root
-
-    def __len__(self) -> int:
-        return len(self._ops) + len(self.variables)
-
-    def public(self, ref: int) -> int:
-        """The sheet's number of internal node ``ref``."""
-        return -1 - ref if ref < 0 else ref + len(self.variables)
-
-    @cached_property
-    def _pub(self):
-        n_in = len(self.variables)
-        m = len(self._ops)
-
-        def renum(refs):
-            return tuple(-1 - r if r < 0 else r + n_in for r in refs)
-
-        ops = (INPUT,) * n_in + tuple(self._ops)
-        args = ((),) * n_in + tuple(renum(a) for a in self._args)
-        extra = self.variables + tuple(self._extra)
-        spans = tuple(self._input_spans) + tuple(self._spans)
-        active = (True,) * n_in + tuple(self._active[:m])
-        dargs = ((),) * n_in + tuple(renum(a) for a in self._dargs)
-        return ops, args, extra, spans, active, dargs
-
-    ops = property(lambda self: self._pub[0], doc="operation code of each node")
-    args = property(lambda self: self._pub[1], doc="operand node indices of each node")
-    extra = property(lambda self: self._pub[2], doc="name / (value, text) / signs")
-    spans = property(lambda self: self._pub[3], doc="(start, end) column of each node")
-    active = property(lambda self: self._pub[4], doc="does the node depend on an input")
-    dargs = property(lambda self: self._pub[5], doc="operands the backward pass follows")
-
-    @property
-    def output(self) -> int:
-        return self.public(self._root)
-
-    def source(self, i: int) -> str:
-        start, end = self.spans[i]
-        return self.expression[start:end]
-
-    @cached_property
-    def labels(self) -> tuple[str, ...]:
-        """``"v2 = v0 · v1"`` for every node."""
-        return tuple(f"v{i} = {self.rhs(i)}" for i in range(len(self)))
-
-    def rhs(self, i: int, names=None) -> str:
-        """Right-hand side of node ``i``'s label; ``names`` replaces the operand names (e.g. with
-        their values, to substitute)."""
-        op, a = self.ops[i], self.args[i]
-        if op == INPUT:
-            return self.extra[i]
-        if op == CONST:
-            return self.extra[i][1]
-        n = names if names is not None else [f"v{j}" for j in a]
-        if op == ADD:
-            out = n[0]
-            for s, t in zip(self.extra[i][1:], n[1:], strict=True):
-                out += (" + " if s > 0 else " - ") + t
-            return out
-        return _RHS.get(op, OPS[op] + "({0})").format(*n)
-
-    def substituted(self, i: int, values) -> str:
-        """Node ``i``'s right-hand side with its operands' values."""
-        op, a = self.ops[i], self.args[i]
-        if op in (INPUT, CONST):
-            return fmt(values[i])
-        if op in (ADD, MUL, DIV, POW, NEG):
-            names = [fmt_paren(values[j]) for j in a]
-            if op == ADD:
-                names[0] = fmt(values[a[0]])
-            return self.rhs(i, names)
-        return self.rhs(i, [fmt(values[a[0]])])
-
-    def derivative(self, i: int, k: int) -> str:
-        """∂v_i/∂(operand k) in symbols: ``"-sin(v2)"``."""
-        op, a = self.ops[i], self.args[i]
-        x = f"v{a[0]}"
-        if op == ADD:
-            return "1" if self.extra[i][k] > 0 else "-1"
-        if op == MUL:
-            return f"v{a[1 - k]}"
-        if op == DIV:
-            return f"1 / v{a[1]}" if k == 0 else f"-v{a[0]} / v{a[1]}²"
-        if op == POW:
-            return (f"v{a[1]} · v{a[0]} ^ (v{a[1]} - 1)" if k == 0
-                    else f"v{a[0]} ^ v{a[1]} · ln(v{a[0]})")
-        return {
-            NEG: "-1", SIN: f"cos({x})", COS: f"-sin({x})", TAN: f"1 + tan({x})²",
-            EXP: f"exp({x})", LOG: f"1 / {x}", SQRT: f"1 / (2 · sqrt({x}))",
-            TANH: f"1 - tanh({x})²", SIGMOID: f"σ({x}) · (1 - σ({x}))",
-            RELU: f"relu'({x})", ABS: f"sign({x})",
-        }[op]
+    g = expression if isinstance(expression, Graph) else parse(expression)
+    inputs = _read_values(g, values)
+    value = inputs + [0.0] * (len(g) - len(inputs))
+    partials: list[tuple[float, ...]] = [()] * len(g)
+    for node in g.nodes[len(inputs):]:  # forward, in the sheet's order
+        try:
+            v, slopes = RULES[node.op](node, *[value[j] for j in node.inputs])
+            if not math.isfinite(v):
+                raise _DomainError("the value overflows (too large for a float)")
+        except _DomainError as exc:
+            raise _node_error(g, node.index, exc.reason) from None
+        except OverflowError:
+            raise _node_error(g, node.index, "the value overflows (too large for a float)") \
+                from None
+        except ZeroDivisionError:
+            raise _node_error(g, node.index, "its derivative divides by zero") from None
+        value[node.index] = v
+        partials[node.index] = slopes if False not in node.needs else \
+            tuple(compress(slopes, node.needs))  # along grad_inputs
+    adjoint = [0.0] * len(g)
+    adjoint[g.output] = 1.0
+    for node in reversed(g.nodes):  # backward: each node passes its adjoint to its operands
+        for j, d in zip(node.grad_inputs, partials[node.index], strict=True):
+            adjoint[j] += adjoint[node.index] * d
+    if not all(map(math.isfinite, adjoint)):
+        n_in = len(inputs)
+        for i in [*range(len(g) - 1, n_in - 1, -1), *range(n_in)]:
+            if not math.isfinite(adjoint[i]):
+                raise _node_error(g, i, "its adjoint ∂L/∂v overflows (too large for a float)")
+    return Evaluation(g, inputs, value, adjoint, partials)
 
 
-class _Builder:
-    """Turns the syntax tree into nodes in evaluation order (operands first, left to right),
-    sharing repeated sub-expressions. Operations are numbered ``0, 1, …``; input k is ``-1-k``."""
-
-    def __init__(self, text: str, offset: int):
-        self.text = text          # what was parsed (translated, leading blanks removed)
-        self.offset = offset      # characters removed in front
-        self.byte_cols = not text.isascii()
-        self.inputs: dict[str, int] = {}
-        self.input_spans: list[tuple[int, int]] = []
-        # one record per operation: (op, args, extra, (col, end), dargs); split in finish()
-        self.records: list[tuple] = []
-        self.active: list[bool] = []
-        self.memo: dict = {}
-
-    # -- positions
-    def col(self, byte_col: int) -> int:
-        if self.byte_cols:  # ast counts UTF-8 bytes
-            byte_col = len(self.text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
-        return byte_col + self.offset
-
-    def error(self, what: str, tree=None) -> ExpressionError:
-        if tree is None:
-            return ExpressionError(f"expression: {what}")
-        c = self.col(tree.col_offset)
-        return ExpressionError(f"expression: {what} at column {c + 1}", c)
-
-    # -- nodes
-    def count(self, col: int) -> None:
-        if len(self.records) + len(self.inputs) >= MAX_NODES:
-            c = self.col(col)
-            raise ExpressionError(f"expression: too many operations (more than {MAX_NODES:,} "
-                                  f"nodes) at column {c + 1}", c)
-
-    def make(self, op: int, args: tuple[int, ...], extra, col: int, end: int) -> int:
-        """The node ``op(args)`` (``extra``: constant or signs), shared if it exists already.
-        ``col``/``end`` are its source span as ast reports it (UTF-8 bytes)."""
-        key = (op, args, extra)
-        ref = self.memo.get(key)
-        if ref is not None:
-            return ref
-        active = self.active
-        ref = len(active)
-        if ref + len(self.inputs) >= MAX_NODES:
-            self.count(col)
-        darg = args  # the operands that depend on an input (inputs, j < 0, always do)
-        for j in args:
-            if j >= 0 and not active[j]:
-                darg = tuple([j for j in args if j < 0 or active[j]])
-                break
-        active.append(bool(darg))
-        self.records.append((op, args, extra, (col, end), darg))
-        self.memo[key] = ref
-        return ref
-
-    def const(self, value: float, tree, text: str | None = None) -> int:
-        if text is None:
-            text = repr(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
-        return self.make(CONST, (), (value, text), tree.col_offset, tree.end_col_offset)
-
-    def name(self, tree) -> int:
-        name = tree.id
-        ref = self.inputs.get(name)
-        if ref is not None:
-            return ref
-        if name in CONSTANTS:
-            value, text = CONSTANTS[name]
-            return self.const(value, tree, text)
-        if name in _FUNC_CODE:
-            raise self.error(f"{name} is a function: write {name}(…)", tree)
-        if name.startswith("_"):
-            raise self.error(f"name {name!r} is not allowed (a variable starts with a letter)",
-                             tree)
-        self.count(tree.col_offset)
-        ref = -1 - len(self.inputs)
-        self.inputs[name] = ref
-        self.input_spans.append((tree.col_offset, tree.end_col_offset))
-        return ref
-
-    def number(self, tree, negate: bool = False) -> int:
-        v = tree.value
-        if isinstance(v, bool) or not isinstance(v, (int, float, complex)):
-            raise self.error(f"{_describe(tree)} is not allowed; use numbers and variables", tree)
-        if isinstance(v, complex):
-            raise self.error(f"complex number {self.text_of(tree)} is not allowed", tree)
-        if abs(v) > MAX_LITERAL or not math.isfinite(v):  # (an int past 1e308: no float())
-            text = self.text_of(tree)
-            if len(text) > 24:
-                text = f"{text[:12]}… ({len(text):,} characters)"
-            raise self.error(f"number {text} is out of range (at most {MAX_LITERAL:.0e} in "
-                             "size)", tree)
-        v = float(v)
-        return self.const(-v if negate else v, tree)
-
-    def text_of(self, tree) -> str:
-        return ast.get_source_segment(self.text, tree) or "?"
-
-    def node(self, tree, depth: int) -> int:
-        t = type(tree)
-        if t is ast.Name:
-            return self.name(tree)
-        if depth > MAX_DEPTH:
-            raise self.error(f"nested too deeply (more than {MAX_DEPTH} levels)", tree)
-        if t is ast.BinOp:
-            op = type(tree.op)
-            if op is ast.Add or op is ast.Sub:
-                return self.sum(tree, depth)
-            if op is ast.Mult or op is ast.Div:
-                return self.product(tree, depth)
-            if op is ast.Pow:
-                a = self.node(tree.left, depth + 1)
-                b = self.node(tree.right, depth + 1)
-                return self.make(POW, (a, b), None, tree.col_offset, tree.end_col_offset)
-            sym = _BINOP_SYMBOL.get(op, op.__name__)
-            hint = "; write ** for a power" if op is ast.BitXor else ""
-            raise self.error(f"operator {sym} is not allowed (use + - * / **){hint}", tree)
-        if t is ast.Call:
-            return self.call(tree, depth)
-        if t is ast.Constant:
-            return self.number(tree)
-        if t is ast.UnaryOp:
-            op = type(tree.op)
-            if op is ast.UAdd:
-                return self.node(tree.operand, depth + 1)
-            if op is ast.USub:
-                if type(tree.operand) is ast.Constant:
-                    return self.number(tree.operand, negate=True)
-                a = self.node(tree.operand, depth + 1)
-                return self.make(NEG, (a,), None, tree.col_offset, tree.end_col_offset)
-            raise self.error(f"operator {'not' if op is ast.Not else '~'} is not allowed", tree)
-        raise self.error(f"{_describe(tree)} is not allowed", tree)
-
-    def sum(self, tree, depth: int) -> int:
-        """A chain ``a ± b ± c`` (the left spine of + and -) as one n-ary node."""
-        rights, signs = [], []
-        add, sub = ast.Add, ast.Sub
-        while type(tree) is ast.BinOp and (type(tree.op) is add or type(tree.op) is sub):
-            rights.append(tree.right)
-            signs.append(1 if type(tree.op) is add else -1)
-            tree = tree.left
-        first = tree
-        rights.append(first)
-        signs.append(1)
-        rights.reverse()
-        signs.reverse()
-        node, known, name, depth = self.node, self.inputs.get, ast.Name, depth + 1
-        refs = []
-        for t in rights:  # a variable seen before is the common case: look it up directly
-            r = known(t.id) if type(t) is name else None
-            refs.append(node(t, depth) if r is None else r)
-        refs = tuple(refs)
-        return self.make(ADD, refs, tuple(signs), first.col_offset, rights[-1].end_col_offset)
-
-    def product(self, tree, depth: int) -> int:
-        """A chain ``a * b / c`` (left-associative), one binary node per operator."""
-        chain = []
-        mult, div = ast.Mult, ast.Div
-        while type(tree) is ast.BinOp and (type(tree.op) is mult or type(tree.op) is div):
-            chain.append(tree)
-            tree = tree.left
-        node, known, name, depth = self.node, self.inputs.get, ast.Name, depth + 1
-        cur = node(tree, depth)
-        for b in reversed(chain):
-            t = b.right
-            r = known(t.id) if type(t) is name else None
-            if r is None:
-                r = node(t, depth)
-            cur = self.make(MUL if type(b.op) is mult else DIV, (cur, r), None, b.col_offset,
-                            b.end_col_offset)
-        return cur
-
-    def call(self, tree, depth: int) -> int:
-        f = tree.func
-        if type(f) is not ast.Name:
-            raise self.error(f"only the functions {_ALLOWED} can be called, not "
-                             f"{_describe(f)}", tree)
-        code = _FUNC_CODE.get(f.id)
-        if code is None:
-            raise self.error(f"unknown function {f.id!r}; allowed: {_ALLOWED}", f)
-        if tree.keywords:
-            raise self.error(f"{f.id}() takes no keyword arguments", tree.keywords[0].value)
-        if len(tree.args) != 1:
-            raise self.error(f"{f.id}() takes exactly one argument, got {len(tree.args)}", tree)
-        if type(tree.args[0]) is ast.Starred:
-            raise self.error(f"{f.id}() takes exactly one argument, not *…", tree.args[0])
-        t = tree.args[0]
-        a = self.inputs.get(t.id) if type(t) is ast.Name else None
-        if a is None:
-            a = self.node(t, depth + 1)
-        return self.make(code, (a,), None, tree.col_offset, tree.end_col_offset)
-
-    def finish(self, expression: str, root: int) -> Graph:
-        if self.records:
-            ops, args, extra, spans, dargs = (list(c) for c in zip(*self.records, strict=True))
-        else:  # the expression is one variable
-            ops, args, extra, spans, dargs = [], [], [], [], []
-        input_spans = self.input_spans
-        if self.byte_cols or self.offset:
-            def conv(spans):
-                return [(self.col(a), self.col(b)) for a, b in spans]
-            input_spans, spans = conv(input_spans), conv(spans)
-        return Graph(expression, tuple(self.inputs), input_spans, ops, args, extra, spans,
-                     self.active, dargs, root)
+def _read_values(graph: Graph, values) -> list[float]:
+    if not isinstance(values, Mapping):
+        raise ValueError(f"values: the values must be given by variable name (x1: 1, …), got "
+                         f"{type(values).__name__}")
+    out = []
+    for name in graph.variables:
+        if name not in values:
+            raise ValueError(f"{name}: no value given; every variable of the expression needs "
+                             "one")
+        out.append(as_number(values[name], name))
+    return out
 
 
-def _describe(tree) -> str:
-    if type(tree) is ast.Constant:
-        v = tree.value
-        if isinstance(v, bool):
-            return f"the boolean {v}"
-        if isinstance(v, (str, bytes)):
-            return f"a string ({v!r:.20})"
-        if v is Ellipsis:
-            return "..."
-        return f"{v!r}"
-    return _REFUSED.get(type(tree), type(tree).__name__)
-
-
-def parse(expression) -> Graph:
-    """Parse and check ``expression``; a refused one raises :class:`ExpressionError`.
-
-    The graph's ``variables`` (in order of first appearance) say which values
-    :func:`evaluate` needs.
-    """
-    if not isinstance(expression, str):
-        raise ExpressionError(f"expression: expected text, got {type(expression).__name__}")
-    if len(expression) > MAX_LENGTH:
-        raise ExpressionError(f"expression: too long ({len(expression):,} characters; at most "
-                              f"{MAX_LENGTH:,})")
-    text = expression.translate(_TRANSLATE)
-    body = text.lstrip(" ")
-    offset = len(text) - len(body)
-    body = body.rstrip(" ")
-    if not body:
-        raise ExpressionError("expression: is empty; type a formula such as cos(x1*x2) + x1", 0)
-    # The syntax tree and the nodes are thousands of small acyclic objects: pausing the cyclic
-    # garbage collector while they are made saves ~10 % (refcounting still frees them).
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        return _parse(expression, body, offset)
-    finally:
-        if gc_was_on:
-            gc.enable()
-
-
-def _parse(expression: str, body: str, offset: int) -> Graph:
-    try:
-        tree = ast.parse(body, mode="eval")
-    except SyntaxError as exc:
-        # exc.offset is 1-based (in characters); point at it
-        col = (exc.offset or 1) - 1 + offset
-        msg = exc.msg or "invalid syntax"
-        if "parenthes" in msg and "nested" in msg:
-            raise ExpressionError(f"expression: nested too deeply ({msg})", col) from None
-        if "integer string conversion" in msg:  # Python refuses ints of over 4,300 digits
-            raise ExpressionError(f"expression: a number of thousands of digits is out of range "
-                                  f"(at most {MAX_LITERAL:.0e} in size)", None) from None
-        raise ExpressionError(f"expression: {msg} at column {col + 1}", col) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("expression: too long or nested too deeply for Python's parser "
-                              "(e.g. a sum of more than about 1,000 terms)") from None
-    except ValueError as exc:  # e.g. a NUL character
-        raise ExpressionError(f"expression: cannot be parsed ({exc})") from None
-    b = _Builder(body, offset)
-    try:
-        root = b.node(tree.body, 0)
-    except RecursionError:
-        raise ExpressionError("expression: nested too deeply to read") from None
-    return b.finish(expression, root)
-
-
-# ---------------------------------------------------------------------------------------------
-# Evaluation
+def _node_error(g: Graph, i: int, reason: str) -> ExpressionError:
+    col = g.nodes[i].span[0]
+    return ExpressionError(f"expression: {g.labels[i]} [{g.source(i)}, column {col + 1}]: "
+                           f"{reason}", col)
 
 
 class Evaluation:
-    """Values and adjoints of every node of a parsed expression.
+    """Values and adjoints of every node of a parsed expression, in the sheet's numbering.
 
-    ``value`` is L, ``gradient`` maps each variable to ∂L/∂x; ``values``, ``adjoints``,
-    ``partials`` (per node, aligned with ``graph.dargs``), ``nodes`` (:class:`Node`) and
-    ``edges`` (:class:`Edge`) are in the sheet's numbering and built on first use.
+    ``value`` is L, ``gradient`` maps each variable to ∂L/∂x; ``values`` and ``adjoints`` per
+    node; ``partials[i]`` the local derivatives of node i along ``graph.nodes[i].grad_inputs``;
+    ``nodes`` (:class:`EvaluatedNode`) and ``edges`` (:class:`Edge`) are built on first use.
     """
 
-    def __init__(self, graph: Graph, inputs: list[float], vals: list[float], adj: list[float],
-                 parts: list):
+    def __init__(self, graph: Graph, inputs: list[float], values: list[float],
+                 adjoints: list[float], partials: list[tuple[float, ...]]):
         self.graph = graph
         self.inputs = inputs
-        self._vals, self._adj, self._parts = vals, adj, parts  # internal numbering
-        self.value: float = vals[graph._root]
-        self.gradient: dict[str, float] = {name: adj[-1 - k]
-                                           for k, name in enumerate(graph.variables)}
+        self.values = values
+        self.adjoints = adjoints
+        self.partials = partials
+        self.value: float = values[graph.output]
+        self.gradient: dict[str, float] = dict(zip(graph.variables, adjoints, strict=False))
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -586,400 +302,28 @@ class Evaluation:
     def labels(self) -> tuple[str, ...]:
         return self.graph.labels
 
-    @cached_property
-    def values(self) -> list[float]:
-        return self.inputs + self._vals[:len(self.graph._ops)]
-
-    @cached_property
-    def adjoints(self) -> list[float]:
-        m = len(self.graph._ops)
-        return [self._adj[-1 - k] for k in range(len(self.inputs))] + self._adj[:m]
-
-    @cached_property
-    def partials(self) -> list[tuple[float, ...]]:
-        """∂v_i/∂v_j for each operand j in ``graph.dargs[i]`` (those that depend on an input)."""
-        return [()] * len(self.inputs) + [p or () for p in self._parts]
-
     def edge_partials(self, i: int) -> tuple[float | None, ...]:
         """∂v_i/∂v_j for each operand of node ``i`` (None for an operand that is a constant)."""
-        g = self.graph
+        node = self.graph.nodes[i]
         it = iter(self.partials[i])
-        return tuple(next(it) if g.active[i] and g.active[j] else None for j in g.args[i])
+        return tuple(next(it) if need else None for need in node.needs)
 
     @cached_property
-    def nodes(self) -> list[Node]:
+    def nodes(self) -> list[EvaluatedNode]:
         g = self.graph
-        out: list[Node] = []
-        for i in range(len(g)):
-            op, a = g.ops[i], g.args[i]
-            level = 1 + max(out[j].level for j in a) if a else 0
-            out.append(Node(
-                name=f"v{i}", op=OPS[op], inputs=a, value=self.values[i],
+        out: list[EvaluatedNode] = []
+        for node in g.nodes:
+            i, a = node.index, node.inputs
+            out.append(EvaluatedNode(
+                name=f"v{i}", op=node.op, inputs=a, value=self.values[i],
                 adjoint=self.adjoints[i], label=g.labels[i], partials=self.edge_partials(i),
                 derivatives=tuple(g.derivative(i, k) for k in range(len(a))),
-                signs=g.extra[i] if op == ADD else (), column=g.spans[i][0],
-                source=g.source(i), active=g.active[i], level=level))
+                signs=node.signs, column=node.span[0], source=g.source(i), active=node.active,
+                level=1 + max(out[j].level for j in a) if a else 0))
         return out
 
     @cached_property
     def edges(self) -> list[Edge]:
-        out = []
-        for i, node in enumerate(self.nodes):
-            for k, j in enumerate(node.inputs):
-                out.append(Edge(j, i, k, node.partials[k], node.derivatives[k]))
-        return out
-
-
-def _read_values(graph: Graph, values) -> list[float]:
-    if not isinstance(values, Mapping):
-        raise ValueError(f"values: expected a mapping from variable name to number, got "
-                         f"{type(values).__name__}")
-    out = []
-    for name in graph.variables:
-        if name not in values:
-            raise ValueError(f"{name}: no value given")
-        out.append(as_number(values[name], name))
-    return out
-
-
-class _DomainError(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _forward(g: Graph, inputs: list[float]):
-    """Values of every node (internal numbering: operations, then the inputs reversed) and, for
-    operations that depend on an input, the local derivatives with respect to those operands
-    that do (aligned with ``g._dargs``)."""
-    m = len(g._ops)
-    vals = [0.0] * m + inputs[::-1]
-    parts: list = [None] * m
-    ops, args, extra, active = g._ops, g._args, g._extra, g._active
-    isfinite, sin, cos = math.isfinite, math.sin, math.cos
-    i = 0
-    try:
-        for i in range(m):
-            op = ops[i]
-            a = args[i]
-            if op == MUL:
-                j, k = a
-                x, y = vals[j], vals[k]
-                v = x * y
-                if active[i]:
-                    if active[j]:
-                        parts[i] = (y, x) if active[k] else (y,)
-                    else:
-                        parts[i] = (x,)
-            elif op == ADD:
-                signs = extra[i]
-                v = vals[a[0]]
-                for s, j in zip(signs[1:], a[1:], strict=True):
-                    if s > 0:
-                        v += vals[j]
-                    else:
-                        v -= vals[j]
-                if active[i]:
-                    parts[i] = tuple([float(s) for s, j in zip(signs, a, strict=True)
-                                      if active[j]])
-            elif op == CONST:
-                v = extra[i][0]
-            elif op == SIN:
-                x = vals[a[0]]
-                v = sin(x)
-                if active[i]:
-                    parts[i] = (cos(x),)
-            elif op == COS:
-                x = vals[a[0]]
-                v = cos(x)
-                if active[i]:
-                    parts[i] = (-sin(x),)
-            elif op == DIV:
-                j, k = a
-                x, y = vals[j], vals[k]
-                if y == 0:
-                    raise _DomainError(f"division by zero ({fmt(x)} / 0)")
-                v = x / y
-                if active[i]:
-                    parts[i] = ((1.0 / y,) if active[j] else ()) + \
-                        ((-v / y,) if active[k] else ())
-            elif op == POW:
-                j, k = a
-                v, p = _pow(vals[j], vals[k], active[i] and active[j], active[i] and active[k])
-                if active[i]:
-                    parts[i] = p
-            elif op == NEG:
-                v = -vals[a[0]]
-                if active[i]:
-                    parts[i] = (-1.0,)
-            else:
-                v, d = _func(op, vals[a[0]], active[i])
-                if active[i]:
-                    parts[i] = (d,)
-            if not isfinite(v):
-                raise _DomainError("the value overflows (too large for a float)")
-            vals[i] = v
-    except _DomainError as exc:
-        raise _node_error(g, i, exc.reason) from None
-    except OverflowError:
-        raise _node_error(g, i, "the value overflows (too large for a float)") from None
-    except ZeroDivisionError:
-        raise _node_error(g, i, "its derivative divides by zero") from None
-    return vals, parts
-
-
-def _pow(x: float, y: float, d_base: bool, d_exp: bool):
-    if x == 0 and y < 0:
-        raise _DomainError(f"0 ^ {fmt(y)} is undefined (division by zero)")
-    if x < 0 and y != int(y):
-        raise _DomainError(f"{fmt_paren(x)} ^ {fmt(y)} is undefined (negative base, "
-                           "fractional exponent)")
-    v = math.pow(x, y)
-    p = ()
-    if d_base:
-        if y == 0:
-            p += (0.0,)
-        elif x == 0 and y < 1:
-            raise _DomainError(f"0 ^ {fmt(y)} has an infinite slope at 0 (not differentiable)")
-        else:
-            p += (y * math.pow(x, y - 1),)
-    if d_exp:
-        if x > 0:
-            p += (v * math.log(x),)
-        elif x == 0:
-            p += (0.0,)
-        else:
-            raise _DomainError(f"a negative base ({fmt(x)}) to a power has no derivative with "
-                               "respect to the exponent")
-    return v, p
-
-
-def _func(op: int, x: float, active: bool) -> tuple[float, float]:
-    """Value and derivative of a one-argument function."""
-    if op == EXP:
-        v = math.exp(x)
-        return v, v
-    if op == TANH:
-        v = math.tanh(x)
-        return v, 1.0 - v * v
-    if op == SIGMOID:
-        if x >= 0:
-            v = 1.0 / (1.0 + math.exp(-x))
-        else:
-            z = math.exp(x)
-            v = z / (1.0 + z)
-        return v, v * (1.0 - v)
-    if op == RELU:
-        return (x, 1.0) if x > 0 else (0.0, 0.0)
-    if op == LOG:
-        if x <= 0:
-            raise _DomainError(f"log of {fmt(x)} is undefined")
-        return math.log(x), 1.0 / x
-    if op == SQRT:
-        if x < 0:
-            raise _DomainError(f"sqrt of {fmt(x)} is undefined")
-        v = math.sqrt(x)
-        if v == 0:
-            if active:
-                raise _DomainError("sqrt has an infinite slope at 0 (not differentiable)")
-            return v, 0.0
-        return v, 0.5 / v
-    if op == TAN:
-        v = math.tan(x)
-        return v, 1.0 + v * v
-    if op == ABS:
-        return abs(x), (1.0 if x > 0 else -1.0 if x < 0 else 0.0)
-    raise AssertionError(f"unknown operation {op}")  # pragma: no cover
-
-
-def _node_error(g: Graph, ref: int, reason: str) -> ExpressionError:
-    """A domain error at internal node ``ref``, named as the sheet numbers it."""
-    i = g.public(ref)
-    col = g.spans[i][0]
-    return ExpressionError(f"expression: {g.labels[i]} [{g.source(i)}, column {col + 1}]: "
-                           f"{reason}", col)
-
-
-def _backward(g: Graph, parts: list) -> list[float]:
-    """Adjoints: seed 1 on the output, then ``v̄_j += v̄_i · ∂v_i/∂v_j`` in reverse order
-    (internal numbering)."""
-    m = len(g._ops)
-    adj = [0.0] * (m + len(g.variables))
-    adj[g._root] = 1.0
-    dargs = g._dargs
-    for i in range(m - 1, -1, -1):
-        js = dargs[i]
-        if js:
-            gi = adj[i]
-            for j, d in zip(js, parts[i], strict=True):
-                adj[j] += gi * d
-    if not all(map(math.isfinite, adj)):
-        for i in range(m - 1, -len(g.variables) - 1, -1):
-            if not math.isfinite(adj[i]):
-                raise _node_error(g, i, "its adjoint ∂L/∂v overflows (too large for a float)")
-    return adj
-
-
-def evaluate(expression: str | Graph, values: Mapping[str, float]) -> Evaluation:
-    """Forward and reverse pass of ``expression`` at ``values`` ({variable name: number}).
-
-    ``expression`` is text or a :class:`Graph` from :func:`parse`. Returns an
-    :class:`Evaluation` with ``.value`` (L), ``.gradient`` ({name: ∂L/∂x}) and ``.nodes``.
-    """
-    g = expression if isinstance(expression, Graph) else parse(expression)
-    inputs = _read_values(g, values)
-    vals, parts = _forward(g, inputs)
-    adj = _backward(g, parts)
-    return Evaluation(g, inputs, vals, adj, parts)
-
-
-# ---------------------------------------------------------------------------------------------
-# The worked solution
-
-
-def _bar(i: int) -> str:
-    return f"v\u0304{i}"
-
-
-def _paren_sym(s: str) -> str:
-    """``s`` in parentheses unless it is one name, number or call: ``v1``, ``cos(v0)``."""
-    depth = 0
-    for ch in s:
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and ch in " -+·/^":
-            return f"({s})"
-    return s
-
-
-def solve(expression: str, values: Mapping[str, float]) -> Trace:
-    """Forward and reverse pass with every step, as in the sheet's Task 4c.
-
-    Forward: ``v2 = v0 · v1 = 1 · 2 = 2``. Backward: the seed ``v̄4 = 1``, then one step per edge
-    in reverse order, ``v̄2 += v̄4 · ∂v4/∂v2 = 1 · 1 → v̄2 = 1`` (a node used twice gets two
-    steps), then ``∂L/∂x1 = v̄0``. Tensors: ``x`` (the inputs), ``value`` and ``adjoint``
-    (n_nodes,), ``gradient`` (n_inputs,).
-    """
-    ev = evaluate(expression, values)
-    g = ev.graph
-    n, n_in = len(g), len(g.variables)
-    tensors = {"x": np.array(ev.inputs, dtype=np.float64),
-               "value": np.array(ev.values, dtype=np.float64),
-               "adjoint": np.array(ev.adjoints, dtype=np.float64),
-               "gradient": np.array(ev.adjoints[:n_in], dtype=np.float64)}
-    n_edges = sum(len(d) for d in g.dargs)
-    fine = n + 1 + n_edges + n_in
-    if fine <= MAX_STEPS:
-        return Trace(_fine_steps(ev), tensors)
-    n_active = sum(1 for i in range(n_in, n) if g.dargs[i])
-    block = 1
-    while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
-        block += 1
-    per = "node" if block == 1 else f"{block} nodes"
-    note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
-            f"{per} in each pass")
-    return Trace(_coarse_steps(ev, block, note), tensors, note)
-
-
-def _forward_step(ev: Evaluation, i: int) -> Step:
-    g = ev.graph
-    op = g.ops[i]
-    v = ev.values[i]
-    if op == INPUT:
-        return step("forward", f"v{i}", f"v{i} = {g.extra[i]}", fmt(v), [("x", (i,))],
-                    [("value", (i,))], [v])
-    if op == CONST:
-        text = g.extra[i][1]
-        formula = f"v{i}" if text == fmt(v) else f"v{i} = {text}"
-        return step("forward", f"v{i}", formula, "", [], [("value", (i,))], [v])
-    title = f"v{i} = L" if i == g.output else f"v{i}"
-    return step("forward", title, g.labels[i], g.substituted(i, ev.values),
-                [("value", (j,)) for j in g.args[i]], [("value", (i,))], [v])
-
-
-def _seed_step(ev: Evaluation, note: str = "") -> Step:
-    g = ev.graph
-    out = g.output
-    quiet = [i for i in range(len(g)) if not g.active[i] and i != out]
-    if quiet:
-        names = ", ".join(f"v{i}" for i in quiet[:8]) + (" …" if len(quiet) > 8 else "")
-        extra = f"{names} depend on no input: not differentiated, their v̄ stays 0"
-        note = f"{note}; {extra}" if note else extra
-    return step("backward", _bar(out), f"{_bar(out)} = ∂L/∂v{out}", "",
-                [("value", (out,))], [("adjoint", (out,))] + [("adjoint", (i,)) for i in quiet],
-                [1.0] + [0.0] * len(quiet), note=note)
-
-
-def _gradient_steps(ev: Evaluation) -> list[Step]:
-    return [step("backward", f"∂L/∂{name}", f"∂L/∂{name} = {_bar(k)}", "",
-                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]])
-            for k, name in enumerate(ev.graph.variables)]
-
-
-def _fine_steps(ev: Evaluation) -> list[Step]:
-    g = ev.graph
-    steps = [_forward_step(ev, i) for i in range(len(g))]
-    steps.append(_seed_step(ev))
-    adj = [0.0] * len(g)
-    touched = [False] * len(g)
-    adj[g.output] = 1.0
-    touched[g.output] = True
-    for i in range(g.output, len(g.variables) - 1, -1):
-        js = g.dargs[i]
-        if not js:
-            continue
-        gi = adj[i]
-        positions = [k for k, j in enumerate(g.args[i]) if g.active[j]]
-        for k, j, d in zip(positions, js, ev.partials[i], strict=True):
-            old = adj[j]
-            c = gi * d
-            adj[j] = old + c
-            sym = g.derivative(i, k)
-            formula = f"{_bar(j)} += {_bar(i)} · ∂v{i}/∂v{j}"
-            if sym != "1":
-                formula += f" = {_bar(i)} · {_paren_sym(sym)}"
-            sub_text = f"{fmt_paren(gi)} · {fmt_paren(d)}"
-            if touched[j]:
-                sub_text += f" = {fmt(c)} → {_bar(j)} = {fmt(old)} + {fmt_paren(c)}"
-            else:
-                sub_text += f" → {_bar(j)}"
-            touched[j] = True
-            steps.append(step("backward", f"{_bar(j)} (from v{i})", formula, sub_text,
-                              [("adjoint", (i,)), ("value", (j,))], [("adjoint", (j,))],
-                              [adj[j]]))
-    steps.extend(_gradient_steps(ev))
-    return steps
-
-
-def _coarse_steps(ev: Evaluation, block: int, note: str) -> list[Step]:
-    g = ev.graph
-    n = len(g)
-    steps = []
-    for start in range(0, n, block):
-        idx = range(start, min(n, start + block))
-        title = f"v{idx[0]}" if len(idx) == 1 else f"v{idx[0]} … v{idx[-1]}"
-        steps.append(step("forward", title, title, "",
-                          [("value", (j,)) for i in idx for j in g.args[i]],
-                          [("value", (i,)) for i in idx], [ev.values[i] for i in idx],
-                          note=note))
-    steps.append(_seed_step(ev, note))
-    adj = [0.0] * n
-    adj[g.output] = 1.0
-    order = [i for i in range(g.output, len(g.variables) - 1, -1) if g.dargs[i]]
-    for start in range(0, len(order), block):
-        chunk = order[start:start + block]
-        writes, vals = [], []
-        for i in chunk:
-            gi = adj[i]
-            for j, d in zip(g.dargs[i], ev.partials[i], strict=True):
-                adj[j] += gi * d
-                writes.append(("adjoint", (j,)))
-                vals.append(adj[j])
-        who = f"v{chunk[0]}" if len(chunk) == 1 else f"v{chunk[0]} … v{chunk[-1]}"
-        steps.append(step("backward", f"v̄ from {who}",
-                          f"v̄ⱼ += v̄ᵢ · ∂vᵢ/∂vⱼ for i = {who}", "",
-                          [("adjoint", (i,)) for i in chunk], writes, vals, note=note))
-    k = len(g.variables)
-    if k:
-        steps.append(step("backward", "∇L", "∂L/∂xₖ = v̄ₖ", "",
-                          [("adjoint", (i,)) for i in range(k)],
-                          [("gradient", (i,)) for i in range(k)], ev.adjoints[:k], note=note))
-    return steps
+        """Every edge, numbered as :meth:`~engine.expression.Graph.edge_ids` numbers them."""
+        return [Edge(j, i, k, n.partials[k], n.derivatives[k])
+                for i, n in enumerate(self.nodes) for k, j in enumerate(n.inputs)]

@@ -43,52 +43,31 @@ Backward, given ``δy`` shaped like ``y``, the way the sheet teaches it:
 Sizes: tensors (inputs, y, the padded input) are limited by :data:`engine.validate.MAX_ELEMENTS`,
 the im2col matrix and the dilated δy by :data:`engine.validate.MAX_WORK_ELEMENTS`; larger ones
 are refused up front with the limit in the message.
-:func:`output_shape` and :func:`solve_shape` allocate nothing and take any shape.
+:func:`output_shape` and :func:`shape_geometry` allocate nothing and take any shape. The worked
+solution, step by step: :mod:`engine.traces.conv2d`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import product, repeat
+from itertools import product
 from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from engine.errors import ShapeError
-from engine.steps import (
-    MAX_STEPS,
-    Ref,
-    Step,
-    Trace,
-    fmt,
-    fmt_paren,
-    label,
-    products,
-    short_join,
-    step,
-    sum_text,
-)
-from engine.steps import sub as _s
 from engine.validate import (
     MAX_ELEMENTS,
     MAX_WORK_ELEMENTS,
     as_array,
-    as_int,
     as_pair,
+    as_shape,
     check_shape,
+    count,
     shape_str,
 )
-
-#: Most element references (reads + writes over all steps) a step-by-step trace holds; larger
-#: convolutions are declined by :func:`solve` / :func:`solve_filter` with a message (the
-#: vectorised :func:`forward` / :func:`backward` still compute them).
-MAX_TRACE_REFS = 1_000_000
-
-#: Products shown in full in a step's substituted text (a 3×3×3 window) before it is shortened.
-TERMS_SHOWN = 27
 
 
 class ConvGrads(NamedTuple):
@@ -149,61 +128,60 @@ class Geometry:
 
 
 def _geometry(x_shape: Sequence[int], f_shape: Sequence[int], stride, padding,
-              x_name: str, f_name: str) -> Geometry:
-    """Check the shapes against each other and work out the output size (no allocation)."""
+              f_name: str) -> Geometry:
+    """Check the shapes against each other and work out the output size (no allocation);
+    ``f_name`` is the field a mismatch is reported on (``f``, or ``f_shape`` for shapes)."""
     rows, cols, c_in = x_shape
     k_rows, k_cols, f_c_in, c_out = f_shape
     s_rows, s_cols = as_pair(stride, "stride", 1)
     p_rows, p_cols = as_pair(padding, "padding", 0)
     if f_c_in != c_in:
-        raise ShapeError(f"{f_name}: expected {c_in} input channels on axis 2 to match {x_name}'s "
-                         f"{c_in} channels, got shape {shape_str(f_shape)}")
-    for axis, x_n, k_n, p_n in (("rows", rows, k_rows, p_rows), ("cols", cols, k_cols, p_cols)):
+        raise ShapeError(f"{f_name}: f has {count(f_c_in, 'input channels')} (shape "
+                         f"{shape_str(f_shape)}); it needs {count(c_in, 'input channels')}, one "
+                         "per channel of x")
+    for axis, x_n, k_n, p_n in (("rows", rows, k_rows, p_rows),
+                                ("columns", cols, k_cols, p_cols)):
         if k_n > x_n + 2 * p_n:
-            raise ShapeError(f"{f_name}: kernel of {k_n} {axis} is larger than the padded input's "
-                             f"{x_n + 2 * p_n} {axis} ({x_name}'s {x_n} + 2·{p_n} padding); "
-                             "it needs a smaller kernel or more padding")
+            raise ShapeError(f"{f_name}: f's kernel of {k_n} {axis} is larger than the padded "
+                             f"input's {x_n + 2 * p_n} {axis} (x's {x_n} + 2·{p_n} padding); "
+                             "use a smaller kernel or more padding")
     o_rows = (rows + 2 * p_rows - k_rows) // s_rows + 1
     o_cols = (cols + 2 * p_cols - k_cols) // s_cols + 1
     return Geometry(rows, cols, c_in, k_rows, k_cols, c_out, s_rows, s_cols, p_rows, p_cols,
                     o_rows, o_cols)
 
 
-def _shape_arg(value, name: str, n: int, layout: str) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise ShapeError(f"{name}: expected {n} whole numbers {layout}, got {value!r}")
-    if len(value) != n:
-        raise ShapeError(f"{name}: expected {n} whole numbers {layout}, got {len(value)}")
-    parts = layout.strip("()").split(", ")
-    return tuple(as_int(v, f"{name} ({part})", 1) for v, part in zip(value, parts, strict=True))
+def shape_geometry(x_shape, f_shape, stride=1, padding=0) -> Geometry:
+    """The :class:`Geometry` of a convolution from the shapes alone: allocates nothing, so any
+    size is fine. ``x_shape`` is (rows, cols, c_in), ``f_shape`` (k_rows, k_cols, c_in, c_out).
+    Raises a ``ValueError`` for a stride below 1, negative padding, mismatched channels or a
+    kernel larger than the padded input."""
+    xs = as_shape(x_shape, "x_shape", ("rows", "cols", "channels"))
+    fs = as_shape(f_shape, "f_shape", ("k_rows", "k_cols", "c_in", "c_out"))
+    return _geometry(xs, fs, stride, padding, "f_shape")
 
 
 def output_shape(x_shape, f_shape, stride=1, padding=0) -> tuple[int, int, int]:
-    """``(o_rows, o_cols, c_out)`` of a convolution; allocates nothing, so any size is fine.
-
-    ``x_shape`` is (rows, cols, c_in), ``f_shape`` (k_rows, k_cols, c_in, c_out). Raises a
-    ``ValueError`` for a stride below 1, negative padding, mismatched channels or a kernel larger
-    than the padded input.
-    """
-    xs = _shape_arg(x_shape, "x_shape", 3, "(rows, cols, channels)")
-    fs = _shape_arg(f_shape, "f_shape", 4, "(k_rows, k_cols, c_in, c_out)")
-    return _geometry(xs, fs, stride, padding, "x_shape", "f_shape").y_shape
+    """``(o_rows, o_cols, c_out)`` of a convolution (see :func:`shape_geometry`)."""
+    return shape_geometry(x_shape, f_shape, stride, padding).y_shape
 
 
 # ---------------------------------------------------------------------------------------------
 # Checks
 
 
-def _check(x, f, b=None, dy=None, stride=1, padding=0):
+def check(x, f, b=None, dy=None, stride=1, padding=0):
+    """``(x, f, b, dy, geometry)``: the arrays checked against each other (``b``, ``dy`` None when
+    not given), and refused up front when too large to compute."""
     x = as_array(x, "x", 3, "(rows, cols, channels)")
     f = as_array(f, "f", 4, "(k_rows, k_cols, c_in, c_out)")
-    g = _geometry(x.shape, f.shape, stride, padding, "x", "f")
+    g = _geometry(x.shape, f.shape, stride, padding, "f")
     if b is not None:
         b = as_array(b, "b", 1, "(c_out,)")
         check_shape(b, "b", (g.c_out,), f"to match f's {g.c_out} filters (c_out)")
     if dy is not None:
-        dy = as_array(dy, "dy", 3, "(o_rows, o_cols, c_out)")
-        check_shape(dy, "dy", g.y_shape, "(the shape of y)")
+        dy = as_array(dy, "dy", 3, "(o_rows, o_cols, c_out), the shape of y")
+        check_shape(dy, "dy", g.y_shape, "like y")
     _check_work(g, backward=dy is not None)
     return x, f, b, dy, g
 
@@ -214,31 +192,33 @@ def _check_work(g: Geometry, backward: bool) -> None:
     if n_y > MAX_ELEMENTS:
         raise ValueError(f"x: the output y would have shape {shape_str(g.y_shape)} = {n_y:,} "
                          f"elements, more than the {MAX_ELEMENTS:,} that can be computed "
-                         "interactively")
+                         "interactively; use a smaller x, fewer filters or a larger stride")
     pr, pc = g.padded
     n_pad = pr * pc * g.c_in
     if n_pad > MAX_ELEMENTS:
         raise ValueError(f"padding: the padded input would have shape "
                          f"{shape_str((pr, pc, g.c_in))} = {n_pad:,} elements, more than the "
-                         f"{MAX_ELEMENTS:,} that can be computed interactively")
+                         f"{MAX_ELEMENTS:,} that can be computed interactively; use less padding")
     n_cols = g.o_rows * g.o_cols * g.k_rows * g.k_cols * g.c_in
     if n_cols > MAX_WORK_ELEMENTS:
-        raise ValueError(f"x: the im2col matrix (one row per window) would have {n_cols:,} "
-                         f"elements, more than the {MAX_WORK_ELEMENTS:,} that can be computed "
-                         "interactively")
+        raise ValueError(f"x: the windows of x, one row of {g.k_rows * g.k_cols * g.c_in:,} "
+                         f"values per output cell, would hold {n_cols:,} values, more than the "
+                         f"{MAX_WORK_ELEMENTS:,} that can be computed interactively; use a "
+                         "smaller x or kernel, or a larger stride")
     if backward:
         n_dil = g.dilated_shape[0] * g.dilated_shape[1] * g.c_out
         if n_dil > MAX_WORK_ELEMENTS:
-            raise ValueError(f"dy: the dilated δy would have shape {shape_str(g.dilated_shape)} = "
-                             f"{n_dil:,} elements, more than the {MAX_WORK_ELEMENTS:,} that can "
-                             "be computed interactively")
+            raise ValueError(f"dy: δy dilated and padded would have shape "
+                             f"{shape_str(g.dilated_shape)} = {n_dil:,} elements, more than the "
+                             f"{MAX_WORK_ELEMENTS:,} that can be computed interactively; use a "
+                             "smaller x or stride")
 
 
 # ---------------------------------------------------------------------------------------------
 # Vectorised numbers
 
 
-def _pad(x: np.ndarray, g: Geometry) -> np.ndarray:
+def pad(x: np.ndarray, g: Geometry) -> np.ndarray:
     """``x`` with ``p`` zero rows/columns on every side (``x`` itself when ``p`` is 0)."""
     if g.p_rows == 0 and g.p_cols == 0:
         return x
@@ -272,7 +252,7 @@ def _forward(cols: np.ndarray, f: np.ndarray, b: np.ndarray | None, g: Geometry)
     return y.reshape(g.y_shape)
 
 
-def _dilate(dy: np.ndarray, g: Geometry) -> np.ndarray:
+def dilate(dy: np.ndarray, g: Geometry) -> np.ndarray:
     """``dy_dilated``: s − 1 zeros between elements, k − 1 zeros around, leftovers at the end."""
     out = np.zeros(g.dilated_shape)
     r0, c0 = g.k_rows - 1, g.k_cols - 1
@@ -338,8 +318,8 @@ def _backward_filter(f: np.ndarray) -> np.ndarray:
 
 def forward(x, f, b=None, stride=1, padding=0) -> np.ndarray:
     """``y`` (o_rows, o_cols, c_out): every window of the padded input times every filter, + b."""
-    x, f, b, _, g = _check(x, f, b, stride=stride, padding=padding)
-    return _forward(_windows(_pad(x, g), g), f, b, g)
+    x, f, b, _, g = check(x, f, b, stride=stride, padding=padding)
+    return _forward(_windows(pad(x, g), g), f, b, g)
 
 
 def backward_filter(f) -> np.ndarray:
@@ -352,429 +332,13 @@ def backward_filter(f) -> np.ndarray:
 
 def backward(x, f, dy, stride=1, padding=0) -> ConvGrads:
     """``(dx, df, db)`` from the input, the filters and ``δy`` (see the module docstring)."""
-    x, f, _, dy, g = _check(x, f, dy=dy, stride=stride, padding=padding)
-    return _backward(_windows(_pad(x, g), g), f, dy, g)
+    x, f, _, dy, g = check(x, f, dy=dy, stride=stride, padding=padding)
+    return _backward(_windows(pad(x, g), g), f, dy, g)
 
 
 def forward_backward(x, f, b, dy, stride=1, padding=0) -> tuple[np.ndarray, ConvGrads]:
     """``(y, (dx, df, db))`` in one go: ΔF reuses the forward pass's im2col matrix instead of
     building it again (what a training step does; the same numbers as forward + backward)."""
-    x, f, b, dy, g = _check(x, f, b, dy, stride=stride, padding=padding)
-    cols = _windows(_pad(x, g), g)
+    x, f, b, dy, g = check(x, f, b, dy, stride=stride, padding=padding)
+    cols = _windows(pad(x, g), g)
     return _forward(cols, f, b, g), _backward(cols, f, dy, g)
-
-
-# ---------------------------------------------------------------------------------------------
-# Traces
-
-
-def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: Iterable[Ref],
-                 writes: Sequence[Ref], values: Iterable[float], note: str = "") -> Step:
-    """A step writing many elements. A coarsened step (its note says so) ends on its values,
-    shortened; any other (a whole matrix moved, a tensor padded) ends on its formula or on the
-    matrix its substituted text shows."""
-    vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
-    return Step(phase=phase, title=title, formula=formula, substituted=substituted,
-                result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                writes=tuple(writes), values=vals, note=note,
-                result_text=None if note.startswith("coarsened") else "")
-
-
-@lru_cache(maxsize=4096)
-def _box(name: str, *ranges: range) -> tuple[Ref, ...]:
-    """Refs to every element of a box of ``name``, row-major (matching ``arr[box].ravel()``).
-
-    Cached: the same boxes recur within a trace (the whole filter bank in every coarse step) and
-    across traces of the same shapes (the GUI re-solving after each edit).
-    """
-    return tuple(zip(repeat(name), product(*ranges)))
-
-
-def _box_values(arr: np.ndarray, *ranges: range) -> list[float]:
-    return arr[tuple(slice(r.start, r.stop, r.step) for r in ranges)].ravel().tolist()
-
-
-def _products(a: list[float], b: list[float], limit: int) -> list[str]:
-    """:func:`~engine.steps.products` formatting only the terms ``sum_text(…, limit)`` shows
-    (the first and last ``limit // 2`` of a long sum); the others are left empty."""
-    n = len(a)
-    if n <= limit:
-        return products(a, b)
-    half = limit // 2
-    shown = products(a[:half], b[:half]), products(a[-half:], b[-half:])
-    return shown[0] + [""] * (n - 2 * half) + shown[1]
-
-
-def _matrix_text(m: np.ndarray) -> str:
-    """``[[1, 3, 5], [2, 4, 6]]``; past 8 rows or columns the first and last four with
-    ``… (k more)`` between (only those are formatted)."""
-    def row(r: int) -> str:
-        return "[" + short_join(lambda c: fmt(m[r, c]), m.shape[1], ", ") + "]"
-    return "[" + short_join(row, m.shape[0], ", ") + "]"
-
-
-def _n(count: int, noun: str) -> str:
-    """``_n(1, 'zero row')`` is ``'1 zero row'``, ``_n(2, 'zero row')`` is ``'2 zero rows'``."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def _times(n: int, var: str) -> str:
-    """``_times(2, 'r')`` is ``'2r'``, ``_times(1, 'r')`` is ``'r'``."""
-    return var if n == 1 else f"{n}{var}"
-
-
-def _axis_name(axis: str) -> str:
-    return "o_rows" if axis == "rows" else "o_cols"
-
-
-def solve_shape(x_shape, f_shape, stride=1, padding=0) -> Trace:
-    """The output shape, derived per axis as on the sheet (Task 2b); takes shapes of any size."""
-    xs = _shape_arg(x_shape, "x_shape", 3, "(rows, cols, channels)")
-    fs = _shape_arg(f_shape, "f_shape", 4, "(k_rows, k_cols, c_in, c_out)")
-    g = _geometry(xs, fs, stride, padding, "x_shape", "f_shape")
-    steps: list[Step] = []
-    left_r, left_c = g.leftover
-    for pos, (axis, x_n, k_n, s_n, p_n, o_n, left) in enumerate((
-            ("rows", g.rows, g.k_rows, g.s_rows, g.p_rows, g.o_rows, left_r),
-            ("cols", g.cols, g.k_cols, g.s_cols, g.p_cols, g.o_cols, left_c))):
-        name = _axis_name(axis)
-        span = x_n + 2 * p_n - k_n
-        what = f"row{'s' * (left > 1)}" if axis == "rows" else f"column{'s' * (left > 1)}"
-        last = f"the last {what} of the padded input is" if left == 1 else \
-            f"the last {left} {what} of the padded input are"
-        note = (f"({x_n} + 2·{p_n} − {k_n})/{s_n} = {span}/{s_n} is not whole: rounded down, so "
-                f"{last} never visited" if left else "")
-        steps.append(step("forward", name, f"{name} = ⌊(x + 2p − k)/s⌋ + 1",
-                          f"⌊({x_n} + 2·{p_n} − {k_n})/{s_n}⌋ + 1", (),
-                          [("output_shape", (pos,))], [o_n], note=note))
-    steps.append(step("forward", "o_c", "o_c = c_out (one output channel per filter)",
-                      str(g.c_out), (), [("output_shape", (2,))], [g.c_out]))
-    return Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
-
-
-def solve_filter(f) -> Trace:
-    """The backward filters step by step (Task 2a): swap channels and filters, rotate by 180°."""
-    f = as_array(f, "f", 4, "(k_rows, k_cols, c_in, c_out)")
-    k_rows, k_cols, c_in, c_out = f.shape
-    refs = 4 * f.size
-    if refs > MAX_TRACE_REFS:
-        raise ValueError(f"f: shape {shape_str(f.shape)} is too large to trace step by step "
-                         f"({refs:,} element references, more than {MAX_TRACE_REFS:,}); "
-                         "backward_filter computes it without steps")
-    swapped = np.ascontiguousarray(f.transpose(0, 1, 3, 2))
-    f_back = _backward_filter(f)
-    kr, kc = range(k_rows), range(k_cols)
-    fine = 2 * c_in * c_out
-    steps: list[Step] = []
-    if fine <= MAX_STEPS:
-        note = ""
-        for c, o in product(range(c_in), range(c_out)):
-            steps.append(_matrix_step(
-                "backward", f"swap f[:,:,{c},{o}]", f"f_swapped[:,:,{o},{c}] = f[:,:,{c},{o}]",
-                _matrix_text(f[:, :, c, o]), _box("f", kr, kc, range(c, c + 1), range(o, o + 1)),
-                _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
-                swapped[:, :, o, c].ravel()))
-        for o, c in product(range(c_out), range(c_in)):
-            steps.append(_matrix_step(
-                "backward", f"rotate f_swapped[:,:,{o},{c}]",
-                f"f_back[:,:,{o},{c}] = rot180(f_swapped[:,:,{o},{c}])",
-                _matrix_text(f_back[:, :, o, c]),
-                _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
-                _box("f_back", kr, kc, range(o, o + 1), range(c, c + 1)),
-                f_back[:, :, o, c].ravel()))
-    elif 2 * c_out <= MAX_STEPS:
-        note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
-                "filter")
-        for o in range(c_out):
-            steps.append(_matrix_step(
-                "backward", f"swap filter {o}", f"f_swapped[:,:,{o},:] = f[:,:,:,{o}]", "",
-                _box("f", kr, kc, range(c_in), range(o, o + 1)),
-                _box("f_swapped", kr, kc, range(o, o + 1), range(c_in)),
-                swapped[:, :, o, :].ravel(), note="coarsened: one step per filter"))
-        for o in range(c_out):
-            steps.append(_matrix_step(
-                "backward", f"rotate filter {o}",
-                f"f_back[:,:,{o},:] = rot180(f_swapped[:,:,{o},:])", "",
-                _box("f_swapped", kr, kc, range(o, o + 1), range(c_in)),
-                _box("f_back", kr, kc, range(o, o + 1), range(c_in)),
-                f_back[:, :, o, :].ravel(), note="coarsened: one step per filter"))
-    else:
-        note = f"{fine:,} steps would be too many to step through; coarsened to two steps"
-        every = (kr, kc, range(c_in), range(c_out))
-        swapped_all = (kr, kc, range(c_out), range(c_in))
-        steps.append(_matrix_step("backward", "swap", "f_swapped[:,:,o,c] = f[:,:,c,o]", "",
-                                  _box("f", *every), _box("f_swapped", *swapped_all),
-                                  swapped.ravel(), note="coarsened: one step for the tensor"))
-        steps.append(_matrix_step("backward", "rotate",
-                                  "f_back[:,:,o,c] = rot180(f_swapped[:,:,o,c])", "",
-                                  _box("f_swapped", *swapped_all), _box("f_back", *swapped_all),
-                                  f_back.ravel(), note="coarsened: one step for the tensor"))
-    return Trace(steps, {"f": f, "f_swapped": swapped, "f_back": f_back}, note)
-
-
-def solve(x, f, b=None, dy=None, stride=1, padding=0) -> Trace:
-    """Forward and backward pass step by step (``dy=None``: the forward pass only).
-
-    Tensors: ``x, f, b, y`` (+ ``x_padded`` when padding > 0) and, with ``dy``: ``dy, f_back,
-    dy_dilated, dx, df, db``. Past :data:`~engine.steps.MAX_STEPS` steps the trace is coarsened
-    (one step per output row, per row of δx, per filter of ΔF; then one step per tensor) with a
-    note; past :data:`MAX_TRACE_REFS` element references it is declined with a ``ValueError``.
-    """
-    x, f, b, dy, g = _check(x, f, b, dy, stride, padding)
-    if b is None:
-        b = np.zeros(g.c_out)
-    xp = _pad(x, g)
-    t: dict[str, np.ndarray] = {"x": x, "f": f, "b": b}
-    if xp is not x:
-        t["x_padded"] = xp
-    cols = _windows(xp, g)
-    t["y"] = _forward(cols, f, b, g)
-    if dy is not None:
-        dx, df, db = _backward(cols, f, dy, g)
-        t.update(dy=dy, f_back=_backward_filter(f), dy_dilated=_dilate(dy, g), dx=dx, df=df,
-                 db=db)
-    return _ConvTracer(t, g).trace()
-
-
-class _ConvTracer:
-    """Builds the steps of :func:`solve` from the vectorised tensors."""
-
-    def __init__(self, t: dict[str, np.ndarray], g: Geometry):
-        self.t, self.g = t, g
-        self.xn = "x_padded" if "x_padded" in t else "x"
-        self.backward = "dy" in t
-
-    # -- sizes -----------------------------------------------------------------------------------
-    def counts(self, level: int) -> tuple[int, int]:
-        """(steps, element references) the trace has at ``level`` (0 fine, 1 rows, 2 tensors)."""
-        g = self.g
-        pr, pc = g.padded
-        k = g.k_rows * g.k_cols * g.c_in
-        n_y, n_x, n_f = g.o_rows * g.o_cols * g.c_out, g.rows * g.cols * g.c_in, k * g.c_out
-        n_xp = pr * pc * g.c_in
-        steps, refs = 0, 0
-        if self.xn == "x_padded":
-            steps, refs = 1, n_x + n_xp
-        if level == 0:
-            steps += n_y
-            refs += n_y * (2 * k + 2)
-        elif level == 1:
-            steps += g.o_rows
-            refs += g.o_rows * (g.k_rows * pc * g.c_in + n_f + g.c_out) + n_y
-        else:
-            steps += 1
-            refs += n_xp + n_f + g.c_out + n_y
-        if not self.backward:
-            return steps, refs
-        n_dil = int(np.prod(g.dilated_shape))
-        win_back = g.k_rows * g.k_cols * g.c_out
-        steps += 2
-        refs += 2 * n_f + n_y + n_dil
-        if level == 0:
-            steps += n_x + n_f + g.c_out
-            refs += n_x * (2 * win_back + 1) + n_f * (2 * g.o_rows * g.o_cols + 1) + 2 * n_y
-        elif level == 1:
-            steps += g.rows + g.c_out + 1
-            refs += (g.rows * (g.k_rows * g.dilated_shape[1] * g.c_out + n_f + g.cols * g.c_in)
-                     + g.c_out * (n_xp + g.o_rows * g.o_cols) + n_f + n_y + g.c_out)
-        else:
-            steps += 3
-            refs += (n_dil + n_f + n_x) + (n_xp + n_y + n_f) + (n_y + g.c_out)
-        return steps, refs
-
-    def trace(self) -> Trace:
-        fine_steps, _ = self.counts(0)
-        level = next((lv for lv in (0, 1) if self.counts(lv)[0] <= MAX_STEPS), 2)
-        refs = self.counts(level)[1]
-        if refs > MAX_TRACE_REFS:
-            raise ValueError(f"x: this convolution is too large to trace step by step ({refs:,} "
-                             f"element references, more than {MAX_TRACE_REFS:,}); forward and "
-                             "backward compute it without steps")
-        steps: list[Step] = []
-        if self.xn == "x_padded":
-            steps.append(self.pad_step())
-        steps += self.forward_steps(level)
-        if self.backward:
-            steps += [self.filter_step(), self.dilate_step()]
-            steps += self.dx_steps(level) + self.df_steps(level) + self.db_steps(level)
-        note = ""
-        if level == 1:
-            note = (f"{fine_steps:,} steps would be too many to step through; coarsened to one "
-                    "step per output row (forward), per row of δx and per filter of ΔF")
-        elif level == 2:
-            note = (f"{fine_steps:,} steps would be too many to step through; coarsened to one "
-                    "step per tensor")
-        return Trace(steps, self.t, note)
-
-    # -- steps -----------------------------------------------------------------------------------
-    def pad_step(self) -> Step:
-        g, xp = self.g, self.t["x_padded"]
-        pr, pc = g.padded
-        return _matrix_step(
-            "forward", "pad x", f"x_padded[{g.p_rows}+r, {g.p_cols}+c, k] = x[r,c,k], 0 elsewhere",
-            "", _box("x", range(g.rows), range(g.cols), range(g.c_in)),
-            _box("x_padded", range(pr), range(pc), range(g.c_in)), xp.ravel(),
-            note=f"padding: {_n(g.p_rows, 'zero row')} above and below x, "
-                 f"{_n(g.p_cols, 'zero column')} left and right")
-
-    def forward_steps(self, level: int) -> list[Step]:
-        g, t, xn = self.g, self.t, self.xn
-        xp, f, b, y = t[xn], t["f"], t["b"], t["y"]
-        kr, kc, ch = range(g.k_rows), range(g.k_cols), range(g.c_in)
-        out: list[Step] = []
-        if level == 2:
-            pr, pc = g.padded
-            out.append(_matrix_step(
-                "forward", "y", f"y[r,c,o] = Σ {xn}[{_times(g.s_rows, 'r')}+i, "
-                f"{_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] + b[o]", "",
-                _box(xn, range(pr), range(pc), ch) + _box("f", kr, kc, ch, range(g.c_out))
-                + _box("b", range(g.c_out)),
-                _box("y", range(g.o_rows), range(g.o_cols), range(g.c_out)), y.ravel(),
-                note="coarsened: one step for the tensor"))
-            return out
-        if level == 1:
-            pc = g.padded[1]
-            every_f = _box("f", kr, kc, ch, range(g.c_out)) + _box("b", range(g.c_out))
-            for r in range(g.o_rows):
-                r0 = r * g.s_rows
-                out.append(_matrix_step(
-                    "forward", f"y row {r}",
-                    f"y[{r},c,o] = Σ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
-                    "+ b[o]", "",
-                    _box(xn, range(r0, r0 + g.k_rows), range(pc), ch) + every_f,
-                    _box("y", range(r, r + 1), range(g.o_cols), range(g.c_out)), y[r].ravel(),
-                    note="coarsened: one step per output row"))
-            return out
-        for r, c, o in product(range(g.o_rows), range(g.o_cols), range(g.c_out)):
-            r0, c0 = r * g.s_rows, c * g.s_cols
-            win = (range(r0, r0 + g.k_rows), range(c0, c0 + g.k_cols), ch)
-            filt = (kr, kc, ch, range(o, o + 1))
-            terms = _products(_box_values(xp, *win), _box_values(f, *filt), TERMS_SHOWN + 1)
-            terms.append(fmt_paren(b[o]))
-            out.append(step(
-                "forward", label("y", (r, c, o)),
-                f"y[{r},{c},{o}] = Σᵢⱼₖ {xn}[{r0}+i,{c0}+j,k]·f[i,j,k,{o}] + b{_s(o)}",
-                sum_text(terms, TERMS_SHOWN + 1),
-                _box(xn, *win) + _box("f", *filt) + (("b", (o,)),),
-                [("y", (r, c, o))], [y[r, c, o]]))
-        return out
-
-    def filter_step(self) -> Step:
-        g, f_back = self.g, self.t["f_back"]
-        kr, kc = range(g.k_rows), range(g.k_cols)
-        return _matrix_step(
-            "backward", "backward filters",
-            f"f_back[i,j,o,c] = f[{g.k_rows - 1}−i, {g.k_cols - 1}−j, c, o]", "",
-            _box("f", kr, kc, range(g.c_in), range(g.c_out)),
-            _box("f_back", kr, kc, range(g.c_out), range(g.c_in)), f_back.ravel(),
-            note="channels and filters swapped, then each filter rotated by 180° (step by step: "
-                 "the conv-filter example)")
-
-    def dilate_step(self) -> Step:
-        g, dil = self.g, self.t["dy_dilated"]
-        r0, c0 = g.k_rows - 1, g.k_cols - 1
-        left_r, left_c = g.leftover
-        below, right = r0 + left_r, c0 + left_c
-        if g.s_rows == g.s_cols == 1:
-            dilation = "stride 1: nothing to dilate"
-        else:
-            dilation = (f"dilated by the stride: {_n(g.s_rows - 1, 'zero row')} between δy's "
-                        f"rows, {_n(g.s_cols - 1, 'zero column')} between its columns")
-        extra = ""
-        if left_r or left_c:
-            extra = (f" (the extra {_n(left_r, 'row')} and {_n(left_c, 'column')} stand for the "
-                     "leftovers the forward pass never visited: their δx is 0)")
-        return _matrix_step(
-            "backward", "δy dilated and padded",
-            f"dy_dilated[{r0}+{_times(g.s_rows, 'r')}, {c0}+{_times(g.s_cols, 'c')}, o] = "
-            "δy[r,c,o], 0 elsewhere", "",
-            _box("dy", range(g.o_rows), range(g.o_cols), range(g.c_out)),
-            _box("dy_dilated", *(range(n) for n in g.dilated_shape)), dil.ravel(),
-            note=f"{dilation}; padded by k − 1 for a full correlation: {_n(r0, 'zero row')} "
-                 f"above, {below} below, {_n(c0, 'zero column')} left, {right} right{extra}")
-
-    def dx_steps(self, level: int) -> list[Step]:
-        g, t = self.g, self.t
-        dil, fb, dx = t["dy_dilated"], t["f_back"], t["dx"]
-        kr, kc, oc = range(g.k_rows), range(g.k_cols), range(g.c_out)
-        every_fb = _box("f_back", kr, kc, oc, range(g.c_in))
-        if level == 2:
-            return [_matrix_step(
-                "backward", "δx", f"δx[r,c,k] = Σ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]"
-                "·f_back[i,j,o,k]", "", _box("dy_dilated", *(range(n) for n in g.dilated_shape))
-                + every_fb, _box("dx", range(g.rows), range(g.cols), range(g.c_in)), dx.ravel(),
-                note="coarsened: one step for the tensor")]
-        out: list[Step] = []
-        if level == 1:
-            for r in range(g.rows):
-                r0 = r + g.p_rows
-                out.append(_matrix_step(
-                    "backward", f"δx row {r}",
-                    f"δx[{r},c,k] = Σ dy_dilated[{r0}+i, {g.p_cols}+c+j, o]·f_back[i,j,o,k]", "",
-                    _box("dy_dilated", range(r0, r0 + g.k_rows), range(g.dilated_shape[1]), oc)
-                    + every_fb, _box("dx", range(r, r + 1), range(g.cols), range(g.c_in)),
-                    dx[r].ravel(), note="coarsened: one step per row of δx"))
-            return out
-        for r, c, k in product(range(g.rows), range(g.cols), range(g.c_in)):
-            r0, c0 = r + g.p_rows, c + g.p_cols
-            win = (range(r0, r0 + g.k_rows), range(c0, c0 + g.k_cols), oc)
-            filt = (kr, kc, oc, range(k, k + 1))
-            terms = _products(_box_values(dil, *win), _box_values(fb, *filt), TERMS_SHOWN)
-            out.append(step(
-                "backward", label("δx", (r, c, k)),
-                f"δx[{r},{c},{k}] = Σᵢⱼₒ dy_dilated[{r0}+i,{c0}+j,o]·f_back[i,j,o,{k}]",
-                sum_text(terms, TERMS_SHOWN), _box("dy_dilated", *win) + _box("f_back", *filt),
-                [("dx", (r, c, k))], [dx[r, c, k]]))
-        return out
-
-    def df_steps(self, level: int) -> list[Step]:
-        g, t, xn = self.g, self.t, self.xn
-        xp, dy, df = t[xn], t["dy"], t["df"]
-        kr, kc, ch = range(g.k_rows), range(g.k_cols), range(g.c_in)
-        orr, occ = range(g.o_rows), range(g.o_cols)
-        pr, pc = g.padded
-        sr, sc = g.s_rows, g.s_cols
-        if level == 2:
-            return [_matrix_step(
-                "backward", "ΔF",
-                f"ΔF[i,j,k,o] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]·δy[r,c,o]", "",
-                _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(g.c_out)),
-                _box("df", kr, kc, ch, range(g.c_out)), df.ravel(),
-                note="coarsened: one step for the tensor")]
-        out: list[Step] = []
-        if level == 1:
-            for o in range(g.c_out):
-                out.append(_matrix_step(
-                    "backward", f"ΔF filter {o}",
-                    f"ΔF[i,j,k,{o}] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]"
-                    f"·δy[r,c,{o}]", "",
-                    _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(o, o + 1)),
-                    _box("df", kr, kc, ch, range(o, o + 1)), df[:, :, :, o].ravel(),
-                    note="coarsened: one step per filter"))
-            return out
-        for i, j, k, o in product(kr, kc, ch, range(g.c_out)):
-            win = (range(i, i + (g.o_rows - 1) * sr + 1, sr),
-                   range(j, j + (g.o_cols - 1) * sc + 1, sc), range(k, k + 1))
-            terms = _products(_box_values(xp, *win), _box_values(dy, orr, occ, range(o, o + 1)),
-                              TERMS_SHOWN)
-            out.append(step(
-                "backward", label("ΔF", (i, j, k, o)),
-                f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{_times(sr, 'r')}+{i},{_times(sc, 'c')}+{j},"
-                f"{k}]·δy[r,c,{o}]",
-                sum_text(terms, TERMS_SHOWN), _box(xn, *win) + _box("dy", orr, occ,
-                                                                    range(o, o + 1)),
-                [("df", (i, j, k, o))], [df[i, j, k, o]]))
-        return out
-
-    def db_steps(self, level: int) -> list[Step]:
-        g, dy, db = self.g, self.t["dy"], self.t["db"]
-        orr, occ = range(g.o_rows), range(g.o_cols)
-        if level > 0:
-            return [_matrix_step(
-                "backward", "Δb", "Δb[o] = Σ δy[r,c,o]", "", _box("dy", orr, occ,
-                                                                 range(g.c_out)),
-                _box("db", range(g.c_out)), db, note="coarsened: one step for the vector")]
-        return [step("backward", label("Δb", (o,)), f"Δb{_s(o)} = Σ_(r,c) δy[r,c,{o}]",
-                     sum_text([fmt_paren(v) for v in dy[:, :, o].ravel()], TERMS_SHOWN),
-                     _box("dy", orr, occ, range(o, o + 1)), [("db", (o,))], [db[o]])
-                for o in range(g.c_out)]

@@ -8,32 +8,55 @@ wrong; solving validates the inputs through the engine.
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import json
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from engine import network_steps, traces
 from engine.steps import Trace
+from engine.validate import check_names
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+
+def resources_dir() -> Traversable:
+    """The folder of the app's data files (every file the app reads is found from here).
+
+    Installed from a wheel it is the package data ``pnn_gui/resources`` (pyproject.toml maps the
+    repository's ``resources/`` there, so site-packages gets no top-level ``resources``); in a
+    checkout, editable installs included, that folder does not exist and it is ``resources/``
+    beside ``engine/`` — the copy that belongs to the code that is running.
+    """
+    installed = files("pnn_gui") / "resources"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "resources"
+
+
+EXAMPLES_DIR = resources_dir() / "examples"
 FORMAT = 1
 
 #: Example names, in menu order (DESIGN.md fixes them).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
-#: kind -> "module:function"; the function takes the example's inputs as keyword arguments and
+#: kind -> the function that solves it: it takes the example's inputs as keyword arguments and
 #: returns a :class:`~engine.steps.Trace` whose ``tensors`` are what ``export`` writes.
 KINDS = {
-    "fully_connected": "engine.fully_connected:solve",
-    "conv2d": "engine.conv2d:solve",
-    "conv2d_shape": "engine.conv2d:solve_shape",
-    "conv2d_filter": "engine.conv2d:solve_filter",
-    "avgpool": "engine.pooling:solve_avg",
-    "maxpool": "engine.pooling:solve_max",
-    "lstm": "engine.lstm:solve",
-    "autodiff": "engine.autodiff:solve",
+    "fully_connected": traces.fully_connected.solve,
+    "conv2d": traces.conv2d.solve,
+    "conv2d_shape": traces.conv2d.solve_shape,
+    "conv2d_filter": traces.conv2d.solve_filter,
+    "avgpool": traces.pooling.solve_avg,
+    "maxpool": traces.pooling.solve_max,
+    "lstm": traces.lstm.solve,
+    "autodiff": traces.autodiff.solve,
+    "network": network_steps.solve,
 }
+
+#: The Network panel's examples (issue 15): ``python main.py examples`` lists them and ``export``
+#: writes them, but the window's Examples menu (built from :data:`NAMES`) leaves them out until
+#: that panel exists. Their inputs are a network spec (see :mod:`engine.network`).
+NETWORK_NAMES = ("network", "mlp")
 
 
 @dataclass(frozen=True)
@@ -51,16 +74,16 @@ def solver(kind: str):
     """The engine function for ``kind``."""
     if kind not in KINDS:
         raise ValueError(f"kind: unknown example kind {kind!r}; known: {', '.join(KINDS)}")
-    module, func = KINDS[kind].split(":")
-    return getattr(importlib.import_module(module), func)
+    return KINDS[kind]
 
 
 def solve(kind: str, inputs: dict[str, Any]) -> Trace:
     """Run ``kind``'s engine function on ``inputs``; bad inputs raise ``ValueError``."""
-    try:
-        return solver(kind)(**inputs)
-    except TypeError as exc:  # unknown or missing keyword
-        raise ValueError(f"inputs: {exc}") from None
+    func = solver(kind)
+    params = inspect.signature(func).parameters
+    check_names(inputs, list(params), [n for n, p in params.items() if p.default is p.empty],
+                "inputs", "input", f"a {kind} example")
+    return func(**inputs)
 
 
 def parse(data: Any, source: str = "example") -> Example:
@@ -78,8 +101,8 @@ def parse(data: Any, source: str = "example") -> Example:
     return Example(data["name"], data["kind"], data["description"], dict(data["inputs"]))
 
 
-def load_file(path: str | Path) -> Example:
-    path = Path(path)
+def load_file(path: str | Traversable) -> Example:
+    path = Path(path) if isinstance(path, str) else path
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -94,9 +117,10 @@ def load_file(path: str | Path) -> Example:
 
 
 def load(name: str) -> Example:
-    """The example called ``name`` (one of :data:`NAMES`)."""
-    if name not in NAMES:
-        raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(NAMES)}")
+    """The example called ``name`` (one of :data:`NAMES` or :data:`NETWORK_NAMES`)."""
+    if name not in NAMES + NETWORK_NAMES:
+        raise ValueError(f"unknown example {name!r}; choose one of: "
+                         f"{', '.join(NAMES + NETWORK_NAMES)}")
     ex = load_file(EXAMPLES_DIR / f"{name}.json")
     if ex.name != name:
         raise ValueError(f"{name}.json: \"name\" is {ex.name!r}, expected {name!r}")

@@ -50,6 +50,9 @@ class Step:
     result_text: str | None = None
     #: significant digits the line was written with (those in force when the step was built)
     digits: int = field(default_factory=_DIGITS.get)
+    #: the graph edges the step concerns, by id (autodiff: indices into ``Evaluation.edges``);
+    #: empty in the other layers
+    edges: tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.phase not in ("forward", "backward"):
@@ -114,12 +117,13 @@ class Trace:
 
 def step(phase: str, title: str, formula: str, substituted: str,
          reads: Iterable[Ref], writes: Sequence[Ref], values: Sequence[float],
-         note: str = "", result_text: str | None = None) -> Step:
+         note: str = "", result_text: str | None = None, edges: Iterable[int] = ()) -> Step:
     """Build a :class:`Step`; ``result`` is the first written value."""
     vals = tuple(float(v) for v in values)
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                writes=tuple(writes), values=vals, note=note, result_text=result_text)
+                writes=tuple(writes), values=vals, note=note, result_text=result_text,
+                edges=tuple(edges))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Input checks shared by every layer.
 
-Each helper takes the argument's *name* so that its message can say which field is wrong, what it
-got and what it needed: ``"w: expected shape (2, n_out) to match x's 2 inputs, got (3, 3)"``.
+Invariant: every message starts with ``key:``, the argument's name (``w``, ``dy``, ``x_shape``),
+which the GUI uses to put the message beside that field (``pnn_gui.state.field_of``); the words
+after it name tensors as the window does (:func:`screen_name`: W, δy, c₀ — never ``w[0,0]`` or
+``dy``), elements as the tables number them (from 0: ``W[0,1]``), and say what is needed:
+``"x: x has shape (3,); it needs shape (2,) to match W's 2 rows (n_in)"``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,32 @@ MAX_ELEMENTS = 4_000_000
 #: Largest intermediate (e.g. the im2col matrix of a convolution), in elements.
 MAX_WORK_ELEMENTS = 50_000_000
 
+#: How the window labels an argument, where that differs from its name.
+SCREEN_NAMES = {"w": "W", "dy": "δy", "dh": "δh", "xs": "x", "c0": "c₀", "x_shape": "x",
+                "f_shape": "f", "size": "window"}
+#: What an axis is called, by the number of axes.
+AXES = {1: ("values",), 2: ("rows", "columns"), 3: ("rows", "columns", "channels"),
+        4: ("kernel rows", "kernel columns", "input channels", "filters")}
+
+
+def screen_name(name: str) -> str:
+    """``"W"`` for the argument ``w``, ``"δy"`` for ``dy``; other names as they are."""
+    return SCREEN_NAMES.get(name, name)
+
 
 def shape_str(shape: Sequence[int]) -> str:
     """``(2, 3)`` as the messages print it."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def element(label: str, index: Sequence[int]) -> str:
+    """``W[0,1]``: an element as the tables number it (from 0); ``label`` alone for a scalar."""
+    return label + ("[" + ",".join(str(int(i)) for i in index) + "]" if len(index) else "")
+
+
+def count(n: int, noun: str) -> str:
+    """``count(1, "rows")`` is ``"1 row"``, ``count(2, "rows")`` is ``"2 rows"``."""
+    return f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
 
 
 def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
@@ -33,6 +58,7 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
     ``ndim`` is the rank needed (or a tuple of allowed ranks); ``what`` describes the layout for
     the message, e.g. ``"(n_in, n_out)"``.
     """
+    label = screen_name(name)
     if isinstance(value, np.ndarray) and value.dtype == np.float64:
         arr = value
     else:
@@ -41,29 +67,34 @@ def as_array(value, name: str, ndim: int | tuple[int, ...] | None = None,
                              "number")
         try:
             arr = np.asarray(value, dtype=np.float64)
-        except OverflowError:   # an int with hundreds of digits
-            raise ValueError(f"{name}: contains a number too large for a float; every value "
-                             "must be a finite number") from None
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: could not read the values as numbers ({_short(exc)})") \
-                from None
+        except (OverflowError, TypeError, ValueError):  # say where, not NumPy's words
+            raise ValueError(f"{name}: {_unreadable(value, label)}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             need = " or ".join(f"{d}-D" for d in allowed)
             layout = f" {what}" if what else ""
-            raise ShapeError(f"{name}: expected a {need} array{layout}, got shape "
+            raise ShapeError(f"{name}: {label} must be {need}{layout}, got shape "
                              f"{shape_str(arr.shape)}")
     if arr.size == 0:
-        raise ShapeError(f"{name}: is empty (shape {shape_str(arr.shape)}); every axis needs at "
-                         "least one element")
+        raise ShapeError(f"{name}: {label} is empty (shape {shape_str(arr.shape)}); it needs at "
+                         "least one value along every axis")
     check_size(arr.shape, name)
     if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        v = float(arr[tuple(bad)])
-        where = f" at index {shape_str(bad)}" if arr.ndim else ""
-        raise ValueError(f"{name}: contains {v!r}{where}; every value must be a finite number")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        if arr is not value and _at(value, bad) is None:  # NumPy reads None (JSON null) as nan
+            raise ValueError(f"{name}: {element(label, bad)} is empty (null); type a number "
+                             "there")
+        raise ValueError(f"{name}: {element(label, bad)} is {float(arr[bad])!r}; every value must "
+                         "be a finite number")
     return arr
+
+
+def _at(value, index: tuple[int, ...]):
+    """The element of nested lists (or an array) at ``index``."""
+    for i in index:
+        value = value[i]
+    return value
 
 
 def check_size(shape: Sequence[int], name: str, limit: int = MAX_ELEMENTS,
@@ -74,19 +105,54 @@ def check_size(shape: Sequence[int], name: str, limit: int = MAX_ELEMENTS,
     for s in shape:
         n *= int(s)
     if n > limit:
-        raise ValueError(f"{name}: shape {shape_str(shape)} has {n:,} elements, more than the "
-                         f"{limit:,} that {what}")
+        label = screen_name(name)
+        raise ValueError(f"{name}: {label} of shape {shape_str(shape)} has {n:,} elements, more "
+                         f"than the {limit:,} that {what}; use a smaller {label}")
 
 
 def check_shape(arr: np.ndarray, name: str, expected: Sequence[int | None], why: str = "") -> None:
-    """``arr.shape`` must equal ``expected`` (``None`` matches any size on that axis)."""
+    """``arr.shape`` must equal ``expected`` (``None``: any size on that axis); ``why`` ends the
+    message (``"to match W's 2 rows (n_in)"``)."""
     ok = arr.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, arr.shape,
                                                                                 strict=False))
-    if not ok:
-        need = "(" + ", ".join("any" if e is None else str(e) for e in expected) + \
-            ("," if len(expected) == 1 else "") + ")"
-        reason = f" {why}" if why else ""
-        raise ShapeError(f"{name}: expected shape {need}{reason}, got {shape_str(arr.shape)}")
+    if ok:
+        return
+    if None in expected:  # say only the sizes that are fixed: "2 columns", not "(any, 2)"
+        axes = AXES.get(len(expected), ("axis",) * len(expected))
+        need = " and ".join(count(e, axes[k]) for k, e in enumerate(expected) if e is not None)
+    else:
+        need = f"shape {shape_str(expected)}"
+    reason = f" {why}" if why else ""
+    raise ShapeError(f"{name}: {screen_name(name)} has shape {shape_str(arr.shape)}; it needs "
+                     f"{need}{reason}")
+
+
+def as_shape(value, name: str, layout: Sequence[str]) -> tuple[int, ...]:
+    """A shape typed as whole numbers, one per axis of ``layout`` (``("rows", "cols",
+    "channels")``), each at least 1; it may be of any size (nothing is allocated)."""
+    need = f"{len(layout)} whole numbers ({', '.join(layout)})"
+    label = screen_name(name)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)):
+        raise ShapeError(f"{name}: the shape of {label} needs {need}, got {value!r:.40}")
+    if len(value) != len(layout):
+        raise ShapeError(f"{name}: the shape of {label} needs {need}, got {len(value)}")
+    return tuple(as_int(v, f"{name} ({part})", 1) for v, part in zip(value, layout, strict=True))
+
+
+def check_names(given, allowed: Sequence[str], required: Sequence[str], key: str, noun: str,
+                owner: str) -> None:
+    """``given`` (names) holds only ``allowed`` ones and every ``required`` one; an unknown name
+    is reported under ``key``, a missing one under its own name (the field it belongs to)."""
+    unknown = [n for n in given if n not in allowed]
+    if unknown:
+        raise ValueError(f"{key}: unknown {noun} {unknown[0]!r}; {owner} takes "
+                         f"{', '.join(map(screen_name, allowed))}")
+    missing = [n for n in required if n not in given]
+    if missing:
+        raise ValueError(f"{missing[0]}: {screen_name(missing[0])} is missing; {owner} needs "
+                         f"{', '.join(map(screen_name, required))}")
 
 
 def as_number(value, name: str, need: str = "a number") -> float:
@@ -154,6 +220,41 @@ def _has_bool(value) -> bool:
     return False
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _unreadable(value, label: str) -> str:
+    """Why ``value`` (nested lists) is not an array of numbers: the first ragged row or element
+    that is not a number, as the tables number it."""
+    def first(v, index: tuple[int, ...]) -> str | None:
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if not isinstance(v, (list, tuple)):
+            try:
+                float(v)
+            except OverflowError:
+                return (f"{element(label, index)} is too large for a float; every value must be "
+                        "a finite number")
+            except (TypeError, ValueError):
+                return f"{element(label, index)} is {v!r:.40}, not a number; type a number there"
+            return None
+        kinds = [isinstance(c, (list, tuple, np.ndarray)) for c in v]
+        for i, c in enumerate(v):
+            if kinds[i] != kinds[0]:
+                a, b = (element(label, index + (k,)) for k in (i, 0))
+                return (f"{a} is {'a list' if kinds[i] else 'a number'} where {b} is "
+                        f"{'a list' if kinds[0] else 'a number'}; every row must have the "
+                        "same shape")
+            if kinds[0] and len(c) != len(v[0]):
+                if not index and not any(isinstance(cc, (list, tuple, np.ndarray))
+                                         for cc in v[0]):
+                    return (f"rows have different lengths (row {i} has {count(len(c), 'numbers')}"
+                            f", row 0 has {len(v[0])}); every row needs the same number of "
+                            "values")
+                a, b = (element(label, index + (k,)) for k in (i, 0))
+                return (f"{a} has length {len(c)} where {b} has length {len(v[0])}; every "
+                        "row must have the same shape")
+        for i, c in enumerate(v):
+            problem = first(c, index + (i,))
+            if problem:
+                return problem
+        return None
+
+    return first(value, ()) or f"{label} could not be read as numbers; every value must be a number"

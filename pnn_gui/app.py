@@ -33,13 +33,32 @@ def collect_garbage_on_gui_thread(app) -> None:
     app._pnn_garbage_collector = GarbageCollector(interval=1.0)  # kept alive by the app
 
 
-def build(argv: list[str] | None = None):
-    """``(app, window)``: everything :func:`run_app` does except entering the event loop."""
+def build(argv: list[str] | None = None, **window_options):
+    """``(app, window)``: the application and the main window (``window_options`` as MainWindow
+    takes them), not shown yet."""
     app = make_application(argv)
     from pnn_gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(**window_options)
     return app, window
+
+
+def fit_to_screen(window, area=None) -> bool:
+    """Shrink ``window`` to ``area`` (default: its screen's available geometry, the desktop
+    without its panels) and move it inside, so the step player at its bottom is on screen; a
+    window that fits, at its default size or its saved geometry, is left alone. True when it had
+    to shrink."""
+    area = window.screen().availableGeometry() if area is None else area
+    size = window.size().boundedTo(area.size())
+    shrunk = size != window.size()
+    if shrunk:
+        window.resize(size)
+    size = window.size()  # (a minimum size may keep it larger)
+    x = max(area.left(), min(window.x(), area.right() + 1 - size.width()))
+    y = max(area.top(), min(window.y(), area.bottom() + 1 - size.height()))
+    if (x, y) != (window.x(), window.y()):
+        window.move(x, y)
+    return shrunk
 
 
 def install_error_hook(window) -> None:
@@ -84,5 +103,8 @@ def run_app() -> int:
     check_display()
     app, window = build()
     install_error_hook(window)
-    window.show()
+    if fit_to_screen(window):
+        window.showMaximized()  # a window manager fits it, title bar included, to the desktop
+    else:
+        window.show()
     return app.exec()

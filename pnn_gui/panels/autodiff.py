@@ -13,21 +13,20 @@ contributions, and at the end the gradient beside a central-difference check.
 
 Stepping backward, each edge's contribution v̄_i · ∂v_i/∂v_j travels along the edge from v_i to
 v_j and is added to v_j's adjoint; a node used twice visibly receives two. The GUI computes no
-derivative: the trace comes from ``engine.autodiff.solve`` and the check evaluates the expression
-at x ± h with ``engine.autodiff.evaluate``.
+derivative: the trace comes from ``engine.traces.autodiff.solve`` and the check is
+``engine.gradcheck``'s central differences of ``engine.autodiff.evaluate``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine import autodiff, examples
+from engine import autodiff, examples, gradcheck
 from engine.examples import Example
 from engine.steps import Trace, fmt
 from pnn_gui.panels.base import (
@@ -39,7 +38,7 @@ from pnn_gui.panels.base import (
 )
 from pnn_gui.state import PanelState
 from pnn_gui.trace_cursor import TraceCursor
-from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text, edges_of
+from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import parse_number
@@ -47,8 +46,6 @@ from pnn_gui.widgets.matrix_editor import parse_number
 KIND = "autodiff"
 FIELDS = ("expression", "values")
 DEFAULT = {"expression": "cos(x1*x2) + x1*x2 + x1", "values": {"x1": 1.0, "x2": 2.0}}
-#: relative step of the central-difference check: h = H · max(1, |x|)
-H = 1e-6
 #: value given to a variable that appears for the first time
 NEW_VALUE = 1.0
 #: characters of the expression shown around the place of an error
@@ -87,43 +84,16 @@ def graph_info(trace: Trace, evaluation, digits: int = 4) -> GraphInfo:
             texts.append(fmt(e.partial, digits))
         else:
             texts.append(f"{e.derivative} = {fmt(e.partial, digits)}")
-    edge_index = {(e.src, e.dst, e.slot): k for k, e in enumerate(edges_of(inputs))}
-    partial = {(e.source, e.target, e.position): e.partial for e in evaluation.edges}
     adjoint = trace.tensors["adjoint"]
-    seen: dict[tuple[int, int], int] = {}
     step_edges: list[tuple[int, int, float] | None] = []
-    for s in trace.steps:
+    for s in trace.steps:  # a backward step along one edge: v̄_j += v̄_i · ∂v_i/∂v_j
         hit = None
-        if (s.phase == "backward" and len(s.writes) == 1 and len(s.reads) == 2
-                and s.reads[0][0] == "adjoint" and s.reads[1][0] == "value"
-                and s.writes[0][0] == "adjoint"):
-            i, j = int(s.reads[0][1][0]), int(s.writes[0][1][0])
-            slot = seen.get((j, i), 0)
-            seen[(j, i)] = slot + 1
-            e = edge_index.get((j, i, slot))
-            # the operand position of the slot-th use of j in node i
-            positions = [k for k, a in enumerate(inputs[i]) if a == j]
-            d = partial.get((j, i, positions[slot])) if slot < len(positions) else None
-            if e is not None and d is not None:
-                hit = (e, j, float(adjoint[i]) * float(d))
+        if s.phase == "backward" and len(s.edges) == 1 and len(s.writes) == 1:
+            e = evaluation.edges[s.edges[0]]
+            if e.partial is not None:
+                hit = (s.edges[0], e.source, float(adjoint[e.target]) * float(e.partial))
         step_edges.append(hit)
     return GraphInfo(names, labels, inputs, texts, step_edges, evaluation)
-
-
-def central_differences(expression: str, values: Mapping[str, float]) -> dict[str, float | str]:
-    """(L(x + h) − L(x − h)) / 2h per variable, evaluated by the engine; a message when L is not
-    defined at x ± h."""
-    out: dict[str, float | str] = {}
-    for name, x in values.items():
-        h = H * max(1.0, abs(float(x)))
-        try:
-            up = autodiff.evaluate(expression, {**values, name: float(x) + h}).value
-            down = autodiff.evaluate(expression, {**values, name: float(x) - h}).value
-        except ValueError as exc:
-            out[name] = f"not defined at x ± h ({exc})"
-            continue
-        out[name] = (up - down) / (2 * h)
-    return out
 
 
 class AutodiffPanel(Panel):
@@ -312,8 +282,9 @@ class AutodiffPanel(Panel):
         self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts,
                              constants=[i for i, node in enumerate(evaluation.nodes)
                                         if node.op == "const"])
-        self._check = central_differences(expression, {v: values[v] for v in
-                                                      evaluation.variables})
+        self._check = gradcheck.central_differences_by_name(
+            lambda point: autodiff.evaluate(expression, point).value,
+            {v: values[v] for v in evaluation.variables})
         n = len(info.names)
         for table in (self.forward_table, self.backward_table):
             table.setRowCount(n)
@@ -328,7 +299,7 @@ class AutodiffPanel(Panel):
         for r, v in enumerate(variables):
             _set(self.check_table, r, 0, f"∂L/∂{v}")
         self.check_caption.setText(f"central difference: (L(x + h) − L(x − h)) / 2h with "
-                                   f"h = {H:g}·max(1, |x|), evaluated by the engine")
+                                   f"h = {gradcheck.H:g}·max(1, |x|), evaluated by the engine")
         self._shaded = (None, None)
         for table in (self.forward_table, self.backward_table):
             for r in range(n):
@@ -444,7 +415,7 @@ class AutodiffPanel(Panel):
             return None, [], True
         node = int(idx[0])
         if name == "value" and len(step.writes) == 1:
-            return node, [e for e, edge in enumerate(self.graph.edges) if edge.dst == node], False
+            return node, list(step.edges), False
         return node, [], True
 
     # -- inputs ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ Three modes, one per kind of example:
   like (the sheet's [20, 18, 5] with [3, 4, 5, 1337]); nothing of that size is allocated.
 
 The output-shape calculator under the shapes is live in every mode but the filter one: both
-axes' formula with the numbers, from :func:`engine.conv2d.solve_shape`.
+axes' formula with the numbers, from :func:`engine.traces.conv2d.solve_shape`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from engine import conv2d, examples
+from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import ModePanel, inputs_column, splitter
+from pnn_gui.panels.base import ModePanel, inputs_column, session_inputs, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
@@ -37,13 +37,14 @@ from pnn_gui.panels.conv_inputs import (
     pair,
     resized,
 )
+from pnn_gui.panels.conv_layouts import SlotLayout
 from pnn_gui.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
-from pnn_gui.widgets.tensor_view import MAX_TEXT_CELLS, TensorGrid, symmetric_levels
+from pnn_gui.widgets.tensor_view import TensorGrid, TensorView, symmetric_levels
 
 MODES = ("full", "filter", "shape")
 KIND_OF = {"full": "conv2d", "filter": "conv2d_filter", "shape": "conv2d_shape"}
@@ -77,36 +78,12 @@ TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": 
           "dy_dilated": "δy dilated, padded", "f_back": "f_back",
           "dx": "δx", "df": "ΔF", "db": "Δb"}
 N_SLOTS = 4
-#: a 3-D tensor shows its channels side by side up to this many (and while its values still
-#: print); past that, one channel at a time (the one the step touches)
-MAX_SIDE_CHANNELS = 4
+#: the tensor grid's narrowest width (px): two views side by side, titles whole
+MIN_GRID_WIDTH = 400
 #: most read / written elements per tensor the delta flow sends markers from
 MAX_FLOW_REFS = 24
 #: the sheet calls the output's rows o_x and its columns o_y
 AXIS_NAMES = {"o_rows": "o_x (rows)", "o_cols": "o_y (cols)"}
-
-
-def block_layout(a: np.ndarray) -> np.ndarray:
-    """A 4-D bank (k_r, k_c, m, n) as one 2-D grid of its m × n matrices, one NaN row / column
-    between neighbours: matrix [:, :, i, j] at block row i, block column j."""
-    kr, kc, m, n = a.shape
-    padded = np.full((kr + 1, kc + 1, m, n), np.nan)
-    padded[:kr, :kc] = a
-    return padded.transpose(2, 0, 3, 1).reshape(m * (kr + 1), n * (kc + 1))[:-1, :-1]
-
-
-def side_by_side(a: np.ndarray) -> np.ndarray:
-    """A 3-D tensor (rows, cols, ch) as its channels side by side, one NaN column between."""
-    rows, cols, n = a.shape
-    out = np.full((rows, n, cols + 1), np.nan)
-    out[:, :, :cols] = a.transpose(0, 2, 1)
-    return out.reshape(rows, n * (cols + 1))[:, :-1]
-
-
-def _fits_side_by_side(shape: tuple[int, ...]) -> bool:
-    """Few enough channels and cells that every value can still be printed."""
-    rows, cols, n = shape
-    return n <= MAX_SIDE_CHANNELS and rows * (n * (cols + 1) - 1) <= MAX_TEXT_CELLS
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:
@@ -159,7 +136,7 @@ class Conv2DPanel(ModePanel):
         self._progress_tally: StepTally | None = None
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
-        self._slots: dict[str, tuple[str, str]] = {}  # tensor -> (slot view, layout)
+        self._slots: dict[str, tuple[str, SlotLayout]] = {}  # tensor -> (slot view, layout)
         self._bind_modes()
 
     # -- building ---------------------------------------------------------------------------------
@@ -216,8 +193,9 @@ class Conv2DPanel(ModePanel):
         self.values_box = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(self.values_box)
         vl.setSpacing(4)
-        self.f_title = QtWidgets.QLabel("<b>f</b>: one row per input channel, one column per "
-                                        "filter")
+        self.f_title = QtWidgets.QLabel("<b>f</b>: a table per input channel and filter, "
+                                        "f₀, f₁, … in the sheet's order (channel by channel, "
+                                        "filter by filter)")
         self.f_title.setWordWrap(True)
         for wid in (self.x_editor, self.f_title, self.f_editor, self.b_editor, self.dy_editor):
             vl.addWidget(wid)
@@ -238,6 +216,9 @@ class Conv2DPanel(ModePanel):
         self.top_stack.addWidget(self.shape_view)
         self.top_stack.addWidget(self.filter_view)
         self.grid = TensorGrid()
+        # the widest step's views side by side (their titles are a line each, the longest about
+        # 200 px): the splitter never squeezes the grid below it, so no view is cut
+        self.grid.setMinimumWidth(MIN_GRID_WIDTH)
         for i in range(N_SLOTS):
             self.grid.add_view(f"s{i}", "", row=i // 2, col=i % 2)
         self.grid.set_locator(self._locate)
@@ -279,6 +260,39 @@ class Conv2DPanel(ModePanel):
         if not enabled:
             self.filter_view.finish()
             self.shape_view.finish()
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def session_data(self) -> dict[str, Any]:
+        """The shown mode's kind and inputs, as every panel writes them (format 1), and under
+        ``"other_modes"`` each other mode's inputs by kind: a reopened session comes back in
+        the same mode with what every mode held (the filter bank of Task 2a, the shapes of
+        Task 2b, the full pass)."""
+        data = super().session_data()
+        data["other_modes"] = {KIND_OF[m]: {k: np.asarray(v).tolist()
+                                            for k, v in self._inputs[m].items()}
+                               for m in MODES if m != self._mode}
+        return data
+
+    def restore_session(self, data: dict[str, Any]) -> None:
+        """Inverse of :meth:`session_data`; a file without ``"other_modes"`` (as written before
+        they were saved) restores its own mode and leaves the others as they are. Every mode is
+        checked before anything changes."""
+        others = data.get("other_modes", {}) if isinstance(data, dict) else {}
+        if not isinstance(others, dict):
+            raise ValueError(f"session: \"other_modes\" must be an object, got "
+                             f"{type(others).__name__}")
+        restored = {}
+        for kind, raw in others.items():
+            mode = self._mode_of(kind)
+            if mode is None:
+                raise ValueError(f"session: \"other_modes\": expected kinds "
+                                 f"{', '.join(KIND_OF.values())}, got {kind!r}")
+            inputs = session_inputs({"kind": kind, "inputs": raw}, kind, FIELDS[mode])
+            restored[mode] = _normalise(mode, inputs)
+        super().restore_session(data)  # the shown mode; a ValueError changes nothing
+        for mode, inputs in restored.items():
+            if mode != self._mode:
+                self._inputs[mode] = inputs
 
     # -- public helpers (tests, benchmarks) -------------------------------------------------------
     def calculator_text(self) -> str:
@@ -399,7 +413,7 @@ class Conv2DPanel(ModePanel):
         else:
             xs, fs = inp["x"].shape, inp["f"].shape
         try:
-            steps = conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
+            steps = traces.conv2d.solve_shape(xs, fs, inp["stride"], inp["padding"]).steps
         except ValueError as exc:
             self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
                                     f"computed — {html(str(exc))}</span>")
@@ -492,72 +506,53 @@ class Conv2DPanel(ModePanel):
         # bottom: the tensors this step reads and writes (after the last step: the results, the
         # same numbers as replaying every write, without the replay)
         done = trace.tensors if k == len(trace) else self._cursor.at(k)
-        has_pad = "x_padded" in trace.tensors
-        names = [n if n != "x_padded" or has_pad else "x" for n in SLOTS[cat]]
-        if cat == "pad" and not has_pad:
-            names = ["x"]
-        names = list(dict.fromkeys(names))
+        names = _slot_names(cat, "x_padded" in trace.tensors)
         self._slots = {}
-        titles: dict[str, str] = {}
         for i in range(N_SLOTS):
-            view = self.grid.view(f"s{i}")
+            slot = f"s{i}"
+            view = self.grid.view(slot)
             if i >= len(names):
+                view.set_title("")  # a hidden slot keeps its place in the grid: no width
                 view.set_visible(False)
                 continue
-            view.set_visible(True)
             name = names[i]
             arr = done[name] if name in done else trace.tensors[name]
-            layout = "block" if arr.ndim == 4 else "flat"
-            if arr.ndim == 3:
-                layout = "side" if _fits_side_by_side(arr.shape) else "channel"
-            self._slots[name] = (f"s{i}", layout)
-            title = TITLES.get(name, name)
-            if layout == "side":
-                shown = side_by_side(arr)
-                if arr.shape[2] > 1:
-                    title += "  (channels side by side)"
-            elif layout == "channel":
-                ch = self._channel_for(name, step, arr.shape[2])
-                title = f"{title}[:, :, {ch}]" + (f"  (of {arr.shape[2]})"
-                                                  if arr.shape[2] > 1 else "")
-                shown = arr[:, :, ch]
-            elif layout == "block":
-                shown = block_layout(arr)
-            else:
-                shown = arr
-            titles[f"s{i}"] = f"{title}   {tuple(trace.tensors[name].shape)}"
-            view.set_array(shown, levels=self._levels.get(name))
-        if step is not None:
-            self._title_touched_channels(k, step, titles)
-        for slot, text in titles.items():  # each title set once (a change re-lays the grid out)
-            self.grid.view(slot).set_title(text)
+            layout = SlotLayout.of(arr.shape, self._channel_for(name, step))
+            self._slots[name] = (slot, layout)
+            view.set_visible(True)
+            view.set_array(layout.image(arr), levels=self._levels.get(name))
+            view.set_title(self._slot_title(name, layout, k, step))  # once: a change re-lays out
         reads, writes = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
             self.flow.play(reads, writes)
         else:
             self.flow.skip()
 
-    def _title_touched_channels(self, k: int, step: Step, titles: dict[str, str]) -> None:
-        """A tensor shown one channel at a time says which channels the step reads and writes
-        (only the shown channel's cells can be outlined): added to its entry in ``titles``."""
-        groups = self._ref_groups(k, step)
-        for name, (slot, layout) in self._slots.items():
-            if layout != "channel":
-                continue
-            parts = []
-            for verb, group in zip(("reads", "writes"), groups, strict=True):
-                idx = group.get(name)
-                if idx is not None and idx.size and idx.shape[1] == 3:
-                    parts.append(f"{verb} {channels_text(np.unique(idx[:, 2]))}")
-            if parts:
-                titles[slot] = f"{titles[slot]}   — this step {' and '.join(parts)}"
+    def _slot_title(self, name: str, layout: SlotLayout, k: int, step: Step | None) -> str:
+        """The tensor's name and shape; under it, in grey, how it is laid out and, for one
+        channel at a time, which channels the step reads and writes (only the shown channel's
+        cells can be outlined). Short lines: the grid is never wider than its views' titles."""
+        head = TITLES.get(name, name)
+        notes = []
+        if layout.kind == "channel":
+            head += f"[:, :, {layout.channel}]"
+            if step is not None:
+                for verb, group in zip(("reads", "writes"), self._ref_groups(k, step),
+                                       strict=True):
+                    idx = group.get(name)
+                    if idx is not None and idx.size and idx.shape[1] == 3:
+                        notes.append(f"this step {verb} {channels_text(np.unique(idx[:, 2]))}")
+        elif layout.kind == "side" and layout.shape[2] > 1:
+            notes.append("channels side by side")
+        lines = [f"{head}   {layout.shape}"]
+        lines += [f"<span style='color:#666; font-size:9pt'>{note}</span>" for note in notes]
+        return "<br>".join(lines)
 
     def _ref_groups(self, k: int, step: Step) -> tuple[dict, dict]:
         """The step's reads and writes as {tensor: (n, ndim) index array} (cached per step)."""
         got = self._groups.get(k)
         if got is None:
-            wanted = set(self._slots)  # the same for every visit of step k
-            got = (_group(step.reads, wanted), _group(step.writes, wanted))
+            got = (_group(step.reads), _group(step.writes))
             self._groups[k] = got
         return got
 
@@ -569,36 +564,14 @@ class Conv2DPanel(ModePanel):
         sample: tuple[list[Ref], list[Ref]] = ([], [])
         if step is not None:
             for which, groups in enumerate(self._ref_groups(k, step)):
-                for name, idx in groups.items():
-                    hit = self._slots.get(name)
-                    if hit is None or idx.size == 0:
+                for name, (slot, layout) in self._slots.items():
+                    idx = groups.get(name)
+                    if idx is None:
                         continue
-                    slot, layout = hit
-                    if layout == "channel":
-                        if idx.shape[1] != 3:
-                            continue
-                        idx = idx[idx[:, 2] == self._channels.get(name, 0)]
-                        rc = idx[:, :2]
-                    elif layout == "side":
-                        cols = self.state.trace.tensors[name].shape[1]
-                        rc = np.stack([idx[:, 0], idx[:, 2] * (cols + 1) + idx[:, 1]], axis=1)
-                    elif layout == "block":
-                        kr, kc = self.state.trace.tensors[name].shape[:2]
-                        rc = np.stack([idx[:, 2] * (kr + 1) + idx[:, 0],
-                                       idx[:, 3] * (kc + 1) + idx[:, 1]], axis=1)
-                    elif idx.shape[1] == 1:
-                        rc = np.stack([np.zeros(len(idx), np.intp), idx[:, 0]], axis=1)
-                    elif idx.shape[1] == 2:
-                        rc = idx
-                    else:
+                    idx = idx[layout.drawn(idx)]
+                    if len(idx) == 0:
                         continue
-                    if len(rc) == 0:
-                        continue
-                    uniq, first = np.unique(rc, axis=0, return_index=True)
-                    if which == 0 and len(uniq) == self.state.trace.tensors[name].size:
-                        # the step reads the whole tensor (a coarsened step, or Δb): outlining
-                        # every cell says nothing the formula does not, and costs a frame
-                        uniq = uniq[:0]
+                    uniq, first = np.unique(layout.cells(idx), axis=0, return_index=True)
                     cells[slot][which].extend(map(tuple, uniq.tolist()))
                     pick = first[:: max(1, len(first) // MAX_FLOW_REFS)]
                     sample[which].extend((name, tuple(int(v) for v in idx[i])) for i in pick)
@@ -619,50 +592,49 @@ class Conv2DPanel(ModePanel):
         r, c = cells[-1][0], cells[-1][1]
         return min(n, r * o_c + c + 1)
 
-    def _channel_for(self, name: str, step: Step | None, n: int) -> int:
-        """The channel of a 3-D tensor to show: the one the step touches, else the last one."""
-        ch = min(self._channels.get(name, 0), n - 1)
+    def _channel_for(self, name: str, step: Step | None) -> int:
+        """The channel of a 3-D tensor shown one channel at a time: the one the step touches,
+        else the one shown before."""
         if step is not None:
             hit = next((idx for refs in (step.writes, step.reads) for ref_name, idx in refs
                         if ref_name == name and len(idx) == 3), None)
             if hit is not None:
-                ch = int(hit[2])
-        self._channels[name] = ch
-        return ch
+                self._channels[name] = int(hit[2])
+        return self._channels.get(name, 0)
 
+    # -- what is shown (tests, the delta flow) ----------------------------------------------------
     def shown_layout(self, name: str) -> str | None:
         """How tensor ``name`` is shown: "side" (3-D, channels side by side), "channel" (3-D,
         one channel), "block" (4-D bank), "flat" (1-D / 2-D), or None (not shown)."""
         hit = self._slots.get(name)
-        return hit[1] if hit else None
+        return hit[1].kind if hit else None
 
     def shown_channel(self, name: str) -> int | None:
         """Which channel of the 3-D tensor ``name`` the views show (None if not one channel)."""
         hit = self._slots.get(name)
-        return self._channels.get(name) if hit and hit[1] == "channel" else None
+        return hit[1].channel if hit and hit[1].kind == "channel" else None
 
-    def _locate(self, ref: Ref):
+    def view_of(self, name: str) -> TensorView | None:
+        """The tensor view showing tensor ``name`` now, or None."""
+        hit = self._slots.get(name)
+        return self.grid.view(hit[0]) if hit else None
+
+    def _locate(self, ref: Ref) -> tuple[str, tuple[int, int]] | None:
+        """Where the grid draws an element (the delta flow's markers start and end there)."""
         name, idx = ref
         hit = self._slots.get(name)
         if hit is None:
             return None
-        slot, layout = hit
-        if layout == "channel":
-            if len(idx) != 3 or idx[2] != self._channels.get(name, 0):
-                return None
-            return slot, (int(idx[0]), int(idx[1]))
-        if layout == "block":
-            kr, kc = self.state.trace.tensors[name].shape[:2]
-            return slot, (int(idx[2]) * (kr + 1) + int(idx[0]),
-                          int(idx[3]) * (kc + 1) + int(idx[1]))
-        if layout == "side":
-            cols = self.state.trace.tensors[name].shape[1]
-            return slot, (int(idx[0]), int(idx[2]) * (cols + 1) + int(idx[1]))
-        if len(idx) == 1:
-            return slot, (0, int(idx[0]))
-        if len(idx) == 2:
-            return slot, (int(idx[0]), int(idx[1]))
-        return None
+        cell = hit[1].cell(idx)
+        return None if cell is None else (hit[0], cell)
+
+
+def _slot_names(cat: str, has_pad: bool) -> list[str]:
+    """The tensors shown for a step of category ``cat`` (x stands for x_padded without padding)."""
+    if cat == "pad" and not has_pad:
+        return ["x"]
+    names = [n if n != "x_padded" or has_pad else "x" for n in SLOTS[cat]]
+    return list(dict.fromkeys(names))
 
 
 def _filter_progress(step: Step, p: np.ndarray) -> None:
@@ -690,12 +662,11 @@ def channels_text(channels: np.ndarray) -> str:
     return "channels " + ", ".join(runs)
 
 
-def _group(refs, wanted: set[str]) -> dict[str, np.ndarray]:
-    """Refs of the ``wanted`` tensors as {tensor: (n, ndim) index array} (runs of one name at a
-    time: a step lists each tensor's elements together)."""
+def _group(refs) -> dict[str, np.ndarray]:
+    """Refs as {tensor: (n, ndim) index array} (runs of one name at a time: a step lists each
+    tensor's elements together)."""
     by: dict[str, list] = {}
     for name, run in groupby(refs, key=itemgetter(0)):
-        if name in wanted:
-            by.setdefault(name, []).extend(idx for _, idx in run)
+        by.setdefault(name, []).extend(idx for _, idx in run)
     return {name: np.asarray(idx, dtype=np.intp).reshape(len(idx), -1)
             for name, idx in by.items()}

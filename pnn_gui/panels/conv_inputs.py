@@ -19,8 +19,12 @@ MAX_GRID_MATRICES = 24
 SPIN_WIDTH = 62
 #: column width of the channel editors (px): four columns fit the inputs column
 EDIT_CELL = 46
-#: column width of the filter grid's small matrices (px)
+#: column width of the filter bank's small matrices (px), and the gap between them
 SMALL_CELL = 38
+CELL_SPACING = 10
+#: the filter bank's width (px), where its tables wrap: the sheet's two 3-column matrices fit
+BANK_WIDTH = 280
+TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
 
 
 def pair(v) -> tuple[int, int]:
@@ -175,9 +179,20 @@ class ChannelEditor(QtWidgets.QWidget):
 
 
 class FilterBankEditor(QtWidgets.QWidget):
-    """The filter bank (k_rows, k_cols, c_in, c_out) as the sheet prints it: a grid of small
-    matrices, one row per input channel, one column per filter. Past
-    :data:`MAX_GRID_MATRICES` matrices, one matrix at a time with channel / filter selectors."""
+    """The filter bank f (k_rows, k_cols, c_in, c_out) as the sheet names it: one small table per
+    matrix, f₀, f₁, … for f[:, :, 0, 0], f[:, :, 0, 1], … (channel by channel, filter by filter),
+    each titled with its name and captioned with its channel and filter.
+
+    The tables wrap at :data:`BANK_WIDTH`: one row per input channel while c_out tables fit
+    side by side (the sheet's layout), else as many per row as fit, in the same order. Each
+    table is at least as wide as its cells (up to BANK_WIDTH, then it scrolls), its headers
+    shown so the editor's own height fit is exact, and nothing around the tables has a fixed
+    size: the inputs column makes room for BANK_WIDTH, and no layout pass can squeeze one. Past
+    :data:`MAX_GRID_MATRICES` matrices, one matrix at a time with channel / filter selectors.
+
+    ``editors`` maps (channel, filter) to each matrix's MatrixEditor (``(-1, -1)``: the single
+    editor past the limit); :meth:`editor` selects and returns the one for (channel, filter).
+    """
 
     value_changed = QtCore.Signal(object)
 
@@ -188,13 +203,16 @@ class FilterBankEditor(QtWidgets.QWidget):
         self._value = np.array(value, float)
         self._digits = 4
         self.editors: dict[tuple[int, int], MatrixEditor] = {}
-        self._grid_host = QtWidgets.QWidget()
-        self._grid = QtWidgets.QGridLayout(self._grid_host)
+        self._cells: list[QtWidgets.QWidget] = []  # one per matrix, in the sheet's order
+        self._per_row = 0
+        self._grid = QtWidgets.QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setHorizontalSpacing(8)
-        self._grid.setVerticalSpacing(2)
+        self._grid.setHorizontalSpacing(CELL_SPACING)
+        self._grid.setVerticalSpacing(4)
         self._pick_channel = QtWidgets.QSpinBox()
         self._pick_filter = QtWidgets.QSpinBox()
+        self._pick_channel.setToolTip("which input channel of f to edit")
+        self._pick_filter.setToolTip("which filter of f to edit")
         self._pick_channel.valueChanged.connect(self._on_pick_changed)
         self._pick_filter.valueChanged.connect(self._on_pick_changed)
         self._picker = QtWidgets.QWidget()
@@ -205,19 +223,13 @@ class FilterBankEditor(QtWidgets.QWidget):
         pl.addWidget(QtWidgets.QLabel("filter"))
         pl.addWidget(self._pick_filter)
         pl.addStretch(1)
-        self._single: MatrixEditor | None = None
-        # the grid scrolls sideways on its own, so a wide bank never widens the inputs column
-        self._scroll = QtWidgets.QScrollArea()
-        self._scroll.setWidget(self._grid_host)
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self._scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._scroll.setMinimumWidth(60)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        # whatever the shape: the inputs column makes room for the widest row of tables once,
+        # and keeps its width when k, c_in or c_out change
+        self.setMinimumWidth(BANK_WIDTH)
         lay.addWidget(self._picker)
-        lay.addWidget(self._scroll)
+        lay.addLayout(self._grid)
         self._built_shape: tuple[int, ...] | None = None
         self._build()
 
@@ -225,7 +237,7 @@ class FilterBankEditor(QtWidgets.QWidget):
         return self._value.copy()
 
     def set_value(self, value: np.ndarray) -> None:
-        """Show ``value``; rebuilds the grid only when the shape changes. Emits nothing."""
+        """Show ``value``; rebuilds the tables only when the shape changes. Emits nothing."""
         self._value = np.array(value, float)
         if self._value.shape != self._built_shape:
             self._build()
@@ -238,8 +250,13 @@ class FilterBankEditor(QtWidgets.QWidget):
             ed.set_precision(digits)
 
     def is_grid(self) -> bool:
+        """Every matrix has its own table (else one at a time)."""
         _, _, c_in, c_out = self._value.shape
         return c_in * c_out <= MAX_GRID_MATRICES
+
+    def per_row(self) -> int:
+        """How many matrices sit side by side now (c_out while they fit the width)."""
+        return self._per_row
 
     def editor(self, ci: int, co: int) -> MatrixEditor:
         """The editor of f[:, :, ci, co] (selecting it first when one is shown at a time)."""
@@ -249,59 +266,65 @@ class FilterBankEditor(QtWidgets.QWidget):
             return self.editors[(-1, -1)]
         return self.editors[(ci, co)]
 
+    # -- building -------------------------------------------------------------------------------
     def _build(self) -> None:
-        while self._grid.count():
-            item = self._grid.takeAt(0)
-            w = item.widget()
-            if w is not None:
-                w.setParent(None)
-                w.deleteLater()
-        self.editors = {}
+        for cell in self._cells:
+            self._grid.removeWidget(cell)
+            cell.setParent(None)
+            cell.deleteLater()
+        self._cells, self.editors, self._per_row = [], {}, 0
         _, _, c_in, c_out = self._value.shape
         self._built_shape = self._value.shape
-        if self.is_grid():
-            self._picker.setVisible(False)
-            for co in range(c_out):
-                head = QtWidgets.QLabel(f"<b>filter {co}</b>")
-                head.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-                self._grid.addWidget(head, 0, co + 1)
+        grid = self.is_grid()
+        self._picker.setVisible(not grid)
+        if grid:
             for ci in range(c_in):
-                side = QtWidgets.QLabel(f"<b>ch {ci}</b>")
-                self._grid.addWidget(side, ci + 1, 0)
                 for co in range(c_out):
-                    ed = MatrixEditor(f"f{sub(ci * c_out + co)}", self._value[:, :, ci, co],
-                                      resizable=False, name=self._name)
+                    ed = self._new_editor(f"f{sub(ci * c_out + co)}", self._value[:, :, ci, co])
                     ed.setToolTip(f"f[:, :, {ci}, {co}]: channel {ci} of filter {co}")
-                    _compact(ed)
-                    ed.set_precision(self._digits)
                     ed.value_changed.connect(
                         lambda arr, c=ci, o=co: self._on_matrix_changed(c, o, arr))
-                    self._grid.addWidget(ed, ci + 1, co + 1)
                     self.editors[(ci, co)] = ed
+                    self._cells.append(_captioned(ed, f"ch {ci} · filter {co}"))
         else:
-            self._picker.setVisible(True)
             for spin, n in ((self._pick_channel, c_in), (self._pick_filter, c_out)):
                 spin.blockSignals(True)
                 spin.setRange(0, n - 1)
                 spin.blockSignals(False)
-            ed = MatrixEditor("f", self._value[:, :, 0, 0], resizable=False, name=self._name)
-            ed.set_precision(self._digits)
+            ed = self._new_editor("f", self._value[:, :, 0, 0])
             ed.value_changed.connect(self._on_single_changed)
-            self._grid.addWidget(ed, 0, 0)
             self.editors[(-1, -1)] = ed
+            self._cells.append(ed)
             self._on_pick_changed()
-        self._fit_scroll()
+        for cell in self._cells:
+            cell.show()  # counted by the layout at once, not after a queued show
+        self._place()
 
-    def _fit_scroll(self) -> None:
-        self._grid.activate()
-        bar = self._scroll.horizontalScrollBar().sizeHint().height()
-        self._scroll.setFixedHeight(self._grid_host.sizeHint().height() + bar + 2)
+    def _new_editor(self, title: str, matrix: np.ndarray) -> MatrixEditor:
+        ed = MatrixEditor(title, matrix, resizable=False, name=self._name)
+        table = ed.table
+        table.horizontalHeader().setDefaultSectionSize(SMALL_CELL)
+        # as wide as its cells (up to BANK_WIDTH, then it scrolls): never squeezed
+        table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum,
+                            QtWidgets.QSizePolicy.Policy.Fixed)
+        table.setMaximumWidth(BANK_WIDTH)
+        ed.set_precision(self._digits)
+        return ed
+
+    def _place(self) -> None:
+        """c_out tables per row (a row per input channel) while they fit :data:`BANK_WIDTH`,
+        else as many as fit, in the same order."""
+        c_out = self._value.shape[3] if self.is_grid() else 1
+        cell_w = max(c.sizeHint().width() for c in self._cells)
+        fit = (BANK_WIDTH + CELL_SPACING) // (cell_w + CELL_SPACING)
+        self._per_row = max(1, min(c_out, fit))
+        for i, cell in enumerate(self._cells):
+            self._grid.addWidget(cell, i // self._per_row, i % self._per_row, TOP_LEFT)
 
     def _fill(self) -> None:
         if self.is_grid():
             for (ci, co), ed in self.editors.items():
                 ed.set_value(self._value[:, :, ci, co])
-                _fit_height(ed)
         else:
             self._on_pick_changed()
 
@@ -310,7 +333,7 @@ class FilterBankEditor(QtWidgets.QWidget):
         if ed is None:
             return
         ci, co = self._pick_channel.value(), self._pick_filter.value()
-        ed.set_title(f"f[:,:,{ci},{co}]")
+        ed.set_title(f"f[:, :, {ci}, {co}]")
         ed.set_value(self._value[:, :, ci, co])
 
     def _on_matrix_changed(self, ci: int, co: int, arr: np.ndarray) -> None:
@@ -321,22 +344,14 @@ class FilterBankEditor(QtWidgets.QWidget):
         self._on_matrix_changed(self._pick_channel.value(), self._pick_filter.value(), arr)
 
 
-def _compact(ed: MatrixEditor) -> None:
-    """A small matrix of the filter grid: narrow columns, no headers (the grid labels them)."""
-    table = ed.table
-    table.horizontalHeader().setDefaultSectionSize(SMALL_CELL)
-    table.horizontalHeader().setVisible(False)
-    table.verticalHeader().setVisible(False)
-    table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    _fit_height(ed)
-
-
-def _fit_height(ed: MatrixEditor) -> None:
-    """Size for the cells alone (the editor's own fit counts the hidden header)."""
-    table = ed.table
-    rows, cols = table.model().rowCount(), table.model().columnCount()
-    table.setFixedHeight(rows * table.verticalHeader().defaultSectionSize()
-                         + 2 * table.frameWidth() + 2)
-    table.setFixedWidth(cols * table.horizontalHeader().defaultSectionSize()
-                        + 2 * table.frameWidth() + 2)
+def _captioned(editor: MatrixEditor, caption: str) -> QtWidgets.QWidget:
+    """``editor`` with a small grey caption under its table."""
+    cell = QtWidgets.QWidget()
+    lay = QtWidgets.QVBoxLayout(cell)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    lay.addWidget(editor)
+    label = QtWidgets.QLabel(caption)
+    label.setStyleSheet("color: #666;")
+    lay.addWidget(label)
+    return cell

@@ -14,7 +14,6 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from pnn_gui.views import grid_geometry as gg
-from pnn_gui.views.paint_cache import cache_items
 
 #: Largest padded grid drawn cell by cell (rows × cols); larger ones show the caption only.
 MAX_DRAWN_CELLS = 256 * 256
@@ -63,10 +62,6 @@ class ConvShapeView(gg.AnimatedGridView):
             self._vb.addItem(item)
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
         self._out_title = gg.text(self._vb, anchor=(0.5, 1), size=10, bold=True)
-        # the grids, the padded input and the titles only change with the geometry: a kernel
-        # move repaints them from pixmaps
-        cache_items([self._in_img, self._in_grid, self._out_grid, self._pad_border,
-                     self._in_title, self._out_title])
 
         self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
                                                                  _from_anim=True))

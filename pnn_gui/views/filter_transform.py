@@ -5,7 +5,8 @@ on ``conv2d.backward_filter(f)`` (k_rows, k_cols, c_out, c_in); the left keeps a
 
 Progress is per matrix: ``P[c, o]`` runs 0 (in f) → 1 (moved: f_swapped) → 2 (turned: f_back), so
 a trace that swaps and rotates one matrix per step and one that does the whole bank in one step
-are drawn alike. Items are created once per bank shape; a frame only moves them.
+are drawn alike. Each matrix is one image item, at rest as in motion, created once per bank shape:
+a frame only moves them (transforms), so there is one way a matrix is drawn.
 """
 
 from __future__ import annotations
@@ -35,18 +36,11 @@ class FilterTransformView(gg.AnimatedGridView):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
 
-        self._images: list[pg.ImageItem] = []   # the moving / turning matrices
+        self._images: list[pg.ImageItem] = []   # one per matrix, moved and turned, at rest too
         # faint f, left: the whole bank in one image (NaN between matrices shows nothing)
         self._ghost = pg.ImageItem(axisOrder="row-major")
         self._ghost.setOpacity(0.22)
         self._vb.addItem(self._ghost)
-        # at rest (every matrix in a slot, turned or not) the matrices are drawn as one image
-        # too: one item to paint instead of c_in × c_out; the per-matrix items only move
-        self._still = pg.ImageItem(axisOrder="row-major")
-        self._still.setZValue(5)
-        self._vb.addItem(self._still)
-        self._levels = (-1.0, 1.0)
-        self._still_p: np.ndarray | None = None  # the progress the composite shows
         self._frames = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((110, 110, 110), width=1.5))
         self._frames.setZValue(4)
         self._vb.addItem(self._frames)
@@ -99,51 +93,33 @@ class FilterTransformView(gg.AnimatedGridView):
         lim = float(np.abs(f).max()) if f.size else 1.0
         cmap, levels = gg.diverging(lim)
         self._lim = levels[1]
-        self._levels = levels
         for n, img in enumerate(self._images):
             ci, co = divmod(n, c_out)
             img.setImage(f[:, :, ci, co], levels=levels)
             img.setColorMap(cmap)
-        kr, kc = f.shape[:2]
-        ghost = self._canvas()
-        for ci in range(c_in):
-            for co in range(c_out):
-                x, y = self._left(ci, co).astype(int)
-                ghost[y:y + kr, x:x + kc] = f[:, :, ci, co]
+        ghost = gg.block_layout(f)  # matrix [:, :, ci, co] at row ci, column co, as _left
         self._ghost.setImage(ghost, levels=levels)
         self._ghost.setColorMap(cmap)
         self._ghost.setRect(0, 0, ghost.shape[1], ghost.shape[0])
-        self._still.setColorMap(cmap)
-        self._still_p = None  # the composite is drawn again for the new values
         vals = f.transpose(2, 3, 0, 1).reshape(-1)  # matrix by matrix, as the items are
         self._ghost_values.set_labels(self._ghost_xy, [fmt(v) for v in vals]
                                       if f.size <= gg.MAX_TEXT_CELLS else [""] * f.size)
         self._draw()
 
-    def _canvas(self) -> np.ndarray:
-        """An all-NaN image covering both banks, one pixel per cell (the slots' corners are
-        whole cells: GAP and GRID_GAP are whole numbers)."""
-        kr, kc, c_in, c_out = self._f.shape
-        width = int(self._right(0, c_in - 1)[0]) + kc
-        height = max(c_in, c_out) * int(kr + GAP)
-        return np.full((height, width), np.nan)
-
     def _build(self) -> None:
         for img in self._images:
             self._vb.removeItem(img)
         self._images = []
-        self._still_p = None
         kr, kc, c_in, c_out = self._f.shape
         visible = not self._too_big and self._f.size > 0
         for item in (self._frames, self._values, self._ghost_values, self._tags, self._headers,
-                     self._left_rows, self._right_rows, self._ghost, self._still):
+                     self._left_rows, self._right_rows, self._ghost):
             item.setVisible(visible)
         if not visible:
             return
         for _ in range(c_in * c_out):
             img = pg.ImageItem(axisOrder="row-major")
             img.setZValue(5)
-            img.setVisible(False)
             self._vb.addItem(img)
             self._images.append(img)
         # faint values of f (left), frames of both banks, headers: all static for this shape
@@ -243,10 +219,7 @@ class FilterTransformView(gg.AnimatedGridView):
         box_w = kc * np.abs(np.cos(a)) + kr * np.abs(np.sin(a))
         box_h = kc * np.abs(np.sin(a)) + kr * np.abs(np.cos(a))
         shrink = np.minimum(1.0, np.minimum(kc / box_w, kr / box_h))      # (c_in, c_out)
-        still = bool(np.isin(p, (0.0, 1.0, 2.0)).all())
-        self._place(origins, centre, theta, shrink, visible=not still)
-        if still:
-            self._draw_still(p)
+        self._place(origins, centre, theta, shrink)
         # each cell's centre: the matrix corner + the cell's offset turned about the centre
         r, c = np.meshgrid(np.arange(kr), np.arange(kc), indexing="ij")
         rel = np.stack([c + 0.5 - centre[0], r + 0.5 - centre[1]], axis=-1)   # (kr, kc, 2)
@@ -267,9 +240,8 @@ class FilterTransformView(gg.AnimatedGridView):
         self._tags.set_labels(tag_xy, tags)
         self._caption.setText(self._stage_text())
 
-    def _place(self, origins, centre, theta, shrink, visible: bool) -> None:
-        """Each matrix its own item, moved, turned and shrunk; shown mid-way (``visible``),
-        hidden at rest, when the single image draws them."""
+    def _place(self, origins, centre, theta, shrink) -> None:
+        """Each matrix's item moved, turned and shrunk (the one on its way drawn on top)."""
         c_out = self._f.shape[3]
         p = self._p
         for n, img in enumerate(self._images):
@@ -281,30 +253,6 @@ class FilterTransformView(gg.AnimatedGridView):
             tr.translate(-centre[0], -centre[1])
             img.setTransform(tr)
             img.setZValue(5 + (1 if 0 < p[i, o] < 2 else 0))
-            img.setVisible(visible)
-        if visible:
-            self._still.setVisible(False)
-
-    def _draw_still(self, p: np.ndarray) -> None:
-        """At rest every matrix sits in a slot (in f, swapped, or swapped and turned by 180°,
-        which reverses its rows and columns): all of them in one image."""
-        if self._still_p is None or not np.array_equal(p, self._still_p):
-            kr, kc, c_in, c_out = self._f.shape
-            canvas = self._canvas()
-            for ci in range(c_in):
-                for co in range(c_out):
-                    m = self._f[:, :, ci, co]
-                    if p[ci, co] == 0:
-                        x, y = self._left(ci, co).astype(int)
-                    else:
-                        x, y = self._right(co, ci).astype(int)
-                        if p[ci, co] == 2:
-                            m = m[::-1, ::-1]
-                    canvas[y:y + kr, x:x + kc] = m
-            self._still.setImage(canvas, levels=self._levels)
-            self._still.setRect(0, 0, canvas.shape[1], canvas.shape[0])
-            self._still_p = p.copy()
-        self._still.setVisible(True)
 
     def _stage_text(self) -> str:
         p = self._p
@@ -340,6 +288,15 @@ class FilterTransformView(gg.AnimatedGridView):
               & (cell_c >= 0) & (cell_c < kc) & (cell_r >= 0) & (cell_r < kr))
         out[cell_r[ok], cell_c[ok], slot_r[ok], slot_c[ok]] = vals[ok]
         return out
+
+    def matrix_boxes(self) -> list[tuple[float, float, float, float]]:
+        """Where each matrix is drawn now, (x, y, width, height) in cells, in f's order
+        (channel by channel, filter by filter)."""
+        boxes = []
+        for img in self._images:
+            r = img.mapRectToParent(img.boundingRect())
+            boxes.append((r.x(), r.y(), r.width(), r.height()))
+        return boxes
 
     def shown_texts(self) -> list[str]:
         return self._values.texts()

@@ -49,6 +49,23 @@ def rects(corners: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarr
     return xs.ravel(), ys.ravel()
 
 
+def block_layout(a: np.ndarray) -> np.ndarray:
+    """A 4-D bank (k_r, k_c, m, n) as one 2-D grid of its m × n matrices, one NaN row / column
+    between neighbours: matrix [:, :, i, j] at block row i, block column j."""
+    kr, kc, m, n = a.shape
+    padded = np.full((kr + 1, kc + 1, m, n), np.nan)
+    padded[:kr, :kc] = a
+    return padded.transpose(2, 0, 3, 1).reshape(m * (kr + 1), n * (kc + 1))[:-1, :-1]
+
+
+def side_by_side(a: np.ndarray) -> np.ndarray:
+    """A 3-D tensor (rows, cols, ch) as its channels side by side, one NaN column between."""
+    rows, cols, n = a.shape
+    out = np.full((rows, n, cols + 1), np.nan)
+    out[:, :, :cols] = a.transpose(0, 2, 1)
+    return out.reshape(rows, n * (cols + 1))[:, :-1]
+
+
 def new_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
     """A ViewBox with rows going down, square cells, no mouse zoom surprises."""
     widget.setBackground(BACKGROUND)

@@ -474,6 +474,14 @@ class TensorGrid(pg.GraphicsLayoutWidget):
                 lay.activate()
             top.activate()
 
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        """A new size lays every view out at once too (see :meth:`settle_layout`): a panel shown
+        for the first time after an example was loaded into it painted its heatmaps with their
+        old height limits in a real window, and the part that moved was never painted again."""
+        super().resizeEvent(ev)
+        if hasattr(self, "views") and not self.closed:  # not while pyqtgraph builds or closes it
+            self.settle_layout()
+
     def view(self, name: str) -> TensorView:
         return self.views[name]
 

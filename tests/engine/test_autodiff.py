@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import autodiff as ad
-from engine import examples
+from engine import examples, traces
 from engine.steps import MAX_STEPS
 from tests.engine.gradcheck import numeric_grad
 
@@ -71,7 +71,7 @@ def test_sheet_task4_local_derivatives_on_the_edges():
 
 
 def test_sheet_task4c_trace_reads_like_the_solution():
-    t = ad.solve(SHEET, {"x1": 1, "x2": 2})
+    t = traces.autodiff.solve(SHEET, {"x1": 1, "x2": 2})
     texts = [s.text for s in t.steps]
     assert texts[:5] == ["v0 = x1 = 1", "v1 = x2 = 2", "v2 = v0 · v1 = 1 · 2 = 2",
                          "v3 = cos(v2) = cos(2) = -0.4161",
@@ -172,11 +172,12 @@ def test_unary_minus_plus_and_products():
 def test_single_variable_and_constant_expressions():
     ev = ad.evaluate("x", {"x": 3})
     assert ev.value == 3 and ev.gradient == {"x": 1.0} and ev.output == 0
-    t = ad.solve("x", {"x": 3})
+    t = traces.autodiff.solve("x", {"x": 3})
     assert [s.text for s in t.steps] == ["v0 = x = 3", "v̄0 = ∂L/∂v0 = 1", "∂L/∂x = v̄0 = 1"]
     ev = ad.evaluate("2 * 3", {})
     assert ev.value == 6 and ev.gradient == {}
-    assert [s.phase for s in ad.solve("2*3", {}).steps] == ["forward"] * 3 + ["backward"]
+    phases = [s.phase for s in traces.autodiff.solve("2*3", {}).steps]
+    assert phases == ["forward"] * 3 + ["backward"]
 
 
 def test_sheet_symbols_and_line_breaks_are_accepted():
@@ -199,7 +200,7 @@ def test_kinks_follow_pytorch():
     assert ad.evaluate("abs(x)", {"x": -1}).gradient == {"x": -1.0}
     ev = ad.evaluate("relu(x)", {"x": 2})
     assert ev.nodes[1].derivatives == ("relu'(v0)",) and ev.nodes[1].partials == (1.0,)
-    texts = [s.text for s in ad.solve("relu(x) + abs(x)", {"x": -2}).steps]
+    texts = [s.text for s in traces.autodiff.solve("relu(x) + abs(x)", {"x": -2}).steps]
     assert texts[-3:-1] == ["v̄0 += v̄2 · ∂v2/∂v0 = v̄2 · sign(v0) = 1 · (-1) → v̄0 = -1",
                             "v̄0 += v̄1 · ∂v1/∂v0 = v̄1 · relu'(v0) = 1 · 0 = 0 → v̄0 = -1 + 0 = -1"]
 
@@ -246,7 +247,7 @@ def test_a_node_used_twice_accumulates(expression, shared, uses, expected):
     x = 1.3
     ev = ad.evaluate(expression, {"x": x})
     assert ev.gradient["x"] == pytest.approx(expected(x), rel=1e-12, abs=1e-15)
-    t = ad.solve(expression, {"x": x})
+    t = traces.autodiff.solve(expression, {"x": x})
     steps = [s for s in t.steps if s.writes == (("adjoint", (shared,)),) and "+=" in s.formula]
     assert len(steps) == uses  # one visible step per use
     assert f"v̄{shared} = " in steps[-1].substituted  # the second shows the accumulation
@@ -388,7 +389,7 @@ REPLAY = [SHEET, "x*2 + y*2 + x*2", "x1 - x2 + x3 - x1", "sin(x)*sin(x) + 1/y",
 @pytest.mark.parametrize("expression", REPLAY)
 def test_replay_reproduces_the_results(expression):
     point = {"x": 0.7, "y": -1.3, "x1": 1.0, "x2": 2.0, "x3": -0.5}
-    t = ad.solve(expression, point)
+    t = traces.autodiff.solve(expression, point)
     replayed = t.replay()
     assert replayed.keys() == {"value", "adjoint", "gradient"}
     for name, arr in replayed.items():
@@ -407,7 +408,7 @@ def test_replay_reproduces_the_results(expression):
 @given(EXPR, POINT)
 def test_replay_property_on_random_expressions(expression, point):
     try:
-        t = ad.solve(expression, point)
+        t = traces.autodiff.solve(expression, point)
     except ValueError:
         assume(False)
     for name, arr in t.replay().items():
@@ -420,7 +421,7 @@ def test_long_traces_are_coarsened_with_a_note():
     terms = [f"sin(x{k % 7}*x{(3 * k) % 11})*x{k % 5} - cos(x{k % 3} + {k})" for k in range(300)]
     expression = " + ".join(terms)
     point = {f"x{k}": 0.1 * k - 0.4 for k in range(11)}
-    t = ad.solve(expression, point)
+    t = traces.autodiff.solve(expression, point)
     assert "coarsened" in t.note and len(t) <= MAX_STEPS
     assert all(s.note for s in t.steps if s.phase == "forward")
     for name, arr in t.replay().items():
@@ -546,14 +547,14 @@ def test_domain_error_on_a_constant_is_still_refused():
 
 
 @pytest.mark.parametrize(("values", "match"), [
-    ({"x1": 1}, "^x2: no value given$"),
+    ({"x1": 1}, "^x2: no value given; every variable of the expression needs one$"),
     ({"x1": 1, "x2": "a"}, "^x2: expected a number, got 'a'"),
     ({"x1": True, "x2": 1}, "^x1: expected a number"),
     ({"x1": None, "x2": 1}, "^x1: expected a number"),
     ({"x1": math.nan, "x2": 1}, "^x1: got nan"),
     ({"x1": 1, "x2": math.inf}, "^x2: got inf"),
     ({"x1": [1, 2], "x2": 1}, "^x1: expected a number"),
-    ([1, 2], "^values: expected a mapping"),
+    ([1, 2], r"^values: the values must be given by variable name \(x1: 1, …\), got list$"),
 ])
 def test_bad_values_name_the_variable(values, match):
     with pytest.raises(ValueError, match=match):
@@ -593,3 +594,68 @@ def test_parse_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --------------------------------------------------------------------------------------------
+# Steps name the graph edges they concern
+
+
+@pytest.mark.parametrize("expression", REPLAY + ["x*x + 2*x - sin(x*x)"])
+def test_steps_carry_the_ids_of_their_edges(expression):
+    point = {"x": 0.7, "y": -1.3, "x1": 1.0, "x2": 2.0, "x3": -0.5}
+    t = traces.autodiff.solve(expression, point)
+    ev = ad.evaluate(expression, point)
+    used = []
+    for s in t.steps:
+        (_, (i,)), *_ = s.writes
+        if s.phase == "forward":
+            # the edges into the node it computes, one per operand, in operand order
+            assert [(ev.edges[e].target, ev.edges[e].source) for e in s.edges] == \
+                [(i, j) for j in ev.nodes[i].inputs]
+        elif "+=" in s.formula:
+            (e,) = s.edges  # v̄_j += v̄_i · ∂v_i/∂v_j runs along the edge j → i
+            edge = ev.edges[e]
+            assert (edge.source, edge.target) == (i, s.reads[0][1][0])
+            assert edge.partial is not None
+            used.append(e)
+        else:
+            assert s.edges == ()  # the seed and the gradient
+    # every edge that carries an adjoint is walked exactly once
+    assert sorted(used) == [k for k, e in enumerate(ev.edges) if e.partial is not None]
+
+
+def test_coarse_steps_carry_the_edges_of_their_nodes():
+    terms = [f"sin(x{k % 7}*x{(3 * k) % 11})*x{k % 5} - cos(x{k % 3} + {k})" for k in range(300)]
+    expression = " + ".join(terms)
+    point = {f"x{k}": 0.1 * k - 0.4 for k in range(11)}
+    t = traces.autodiff.solve(expression, point)
+    ev = ad.evaluate(expression, point)
+    assert "coarsened" in t.note
+    forward = [e for s in t.steps if s.phase == "forward" for e in s.edges]
+    assert forward == list(range(len(ev.edges)))
+    backward = sorted(e for s in t.steps if s.phase == "backward" for e in s.edges)
+    assert backward == [k for k, e in enumerate(ev.edges) if e.partial is not None]
+
+
+def test_other_layers_leave_step_edges_empty():
+    for ex in examples.available():
+        if ex.kind != "autodiff":
+            assert all(s.edges == () for s in ex.solve().steps), ex.name
+
+
+@pytest.mark.parametrize(("expression", "seed", "quiet"), [
+    ("cos(x1*x2) + 2*x1", "v̄6 = ∂L/∂v6 = 1", "v4 depends on no input: not differentiated, its v̄ "
+                                              "stays 0"),
+    ("x*2 + 3*x", "v̄5 = ∂L/∂v5 = 1", "v1, v3 depend on no input: not differentiated, their v̄ "
+                                      "stay 0"),
+    ("2 + 3", "v̄2 = ∂L/∂v2 = 1", "v0, v1 depend on no input: not differentiated, their v̄ "
+                                 "stay 0"),
+])
+def test_the_seed_line_reads_as_the_single_seed_1_beside_constants(expression, seed, quiet):
+    t = traces.autodiff.solve(expression, {"x": 0.5, "x1": 1.0, "x2": 2.0})
+    step = next(s for s in t.steps if s.phase == "backward")
+    assert step.text == seed  # not "… = [1, 0]": the constants' zeros are not the seed
+    assert step.note == quiet
+    # it still writes the constants' v̄ = 0, so that the replay shows them as computed
+    replayed = t.replay(t.steps.index(step) + 1)["adjoint"]
+    assert not np.isnan(replayed[[i for _, (i,) in step.writes]]).any()

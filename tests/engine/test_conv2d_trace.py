@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from engine import conv2d, examples
+from engine import conv2d, examples, traces
 from engine.steps import MAX_STEPS, fmt_paren
 from tests.engine.test_conv2d import SHEET_F, conv2d_naive, conv_cases, pair, random_case
 
@@ -36,7 +36,7 @@ def assert_refs_in_range(trace):
 
 
 def test_sheet_task2b_trace_reads_like_the_solution():
-    t = conv2d.solve_shape([20, 18, 5], [3, 4, 5, 1337], 2, 3)
+    t = traces.conv2d.solve_shape([20, 18, 5], [3, 4, 5, 1337], 2, 3)
     texts = [s.text for s in t.steps]
     assert texts == ["o_rows = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12",
                      "o_cols = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11",
@@ -50,17 +50,17 @@ def test_sheet_task2b_trace_reads_like_the_solution():
 
 
 def test_shape_trace_takes_shapes_too_big_to_allocate():
-    t = conv2d.solve_shape([10**9, 10**9, 64], [3, 3, 64, 10**6], (2, 1), (0, 1))
+    t = traces.conv2d.solve_shape([10**9, 10**9, 64], [3, 3, 64, 10**6], (2, 1), (0, 1))
     np.testing.assert_array_equal(t.tensors["output_shape"], [(10**9 - 3) // 2 + 1, 10**9, 10**6])
     assert "last 2 rows" not in t.steps[0].note  # (10⁹ − 3)/2 leaves exactly one row over
     assert "last row" in t.steps[0].note
 
 
 def test_shape_trace_bad_input_names_the_argument():
-    with pytest.raises(ValueError, match="f_shape: kernel of 30 rows is larger"):
-        conv2d.solve_shape([20, 18, 5], [30, 4, 5, 1], 1, 0)
-    with pytest.raises(ValueError, match="x_shape: expected 3 whole numbers"):
-        conv2d.solve_shape([20, 18], [3, 4, 5, 1])
+    with pytest.raises(ValueError, match="f_shape: f's kernel of 30 rows is larger"):
+        traces.conv2d.solve_shape([20, 18, 5], [30, 4, 5, 1], 1, 0)
+    with pytest.raises(ValueError, match="x_shape: the shape of x needs 3 whole numbers"):
+        traces.conv2d.solve_shape([20, 18], [3, 4, 5, 1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_shape_trace_bad_input_names_the_argument():
 
 
 def test_sheet_task2a_trace_swaps_then_rotates():
-    t = conv2d.solve_filter(SHEET_F)
+    t = traces.conv2d.solve_filter(SHEET_F)
     assert len(t) == 8 and t.note == ""
     assert t.phases == {"backward": 8}  # preparing the backward pass's filters
     texts = [s.text for s in t.steps]
@@ -103,7 +103,7 @@ def test_sheet_task2a_trace_swaps_then_rotates():
 ])
 def test_filter_trace_coarsens_with_a_note(shape, n_steps, note):
     f = np.random.default_rng(0).normal(size=shape)
-    t = conv2d.solve_filter(f)
+    t = traces.conv2d.solve_filter(f)
     assert len(t) == n_steps <= MAX_STEPS
     assert (note in t.note) and (("coarsened" in t.note) == bool(note))
     replayed = assert_replay_matches(t)
@@ -111,8 +111,9 @@ def test_filter_trace_coarsens_with_a_note(shape, n_steps, note):
 
 
 def test_filter_trace_declines_a_huge_filter_bank():
-    with pytest.raises(ValueError, match="f: shape .* too large to trace step by step"):
-        conv2d.solve_filter(np.zeros((3, 3, 256, 256)))
+    with pytest.raises(ValueError, match=r"^f: f of shape .* is too large to show step by step "
+                                         r".*; use fewer channels or filters$"):
+        traces.conv2d.solve_filter(np.zeros((3, 3, 256, 256)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ TRACE_CASES = [
 @pytest.mark.parametrize(("x_shape", "f_shape", "stride", "padding"), TRACE_CASES)
 def test_replay_reproduces_the_vectorised_results(x_shape, f_shape, stride, padding):
     x, f, b, dy = random_case(np.random.default_rng(9), x_shape, f_shape, stride, padding)
-    t = conv2d.solve(x, f, b, dy, stride, padding)
+    t = traces.conv2d.solve(x, f, b, dy, stride, padding)
     assert t.note == ""
     replayed = assert_replay_matches(t)
     np.testing.assert_array_equal(replayed["y"], conv2d.forward(x, f, b, stride, padding))
@@ -155,7 +156,7 @@ def test_replay_reproduces_the_vectorised_results(x_shape, f_shape, stride, padd
 def test_property_replay_reproduces_the_vectorised_results(case):
     x_shape, f_shape, s, p, seed = case
     x, f, b, dy = random_case(np.random.default_rng(seed), x_shape, f_shape, s, p)
-    t = conv2d.solve(x, f, b, dy, s, p)
+    t = traces.conv2d.solve(x, f, b, dy, s, p)
     replayed = assert_replay_matches(t)
     grads = conv2d.backward(x, f, dy, s, p)
     np.testing.assert_array_equal(replayed["y"], conv2d.forward(x, f, b, s, p))
@@ -168,7 +169,7 @@ def test_property_replay_reproduces_the_vectorised_results(case):
 def test_each_step_reads_exactly_what_its_sum_uses(x_shape, f_shape, stride, padding):
     """Σ (read pairs) reproduces every written cell: the reads are the right window."""
     x, f, b, dy = random_case(np.random.default_rng(10), x_shape, f_shape, stride, padding)
-    t = conv2d.solve(x, f, b, dy, stride, padding)
+    t = traces.conv2d.solve(x, f, b, dy, stride, padding)
     kinds = {"y": 0, "dx": 0, "df": 0, "db": 0}
     for s in t.steps:
         (name, idx), = s.writes if len(s.writes) == 1 else ((None, None),)
@@ -192,7 +193,7 @@ def test_each_step_reads_exactly_what_its_sum_uses(x_shape, f_shape, stride, pad
 
 def test_long_sums_are_shortened_and_never_show_empty_terms():
     x, f, b, dy = random_case(np.random.default_rng(8), (3, 3, 4), (3, 3, 4, 1), 1, 0)
-    t = conv2d.solve(x, f, b, dy)
+    t = traces.conv2d.solve(x, f, b, dy)
     y_step = next(s for s in t.steps if s.title == "y[0,0,0]")
     # 36 products + b: the first and last 14 terms, the rest counted
     assert "+ … (9 more) +" in y_step.substituted
@@ -204,7 +205,7 @@ def test_long_sums_are_shortened_and_never_show_empty_terms():
 
 def test_step_order_and_phases():
     x, f, b, dy = random_case(np.random.default_rng(1), (5, 5, 1), (3, 3, 1, 2), 2, 1)
-    t = conv2d.solve(x, f, b, dy, 2, 1)
+    t = traces.conv2d.solve(x, f, b, dy, 2, 1)
     titles = [s.title for s in t.steps]
     n_y = t.tensors["y"].size
     assert titles[0] == "pad x"
@@ -225,7 +226,7 @@ def test_dilated_dy_is_dilated_by_the_stride_and_padded_by_k_minus_1():
     # 6×7 input, 3×3 kernel, stride 2, padding 1: y is 3×4, padded input 8×9, windows reach
     # 7 rows and 9 columns -> one leftover row
     x, f, b, dy = random_case(np.random.default_rng(2), (6, 7, 1), (3, 3, 1, 1), 2, 1)
-    t = conv2d.solve(x, f, b, dy, 2, 1)
+    t = traces.conv2d.solve(x, f, b, dy, 2, 1)
     d = t.tensors["dy_dilated"][:, :, 0]
     assert d.shape == (8 + 2, 9 + 2)
     want = np.zeros((10, 11))
@@ -238,7 +239,7 @@ def test_dilated_dy_is_dilated_by_the_stride_and_padded_by_k_minus_1():
 
 def test_forward_only_trace_without_dy():
     x, f, b, _ = random_case(np.random.default_rng(3), (4, 4, 2), (2, 2, 2, 2), 1, 0)
-    t = conv2d.solve(x, f, b, None, 1, 0)
+    t = traces.conv2d.solve(x, f, b, None, 1, 0)
     assert set(t.tensors) == {"x", "f", "b", "y"}
     assert t.phases == {"forward": 18}
     assert_replay_matches(t)
@@ -246,7 +247,7 @@ def test_forward_only_trace_without_dy():
 
 def test_missing_bias_is_zero():
     x, f, _, dy = random_case(np.random.default_rng(3), (3, 3, 1), (2, 2, 1, 2), 1, 0)
-    t = conv2d.solve(x, f, None, dy)
+    t = traces.conv2d.solve(x, f, None, dy)
     np.testing.assert_array_equal(t.tensors["b"], [0, 0])
     np.testing.assert_array_equal(t.tensors["y"], conv2d.forward(x, f))
 
@@ -257,7 +258,7 @@ def test_missing_bias_is_zero():
 ])
 def test_large_traces_are_coarsened_with_a_note(x_shape, f_shape, stride, padding, level_note):
     x, f, b, dy = random_case(np.random.default_rng(4), x_shape, f_shape, stride, padding)
-    t = conv2d.solve(x, f, b, dy, stride, padding)
+    t = traces.conv2d.solve(x, f, b, dy, stride, padding)
     assert "too many to step through" in t.note and level_note in t.note
     assert len(t) <= MAX_STEPS
     coarse = [s for s in t.steps if s.title not in ("pad x", "backward filters",
@@ -273,19 +274,19 @@ def test_large_traces_are_coarsened_with_a_note(x_shape, f_shape, stride, paddin
 
 def test_too_large_to_trace_is_declined_with_the_limit():
     x, f, b, dy = random_case(np.random.default_rng(5), (100, 100, 8), (3, 3, 8, 8), 1, 1)
-    with pytest.raises(ValueError, match=r"x: this convolution is too large to trace step by "
-                                         r"step \(.* more than 1,000,000\)"):
-        conv2d.solve(x, f, b, dy, 1, 1)
+    with pytest.raises(ValueError, match=r"^x: this convolution is too large to show step by "
+                                         r"step \(.* more than 1,000,000\); use a smaller x"):
+        traces.conv2d.solve(x, f, b, dy, 1, 1)
 
 
 def test_trace_bad_input_names_the_argument():
     x, f, b, dy = random_case(np.random.default_rng(6), (4, 4, 1), (3, 3, 1, 2), 1, 0)
-    with pytest.raises(ValueError, match="dy: expected shape"):
-        conv2d.solve(x, f, b, dy[:1], 1, 0)
+    with pytest.raises(ValueError, match=r"^dy: δy has shape .*; it needs shape"):
+        traces.conv2d.solve(x, f, b, dy[:1], 1, 0)
     with pytest.raises(ValueError, match="stride: must be at least 1"):
-        conv2d.solve(x, f, b, dy, 0, 0)
-    with pytest.raises(ValueError, match="b: expected shape"):
-        conv2d.solve(x, f, [1, 2, 3], dy, 1, 0)
+        traces.conv2d.solve(x, f, b, dy, 0, 0)
+    with pytest.raises(ValueError, match=r"^b: b has shape"):
+        traces.conv2d.solve(x, f, [1, 2, 3], dy, 1, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +329,7 @@ def test_example_conv_is_small_and_right():
 
 def test_a_large_filter_matrix_is_shown_shortened():
     f = np.arange(9 * 10, dtype=float).reshape(9, 10, 1, 1)
-    text = conv2d.solve_filter(f).steps[0].substituted
+    text = traces.conv2d.solve_filter(f).steps[0].substituted
     assert text.startswith("[[0, 1, 2, 3, … (2 more), 6, 7, 8, 9], [10, 11, 12, 13, … (2 more), ")
     assert text.endswith(", … (1 more), [50, 51, 52, 53, … (2 more), 56, 57, 58, 59], "
                          "[60, 61, 62, 63, … (2 more), 66, 67, 68, 69], [70, 71, 72, 73, … (2 "

@@ -88,7 +88,7 @@ def test_examples_command_lists_every_example():
     proc = run_cli("examples")
     assert proc.returncode == 0, proc.stderr
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
-    assert names == list(examples.NAMES)
+    assert names == list(examples.NAMES + examples.NETWORK_NAMES)
     assert all(len(line.split("\t")) == 2 for line in proc.stdout.splitlines())
 
 
@@ -147,8 +147,12 @@ def test_example_with_bad_inputs_fails_with_the_field_name():
     bad = examples.Example(ex.name, ex.kind, ex.description, {**ex.inputs, "x": [1, 2, 3]})
     with pytest.raises(ValueError, match="^x: "):
         bad.solve()
-    with pytest.raises(ValueError, match="inputs: .*unexpected keyword"):
+    with pytest.raises(ValueError, match="^inputs: unknown input 'zz'; a fully_connected example "
+                                         "takes x, W, b, δy$"):
         examples.solve("fully_connected", {**ex.inputs, "zz": 1})
+    with pytest.raises(ValueError, match="^dy: δy is missing; a fully_connected example needs "
+                                         "x, W, b, δy$"):
+        examples.solve("fully_connected", {k: v for k, v in ex.inputs.items() if k != "dy"})
 
 
 def test_a_failing_steps_file_leaves_no_tensors_file_either(tmp_path):
@@ -219,6 +223,6 @@ def test_examples_command_names_a_damaged_example_file(tmp_path):
                           capture_output=True, text=True, cwd=copy, timeout=120)
     assert proc.returncode == 1
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
-    assert names == [n for n in examples.NAMES if n != "avgpool"]
+    assert names == [n for n in examples.NAMES + examples.NETWORK_NAMES if n != "avgpool"]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "avgpool.json: not valid JSON" in lines[0]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine import ShapeError
+from engine import ShapeError, traces
 from engine import fully_connected as fc
 from engine.steps import MAX_STEPS
 from tests.engine.gradcheck import numeric_grad
@@ -25,7 +25,7 @@ def test_sheet_task1_backward_corrected():
 
 
 def test_sheet_task1_trace_reads_like_the_solution():
-    t = fc.solve(X, W, B, DY)
+    t = traces.fully_connected.solve(X, W, B, DY)
     texts = [s.text for s in t.steps]
     assert "y₂ = Σⱼ xⱼ·Wⱼ₂ + b₂ = 1 · 5 + 2 · 6 + 3 = 20" in texts
     assert "δx₀ = Σₖ δyₖ·W₀ₖ = 0 · 1 + 0.5 · 3 + 1 · 5 = 6.5" in texts
@@ -57,7 +57,7 @@ def test_replay_reproduces_vectorised_results(shape):
     x = rng.normal(size=shape)
     w, b = rng.normal(size=(3, 2)), rng.normal(size=2)
     dy = rng.normal(size=shape[:-1] + (2,))
-    t = fc.solve(x, w, b, dy)
+    t = traces.fully_connected.solve(x, w, b, dy)
     replayed = t.replay()
     assert replayed.keys() == {"y", "dx", "dw", "db"}
     dx, dw, db = fc.backward(x, w, dy)
@@ -68,12 +68,13 @@ def test_replay_reproduces_vectorised_results(shape):
 
 
 @pytest.mark.parametrize(("args", "match"), [
-    (([1, 2, 3], W, B), "x: expected shape"),
-    (([1, 2], [1, 2], B), "w: expected a 2-D array"),
-    (([1, 2], W, [1, 2]), "b: expected shape"),
-    (([1, float("nan")], W, B), "x: contains nan"),
-    (([1, np.inf], W, B), "x: contains inf"),
-    ((["a", 2], W, B), "x: could not read"),
+    (([1, 2, 3], W, B), r"^x: x has shape \(3,\); it needs shape \(2,\) to match W's 2 rows"),
+    (([1, 2], [1, 2], B), r"^w: W must be 2-D \(n_in, n_out\), got shape \(2,\)$"),
+    (([1, 2], W, [1, 2]), r"^b: b has shape \(2,\); it needs shape \(3,\) to match W's 3 "
+                          r"columns \(n_out\)$"),
+    (([1, float("nan")], W, B), r"^x: x\[1\] is nan"),
+    (([1, np.inf], W, B), r"^x: x\[1\] is inf"),
+    ((["a", 2], W, B), r"^x: x\[0\] is 'a', not a number"),
 ])
 def test_bad_input_names_the_argument(args, match):
     with pytest.raises(ValueError, match=match):
@@ -81,7 +82,8 @@ def test_bad_input_names_the_argument(args, match):
 
 
 def test_wrong_dy_shape_is_a_shape_error():
-    with pytest.raises(ShapeError, match="dy: expected shape"):
+    with pytest.raises(ShapeError,
+                       match=r"^dy: δy has shape \(2,\); it needs shape \(3,\) like y$"):
         fc.backward(X, W, [1, 2])
 
 
@@ -97,7 +99,7 @@ def test_coarsened_traces_stay_within_max_steps_and_replay_exactly(shape, n_out,
     x = rng.normal(size=shape)
     w, b = rng.normal(size=(shape[-1], n_out)), rng.normal(size=n_out)
     dy = rng.normal(size=shape[:-1] + (n_out,))
-    t = fc.solve(x, w, b, dy)
+    t = traces.fully_connected.solve(x, w, b, dy)
     assert len(t) <= MAX_STEPS
     assert t.note.endswith("; coarsened: " + per) and all("coarsened" in s.note for s in t.steps)
     replayed = t.replay()
@@ -113,17 +115,17 @@ def test_a_trace_too_large_to_step_through_is_declined_with_the_limit():
     x, w = np.ones((1, 2000)), np.ones((2000, 200))
     with pytest.raises(ValueError, match=r"^x: a worked solution .* would write 402,400 values, "
                                          r"more than the 300,000 that can be stepped through"):
-        fc.solve(x, w, np.ones(200), np.ones((1, 200)))
+        traces.fully_connected.solve(x, w, np.ones(200), np.ones((1, 200)))
     assert fc.backward(x, w, np.ones((1, 200))).dw.shape == (2000, 200)  # the math still runs
 
 
 def test_a_negative_bias_is_parenthesised_like_every_other_term():
-    t = fc.solve([1.0], [[2.0]], [-3.0], [1.0])
+    t = traces.fully_connected.solve([1.0], [[2.0]], [-3.0], [1.0])
     assert t.steps[0].text == "y₀ = Σⱼ xⱼ·Wⱼ₀ + b₀ = 1 · 2 + (-3) = -1"
 
 
 def test_batch_trace_names_the_row_it_reads():
-    t = fc.solve([[1, 2], [3, 4]], W, B, [[0, 0.5, 1], [1, 0, 0]])
+    t = traces.fully_connected.solve([[1, 2], [3, 4]], W, B, [[0, 0.5, 1], [1, 0, 0]])
     texts = [s.text for s in t.steps]
     assert "y[1,0] = Σⱼ x₁ⱼ·Wⱼ₀ + b₀ = 3 · 1 + 4 · 2 + 1 = 12" in texts
     assert "δx[1,0] = Σₖ δy₁ₖ·W₀ₖ = 1 · 1 + 0 · 3 + 0 · 5 = 1" in texts

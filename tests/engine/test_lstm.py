@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ShapeError, lstm
+from engine import ShapeError, lstm, traces
 from engine.examples import EXAMPLES_DIR, load
 from engine.steps import MAX_STEPS, fmt, fmt_paren
 from tests.engine.gradcheck import numeric_grad
@@ -75,10 +75,11 @@ def test_c0_defaults_to_zeros_and_inputs_are_not_modified():
         np.testing.assert_array_equal(p[k], copies[k], err_msg=k)
 
 
+@pytest.mark.parametrize("backward", [lstm.backward, lstm.backward_plain])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_gradients_match_central_differences(shape):
+def test_gradients_match_central_differences(shape, backward):
     xs, p, c0, dh = make(*shape, seed=11)
-    g = lstm.backward(lstm.forward(xs, p, c0), dh)
+    g = backward(lstm.forward(xs, p, c0), dh)
 
     def loss(xs_=xs, p_=p, c0_=c0):
         return float(np.sum(lstm.forward(xs_, p_, c0_).h * dh))
@@ -92,6 +93,24 @@ def test_gradients_match_central_differences(shape):
     np.testing.assert_allclose(g.dc0, numeric_grad(lambda v: loss(c0_=v), c0), **tol,
                                err_msg="dc0")
     assert list(g.params) == list(lstm.PARAM_KEYS)
+
+
+@pytest.mark.parametrize("shape", SHAPES + [(7, 2, 6)])
+def test_fused_backward_equals_the_plain_term_by_term_one(shape):
+    xs, p, c0, dh = make(*shape, seed=17)
+    run = lstm.forward(xs, p, c0)
+    fused, plain = lstm.backward(run, dh), lstm.backward_plain(run, dh)
+    tol = {"rtol": 1e-12, "atol": 1e-14}
+    for name in ("dc", "dx", "dc0", "dh", "du", "do", "df", "di", "dg", "df_hat", "di_hat",
+                 "do_hat", "dg_hat"):
+        np.testing.assert_allclose(getattr(fused, name), getattr(plain, name), **tol,
+                                   err_msg=name)
+    assert list(plain.terms) == list(lstm.TERM_KEYS) and list(plain.params) == list(p)
+    for key in lstm.TERM_KEYS:
+        np.testing.assert_allclose(fused.terms[key], plain.terms[key], **tol, err_msg=key)
+    for key in lstm.PARAM_KEYS:
+        np.testing.assert_allclose(fused.params[key], plain.params[key], **tol,
+                                   err_msg="d" + key)
 
 
 @pytest.mark.parametrize("shape", [(4, 3, 5), (5, 2, 3), (3, 1, 1)])
@@ -222,7 +241,7 @@ def test_example_trace_reads_like_a_worked_solution():
 
 def test_trace_tensor_names():
     xs, p, c0, dh = make(2, 3, 2)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     expected = ({"xs", "c0", "dh", "f", "i", "o", "g", "c", "h", "dc", "dx", "dc0"}
                 | set(lstm.PARAM_KEYS) | {"d" + k for k in lstm.PARAM_KEYS} | set(lstm.TERM_KEYS))
     assert expected <= set(t.tensors)
@@ -245,7 +264,7 @@ def test_trace_tensor_names():
 ])
 def test_replay_reproduces_the_vectorised_results(shape, coarse):
     xs, p, c0, dh = make(*shape, seed=4)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     replayed = t.replay()
     inputs = {"xs", "c0", *lstm.PARAM_KEYS}
     assert replayed.keys() == set(t.tensors) - inputs
@@ -255,8 +274,8 @@ def test_replay_reproduces_the_vectorised_results(shape, coarse):
     writes = [w for s in t.steps for w in s.writes]
     assert len(writes) == len(set(writes)) == sum(t.tensors[k].size for k in replayed)
     assert len(t) <= MAX_STEPS
-    assert len(t) == lstm._granularity(*shape)[3]
-    assert lstm._granularity(*shape)[0] == (coarse or "unit")
+    assert len(t) == traces.lstm._granularity(*shape)[3]
+    assert traces.lstm._granularity(*shape)[0] == (coarse or "unit")
     if coarse:
         assert "coarsened" in t.note and "too many" in t.note
         assert any("coarsened" in s.note for s in t.steps)
@@ -266,7 +285,7 @@ def test_replay_reproduces_the_vectorised_results(shape, coarse):
 
 def test_coarsened_vector_steps_show_every_value():
     xs, p, c0, dh = make(64, 32, 64, seed=1)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     assert "one step per time step" in t.note
     dc = next(s for s in t.steps if s.title == "δc₆₄" and s.phase == "backward")
     assert len(dc.writes) == 64 and dc.text.endswith("more), " + ", ".join(
@@ -280,7 +299,7 @@ def test_coarsened_vector_steps_show_every_value():
        seed=st.integers(0, 10_000))
 def test_property_replay_and_terms(T, n_in, n_h, seed):
     xs, p, c0, dh = make(T, n_in, n_h, seed=seed, scale=1.5)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     for name, arr in t.replay().items():
         np.testing.assert_array_equal(arr, t.tensors[name], err_msg=name)
     total = sum(t.tensors[k] for k in lstm.TERM_KEYS)
@@ -302,22 +321,30 @@ def with_(key, value):
 
 
 @pytest.mark.parametrize(("args", "error", "match"), [
-    ((XS, without("W_ic")), ValueError, r"^W_ic: missing from params"),
-    ((XS, {**P, "W_x": [[1.0]]}), ValueError, r"^params: unknown key 'W_x'"),
-    ((XS, [1, 2]), ValueError, r"^params: expected a dict"),
-    ((XS, with_("W_fc", np.ones((2, 3)))), ShapeError, r"^W_fc: expected shape \(2, 2\)"),
-    ((XS, with_("W_c", np.ones((3, 2)))), ShapeError, r"^W_c: expected shape \(2, 2\)"),
-    ((XS, with_("W_f", np.ones((3, 2)))), ShapeError, r"^W_f: expected shape \(2, any\)"),
-    ((XS, with_("b_o", np.ones(3))), ShapeError, r"^b_o: expected shape \(2,\)"),
-    ((XS, with_("b_o", np.ones((1, 2)))), ShapeError, r"^b_o: expected a 1-D array"),
-    ((XS, with_("W_i", [[0.1, float("nan")], [0.2, 0.3]])), ValueError, r"^W_i: contains nan"),
-    ((XS, with_("b_f", [0.1, "x"])), ValueError, r"^b_f: could not read"),
-    ((np.array([[1.0, np.inf]]), P), ValueError, r"^xs: contains inf"),
-    (([[1, "a"], [2, 3]], P), ValueError, r"^xs: could not read"),
-    (([1.0, 2.0], P), ShapeError, r"^xs: expected a 2-D array \(T, n_in\)"),
-    ((np.zeros((0, 2)), P), ShapeError, r"^xs: is empty"),
-    ((XS, P, [0.0, 0.0, 0.0]), ShapeError, r"^c0: expected shape \(2,\)"),
-    ((XS, P, [0.0, float("nan")]), ValueError, r"^c0: contains nan"),
+    ((XS, without("W_ic")), ValueError, r"^W_ic: W_ic is missing; the LSTM needs W_f, "),
+    ((XS, {**P, "W_x": [[1.0]]}), ValueError, r"^params: unknown parameter 'W_x'"),
+    ((XS, [1, 2]), ValueError, r"^params: the LSTM's parameters must be given by name"),
+    ((XS, with_("W_fc", np.ones((2, 3)))), ShapeError,
+     r"^W_fc: W_fc has shape \(2, 3\); it needs shape \(2, 2\) \(n_h, n_h\), with n_h = 2, "
+     r"the columns of W_f$"),
+    ((XS, with_("W_c", np.ones((3, 2)))), ShapeError,
+     r"^W_c: W_c has shape \(3, 2\); it needs shape \(2, 2\) \(n_in, n_h\), with n_in = 2, "
+     r"the columns of x, and n_h = 2"),
+    ((XS, with_("W_f", np.ones((3, 2)))), ShapeError,
+     r"^W_f: W_f has shape \(3, 2\); it needs 2 rows to match x's 2 columns \(n_in\)$"),
+    ((XS, with_("b_o", np.ones(3))), ShapeError, r"^b_o: b_o has shape \(3,\); it needs shape "
+                                                 r"\(2,\)"),
+    ((XS, with_("b_o", np.ones((1, 2)))), ShapeError, r"^b_o: b_o must be 1-D"),
+    ((XS, with_("W_i", [[0.1, float("nan")], [0.2, 0.3]])), ValueError,
+     r"^W_i: W_i\[0,1\] is nan"),
+    ((XS, with_("b_f", [0.1, "x"])), ValueError, r"^b_f: b_f\[1\] is 'x', not a number"),
+    ((np.array([[1.0, np.inf]]), P), ValueError, r"^xs: x\[0,1\] is inf"),
+    (([[1, "a"], [2, 3]], P), ValueError, r"^xs: x\[0,1\] is 'a', not a number"),
+    (([1.0, 2.0], P), ShapeError, r"^xs: x must be 2-D \(T, n_in\)"),
+    ((np.zeros((0, 2)), P), ShapeError, r"^xs: x is empty"),
+    ((XS, P, [0.0, 0.0, 0.0]), ShapeError, r"^c0: c₀ has shape \(3,\); it needs shape \(2,\) "
+                                           r"to match W_f's 2 columns \(n_h, the units\)$"),
+    ((XS, P, [0.0, float("nan")]), ValueError, r"^c0: c₀\[1\] is nan"),
     ((np.zeros((lstm.MAX_T + 1, 1)), make(1, 1, 1)[1]), ValueError,
      r"^xs: 20,001 time steps, more than the 20,000"),
     ((np.full((2, 2), 1e200), with_("W_f", np.full((2, 2), 1e200))), ValueError,
@@ -327,20 +354,20 @@ def test_bad_input_names_the_argument(args, error, match):
     with pytest.raises(error, match=match):
         lstm.forward(*args)
     with pytest.raises(error, match=match):
-        lstm.solve(*(args + (None,) * (3 - len(args))), DH)
+        traces.lstm.solve(*(args + (None,) * (3 - len(args))), DH)
 
 
 @pytest.mark.parametrize(("dh", "error", "match"), [
-    (np.zeros((2, 2)), ShapeError, r"^dh: expected shape \(3, 2\)"),
-    (np.zeros(2), ShapeError, r"^dh: expected a 2-D array"),
-    ([[0, 0], [0, np.nan], [0, 0]], ValueError, r"^dh: contains nan"),
+    (np.zeros((2, 2)), ShapeError, r"^dh: δh has shape \(2, 2\); it needs shape \(3, 2\)"),
+    (np.zeros(2), ShapeError, r"^dh: δh must be 2-D"),
+    ([[0, 0], [0, np.nan], [0, 0]], ValueError, r"^dh: δh\[1,1\] is nan"),
     (None, ValueError, r"^dh: "),
 ])
 def test_bad_dh(dh, error, match):
     with pytest.raises(error, match=match):
         lstm.backward(lstm.forward(XS, P, C0), dh)
     with pytest.raises(error, match=match):
-        lstm.solve(XS, P, C0, dh)
+        traces.lstm.solve(XS, P, C0, dh)
 
 
 def test_backward_needs_a_run():
@@ -352,12 +379,12 @@ def test_a_trace_too_large_to_step_through_is_declined():
     xs, p, c0, dh = make(1000, 1, 16)
     lstm.backward(lstm.forward(xs, p, c0), dh)  # the numbers themselves are fine
     with pytest.raises(ValueError, match=r"^xs: a worked solution .* more than the 300,000"):
-        lstm.solve(xs, p, c0, dh)
+        traces.lstm.solve(xs, p, c0, dh)
 
 
 def test_grouped_steps_keep_dc_with_its_terms():
     xs, p, c0, dh = make(100, 2, 2, seed=8)
-    t = lstm.solve(xs, p, c0, dh)
+    t = traces.lstm.solve(xs, p, c0, dh)
     assert "group of quantities" in t.note and len(t) == 6 * 100 * 2 + len(lstm.PARAM_KEYS)
     dc = next(s for s in t.steps if s.title == "δc₉₉")
     assert dc.writes == (("dc", (98, 0)), ("dc", (98, 1)))

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ShapeError, examples
+from engine import ShapeError, examples, traces
 from engine import pooling as pool
 from engine.steps import MAX_STEPS
 from tests.engine.gradcheck import numeric_grad
@@ -228,7 +228,7 @@ def test_property_matches_reference_and_conserves_delta(case):
 @given(pooling_case())
 def test_property_replay_reproduces_vectorised_results(case):
     _, size, stride, x, dy = _arrays(*case)
-    for solve in (pool.solve_avg, pool.solve_max):
+    for solve in (traces.pooling.solve_avg, traces.pooling.solve_max):
         t = solve(x, size, stride, dy)
         replayed = t.replay()
         assert replayed.keys() == {"y", "dx"}
@@ -246,8 +246,8 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
     rng = np.random.default_rng(0)
     x = rng.normal(size=shape)
     dy = _dy_for(shape, 2, 1, rng)
-    for solve, vec in ((pool.solve_avg, lambda: pool.avg_backward(shape, dy, 2, 1)),
-                       (pool.solve_max, lambda: pool.max_backward(x, dy, 2, 1))):
+    for solve, vec in ((traces.pooling.solve_avg, lambda: pool.avg_backward(shape, dy, 2, 1)),
+                       (traces.pooling.solve_max, lambda: pool.max_backward(x, dy, 2, 1))):
         t = solve(x, 2, 1, dy)
         assert len(t) <= MAX_STEPS
         cells = dy.size
@@ -259,7 +259,7 @@ def test_large_traces_are_coarsened_with_a_note_and_still_replay_exactly(shape):
         replayed = t.replay()
         np.testing.assert_array_equal(replayed["dx"], vec())
         np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
-        if solve is pool.solve_max:  # max steps write only the maxima they route δy to
+        if solve is traces.pooling.solve_max:  # max steps write only the maxima they route δy to
             routed = [i for s in t.steps if s.phase == "backward" and "zero" not in s.title
                       for _, i in s.writes]
             assert all(t.tensors["mask"][i] > 0 for i in routed)
@@ -279,11 +279,11 @@ def test_large_overlapping_windows_coarsen_by_references_and_replay_exactly(shap
     rng = np.random.default_rng(2)
     x = rng.normal(size=shape)
     dy = _dy_for(shape, size, 1, rng)
-    for solve, dx in ((pool.solve_avg, pool.avg_backward(shape, dy, size, 1)),
-                      (pool.solve_max, pool.max_backward(x, dy, size, 1))):
+    for solve, dx in ((traces.pooling.solve_avg, pool.avg_backward(shape, dy, size, 1)),
+                      (traces.pooling.solve_max, pool.max_backward(x, dy, size, 1))):
         t = solve(x, size, 1, dy)
         assert len(t) <= MAX_STEPS and t.note.endswith(how)
-        assert sum(len(s.reads) + len(s.writes) for s in t.steps) <= pool.MAX_TRACE_REFS
+        assert sum(len(s.reads) + len(s.writes) for s in t.steps) <= traces.pooling.MAX_TRACE_REFS
         replayed = t.replay()
         np.testing.assert_array_equal(replayed["dx"], dx)
         np.testing.assert_array_equal(replayed["y"], t.tensors["y"])
@@ -291,7 +291,7 @@ def test_large_overlapping_windows_coarsen_by_references_and_replay_exactly(shap
 
 def test_a_huge_window_formats_only_the_terms_it_shows():
     x = np.arange(64 * 64, dtype=float).reshape(64, 64, 1)
-    t = pool.solve_avg(x, 64, 1, np.ones((1, 1, 1)))
+    t = traces.pooling.solve_avg(x, 64, 1, np.ones((1, 1, 1)))
     assert t.steps[0].substituted == ("(0 + 1 + 2 + 3 + … (4088 more) + 4092 + 4093 + 4094 + "
                                       "4095) / 4096")
     assert t.steps[-1].substituted.startswith("1 / 4096 = 0.0002441 to each; δx[0,0,0] = 0 + ")
@@ -300,9 +300,10 @@ def test_a_huge_window_formats_only_the_terms_it_shows():
 
 def test_trace_too_large_to_build_is_refused_with_the_limit():
     shape = (200, 200, 3)
-    with pytest.raises(ValueError, match=r"x: shape \(200, 200, 3\) has 120,000 elements, more "
-                                         r"than the 100,000 that can be stepped through"):
-        pool.solve_avg(np.zeros(shape), 2, 2, np.zeros((100, 100, 3)))
+    with pytest.raises(ValueError, match=r"^x: x of shape \(200, 200, 3\) has 120,000 elements, "
+                                         r"more than the 100,000 that can be stepped through; use "
+                                         r"a smaller x$"):
+        traces.pooling.solve_avg(np.zeros(shape), 2, 2, np.zeros((100, 100, 3)))
     assert pool.avg_forward(np.zeros(shape), 2).shape == (100, 100, 3)  # the math still runs
 
 
@@ -360,7 +361,7 @@ def test_maxpool_example_names_the_first_maximum_and_routes_delta_to_it():
 def test_max_trace_accumulates_where_maxima_are_shared():
     # stride 1: the centre 9 is the maximum of all four windows and receives 1 + 2 + 3 + 4.
     x = np.array([[1.0, 2, 1], [2, 9, 2], [1, 2, 1]])[:, :, None]
-    t = pool.solve_max(x, 2, 1, np.array([[1.0, 2], [3, 4]])[:, :, None])
+    t = traces.pooling.solve_max(x, 2, 1, np.array([[1.0, 2], [3, 4]])[:, :, None])
     texts = [s.text for s in t.steps if s.phase == "backward"][1:]
     assert texts == ["δx[1,1,0] += δy[0,0,0] = 0 + 1 = 1", "δx[1,1,0] += δy[0,1,0] = 1 + 2 = 3",
                      "δx[1,1,0] += δy[1,0,0] = 3 + 3 = 6", "δx[1,1,0] += δy[1,1,0] = 6 + 4 = 10"]
@@ -375,7 +376,9 @@ X = np.arange(16.0).reshape(4, 4, 1)
 
 @pytest.mark.parametrize(("call", "match"), [
     (lambda: pool.avg_forward(X, 5), r"size \(rows\): the window's 5 rows do not fit"),
-    (lambda: pool.max_forward(X, (2, 5)), r"size \(cols\): the window's 5 cols do not fit"),
+    (lambda: pool.max_forward(X, (2, 5)), r"^size \(cols\): the window's 5 columns do not fit in "
+                                          r"x's 4 columns \(x has shape \(4, 4, 1\)\); use a "
+                                          r"window of at most 4 columns$"),
     (lambda: pool.avg_forward(X, 2, 0), "stride: must be at least 1, got 0"),
     (lambda: pool.avg_forward(X, 2, -1), "stride: must be at least 1, got -1"),
     (lambda: pool.max_forward(X, 2, (1, 0)), r"stride \(cols\): must be at least 1, got 0"),
@@ -383,25 +386,29 @@ X = np.arange(16.0).reshape(4, 4, 1)
     (lambda: pool.avg_forward(X, 1.5), "size: expected a whole number, got 1.5"),
     (lambda: pool.avg_forward(X, (2, 2, 2)), "size: expected one whole number or a"),
     (lambda: pool.avg_forward(X, "two"), "size: expected a whole number, got 'two'"),
-    (lambda: pool.avg_forward(X[:, :, 0], 2), r"x: expected a 3-D array \(rows, cols, "),
-    (lambda: pool.max_forward(X[None], 2), "x: expected a 3-D array"),
-    (lambda: pool.avg_forward(np.full((2, 2, 1), np.nan), 2), "x: contains nan"),
-    (lambda: pool.max_forward(np.full((2, 2, 1), np.inf), 2), "x: contains inf"),
-    (lambda: pool.avg_forward([[["a"]]], 1), "x: could not read the values as numbers"),
-    (lambda: pool.avg_forward(np.zeros((0, 3, 1)), 1), "x: is empty"),
-    (lambda: pool.avg_forward(np.zeros((2001, 2001, 1)), 2), "x: shape .* more than the"),
+    (lambda: pool.avg_forward(X[:, :, 0], 2), r"^x: x must be 3-D \(rows, cols, channels\)"),
+    (lambda: pool.max_forward(X[None], 2), "^x: x must be 3-D"),
+    (lambda: pool.avg_forward(np.full((2, 2, 1), np.nan), 2), r"^x: x\[0,0,0\] is nan"),
+    (lambda: pool.max_forward(np.full((2, 2, 1), np.inf), 2), r"^x: x\[0,0,0\] is inf"),
+    (lambda: pool.avg_forward([[["a"]]], 1), r"^x: x\[0,0,0\] is 'a', not a number"),
+    (lambda: pool.avg_forward(np.zeros((0, 3, 1)), 1), "^x: x is empty"),
+    (lambda: pool.avg_forward(np.zeros((2001, 2001, 1)), 2), "^x: x of shape .* more than the"),
     (lambda: pool.avg_backward((4, 4, 1), np.ones((2, 2, 1)), 2, 1),
-     r"dy: expected shape \(3, 3, 1\) \(the shape of y\), got \(2, 2, 1\)"),
-    (lambda: pool.max_backward(X, np.ones((3, 3)), 2, 1), "dy: expected a 3-D array"),
-    (lambda: pool.max_backward(X, np.ones((2, 2, 2)), 2), r"dy: expected shape \(2, 2, 1\)"),
-    (lambda: pool.avg_backward((4, 4, 1), [[[np.nan]]], 4), "dy: contains nan"),
-    (lambda: pool.avg_backward((4, 4), np.ones((2, 2, 1)), 2), "x_shape: expected"),
-    (lambda: pool.avg_backward((4, 0, 1), np.ones((2, 2, 1)), 2), "x_shape: must be at least 1"),
-    (lambda: pool.avg_backward((4, 4.5, 1), np.ones((2, 2, 1)), 2), "x_shape: expected a whole"),
+     r"^dy: δy has shape \(2, 2, 1\); it needs shape \(3, 3, 1\) like y$"),
+    (lambda: pool.max_backward(X, np.ones((3, 3)), 2, 1), "^dy: δy must be 3-D"),
+    (lambda: pool.max_backward(X, np.ones((2, 2, 2)), 2), r"^dy: δy .* needs shape \(2, 2, 1\)"),
+    (lambda: pool.avg_backward((4, 4, 1), [[[np.nan]]], 4), r"^dy: δy\[0,0,0\] is nan"),
+    (lambda: pool.avg_backward((4, 4), np.ones((2, 2, 1)), 2),
+     r"^x_shape: the shape of x needs 3 whole numbers \(rows, cols, channels\), got 2$"),
+    (lambda: pool.avg_backward((4, 0, 1), np.ones((2, 2, 1)), 2),
+     r"^x_shape \(cols\): must be at least 1"),
+    (lambda: pool.avg_backward((4, 4.5, 1), np.ones((2, 2, 1)), 2),
+     r"^x_shape \(cols\): expected a whole"),
     (lambda: pool.avg_backward((3000, 3000, 1), np.ones((2, 2, 1)), 2),
-     r"x_shape: shape \(3000, 3000, 1\) has 9,000,000 elements"),
-    (lambda: pool.solve_avg(X, 2, 1, np.ones((2, 2, 1))), r"dy: expected shape \(3, 3, 1\)"),
-    (lambda: pool.solve_max(X, 5, 1, np.ones((1, 1, 1))), r"size \(rows\)"),
+     r"^x_shape: x of shape \(3000, 3000, 1\) has 9,000,000 elements"),
+    (lambda: traces.pooling.solve_avg(X, 2, 1, np.ones((2, 2, 1))),
+     r"^dy: δy .* needs shape \(3, 3, 1\)"),
+    (lambda: traces.pooling.solve_max(X, 5, 1, np.ones((1, 1, 1))), r"size \(rows\)"),
 ])
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
@@ -418,8 +425,8 @@ def test_shape_problems_are_shape_errors():
 def test_inputs_are_not_modified():
     x = X.copy()
     dy = np.ones((3, 3, 1))
-    pool.solve_avg(x, 2, 1, dy)
-    pool.solve_max(x, 2, 1, dy)
+    traces.pooling.solve_avg(x, 2, 1, dy)
+    traces.pooling.solve_max(x, 2, 1, dy)
     pool.avg_backward(x.shape, dy, 2, 1)
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(dy, np.ones((3, 3, 1)))

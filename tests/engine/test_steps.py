@@ -3,7 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from engine import fully_connected as fc
+from engine import traces
 from engine.steps import Trace, fmt, fmt_paren, label, significant_digits, step, sum_text
 
 
@@ -22,7 +22,8 @@ def test_significant_digits_sets_fmt_and_the_steps_built_inside():
         with significant_digits(2):
             assert fmt(1.18140514) == "1.2"
         assert fmt(1.18140514) == "1.181405"
-        trace = fc.solve([1.0 / 3, 2.0], [[1.0, 2.0], [3.0, 4.0]], [0.0, 0.0], [1.0, 0.0])
+        trace = traces.fully_connected.solve([1.0 / 3, 2.0], [[1.0, 2.0], [3.0, 4.0]],
+                                             [0.0, 0.0], [1.0, 0.0])
     assert fmt(1.18140514) == "1.181"  # restored on leaving
     assert fmt(1.18140514, 3) == "1.18"  # an explicit count wins
     first = trace.steps[0]

@@ -21,3 +21,24 @@ def test_garbage_is_collected_on_the_gui_thread_only():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "1000"]
+
+
+def test_window_is_fitted_to_the_screens_free_area(qtbot):
+    """At 1280 x 800 the window (1400 x 900 by default) shrinks to the free area and moves inside
+    it, so the step player at its bottom shows; a window that fits is left as it is."""
+    from PySide6 import QtCore
+
+    from pnn_gui.app import fit_to_screen
+    from pnn_gui.main_window import MainWindow
+
+    window = MainWindow(settings=False)
+    qtbot.addWidget(window)
+    area = QtCore.QRect(0, 30, 1280, 770)  # a screen with a panel at the top
+    window.move(200, 100)
+    assert fit_to_screen(window, area)
+    assert area.contains(window.frameGeometry()), window.frameGeometry()
+    assert window.size() == area.size()
+    window.resize(1000, 600)
+    window.move(100, 100)
+    assert not fit_to_screen(window, area)
+    assert window.geometry() == QtCore.QRect(100, 100, 1000, 600)

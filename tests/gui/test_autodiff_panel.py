@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import autodiff, examples
 from engine.steps import fmt
-from pnn_gui.panels.autodiff import AutodiffPanel, central_differences
+from pnn_gui.panels.autodiff import AutodiffPanel
 from pnn_gui.views.graph_view import edges_of, layered_layout
 from tests.gui.helpers import goto, make_panel
 
@@ -257,14 +257,6 @@ def test_session_round_trip_and_bad_session(panel):
                                "inputs": {"expression": "x1", "values": {"x1": "a"}}})
     assert panel.state.trace is trace
     assert panel.expression.text() == "x1**2"
-
-
-def test_central_differences_use_the_engine():
-    out = central_differences("x1**3 + sqrt(x2)", {"x1": 2.0, "x2": 4.0})
-    assert out["x1"] == pytest.approx(12.0, rel=1e-8)
-    assert out["x2"] == pytest.approx(0.25, rel=1e-8)
-    out = central_differences("sqrt(x1)", {"x1": 0.0})
-    assert isinstance(out["x1"], str) and "not defined" in out["x1"]
 
 
 def test_layout_layers_and_bends():

@@ -94,7 +94,7 @@ def test_worker_error_goes_beside_the_field_and_keeps_the_trace(qtbot, runner):
     shown = s.trace
     s.set_input("x", np.ones(N + 1))  # x no longer matches W
     qtbot.waitUntil(lambda: not s.pending, timeout=20000)
-    assert set(s.errors) == {"x"} and s.errors["x"].startswith("x: expected shape")
+    assert set(s.errors) == {"x"} and s.errors["x"].startswith("x: x has shape")
     assert s.trace is shown
     s.set_input("x", good["x"] * 2)  # success after the error
     qtbot.waitUntil(lambda: not s.pending, timeout=20000)
@@ -160,7 +160,7 @@ def test_window_error_from_a_worker_shows_beside_the_field(qtbot, window):
     inp["x"] = np.ones(N + 1)
     panel.state.set_inputs(inp, replace=True)
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=20000)
-    assert panel.editors["x"].error().startswith("x: expected shape")
+    assert panel.editors["x"].error().startswith("x: x has shape")
     assert panel.editors["w"].error() == ""
     assert "not recomputed" in window.status_line.text()
 

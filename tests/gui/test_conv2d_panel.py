@@ -1,11 +1,17 @@
 """Conv2D panel and its views: the sheet's shapes, the filter transform, the backward results, bad
 input beside its field, the examples."""
 
+import json
+
 import numpy as np
 import pytest
+from PySide6 import QtCore, QtGui
 
-from engine import conv2d, examples
-from pnn_gui.panels.conv2d import Conv2DPanel, block_layout, side_by_side
+from engine import conv2d, examples, traces
+from pnn_gui import dialogs
+from pnn_gui.panels import PANELS
+from pnn_gui.panels.conv2d import Conv2DPanel
+from pnn_gui.panels.conv_layouts import block_layout, side_by_side
 from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
@@ -15,6 +21,7 @@ from tests.gui.helpers import make_panel, only_error
 pytestmark = pytest.mark.gui
 
 RNG = np.random.default_rng(7)
+MODE_INDEX = {"full": 0, "filter": 1, "shape": 2}  # the mode box's entries
 
 
 @pytest.fixture
@@ -86,6 +93,7 @@ def test_filter_example_animation_ends_on_backward_filter_exactly(panel, qtbot):
     panel.load_example(examples.load("conv-filter"))
     f = panel.state.trace.tensors["f"]
     panel.set_animations_enabled(True)
+    panel.set_animation_speed(40)  # each matrix still animates, in ~20 ms
     panel.state.set_step(0)
     panel.show_step(0)
     assert np.isnan(panel.filter_view.displayed_back()).all()
@@ -185,15 +193,13 @@ def test_a_tensor_shown_one_channel_at_a_time_names_the_channels_read(panel):
     panel.state.set_step(k)
     panel.show_step(k)
     assert panel.shown_layout("x_padded") == "channel"
-    slot = panel._slots["x_padded"][0]
-    assert "this step reads channels 0–5" in panel.grid.view(slot).title()
+    assert "this step reads channels 0–5" in panel.view_of("x_padded").title()
     # a δx cell (one channel) reads every filter of f_back and writes one channel
     k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
     panel.state.set_step(k)
     panel.show_step(k)
     ch = trace.steps[k - 1].writes[0][1][2]
-    slot = panel._slots["dx"][0]
-    assert panel.grid.view(slot).title().endswith(f"this step writes channel {ch}")
+    assert f"this step writes channel {ch}<" in panel.view_of("dx").title()
 
 
 def test_channels_text():
@@ -209,10 +215,11 @@ def test_a_few_channels_show_side_by_side_with_their_highlights(panel):
     k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0] == ("y", (0, 1, 1)))
     panel.show_step(k)
     assert panel.shown_layout("y") == "side"
-    view = panel.grid.view(panel._slots["y"][0])
+    view = panel.view_of("y")
     assert view.values().shape == (2, 5)  # 2 channels of 2 columns, a blank column between
     assert view.values()[0, 4] == trace.tensors["y"][0, 1, 1]
-    assert panel._locate(("y", (0, 1, 1))) == (panel._slots["y"][0], (0, 4))
+    # the delta flow's marker for y[0, 1, 1] sits on that cell
+    assert panel.grid.scene_pos(("y", (0, 1, 1))) == view.cell_scene_pos(0, 4)
 
 
 def test_forward_steps_slide_the_kernel_to_each_output_cell(panel):
@@ -339,7 +346,7 @@ def test_conv_shape_view_marks_gaps_when_the_stride_is_larger_than_the_kernel(qt
 
 def test_trace_cursor_matches_replay_in_any_order():
     x, f, b, dy, s, p = _random_full()
-    trace = conv2d.solve(x, f, b, dy, s, p)
+    trace = traces.conv2d.solve(x, f, b, dy, s, p)
     cursor = TraceCursor(trace)
     order = [len(trace), 3, 0, 70, 69, 150, 1] + list(RNG.integers(0, len(trace) + 1, 20))
     for k in order:
@@ -381,12 +388,12 @@ def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
     n = panel.state.n_steps
     assert n == 1984
     panel.show_step(n)
-    panel.show_step(n // 2)
-    np.testing.assert_array_equal(panel._progress(n), np.full((31, 32), 2.0))
+    np.testing.assert_array_equal(panel.filter_view.progress(), np.full((31, 32), 2.0))
+    panel.show_step(n // 2)  # every matrix swapped, none turned yet
+    np.testing.assert_array_equal(panel.filter_view.progress(), np.full((31, 32), 1.0))
 
 
 def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
-    from PySide6 import QtCore
     view = FilterTransformView()
     qtbot.addWidget(view)
     view.resize(600, 400)
@@ -395,7 +402,8 @@ def test_a_click_skips_the_filter_animation_to_its_end(qtbot):
     view.set_filter(f)
     view.animate_to(2.0, 60_000)
     assert view.is_animating()
-    qtbot.mouseClick(view._plot.viewport(), QtCore.Qt.MouseButton.LeftButton)
+    plot = view.childAt(view.rect().center())  # what is under the mouse there
+    qtbot.mouseClick(plot, QtCore.Qt.MouseButton.LeftButton)
     assert not view.is_animating()
     np.testing.assert_array_equal(view.displayed_back(), conv2d.backward_filter(f))
 
@@ -418,9 +426,7 @@ def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
 
 
 def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):
-    from pnn_gui import dialogs
     from pnn_gui import main_window as mw
-    from pnn_gui.panels import PANELS
 
     monkeypatch.setattr(dialogs, "show_message", lambda *a, **k: None)
     monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")  # no dialog on close
@@ -442,7 +448,7 @@ def test_step_tally_matches_a_plain_count_in_any_order():
     from pnn_gui.trace_cursor import StepTally
 
     x, f, b, dy, s, p = _random_full()
-    trace = conv2d.solve(x, f, b, dy, s, p)
+    trace = traces.conv2d.solve(x, f, b, dy, s, p)
 
     def count_dx(step, arr):
         for name, idx in step.writes:
@@ -465,6 +471,279 @@ def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
     kr, kc = shape[:2]
     for p in np.linspace(1.0, 2.0, 9):
         view.set_progress(p)
-        for img in view._images:
-            box = img.mapRectToParent(img.boundingRect())
-            assert box.height() <= kr + 1e-6 and box.width() <= kc + 1e-6, (p, box)
+        boxes = view.matrix_boxes()
+        assert len(boxes) == shape[2] * shape[3]
+        for _x, _y, width, height in boxes:
+            assert height <= kr + 1e-6 and width <= kc + 1e-6, (p, width, height)
+
+
+# -- the filter bank's editors in a shown window (issue 9, item 1) ------------------------------
+
+CONV_ONLY = tuple(p for p in PANELS if p.title == "Conv2D")
+
+
+@pytest.fixture
+def conv_window(qtbot, monkeypatch):
+    """The main window with the Conv2D panel, shown at 1280 × 800, settled."""
+    from tests.gui.test_main_window import shown_window
+
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    return shown_window(qtbot, size=(1280, 800), panels=CONV_ONLY, settings=False)
+
+
+def _settle():
+    from PySide6 import QtWidgets
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def _assert_every_filter_cell_shown(window):
+    """Each matrix of f: its table shown whole in the inputs column (scrolled to it), every row
+    and column inside the table's viewport, and the column not scrolling sideways."""
+    _settle()
+    panel = window.panel("Conv2D")
+    bank = panel.f_editor
+    assert window.inputs_scroll.horizontalScrollBar().maximum() == 0
+    assert bank.editors
+    for key, ed in bank.editors.items():
+        table = ed.table
+        window.inputs_scroll.ensureWidgetVisible(table, 0, 0)
+        _settle()
+        assert table.isVisible(), key
+        assert table.visibleRegion().boundingRect() == table.rect(), \
+            f"{key}: table {table.rect()} shown only in {table.visibleRegion().boundingRect()}"
+        assert table.horizontalHeader().length() <= table.viewport().width(), key
+        assert table.verticalHeader().length() <= table.viewport().height(), key
+        rows, cols = ed.value().shape
+        model = table.model()
+        assert (model.rowCount(), model.columnCount()) == (rows, cols)
+
+
+def test_filter_tables_whole_after_the_sidebar_and_the_mode_box(qtbot, monkeypatch):
+    from tests.gui.test_main_window import shown_window
+
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    window = shown_window(qtbot, size=(1280, 800), settings=False)  # every panel, fc first
+    window.sidebar.setCurrentRow(window.titles().index("Conv2D"))  # as a click does
+    panel = window.panel("Conv2D")
+    _assert_every_filter_cell_shown(window)                  # full pass, as it starts
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])  # as the user picks it
+    _assert_every_filter_cell_shown(window)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["shape"])
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])
+    _assert_every_filter_cell_shown(window)
+
+
+@pytest.mark.parametrize("name", ["conv", "conv-filter"])
+def test_filter_tables_whole_after_an_example(conv_window, name):
+    conv_window.load_example("conv-shape")
+    conv_window.load_example(name)
+    _assert_every_filter_cell_shown(conv_window)
+
+
+def test_filter_tables_whole_after_opening_a_session(conv_window, tmp_path):
+    path = tmp_path / "bank.pnn.json"
+    f = np.arange(36.0).reshape(2, 3, 2, 3)
+    path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
+        "Conv2D": {"kind": "conv2d_filter", "inputs": {"f": f.tolist()}}}}))
+    assert conv_window.files.open_session_file(str(path))
+    _assert_every_filter_cell_shown(conv_window)
+    np.testing.assert_array_equal(conv_window.panel("Conv2D").f_editor.editor(1, 2).value(),
+                                  f[:, :, 1, 2])
+
+
+@pytest.mark.parametrize("mode", ["filter", "full"])
+def test_filter_tables_whole_after_changing_k_c_in_c_out(conv_window, mode):
+    panel = conv_window.panel("Conv2D")
+    panel.set_mode(mode)
+    for part, value in ((1, 4), (0, 1), (2, 3), (3, 3), (3, 1), (1, 2), (2, 6), (3, 5)):
+        panel.f_row.spins[part].setValue(value)  # the last one: 30 matrices, one at a time
+        _assert_every_filter_cell_shown(conv_window)
+    assert not panel.f_editor.is_grid()
+
+
+def test_the_sheets_bank_reads_as_the_sheet_prints_it(conv_window):
+    conv_window.load_example("conv-filter")
+    _settle()
+    bank = conv_window.panel("Conv2D").f_editor
+    assert bank.per_row() == 2  # f₀ f₁ / f₂ f₃: one row per input channel
+
+    def corner(ci, co):
+        return bank.editor(ci, co).mapTo(bank, QtCore.QPoint(0, 0))
+
+    assert corner(0, 1).y() == corner(0, 0).y() < corner(1, 0).y()
+    assert corner(0, 0).x() == corner(1, 0).x() < corner(0, 1).x()
+    assert bank.editor(0, 1).toolTip() == "f[:, :, 0, 1]: channel 0 of filter 1"
+    np.testing.assert_array_equal(bank.editor(0, 1).value(), [[7, 9, 11], [8, 10, 12]])
+    assert bank.editor(0, 1).cell_text(1, 2) == "12"
+
+
+# -- the centre never cut (issue 9, item 5) -----------------------------------------------------
+
+def _views_cut_at_the_right(panel) -> list[str]:
+    """The shown views whose title, heatmap or colour bar reach past the grid's right or bottom
+    edge."""
+    grid = panel.grid
+    shown = grid.mapToScene(grid.viewport().rect()).boundingRect()
+    cut = []
+    for view in grid.views.values():
+        if not view.layout.isVisible():
+            continue
+        items = view.layout.layout
+        for i in range(items.count()):
+            box = items.itemAt(i).graphicsItem().sceneBoundingRect()
+            if box.right() > shown.right() + 0.5 or box.bottom() > shown.bottom() + 0.5:
+                cut.append(f"{view.title()!r}: {box} outside {shown}")
+    return cut
+
+
+@pytest.mark.parametrize("inputs", ["conv", "six channels"])
+def test_no_step_cuts_a_view_at_the_right(conv_window, inputs):
+    if inputs == "conv":
+        conv_window.load_example("conv")
+    else:
+        x, f, b, dy, s, p = _random_full(x_shape=(4, 4, 6), f_shape=(3, 3, 6, 2), stride=(1, 1),
+                                         padding=(1, 1))
+        conv_window.panel("Conv2D").restore_session(_full_session(x, f, b, dy, s, p))
+    panel = conv_window.panel("Conv2D")
+    trace = panel.state.trace
+    # every step of the sheet's example; of the larger one, the first of each kind and the last
+    # (the titles change with the kind of step, and with the channels a step touches)
+    first = {}
+    for k, st in enumerate(trace.steps, 1):
+        first.setdefault(st.writes[0][0], k)
+    ks = range(len(trace) + 1) if inputs == "conv" else [0, *first.values(), len(trace)]
+    for width in (None, panel.grid.minimumWidth()):  # as laid out at 1280 × 800; the narrowest
+        if width is not None:
+            conv_window.splitter.setSizes([10, width, 10_000])  # the splitter keeps minimums
+            _settle()
+            assert panel.grid.width() == width
+        for k in ks:
+            panel.state.set_step(k)
+            _settle()
+            assert _views_cut_at_the_right(panel) == [], f"step {k}, grid {panel.grid.width()}"
+
+
+def test_a_dx_step_outlines_every_cell_of_f_back_it_reads(conv_window):
+    from pnn_gui.widgets.tensor_view import READ_PEN
+
+    conv_window.load_example("conv")
+    panel = conv_window.panel("Conv2D")
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
+    read = {idx for name, idx in trace.steps[k - 1].reads if name == "f_back"}
+    assert len(read) == trace.tensors["f_back"].size  # a δx cell reads every f_back weight
+    panel.state.set_step(k)
+    _settle()
+    view = panel.view_of("f_back")
+    image = panel.grid.grab().toImage()  # the viewport as painted
+    pen = QtGui.QColor(READ_PEN)
+
+    def outlined(row, col):
+        """Pixels of the read pen's colour inside the cell's square."""
+        grid = panel.grid
+        centre = grid.mapFromScene(view.cell_scene_pos(row, col))
+        half = (grid.mapFromScene(view.cell_scene_pos(row, col + 1)).x() - centre.x()) // 2
+        hits = 0
+        for x in range(centre.x() - half, centre.x() + half):
+            for y in range(centre.y() - half, centre.y() + half):
+                c = image.pixelColor(x, y)
+                hits += max(abs(c.red() - pen.red()), abs(c.green() - pen.green()),
+                            abs(c.blue() - pen.blue())) <= 12
+        return hits
+
+    layout_cells = {tuple(rc) for rc in np.argwhere(~np.isnan(view.values()))}
+    assert len(layout_cells) == len(read)
+    assert all(outlined(r, c) >= 8 for r, c in layout_cells), \
+        {rc: outlined(*rc) for rc in layout_cells}
+
+
+@pytest.mark.parametrize("shape,channel,kind", [
+    ((5,), 0, "flat"), ((3, 4), 0, "flat"), ((4, 3, 2), 0, "side"), ((4, 3, 6), 4, "channel"),
+    ((30, 30, 2), 1, "channel"), ((2, 3, 2, 4), 0, "block")])
+def test_a_slot_layout_draws_each_element_where_its_cells_say(shape, channel, kind):
+    from pnn_gui.panels.conv_layouts import SlotLayout
+
+    layout = SlotLayout.of(shape, channel)
+    assert layout.kind == kind
+    arr = RNG.normal(size=shape)
+    idx = np.argwhere(np.ones(shape, bool))  # every element
+    drawn = layout.drawn(idx)
+    rc = layout.cells(idx)
+    image = np.atleast_2d(layout.image(arr))  # a vector is drawn as one row
+    np.testing.assert_array_equal(image[rc[:, 0], rc[:, 1]], arr[tuple(idx[drawn].T)])
+    # every number drawn is one element's, and every other cell is empty
+    assert np.isnan(image).sum() == image.size - len(rc)
+    assert len({tuple(c) for c in rc}) == len(rc)
+    if kind == "channel":
+        assert (idx[drawn][:, 2] == channel).all() and drawn.sum() == arr[:, :, 0].size
+    else:
+        assert drawn.all()
+    assert layout.cell(tuple(idx[drawn][-1])) == tuple(rc[-1])
+
+
+# -- sessions keep every mode (issue 9, item 10) ------------------------------------------------
+
+def _every_mode(panel) -> dict[str, dict]:
+    """Each mode's inputs as the panel computes them (visiting each mode, back to the shown)."""
+    shown = panel.mode
+    out = {}
+    for mode in ("full", "filter", "shape"):
+        panel.set_mode(mode)
+        out[mode] = {k: np.asarray(v).tolist() for k, v in panel.state.inputs.items()}
+    panel.set_mode(shown)
+    return out
+
+
+def test_a_saved_session_reopens_in_its_mode_with_every_modes_inputs(conv_window, monkeypatch,
+                                                                     tmp_path):
+
+    panel = conv_window.panel("Conv2D")
+    conv_window.load_example("conv")
+    panel.x_editor.editor.edit_cell(1, 2, "5")
+    panel.stride_row.spins[1].setValue(1)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["shape"])
+    for row, values in ((panel.x_row, (9, 7, 3)), (panel.f_row, (2, 3, 3, 4)),
+                        (panel.stride_row, (1, 2)), (panel.padding_row, (0, 1))):
+        for spin, v in zip(row.spins, values, strict=True):
+            spin.setValue(v)
+    panel.mode_box.setCurrentIndex(MODE_INDEX["filter"])
+    panel.f_row.spins[3].setValue(3)
+    panel.f_editor.editor(1, 2).edit_cell(0, 1, "-7")
+    saved = _every_mode(panel)
+    assert saved["filter"]["f"][0][1][1][2] == -7 and saved["shape"]["x_shape"] == [9, 7, 3]
+    path = tmp_path / "every-mode.pnn.json"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert conv_window.files.save_session_as()
+
+    for name in ("conv-filter", "conv-shape", "conv"):  # every mode changed, the full pass shown
+        conv_window.load_example(name)
+    assert _every_mode(panel) != saved and panel.mode == "full"
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    assert conv_window.files.open_session()
+    assert panel.mode == "filter" and panel.mode_box.currentIndex() == MODE_INDEX["filter"]
+    assert _every_mode(panel) == saved
+    np.testing.assert_array_equal(panel.f_editor.editor(1, 2).value()[0, 1], -7)
+
+
+def test_a_session_written_before_modes_were_saved_still_opens(conv_window, tmp_path):
+    panel = conv_window.panel("Conv2D")
+    before = _every_mode(panel)
+    path = tmp_path / "format-1.pnn.json"
+    shapes = {"x_shape": [9, 7, 3], "f_shape": [2, 3, 3, 4], "stride": [1, 2], "padding": [0, 1]}
+    path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
+        "Conv2D": {"kind": "conv2d_shape", "inputs": shapes}}}))
+    assert conv_window.files.open_session_file(str(path))
+    assert panel.mode == "shape"
+    after = _every_mode(panel)
+    assert after["shape"] == shapes
+    assert after["full"] == before["full"] and after["filter"] == before["filter"]
+
+
+def test_a_damaged_other_mode_changes_nothing(panel):
+    data = panel.session_data()
+    data["other_modes"]["conv2d_filter"] = {"f": [[1, 2]]}  # not a 4-D bank
+    before = _every_mode(panel)
+    with pytest.raises(ValueError, match="f"):
+        panel.restore_session(data)
+    assert _every_mode(panel) == before

@@ -161,12 +161,12 @@ def test_shape_mismatch_shows_beside_the_right_field(window):
     trace = p.state.trace
     p.editors["w"].resize_to(3, 3)              # W now expects 3 inputs; x has 2
     assert set(p.state.errors) == {"x"}
-    assert p.editors["x"].error().startswith("x: expected shape (3,)")
+    assert p.editors["x"].error().startswith("x: x has shape (2,); it needs shape (3,)")
     assert p.editors["w"].error() == "" and p.editors["b"].error() == ""
     assert p.state.trace is trace               # the last good results stay shown
     np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20]])
     assert window.status_line.text().startswith(
-        "Fully connected: not recomputed (x: expected shape (3,)")
+        "Fully connected: not recomputed (x: x has shape (2,); it needs shape (3,)")
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6], [0, 0, 0]])
     p.editors["x"].resize_to(1, 3)              # now it fits
     assert p.state.errors == {} and p.editors["x"].error() == ""
@@ -177,10 +177,10 @@ def test_shape_mismatch_shows_beside_the_right_field(window):
 def test_b_and_dy_mismatch_named(window):
     p = fc_panel(window)
     p.editors["b"].resize_to(1, 4)
-    assert p.editors["b"].error().startswith("b: expected shape (3,)")
+    assert p.editors["b"].error().startswith("b: b has shape (4,); it needs shape (3,)")
     p.editors["b"].resize_to(1, 3)
     p.editors["dy"].resize_to(1, 2)
-    assert p.editors["dy"].error().startswith("dy: expected shape (3,)")
+    assert p.editors["dy"].error().startswith("dy: δy has shape (2,); it needs shape (3,)")
     assert p.editors["b"].error() == ""
 
 
@@ -506,7 +506,7 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     for k, v in saved_inputs.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
-    assert p.editors["x"].error().startswith("x: expected shape (3,)")
+    assert "it needs shape (3,)" in p.editors["x"].error()
     assert not window.is_dirty()
     assert path.name in window.windowTitle()
 
@@ -559,7 +559,7 @@ def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
     ('{"format": 1, "panel": "Nope", "panels": {}}', "panel"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
      '{"kind": "fully_connected", "inputs": {"x": [1, "a"], "w": [[1]], "b": [1], "dy": [1]}}}}',
-     "x: could not read"),
+     "x: x[1] is 'a', not a number"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
      '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "lack"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
@@ -621,7 +621,7 @@ def _set(path, value):
     (_set(("Pooling", "inputs", "stride"), []), "Pooling: stride: expected", "Traceback"),
     (_set(("Pooling", "inputs", "dy"), [[1], [2, 3]]), "Pooling: δy: ", "dy:"),
     (_set(("LSTM", "inputs", "c0"), [[1, 2], [3]]), "LSTM: c₀: ", "c0:"),
-    (_set(("LSTM", "inputs", "dh"), [1, 2]), "LSTM: δh: expected a 2-D array", "dh:"),
+    (_set(("LSTM", "inputs", "dh"), [1, 2]), "LSTM: δh: ", "dh:"),
 ])
 def test_a_foreign_session_is_refused_in_the_names_on_screen(qtbot, messages, tmp_path, change,
                                                             says, never):

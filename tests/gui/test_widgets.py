@@ -574,11 +574,11 @@ def _shown_pane(qtbot, trace, size=(300, 400)):
 
 
 def _fc_trace(n, seed):
-    from engine import fully_connected as fc
+    from engine import traces
 
     rng = np.random.default_rng(seed)
-    return fc.solve(rng.normal(size=n), rng.normal(size=(n, n)), rng.normal(size=n),
-                    rng.normal(size=n))
+    return traces.fully_connected.solve(rng.normal(size=n), rng.normal(size=(n, n)),
+                                        rng.normal(size=n), rng.normal(size=n))
 
 
 def test_solution_pane_scrolls_to_current_for_long_traces(qtbot):
@@ -636,6 +636,41 @@ def test_solution_pane_wraps_short_traces_and_scrolls_to_current(qtbot, fc_trace
     pane.set_current(1)
     qtbot.waitUntil(lambda: pane.view.viewport().rect().intersects(
         pane.view.visualRect(pane.index_of_step(1))))
+
+
+def test_solution_pane_colours_every_line_by_the_current_step(qtbot, fc_trace):
+    """Steps 1..k are done (dark), the rest to do (grey), whatever the jump (issue 9: after Home
+    lines 1-13 stayed dark); only step k has the current background."""
+    from pnn_gui.widgets.solution_pane import CURRENT_BG, DONE_FG, TODO_FG
+
+    pane = _shown_pane(qtbot, fc_trace)
+    role = QtCore.Qt.ItemDataRole
+    for k in (len(fc_trace), 0, len(fc_trace), 7, 8, 1):
+        pane.set_current(k)
+        for line in range(1, len(fc_trace) + 1):
+            index = pane.index_of_step(line)
+            assert pane.model.data(index, role.ForegroundRole).color() == \
+                (DONE_FG if line <= k else TODO_FG), (k, line)
+            background = pane.model.data(index, role.BackgroundRole)
+            assert (background is not None and background.color() == CURRENT_BG) == (line == k)
+
+
+@pytest.mark.parametrize("n", [8, 30])  # wrapped rows, uniform rows
+def test_solution_pane_rows_keep_their_size_on_a_step_change(qtbot, n):
+    """A step change repaints; no row is measured or laid out again (so nothing can be cut)."""
+    trace = _fc_trace(n, 3)
+    pane = _shown_pane(qtbot, trace, (300, 500))
+    qtbot.wait(1)
+
+    def row_sizes():
+        return [pane.view.visualRect(pane.model.index(r)).size()
+                for r in range(pane.model.rowCount())]
+
+    before = row_sizes()
+    for k in (len(trace), 0, 5, len(trace) // 2):
+        pane.set_current(k)
+        QtWidgets.QApplication.processEvents()
+        assert row_sizes() == before, k
 
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen tooltip window

@@ -23,7 +23,7 @@ def test_bad_edit_keeps_the_value_and_the_last_good_result():
     seen = []
     s.subscribe(seen.append)
     assert not s.set_input("x", [1, 2, 3])
-    assert set(s.errors) == {"x"} and "x: expected shape (2,)" in s.errors["x"]
+    assert set(s.errors) == {"x"} and "it needs shape (2,)" in s.errors["x"]
     assert s.inputs["x"] == [1, 2, 3]  # what was typed is kept
     np.testing.assert_array_equal(s.trace.tensors["dx"], [6.5, 8])  # last good result
     assert seen == ["errors"]
@@ -62,7 +62,7 @@ def test_unknown_field_goes_to_general():
     assert not s.set_inputs({"x": "abc"})
     assert "x" in s.errors
     s2 = PanelState("fully_connected", {"x": [1, 2]})  # missing inputs
-    assert s2.trace is None and GENERAL in s2.errors and "inputs:" in s2.errors[GENERAL]
+    assert s2.trace is None and GENERAL in s2.errors and "W is missing" in s2.errors[GENERAL]
 
 
 def test_reset_switches_kind_and_starts_over():

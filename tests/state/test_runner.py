@@ -101,7 +101,8 @@ def test_error_after_success_routes_to_the_field():
     good = s.trace
     assert s.set_input("x", [1.0, 2.0, 3.0]) is True  # not known to be wrong yet
     s.runner.finish(1)
-    assert set(s.errors) == {"x"} and s.errors["x"].startswith("x: expected shape (2,)")
+    assert set(s.errors) == {"x"} and s.errors["x"].startswith("x: x has shape (3,); it needs "
+                                                                "shape (2,)")
     assert s.trace is good  # last good result stays
     assert seen == ["busy", "trace", "busy", "errors"]
 

@@ -4,7 +4,7 @@ spans applied at once (a jump after an edit) and checkpoints going back."""
 import numpy as np
 import pytest
 
-from engine import examples, lstm, pooling
+from engine import examples, lstm, traces
 from pnn_gui.trace_cursor import CHECKPOINT, TraceCursor
 
 
@@ -29,7 +29,7 @@ def test_overlapping_writes_the_last_one_wins():
     # average pooling, 2x2 window, stride 1: δx elements are written by up to four steps
     rng = np.random.default_rng(0)
     x, dy = rng.normal(size=(5, 5, 1)), rng.normal(size=(4, 4, 1))
-    trace = pooling.solve_avg(x, 2, 1, dy)
+    trace = traces.pooling.solve_avg(x, 2, 1, dy)
     writes = [ref for s in trace.steps for ref in s.writes]
     assert len(writes) > len(set(writes))  # the same element written more than once
     n = len(trace)
@@ -42,7 +42,7 @@ def test_long_trace_across_checkpoints():
     params = {k: rng.normal(size=(n_h,) if k.startswith("b_") else
                             (n_h, n_h) if k.endswith("c") and k != "W_c" else (n_in, n_h)) * 0.5
               for k in lstm.PARAM_KEYS}
-    trace = lstm.solve(rng.normal(size=(T, n_in)), params, np.zeros(n_h),
+    trace = traces.lstm.solve(rng.normal(size=(T, n_in)), params, np.zeros(n_h),
                        rng.normal(size=(T, n_h)))
     n = len(trace)
     assert n > 3 * CHECKPOINT

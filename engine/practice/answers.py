@@ -1,0 +1,178 @@
+"""Reading a student's answers from a CSV file in the export format.
+
+The file is what ``export`` writes, cut down to the cells answered::
+
+    tensor,index,value
+    dx,0,6.5
+    dw,"0,1",0.5
+
+* The header ``tensor,index,value`` comes first (blank lines before it are skipped; a UTF-8 byte
+  order mark is allowed). Then one row per answered cell, in any order; blank lines are skipped.
+* ``index`` is the cell's position as comma-separated whole numbers (quoted, as ``export`` writes
+  it; an unquoted ``dw,0,1,0.5`` is read the same way). ``value`` is a decimal number (``-0.25``,
+  ``1e-3``, the minus sign ``−`` too); an empty value leaves the cell blank.
+* A tensor's cells all fit its shape, or all fit one of its other accepted shapes (the transposed
+  shape, a shape a recognised mistake gives): that shape is the answer's.
+
+Anything else raises :class:`AnswersError` — one line naming the file and the line: an unknown
+tensor (one the exercise does not ask for), an index out of range or malformed, a value that is
+not a number, a cell given twice, no header, nothing answered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from engine.practice.exercises import Asked, Exercise, dims
+
+HEADER = ["tensor", "index", "value"]
+
+
+class AnswersError(ValueError):
+    """A bad answers file; ``line`` is the 1-based line of the file at fault (None: the whole
+    file)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def read_file(path: str | Path, ex: Exercise) -> dict[str, np.ndarray]:
+    """The answers in the CSV file at ``path`` for exercise ``ex``; see :func:`parse`."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise AnswersError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise AnswersError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse(text, ex, str(path))
+
+
+def parse(text: str, ex: Exercise, source: str = "answers") -> dict[str, np.ndarray]:
+    """``{tensor name: array}`` (NaN where blank) from the CSV ``text``; the arrays have the
+    tensor's shape or one of its other accepted shapes."""
+    asked = {a.name: a for a in ex.asked}
+    cells: dict[str, list[tuple[tuple[int, ...], float, int]]] = {}
+    seen: dict[tuple[str, tuple[int, ...]], int] = {}
+    header_line = None
+    raw_lines = text.lstrip("\ufeff").splitlines()
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as exc:
+        raise AnswersError(f"{source}: not a CSV file ({exc})") from None
+    line = 0
+    for row in rows:
+        line += 1 + sum(field.count("\n") for field in row)
+        fields = [field.strip() for field in row]
+        if not any(fields):
+            continue
+        if header_line is None:
+            if [f.lower() for f in fields] != HEADER:
+                got = raw_lines[line - 1] if line <= len(raw_lines) else ",".join(row)
+                raise AnswersError(f"{source}, line {line}: no header: the first line must be "
+                                   f"tensor,index,value, got {got!r}", line)
+            header_line = line
+            continue
+        if len(fields) < 3:
+            raise AnswersError(f"{source}, line {line}: expected tensor,index,value, got "
+                               f"{len(fields)} field{'s' * (len(fields) != 1)}", line)
+        name, index_fields, value_text = fields[0], fields[1:-1], fields[-1]
+        a = _asked(name, asked, ex, source, line)
+        index = _index(index_fields, a, source, line)
+        value = _value(value_text, a, index, source, line)
+        if (name, index) in seen:
+            raise AnswersError(f"{source}, line {line}: {_label(name, index)} is given twice "
+                               f"(first on line {seen[(name, index)]})", line)
+        seen[(name, index)] = line
+        if value is not None:
+            cells.setdefault(name, []).append((index, value, line))
+    if header_line is None:
+        raise AnswersError(f"{source}: no header: the file is empty; the first line must be "
+                           "tensor,index,value", 1)
+    if not cells:
+        raise AnswersError(f"{source}: no answers after the header (line {header_line}); write "
+                           f"one line per cell, e.g. {_example(ex)}", header_line)
+    return {name: _assemble(asked[name], items, source) for name, items in cells.items()}
+
+
+def _asked(name: str, asked: dict[str, Asked], ex: Exercise, source: str, line: int) -> Asked:
+    if name in asked:
+        return asked[name]
+    near = next((a for a in asked if a.lower() == name.lower()), None)
+    if near:
+        why = f" (did you mean {near}?)"
+    elif name in ex.trace.tensors:
+        why = f": {name} is given or worked out on the way, not asked"
+    else:
+        why = ""
+    raise AnswersError(f"{source}, line {line}: unknown tensor {name!r}{why}; the answers of "
+                       f"{ex.name} are {', '.join(asked)}", line)
+
+
+def _index(fields: list[str], a: Asked, source: str, line: int) -> tuple[int, ...]:
+    text = ",".join(fields).strip().strip("[]()")
+    parts = [p.strip() for p in text.split(",")] if text else []
+    rank = len(a.shape)
+    if len(parts) != rank or not all(p.isdigit() for p in parts):
+        need = (f"{rank} whole number{'s' * (rank != 1)}" + (" separated by commas, e.g. "
+                + ",".join("0" * rank) if rank > 1 else ""))
+        raise AnswersError(f"{source}, line {line}: index {','.join(fields)!r} of {a.name}: "
+                           f"expected {need} ({a.name} is {dims(a.shape)})", line)
+    index = tuple(int(p) for p in parts)
+    shapes = (a.shape, *a.other_shapes)
+    if not any(_fits(index, shape) for shape in shapes):
+        ranges = ", ".join(f"0–{n - 1}" for n in a.shape)
+        raise AnswersError(f"{source}, line {line}: {_label(a.name, index)} is out of range: "
+                           f"{a.name} is {dims(a.shape)} (indices {ranges})", line)
+    return index
+
+
+def _value(text: str, a: Asked, index: tuple[int, ...], source: str,
+           line: int) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text.replace("−", "-").replace(" ", ""))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise AnswersError(f"{source}, line {line}: {_label(a.name, index)}: {text!r} is not a "
+                           "number", line)
+    return value
+
+
+def _assemble(a: Asked, items: list[tuple[tuple[int, ...], float, int]],
+              source: str) -> np.ndarray:
+    """The answer array, in the first shape (the tensor's, then its other ones) that every
+    index fits."""
+    for shape in (a.shape, *a.other_shapes):
+        if all(_fits(index, shape) for index, _, _ in items):
+            arr = np.full(shape, np.nan)
+            for index, value, _ in items:
+                arr[index] = value
+            return arr
+    index, _, line = next(item for item in items if not _fits(item[0], a.shape))
+    raise AnswersError(f"{source}, line {line}: {_label(a.name, index)} is out of range: "
+                       f"{a.name} is {dims(a.shape)}, and the file's other {a.name} cells do "
+                       f"not fit {' or '.join(dims(s) for s in a.other_shapes)} either", line)
+
+
+def _fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    return len(index) == len(shape) and all(i < n for i, n in zip(index, shape, strict=True))
+
+
+def _label(name: str, index: tuple[int, ...]) -> str:
+    return f"{name}[{','.join(str(i) for i in index)}]"
+
+
+
+def _example(ex: Exercise) -> str:
+    a = ex.asked[0]
+    index = ",".join("0" * len(a.shape))
+    return f"{a.name},\"{index}\",1.5" if len(a.shape) > 1 else f"{a.name},{index},1.5"
