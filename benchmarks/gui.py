@@ -195,7 +195,7 @@ def step_redraw(rounds: int) -> None:
         panel.flow.skip()
     print(f"    delta-flow frame (markers moved + view repainted): median "
           f"{statistics.median(frames) * 1000:.2f} ms")
-    window._dirty = False
+    window.set_saved()
     window.close()
 
 

@@ -218,7 +218,7 @@ def main() -> int:
 
     _report("delta flow over the tensor views (a δx row)", *_timed(flow, 4 * n), 16)
     panel.flow.skip()
-    window._dirty = False
+    window.set_saved()
     window.close()
     return 0
 

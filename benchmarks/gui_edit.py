@@ -94,7 +94,7 @@ def main() -> int:
         def edit(i):
             text = "cos(x1*x2) + x1*x2 + x1" + ("", " + x2")[i % 2]
             panel.expression.setText(text)
-            panel.expression.textEdited.emit(text)  # what typing emits (setText does not)
+            panel.commit_edits()  # what Enter (or the pause after typing) does
         return edit
 
     cases = [
@@ -109,9 +109,10 @@ def main() -> int:
         ("autodiff", "the expression (+ x2 / back)", expression_edit),
     ]
     for name, what, make in cases:
-        window._set_dirty(False)  # the edits before were a benchmark's: never ask about them
+        window.set_saved()  # the edits before were a benchmark's: never ask about them
         window.load_example(name)
         panel = window.current_panel()
+        panel.state.set_step(panel.state.n_steps)  # an example opens at step 0; go to its end
         for _ in range(3):
             app.processEvents()
         typed = make(panel)
@@ -128,7 +129,7 @@ def main() -> int:
         if not args.parts:
             continue
         _parts(app, window, panel, args.rounds)
-    window._set_dirty(False)
+    window.set_saved()
     window.close()
     return 0
 

@@ -190,7 +190,7 @@ def main() -> int:
         bench_autodiff(window, app, args.rounds)
         bench_lstm(window, app, args.rounds)
     finally:
-        window._dirty = False
+        window.set_saved()
         window.close()
     return 0
 

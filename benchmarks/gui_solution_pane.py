@@ -92,7 +92,7 @@ def main() -> int:
                         wall.append(time.perf_counter() - t)
                         cpu.append(time.thread_time() - c)
                 print(f"    {how:6s} {who}: {_summary(wall, cpu)}")
-    window._dirty = False
+    window.set_saved()
     window.close()
     return 0
 

@@ -40,12 +40,12 @@ def main() -> int:
     import numpy as np
     from PySide6 import QtCore
 
-    from pnn_gui import main_window as mw
+    from pnn_gui import dialogs
     from pnn_gui.app import make_application
     from pnn_gui.main_window import MainWindow
 
     app = make_application(["bench"])
-    mw.ask_unsaved = lambda parent: "discard"
+    dialogs.ask_unsaved = lambda parent: "discard"
     window = MainWindow(settings=False)
     window.resize(1400, 900)
     window.set_animations_enabled(False)
@@ -133,7 +133,7 @@ def main() -> int:
             solve, gap, steps, applying = (statistics.median(c) for c in zip(*rows, strict=True))
             print(f"{label:34s} {'GUI thread' if on_gui_thread else 'worker':10s} "
                   f"{solve:7.1f}ms {gap:13.1f}ms {steps:16.0f} {applying:7.1f}ms")
-    window._dirty = False
+    window.set_saved()
     window.close()
     return 0
 

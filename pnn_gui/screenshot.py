@@ -82,7 +82,7 @@ def _grab(app, window_class, name: str, step, w: int, h: int, digits: int = 4):
             app.processEvents()
         image = window.grab().toImage()
     finally:
-        window._dirty = False  # a screenshot never asks about saving
+        window.set_saved()  # a screenshot never asks about saving
         window.close()
         window.deleteLater()
         app.processEvents()
@@ -115,7 +115,7 @@ def screenshot_command(args) -> int:
 
     size = parse_size(args.size)
     image = render(args.name, args.step, size, int(args.digits))
-    from pnn_gui.main_window import png_bytes
+    from pnn_gui.file_actions import png_bytes
 
     export.write_bytes_atomic(args.out, png_bytes(image))
     return 0

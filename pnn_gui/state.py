@@ -7,7 +7,12 @@ Tier 2 of DESIGN.md: testable without a window. Widgets set inputs here; views l
 - ``trace`` is the last *good* result; a failed recompute keeps it and records the error in
   ``errors`` under the field its message names (``"x: expected shape …"`` -> ``"x"``).
 - ``step`` is how many steps are done, 0..len(trace): 0 shows the inputs only, ``k`` shows the
-  tensors after steps[0:k] with steps[k-1] the current one.
+  tensors after steps[0:k] with steps[k-1] the current one. A first trace (a new state, a new
+  kind) starts at 0, so no answer shows before the student has stepped to it; a recompute keeps
+  the step (at the end stays at the end).
+- ``edits`` counts the changes of inputs (:meth:`set_input`, :meth:`set_inputs`); starting over
+  with another kind (:meth:`reset`, a panel's mode switch) and a new precision are not edits. The
+  window compares it with its count at the last save to know about unsaved edits.
 
 Where the engine runs: ``runner`` (default None) decides. Without one, every recompute solves at
 once, on the caller's thread. A :class:`Runner` (the GUI installs
@@ -92,6 +97,7 @@ class PanelState:
                  = None):
         self.kind = kind
         self.inputs: dict[str, Any] = dict(inputs)
+        self.edits = 0
         self.errors: dict[str, str] = {}
         self.trace: Trace | None = None
         self.step = 0
@@ -125,6 +131,7 @@ class PanelState:
         outcome arrives as ``"trace"`` or ``"errors"``). The same holds for :meth:`set_inputs`,
         :meth:`recompute` and :meth:`reset`."""
         self.inputs[name] = value
+        self.edits += 1
         return self.recompute()
 
     def set_inputs(self, values: Mapping[str, Any], replace: bool = False) -> bool:
@@ -133,13 +140,14 @@ class PanelState:
             self.inputs = dict(values)
         else:
             self.inputs.update(values)
+        self.edits += 1
         return self.recompute()
 
     def reset(self, kind: str, inputs: Mapping[str, Any]) -> bool:
         """Start over with another engine kind and its inputs (a panel's mode switch).
 
         The old trace belongs to the old kind, so it is dropped rather than kept as "the last
-        good result": the step goes to the new trace's end, and a failed recompute leaves
+        good result": the new trace starts at step 0, and a failed recompute leaves
         ``trace`` None (and ``errors`` filled). Listeners always hear ``"errors"`` and then
         ``"trace"``, so a window clears its solution pane and player when nothing computed.
         A solve queued by the runner: they hear ``"errors"``, ``"trace"`` (nothing yet) and
@@ -223,7 +231,7 @@ class PanelState:
         old_len = len(self.trace) if self.trace is not None else None
         self.trace = trace
         if old_len is None:
-            self.step = len(trace)
+            self.step = 0  # a first trace: the inputs only
         elif self.step == old_len or self.step > len(trace):
             self.step = len(trace)  # at the end stays at the end
         if had_errors or fresh:

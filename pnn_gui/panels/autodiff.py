@@ -1,10 +1,15 @@
 """Autodiff panel (the sheet's Task 4): reverse-mode automatic differentiation of a typed formula.
 
-Left: the expression (refused input is shown inline as you type, with a caret under the column
-the engine names) and a table of variable values, filled from the names in the expression and
-keeping the values already typed. Centre: the computational graph (nodes as the sheet writes them,
-with value and adjoint; edges with their local derivative), the forward trace table, the backward
-table of ``+=`` contributions, and at the end the gradient beside a central-difference check.
+Left: the expression and a table of variable values. A typed expression takes effect on Enter,
+when the field is left, or after a pause in typing (:data:`RECOMPUTE_PAUSE_MS`), never on every
+keystroke: the half-typed ``cos(x1*`` passes the valid prefix ``co``, which must not become the
+graph. Refused input is then shown inline, with a caret under the column the engine names, and
+the values table keeps the variables of the formula on screen; once a new formula parses, the
+table holds its variables, keeping the values already typed.
+
+Centre: the computational graph (nodes as the sheet writes them, with value and adjoint; edges
+with their local derivative), the forward trace table, the backward table of ``+=``
+contributions, and at the end the gradient beside a central-difference check.
 
 Stepping backward, each edge's contribution v̄_i · ∂v_i/∂v_j travels along the edge from v_i to
 v_j and is added to v_j's adjoint; a node used twice visibly receives two. The GUI computes no
@@ -31,8 +36,8 @@ from pnn_gui.panels.base import (
     splitter,
     wrong_example,
 )
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
@@ -45,6 +50,8 @@ DEFAULT = {"expression": "cos(x1*x2) + x1*x2 + x1", "values": {"x1": 1.0, "x2": 
 NEW_VALUE = 1.0
 #: characters of the expression shown around the place of an error
 ERROR_CONTEXT = 32
+#: a typed expression takes effect after this pause in typing (or at once on Enter)
+RECOMPUTE_PAUSE_MS = 600
 
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _NONE = QtGui.QBrush()
@@ -91,7 +98,6 @@ def graph_info(trace: Trace, evaluation, digits: int = 4) -> GraphInfo:
 
 class AutodiffPanel(Panel):
     title = "Autodiff"
-    examples = ("autodiff",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -133,8 +139,13 @@ class AutodiffPanel(Panel):
         self.expression = QtWidgets.QLineEdit(inputs["expression"])
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.expression.setFont(mono)
-        self.expression.setToolTip("the expression; refused input is explained below as you type")
+        self.expression.setToolTip("the expression: Enter (or a pause in typing) recomputes; "
+                                   "refused input is explained below")
+        self._typing = QtCore.QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.timeout.connect(self.commit_edits)
         self.expression.textEdited.connect(self._on_expression_edited)
+        self.expression.editingFinished.connect(self.commit_edits)  # Enter, or leaving it
         lay.addWidget(self.expression)
         self.expression_error = QtWidgets.QLabel()
         self.expression_error.setObjectName("expressionError")
@@ -198,6 +209,7 @@ class AutodiffPanel(Panel):
         self._apply_inputs(inputs)
 
     def _apply_inputs(self, inputs: dict[str, Any]) -> None:
+        self._typing.stop()
         self.expression.setText(inputs["expression"])
         self._known.update(inputs["values"])
         refused = None
@@ -407,13 +419,21 @@ class AutodiffPanel(Panel):
         return node, [], True
 
     # -- inputs ---------------------------------------------------------------------------------
-    def _on_expression_edited(self, text: str) -> None:
+    def _on_expression_edited(self, _text: str) -> None:
+        self._typing.start(RECOMPUTE_PAUSE_MS)  # each keystroke starts the pause again
+
+    def commit_edits(self) -> None:
+        """The typed expression takes effect now (Enter, leaving the field, the pause, and the
+        window before a save or an export)."""
+        self._typing.stop()
+        text = self.expression.text()
+        if text == self.state.inputs["expression"]:
+            return
         try:
             graph = autodiff.parse(text)
         except autodiff.ExpressionError as exc:
             self._show_expression_error(exc)
             self.state.set_input("expression", text)  # kept in inputs; the last graph stays
-            self.status.emit(f"Not recomputed ({exc}); showing the last good graph")
             return
         self._show_expression_error(None)
         self._variables = graph.variables
@@ -423,8 +443,7 @@ class AutodiffPanel(Panel):
     def _recompute(self, text: str | None = None) -> None:
         expression = self.expression.text() if text is None else text
         values = {v: self._known.get(v, NEW_VALUE) for v in self._variables}
-        self._report(self.state.set_inputs({"expression": expression, "values": values}),
-                     "graph")
+        self.state.set_inputs({"expression": expression, "values": values})
 
     def _fill_values_table(self, variables: tuple[str, ...]) -> None:
         t = self.values_table
@@ -452,8 +471,10 @@ class AutodiffPanel(Panel):
             v = parse_number(item.text())
         except ValueError as exc:
             item.setBackground(QtGui.QBrush(QtGui.QColor("#ffcdd2")))
-            self.values_error.set_error(f"{name}: {exc}; the last good value "
-                                        f"{self._known.get(name, NEW_VALUE)!r} is used")
+            message = (f"{name}: {exc}; the last good value {self._known.get(name, NEW_VALUE)!r} "
+                       "is used")
+            self.values_error.set_error(message)
+            self.status.emit(message)
             return
         item.setBackground(_NONE)
         self.values_error.set_error("")

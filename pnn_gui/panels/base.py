@@ -8,6 +8,7 @@ it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -19,18 +20,17 @@ from pnn_gui.widgets.field_error import show_errors
 
 if TYPE_CHECKING:
     from engine.steps import Trace
-    from pnn_gui.panels.trace_cursor import TraceCursor
+    from pnn_gui.trace_cursor import TraceCursor
 
 
 class Panel(QtCore.QObject):
     """Base class; subclasses build their widgets and fill in the hooks below."""
 
-    #: shown in the sidebar and window title
+    #: the panel's name in messages (its registry entry's title, pnn_gui.panels.PANELS)
     title = "Panel"
-    #: example names this panel can load (first is the default at start-up)
-    examples: tuple[str, ...] = ()
 
-    #: a one-line message for the status bar ("Recomputed: 14 steps", "Loaded example conv")
+    #: a one-line message for this panel's status line ("Loaded example conv", a refused cell);
+    #: the window itself reports what the state does (recomputed, computing, not recomputed)
     status = QtCore.Signal(str)
 
     def __init__(self, parent: QtCore.QObject | None = None):
@@ -69,23 +69,16 @@ class Panel(QtCore.QObject):
     def set_animations_enabled(self, enabled: bool) -> None:
         """View > Animate steps; also turned off for screenshots and benchmarks."""
 
+    def commit_edits(self) -> None:
+        """Make what is typed but not yet in effect take effect now (the window calls it before
+        a save, an export or quitting; the autodiff expression waits for Enter or a pause)."""
 
     # -- shared by the panels ---------------------------------------------------------------------
     def _finish_load(self, example: Example) -> None:
-        """After an example's inputs are in: go to the last step and say what was loaded."""
-        self.state.set_step(self.state.n_steps)
+        """After an example's inputs are in: go to step 0 (the inputs only, no answer shown
+        yet) and say what was loaded."""
+        self.state.set_step(0)
         self.status.emit(f"Loaded example {example.name}: {example.description}")
-
-    def _report(self, ok: bool, shown: str = "results") -> None:
-        """The status line after an edit: recomputed, computing (a solve on a worker thread;
-        the window says when it is done), or not recomputed and why."""
-        if self.state.pending:
-            self.status.emit(f"Computing… (showing the last good {shown} meanwhile)")
-        elif ok:
-            self.status.emit(f"Recomputed: {self.state.n_steps} steps")
-        else:
-            msg = next(iter(self.state.errors.values()), "")
-            self.status.emit(f"Not recomputed ({msg}); showing the last good {shown}")
 
 
 class EditorGridPanel(Panel):
@@ -224,8 +217,9 @@ class ModePanel(Panel):
         kind = data.get("kind") if isinstance(data, dict) else None
         mode = self._mode_of(kind)
         if mode is None:
-            raise ValueError(f"session: expected {self.what} kind "
-                             f"({', '.join(self.KIND_OF.values())}), got {kind!r}")
+            kinds = ", ".join(f'"{k}"' for k in self.KIND_OF.values())
+            raise ValueError(f"session: \"kind\" is {kind!r}; the {self.title} panel reads "
+                             f"{kinds}")
         raw = session_inputs(data, kind, self._fields(mode))
         self._inputs[mode] = self._normalised(mode, raw)  # ValueError changes nothing
         self._set_mode(mode)
@@ -265,8 +259,7 @@ class ModePanel(Panel):
     def _on_mode_changed(self, index: int) -> None:
         mode = self.mode_box.itemData(index)
         if mode and mode != self._mode:
-            self._set_mode(mode)
-            self.state.set_step(self.state.n_steps)
+            self._set_mode(mode)  # its trace starts at step 0
             self.status.emit(f"{self.title}: {self.MODE_TITLES[mode]}")
 
     # -- edits ----------------------------------------------------------------------------------
@@ -277,7 +270,7 @@ class ModePanel(Panel):
 
     def _submit(self) -> None:
         self._update_calculator()
-        self._report(self.state.set_inputs(self._state_inputs(), replace=True))
+        self.state.set_inputs(self._state_inputs(), replace=True)
 
     def _on_value_changed(self, name: str, arr: Any) -> None:
         self._inputs[self._mode][name] = np.array(arr, float)
@@ -290,25 +283,32 @@ class ModePanel(Panel):
             self._good = dict(self.state.inputs)  # the inputs of the trace now shown
 
 
-def session_inputs(data: Any, kind: str, fields: Any) -> dict[str, Any]:
+def session_inputs(data: Any, kind: str, fields: Any,
+                   labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``inputs`` of a panel's session data, checked: a dict with ``"kind" == kind`` and
-    exactly the field names ``fields``. Raises ValueError naming what is wrong; the values
-    themselves are checked by the caller (and the engine)."""
+    exactly the field names ``fields``. Raises ValueError naming what is wrong, with each
+    field's name on screen from ``labels`` beside its key in the file (``"dy" (δy)``); the
+    values themselves are checked by the caller (and the engine)."""
     if not isinstance(data, dict):
-        raise ValueError(f"session: expected an object for this panel, got {type(data).__name__}")
+        raise ValueError("session: this panel's entry must be an object with \"kind\" and "
+                         f"\"inputs\", got {type(data).__name__}")
     if data.get("kind") != kind:
-        raise ValueError(f"session: expected \"kind\": {kind!r}, got {data.get('kind')!r}")
+        raise ValueError(f"session: \"kind\" is {data.get('kind')!r}; this panel reads "
+                         f"\"{kind}\"")
     inputs = data.get("inputs")
     if not isinstance(inputs, dict):
         raise ValueError(f"session: \"inputs\" must be an object, got {type(inputs).__name__}")
     want, got = set(fields), set(inputs)
     if want != got:
+        def named(keys: set[str]) -> str:
+            return ", ".join(f'"{k}"' + (f" ({labels[k]})" if labels and labels.get(k, k) != k
+                                         else "") for k in sorted(keys))
         parts = []
         if want - got:
-            parts.append("missing " + ", ".join(sorted(want - got)))
+            parts.append(f"lack {named(want - got)}")
         if got - want:
-            parts.append("unexpected " + ", ".join(sorted(got - want)))
-        raise ValueError(f"session: inputs for {kind}: {'; '.join(parts)}")
+            parts.append(f"have {named(got - want)}, which this panel does not read")
+        raise ValueError(f"session: the inputs {' and '.join(parts)}")
     return dict(inputs)
 
 

@@ -38,7 +38,7 @@ from pnn_gui.panels.conv_inputs import (
     resized,
 )
 from pnn_gui.panels.conv_layouts import SlotLayout
-from pnn_gui.panels.trace_cursor import StepTally, TraceCursor
+from pnn_gui.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.widgets.delta_flow import DeltaFlow

@@ -21,9 +21,9 @@ from engine.examples import Example
 from engine.steps import Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import EditorGridPanel, session_inputs, wrong_example
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState
 from pnn_gui.style import MUTED, tint
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -56,7 +56,6 @@ _VIEWS = {
 
 class FullyConnectedPanel(EditorGridPanel):
     title = "Fully connected"
-    examples = ("fc",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -145,11 +144,12 @@ class FullyConnectedPanel(EditorGridPanel):
         self._shown = (trace, k)
 
     def restore_session(self, data: dict[str, Any]) -> None:
-        raw = session_inputs(data, KIND, FIELDS)
+        labels = {name: title for name, (title, _) in _EDITORS.items()}
+        raw = session_inputs(data, KIND, FIELDS, labels)
         inputs = {}
         for name in FIELDS:
             ndim = 2 if name == "w" else (1, 2) if name in BATCHED else 1
-            inputs[name] = as_array(raw[name], name, ndim)
+            inputs[name] = as_array(raw[name], labels[name], ndim)
             if name in BATCHED and inputs[name].shape[0] == 1:
                 inputs[name] = inputs[name].reshape(-1)  # a batch of one is the vector
         for name, ed in self.editors.items():

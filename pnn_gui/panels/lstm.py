@@ -32,8 +32,8 @@ from pnn_gui.panels.base import (
     splitter,
     wrong_example,
 )
-from pnn_gui.panels.trace_cursor import TraceCursor
 from pnn_gui.state import PanelState, field_of
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.dc_terms import DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
 from pnn_gui.widgets.animation import progress_animation
@@ -44,6 +44,8 @@ from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 
 KIND = "lstm"
 FIELDS = ("xs", "params", "c0", "dh")
+#: each field's name on screen (in messages)
+LABELS = {"xs": "x", "params": "parameters", "c0": "c₀", "dh": "δh"}
 MAX_T = 64
 MAX_UNITS = 16
 
@@ -107,21 +109,20 @@ def check_inputs(raw: Any) -> dict[str, Any]:
     params = raw.get("params")
     if not isinstance(params, dict):
         raise ValueError(f"params: expected an object with the keys {', '.join(PARAM_KEYS)}")
-    out = {"xs": as_array(raw.get("xs"), "xs", 2), "c0": as_array(raw.get("c0"), "c0", 1),
-           "dh": as_array(raw.get("dh"), "dh", 2),
-           "params": {k: as_array(params.get(k), k, 1 if k.startswith("b_") else 2)
-                      for k in PARAM_KEYS}}
+    out = {name: as_array(raw.get(name), LABELS[name], 1 if name == "c0" else 2)
+           for name in ("xs", "c0", "dh")}
+    out["params"] = {k: as_array(params.get(k), k, 1 if k.startswith("b_") else 2)
+                     for k in PARAM_KEYS}
     T, n_in = out["xs"].shape
     n_h = out["c0"].shape[0]
     if T > MAX_T or n_in > MAX_UNITS or n_h > MAX_UNITS:
-        raise ValueError(f"xs: the panel edits T ≤ {MAX_T}, n_in ≤ {MAX_UNITS} and n_h ≤ "
+        raise ValueError(f"x: the panel edits T ≤ {MAX_T}, n_in ≤ {MAX_UNITS} and n_h ≤ "
                          f"{MAX_UNITS}; got T = {T}, n_in = {n_in}, n_h = {n_h}")
     return out
 
 
 class LSTMPanel(EditorGridPanel):
     title = "LSTM"
-    examples = ("lstm",)
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -174,9 +175,10 @@ class LSTMPanel(EditorGridPanel):
 
         def editor(name: str, title: str, value: np.ndarray, tip: str) -> MatrixEditor:
             ed = MatrixEditor(title, value, resizable=False, example=value, name=name,
-                              seed=len(self.editors))
+                              seed=len(self.editors), label=title.split("  ")[0])
             ed.setToolTip(tip)
             ed.value_changed.connect(lambda arr, n=name: self._on_editor_changed(n, arr))
+            ed.cell_rejected.connect(self.status)
             self.editors[name] = ed
             return ed
 
@@ -267,7 +269,7 @@ class LSTMPanel(EditorGridPanel):
         self._finish_load(example)
 
     def restore_session(self, data: dict[str, Any]) -> None:
-        inputs = check_inputs(session_inputs(data, KIND, FIELDS))
+        inputs = check_inputs(session_inputs(data, KIND, FIELDS, LABELS))
         examples.solve(KIND, inputs)  # refuse (and change nothing) when it does not compute
         self._show_inputs(inputs)
         self.state.set_inputs(inputs, replace=True)
@@ -433,7 +435,7 @@ class LSTMPanel(EditorGridPanel):
                "params": {k: fit(old["params"][k], param_shape(k, n_in, n_h))
                           for k in PARAM_KEYS}}
         self._show_inputs(new)
-        self._recompute(lambda: self.state.set_inputs(new))
+        self.state.set_inputs(new)
 
     def _on_random_fill(self) -> None:
         """Fill with the seed shown, then show the next seed (the next click gives new values;
@@ -442,7 +444,7 @@ class LSTMPanel(EditorGridPanel):
         seed = self.spin_seed.value()
         new = random_inputs(T, n_in, n_h, seed)
         self._show_inputs(new)
-        self._recompute(lambda: self.state.set_inputs(new))
+        self.state.set_inputs(new)
         self.spin_seed.setValue(min(seed + 1, self.spin_seed.maximum()))
         done = "computing…" if self.state.pending else f"recomputed: {self.state.n_steps} steps"
         self.status.emit(f"Filled with random values, seed {seed}; {done}")
@@ -451,12 +453,9 @@ class LSTMPanel(EditorGridPanel):
         if name in PARAM_KEYS:
             params = dict(self.state.inputs["params"])
             params[name] = value
-            self._recompute(lambda: self.state.set_input("params", params))
+            self.state.set_input("params", params)
         else:
-            self._recompute(lambda: self.state.set_input(name, value))
-
-    def _recompute(self, change) -> None:
-        self._report(change())
+            self.state.set_input(name, value)
 
     def _on_state_changed(self, what: str) -> None:
         if what != "errors":

@@ -18,7 +18,7 @@ from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
-from pnn_gui.panels.trace_cursor import StepTally, TraceCursor
+from pnn_gui.trace_cursor import StepTally, TraceCursor
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels
@@ -33,10 +33,19 @@ FLOW_MS = 700  # a share's trip at speed 1
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     x = as_array(raw["x"], "x", 3)
-    size = pair(raw["size"])
-    stride = size if raw.get("stride") is None else pair(raw["stride"])
-    dy = as_array(raw["dy"], "dy", 3)
+    size = _pair(raw["size"], "size")
+    stride = size if raw.get("stride") is None else _pair(raw["stride"], "stride")
+    dy = as_array(raw["dy"], "δy", 3)
     return {"x": x, "size": size, "stride": stride, "dy": dy}
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    """``pair(value)``, or a ValueError naming ``name`` (an example's or a session's text)."""
+    try:
+        return pair(value)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"{name}: expected a whole number or a pair [rows, cols] of them, got "
+                         f"{value!r}") from None
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:
@@ -49,7 +58,6 @@ def _default_inputs(mode: str) -> dict[str, Any]:
 
 class PoolingPanel(ModePanel):
     title = "Pooling"
-    examples = ("avgpool", "maxpool")
     MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
     what = "a pooling"
 
@@ -100,6 +108,8 @@ class PoolingPanel(ModePanel):
         self.x_editor.value_changed.connect(lambda a: self._on_value_changed("x", a))
         self.dy_editor = ChannelEditor("δy", "dy", inp["dy"])
         self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
+        for editor in (self.x_editor, self.dy_editor):
+            editor.editor.cell_rejected.connect(self.status)
         values = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(values)
         vl.addWidget(self.x_editor)

@@ -2,9 +2,10 @@
 
 Public API (other panels rely on it; keep it stable)::
 
-    ed = MatrixEditor("W", np.array([[1, 3, 5], [2, 4, 6]]), resizable=True, example=...)
+    ed = MatrixEditor("W", np.array([[1, 3, 5], [2, 4, 6]]), resizable=True, example=...,
+                      name="w")                  # name: the field; messages say "W" (the label)
     ed.value_changed.connect(lambda arr: state.set_input("w", arr))   # a good edit only
-    ed.cell_rejected.connect(status_bar.showMessage)   # "w[0,1]: 'abc' is not a number; …"
+    ed.cell_rejected.connect(status_bar.showMessage)   # "W[0,1]: 'abc' is not a number; …"
     ed.value() -> np.ndarray            # the last good values (a copy), 1-D or 2-D as given
     ed.set_value(arr)                   # no signal; also sets the shape (and the spin boxes)
     ed.set_example(arr)                 # what "Reset to example" restores
@@ -12,6 +13,7 @@ Public API (other panels rely on it; keep it stable)::
     ed.set_precision(4)                 # significant digits shown (tooltips show the exact value)
     ed.set_resizable(False)             # hide the rows/cols spin boxes (shape dictated)
     ed.copy_text() / ed.paste_text(s)   # what Ctrl+C / Ctrl+V do, callable from tests
+    ed.clear_selected()                 # what Delete / Backspace do: the selected cells become 0
     ed.fill_zeros() / ed.fill_random() / ed.reset_to_example()   # the context menu
     ed.cell_errors() -> {(row, col): reason}                    # cells holding a bad text
     MatrixEditor("x", [1, 2], batch=True)   # a vector, or a batch of them: see below
@@ -20,10 +22,14 @@ A 1-D array is shown as one row (only a "length" spin box). ``batch=True`` adds 
 box to a vector's editor: at 1 :meth:`value` is the 1-D vector, above 1 it is the 2-D
 ``(batch, length)`` array, one row per item (a pasted block keeps its rows).
 
-A typed value that is not a finite number turns its cell red with the reason in the tooltip and
-in the message under the table; the last good value stays in :meth:`value` (and is what
-computes). Resizing keeps the values that still fit and fills new cells with 0. Show a 3-D / 4-D
-tensor as several editors, one per channel or filter.
+A typed value that is not a finite number turns its cell red (also while selected) with the
+reason in the tooltip and in the message under the table; the last good value stays in
+:meth:`value` (and is what computes). Delete and Backspace set the selected cells to 0, as a
+spreadsheet's empty cell counts, so the layer keeps computing. A paste keeps what fits and the
+message under the table says what was left out. Resizing keeps the values that still fit and
+fills new cells with 0. Messages name the editor by its ``label``, the name on screen ("W",
+"δy"; the title by default). Show a 3-D / 4-D tensor as several editors, one per channel or
+filter.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ from pnn_gui.widgets.field_error import ErrorLabel
 _Role = QtCore.Qt.ItemDataRole
 _BAD_BRUSH = QtGui.QBrush(QtGui.QColor("#ffcdd2"))
 _BAD_FG = QtGui.QBrush(QtGui.QColor("#b71c1c"))
+_BAD_SELECTED = QtGui.QBrush(QtGui.QColor("#ef9a9a"))  # a bad cell, selected: a deeper red
+_BAD_SELECTED_FG = QtGui.QBrush(QtGui.QColor("#7f0000"))
+#: pasted cells that did not fit, shown in the message (the rest as "…")
+MAX_LEFT_OUT_SHOWN = 8
 
 #: largest size offered by the rows / cols spin boxes
 MAX_DIM = 64
@@ -156,6 +166,20 @@ class _Model(QtCore.QAbstractTableModel):
                                   self.index(self.values.shape[0] - 1, self.values.shape[1] - 1))
 
 
+class _Cells(QtWidgets.QStyledItemDelegate):
+    """Qt's delegate, except that a bad cell keeps its red when selected (Qt paints every
+    selected cell in the selection colour, over the cell's own background)."""
+
+    def initStyleOption(self, option: QtWidgets.QStyleOptionViewItem,
+                        index: QtCore.QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.data(_Role.BackgroundRole) is not None:  # only bad cells have one
+            for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
+                option.palette.setBrush(group, QtGui.QPalette.ColorRole.Highlight, _BAD_SELECTED)
+                option.palette.setBrush(group, QtGui.QPalette.ColorRole.HighlightedText,
+                                        _BAD_SELECTED_FG)
+
+
 #: keys a focused table keeps for moving between its cells, though the window binds them to the
 #: step player (a window shortcut would otherwise take them first)
 _CELL_KEYS = frozenset({QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
@@ -163,10 +187,12 @@ _CELL_KEYS = frozenset({QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.
 
 
 class _Table(QtWidgets.QTableView):
-    """Ctrl+C / Ctrl+V on the table itself; the arrow keys, Home and End move between cells."""
+    """Ctrl+C / Ctrl+V, Delete / Backspace on the table itself; the arrow keys, Home and End
+    move between cells."""
 
     copy_requested = QtCore.Signal()
     paste_requested = QtCore.Signal()
+    clear_requested = QtCore.Signal()
 
     def event(self, event: QtCore.QEvent) -> bool:
         if (event.type() == QtCore.QEvent.Type.ShortcutOverride
@@ -183,6 +209,9 @@ class _Table(QtWidgets.QTableView):
         if event.matches(QtGui.QKeySequence.StandardKey.Paste):
             self.paste_requested.emit()
             return
+        if event.key() in (QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Backspace):
+            self.clear_requested.emit()  # (a cell being edited has the key itself)
+            return
         super().keyPressEvent(event)
 
 
@@ -198,7 +227,7 @@ class MatrixEditor(QtWidgets.QWidget):
     def __init__(self, title: str, value: Any, *, resizable: bool = True,
                  example: Any | None = None, name: str | None = None,
                  max_dim: int = MAX_DIM, seed: int = 0, batch: bool = False,
-                 parent: QtWidgets.QWidget | None = None):
+                 label: str | None = None, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         arr = np.array(value, dtype=np.float64)
         if arr.ndim not in (1, 2):
@@ -208,6 +237,7 @@ class MatrixEditor(QtWidgets.QWidget):
         self._ndim = 1 if batch else arr.ndim  # batch: a vector with a batch size
         self._title = title
         self._name = name or title
+        self._label = label or title
         self._example = None if example is None else np.array(example, dtype=np.float64)
         self._seed = seed
         self._max_dim = max_dim
@@ -245,10 +275,12 @@ class MatrixEditor(QtWidgets.QWidget):
 
         self._table = _Table()
         self._table.setModel(self._model)
+        self._table.setItemDelegate(_Cells(self._table))
         self._table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self._table.customContextMenuRequested.connect(self._on_context_menu)
         self._table.copy_requested.connect(self.copy)
         self._table.paste_requested.connect(self.paste)
+        self._table.clear_requested.connect(self.clear_selected)
         self._table.setEditTriggers(
             QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
             | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
@@ -282,7 +314,7 @@ class MatrixEditor(QtWidgets.QWidget):
     # -- public API -----------------------------------------------------------------------------
     @property
     def name(self) -> str:
-        """The field name used in messages (``"w"``); defaults to the title."""
+        """The field the editor edits (``"w"``); defaults to the title."""
         return self._name
 
     @property
@@ -404,7 +436,8 @@ class MatrixEditor(QtWidgets.QWidget):
         """Paste a block at (row, col) (default: the current cell); grows the table if resizable.
 
         A vector's editor takes a single column of text as a row (a batch editor keeps the rows:
-        one per item). Bad cells turn red like typed ones.
+        one per item). Bad cells turn red like typed ones; what does not fit is left out and
+        the message under the table says which pasted rows / columns.
         """
         block = split_block(text)
         if not block:
@@ -416,20 +449,21 @@ class MatrixEditor(QtWidgets.QWidget):
         r0 = row if row is not None else (cur.row() if cur.isValid() else 0)
         c0 = col if col is not None else (cur.column() if cur.isValid() else 0)
         if self._ndim == 1 and not self._batch:
-            r0 = 0
-            block = block[:1]
+            r0 = 0  # one row: the rows of the block after the first do not fit
         need_r = r0 + len(block)
         need_c = c0 + max(len(r) for r in block)
         rows, cols = self._model.values.shape
         if self._resizable and (need_r > rows or need_c > cols):
-            self._apply_shape(min(max(rows, need_r), self._max_dim),
+            most_rows = self._max_dim if self._ndim == 2 or self._batch else 1
+            self._apply_shape(min(max(rows, need_r), most_rows),
                               min(max(cols, need_c), self._max_dim), emit=False)
             rows, cols = self._model.values.shape
-        clipped = need_r > rows or need_c > cols
+        left_out = []  # (row, column) in the block, text
         for i, line in enumerate(block):
             for j, text_cell in enumerate(line):
                 r, c = r0 + i, c0 + j
                 if r >= rows or c >= cols:
+                    left_out.append((i, j, text_cell))
                     continue
                 try:
                     self._model.values[r, c] = parse_number(text_cell)
@@ -437,11 +471,24 @@ class MatrixEditor(QtWidgets.QWidget):
                 except ValueError as exc:
                     self._model.bad[(r, c)] = (text_cell, str(exc))
         self._model.redraw()
-        self._update_cell_message(extra="some pasted values did not fit and were left out"
-                                  if clipped else "")
+        self._update_cell_message(first=self._left_out_text(left_out, rows - r0, cols - c0))
         self.value_changed.emit(self.value())
-        if self._model.bad:
+        if self._model.bad or left_out:
             self.cell_rejected.emit(self.cell_message().split("\n")[0])
+
+    def clear_selected(self) -> None:
+        """Delete / Backspace: the selected cells (or the current one) become 0, bad or not."""
+        cells = {(i.row(), i.column()) for i in self._table.selectedIndexes()}
+        if not cells and self._table.currentIndex().isValid():
+            cells = {(self._table.currentIndex().row(), self._table.currentIndex().column())}
+        if not cells:
+            return
+        for rc in cells:
+            self._model.values[rc] = 0.0
+            self._model.bad.pop(rc, None)
+        self._model.redraw()
+        self._update_cell_message()
+        self.value_changed.emit(self.value())
 
     # -- internals ------------------------------------------------------------------------------
     def _is_vector(self) -> bool:
@@ -460,17 +507,40 @@ class MatrixEditor(QtWidgets.QWidget):
         else:
             self.cell_rejected.emit(self.cell_message().split("\n")[0])
 
-    def _update_cell_message(self, extra: str = "") -> None:
+    def _update_cell_message(self, first: str = "") -> None:
         bad = self._model.bad
-        lines = []
+        lines = [first] if first else []
         for (r, c), (_, reason) in sorted(bad.items())[:3]:
             where = f"[{c}]" if self._is_vector() else f"[{r},{c}]"
-            lines.append(f"{self._name}{where}: {reason}; the last good value is used")
+            lines.append(f"{self._label}{where}: {reason}; the last good value is used")
         if len(bad) > 3:
             lines.append(f"… and {len(bad) - 3} more bad cells")
-        if extra:
-            lines.append(extra)
         self._cell_message.set_error("\n".join(lines))
+
+    def _left_out_text(self, left_out: list[tuple[int, int, str]], fit_rows: int,
+                       fit_cols: int) -> str:
+        """What a paste left out: "b: row 2 of the paste was left out (7, 8, 9); …" ("" for
+        nothing). ``fit_rows`` / ``fit_cols``: how many of the block's rows / columns fit."""
+        if not left_out:
+            return ""
+        parts = []
+        for word, first, last in (("row", fit_rows, max(i for i, _, _ in left_out)),
+                                  ("column", fit_cols, max(j for _, j, _ in left_out))):
+            if last >= first:
+                parts.append(f"{word} {first + 1}" if last == first
+                             else f"{word}s {first + 1}–{last + 1}")
+        texts = [t.strip() for _, _, t in left_out]
+        shown = ", ".join(texts[:MAX_LEFT_OUT_SHOWN]) + (", …" if len(texts) >
+                                                         MAX_LEFT_OUT_SHOWN else "")
+        verb = "was" if len(parts) == 1 and "–" not in parts[0] else "were"
+        rows, cols = self._model.values.shape
+        if self._is_vector():
+            holds = f"one row of {cols}"
+        else:
+            holds = f"{rows} × {cols}" + ("" if self._resizable else
+                                          "; change the sizes above for more")
+        return (f"{self._label}: {' and '.join(parts)} of the paste {verb} left out ({shown}); "
+                f"{self._label} holds {holds}")
 
     def _on_shape_changed(self, _value: int) -> None:
         rows = self._rows.value() if self._ndim == 2 or self._batch else 1
@@ -533,6 +603,7 @@ class MatrixEditor(QtWidgets.QWidget):
         menu = QtWidgets.QMenu(self)
         menu.addAction("Copy", self.copy)
         menu.addAction("Paste", self.paste)
+        menu.addAction("Set selected cells to 0", self.clear_selected)
         menu.addSeparator()
         menu.addAction("Fill with zeros", self.fill_zeros)
         menu.addAction(f"Fill with random values (seed {self._seed})", self.fill_random)

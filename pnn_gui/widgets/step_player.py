@@ -11,9 +11,9 @@ Public API (the main window drives it; panels need not touch it)::
     player.play(); player.pause(); player.is_playing()
 
 ``k`` counts steps done: 0 shows the inputs only, ``k`` shows the tensors after step k.
-The shortcuts are window-wide but never steal keys from a text field being edited (a table cell
-editor or a spin box accepts Qt's ShortcutOverride for ← → Home End Space), and playing stops
-at the last step.
+A click on the slider's groove jumps to that step. The shortcuts are window-wide but never steal
+keys from a text field being edited (a table cell editor or a spin box accepts Qt's
+ShortcutOverride for ← → Home End Space), and playing stops at the last step.
 """
 
 from __future__ import annotations
@@ -23,6 +23,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 #: speed factors offered (1 = one step every PLAY_INTERVAL_MS)
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 PLAY_INTERVAL_MS = 700
+
+
+class _JumpToClick(QtWidgets.QProxyStyle):
+    """The application's style, except that a left click on a slider's groove moves the handle
+    there (Qt's default moves it one page step towards the click)."""
+
+    def styleHint(self, hint, option=None, widget=None, return_data=None) -> int:
+        if hint == QtWidgets.QStyle.StyleHint.SH_Slider_AbsoluteSetButtons:
+            return QtCore.Qt.MouseButton.LeftButton.value
+        return super().styleHint(hint, option, widget, return_data)
 
 
 class StepPlayer(QtWidgets.QWidget):
@@ -61,6 +71,9 @@ class StepPlayer(QtWidgets.QWidget):
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setPageStep(1)
+        jump = _JumpToClick()
+        jump.setParent(self.slider)  # Qt does not own a widget's style; this keeps it alive
+        self.slider.setStyle(jump)
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.label = QtWidgets.QLabel()
         self.label.setObjectName("stepLabel")

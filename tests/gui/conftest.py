@@ -29,16 +29,16 @@ def _isolated_settings(tmp_path, monkeypatch):
 def _no_modal_dialogs(monkeypatch):
     """A real message box or 'save your edits?' question would wait forever offscreen (the
     whole run hangs at that test): fail instead. Tests that expect one replace it themselves."""
-    from pnn_gui import main_window as mw
+    from pnn_gui import dialogs
 
     def refuse(what):
         def dialog(parent, *args, **kwargs):
             raise AssertionError(f"a test opened a modal {what} ({args[:2]}); replace "
-                                 f"main_window.{what} in the test")
+                                 f"dialogs.{what} in the test")
         return dialog
 
-    monkeypatch.setattr(mw, "ask_unsaved", refuse("ask_unsaved"))
-    monkeypatch.setattr(mw, "show_message", refuse("show_message"))
+    monkeypatch.setattr(dialogs, "ask_unsaved", refuse("ask_unsaved"))
+    monkeypatch.setattr(dialogs, "show_message", refuse("show_message"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from PySide6 import QtCore, QtWidgets
 
 from engine import autodiff, examples
 from engine.steps import fmt
@@ -25,19 +26,63 @@ def table_column(table, col):
 
 
 def type_expression(qtbot, panel, text):
-    """Type ``text`` over the expression, key by key (every prefix is parsed as typed)."""
+    """Type ``text`` over the expression, key by key, then Enter (which recomputes at once)."""
     panel.expression.clear()
     qtbot.keyClicks(panel.expression, text)
+    qtbot.keyClick(panel.expression, QtCore.Qt.Key.Key_Return)
 
 
-def paste_expression(panel, text):
-    """Paste ``text`` over the whole expression (one edit)."""
-    from PySide6 import QtWidgets
-
+def paste_expression(qtbot, panel, text):
+    """Paste ``text`` over the whole expression (one edit), then Enter."""
     QtWidgets.QApplication.clipboard().setText(text)
     panel.expression.selectAll()
     panel.expression.paste()
     assert panel.expression.text() == text
+    qtbot.keyClick(panel.expression, QtCore.Qt.Key.Key_Return)
+
+
+def test_typing_recomputes_on_enter_not_on_every_keystroke(qtbot, panel):
+    trace = panel.state.trace
+    heard = []
+    panel.state.subscribe(heard.append)
+    panel.expression.selectAll()
+    qtbot.keyClicks(panel.expression, "cos(x1*")      # passes the valid prefixes co, cos(x1
+    assert heard == [] and panel.state.trace is trace
+    assert panel.state.inputs["expression"] == "cos(x1*x2) + x1*x2 + x1"
+    assert table_column(panel.values_table, 0) == ["x1", "x2"]      # no variable "co"
+    assert panel.expression_error_text() == ""
+    qtbot.keyClick(panel.expression, QtCore.Qt.Key.Key_Return)      # Enter: it does not parse
+    assert panel.expression_error_text().startswith("expression:")
+    assert table_column(panel.values_table, 0) == ["x1", "x2"]      # the formula on screen's
+    assert panel.state.trace is trace
+    panel.set_value("x1", "2.5")
+    qtbot.keyClicks(panel.expression, "x3) + x2")
+    qtbot.keyClick(panel.expression, QtCore.Qt.Key.Key_Return)      # parses: recomputed
+    assert panel.expression_error_text() == ""
+    assert table_column(panel.values_table, 0) == ["x1", "x3", "x2"]
+    assert panel.values() == {"x1": 2.5, "x3": 1.0, "x2": 2.0}      # typed values kept
+    assert panel.state.trace is not trace
+    assert panel.state.inputs["expression"] == "cos(x1*x3) + x2"
+
+
+def test_a_pause_in_typing_recomputes(qtbot, panel, monkeypatch):
+    from pnn_gui.panels import autodiff as module
+
+    assert module.RECOMPUTE_PAUSE_MS == 600
+    monkeypatch.setattr(module, "RECOMPUTE_PAUSE_MS", 0)  # the pause, without waiting for it
+    panel.expression.selectAll()
+    qtbot.keyClicks(panel.expression, "x1*x3")
+    qtbot.waitUntil(lambda: panel.state.inputs["expression"] == "x1*x3", timeout=2000)
+    assert table_column(panel.values_table, 0) == ["x1", "x3"]
+    assert panel.state.errors == {}
+
+
+def test_leaving_the_field_or_saving_commits_what_was_typed(qtbot, panel):
+    panel.expression.selectAll()
+    qtbot.keyClicks(panel.expression, "x1 + x2")
+    panel.commit_edits()                                 # what the window does before a save
+    assert panel.session_data()["inputs"]["expression"] == "x1 + x2"
+    assert panel.state.inputs["expression"] == "x1 + x2"
 
 
 def test_example_shows_v0_to_v4_and_the_corrected_gradient(panel):
@@ -99,7 +144,7 @@ def test_malformed_or_hostile_expression_is_refused_and_the_graph_stays(qtbot, p
     goto(panel, panel.state.n_steps)
     trace = panel.state.trace
     texts = panel.graph.node_texts()
-    paste_expression(panel, bad)
+    paste_expression(qtbot, panel, bad)
     message = panel.expression_error_text()
     assert message.startswith("expression:")
     assert words in message
@@ -123,9 +168,9 @@ def test_the_caret_points_at_the_column(qtbot, panel):
     assert ">(</span>" in html  # the character at the column is marked
 
 
-def test_a_long_expression_shows_a_window_around_the_error(panel):
+def test_a_long_expression_shows_a_window_around_the_error(qtbot, panel):
     text = "x1 + " * 20 + "cos(x2"
-    paste_expression(panel, text)
+    paste_expression(qtbot, panel, text)
     html = panel.expression_error.text()
     assert "…" in html and ">(</span>" in html
     shown = html.split("<pre style='margin:0'>")[1].split("<br>")[0]
@@ -137,9 +182,8 @@ def test_a_long_expression_shows_a_window_around_the_error(panel):
 
 
 def test_domain_error_keeps_the_graph_and_names_the_node(qtbot, panel):
-    type_expression(qtbot, panel, "log(x1 - 3")   # the last good graph is that of "lo"
     trace = panel.state.trace
-    qtbot.keyClicks(panel.expression, ")")
+    type_expression(qtbot, panel, "log(x1 - 3)")
     assert panel.state.trace is trace
     message = panel.expression_error_text()
     assert "v3 = log(v2)" in message and "undefined" in message
@@ -299,8 +343,8 @@ def test_example_loads_in_the_window_and_renders(qtbot):
     window.load_example("autodiff")
     panel = window.current_panel()
     assert isinstance(panel, AutodiffPanel)
-    assert panel.state.step == panel.state.n_steps == 14
-    window._dirty = False
+    assert panel.state.step == 0 and panel.state.n_steps == 14
+    window.set_saved()
     for step in ("0", "10", "last"):
         image = render("autodiff", step=step, size=(1280, 800))
         assert (image.width(), image.height()) == (1280, 800)

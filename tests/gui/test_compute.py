@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from engine import examples
-from pnn_gui import compute
+from pnn_gui import compute, dialogs
 from pnn_gui import main_window as mw
 from pnn_gui import state as state_module
+from pnn_gui.panels import PANELS
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+ONLY_FC = PANELS[:1]
 N = 110  # x (110,), W (110, 110): 12,430 input elements >= compute.BIG_ELEMENTS
 
 
@@ -104,7 +105,7 @@ def test_worker_error_goes_beside_the_field_and_keeps_the_trace(qtbot, runner):
 # -- in the window ----------------------------------------------------------------------------
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     w = mw.MainWindow(panels=ONLY_FC, settings=False)
     qtbot.addWidget(w)
     w.set_animations_enabled(False)
@@ -136,7 +137,7 @@ def test_window_says_computing_and_stays_usable_meanwhile(qtbot, window, gate):
     inp = big_fc(5)
     panel.state.set_inputs(inp, replace=True)  # what a large paste does
     assert panel.state.pending
-    assert "computing" in window.statusBar().currentMessage()
+    assert "computing" in window.status_line.text()
     assert window.is_dirty()  # typed, not yet computed: closing would still ask
     # the GUI thread is free: the player steps through the last good trace and it repaints
     window.player.first_button.click()
@@ -148,7 +149,7 @@ def test_window_says_computing_and_stays_usable_meanwhile(qtbot, window, gate):
     gate.set()
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=20000)
     n = panel.state.n_steps
-    assert window.statusBar().currentMessage() == f"{FC}: recomputed, {n} steps"
+    assert window.status_line.text() == f"{FC}: recomputed, {n} steps"
     np.testing.assert_allclose(panel.state.trace.tensors["y"], expected(inp)[0])
     assert window.player.text().startswith(f"step 1 of {n}")  # the step kept, new trace
 
@@ -161,7 +162,7 @@ def test_window_error_from_a_worker_shows_beside_the_field(qtbot, window):
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=20000)
     assert panel.editors["x"].error().startswith("x: x has shape")
     assert panel.editors["w"].error() == ""
-    assert "not recomputed" in window.statusBar().currentMessage()
+    assert "not recomputed" in window.status_line.text()
 
 
 def test_closing_while_a_solve_runs_drops_it(qtbot, window, gate):
@@ -180,28 +181,26 @@ def test_export_waits_for_the_running_solve(qtbot, window, gate, monkeypatch, tm
     inp = big_fc(8)
     panel.state.set_inputs(inp, replace=True)
     path = tmp_path / "r.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     gate.set()  # the outcome is not applied until the event loop runs, or export waits
-    assert window.export_results()
+    assert window.files.export_results()
     assert not panel.state.pending
     np.testing.assert_allclose(panel.state.trace.tensors["y"], expected(inp)[0])
 
 
 CONV = "Conv2D"
-FC_AND_CONV = ONLY_FC + (("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel", ("conv",)),)
+FC_AND_CONV = PANELS[:2]
 
 
 def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch):
     """Typing a bigger layer into the Conv2D editors one field at a time: every edit but the
     last leaves the shapes mismatched; the edits come faster than the solves, and only the last
     (which computes) is shown; no intermediate error ever reaches the fields."""
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     w = mw.MainWindow(panels=FC_AND_CONV, initial=CONV, settings=False)
     qtbot.addWidget(w)
     w.set_animations_enabled(False)
     panel = w.panel(CONV)
-    statuses = []
-    panel.status.connect(statuses.append)
     heard = []
     panel.state.subscribe(lambda what: heard.append((what, dict(panel.state.errors))))
     rng = np.random.default_rng(9)
@@ -210,7 +209,7 @@ def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch
     new = {"x": rng.normal(size=(40, 40, 8)), "f": rng.normal(size=(3, 3, 8, 16)),
            "b": rng.normal(size=16), "dy": rng.normal(size=(20, 20, 16))}
     panel._on_value_changed("x", new["x"])  # what each editor's value_changed does
-    assert panel.state.pending and statuses[-1].startswith("Computing…")
+    assert panel.state.pending and w.status_line.text().startswith(f"{CONV}: computing…")
     for name in ("f", "b", "dy"):
         panel._on_value_changed(name, new[name])
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=30000)
@@ -223,4 +222,4 @@ def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch
                                      "padding": panel.state.inputs["padding"]})
     np.testing.assert_allclose(panel.state.trace.tensors["y"], want.tensors["y"])
     np.testing.assert_allclose(panel.state.trace.tensors["df"], want.tensors["df"])
-    assert w.statusBar().currentMessage() == f"{CONV}: recomputed, {panel.state.n_steps} steps"
+    assert w.status_line.text() == f"{CONV}: recomputed, {panel.state.n_steps} steps"

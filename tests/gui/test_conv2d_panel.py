@@ -8,9 +8,11 @@ import pytest
 from PySide6 import QtCore, QtGui
 
 from engine import conv2d, examples, traces
+from pnn_gui import dialogs
+from pnn_gui.panels import PANELS
 from pnn_gui.panels.conv2d import Conv2DPanel
 from pnn_gui.panels.conv_layouts import block_layout, side_by_side
-from pnn_gui.panels.trace_cursor import TraceCursor
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from tests.engine.gradcheck import numeric_grad
@@ -301,7 +303,7 @@ def test_examples_load_and_every_step_shows(panel, name, mode):
     assert panel.mode == mode
     assert panel.state.errors == {}
     trace = panel.state.trace
-    assert trace is not None and panel.state.step == len(trace)
+    assert trace is not None and panel.state.step == 0  # an example starts at the inputs
     for k in list(range(len(trace) + 1)) + [3, 0, len(trace)]:
         panel.show_step(min(k, len(trace)))
 
@@ -377,7 +379,7 @@ def test_switching_modes_keeps_what_each_mode_holds(panel):
     panel.mode_box.setCurrentIndex(0)
     assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9
     assert panel.x_editor.value()[0, 0, 0] == 9
-    assert panel.state.step == panel.state.n_steps
+    assert panel.state.n_steps > 0 and panel.state.step == 0  # another kind: from the inputs
 
 
 def test_a_filter_trace_of_2000_steps_jumps_to_its_end(panel):
@@ -420,16 +422,15 @@ def test_switching_to_a_mode_that_does_not_compute_clears_the_trace(panel):
     panel.show_step(0)  # nothing to show, and nothing breaks
     panel.stride_row.spins[0].setValue(2)
     assert panel.state.errors == {} and panel.state.trace is not None
-    assert panel.state.step == panel.state.n_steps
+    assert panel.state.n_steps > 0 and panel.state.step == 0  # its first trace: from the inputs
 
 
 def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, monkeypatch):
     from pnn_gui import main_window as mw
 
-    monkeypatch.setattr(mw, "show_message", lambda *a, **k: None)
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")  # no dialog on close
-    window = mw.MainWindow(panels=(("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel",
-                                    ("conv", "conv-filter", "conv-shape")),))
+    monkeypatch.setattr(dialogs, "show_message", lambda *a, **k: None)
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")  # no dialog on close
+    window = mw.MainWindow(panels=tuple(p for p in PANELS if p.title == "Conv2D"))
     qtbot.addWidget(window)
     window.set_animations_enabled(False)
     panel = window.panel("Conv2D")
@@ -444,7 +445,7 @@ def test_a_mode_that_does_not_compute_clears_the_window_pane_and_player(qtbot, m
 
 
 def test_step_tally_matches_a_plain_count_in_any_order():
-    from pnn_gui.panels.trace_cursor import StepTally
+    from pnn_gui.trace_cursor import StepTally
 
     x, f, b, dy, s, p = _random_full()
     trace = traces.conv2d.solve(x, f, b, dy, s, p)
@@ -478,17 +479,15 @@ def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
 
 # -- the filter bank's editors in a shown window (issue 9, item 1) ------------------------------
 
-CONV_ONLY = (("Conv2D", "pnn_gui.panels.conv2d:Conv2DPanel", ("conv", "conv-filter",
-                                                               "conv-shape")),)
+CONV_ONLY = tuple(p for p in PANELS if p.title == "Conv2D")
 
 
 @pytest.fixture
 def conv_window(qtbot, monkeypatch):
     """The main window with the Conv2D panel, shown at 1280 × 800, settled."""
-    from pnn_gui import main_window as mw
     from tests.gui.test_main_window import shown_window
 
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     return shown_window(qtbot, size=(1280, 800), panels=CONV_ONLY, settings=False)
 
 
@@ -521,10 +520,9 @@ def _assert_every_filter_cell_shown(window):
 
 
 def test_filter_tables_whole_after_the_sidebar_and_the_mode_box(qtbot, monkeypatch):
-    from pnn_gui import main_window as mw
     from tests.gui.test_main_window import shown_window
 
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     window = shown_window(qtbot, size=(1280, 800), settings=False)  # every panel, fc first
     window.sidebar.setCurrentRow(window.titles().index("Conv2D"))  # as a click does
     panel = window.panel("Conv2D")
@@ -548,7 +546,7 @@ def test_filter_tables_whole_after_opening_a_session(conv_window, tmp_path):
     f = np.arange(36.0).reshape(2, 3, 2, 3)
     path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
         "Conv2D": {"kind": "conv2d_filter", "inputs": {"f": f.tolist()}}}}))
-    assert conv_window.open_session_file(str(path))
+    assert conv_window.files.open_session_file(str(path))
     _assert_every_filter_cell_shown(conv_window)
     np.testing.assert_array_equal(conv_window.panel("Conv2D").f_editor.editor(1, 2).value(),
                                   f[:, :, 1, 2])
@@ -699,7 +697,6 @@ def _every_mode(panel) -> dict[str, dict]:
 
 def test_a_saved_session_reopens_in_its_mode_with_every_modes_inputs(conv_window, monkeypatch,
                                                                      tmp_path):
-    from pnn_gui import main_window as mw
 
     panel = conv_window.panel("Conv2D")
     conv_window.load_example("conv")
@@ -716,14 +713,14 @@ def test_a_saved_session_reopens_in_its_mode_with_every_modes_inputs(conv_window
     saved = _every_mode(panel)
     assert saved["filter"]["f"][0][1][1][2] == -7 and saved["shape"]["x_shape"] == [9, 7, 3]
     path = tmp_path / "every-mode.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    assert conv_window.save_session_as()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert conv_window.files.save_session_as()
 
     for name in ("conv-filter", "conv-shape", "conv"):  # every mode changed, the full pass shown
         conv_window.load_example(name)
     assert _every_mode(panel) != saved and panel.mode == "full"
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    assert conv_window.open_session()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    assert conv_window.files.open_session()
     assert panel.mode == "filter" and panel.mode_box.currentIndex() == MODE_INDEX["filter"]
     assert _every_mode(panel) == saved
     np.testing.assert_array_equal(panel.f_editor.editor(1, 2).value()[0, 1], -7)
@@ -736,7 +733,7 @@ def test_a_session_written_before_modes_were_saved_still_opens(conv_window, tmp_
     shapes = {"x_shape": [9, 7, 3], "f_shape": [2, 3, 3, 4], "stride": [1, 2], "padding": [0, 1]}
     path.write_text(json.dumps({"format": 1, "app": "pnn-gui", "panel": "Conv2D", "panels": {
         "Conv2D": {"kind": "conv2d_shape", "inputs": shapes}}}))
-    assert conv_window.open_session_file(str(path))
+    assert conv_window.files.open_session_file(str(path))
     assert panel.mode == "shape"
     after = _every_mode(panel)
     assert after["shape"] == shapes

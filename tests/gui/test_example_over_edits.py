@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from engine import examples
+from pnn_gui import dialogs
 from pnn_gui import main_window as mw
+from pnn_gui.panels import PANELS
 
 FC = "Fully connected"
-ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+ONLY_FC = PANELS[:1]
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def asked(monkeypatch):
         answer = "cancel"
 
     a = Asked()
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: a.append(1) or a.answer)
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: a.append(1) or a.answer)
     return a
 
 
@@ -56,7 +58,7 @@ def test_cancel_keeps_what_was_typed(window, asked):
     np.testing.assert_array_equal(panel.editors["dy"].value(), [9, 8, 7])
     np.testing.assert_allclose(panel.state.trace.tensors["dy"], [9, 8, 7])
     assert window.is_dirty()
-    assert "not loaded" in window.statusBar().currentMessage()
+    assert "not loaded" in window.status_line.text()
 
 
 def test_discard_loads_the_example(window, asked):
@@ -76,7 +78,7 @@ def test_save_saves_the_edits_then_loads(window, asked, monkeypatch, tmp_path):
     panel = type_dy(window)
     asked.answer = "save"
     path = tmp_path / "mine.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     assert window.load_example("fc")
     saved = json.loads(path.read_text())
     assert "[9.0, 8.0, 7.0]" in json.dumps(saved)  # the typed δy is in the file
@@ -86,6 +88,6 @@ def test_save_saves_the_edits_then_loads(window, asked, monkeypatch, tmp_path):
 def test_save_cancelled_loads_nothing(window, asked, monkeypatch):
     panel = type_dy(window)
     asked.answer = "save"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)  # the file dialog cancelled
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: None)  # the file dialog cancelled
     assert not window.load_example("fc")
     np.testing.assert_array_equal(panel.state.inputs["dy"], [9, 8, 7])

@@ -13,19 +13,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples, export
 from engine import fully_connected as fc
+from pnn_gui import dialogs
 from pnn_gui import main_window as mw
+from pnn_gui.panels import PANELS
 from pnn_gui.state import PanelState
 
 FC = "Fully connected"
-ONLY_FC = (("Fully connected", "pnn_gui.panels.fully_connected:FullyConnectedPanel", ("fc",)),)
+ONLY_FC = PANELS[:1]
 
 
 @pytest.fixture
 def messages(monkeypatch):
     shown = []
-    monkeypatch.setattr(mw, "show_message",
+    monkeypatch.setattr(dialogs, "show_message",
                         lambda parent, title, text, error=True: shown.append((title, text)))
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "discard")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
     return shown
 
 
@@ -57,11 +59,43 @@ def test_starts_with_the_sheets_example(window):
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
     np.testing.assert_array_equal(p.state.trace.tensors["dx"], [6.5, 8])   # not the sheet's 6.58
     np.testing.assert_array_equal(p.state.trace.tensors["dw"], [[0, 0.5, 1], [0, 1, 2]])
-    assert p.state.step == len(p.state.trace) == 14
-    assert window.player.text() == "step 14 of 14 · backward"
-    assert window.solution.current() == 14
-    np.testing.assert_array_equal(p.grid.view("db").values(), [[0, 0.5, 1]])
+    # at step 0: the inputs only, every result still to be worked out
+    assert p.state.step == 0 and len(p.state.trace) == 14
+    assert window.player.text() == "step 0 of 14 · inputs"
+    assert window.solution.current() == 0
+    np.testing.assert_array_equal(p.grid.view("w").values(), [[1, 3, 5], [2, 4, 6]])
+    for name in ("y", "dx", "dw", "db"):
+        assert np.isnan(p.grid.view(name).values()).all(), name
     assert not window.is_dirty()
+
+
+def test_every_example_and_a_session_load_at_step_0(qtbot, messages, monkeypatch, tmp_path):
+    w = shown_window(qtbot)
+    for name in examples.NAMES:
+        panel = w.panel(next(p.title for p in PANELS if name in p.examples))
+        panel.state.set_step(panel.state.n_steps)   # seen to the end before
+        assert w.load_example(name)
+        assert w.current_panel() is panel and panel.state.n_steps > 0, name
+        assert panel.state.step == 0 and w.player.step() == 0, name
+        assert w.player.text().startswith("step 0 of "), name
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert w.files.save_session_as()
+    for title in w.titles():
+        w.panel(title).state.set_step(3)
+    assert w.files.open_session_file(str(path))
+    assert [w.panel(t).state.step for t in w.titles()] == [0] * len(w.titles())
+    assert w.player.step() == 0
+
+
+def test_an_edit_keeps_the_step_and_the_end_stays_at_the_end(window):
+    p = fc_panel(window)
+    p.state.set_step(5)
+    p.editors["dy"].edit_cell(0, 0, "2")
+    assert p.state.step == 5 and window.player.step() == 5
+    window.player.last()
+    p.editors["dy"].edit_cell(0, 0, "3")
+    assert p.state.step == 14 and window.player.text() == "step 14 of 14 · backward"
 
 
 def test_gradients_shown_match_central_differences(window):
@@ -70,6 +104,7 @@ def test_gradients_shown_match_central_differences(window):
     from tests.engine.gradcheck import numeric_grad
 
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     p.editors["x"].set_value([0.3, -1.2])
     p.editors["w"].set_value([[0.5, -2, 1.5], [1, 0.25, -0.75]])
     p.state.set_inputs({"x": p.editors["x"].value(), "w": p.editors["w"].value()})
@@ -86,22 +121,23 @@ def test_gradients_shown_match_central_differences(window):
 # -- edits ----------------------------------------------------------------------------------
 def test_editing_a_cell_updates_the_results(window):
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     p.editors["x"].edit_cell(0, 0, "2")
     np.testing.assert_array_equal(p.state.inputs["x"], [2, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [2 + 4 + 1, 6 + 8 + 2, 10 + 12 + 3])
     np.testing.assert_array_equal(p.grid.view("y").values(), [[7, 16, 25]])
     assert window.solution.line_text(1).endswith("= 2 · 1 + 2 · 2 + 1 = 7")
     assert window.is_dirty() and window.windowTitle().endswith("*")
-    assert window.statusBar().currentMessage() == "Fully connected: recomputed, 14 steps"
+    assert window.status_line.text() == "Fully connected: recomputed, 14 steps"
 
 
 def test_bad_cell_is_reported_in_the_status_bar(window):
     p = fc_panel(window)
     p.editors["w"].edit_cell(0, 1, "three")
-    assert window.statusBar().currentMessage() == ("w[0,1]: 'three' is not a number; the last "
+    assert window.status_line.text() == ("W[0,1]: 'three' is not a number; the last "
                                                    "good value is used")
     p.editors["b"].paste_text("1\tx", row=0, col=0)
-    assert window.statusBar().currentMessage().startswith("b[1]: 'x' is not a number")
+    assert window.status_line.text().startswith("b[1]: 'x' is not a number")
 
 
 def test_bad_cell_keeps_other_cells_and_last_good_results(window):
@@ -110,7 +146,7 @@ def test_bad_cell_keeps_other_cells_and_last_good_results(window):
     trace = p.state.trace
     p.editors["w"].edit_cell(0, 2, "five")
     assert p.editors["w"].cell_errors() == {(0, 2): "'five' is not a number"}
-    assert "w[0,2]: 'five' is not a number" in p.editors["w"].cell_message()
+    assert "W[0,2]: 'five' is not a number" in p.editors["w"].cell_message()
     assert p.state.trace is trace               # nothing recomputed from a bad cell
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6]])
     # another cell still works and computes with the last good 5
@@ -121,6 +157,7 @@ def test_bad_cell_keeps_other_cells_and_last_good_results(window):
 
 def test_shape_mismatch_shows_beside_the_right_field(window):
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     trace = p.state.trace
     p.editors["w"].resize_to(3, 3)              # W now expects 3 inputs; x has 2
     assert set(p.state.errors) == {"x"}
@@ -128,7 +165,7 @@ def test_shape_mismatch_shows_beside_the_right_field(window):
     assert p.editors["w"].error() == "" and p.editors["b"].error() == ""
     assert p.state.trace is trace               # the last good results stay shown
     np.testing.assert_array_equal(p.grid.view("y").values(), [[6, 13, 20]])
-    assert window.statusBar().currentMessage().startswith(
+    assert window.status_line.text().startswith(
         "Fully connected: not recomputed (x: x has shape (2,); it needs shape (3,)")
     np.testing.assert_array_equal(p.state.inputs["w"], [[1, 3, 5], [2, 4, 6], [0, 0, 0]])
     p.editors["x"].resize_to(1, 3)              # now it fits
@@ -295,14 +332,26 @@ def test_examples_menu_loads(window):
     window.example_actions["fc"].trigger()
     np.testing.assert_array_equal(p.editors["x"].value(), [1, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
-    assert "Loaded example fc" in window.statusBar().currentMessage()
+    assert "Loaded example fc" in window.status_line.text()
     assert set(window.example_actions) == set(examples.NAMES)
+
+
+def test_examples_menu_entries_are_short_and_whole(window):
+    by_name = {ex.name: ex for ex in examples.available()}
+    texts = []
+    for name, act in window.example_actions.items():
+        text = act.text().replace("&&", "&")
+        assert "…" not in text and len(text) <= 48, text
+        assert name in text                                   # the name the CLI takes
+        assert act.statusTip() == act.toolTip() == by_name[name].description
+        texts.append(text)
+    assert len(set(texts)) == len(texts)
 
 
 def test_precision_menu(window):
     p = fc_panel(window)
     window.precision_actions[6].trigger()  # an untouched window stays unedited
-    assert not window._dirty and not any(e.edited for e in window._entries)
+    assert not window.is_dirty() and not window.windowTitle().endswith("*")
     p.editors["x"].edit_cell(0, 0, repr(1 / 3))
     p.state.set_step(3)
     window.precision_actions[2].trigger()
@@ -341,7 +390,7 @@ def test_help_menu(window, messages):
     window.action_about.trigger()
     assert [t for t, _ in messages] == ["Keyboard shortcuts", "About pnn-gui"]
     assert "Space" in messages[0][1]
-    for act in (window.action_open, window.action_save, window.action_save_as,
+    for act in (window.files.action_open, window.files.action_save, window.files.action_save_as,
                 window.action_quit, window.action_shortcuts):     # every menu key is listed
         key = act.shortcut().toString()
         assert key and key in messages[0][1], key
@@ -352,13 +401,13 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     p.editors["x"].edit_cell(0, 1, repr(0.1))
     out = tmp_path / "results.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_csv.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_csv.trigger()
     back = export.read_tensors_csv(out)
     assert set(back) == set(p.state.trace.tensors)
     for name, arr in p.state.trace.tensors.items():
         assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
-    assert str(out) in window.statusBar().currentMessage()
+    assert str(out) in window.status_line.text()
     mask = os.umask(0)
     os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask      # not mkstemp's private 0600
@@ -367,8 +416,8 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
 def test_export_steps_csv(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     out = tmp_path / "steps.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_steps.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_steps.trigger()
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
@@ -378,26 +427,61 @@ def test_export_steps_csv(window, monkeypatch, tmp_path):
 
 def test_export_png(window, monkeypatch, tmp_path):
     out = tmp_path / "panel.png"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    window.action_export_png.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    window.files.action_export_png.trigger()
     img = QtGui.QImage(str(out))
     assert not img.isNull()
     assert img.width() == window.splitter.width() and img.height() == window.splitter.height()
-    assert "picture" in window.statusBar().currentMessage()
+    assert "picture" in window.status_line.text()
 
 
 def test_export_to_missing_folder_shows_message(window, monkeypatch, tmp_path, messages):
     out = tmp_path / "missing" / "r.csv"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    assert window.export_results() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(out))
+    assert window.files.export_results() is False
     assert not out.exists()
     assert messages and messages[-1][0] == "Export results"
     assert "does not exist" in messages[-1][1]
 
 
+def test_file_dialogs_open_in_the_last_folder_used_also_after_a_restart(qtbot, messages,
+                                                                        monkeypatch, tmp_path):
+    work, other = tmp_path / "work", tmp_path / "other"
+    work.mkdir()
+    other.mkdir()
+    starts = []
+
+    def save_to(folder):
+        def ask(parent, title, file_filter, start):
+            starts.append(start)
+            return str(folder / os.path.basename(start))
+        return ask
+
+    def ask_open(parent, title, file_filter, start):
+        starts.append(start)
+        return None                                           # cancelled
+
+    monkeypatch.setattr(dialogs, "ask_open_path", ask_open)
+    w = shown_window(qtbot, panels=ONLY_FC)
+    monkeypatch.setattr(dialogs, "ask_save_path", save_to(work))
+    assert w.files.save_session_as()
+    assert w.files.export_results()
+    assert starts[-1] == str(work / "fully-connected.csv")    # where the session went
+    monkeypatch.setattr(dialogs, "ask_save_path", save_to(other))
+    assert w.files.export_steps()
+    w.files.open_session()
+    assert starts[-1] == str(other)                           # the last folder used
+    w.close()
+    again = shown_window(qtbot, panels=ONLY_FC)               # the next run remembers it
+    again.files.open_session()
+    assert starts[-1] == str(other)
+    assert again.files.save_session_as()
+    assert starts[-1] == str(other / "session.pnn.json")
+
+
 def test_cancelled_dialog_does_nothing(window, monkeypatch, messages):
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
-    assert window.export_results() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: None)
+    assert window.files.export_results() is False
     assert messages == []
 
 
@@ -408,8 +492,8 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     p.editors["b"].edit_cell(0, 2, "-1.25")
     saved_inputs = {k: np.array(v) for k, v in p.state.inputs.items()}
     path = tmp_path / "s.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    window.files.action_save.trigger()
     assert not window.is_dirty()
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == 1 and data["panel"] == FC
@@ -417,8 +501,8 @@ def test_session_round_trip(window, monkeypatch, tmp_path):
     # change everything, then open the file again
     window.example_actions["fc"].trigger()
     p.editors["x"].edit_cell(0, 0, "42")
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    window.action_open.trigger()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    window.files.action_open.trigger()
     for k, v in saved_inputs.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
@@ -437,19 +521,33 @@ def test_save_while_typing_in_a_cell_saves_what_was_typed(window, monkeypatch, t
     qtbot.keyClicks(table, "7")                            # the editor is open, not committed
     assert isinstance(QtWidgets.QApplication.focusWidget(), QtWidgets.QLineEdit)
     path = tmp_path / "typed.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    window.files.action_save.trigger()
     assert json.loads(path.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [7, 2]
     assert not window.is_dirty() and p.state.inputs["x"][0] == 7
+
+
+def test_save_while_typing_a_formula_saves_what_was_typed(qtbot, messages, monkeypatch,
+                                                          tmp_path):
+    w = shown_window(qtbot, initial="Autodiff")
+    p = w.current_panel()
+    p.expression.selectAll()
+    qtbot.keyClicks(p.expression, "x1 * x2")                 # no Enter, no pause yet
+    path = tmp_path / "s.pnn.json"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert w.files.save_session()
+    saved = json.loads(path.read_text(encoding="utf-8"))["panels"]["Autodiff"]["inputs"]
+    assert saved["expression"] == "x1 * x2"
+    assert p.state.inputs["expression"] == "x1 * x2" and p.state.errors == {}
 
 
 def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
     path = tmp_path / "a.pnn.json"
     calls = []
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: calls.append(1) or str(path))
-    window.action_save.trigger()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: calls.append(1) or str(path))
+    window.files.action_save.trigger()
     fc_panel(window).editors["x"].edit_cell(0, 0, "3")
-    window.action_save.trigger()
+    window.files.action_save.trigger()
     assert calls == [1]
     assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [3, 2]
 
@@ -463,7 +561,7 @@ def test_save_session_again_uses_the_same_file(window, monkeypatch, tmp_path):
      '{"kind": "fully_connected", "inputs": {"x": [1, "a"], "w": [[1]], "b": [1], "dy": [1]}}}}',
      "x: x[1] is 'a', not a number"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
-     '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "missing"),
+     '{"kind": "fully_connected", "inputs": {"x": [1, 2]}}}}', "lack"),
     ('{"format": 1, "panel": "Fully connected", "panels": {"Fully connected": '
      '{"kind": "conv2d", "inputs": {}}}}', "kind"),
 ])
@@ -475,8 +573,8 @@ def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages
     trace = p.state.trace
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    window.action_open.trigger()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    window.files.action_open.trigger()
     assert messages and messages[-1][0] == "Open session"
     assert reason in messages[-1][1] and "nothing was changed" in messages[-1][1]
     for k, v in before.items():
@@ -486,8 +584,62 @@ def test_damaged_session_changes_nothing(window, monkeypatch, tmp_path, messages
     assert window.is_dirty()                     # the unsaved edit is still unsaved
 
 
+def test_a_session_refused_by_a_later_panel_undoes_the_earlier_ones(qtbot, messages, tmp_path):
+    w = shown_window(qtbot)
+    good = w.files.session().panels
+    fc_before = w.panel(FC).session_data()
+    changed = json.loads(json.dumps(good))
+    changed[FC]["inputs"]["x"] = [5, 6]                              # restored first, then undone
+    changed["Autodiff"]["inputs"]["values"] = {"x1": "one"}         # refused
+    path = tmp_path / "s.pnn.json"
+    path.write_text(json.dumps({"format": 1, "panel": FC, "panels": changed}), encoding="utf-8")
+    assert not w.files.open_session_file(str(path))
+    assert "Autodiff" in messages[-1][1]
+    assert w.panel(FC).session_data() == fc_before
+    assert not w.is_dirty() and not w.windowTitle().endswith("*")  # the undo is no edit
+
+
+def _set(path, value):
+    """Change one place of a session's panels: ``path`` is the keys down to it."""
+    def change(panels):
+        *keys, last = path
+        for k in keys:
+            panels = panels[k]
+        if value is KeyError:
+            del panels[last]
+        else:
+            panels[last] = value
+    return change
+
+
+@pytest.mark.parametrize("change, says, never", [
+    (_set((FC, "inputs", "w"), [[1, 2], [3]]), "Fully connected: W: ", "w:"),
+    (_set((FC, "inputs", "dy"), "abc"), "Fully connected: δy: ", "dy:"),
+    (_set((FC, "inputs", "dy"), KeyError), 'lack "dy" (δy)', "fully_connected"),
+    (_set((FC, "kind"), "dense"), '"kind" is \'dense\'', "expected \"kind\""),
+    (_set(("Pooling", "inputs", "size"), "big"), "Pooling: size: expected", "int()"),
+    (_set(("Pooling", "inputs", "stride"), []), "Pooling: stride: expected", "Traceback"),
+    (_set(("Pooling", "inputs", "dy"), [[1], [2, 3]]), "Pooling: δy: ", "dy:"),
+    (_set(("LSTM", "inputs", "c0"), [[1, 2], [3]]), "LSTM: c₀: ", "c0:"),
+    (_set(("LSTM", "inputs", "dh"), [1, 2]), "LSTM: δh: ", "dh:"),
+])
+def test_a_foreign_session_is_refused_in_the_names_on_screen(qtbot, messages, tmp_path, change,
+                                                            says, never):
+    w = shown_window(qtbot)
+    panels = json.loads(json.dumps(w.files.session().panels))
+    before = json.loads(json.dumps(panels))
+    change(panels)
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps({"format": 1, "panel": FC, "panels": panels}), encoding="utf-8")
+    assert not w.files.open_session_file(str(path))
+    text = messages[-1][1]
+    assert says in text and never not in text, text
+    assert "File → Save session" in text                         # what to do
+    assert json.loads(json.dumps(w.files.session().panels)) == before   # nothing changed
+
+
 def test_unreadable_session_file(window, tmp_path, messages):
-    assert window.open_session_file(str(tmp_path / "none.json")) is False
+    assert window.files.open_session_file(str(tmp_path / "none.json")) is False
     assert "cannot read" in messages[-1][1]
 
 
@@ -495,12 +647,12 @@ def test_unreadable_session_file(window, tmp_path, messages):
 def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
     asked = []
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
     window.action_quit.trigger()
     assert asked == [1] and window.isVisible()
     path = tmp_path / "q.pnn.json"
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     window.action_quit.trigger()
     assert not window.isVisible()
     assert json.loads(path.read_text())["panels"][FC]["inputs"]["x"] == [5, 2]
@@ -509,34 +661,34 @@ def test_quit_with_unsaved_edits_asks(window, monkeypatch, tmp_path):
 def test_open_session_with_unsaved_edits_asks_first(window, monkeypatch, tmp_path):
     p = fc_panel(window)
     path = tmp_path / "s.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    assert window.save_session()                            # the sheet's example
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert window.files.save_session()                            # the sheet's example
     p.editors["x"].edit_cell(0, 0, "42")
     assert window.is_dirty()
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
     asked = []
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
-    assert window.open_session() is False                   # cancel: the edit stays
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: asked.append(1) or "cancel")
+    assert window.files.open_session() is False                   # cancel: the edit stays
     assert asked == [1] and p.state.inputs["x"][0] == 42 and window.is_dirty()
     other = tmp_path / "mine.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(other))
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    window._session_path = None
-    assert window.open_session()                            # saved first, then opened
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(other))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    window.files.path = None
+    assert window.files.open_session()                            # saved first, then opened
     assert json.loads(other.read_text(encoding="utf-8"))["panels"][FC]["inputs"]["x"] == [42, 2]
     assert p.state.inputs["x"][0] == 1 and not window.is_dirty()
 
 
 def test_quit_save_cancelled_keeps_window(window, monkeypatch):
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: "save")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: None)
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "save")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: None)
     window.action_quit.trigger()
     assert window.isVisible()
 
 
 def test_quit_without_edits_does_not_ask(window, monkeypatch):
-    monkeypatch.setattr(mw, "ask_unsaved", lambda parent: pytest.fail("asked"))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: pytest.fail("asked"))
     window.example_actions["fc"].trigger()      # loading an example is not an edit
     p = fc_panel(window)
     p.state.set_step(3)                         # nor is stepping
@@ -544,55 +696,17 @@ def test_quit_without_edits_does_not_ask(window, monkeypatch):
     assert not window.isVisible()
 
 
-# -- panels not built -------------------------------------------------------------------------
-def test_panels_not_built_say_so(qtbot, messages):
-    panels = ONLY_FC + (
-        ("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv", "avgpool")),
-        ("Broken", "pnn_gui.panels.base:NoSuchClass", ("lstm",)),
-    )
-    w = mw.MainWindow(panels=panels)
-    qtbot.addWidget(w)
-    assert not w.example_actions["conv"].isEnabled()
-    assert not w.example_actions["avgpool"].isEnabled()
-    assert w.example_actions["fc"].isEnabled()
-    assert not w.example_actions["autodiff"].isEnabled()   # no panel shows it
-    w.sidebar.setCurrentRow(1)
-    assert w.current_title() == "Missing"
-    assert "not built yet" in w.view_stack.currentWidget().text()
-    assert w.player.count() == 0 and w.solution.model.rowCount() == 0
-    w.sidebar.setCurrentRow(2)
-    assert "not built yet (it failed to load: AttributeError" in w.view_stack.currentWidget().text()
-    assert not w.example_actions["lstm"].isEnabled()
-    w.sidebar.setCurrentRow(0)
-    assert w.player.count() == 14
-    with pytest.raises(ValueError, match="not built yet"):
-        w.load_example("conv")
-
-
-def test_session_keeps_data_of_panels_not_built(qtbot, messages, tmp_path, monkeypatch):
-    panels = ONLY_FC + (("Missing", "pnn_gui.panels.no_such_module:Nope", ("conv",)),)
-    w = mw.MainWindow(panels=panels)
-    qtbot.addWidget(w)
-    src = tmp_path / "in.json"
-    src.write_text(json.dumps({"format": 1, "panel": "Missing", "panels": {
-        "Missing": {"kind": "conv2d", "inputs": {"stride": 2}},
-        FC: w.panel(FC).session_data()}}))
-    assert w.open_session_file(str(src))
-    assert w.current_title() == "Missing"
-    out = tmp_path / "out.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(out))
-    assert w.save_session_as()
-    assert json.loads(out.read_text())["panels"]["Missing"]["inputs"] == {"stride": 2}
-
-
+# -- every panel ------------------------------------------------------------------------------
 def test_all_panels_window_starts(qtbot, messages):
-    """The real registry: whatever is built loads; the rest says so; nothing raises."""
+    """The real registry: every panel builds and shows, and calls itself by its entry's title;
+    every example has a panel."""
     w = mw.MainWindow()
     qtbot.addWidget(w)
     assert w.current_title() == FC
-    for title in w.titles():
-        w.show_panel(title)
-        assert w.current_title() == title
+    for entry in PANELS:
+        w.show_panel(entry.title)
+        assert w.current_title() == entry.title == w.current_panel().title
+    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.NAMES)
 
 
 def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
@@ -602,8 +716,7 @@ def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
     fcp = w.panel(FC)
     fcp.editors["x"].edit_cell(0, 1, "-3")
     fcp.state.set_step(3)
-    others = [t for t in w.titles() if t != FC and w.panel(t) is not None]
-    assert others                                          # the other panels are built
+    others = [t for t in w.titles() if t != FC]
     for title in others:
         w.show_panel(title)
         p = w.current_panel()
@@ -618,6 +731,114 @@ def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
     for title in others:                                   # and theirs kept their step
         w.show_panel(title)
         assert w.current_panel().state.step == 1 and w.player.step() == 1
+
+
+def test_each_panel_has_its_own_status(qtbot, messages):
+    """The status bar shows the current panel's last message, never another panel's."""
+    w = shown_window(qtbot)
+    status = w.status_line.text
+    w.panel(FC).editors["x"].edit_cell(0, 0, "2")
+    assert status() == "Fully connected: recomputed, 14 steps"
+    w.show_panel("Conv2D")
+    assert "Fully connected" not in status()
+    conv = w.current_panel()
+    conv.mode_box.setCurrentIndex(conv.MODES.index("filter"))   # as the user picks it
+    assert status() == "Conv2D: Filter transform (Task 2a)"
+    w.show_panel("Pooling")
+    assert "Conv2D" not in status() and "Fully connected" not in status()
+    w.panel("Conv2D").set_mode("shape")                         # not shown: stays quiet
+    assert "Conv2D" not in status()
+    w.show_panel(FC)
+    assert status() == "Fully connected: recomputed, 14 steps"
+    w.show_panel("Conv2D")
+    assert status() == "Conv2D: recomputed, 3 steps"            # its last: the shape mode
+
+
+def test_a_menus_status_tip_does_not_erase_the_panels_status(window):
+    fc_panel(window).editors["x"].edit_cell(0, 0, "2")
+    before = window.status_line.text()
+    assert before == "Fully connected: recomputed, 14 steps"
+    for tip in ("Task 1: fully connected layer …", ""):            # hovering a menu entry, away
+        QtWidgets.QApplication.sendEvent(window, QtGui.QStatusTipEvent(tip))
+    assert window.status_line.text() == before and window.status_line.isVisible()
+
+
+@pytest.mark.parametrize("title", ["Autodiff", "LSTM", "Pooling", FC])
+def test_a_refused_value_is_the_status_not_recomputed(qtbot, messages, title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    if title == "Autodiff":
+        p.set_value("x1", "2")
+        assert w.status_line.text() == f"Autodiff: recomputed, {p.state.n_steps} steps"
+        p.set_value("x1", "abc")
+    else:
+        editor = {"LSTM": lambda: p.editors["c0"], "Pooling": lambda: p.x_editor.editor,
+                  FC: lambda: p.editors["b"]}[title]()
+        editor.edit_cell(0, 0, "3")
+        assert "recomputed" in w.status_line.text()
+        editor.edit_cell(0, 0, "abc")
+    text = w.status_line.text()
+    assert "'abc' is not a number" in text and "recomputed" not in text.lower(), text
+
+
+@pytest.mark.parametrize("title", ["Conv2D", "Pooling"])
+def test_switching_a_mode_alone_is_not_an_edit(qtbot, messages, title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    for mode in (*p.MODES[1:], p.MODES[0]):
+        p.mode_box.setCurrentIndex(p.MODES.index(mode))            # as the user picks it
+        assert p.mode == mode and not w.is_dirty() and not w.windowTitle().endswith("*")
+    p.mode_box.setCurrentIndex(1)
+    p.x_editor.editor.edit_cell(0, 0, "7")                          # a real edit
+    assert w.is_dirty() and w.windowTitle().endswith("*")
+    p.mode_box.setCurrentIndex(0)                                   # and it stays one
+    assert w.is_dirty()
+
+
+def _ink(widget) -> float:
+    """How far from white what ``widget`` shows is, on average (0 white .. 1 black), below
+    the note's place at the top."""
+    image = widget.grab().toImage()
+    image = image.copy(0, 80, image.width(), image.height() - 80).scaled(120, 80)
+    values = [1 - image.pixelColor(x, y).lightnessF() for x in range(120) for y in range(80)]
+    return sum(values) / len(values)
+
+
+def _note(widget) -> str:
+    """The note shown over ``widget`` while its results are out of date ("" when none)."""
+    label = widget.findChild(QtWidgets.QLabel, "staleNote")
+    return label.text().lower() if label is not None and label.isVisible() else ""
+
+
+#: an input that does not compute, per panel
+BREAKS = {FC: ("x", np.ones(3)), "Conv2D": ("x", np.ones((2, 2, 5))),
+          "Pooling": ("size", (9, 9)), "LSTM": ("c0", np.ones(3)),
+          "Autodiff": ("expression", "log(x1 - 1) + x2")}
+
+
+@pytest.mark.parametrize("title", list(BREAKS))
+def test_results_are_dimmed_with_a_note_while_the_inputs_do_not_compute(qtbot, messages,
+                                                                         title):
+    w = shown_window(qtbot, initial=title)
+    p = w.current_panel()
+    w.player.last()
+    good = dict(p.state.inputs)
+    views = w.view_stack                                        # the current panel's views
+    vivid = _ink(views), _ink(w.solution)
+    assert _note(views) == "" and _note(w.solution) == ""
+    field, bad = BREAKS[title]
+    p.state.set_input(field, bad)
+    assert p.state.errors
+    for widget in (views, w.solution):
+        assert "last good results" in _note(widget), title
+    assert _ink(views) < 0.6 * vivid[0] and _ink(w.solution) < 0.6 * vivid[1]
+    w.show_panel(FC if title != FC else "LSTM")                 # another panel is not dimmed
+    assert _note(views) == "" and _note(w.solution) == ""
+    w.show_panel(title)
+    assert "last good results" in _note(views)
+    p.state.set_input(field, good[field])                       # computes again
+    assert _note(views) == "" and _note(w.solution) == ""
+    assert _ink(views) > 0.9 * vivid[0]
 
 
 def test_panel_state_is_plain():
@@ -682,8 +903,8 @@ def test_views_show_exactly_the_replayed_tensors_at_every_step(window):
 
 def test_failed_save_keeps_the_edits_unsaved(window, monkeypatch, tmp_path, messages):
     fc_panel(window).editors["x"].edit_cell(0, 0, "5")
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(tmp_path / "no" / "s.json"))
-    assert window.save_session() is False
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(tmp_path / "no" / "s.json"))
+    assert window.files.save_session() is False
     assert messages[-1][0] == "Save session" and "does not exist" in messages[-1][1]
     assert window.is_dirty()
     np.testing.assert_array_equal(fc_panel(window).state.inputs["x"], [5, 2])
@@ -719,6 +940,7 @@ def test_batch_spin_box_moves_x_and_dy_together_and_recomputes(window):
     from tests.engine.gradcheck import numeric_grad
 
     p = fc_panel(window)
+    window.player.last()                        # every result shown
     assert p.editors["x"]._rows.isVisibleTo(p.editors["x"])     # offered on x and δy
     assert not p.editors["b"]._rows.isVisibleTo(p.editors["b"])
     _set_batch(p.editors["x"], 2)
@@ -765,12 +987,12 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     saved = {k: np.array(v) for k, v in p.state.inputs.items()}
     assert saved["x"].shape == (3, 2) and saved["dy"].shape == (3, 3)
     path = tmp_path / "batch.pnn.json"
-    monkeypatch.setattr(mw, "ask_save_path", lambda *a: str(path))
-    assert window.save_session()
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
+    assert window.files.save_session()
     window.example_actions["fc"].trigger()                 # back to the single vector
     assert p.editors["x"].shape() == (2,)
-    monkeypatch.setattr(mw, "ask_open_path", lambda *a: str(path))
-    assert window.open_session()
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: str(path))
+    assert window.files.open_session()
     for k, v in saved.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
@@ -780,7 +1002,7 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     data = json.loads(path.read_text(encoding="utf-8"))
     data["panels"][FC]["inputs"].update(x=[[1, 2]], dy=[[0, 0.5, 1]])
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert window.open_session_file(str(path))
+    assert window.files.open_session_file(str(path))
     assert p.state.inputs["x"].shape == (2,) and p.state.trace.tensors["dy"].shape == (3,)
 
 

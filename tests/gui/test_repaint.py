@@ -99,7 +99,7 @@ def test_lstm_panel_last_step_back_one(qtbot):
     try:
         _reported_case(qtbot, window)
     finally:
-        window._dirty = False  # closing asks nothing
+        window.set_saved()  # closing asks nothing
 
 
 def _reported_case(qtbot, window):

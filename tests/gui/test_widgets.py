@@ -76,7 +76,7 @@ def test_editor_bad_cell_is_red_and_keeps_last_good_value(qtbot):
     ed.edit_cell(0, 1, "three")
     assert emitted == []
     assert ed.cell_errors() == {(0, 1): "'three' is not a number"}
-    assert "w[0,1]" in ed.cell_message() and "not a number" in ed.cell_message()
+    assert "W[0,1]" in ed.cell_message() and "not a number" in ed.cell_message()
     assert ed.cell_text(0, 1) == "three"           # what was typed stays visible
     np.testing.assert_array_equal(ed.value(), [[1, 3, 5], [2, 4, 6]])
     model = ed.table.model()
@@ -151,7 +151,84 @@ def test_editor_paste_into_fixed_shape_clips(qtbot):
     qtbot.addWidget(ed)
     ed.paste_text("1,2,3")
     np.testing.assert_array_equal(ed.value(), [1, 2])
-    assert "did not fit" in ed.cell_message()
+    assert ed.cell_message() == "x: column 3 of the paste was left out (3); x holds one row of 2"
+
+
+def test_editor_paste_of_two_rows_into_a_vector_says_what_was_left_out(qtbot):
+    ed = MatrixEditor("b", [1, 2, 3], name="b")
+    qtbot.addWidget(ed)
+    rejected = []
+    ed.cell_rejected.connect(rejected.append)
+    with qtbot.waitSignal(ed.value_changed):
+        ed.paste_text("4\t5\t6\n7\t8\t9\n")
+    np.testing.assert_array_equal(ed.value(), [4, 5, 6])             # what fits is kept
+    message = ed.cell_message()
+    assert message.startswith("b: row 2 of the paste was left out (7, 8, 9)"), message
+    assert rejected == [message]                                     # the status line too
+    ed.edit_cell(0, 0, "1")                                          # the next edit clears it
+    assert ed.cell_message() == ""
+
+
+def test_editor_paste_too_wide_for_a_fixed_shape_names_the_columns(qtbot):
+    ed = MatrixEditor("W_f", [[0, 0], [0, 0]], resizable=False)
+    qtbot.addWidget(ed)
+    ed.paste_text("1\t2\t3\t4\n5\t6\t7\t8", row=0, col=0)
+    np.testing.assert_array_equal(ed.value(), [[1, 2], [5, 6]])
+    assert ed.cell_message().startswith(
+        "W_f: columns 3–4 of the paste were left out (3, 4, 7, 8)"), ed.cell_message()
+
+
+def test_editor_messages_use_the_name_on_screen(qtbot):
+    ed = MatrixEditor("W", [[1, 2], [3, 4]], name="w")
+    qtbot.addWidget(ed)
+    ed.edit_cell(0, 1, "three")
+    assert ed.cell_message().startswith("W[0,1]: 'three' is not a number")
+
+
+def test_editor_delete_and_backspace_set_the_selected_cells_to_0(qtbot):
+    ed = MatrixEditor("W", [[1, 2, 3], [4, 5, 6]])
+    qtbot.addWidget(ed)
+    ed.show()
+    qtbot.waitExposed(ed)
+    t = ed.table
+    ed.edit_cell(1, 2, "oops")                                       # a bad cell, cleared too
+    sel = t.selectionModel()
+    flag = QtCore.QItemSelectionModel.SelectionFlag.Select
+    for r, c in ((0, 1), (1, 2)):
+        sel.select(t.model().index(r, c), flag)
+    t.setFocus()
+    with qtbot.waitSignal(ed.value_changed) as sig:
+        qtbot.keyClick(t, QtCore.Qt.Key.Key_Delete)
+    np.testing.assert_array_equal(sig.args[0], [[1, 0, 3], [4, 5, 0]])
+    assert ed.cell_errors() == {} and ed.cell_message() == ""
+    sel.clearSelection()
+    sel.select(t.model().index(0, 0), flag)
+    with qtbot.waitSignal(ed.value_changed):
+        qtbot.keyClick(t, QtCore.Qt.Key.Key_Backspace)
+    np.testing.assert_array_equal(ed.value(), [[0, 0, 3], [4, 5, 0]])
+    assert ed.cell_text(0, 0) == "0"
+
+
+def test_editor_bad_cell_stays_red_while_selected(qtbot):
+    ed = MatrixEditor("W", [[1, 2], [3, 4]])
+    qtbot.addWidget(ed)
+    ed.show()
+    qtbot.waitExposed(ed)
+    t = ed.table
+    ed.edit_cell(0, 1, "oops")
+    t.setFocus()
+    for r, c in ((0, 1), (1, 0)):                                    # bad and good, selected
+        t.selectionModel().select(t.model().index(r, c),
+                                  QtCore.QItemSelectionModel.SelectionFlag.Select)
+    image = t.viewport().grab().toImage()
+
+    def colour(r, c):
+        rect = t.visualRect(t.model().index(r, c))
+        return image.pixelColor(rect.left() + 4, rect.center().y())
+
+    bad, good = colour(0, 1), colour(1, 0)
+    assert bad.red() > 200 and bad.red() - bad.blue() > 60, bad.name()   # red, not blue
+    assert good.blue() > good.red(), good.name()                         # the selection blue
 
 
 def test_editor_paste_column_into_vector(qtbot):
@@ -346,6 +423,28 @@ def test_step_player_buttons_request_steps(qtbot):
     p.set_state(0, 14, "forward")
     assert p.text() == "step 0 of 14 · inputs"
     assert not p.back_button.isEnabled() and p.forward_button.isEnabled()
+
+
+def test_step_player_click_on_the_groove_jumps_there(qtbot):
+    p = StepPlayer()
+    qtbot.addWidget(p)
+    p.resize(900, 40)
+    p.show()
+    qtbot.waitExposed(p)
+    p.set_state(2, 20, "forward")
+    got = []
+    p.step_requested.connect(got.append)
+    s = p.slider
+    opt = QtWidgets.QStyleOptionSlider()
+    s.initStyleOption(opt)
+    cc = QtWidgets.QStyle.ComplexControl.CC_Slider
+    groove = s.style().subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderGroove, s)
+    handle = s.style().subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderHandle, s)
+    # the point where the handle's centre sits at step 15 of 20
+    span = groove.width() - handle.width()
+    x = groove.left() + handle.width() // 2 + round(span * 15 / 20)
+    qtbot.mouseClick(s, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(x, groove.center().y()))
+    assert got == [15]
 
 
 def test_step_player_set_state_is_silent(qtbot):

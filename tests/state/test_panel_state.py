@@ -10,10 +10,11 @@ def fc_state():
     return PanelState("fully_connected", examples.load("fc").inputs)
 
 
-def test_starts_computed_at_the_last_step():
+def test_starts_computed_at_step_0():
+    """Step 0 shows the inputs only: no answer is shown before the student has thought."""
     s = fc_state()
     assert s.errors == {} and s.trace is not None
-    assert s.step == s.n_steps == 14
+    assert s.step == 0 and s.n_steps == 14
     np.testing.assert_array_equal(s.trace.tensors["dx"], [6.5, 8])
 
 
@@ -72,7 +73,7 @@ def test_reset_switches_kind_and_starts_over():
     conv = examples.load("conv-filter")
     assert s.reset(conv.kind, conv.inputs)
     assert s.kind == conv.kind and s.errors == {}
-    assert s.trace is not None and s.step == s.n_steps  # the new trace, at its end
+    assert s.trace is not None and s.n_steps > 0 and s.step == 0  # the new trace, from 0
     assert set(s.trace.tensors) >= {"f", "f_back"}
     assert seen == ["errors", "trace"]
 
@@ -86,9 +87,9 @@ def test_failed_reset_leaves_no_trace_of_the_old_kind():
     assert list(s.errors) == ["f"] and s.errors["f"].startswith("f:")
     assert s.inputs == {"f": [[1, 2], [3, 4]]}  # what was typed is kept
     assert seen == ["errors", "trace"]  # listeners hear the trace went (pane and player clear)
-    # fixing it computes from scratch
+    # fixing it computes from scratch, from step 0
     assert s.set_input("f", np.ones((2, 2, 1, 1)))
-    assert s.trace is not None and s.step == s.n_steps and s.errors == {}
+    assert s.trace is not None and s.n_steps > 0 and s.step == 0 and s.errors == {}
 
 
 def test_set_digits_rewrites_the_formulas_and_keeps_the_step():
@@ -117,3 +118,14 @@ def test_set_digits_refuses_a_bad_count_and_changes_nothing():
         else:
             raise AssertionError(f"{bad!r} accepted")
     assert s.digits == 4 and s.trace is trace
+
+
+def test_state_counts_edits_not_resets_or_precision():
+    s = PanelState("fully_connected", examples.load("fc").inputs)
+    assert s.edits == 0
+    s.set_input("dy", [1, 1, 1])
+    s.set_inputs({"dy": [1, 2, 1]})
+    assert s.edits == 2
+    s.set_digits(6)
+    s.reset("conv2d_filter", examples.load("conv-filter").inputs)
+    assert s.edits == 2

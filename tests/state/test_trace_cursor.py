@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import examples, lstm, traces
-from pnn_gui.panels.trace_cursor import CHECKPOINT, TraceCursor
+from pnn_gui.trace_cursor import CHECKPOINT, TraceCursor
 
 
 def _check(trace, order):

@@ -1,0 +1,71 @@
+"""Every modal dialog the window opens: file choosers, the "unsaved edits" question, messages
+(and the Help menu's texts).
+
+Callers look these functions up on the module at call time (``dialogs.ask_save_path(...)``), so
+tests replace them (``monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: path)``) and no
+test ever waits on a real dialog. Nothing here remembers anything: the folder a file dialog
+opens in is the caller's ``start`` argument.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+SHORTCUTS_TEXT = """\
+<table cellspacing=4>
+<tr><td><b>→</b></td><td>next step</td></tr>
+<tr><td><b>←</b></td><td>previous step</td></tr>
+<tr><td><b>Space</b></td><td>play / pause</td></tr>
+<tr><td><b>Home</b> / <b>End</b></td><td>inputs only / last step</td></tr>
+<tr><td><b>Esc</b></td><td>skip the running animation</td></tr>
+<tr><td><b>Ctrl+C</b> / <b>Ctrl+V</b></td><td>copy / paste cells (tab or comma separated)</td></tr>
+<tr><td><b>F2</b>, or type</td><td>edit the current cell; Enter commits</td></tr>
+<tr><td><b>Delete</b> / <b>Backspace</b></td><td>set the selected cells to 0</td></tr>
+<tr><td><b>Enter</b> in a formula</td><td>recompute now (else after a short pause)</td></tr>
+<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
+<tr><td><b>Ctrl+Shift+S</b></td><td>save session as…</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>quit (asks first when edits are unsaved)</td></tr>
+<tr><td><b>F1</b></td><td>this list</td></tr>
+</table>
+<p>While a table has the keyboard focus, the arrow keys, Home and End move between its cells
+(and, while a cell is being edited, in its text), not through the steps: click the player or the
+tensors to step with them again.</p>"""
+
+ABOUT_TEXT = """<b>pnn-gui</b><p>Step through the forward and backward passes of neural-network
+layers on numbers you type, with the worked formula and its numbers beside every step.</p>
+<p>Exercise sheet 4 of <i>Programming with neural networks</i>: fully connected, Conv2D,
+pooling, a peephole LSTM and reverse-mode automatic differentiation.</p>"""
+
+
+
+def ask_save_path(parent: QtWidgets.QWidget, title: str, file_filter: str,
+                  start: str) -> str | None:
+    """A path to write to (``start``: the suggested file, with its folder), or None."""
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, start, file_filter)
+    return path or None
+
+
+def ask_open_path(parent: QtWidgets.QWidget, title: str, file_filter: str,
+                  start: str) -> str | None:
+    """A file to read (the dialog opens in the folder ``start``), or None when cancelled."""
+    path, _ = QtWidgets.QFileDialog.getOpenFileName(parent, title, start, file_filter)
+    return path or None
+
+
+def ask_unsaved(parent: QtWidgets.QWidget) -> str:
+    """``"save"``, ``"discard"`` or ``"cancel"`` for unsaved edits."""
+    b = QtWidgets.QMessageBox.StandardButton
+    answer = QtWidgets.QMessageBox.question(
+        parent, "Unsaved edits", "Your edits are not saved in a session. Save them first?",
+        b.Save | b.Discard | b.Cancel, b.Save)
+    return {b.Save: "save", b.Discard: "discard"}.get(answer, "cancel")
+
+
+def show_message(parent: QtWidgets.QWidget, title: str, text: str, error: bool = True) -> None:
+    """A message box (errors, help)."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning if error
+                else QtWidgets.QMessageBox.Icon.Information)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.exec()
