@@ -26,9 +26,10 @@ run: setup syslibs
 
 test: setup syslibs
 	$(PY) -m ruff check .
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
-	@echo "engine tests again, with Qt made unimportable:"
+	@echo "engine and panel-state tests, with Qt made unimportable (they need none):"
 	$(PY) tests/run_without_qt.py
+	@echo "every other test (the GUI's, the packaging's), offscreen:"
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --ignore=tests/engine --ignore=tests/state
 	@$(MAKE) --no-print-directory test-xwin
 
 # The real-window tier: tests/xwin on Qt's xcb platform. Its conftest starts a private Xvfb (no

@@ -1,7 +1,8 @@
 """Run the engine's tests with Qt and pyqtgraph made unimportable (napari's "headless" run).
 
-`make test` runs this after the full suite: it proves engine/ and its tests need no Qt, which a
-grep for imports would not (an indirect import through another module counts too).
+`make test` runs tests/engine and tests/state only this way (and the rest offscreen, once): it
+proves engine/ and the panel state need no Qt, which a grep for imports would not (an indirect
+import through another module counts too). A plain ``pytest`` runs them with Qt importable.
 """
 
 import importlib.abc
