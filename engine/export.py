@@ -4,7 +4,8 @@ Tensors: header ``tensor,index,value``, one row per element in row-major order; 
 element's position as comma-separated integers (empty for a scalar); values with full precision
 (``repr`` of the float, which reads back bit for bit).
 
-Steps: header ``step,phase,title,formula,substituted,result``.
+Steps: header ``step,phase,title,formula,substituted,result,sheet_note``; ``sheet_note`` is where
+exercise sheet 4's printed solution differs at that step (empty elsewhere).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ def tensors_csv(tensors: Mapping[str, np.ndarray]) -> str:
 def steps_csv(steps: Iterable[Step]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["step", "phase", "title", "formula", "substituted", "result"])
+    w.writerow(["step", "phase", "title", "formula", "substituted", "result", "sheet_note"])
     for i, s in enumerate(steps, 1):
-        w.writerow([i, s.phase, s.title, s.formula, s.substituted, repr(float(s.result))])
+        w.writerow([i, s.phase, s.title, s.formula, s.substituted, repr(float(s.result)),
+                    s.sheet_note])
     return buf.getvalue()
 
 

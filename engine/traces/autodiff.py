@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine import printed_sheet
 from engine.autodiff import Evaluation, evaluate
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
 
@@ -95,9 +96,11 @@ def _seed_step(ev: Evaluation, note: str = "") -> Step:
                 [1.0] + [0.0] * len(quiet), note=note, result_text="1")
 
 
-def _gradient_steps(ev: Evaluation) -> list[Step]:
+def _gradient_steps(ev: Evaluation, sheet: bool) -> list[Step]:
+    """``∂L/∂x = v̄`` per variable; ``sheet``: the inputs are Task 4's (the sheet's ∇L noted)."""
     return [step("backward", f"∂L/∂{name}", f"∂L/∂{name} = {_bar(k)}", "",
-                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]])
+                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]],
+                 sheet_note=printed_sheet.autodiff_gradient(k, ev.adjoints[k]) if sheet else "")
             for k, name in enumerate(ev.graph.variables)]
 
 
@@ -114,6 +117,7 @@ def _backward_edges(ev: Evaluation, i: int):
 
 def _fine_steps(ev: Evaluation) -> list[Step]:
     g = ev.graph
+    sheet = printed_sheet.is_task4(g.labels, ev.inputs)
     steps = [_forward_step(ev, i) for i in range(len(g))]
     steps.append(_seed_step(ev))
     adj = [0.0] * len(g)
@@ -136,10 +140,11 @@ def _fine_steps(ev: Evaluation) -> list[Step]:
             else:
                 sub_text += f" → {_bar(j)}"
             touched[j] = True
+            note = printed_sheet.autodiff_edge(i, j, ev.values, gi, adj[j]) if sheet else ""
             steps.append(step("backward", f"{_bar(j)} (from v{i})", formula, sub_text,
                               [("adjoint", (i,)), ("value", (j,))], [("adjoint", (j,))],
-                              [adj[j]], edges=(edge,)))
-    steps.extend(_gradient_steps(ev))
+                              [adj[j]], edges=(edge,), sheet_note=note))
+    steps.extend(_gradient_steps(ev, sheet))
     return steps
 
 

@@ -19,7 +19,7 @@ from itertools import product, repeat
 
 import numpy as np
 
-from engine import conv2d
+from engine import conv2d, printed_sheet
 from engine.conv2d import Geometry
 from engine.steps import (
     MAX_STEPS,
@@ -48,7 +48,8 @@ TERMS_SHOWN = 27
 
 
 def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: Iterable[Ref],
-                 writes: Sequence[Ref], values: Iterable[float], note: str = "") -> Step:
+                 writes: Sequence[Ref], values: Iterable[float], note: str = "",
+                 sheet_note: str = "") -> Step:
     """A step writing many elements. A coarsened step (its note says so) ends on its values,
     shortened; any other (a whole matrix moved, a tensor padded) ends on its formula or on the
     matrix its substituted text shows."""
@@ -56,7 +57,7 @@ def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: 
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
                 writes=tuple(writes), values=vals, note=note,
-                result_text=None if note.startswith("coarsened") else "")
+                result_text=None if note.startswith("coarsened") else "", sheet_note=sheet_note)
 
 
 @lru_cache(maxsize=4096)
@@ -102,28 +103,30 @@ def _times(n: int, var: str) -> str:
     return var if n == 1 else f"{n}{var}"
 
 
-def _axis_name(axis: str) -> str:
-    return "o_rows" if axis == "rows" else "o_cols"
-
-
 def solve_shape(x_shape, f_shape, stride=1, padding=0) -> Trace:
-    """The output shape, derived per axis as on the sheet (Task 2b); takes shapes of any size."""
+    """The output shape, derived per axis as on the sheet (Task 2b): o_x along the rows, o_y
+    along the columns, as the sheet names them; takes shapes of any size."""
     g = conv2d.shape_geometry(x_shape, f_shape, stride, padding)
     steps: list[Step] = []
     left_r, left_c = g.leftover
+    sheet = printed_sheet.is_task2b((g.rows, g.cols, g.c_in), (g.k_rows, g.k_cols, g.c_in, g.c_out),
+                                    (g.s_rows, g.s_cols), (g.p_rows, g.p_cols))
     for pos, (axis, x_n, k_n, s_n, p_n, o_n, left) in enumerate((
-            ("rows", g.rows, g.k_rows, g.s_rows, g.p_rows, g.o_rows, left_r),
-            ("cols", g.cols, g.k_cols, g.s_cols, g.p_cols, g.o_cols, left_c))):
-        name = _axis_name(axis)
+            ("x", g.rows, g.k_rows, g.s_rows, g.p_rows, g.o_rows, left_r),
+            ("y", g.cols, g.k_cols, g.s_cols, g.p_cols, g.o_cols, left_c))):
+        name = f"o_{axis}"
         span = x_n + 2 * p_n - k_n
-        what = f"row{'s' * (left > 1)}" if axis == "rows" else f"column{'s' * (left > 1)}"
+        what = f"row{'s' * (left > 1)}" if axis == "x" else f"column{'s' * (left > 1)}"
         last = f"the last {what} of the padded input is" if left == 1 else \
             f"the last {left} {what} of the padded input are"
         note = (f"({x_n} + 2·{p_n} − {k_n})/{s_n} = {span}/{s_n} is not whole: rounded down, so "
                 f"{last} never visited" if left else "")
-        steps.append(step("forward", name, f"{name} = ⌊(x + 2p − k)/s⌋ + 1",
+        steps.append(step("forward", name,
+                          f"{name} = ⌊({axis} + 2p_{axis} − k_{axis})/s_{axis}⌋ + 1",
                           f"⌊({x_n} + 2·{p_n} − {k_n})/{s_n}⌋ + 1", (),
-                          [("output_shape", (pos,))], [o_n], note=note))
+                          [("output_shape", (pos,))], [o_n], note=note,
+                          sheet_note=printed_sheet.shape_axis(name, x_n, k_n, s_n, p_n, o_n,
+                                                              sheet)))
     steps.append(step("forward", "o_c", "o_c = c_out (one output channel per filter)",
                       str(g.c_out), (), [("output_shape", (2,))], [g.c_out]))
     return Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
@@ -150,7 +153,7 @@ def solve_filter(f) -> Trace:
                 "backward", f"swap f[:,:,{c},{o}]", f"f_swapped[:,:,{o},{c}] = f[:,:,{c},{o}]",
                 _matrix_text(f[:, :, c, o]), _box("f", kr, kc, range(c, c + 1), range(o, o + 1)),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
-                swapped[:, :, o, c].ravel()))
+                swapped[:, :, o, c].ravel(), sheet_note=printed_sheet.filter_swap(f, c, o)))
         for o, c in product(range(c_out), range(c_in)):
             steps.append(_matrix_step(
                 "backward", f"rotate f_swapped[:,:,{o},{c}]",
@@ -158,7 +161,7 @@ def solve_filter(f) -> Trace:
                 _matrix_text(f_back[:, :, o, c]),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
                 _box("f_back", kr, kc, range(o, o + 1), range(c, c + 1)),
-                f_back[:, :, o, c].ravel()))
+                f_back[:, :, o, c].ravel(), sheet_note=printed_sheet.filter_rotate(f, o, c)))
     elif 2 * c_out <= MAX_STEPS:
         note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
                 "filter")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import fully_connected as fc
+from engine import printed_sheet
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, products, step, sum_text
 from engine.steps import sub as _s
 from engine.validate import shape_str
@@ -73,7 +74,8 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 [("x", r("x", n, j)) for j in range(n_in)] + [("w", (j, k)) for j in range(n_in)]
                 + [("b", (k,))],
                 [("y", yi)], [y[yi]]))
-    # backward: δx_j = Σ_k δy_k W_jk
+    # backward: δx_j = Σ_k δy_k W_jk; the sheet's misprints at the first δx and ΔW steps
+    dx_note, dw_note = printed_sheet.fc_dx(w, dy, dx), printed_sheet.fc_dw(x, dy, dw)
     for n in range(rows):
         for j in range(n_in):
             xi = r("dx", n, j)
@@ -82,7 +84,7 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 sum_text(products(dys(n), w[j, :])),
                 [("dy", r("dy", n, k)) for k in range(n_out)] + [("w", (j, k))
                                                                  for k in range(n_out)],
-                [("dx", xi)], [dx[xi]]))
+                [("dx", xi)], [dx[xi]], sheet_note=dx_note if n == j == 0 else ""))
     # ΔW_jk = Σ_n x_nj δy_nk
     for j in range(n_in):
         for k in range(n_out):
@@ -95,7 +97,8 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
             steps.append(step("backward", f"ΔW[{j},{k}]", formula, sub_text,
                               [("x", r("x", n, j)) for n in range(rows)]
                               + [("dy", r("dy", n, k)) for n in range(rows)],
-                              [("dw", (j, k))], [dw[j, k]]))
+                              [("dw", (j, k))], [dw[j, k]],
+                              sheet_note=dw_note if j == k == 0 else ""))
     # Δb_k = Σ_n δy_nk
     for k in range(n_out):
         if batched:

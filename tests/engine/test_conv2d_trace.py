@@ -38,8 +38,8 @@ def assert_refs_in_range(trace):
 def test_sheet_task2b_trace_reads_like_the_solution():
     t = traces.conv2d.solve_shape([20, 18, 5], [3, 4, 5, 1337], 2, 3)
     texts = [s.text for s in t.steps]
-    assert texts == ["o_rows = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12",
-                     "o_cols = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11",
+    assert texts == ["o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12",
+                     "o_y = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11",
                      "o_c = c_out (one output channel per filter) = 1337"]
     assert set(t.tensors) == {"output_shape"}
     np.testing.assert_array_equal(t.tensors["output_shape"], [12.0, 11.0, 1337.0])

@@ -59,7 +59,7 @@ def test_steps_csv(tmp_path):
     proc = run_cli("export", "fc", "--out", str(out), "--steps", str(steps))
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.reader(steps.open()))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result", "sheet_note"]
     assert rows[4][:3] == ["4", "backward", "δx₀"] and float(rows[4][5]) == 6.5
 
 

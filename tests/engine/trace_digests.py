@@ -5,8 +5,8 @@ kind: several shapes, stride > 1, padding, overlapping pooling windows, ties in 
 batch, LSTM T = 1 and T = 5, autodiff constants, repeated sub-expressions and every function,
 traces coarsened past ``MAX_STEPS``, and two precisions), the engine builds traces whose every
 part is unchanged: each step's fields (class, phase, title, formula, substituted, result, reads,
-writes, values, note, result_text, digits and ``text``; the autodiff steps' edge ids apart), the
-trace's note and phases, and each tensor's dtype, shape and bytes.
+writes, values, note, result_text, digits, ``text`` and sheet_note; the autodiff steps' edge ids
+apart), the trace's note and phases, and each tensor's dtype, shape and bytes.
 ``tests/engine/test_trace_digests.py`` compares; a failure names the trace and the first step
 (or tensor) that differs.
 
@@ -47,10 +47,11 @@ STEP_HEX = 6
 
 
 def step_record(s: Step) -> str:
-    """Every field of a step, and its text, as one string."""
+    """Every field of a step, and its text, as one string (the sheet note only where there is
+    one, so that adding the field left the digests of the steps without one unchanged)."""
     fields = (type(s).__name__, s.phase, s.title, s.formula, s.substituted, repr(s.result),
               repr(s.reads), repr(s.writes), repr(s.values), s.note, repr(s.result_text),
-              repr(s.digits), s.text)
+              repr(s.digits), s.text) + ((s.sheet_note,) if s.sheet_note else ())
     return "\x1f".join(fields)
 
 

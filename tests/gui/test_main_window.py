@@ -371,7 +371,7 @@ def test_export_steps_csv(window, monkeypatch, tmp_path):
     window.action_export_steps.trigger()
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result", "sheet_note"]
     assert len(rows) == 1 + len(p.state.trace)
     assert rows[4][2] == "δx₀" and float(rows[4][5]) == 6.5
 
