@@ -103,7 +103,7 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
     for k in range(n_out):
         if batched:
             formula, sub_text = f"Δb{_s(k)} = Σₙ δyₙ{_s(k)}", sum_text(
-                [fmt(v) for v in dy[:, k]])
+                [fmt_paren(v) for v in dy[:, k]])
         else:
             formula, sub_text = f"Δb{_s(k)} = δy{_s(k)}", fmt(dy[k])
         steps.append(step("backward", label("Δb", (k,)), formula, sub_text,
