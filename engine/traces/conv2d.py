@@ -305,7 +305,7 @@ class _ConvTracer:
         if level == 2:
             pr, pc = g.padded
             out.append(_matrix_step(
-                "forward", "y", f"y[r,c,o] = Σ {xn}[{_times(g.s_rows, 'r')}+i, "
+                "forward", "y", f"y[r,c,o] = Σᵢⱼₖ {xn}[{_times(g.s_rows, 'r')}+i, "
                 f"{_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] + b[o]", "",
                 _box(xn, range(pr), range(pc), ch) + _box("f", kr, kc, ch, range(g.c_out))
                 + _box("b", range(g.c_out)),
@@ -319,7 +319,7 @@ class _ConvTracer:
                 r0 = r * g.s_rows
                 out.append(_matrix_step(
                     "forward", f"y row {r}",
-                    f"y[{r},c,o] = Σ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
+                    f"y[{r},c,o] = Σᵢⱼₖ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
                     "+ b[o]", "",
                     _box(xn, range(r0, r0 + g.k_rows), range(pc), ch) + every_f,
                     _box("y", range(r, r + 1), range(g.o_cols), range(g.c_out)), y[r].ravel(),
@@ -380,7 +380,7 @@ class _ConvTracer:
         every_fb = _box("f_back", kr, kc, oc, range(g.c_in))
         if level == 2:
             return [_matrix_step(
-                "backward", "δx", f"δx[r,c,k] = Σ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]"
+                "backward", "δx", f"δx[r,c,k] = Σᵢⱼₒ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]"
                 "·f_back[i,j,o,k]", "", _box("dy_dilated", *(range(n) for n in g.dilated_shape))
                 + every_fb, _box("dx", range(g.rows), range(g.cols), range(g.c_in)), dx.ravel(),
                 note="coarsened: one step for the tensor")]
@@ -390,7 +390,7 @@ class _ConvTracer:
                 r0 = r + g.p_rows
                 out.append(_matrix_step(
                     "backward", f"δx row {r}",
-                    f"δx[{r},c,k] = Σ dy_dilated[{r0}+i, {g.p_cols}+c+j, o]·f_back[i,j,o,k]", "",
+                    f"δx[{r},c,k] = Σᵢⱼₒ dy_dilated[{r0}+i, {g.p_cols}+c+j, o]·f_back[i,j,o,k]", "",
                     _box("dy_dilated", range(r0, r0 + g.k_rows), range(g.dilated_shape[1]), oc)
                     + every_fb, _box("dx", range(r, r + 1), range(g.cols), range(g.c_in)),
                     dx[r].ravel(), note="coarsened: one step per row of δx"))
@@ -417,7 +417,8 @@ class _ConvTracer:
         if level == 2:
             return [_matrix_step(
                 "backward", "ΔF",
-                f"ΔF[i,j,k,o] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]·δy[r,c,o]", "",
+                f"ΔF[i,j,k,o] = Σₘₙ {xn}[{_times(sr, 'm')}+i, {_times(sc, 'n')}+j, k]"
+                "·δy[m,n,o]", "",
                 _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(g.c_out)),
                 _box("df", kr, kc, ch, range(g.c_out)), df.ravel(),
                 note="coarsened: one step for the tensor")]
@@ -426,8 +427,8 @@ class _ConvTracer:
             for o in range(g.c_out):
                 out.append(_matrix_step(
                     "backward", f"ΔF filter {o}",
-                    f"ΔF[i,j,k,{o}] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]"
-                    f"·δy[r,c,{o}]", "",
+                    f"ΔF[i,j,k,{o}] = Σₘₙ {xn}[{_times(sr, 'm')}+i, {_times(sc, 'n')}+j, k]"
+                    f"·δy[m,n,{o}]", "",
                     _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(o, o + 1)),
                     _box("df", kr, kc, ch, range(o, o + 1)), df[:, :, :, o].ravel(),
                     note="coarsened: one step per filter"))
@@ -439,8 +440,8 @@ class _ConvTracer:
                               TERMS_SHOWN)
             out.append(step(
                 "backward", label("ΔF", (i, j, k, o)),
-                f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{_times(sr, 'r')}+{i},{_times(sc, 'c')}+{j},"
-                f"{k}]·δy[r,c,{o}]",
+                f"ΔF[{i},{j},{k},{o}] = Σₘₙ {xn}[{_times(sr, 'm')}+{i},{_times(sc, 'n')}+{j},"
+                f"{k}]·δy[m,n,{o}]",
                 sum_text(terms, TERMS_SHOWN), _box(xn, *win) + _box("dy", orr, occ,
                                                                     range(o, o + 1)),
                 [("df", (i, j, k, o))], [df[i, j, k, o]]))
@@ -451,10 +452,10 @@ class _ConvTracer:
         orr, occ = range(g.o_rows), range(g.o_cols)
         if level > 0:
             return [_matrix_step(
-                "backward", "Δb", "Δb[o] = Σ δy[r,c,o]", "", _box("dy", orr, occ,
+                "backward", "Δb", "Δb[o] = Σₘₙ δy[m,n,o]", "", _box("dy", orr, occ,
                                                                  range(g.c_out)),
                 _box("db", range(g.c_out)), db, note="coarsened: one step for the vector")]
-        return [step("backward", label("Δb", (o,)), f"Δb{_s(o)} = Σ_(r,c) δy[r,c,{o}]",
+        return [step("backward", label("Δb", (o,)), f"Δb{_s(o)} = Σₘₙ δy[m,n,{o}]",
                      sum_text([fmt_paren(v) for v in dy[:, :, o].ravel()], TERMS_SHOWN),
                      _box("dy", orr, occ, range(o, o + 1)), [("db", (o,))], [db[o]])
                 for o in range(g.c_out)]

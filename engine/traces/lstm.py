@@ -310,7 +310,8 @@ class _Tracer:
                          lambda J, M: f"δh{τ}{J} = ∂L/∂h{τ}{J} (given)", ["dh"],
                          lambda j: fmt(v["dh"][j]))
         self.elementwise(r, unit, "du", lambda J: f"δu{τ}{J}",
-                         lambda J, M: f"δu{τ}{J} = δh{τ}{J}{M}(1 − tanh²(o{τ}{J}{M}c{τ}{J}))",
+                         lambda J, M: (f"u{τ} = o{τ} ⊙ c{τ}, h{τ} = tanh(u{τ}): δu{τ}{J} = "
+                                       f"δh{τ}{J}{M}(1 − tanh²(u{τ}{J}))"),
                          ["dh", "h"], lambda j: f"{fp(v['dh'][j])} · (1 − {fp(v['h'][j])}²)")
         self.product(r, unit, "do", lambda J: f"δo{τ}{J}", (f"δu{τ}", "du"), (f"c{τ}", "c"))
         self.product(r, unit, "dc_from_h", lambda J: f"δc{τ}{J} from h{τ}", (f"δu{τ}", "du"),
@@ -322,12 +323,12 @@ class _Tracer:
                 f"δc{τ} from c{τn} and via the peepholes at t = {T + 1} (none: t = {T} is the "
                 "last step)", "", (), zeros, np.zeros(len(zeros)), ""))
             self.elementwise(r, unit, "dc", lambda J: f"δc{τ}{J}",
-                             lambda J, M: (f"δc{τ}{J} = δh{τ}{J}{M}(1 − tanh²(o{τ}{J}{M}c{τ}{J}))"
-                                           f"{M}o{τ}{J}"),
+                             lambda J, M: (f"δc{τ}{J} = δh{τ}{J}{M}(1 − tanh²(u{τ}{J})){M}"
+                                           f"o{τ}{J}"),
                              list(TERM_KEYS), lambda j: fmt(t["dc_from_h"][r, j]),
                              sheet_note=printed_sheet.lstm_dc(r + 1, T))
         else:
-            full = (f"δh{τ}·(1 − tanh²(o{τ}c{τ}))·o{τ} + δc{τn}·f{τn} + δf̂{τn}·W_fcᵀ + "
+            full = (f"δh{τ}·(1 − tanh²(u{τ}))·o{τ} + δc{τn}·f{τn} + δf̂{τn}·W_fcᵀ + "
                     f"δî{τn}·W_icᵀ + δô{τn}·W_ocᵀ")
             self.elementwise(r, unit, "dc", lambda J: f"δc{τ}{J}",
                              lambda J, M: f"δc{τ}{J} = ({full}){J}" if J else f"δc{τ} = {full}",

@@ -322,9 +322,9 @@ def test_example_conv_is_small_and_right():
     texts = [st.text for st in t.steps]
     assert ("y[0,1,1] = Σᵢⱼₖ x_padded[0+i,2+j,k]·f[i,j,k,1] + b₁ = 0 · 0 + 0 · 1 + 0 · 0 + "
             "2 · 1 + 0 · (-2) + 1 · 1 + 1 · 0 + 3 · 1 + 1 · 0 + 1 = 7") in texts
-    assert "ΔF[1,2,0,1] = Σ_(r,c) x_padded[2r+1,2c+2,0]·δy[r,c,1] = 2 · 0.5 + 1 · 0 + 1 · 0 + " \
+    assert "ΔF[1,2,0,1] = Σₘₙ x_padded[2m+1,2n+2,0]·δy[m,n,1] = 2 · 0.5 + 1 · 0 + 1 · 0 + " \
            "2 · 0.5 = 2" in texts
-    assert "Δb₀ = Σ_(r,c) δy[r,c,0] = 1 + 0 + 0 + (-1) = 0" in texts
+    assert "Δb₀ = Σₘₙ δy[m,n,0] = 1 + 0 + 0 + (-1) = 0" in texts
 
 
 def test_a_large_filter_matrix_is_shown_shortened():
