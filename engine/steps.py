@@ -88,12 +88,18 @@ class Trace:
     """The steps of a pass and the tensors they refer to.
 
     ``tensors`` holds every tensor a step reads or writes, with its final (vectorised) value.
+    ``settings`` says what a file of the tensors needs to be read alone (the layer, its stride,
+    padding, window, sizes, formulas …: ``{"stride": "s_x = 2, s_y = 2", …}``, in the order to
+    print them); ``names`` gives the elements that have names of their own, row-major per
+    tensor (autodiff's ``{"value": ("v0", "v1", …), …}``). The tensors CSV writes both.
     """
 
     steps: list[Step]
     tensors: dict[str, np.ndarray]
     note: str = ""
     phases: dict[str, int] = field(default_factory=dict)  # phase -> number of steps
+    settings: dict[str, str] = field(default_factory=dict)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         counts: dict[str, int] = {}

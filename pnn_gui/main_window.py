@@ -659,8 +659,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return f"{name}{suffix}"
 
     def export_results(self) -> bool:
-        """File > Export results as CSV: every tensor, ``tensor,index,value``, full precision."""
-        return self._export_csv("Export results", ".csv", lambda t: export.tensors_csv(t.tensors),
+        """File > Export results as CSV: the layer's settings, then every tensor,
+        ``tensor,index,value,name``, full precision."""
+        return self._export_csv("Export results", ".csv",
+                                lambda t: export.tensors_csv(t.tensors, t.settings, t.names),
                                 lambda t: f"{len(t.tensors)} tensors")
 
     def export_steps(self) -> bool:

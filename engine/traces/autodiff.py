@@ -52,15 +52,30 @@ def solve(expression: str, values: Mapping[str, float]) -> Trace:
     n_edges = sum(len(node.grad_inputs) for node in g.nodes)
     fine = n + 1 + n_edges + n_in
     if fine <= MAX_STEPS:
-        return Trace(_fine_steps(ev), tensors)
-    n_active = sum(1 for node in g.nodes[n_in:] if node.grad_inputs)
-    block = 1
-    while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
-        block += 1
-    per = "node" if block == 1 else f"{block} nodes"
-    note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
-            f"{per} in each pass")
-    return Trace(_coarse_steps(ev, block, note), tensors, note)
+        trace = Trace(_fine_steps(ev), tensors)
+    else:
+        n_active = sum(1 for node in g.nodes[n_in:] if node.grad_inputs)
+        block = 1
+        while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
+            block += 1
+        per = "node" if block == 1 else f"{block} nodes"
+        note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
+                f"{per} in each pass")
+        trace = Trace(_coarse_steps(ev, block, note), tensors, note)
+    at = ", ".join(f"{name} = {fmt(v, 17)}" for name, v in zip(g.variables, ev.inputs,
+                                                                strict=True))
+    trace.settings = {
+        "layer": "reverse-mode automatic differentiation (sheet 4, Task 4)",
+        "expression": f"L = {expression}" + (f" at {at}" if at else ""),
+        "nodes": "; ".join(g.labels) + f" (v{g.output} = L)",
+        "tensors": "x[k] is the k-th variable, value[i] the node vᵢ, adjoint[i] its "
+                   "v̄ᵢ = ∂L/∂vᵢ, gradient[k] ∂L/∂(k-th variable); the name column names each",
+    }
+    trace.names = {"x": tuple(g.variables),
+                   "value": tuple(f"v{i}" for i in range(n)),
+                   "adjoint": tuple(_bar(i) for i in range(n)),
+                   "gradient": tuple(f"∂L/∂{name}" for name in g.variables)}
+    return trace
 
 
 def _forward_step(ev: Evaluation, i: int) -> Step:

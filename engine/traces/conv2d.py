@@ -129,7 +129,26 @@ def solve_shape(x_shape, f_shape, stride=1, padding=0) -> Trace:
                                                               sheet)))
     steps.append(step("forward", "o_c", "o_c = c_out (one output channel per filter)",
                       str(g.c_out), (), [("output_shape", (2,))], [g.c_out]))
-    return Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
+    trace = Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
+    trace.settings = {
+        "layer": "Conv2D output shape (sheet 4, Task 2b)",
+        "input": _input_text(g),
+        "filters": f"k_x = {g.k_rows}, k_y = {g.k_cols}, c_in = {g.c_in}, c_out = {g.c_out}",
+        **_stride_padding(g),
+        "formula": "o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1; o_y = ⌊(y + 2p_y − k_y)/s_y⌋ + 1; "
+                   "o_c = c_out"}
+    trace.names = {"output_shape": ("o_x", "o_y", "o_c")}
+    return trace
+
+
+def _input_text(g: Geometry) -> str:
+    return f"x = {g.rows} rows, y = {g.cols} columns, {_n(g.c_in, 'channel')}"
+
+
+def _stride_padding(g: Geometry) -> dict[str, str]:
+    return {"stride": f"s_x = {g.s_rows}, s_y = {g.s_cols} (along the rows, the columns)",
+            "padding": f"p_x = {g.p_rows}, p_y = {g.p_cols} (zero rows above and below, zero "
+                       "columns left and right)"}
 
 
 def solve_filter(f) -> Trace:
@@ -189,7 +208,15 @@ def solve_filter(f) -> Trace:
                                   "f_back[:,:,o,c] = rot180(f_swapped[:,:,o,c])", "",
                                   _box("f_swapped", *swapped_all), _box("f_back", *swapped_all),
                                   f_back.ravel(), note="coarsened: one step for the tensor"))
-    return Trace(steps, {"f": f, "f_swapped": swapped, "f_back": f_back}, note)
+    trace = Trace(steps, {"f": f, "f_swapped": swapped, "f_back": f_back}, note)
+    trace.settings = {
+        "layer": "Conv2D backward filters (sheet 4, Task 2a)",
+        "filters": f"k_x = {k_rows}, k_y = {k_cols}, c_in = {c_in}, c_out = {c_out}; "
+                   "f[:,:,c,o] is channel c of filter o",
+        "formula": "f_swapped[:,:,o,c] = f[:,:,c,o] (channels and filters swapped); "
+                   f"f_back[i,j,o,c] = f_swapped[{k_rows - 1}−i, {k_cols - 1}−j, o, c] (each "
+                   "matrix turned by 180°): f_back[:,:,a,b] is channel a of backward filter b"}
+    return trace
 
 
 def solve(x, f, b=None, dy=None, stride=1, padding=0) -> Trace:
@@ -284,7 +311,31 @@ class _ConvTracer:
         elif level == 2:
             note = (f"{fine_steps:,} steps would be too many to step through; coarsened to one "
                     "step per tensor")
-        return Trace(steps, self.t, note)
+        trace = Trace(steps, self.t, note)
+        trace.settings = self.settings()
+        return trace
+
+    def settings(self) -> dict[str, str]:
+        g, xn = self.g, self.xn
+        sr, sc = _times(g.s_rows, "r"), _times(g.s_cols, "c")
+        out = {"layer": "Conv2D (a correlation, channels last), forward"
+                        + (" and backward" if self.backward else " only"),
+               "input": _input_text(g),
+               "filters": f"k_x = {g.k_rows}, k_y = {g.k_cols}, c_in = {g.c_in}, c_out = "
+                          f"{g.c_out}; f[:,:,c,o] is channel c of filter o",
+               **_stride_padding(g),
+               "output": f"o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = {g.o_rows}, o_y = "
+                         f"⌊(y + 2p_y − k_y)/s_y⌋ + 1 = {g.o_cols}, o_c = c_out = {g.c_out}",
+               "forward": f"y[r,c,o] = Σᵢⱼₖ {xn}[{sr}+i, {sc}+j, k]·f[i,j,k,o] + b[o]"}
+        if self.backward:
+            sm, sn = _times(g.s_rows, "m"), _times(g.s_cols, "n")
+            out["backward"] = (
+                f"δx[r,c,k] = Σᵢⱼₒ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]·"
+                "f_back[i,j,o,k] (dy_dilated: δy dilated by the stride and padded by k − 1; "
+                "f_back: channels and filters swapped, each matrix turned 180°); "
+                f"ΔF[i,j,k,o] = Σₘₙ {xn}[{sm}+i, {sn}+j, k]·δy[m,n,o]; Δb[o] = Σₘₙ δy[m,n,o]")
+            out["tensors"] = "dy is δy, dx δx, df ΔF, db Δb"
+        return out
 
     # -- steps -----------------------------------------------------------------------------------
     def pad_step(self) -> Step:

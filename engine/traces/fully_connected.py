@@ -38,7 +38,19 @@ def solve(x, w, b, dy) -> Trace:
     y = fc.forward(x, w, b)
     dx, dw, db = fc.backward(x, w, dy)
     tensors = {"x": x, "w": w, "b": b, "y": y, "dy": dy, "dx": dx, "dw": dw, "db": db}
-    return _trace(tensors)
+    trace = _trace(tensors)
+    n_in, n_out = w.shape
+    trace.settings = {
+        "layer": "fully connected (sheet 4, Task 1)",
+        "sizes": f"n_in = {n_in}, n_out = {n_out}, "
+                 + (f"a batch of {rows} rows (x and δy: one row per item)" if x.ndim == 2
+                    else "no batch (x and δy are vectors)"),
+        "forward": "y = x·W + b",
+        "backward": "δx = δy·Wᵀ; ΔW = xᵀ·δy; Δb = δy" + (" summed over the batch"
+                                                       if x.ndim == 2 else ""),
+        "tensors": "w is W, dy δy, dx δx, dw ΔW, db Δb",
+    }
+    return trace
 
 
 def _trace(t: dict[str, np.ndarray]) -> Trace:

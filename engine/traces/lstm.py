@@ -78,7 +78,24 @@ def solve(xs, params, c0, dh) -> Trace:
                     "df_hat": grads.df_hat, "di_hat": grads.di_hat, "do_hat": grads.do_hat,
                     "dg_hat": grads.dg_hat, "dx": grads.dx, "dc0": grads.dc0})
     tensors.update({"d" + k: v for k, v in grads.params.items()})
-    return _Tracer(tensors, T, n_in, n_h).build()
+    trace = _Tracer(tensors, T, n_in, n_h).build()
+    trace.settings = {
+        "layer": "peephole LSTM through time (sheet 4, Task 3)",
+        "sizes": f"T = {T} time steps, n_in = {n_in} inputs, n_h = {n_h} units",
+        "time": "row r of every (T, ·) tensor is time step t = r + 1; c0 is c₀, dc0 δc₀",
+        "forward": "fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f); iₜ = σ(xₜ·W_i + cₜ₋₁·W_ic + b_i); "
+                   "oₜ = σ(xₜ·W_o + cₜ₋₁·W_oc + b_o); gₜ = tanh(xₜ·W_c + b_c); "
+                   "cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ; hₜ = tanh(uₜ), uₜ = oₜ ⊙ cₜ",
+        "backward": "δcₜ = δhₜ ⊙ (1 − tanh²(uₜ)) ⊙ oₜ + δcₜ₊₁ ⊙ fₜ₊₁ + δf̂ₜ₊₁·W_fcᵀ + "
+                    "δîₜ₊₁·W_icᵀ + δôₜ₊₁·W_ocᵀ (the five terms: dc_from_h, dc_from_next, "
+                    "dc_from_peep_f, dc_from_peep_i, dc_from_peep_o); δf̂, δî, δô, δĝ "
+                    "(df_hat … dg_hat) are the deltas before σ and tanh; ΔW_f = Σₜ xₜᵀ·δf̂ₜ, "
+                    "ΔW_fc = Σₜ cₜ₋₁ᵀ·δf̂ₜ, Δb_f = Σₜ δf̂ₜ (i, o alike); ΔW_c = Σₜ xₜᵀ·δĝₜ, "
+                    "Δb_c = Σₜ δĝₜ",
+        "tensors": "xs holds xₜ, dh δhₜ, du δuₜ; d + a parameter's name is its gradient "
+                   "(dW_f is ΔW_f)",
+    }
+    return trace
 
 
 def _granularity(T: int, n_in: int, n_h: int) -> tuple[str, str, int, int, int]:
