@@ -2,9 +2,10 @@
 
 - One row per phase header and per step; step k's line is :attr:`Step.text` with the formula on
   a line of its own (``line_text(k)``). A step with a :attr:`Step.sheet_note` (where exercise
-  sheet 4's printed solution differs) has one more row right under it: the note, in its own
-  colours (:data:`SHEET_FG` on :data:`SHEET_BG`, whatever the step) with Qt's standard
-  information icon; clicking it is clicking its step.
+  sheet 4's printed solution differs) has one more row right under it: the note, marked
+  :data:`SHEET_MARK`, in its own colours (:data:`SHEET_FG` on :data:`SHEET_BG`, whatever the
+  step); clicking it is clicking its step. (A mark in the text, not an icon: with a decoration
+  Qt measures a wrapped row a few pixels wider than it paints it, and the note lost its middle.)
 - ``current()`` is k, the number of steps done: step k's row has the current background, steps
   1..k are written dark ("done"), the rest grey. The colours are read from the model when Qt
   paints a row, and nothing about a row's size depends on k: a step change repaints the list's
@@ -44,6 +45,7 @@ TODO_FG = QtGui.QColor("#8a8a8a")
 #: and the trace note's orange
 SHEET_FG = QtGui.QColor("#5b1f8a")
 SHEET_BG = QtGui.QColor("#f3ebfa")
+SHEET_MARK = "⚑ "
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
@@ -65,8 +67,6 @@ class _StepModel(QtCore.QAbstractListModel):
         self._bold.setBold(True)
         self._brushes = {c.name(): QtGui.QBrush(c)
                          for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG)}
-        self._sheet_icon = QtWidgets.QApplication.style().standardIcon(
-            QtWidgets.QStyle.StandardPixmap.SP_MessageBoxInformation)
 
     def set_trace(self, trace: Trace | None) -> None:
         self.beginResetModel()
@@ -119,7 +119,7 @@ class _StepModel(QtCore.QAbstractListModel):
             if not k:
                 got = "\n" + self.headers.get(row, "")
             elif self.is_note[row]:
-                got = self.trace.steps[k - 1].sheet_note
+                got = SHEET_MARK + self.trace.steps[k - 1].sheet_note
             else:
                 got = self.text(k)
             self._lines[row] = got
@@ -143,8 +143,6 @@ class _StepModel(QtCore.QAbstractListModel):
                 return self._brushes[SHEET_FG.name()]
             if role == _Role.BackgroundRole:
                 return self._brushes[SHEET_BG.name()]
-            if role == _Role.DecorationRole:
-                return self._sheet_icon
             if role == _Role.ToolTipRole:
                 return self.line(row)
             return None
@@ -223,10 +221,14 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.viewport().update()
 
     def _scroll_to_current(self) -> None:
+        """Step k's line in view, and its sheet note under it when there is room."""
         k = self.model.current
         if 0 < k < len(self.model.row_of_step):
-            self.view.scrollTo(self.index_of_step(k),
-                               QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            visible = QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible
+            note = self.index_of_sheet_note(k)
+            if note.isValid():
+                self.view.scrollTo(note, visible)
+            self.view.scrollTo(self.index_of_step(k), visible)
         else:
             self.view.scrollToTop()
 
