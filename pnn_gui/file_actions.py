@@ -166,8 +166,10 @@ class FileActions:
 
     # -- exports --------------------------------------------------------------------------------
     def export_results(self) -> bool:
-        """Every tensor as ``tensor,index,value`` rows, full precision."""
-        return self._export_csv("Export results", ".csv", lambda t: export.tensors_csv(t.tensors),
+        """The layer's settings, then every tensor as ``tensor,index,value,name`` rows, full
+        precision."""
+        return self._export_csv("Export results", ".csv",
+                                lambda t: export.tensors_csv(t.tensors, t.settings, t.names),
                                 lambda t: f"{len(t.tensors)} tensors")
 
     def export_steps(self) -> bool:

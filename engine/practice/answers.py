@@ -6,8 +6,12 @@ The file is what ``export`` writes, cut down to the cells answered::
     dx,0,6.5
     dw,"0,1",0.5
 
-* The header ``tensor,index,value`` comes first (blank lines before it are skipped; a UTF-8 byte
-  order mark is allowed). Then one row per answered cell, in any order; blank lines are skipped.
+* The header ``tensor,index,value`` comes first (blank lines and comment lines, whose first
+  field starts with ``#``, are skipped anywhere; a UTF-8 byte order mark is allowed), or
+  ``tensor,index,value,name`` as ``export`` writes it: the name column is ignored (an index with
+  commas must then be quoted, as ``export`` writes it). Then one row per answered cell, in any
+  order. Rows of tensors the exercise gives or works out on the way without asking for them
+  (``x``, ``w``, … in an ``export`` file) are skipped, so a file ``export`` wrote checks as is.
 * ``index`` is the cell's position as comma-separated whole numbers (quoted, as ``export`` writes
   it; an unquoted ``dw,0,1,0.5`` is read the same way). ``value`` is a decimal number (``-0.25``,
   ``1e-3``, the minus sign ``−`` too); an empty value leaves the cell blank.
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.export import is_comment
 from engine.practice.exercises import Asked, Exercise, dims
 
 HEADER = ["tensor", "index", "value"]
@@ -60,7 +65,7 @@ def parse(text: str, ex: Exercise, source: str = "answers") -> dict[str, np.ndar
     asked = {a.name: a for a in ex.asked}
     cells: dict[str, list[tuple[tuple[int, ...], float, int]]] = {}
     seen: dict[tuple[str, tuple[int, ...]], int] = {}
-    header_line = None
+    header_line, named = None, False
     raw_lines = text.lstrip("\ufeff").splitlines()
     try:
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -70,15 +75,19 @@ def parse(text: str, ex: Exercise, source: str = "answers") -> dict[str, np.ndar
     for row in rows:
         line += 1 + sum(field.count("\n") for field in row)
         fields = [field.strip() for field in row]
-        if not any(fields):
+        if not any(fields) or is_comment(fields):
             continue
         if header_line is None:
-            if [f.lower() for f in fields] != HEADER:
+            if [f.lower() for f in fields] not in (HEADER, HEADER + ["name"]):
                 got = raw_lines[line - 1] if line <= len(raw_lines) else ",".join(row)
                 raise AnswersError(f"{source}, line {line}: no header: the first line must be "
                                    f"tensor,index,value, got {got!r}", line)
-            header_line = line
+            header_line, named = line, len(fields) == 4
             continue
+        if named and len(fields) > 3:  # the name column, last: not an answer
+            fields = fields[:-1]
+        if fields[0] not in asked and fields[0] in ex.trace.tensors:
+            continue  # given, or worked out on the way: not asked
         if len(fields) < 3:
             raise AnswersError(f"{source}, line {line}: expected tensor,index,value, got "
                                f"{len(fields)} field{'s' * (len(fields) != 1)}", line)
@@ -105,12 +114,7 @@ def _asked(name: str, asked: dict[str, Asked], ex: Exercise, source: str, line: 
     if name in asked:
         return asked[name]
     near = next((a for a in asked if a.lower() == name.lower()), None)
-    if near:
-        why = f" (did you mean {near}?)"
-    elif name in ex.trace.tensors:
-        why = f": {name} is given or worked out on the way, not asked"
-    else:
-        why = ""
+    why = f" (did you mean {near}?)" if near else ""
     raise AnswersError(f"{source}, line {line}: unknown tensor {name!r}{why}; the answers of "
                        f"{ex.name} are {', '.join(asked)}", line)
 

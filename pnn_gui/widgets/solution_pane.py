@@ -1,7 +1,11 @@
 """The worked solution: every step's formula and its numbers, grouped forward / backward.
 
 - One row per phase header and per step; step k's line is :attr:`Step.text` with the formula on
-  a line of its own (``line_text(k)``).
+  a line of its own (``line_text(k)``). A step with a :attr:`Step.sheet_note` (where exercise
+  sheet 4's printed solution differs) has one more row right under it: the note, marked
+  :data:`SHEET_MARK`, in its own colours (:data:`SHEET_FG` on :data:`SHEET_BG`, whatever the
+  step); clicking it is clicking its step. (A mark in the text, not an icon: with a decoration
+  Qt measures a wrapped row a few pixels wider than it paints it, and the note lost its middle.)
 - ``current()`` is k, the number of steps done: step k's row has the current background, steps
   1..k are written dark ("done"), the rest grey. The colours are read from the model when Qt
   paints a row, and nothing about a row's size depends on k: a step change repaints the list's
@@ -18,6 +22,7 @@ Public API (the main window drives it; panels need not touch it)::
     pane.set_current(k)                   # k steps done: step k highlighted and scrolled to
     pane.step_clicked.connect(state.set_step)   # int k: the user clicked step k's line
     pane.line_text(k) -> str              # what step k's line says (tests)
+    pane.index_of_sheet_note(k)           # the model index of step k's sheet note (invalid: none)
 """
 
 from __future__ import annotations
@@ -36,17 +41,24 @@ CURRENT_BG = QtGui.QColor("#fff3c4")
 HEADER_BG = QtGui.QColor("#eceff1")
 DONE_FG = QtGui.QColor("#222222")
 TODO_FG = QtGui.QColor("#8a8a8a")
+#: a sheet note's text and background: apart from the step colours, the current step's yellow
+#: and the trace note's orange
+SHEET_FG = QtGui.QColor("#5b1f8a")
+SHEET_BG = QtGui.QColor("#f3ebfa")
+SHEET_MARK = "⚑ "
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
 
 class _StepModel(QtCore.QAbstractListModel):
-    """Rows are phase headers and steps; ``step_of_row[row]`` is 1-based or 0 for a header."""
+    """Rows are phase headers, steps and sheet notes; ``step_of_row[row]`` is the 1-based step
+    of a step's row and of its note's row (``is_note[row]``), 0 for a header."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.trace: Trace | None = None
         self.step_of_row = np.zeros(0, dtype=np.int64)
+        self.is_note = np.zeros(0, dtype=bool)
         self.row_of_step = np.zeros(1, dtype=np.int64)  # index k (1-based) -> row
         self.headers: dict[int, str] = {}
         self.current = 0
@@ -54,12 +66,13 @@ class _StepModel(QtCore.QAbstractListModel):
         self._bold = QtGui.QFont()
         self._bold.setBold(True)
         self._brushes = {c.name(): QtGui.QBrush(c)
-                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG)}
+                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG)}
 
     def set_trace(self, trace: Trace | None) -> None:
         self.beginResetModel()
         self.trace = trace
         rows: list[int] = []
+        notes: list[bool] = []
         self.headers = {}
         row_of_step = [0]
         last_phase = None
@@ -68,10 +81,16 @@ class _StepModel(QtCore.QAbstractListModel):
                 if s.phase != last_phase:
                     self.headers[len(rows)] = _PHASE_TITLES.get(s.phase, s.phase)
                     rows.append(0)
+                    notes.append(False)
                     last_phase = s.phase
                 row_of_step.append(len(rows))
                 rows.append(k)
+                notes.append(False)
+                if s.sheet_note:
+                    rows.append(k)
+                    notes.append(True)
         self.step_of_row = np.asarray(rows, dtype=np.int64)
+        self.is_note = np.asarray(notes, dtype=bool)
         self.row_of_step = np.asarray(row_of_step, dtype=np.int64)
         self._lines = [None] * len(rows)
         self.endResetModel()
@@ -92,11 +111,18 @@ class _StepModel(QtCore.QAbstractListModel):
         return f"{k}. {s.formula}" + (f"\n    {rest.lstrip()}" if rest else "")
 
     def line(self, row: int) -> str:
-        """Row ``row``'s text as shown (a header's or :meth:`text`), made once per trace."""
+        """Row ``row``'s text as shown (a header's, :meth:`text` or a sheet note), made once
+        per trace."""
         got = self._lines[row]
         if got is None:
             k = int(self.step_of_row[row])
-            got = self._lines[row] = self.text(k) if k else "\n" + self.headers.get(row, "")
+            if not k:
+                got = "\n" + self.headers.get(row, "")
+            elif self.is_note[row]:
+                got = SHEET_MARK + self.trace.steps[k - 1].sheet_note
+            else:
+                got = self.text(k)
+            self._lines[row] = got
         return got
 
     def data(self, index, role=_Role.DisplayRole):
@@ -111,6 +137,14 @@ class _StepModel(QtCore.QAbstractListModel):
                 return self._bold
             if role == _Role.BackgroundRole:
                 return self._brushes[HEADER_BG.name()]
+            return None
+        if self.is_note[row]:  # the sheet's note under step k
+            if role == _Role.ForegroundRole:
+                return self._brushes[SHEET_FG.name()]
+            if role == _Role.BackgroundRole:
+                return self._brushes[SHEET_BG.name()]
+            if role == _Role.ToolTipRole:
+                return self.line(row)
             return None
         if role == _Role.ForegroundRole:
             return self._brushes[(DONE_FG if k <= self.current else TODO_FG).name()]
@@ -187,10 +221,14 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.viewport().update()
 
     def _scroll_to_current(self) -> None:
+        """Step k's line in view, and its sheet note under it when there is room."""
         k = self.model.current
         if 0 < k < len(self.model.row_of_step):
-            self.view.scrollTo(self.index_of_step(k),
-                               QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            visible = QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible
+            note = self.index_of_sheet_note(k)
+            if note.isValid():
+                self.view.scrollTo(note, visible)
+            self.view.scrollTo(self.index_of_step(k), visible)
         else:
             self.view.scrollToTop()
 
@@ -204,6 +242,13 @@ class SolutionPane(QtWidgets.QWidget):
     def index_of_step(self, k: int) -> QtCore.QModelIndex:
         """The model index of step k's line (for tests: ``view.clicked.emit(idx)``)."""
         return self.model.index(int(self.model.row_of_step[k]))
+
+    def index_of_sheet_note(self, k: int) -> QtCore.QModelIndex:
+        """The model index of the sheet note under step k's line; invalid when it has none."""
+        row = int(self.model.row_of_step[k]) + 1
+        if row < len(self.model.is_note) and self.model.is_note[row]:
+            return self.model.index(row)
+        return QtCore.QModelIndex()
 
     def _on_clicked(self, index: QtCore.QModelIndex) -> None:
         k = int(self.model.step_of_row[index.row()])

@@ -568,7 +568,8 @@ def test_export_network_writes_the_chains_tensors_bit_for_bit(name, tmp_path):
     for key, arr in want.items():
         np.testing.assert_array_equal(back[key].reshape(np.shape(arr)), arr, err_msg=key)
     rows = list(csv.reader(steps.open(encoding="utf-8")))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result",
+                       "writes", "note", "sheet_note"]
     assert len(rows) - 1 == len(network_steps.worked(run_example(name)))
 
 

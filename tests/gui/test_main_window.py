@@ -405,6 +405,7 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     window.files.action_export_csv.trigger()
     back = export.read_tensors_csv(out)
     assert set(back) == set(p.state.trace.tensors)
+    assert out.read_text(encoding="utf-8").startswith('"# layer: fully connected')  # settings
     for name, arr in p.state.trace.tensors.items():
         assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
     assert str(out) in window.status_line.text()
@@ -420,7 +421,8 @@ def test_export_steps_csv(window, monkeypatch, tmp_path):
     window.files.action_export_steps.trigger()
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result",
+                       "writes", "note", "sheet_note"]
     assert len(rows) == 1 + len(p.state.trace)
     assert rows[4][2] == "δx₀" and float(rows[4][5]) == 6.5
 
