@@ -22,7 +22,7 @@ FUZZ = settings(max_examples=max(300, settings.default.max_examples), deadline=N
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 #: the GUI readers' share (an open restores every panel: slower than an engine reader)
-FUZZ_GUI = settings(FUZZ, max_examples=max(150, settings.default.max_examples))
+FUZZ_GUI = settings(FUZZ, max_examples=max(100, settings.default.max_examples))
 
 def hostile(valid: str) -> dict[str, bytes]:
     """Whole files a reader must refuse with a message, by what they are (the issue's list);
