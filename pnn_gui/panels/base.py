@@ -8,6 +8,7 @@ it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -325,9 +326,10 @@ def session_inputs(data: Any, kind: str, fields: Any,
         raise ValueError(f"session: \"inputs\" must be an object, got {type(inputs).__name__}")
     want, got = set(fields), set(inputs)
     if want != got:
-        def named(keys: set[str]) -> str:
-            return ", ".join(f'"{k}"' + (f" ({labels[k]})" if labels and labels.get(k, k) != k
-                                         else "") for k in sorted(keys))
+        def named(keys: set[str]) -> str:  # (a key as JSON writes it: "\n" stays one line)
+            return ", ".join(json.dumps(k if len(k) <= 40 else k[:39] + "…", ensure_ascii=False)
+                             + (f" ({labels[k]})" if labels and labels.get(k, k) != k else "")
+                             for k in sorted(keys))
         parts = []
         if want - got:
             parts.append(f"lack {named(want - got)}")

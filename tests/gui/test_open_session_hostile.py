@@ -175,3 +175,24 @@ def test_closing_while_a_large_session_is_read_drops_it(qtbot, window, gate, tmp
     assert window.close()
     qtbot.wait(50)  # a late delivery would run here
     assert _all_data(window) == before
+
+
+# -- found by the fuzz tier (test_fuzz_sessions.py), each as its minimal example ----------------
+def test_an_input_named_with_a_line_break_gives_a_one_line_message(window, messages, tmp_path):
+    panels = window.files.session().panels
+    panels["Conv2D"]["inputs"]["\n"] = None
+    path = _write(tmp_path / "s.pnn.json", {"format": 1, "panel": FC, "panels": panels})
+    assert window.files.open_session_file(path) is False
+    reason = messages[-1].split("\n\n")[1]
+    assert reason == ('Conv2D: session: the inputs have "\\n", which this panel does not read')
+
+
+@pytest.mark.parametrize("stride", [2**63, 10**30])
+def test_a_stride_past_a_c_int_does_not_escape_from_the_spin_box(qtbot, window, messages,
+                                                                 tmp_path, stride):
+    panels = window.files.session().panels
+    panels["Conv2D"]["inputs"]["stride"] = [stride, 1]
+    path = _write(tmp_path / "s.pnn.json", {"format": 1, "panel": "Conv2D", "panels": panels})
+    window.files.open_session_file(path)  # was: OverflowError from QSpinBox.setValue
+    qtbot.wait(10)
+    assert window.panel("Conv2D").stride_row.value()[0] == 64   # shown as Qt clamps it
