@@ -9,14 +9,13 @@ wrong; solving validates the inputs through the engine.
 from __future__ import annotations
 
 import inspect
-import json
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from engine import network_steps, traces
+from engine import network_steps, reading, traces
 from engine.steps import Trace
 from engine.validate import check_names
 
@@ -102,18 +101,10 @@ def parse(data: Any, source: str = "example") -> Example:
 
 
 def load_file(path: str | Traversable) -> Example:
+    """The example in the file at ``path``; anything else in it is one ``ValueError`` naming
+    the file (:mod:`engine.reading`)."""
     path = Path(path) if isinstance(path, str) else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse(data, path.name)
+    return parse(reading.read_json(path), path.name)
 
 
 def load(name: str) -> Example:

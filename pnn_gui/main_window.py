@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,16 @@ EXAMPLE_TITLES = {
     "lstm": "Task 3: peephole LSTM",
     "autodiff": "Task 4: automatic differentiation",
 }
+
+
+def saved_setting(settings: QtCore.QSettings, key: str, convert, allowed: tuple):
+    """The value saved under ``key``, converted, when it is one of ``allowed``; else None (not
+    saved, damaged, another type: the caller keeps its default)."""
+    try:
+        value = convert(settings.value(key))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if value in allowed else None
 
 
 @dataclass
@@ -298,14 +308,15 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     @contextmanager
-    def replacing_inputs(self) -> Iterator[None]:
+    def replacing_inputs(self, solve_now: bool = True) -> Iterator[None]:
         """An example or a session replaces inputs: not an edit (a panel without unsaved edits
         has none after, even when a session was refused and undone), and solved at once (the
-        caller wants the steps now)."""
+        caller wants the steps now; ``solve_now=False``: a large solve goes to the worker, as an
+        edit's does)."""
         edited = {e.title for e in self._entries if e.edited}
         self._loading += 1
         try:
-            with self.compute.synchronously():
+            with self.compute.synchronously() if solve_now else nullcontext():
                 yield
         finally:
             self._loading -= 1
@@ -349,21 +360,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- settings (QSettings: View menu choices and the window's geometry) ---------------------
     def _restore_settings(self) -> None:
+        """The View menu's choices and the window's geometry as saved. Each is read on its own:
+        a value that is damaged, of another type or not one the menu offers (another version's,
+        another program's) leaves that setting at its default, and the others still apply."""
         s = QtCore.QSettings()
-        try:
-            digits = int(s.value("view/precision", self._precision))
-            speed = float(s.value("view/speed", 1.0))
-            animate = str(s.value("view/animate", "true")).lower() in ("true", "1")
-        except (TypeError, ValueError):
-            return  # a damaged settings file: keep the defaults
-        if digits in PRECISIONS:
+        digits = saved_setting(s, "view/precision", int, PRECISIONS)
+        if digits is not None:
             self.set_precision(digits)
-        if speed in SPEEDS:
+        speed = saved_setting(s, "view/speed", float, SPEEDS)
+        if speed is not None:
             self.player.set_speed(speed)
-        self.set_animations_enabled(animate)
+        animate = saved_setting(s, "view/animate", lambda v: str(v).lower(), ("true", "false"))
+        if animate is not None:
+            self.set_animations_enabled(animate == "true")
         geometry = s.value("window/geometry")
         if isinstance(geometry, QtCore.QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # (False, and nothing changed, when it is not one)
         splitter = s.value("window/splitter")
         if isinstance(splitter, QtCore.QByteArray):
             self.splitter.restoreState(splitter)

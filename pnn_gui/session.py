@@ -2,7 +2,8 @@
 
 ``{"format": 1, "app": "pnn-gui", "panel": "Fully connected", "panels": {title: data}}`` where
 ``data`` is what :meth:`Panel.session_data` returns. Writing is atomic (engine.export); reading
-checks the structure and says what is wrong in one line; each panel then checks its own data in
+(:mod:`engine.reading`: any bad content is one ``ValueError`` naming the file and line) checks the
+structure and says what is wrong in one line; each panel then checks its own data in
 :meth:`Panel.restore_session`.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import export
+from engine import export, reading
 
 FORMAT = 1
 APP = "pnn-gui"
@@ -43,12 +44,7 @@ def save(path: str | Path, session: Session) -> None:
 
 def loads(text: str, titles: Iterable[str], source: str = "session") -> Session:
     """Parse and check a session; ``titles`` are the panels this app knows."""
-    titles = tuple(titles)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse(data, titles, source)
+    return parse(reading.loads_json(text, source), titles, source)
 
 
 def parse(data: Any, titles: Iterable[str], source: str = "session") -> Session:
@@ -75,10 +71,7 @@ def parse(data: Any, titles: Iterable[str], source: str = "session") -> Session:
 
 
 def load(path: str | Path, titles: Iterable[str]) -> Session:
+    """The session in the file at ``path``; anything else in it is one ``ValueError`` naming
+    the file (:mod:`engine.reading`). Touches no Qt: a worker thread may call it."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ValueError(f"{path.name}: cannot read ({reason})") from None
-    return loads(text, titles, path.name)
+    return parse(reading.read_json(path), titles, path.name)

@@ -205,7 +205,7 @@ def test_write_files_atomic_writes_every_file_before_renaming_any(tmp_path, monk
 def test_an_example_file_that_is_not_utf8_says_so(tmp_path):
     path = tmp_path / "e.json"
     path.write_bytes(b'{"format": 1, "name": "\xff"}')
-    with pytest.raises(ValueError, match=r"^e\.json: not UTF-8 text \(byte 23\)$"):
+    with pytest.raises(ValueError, match=r"^e\.json, line 1: not UTF-8 text \(byte 23 is 0xff\)"):
         examples.load_file(path)
 
 
@@ -226,4 +226,4 @@ def test_examples_command_names_a_damaged_example_file(tmp_path):
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
     assert names == [n for n in examples.NAMES + examples.NETWORK_NAMES if n != "avgpool"]
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "avgpool.json: not valid JSON" in lines[0]
+    assert len(lines) == 1 and "avgpool.json, line 1: not valid JSON" in lines[0]

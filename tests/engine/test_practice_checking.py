@@ -187,7 +187,9 @@ def test_a_transposed_answer_is_read_in_its_shape():
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [
-    ("", 1, "a.csv: no header: the file is empty"),
+    ("", None, "a.csv: the file is empty"),
+    (" \n\t\n", None, "a.csv: the file is blank"),
+    (",,\n,\n", 1, "a.csv: no header: the file holds only empty fields"),
     ("dx,0,6.5\n", 1, "a.csv, line 1: no header: the first line must be tensor,index,value, "
                       "got 'dx,0,6.5'"),
     ("tensor,index,value\n", 1, "a.csv: no answers after the header"),

@@ -103,13 +103,13 @@ def test_digits_loosens_the_tolerance_to_the_precision_worked_with(tmp_path, cap
 
 
 @pytest.mark.parametrize(("content", "needle"), [
-    ("", "a.csv: no header: the file is empty"),
+    ("", "a.csv: the file is empty"),
     ("dx,0,6.5\n", "a.csv, line 1: no header"),
     ("tensor,index,value\nz,0,1\n", "a.csv, line 2: unknown tensor 'z'"),
     ("tensor,index,value\ndx,5,1\n", "a.csv, line 2: dx[5] is out of range"),
     ("tensor,index,value\ndx,0,six\n", "a.csv, line 2: dx[0]: 'six' is not a number"),
     ("tensor,index,value\n", "a.csv: no answers after the header (line 1)"),
-    (b"tensor,index,value\ndx,0,\xff\n", "a.csv: not UTF-8 text"),
+    (b"tensor,index,value\ndx,0,\xff\n", "a.csv, line 2: not UTF-8 text"),
 ])
 def test_every_bad_answers_file_exits_2_with_one_line(content, needle, tmp_path, capsys,
                                                       monkeypatch):
