@@ -369,8 +369,9 @@ class LossCard(Card):
         self.class_box.valueChanged.connect(self._set_target)
         row.addWidget(self.class_box)
         row.addStretch(1)
-        for w in (self.type_box, self.target_editor, self.fit_button, self.class_row):
+        for w in (self.type_box, self.target_editor, self.class_row):
             self.body_layout.addWidget(w)
+        self.layout().insertWidget(3, self.fit_button)   # under the message, open or not
         self._show_type()
 
     def set_precision(self, digits: int) -> None:

@@ -89,8 +89,7 @@ class NormBars(QtWidgets.QWidget):
         p.setPen(INK)
         p.drawText(QtCore.QRectF(4, 0, self.width() - 8, fm.height() + 4),
                    QtCore.Qt.AlignmentFlag.AlignLeft,
-                   "‖δ‖ at each layer's input (blue) and ‖ΔW‖ of each parameter (orange), "
-                   "log scale")
+                   "‖δ‖ per layer (blue) · ‖ΔW‖ per parameter (orange) · log scale")
         for d in range(self._lo, self._hi + 1):   # one line per decade
             y = self._y(plot, 10.0 ** d)
             p.setPen(GRID)

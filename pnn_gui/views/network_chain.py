@@ -33,8 +33,8 @@ from pnn_gui.widgets.tensor_view import (
 )
 
 #: narrowest block (px) and the narrowest cell (px) a block is given when the row must scroll
-MIN_BLOCK = 52
-MIN_CELL = 6
+MIN_BLOCK = 44
+MIN_CELL = 4
 SELECTED_PEN = "#616161"
 #: markers a block-to-block flow sends (sampled over the source block)
 FLOW_MARKERS = 9
@@ -133,6 +133,9 @@ class ChainView(QtWidgets.QScrollArea):
             widths[b.col] = max(widths.get(b.col, 1), image.shape[1])
         for col, w in widths.items():
             grid.ci.layout.setColumnStretchFactor(col, w)
+        # the two rows keep together at the top; spare height goes below them
+        grid.ci.addItem(pg.LabelItem(""), 2, 0)
+        grid.ci.layout.setRowStretchFactor(2, 1)
         grid.setMinimumWidth(sum(max(MIN_BLOCK, MIN_CELL * w) for w in widths.values())
                              + 12 * len(widths))
         grid.set_precision(self._digits)
