@@ -218,7 +218,7 @@ def test_enter_shows_the_layers_own_steps_with_the_chains_numbers_and_esc_comes_
     assert len(panel.state.trace) == len(own) == window.player.count()
     assert window.player.step() == own.phases["forward"]   # its backward comes next
     assert window.solution.line_text(1).startswith("1. y₀ = Σⱼ xⱼ·Wⱼ₀ + b₀")
-    assert "step 3 of 78 · forward" == window.player.text()
+    assert window.player.text() == "step 3 of 78 · forward"
     assert "L5 fc's own steps" in window.status_line.text()
     assert "recomputed" not in window.status_line.text()
     window.player.forward()              # δx₀ = Σₖ δyₖ·W₀ₖ with this chain's numbers
