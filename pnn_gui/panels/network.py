@@ -348,10 +348,9 @@ class NetworkPanel(Panel):
         n = len(self._spec["layers"])
         for i, layer in enumerate(self._spec["layers"], 1):
             card = LayerCard(i, layer)
-            card.add_button("+", f"add a layer after L{i}", lambda: None).setMenu(
-                self._add_menu(i))
-            card.buttons.itemAt(card.buttons.count() - 1).widget().setPopupMode(
-                QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+            add = card.add_button("+", f"add a layer after L{i}", lambda: None)
+            add.setMenu(self._add_menu(i))
+            add.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
             card.add_button("↑", f"move L{i} up (before L{i - 1})",
                             lambda i=i: self.move_layer(i, -1)).setEnabled(i > 1)
             card.add_button("↓", f"move L{i} down (after L{i + 1})",

@@ -209,9 +209,14 @@ class Card(QtWidgets.QFrame):
         b.setText(text)
         b.setToolTip(tip)
         b.setAutoRaise(True)
-        b.clicked.connect(slot)
+        b.clicked.connect(lambda _checked=False: slot())   # (clicked passes a bool)
         self.buttons.addWidget(b)
         return b
+
+    def button(self, text: str) -> QtWidgets.QToolButton:
+        """The header's button showing ``text`` ("+", "↑", "↓", "✕")."""
+        return next(self.buttons.itemAt(i).widget() for i in range(self.buttons.count())
+                    if self.buttons.itemAt(i).widget().text() == text)
 
     def is_open(self) -> bool:
         return not self.body.isHidden()

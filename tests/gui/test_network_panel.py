@@ -140,6 +140,18 @@ def test_add_remove_and_undo(window, panel):
     assert not panel.undo()
 
 
+def test_the_cards_buttons_move_and_remove_their_own_layer(window, panel):
+    panel.layer_cards[3].button("↑").click()        # flatten before the pooling
+    assert [c.layer["type"] for c in panel.layer_cards] == ["conv2d", "relu", "flatten",
+                                                            "avgpool", "fc"]
+    panel.layer_cards[2].button("↓").click()
+    panel.layer_cards[0].button("✕").click()
+    assert [c.layer["type"] for c in panel.layer_cards] == ["relu", "avgpool", "flatten", "fc"]
+    assert not panel.layer_cards[0].button("↑").isEnabled()
+    assert not panel.layer_cards[3].button("↓").isEnabled()
+    assert panel.undo_text() == "remove L1 conv2d"
+
+
 def test_a_layer_moved_out_of_place_says_so_and_the_rest_keeps_its_values(window, panel):
     trace = panel.state.trace
     w = panel.spec["layers"][4]["w"].copy()
