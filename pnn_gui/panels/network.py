@@ -495,10 +495,10 @@ class NetworkPanel(Panel):
         if depth is not None:
             self.enter_layer(depth)
 
-    def _depth_title(self, depth: Depth) -> str:
+    def _depth_title(self, depth: Depth, short: bool = False) -> str:
         net = self.state.good_network()
         if depth == LOSS:
-            return f"the loss ({LOSS_NAMES[net.loss.type]})"
+            return "the loss" if short else f"the loss ({LOSS_NAMES[net.loss.type]})"
         return f"L{depth} {net.layers[depth - 1].type}"
 
     def _update_header(self) -> None:
@@ -512,8 +512,8 @@ class NetworkPanel(Panel):
         elif self.state.chain.trace is not None:
             self.depth_label.setText("<b>Chain</b>, layer by layer: forward fills the blocks "
                                      "left to right, δ goes back right to left")
-            self.into_button.setText(f"Into {self._depth_title(self._selected_valid())} "
-                                     "(Enter)")
+            self.into_button.setText(f"Into {self._depth_title(self._selected_valid(), True)}"
+                                     " (Enter)")
 
     def _selected_valid(self) -> Depth:
         n = len(self.state.good_network().layers)
@@ -639,14 +639,14 @@ class NetworkPanel(Panel):
         net = self.state.good_network()
         n = len(net.layers)
         t = trace.tensors
-        blocks = [Block("x", "x (input)", t["x"].shape, 0, 0, None),
-                  Block("L1.dx" if n else "loss.dx", f"δ {shape_text(t['x'].shape)}",
+        blocks = [Block("x", "x", t["x"].shape, 0, 0, None),
+                  Block("L1.dx" if n else "loss.dx", _delta_title(t["x"].shape),
                         t["x"].shape, 1, 0, 1 if n else LOSS)]
         for i, layer in enumerate(net.layers, 1):
             shape = t[f"L{i}.y"].shape
             blocks.append(Block(f"L{i}.y", f"L{i} {layer.type}", shape, 0, i, i))
             below = f"L{i + 1}.dx" if i < n else "loss.dx"
-            blocks.append(Block(below, f"δ {shape_text(shape)}", shape, 1, i,
+            blocks.append(Block(below, _delta_title(shape), shape, 1, i,
                                 i + 1 if i < n else LOSS))
         blocks.append(Block("loss", "loss", (), 0, n + 1, LOSS))
         self.chain.set_blocks(blocks)
@@ -773,6 +773,11 @@ class NetworkPanel(Panel):
 
 
 LOSS_NAMES = {"mse": "mean squared error", "softmax_cross_entropy": "softmax + cross-entropy"}
+
+
+def _delta_title(shape: tuple[int, ...]) -> str:
+    """The δ at a boundary, with its shape, compact: ``δ (6,6,2)``."""
+    return "δ " + shape_text(shape).replace(", ", ",")
 
 
 def _norm(arr: np.ndarray | None) -> float | None:

@@ -136,8 +136,10 @@ class ChainView(QtWidgets.QScrollArea):
         # the two rows keep together at the top; spare height goes below them
         grid.ci.addItem(pg.LabelItem(""), 2, 0)
         grid.ci.layout.setRowStretchFactor(2, 1)
-        grid.setMinimumWidth(sum(max(MIN_BLOCK, MIN_CELL * w) for w in widths.values())
-                             + 12 * len(widths))
+        # as wide as the blocks' cells and titles need (beyond the view's width, it scrolls)
+        titles = grid.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+        cells = sum(max(MIN_BLOCK, MIN_CELL * w) for w in widths.values()) + 12 * len(widths)
+        grid.setMinimumWidth(int(max(titles, cells)) + 4)
         grid.set_precision(self._digits)
         self.grid = grid
         self.flow = DeltaFlow(grid, self._locate, parent=grid)
@@ -179,6 +181,15 @@ class ChainView(QtWidgets.QScrollArea):
                                else QtCore.Qt.PenStyle.SolidLine)
                 frame.setPen(pen)
         self._lit = lit
+        written = [name for name in writes if name in self.blocks]
+        if written:
+            self.reveal(written[0])
+
+    def reveal(self, name: str) -> None:
+        """Scroll the row so that block ``name`` shows (a long chain scrolls sideways)."""
+        r = self.block_rect(name)
+        self.ensureVisible(r.center().x() + self.horizontalScrollBar().value(), r.center().y(),
+                           r.width() // 2 + 8, 0)
 
     def set_selected(self, depth: int | str | None) -> None:
         """The layer whose output block is framed (the one Enter goes into)."""

@@ -99,7 +99,7 @@ def test_right_sends_delta_one_layer_back(window, panel):
     assert panel.chain.outlined()["loss.dx"] == "read"
     window.player.forward()             # δ through L4 flatten: (18,) back to (3, 3, 2)
     np.testing.assert_allclose(panel.chain.values("L4.dx"), image(r.deltas[3]))
-    assert panel.chain.blocks["L4.dx"].title == "δ (3, 3, 2)"
+    assert panel.chain.blocks["L4.dx"].title == "δ (3,3,2)"
     # the bars: ‖δ‖ where δ has arrived, empty where it has not
     bars = {b.label: b.value for b in panel.bars.bars()}
     assert bars["loss"] == pytest.approx(np.linalg.norm(r.loss_dx))
