@@ -482,9 +482,8 @@ class NetworkPanel(Panel):
             self.input_card.set_open(True)
             return
         self._selected = depth
-        self.chain.set_selected(depth)
-        self.chain.show(self._chain_tensors())
-        self._update_header()
+        if self.state.depth is None:
+            self.show_step(self.state.step)   # the same step: the click's selection stays
         card = self.loss_card if depth == LOSS else self.layer_cards[depth - 1] \
             if depth <= len(self.layer_cards) else None
         if card is not None:
@@ -661,7 +660,7 @@ class NetworkPanel(Panel):
             self.layer_view.show(tensors, step, animate)
             return
         n = len(self.state.good_network().layers) if self.state.chain.trace else 0
-        if k > 0:
+        if k > 0 and k != self._drawn:   # a new step selects its layer (a click, another)
             self._selected = depth_of_step(k, n)
         self.chain.set_selected(self._selected)
         reads, writes = self._touched(k, step)
@@ -685,16 +684,13 @@ class NetworkPanel(Panel):
                                     {name for name, _ in step.writes})
         return got
 
-    def _chain_tensors(self) -> dict[str, np.ndarray]:
-        trace, k = self.state.chain.trace, self.state.chain.step
-        if trace is None or self.cursor is None or self.cursor.trace is not trace:
-            return {}
-        return trace.tensors if k == len(trace) else {**trace.tensors, **self.cursor.at(k)}
-
     def _draw_bars(self, k: int | None, tensors: dict[str, np.ndarray] | None = None) -> None:
         if k is None or self.state.chain.trace is None:
             return
-        tensors = tensors if tensors is not None else self._chain_tensors()
+        if tensors is None:   # (a gradient check arrived: the chain's tensors at step k)
+            trace = self.state.chain.trace
+            tensors = trace.tensors if k == len(trace) or self.cursor is None \
+                or self.cursor.trace is not trace else {**trace.tensors, **self.cursor.at(k)}
         net = self.state.good_network()
         n = len(net.layers)
         bars: list[Bar] = []

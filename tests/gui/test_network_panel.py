@@ -260,6 +260,22 @@ def test_a_double_click_on_a_block_goes_into_its_layer(qtbot, window, panel):
     assert panel.state.depth is None and window.player.count() == 12
 
 
+def test_a_click_on_a_block_selects_its_layer_for_enter(qtbot, window, panel):
+    window.player.last()
+    grid = panel.chain.grid
+    centre = grid.mapFrom(panel.chain, panel.chain.block_rect("L3.y").center())
+    qtbot.mouseClick(grid.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=centre)
+    assert panel.into_button.text() == "Into L3 avgpool (Enter)"
+    assert panel.layer_cards[2].is_open() and panel.chain.outlined()["L3.y"] == "selected"
+    key(qtbot, panel.chain, QtCore.Qt.Key.Key_Enter)
+    assert panel.state.depth == 3 and window.player.step() == window.player.count()  # all done
+    window.player.first()
+    window.player.last()
+    key(qtbot, panel.layer_view, QtCore.Qt.Key.Key_Escape)
+    window.player.back()                 # a new step selects its own layer again
+    assert panel.into_button.text() == "Into L2 relu (Enter)"
+
+
 def test_the_loss_has_its_own_steps_too(window, panel):
     window.player.last()
     panel.enter_layer(LOSS)
