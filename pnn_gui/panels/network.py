@@ -43,6 +43,7 @@ from engine import network as nw
 from engine.examples import Example
 from engine.steps import Step, Trace, fmt
 from pnn_gui.panels.base import Panel, inputs_column, session_inputs, wrong_example
+from pnn_gui.panels.conv_inputs import BANK_WIDTH
 from pnn_gui.panels.network_inputs import (
     LAYER_TITLES,
     Card,
@@ -225,6 +226,12 @@ class NetworkPanel(Panel):
         self.general_error = ErrorLabel()
         lay.addWidget(self.general_error)
         lay.addStretch(1)
+        # room for an open Conv2D card's filter bank (and the card's margins) from the start:
+        # the window sizes the inputs column from its size hint when the panel is first shown,
+        # with every card closed
+        lay.addItem(QtWidgets.QSpacerItem(BANK_WIDTH + 16, 0,
+                                          QtWidgets.QSizePolicy.Policy.Fixed,
+                                          QtWidgets.QSizePolicy.Policy.Minimum))
         self.inputs_widget = w
 
     def _build_views(self) -> None:

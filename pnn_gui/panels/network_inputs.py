@@ -239,7 +239,7 @@ class Card(QtWidgets.QFrame):
         return self.error_label.error()
 
     def mousePressEvent(self, event) -> None:   # a click on the header opens / closes
-        if event.position().y() < self.error_label.geometry().top():
+        if event.position().y() <= self.shapes_label.geometry().bottom():
             self.set_open(not self.is_open())
         super().mousePressEvent(event)
 

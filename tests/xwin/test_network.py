@@ -47,3 +47,16 @@ def test_ctrl_z_brings_back_a_removed_layer(real_window):
     assert [c.layer["type"] for c in panel.layer_cards][:2] == ["conv2d", "relu"]
     assert "undid remove L1 conv2d" in rw.window.status_line.text()
     rw.assert_no_stale_paint("after Ctrl+Z")
+
+
+def test_open_cards_fit_the_inputs_column(real_window):
+    """Clicks on the headers of L5 (W), L1 (the filter bank) and the input: the inputs column
+    needs no sideways scroll bar at 1280x800, and the screen equals a full repaint."""
+    rw = real_window("network", size=(1280, 800))
+    panel = rw.window.current_panel()
+    for card in (panel.layer_cards[4], panel.layer_cards[0], panel.input_card):
+        rw.click(card, card.title_label.geometry().center())
+    assert [c.is_open() for c in panel.layer_cards] == [True, False, False, False, True]
+    assert panel.input_card.is_open()
+    assert not rw.window.inputs_scroll.horizontalScrollBar().isVisible()
+    rw.assert_no_stale_paint("cards open")
