@@ -35,7 +35,8 @@ def resources_dir() -> Traversable:
 EXAMPLES_DIR = resources_dir() / "examples"
 FORMAT = 1
 
-#: Example names, in menu order (DESIGN.md fixes them).
+#: The layer examples, in menu order (DESIGN.md fixes them): the sheet's tasks, each one layer,
+#: the examples practice exercises are drawn from (:mod:`engine.practice`).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
 #: kind -> the function that solves it: it takes the example's inputs as keyword arguments and
@@ -52,10 +53,11 @@ KINDS = {
     "network": network_steps.solve,
 }
 
-#: The Network panel's examples (issue 15): ``python main.py examples`` lists them and ``export``
-#: writes them, but the window's Examples menu (built from :data:`NAMES`) leaves them out until
-#: that panel exists. Their inputs are a network spec (see :mod:`engine.network`).
+#: The Network panel's examples (issue 15): their inputs are a network spec (see
+#: :mod:`engine.network`); no practice exercise is drawn from them.
 NETWORK_NAMES = ("network", "mlp")
+#: Every example, in the order of the window's Examples menu.
+ALL_NAMES = NAMES + NETWORK_NAMES
 
 
 @dataclass(frozen=True)
@@ -108,20 +110,19 @@ def load_file(path: str | Traversable) -> Example:
 
 
 def load(name: str) -> Example:
-    """The example called ``name`` (one of :data:`NAMES` or :data:`NETWORK_NAMES`)."""
-    if name not in NAMES + NETWORK_NAMES:
-        raise ValueError(f"unknown example {name!r}; choose one of: "
-                         f"{', '.join(NAMES + NETWORK_NAMES)}")
+    """The example called ``name`` (one of :data:`ALL_NAMES`)."""
+    if name not in ALL_NAMES:
+        raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(ALL_NAMES)}")
     ex = load_file(EXAMPLES_DIR / f"{name}.json")
     if ex.name != name:
         raise ValueError(f"{name}.json: \"name\" is {ex.name!r}, expected {name!r}")
     return ex
 
 
-def available() -> list[Example]:
-    """Every example whose file loads, in :data:`NAMES` order."""
+def available(names: tuple[str, ...] = NAMES) -> list[Example]:
+    """Every example of ``names`` whose file loads, in that order."""
     out = []
-    for name in NAMES:
+    for name in names:
         try:
             out.append(load(name))
         except ValueError:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
 PNG_FILTER = "PNG images (*.png);;All files (*)"
 SESSION_FILTER = "pnn-gui sessions (*.pnn.json *.json);;All files (*)"
+SPEC_FILTER = "Network specs (*.json);;All files (*)"
+#: the panel whose chain File → Export network spec writes
+NETWORK = "Network"
 #: QSettings key of the folder of the file last chosen in a dialog
 FOLDER_KEY = "files/folder"
 
@@ -68,6 +71,9 @@ class FileActions:
         self.action_export_steps = menu.addAction("Export s&teps as CSV…", self.export_steps)
         self.action_export_png = menu.addAction("Export &picture (PNG) of the panel…",
                                                 self.export_picture)
+        if NETWORK in self.window.titles():
+            self.action_export_spec = menu.addAction("Export &network spec (JSON)…",
+                                                     self.export_network_spec)
 
     def _start(self, name: str = "") -> str:
         """Where a dialog opens: ``name`` (a suggested file, or none) in :attr:`folder`."""
@@ -256,6 +262,23 @@ class FileActions:
             return False
         self._used(path)
         w.show_status(f"Exported a picture of the {w.current_title()} panel to {path}")
+        return True
+
+    def export_network_spec(self) -> bool:
+        """The Network panel's chain as typed, as a JSON spec (``export network --spec`` reads
+        it); a chain that does not compute is written all the same, and the status says why."""
+        w = self.window
+        w.commit_open_edit()
+        panel = w.panel(NETWORK)
+        path = dialogs.ask_save_path(w, "Export network spec", SPEC_FILTER,
+                                     self._start("network.json"))
+        if not path or not self.attempt("Export network spec", export.write_atomic, path,
+                                        panel.spec_text()):
+            return False
+        self._used(path)
+        problem = panel.spec_problem()
+        w.show_status(f"Exported the network spec to {path}" + (
+            f" (it does not compute yet: {problem})" if problem else ""))
         return True
 
     def _export_csv(self, what: str, suffix: str, text_of: Callable[[Trace], str],

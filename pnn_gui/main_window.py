@@ -3,7 +3,9 @@
 - The window owns the :class:`SolutionPane` and the :class:`StepPlayer` and drives them from the
   current panel's :class:`~pnn_gui.state.PanelState`; panels own their editors and views. A step
   travels: player (or pane, or key) -> ``state.set_step`` -> ``"step"`` -> :meth:`_sync_step` ->
-  ``panel.show_step`` and the pane's current line.
+  ``panel.show_step`` and the pane's current line. A state that presents another trace of the
+  same inputs (the Network panel stepping into a layer) says ``"view"``: the pane and the player
+  follow it as they follow a new trace, and nothing is reported as recomputed.
 - Panels are built (and their modules imported) the first time they are shown (:meth:`panel`);
   every built panel gets the View menu's settings and the window's compute runner.
 - While the current panel's inputs do not compute (``state.errors``), its views and the worked
@@ -52,6 +54,8 @@ EXAMPLE_TITLES = {
     "maxpool": "Max pooling",
     "lstm": "Task 3: peephole LSTM",
     "autodiff": "Task 4: automatic differentiation",
+    "network": "Network: conv, ReLU, pooling, fc",
+    "mlp": "Network: the classic 2-2-2, sigmoids",
 }
 
 
@@ -204,7 +208,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if what != "step":
             self._cover_if_stale()
-        if what == "trace":
+        if what in ("trace", "view"):
             self.solution.set_trace(st.trace)
             self._sync_step()
         elif what == "step":
@@ -462,9 +466,9 @@ class MainWindow(QtWidgets.QMainWindow):
         m = mb.addMenu("&Examples")
         m.setToolTipsVisible(True)
         self.example_actions: dict[str, QtGui.QAction] = {}
-        by_name = {ex.name: ex for ex in examples.available()}
+        by_name = {ex.name: ex for ex in examples.available(examples.ALL_NAMES)}
         shown = {n for e in self._entries for n in e.spec.examples}
-        for name in examples.NAMES:
+        for name in examples.ALL_NAMES:
             ex = by_name.get(name)
             text = f"{name} — {EXAMPLE_TITLES[name]}" if name in EXAMPLE_TITLES else name
             act = m.addAction(text, lambda n=name: self.files.attempt("Load example",

@@ -71,7 +71,7 @@ def test_starts_with_the_sheets_example(window):
 
 def test_every_example_and_a_session_load_at_step_0(qtbot, messages, monkeypatch, tmp_path):
     w = shown_window(qtbot)
-    for name in examples.NAMES:
+    for name in examples.ALL_NAMES:
         panel = w.panel(next(p.title for p in PANELS if name in p.examples))
         panel.state.set_step(panel.state.n_steps)   # seen to the end before
         assert w.load_example(name)
@@ -333,11 +333,11 @@ def test_examples_menu_loads(window):
     np.testing.assert_array_equal(p.editors["x"].value(), [1, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
     assert "Loaded example fc" in window.status_line.text()
-    assert set(window.example_actions) == set(examples.NAMES)
+    assert set(window.example_actions) == set(examples.ALL_NAMES)
 
 
 def test_examples_menu_entries_are_short_and_whole(window):
-    by_name = {ex.name: ex for ex in examples.available()}
+    by_name = {ex.name: ex for ex in examples.available(examples.ALL_NAMES)}
     texts = []
     for name, act in window.example_actions.items():
         text = act.text().replace("&&", "&")
@@ -708,7 +708,7 @@ def test_all_panels_window_starts(qtbot, messages):
     for entry in PANELS:
         w.show_panel(entry.title)
         assert w.current_title() == entry.title == w.current_panel().title
-    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.NAMES)
+    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.ALL_NAMES)
 
 
 def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):
