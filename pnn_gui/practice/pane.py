@@ -483,7 +483,7 @@ class PracticePane(QtWidgets.QWidget):
         if result.mistakes:
             self.diagnosis.setText("<br>".join(
                 f"<b>Recognised mistake</b> <code>{html.escape(d.id)}</code>: "
-                f"{html.escape(d.explanation)}" for d in result.mistakes))
+                f"{html.escape(d.explanation, quote=False)}" for d in result.mistakes))
             self.diagnosis.setVisible(True)
         elif first is not None:
             self.diagnosis.setText("No classic mistake matches this answer: compare your "
