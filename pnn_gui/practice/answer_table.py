@@ -313,8 +313,14 @@ class AnswerTable(QtWidgets.QTableView):
         for (r, c), here in self.part.cells.items():
             if here == cell:
                 self.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
-                self.setCurrentIndex(self._model.index(r, c))
+                self._go(r, c)
                 return
+
+    def _go(self, row: int, col: int) -> None:
+        """Make (row, col) the current cell, the only one selected (``setCurrentIndex`` would
+        toggle it into the selection while Ctrl is held: Ctrl+Enter)."""
+        self.selectionModel().setCurrentIndex(
+            self._model.index(row, col), QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def type_text(self, row: int, col: int, text: str) -> bool:
         """Type ``text`` into a cell as Enter would commit it (tests, scripts)."""
@@ -340,7 +346,7 @@ class AnswerTable(QtWidgets.QTableView):
         cells = self.editable()
         r, c = cells[0] if direction > 0 else cells[-1]
         self.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
-        self.setCurrentIndex(self._model.index(r, c))
+        self._go(r, c)
 
     def clear_selected(self) -> None:
         """Delete / Backspace: the selected answer cells (or the current one) become blank."""
@@ -381,7 +387,7 @@ class AnswerTable(QtWidgets.QTableView):
         pos = cells.index(here) if here in cells else (-1 if direction > 0 else len(cells))
         nxt = pos + direction
         if 0 <= nxt < len(cells):
-            self.setCurrentIndex(self._model.index(*cells[nxt]))
+            self._go(*cells[nxt])
             return True
         self.leave.emit(direction)
         return False
