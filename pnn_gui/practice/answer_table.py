@@ -301,6 +301,11 @@ class AnswerTable(QtWidgets.QTableView):
         self._model.digits = int(digits)
         self._model.redraw()
 
+    def rebind(self, attempt: Attempt) -> None:
+        """Show ``attempt``'s answers in the same cells (its tables are laid out like these)."""
+        self._model.attempt = attempt
+        self._model.redraw()
+
     def redraw(self) -> None:
         """The attempt's values or marks changed (a check): paint them."""
         self._model.redraw()

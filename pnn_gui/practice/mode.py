@@ -242,7 +242,7 @@ class PracticeMode(QtCore.QObject):
         else:
             new = Attempt(ex)
         if att is not None:
-            self.pane.forget(att)
+            self.pane.replace(att, new)
         self._attempts[key] = new
         self._matched[key] = trace
         return new

@@ -39,6 +39,15 @@ def task_markdown(attempt: Attempt) -> str:
     return task.strip()
 
 
+def layout(attempt: Attempt) -> tuple:
+    """What an attempt's answer tables look like: two attempts alike can share them."""
+    ex = attempt.exercise
+    nodes = tuple(ex.node_definition(i) for i in range(ex.asked_tensor("value").shape[0])) \
+        if ex.kind == "autodiff" else ()
+    return ex.kind, nodes, tuple((a.name, a.required, attempt.answers[a.name].shape,
+                                  attempt.shapes(a.name)) for a in ex.asked)
+
+
 class _Group(QtWidgets.QWidget):
     """One asked tensor (or autodiff's nodes): a heading, a shape box when the answer may have
     another shape, and its tables."""
@@ -180,6 +189,16 @@ class AnswerSheet(QtWidgets.QWidget):
             self._on_optional_toggled(any(not np.isnan(attempt.answers[g[0]]).all()
                                           for g in optional))
         lay.addStretch(1)
+
+    def rebind(self, attempt: Attempt) -> bool:
+        """Show ``attempt`` (the same task on other numbers, its answers carried over) in these
+        tables when they are laid out alike; False when they are not (build a new sheet)."""
+        if layout(attempt) != layout(self.attempt):
+            return False
+        self.attempt = attempt
+        for t in self.tables_all():
+            t.rebind(attempt)
+        return True
 
     def adopt(self, table: AnswerTable) -> None:
         table.set_precision(self._digits)
@@ -413,6 +432,18 @@ class PracticePane(QtWidgets.QWidget):
         tables = sheet.tables() if sheet is not None else []
         if tables:
             tables[0].enter(1)
+
+    def replace(self, old: Attempt, new: Attempt) -> None:
+        """``new`` continues ``old`` (the numbers changed, the answers were carried): it keeps
+        old's tables when they fit (an edit costs no new tables), else they go."""
+        sheet = self._sheets.get(old)
+        if sheet is not None and sheet.rebind(new):
+            del self._sheets[old]
+            self._sheets[new] = sheet
+            if self._attempt is old:
+                self._attempt = new
+        else:
+            self.forget(old)
 
     def forget(self, attempt: Attempt) -> None:
         """``attempt`` was replaced: drop its tables."""

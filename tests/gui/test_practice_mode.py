@@ -275,6 +275,21 @@ def test_edited_inputs_are_the_students_own_exercise_and_keep_the_answers(window
     assert pane(window).title.text() == "Exercise fc · example"
 
 
+def test_an_edit_keeps_the_tables_and_a_new_shape_makes_new_ones(window):
+    type_answers(window, {"y": [6, 13, 20]})
+    before = tables(window)
+    window.current_panel().editors["x"].edit_cell(0, 0, "3")
+    assert tables(window) == before                            # the same widgets, new numbers
+    p = window.current_panel()
+    p.editors["w"].resize_to(2, 4)
+    p.editors["b"].resize_to(1, 4)
+    p.editors["dy"].resize_to(1, 4)
+    assert window.practice.attempt().exercise.asked_tensor("y").shape == (4,)
+    table, r, c = cell_of(window, "y", (3,))
+    assert table not in before and table.cell_text(r, c) == ""
+    assert [table.cell_text(0, k) for k in range(3)] == ["6", "13", "20"]
+
+
 def test_inputs_that_do_not_compute_hold_check(window):
     window.current_panel().editors["w"].resize_to(3, 3)
     p = pane(window)
