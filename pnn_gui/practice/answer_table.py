@@ -11,7 +11,8 @@
   not a number is refused with a message (``rejected``) and the cell keeps its value. A cell is
   green / red after a check, blank again once it is typed over.
 - Keys: typing starts editing; Enter commits and moves to the next cell, Tab / Shift+Tab move to
-  the next / previous cell; past a table's last cell they go on to the next table (``leave``);
+  the next / previous cell, "next" in the order the worked solution computes the cells
+  (:meth:`AnswerTable.editable`); past a table's last cell they go on to the next table (``leave``);
   Delete / Backspace clear the selected cells; Ctrl+V pastes a block (tab, ``;``, comma or space
   separated).
 """
@@ -123,6 +124,17 @@ def _matrix(title: str, shape: tuple[int, ...], row_labels: list[str] | None, ce
                 {(r, c): cell(r, c) for r in range(rows) for c in range(cols)})
 
 
+def cell_label(ex: Exercise, name: str, idx: tuple[int, ...]) -> str:
+    """A cell as the tables show it: ``ΔW[0,1]``, ``δc[0,1] (t = 1)``, ``v̄3``, ``∂L/∂x1``."""
+    if ex.kind == "autodiff":
+        i = idx[0]
+        return {"value": f"v{i}", "adjoint": f"v̄{i}"}.get(name, f"∂L/∂{_variable(ex, i)}")
+    text = f"{ex.asked_tensor(name).symbol}[{','.join(str(i) for i in idx)}]"
+    if ex.kind == "lstm" and name in ("dc", "dx") and len(idx) == 2:
+        text += f" (t = {idx[0] + 1})"
+    return text
+
+
 def _variable(ex: Exercise, i: int) -> str:
     return ex.node_definition(i).split("=")[-1].strip()
 
@@ -214,9 +226,7 @@ class _Model(QtCore.QAbstractTableModel):
         return True
 
     def label(self, index: QtCore.QModelIndex) -> str:
-        name, idx = self.cell(index)
-        symbol = self.attempt.exercise.asked_tensor(name).symbol
-        return f"{symbol}[{','.join(str(i) for i in idx)}]"
+        return cell_label(self.attempt.exercise, *self.cell(index))
 
     def headerData(self, section, orientation, role=_Role.DisplayRole):
         if role != _Role.DisplayRole:
@@ -343,8 +353,18 @@ class AnswerTable(QtWidgets.QTableView):
         return None if brush is None else brush.color()
 
     def editable(self) -> list[tuple[int, int]]:
-        """The answer cells (row, column), in reading order."""
-        return sorted(self.part.cells)
+        """The answer cells (row, column) in the order the worked solution computes them (the
+        order Enter and Tab follow; reading order for an answer of another shape)."""
+        att = self._model.attempt
+        ex = att.exercise
+
+        def order(rc: tuple[int, int]) -> tuple[int, int, int]:
+            name, idx = self.part.cells[rc]
+            if att.answers[name].shape != ex.asked_tensor(name).shape:
+                return (1, *rc)
+            return (0, int(ex.cell_order(name)[idx]), 0)
+
+        return sorted(self.part.cells, key=order)
 
     def enter(self, direction: int) -> None:
         """Focus the first (+1) or last (-1) answer cell (Tab arriving from another table)."""

@@ -22,7 +22,7 @@ from PySide6 import QtCore, QtWidgets
 from engine.practice import CheckResult, Tolerance, sheet_markdown
 from engine.practice.exercises import dims
 from pnn_gui import style
-from pnn_gui.practice.answer_table import AnswerTable, node_parts, tensor_parts
+from pnn_gui.practice.answer_table import AnswerTable, cell_label, node_parts, tensor_parts
 from pnn_gui.practice.attempt import Attempt
 from pnn_gui.widgets.field_error import ErrorLabel
 
@@ -501,7 +501,7 @@ class PracticePane(QtWidgets.QWidget):
             self.first_wrong.setVisible(False)
         else:
             a = result.exercise.asked_tensor(first.tensor)
-            where = f"{a.symbol}[{','.join(str(i) for i in first.index)}]"
+            where = cell_label(result.exercise, first.tensor, first.index)
             if first.expected is None:
                 t = result.tensor(first.tensor)
                 text = (f"Your {html.escape(a.symbol)} is {dims(t.given_shape)}, but "
@@ -531,8 +531,9 @@ class PracticePane(QtWidgets.QWidget):
         first = att.result.first_wrong if att is not None and att.result is not None else None
         self.to_wrong_button.setEnabled(first is not None)
         self.to_wrong_button.setToolTip(
-            f"Reveal the worked solution up to step {first.step}, where {first.label} is "
-            "computed" if first is not None else "Check first: then this shows the step of "
+            f"Reveal the worked solution up to step {first.step}, where "
+            f"{cell_label(att.exercise, first.tensor, first.index)} is computed"
+            if first is not None else "Check first: then this shows the step of "
             "the first wrong cell")
         self.one_more_button.setEnabled(att is not None and revealed < n)
         self.all_button.setEnabled(att is not None and revealed < n)

@@ -505,3 +505,21 @@ def test_export_exercise_sheet(qtbot, monkeypatch, tmp_path, messages, suffix,
     assert str(path) in w.status_line.text()
     action.trigger()                                            # the last folder used
     assert starts[1].startswith(str(path.parent))
+
+
+def test_enter_follows_the_order_of_the_worked_solution(qtbot, messages):
+    """Autodiff: down the values v0 … v4 (forward), then the adjoints from v̄4 up (backward;
+    v̄0 is finished in step 11, v̄1 in step 12)."""
+    w = practising(qtbot, "autodiff")
+    table = tables(w)[0]
+    order = [table.part.cells[rc] for rc in table.editable()]
+    assert order == [("value", (i,)) for i in range(5)] + [("adjoint", (i,))
+                                                           for i in (4, 3, 2, 0, 1)]
+    table.enter(1)
+    for text in ("1", "2", "2", "-0.4161", "2.584", "1"):
+        table.type_text(table.currentIndex().row(), table.currentIndex().column(), text)
+        qtbot.keyClick(table, QtCore.Qt.Key.Key_Return)
+    assert table.cell_text(4, 2) == "1"                          # v̄4
+    type_answers(w, {"adjoint": [0, 0, 0.5, 1, 1]})             # v̄2 wrong (its step: 10)
+    check(w)
+    assert "<b>v̄2</b>" in pane(w).first_wrong.text()
