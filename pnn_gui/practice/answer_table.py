@@ -126,6 +126,8 @@ def _matrix(title: str, shape: tuple[int, ...], row_labels: list[str] | None, ce
 
 def cell_label(ex: Exercise, name: str, idx: tuple[int, ...]) -> str:
     """A cell as the tables show it: ``ΔW[0,1]``, ``δc[0,1] (t = 1)``, ``v̄3``, ``∂L/∂x1``."""
+    if ex.kind == "conv2d_shape":
+        return SHAPE_AXES[idx[0]]
     if ex.kind == "autodiff":
         i = idx[0]
         return {"value": f"v{i}", "adjoint": f"v̄{i}"}.get(name, f"∂L/∂{_variable(ex, i)}")

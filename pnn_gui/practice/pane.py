@@ -465,6 +465,9 @@ class PracticePane(QtWidgets.QWidget):
         self._show_result(result)
         first = result.first_wrong
         sheet = self.sheet()
+        if sheet is not None and any(not result.exercise.asked_tensor(t.name).required
+                                     for t in result.tensors):
+            sheet.show_optional()           # optional answers checked: their colours show
         if first is not None and sheet is not None:
             table = sheet.table_of(first.tensor, first.index)
             if table is not None:
