@@ -122,9 +122,6 @@ class PracticeMode(QtCore.QObject):
         bar.addWidget(self.tensors_button)
         bar.addStretch(1)
         bar.addWidget(self.pane.exercise_bar)
-        self.stack = QtWidgets.QStackedWidget()
-        self.stack.addWidget(views)
-        self.stack.addWidget(self.pane)
         self._views = views
         centre = QtWidgets.QWidget()
         centre.setObjectName("centre")
@@ -132,7 +129,12 @@ class PracticeMode(QtCore.QObject):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(bar)
-        lay.addWidget(self.stack, 1)
+        # the views or the pane, the other hidden (a hidden widget asks no room: a stacked
+        # widget would be as wide as the pane also while practice is off)
+        lay.addWidget(views, 1)
+        lay.addWidget(self.pane, 1)
+        for w in (self.pane, self.answers_button, self.tensors_button, self.pane.exercise_bar):
+            w.setVisible(False)     # practice is off
         return centre
 
     # -- on / off -------------------------------------------------------------------------------
@@ -178,7 +180,8 @@ class PracticeMode(QtCore.QObject):
 
     def _show_centre(self) -> None:
         practising = self.on and not self.tensors_button.isChecked()
-        self.stack.setCurrentWidget(self.pane if practising else self._views)
+        self._views.setVisible(not practising)
+        self.pane.setVisible(practising)
 
     def _update_tensors_button(self) -> None:
         att = self.attempt()
