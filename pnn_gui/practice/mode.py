@@ -383,7 +383,9 @@ class PracticeMode(QtCore.QObject):
         for (title, kind), entry in self._stored.items():
             panels.setdefault(title, {})[kind] = entry
         for (title, kind), att in self._attempts.items():
-            panels.setdefault(title, {})[kind] = att.to_json()
+            entry = att.to_json()
+            if entry["seed"] is not None or entry["answers"] or att.revealed or att.first:
+                panels.setdefault(title, {})[kind] = entry   # (an untouched one: nothing)
         return {"on": self.on, "panels": panels}
 
     def restore(self, data: dict[str, Any] | None) -> None:

@@ -419,6 +419,7 @@ def test_session_round_trip_keeps_answers_reveals_score_and_mode(qtbot, monkeypa
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: str(path))
     assert w.files.save_session() and not w.is_dirty()
     data = json.loads(path.read_text(encoding="utf-8"))
+    assert list(data["practice"]["panels"]) == [FC]             # untouched panels: nothing
     saved = data["practice"]["panels"][FC]["fully_connected"]
     assert data["practice"]["on"] is True and saved["seed"] == 4711
     assert saved["answers"]["dx"] == [1, 2] and saved["answers"]["y"] == y.tolist()
