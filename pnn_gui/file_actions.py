@@ -36,6 +36,7 @@ SESSION_FILTER = "pnn-gui sessions (*.pnn.json *.json);;All files (*)"
 SPEC_FILTER = "Network specs (*.json);;All files (*)"
 #: the panel whose chain File → Export network spec writes
 NETWORK = "Network"
+SHEET_FILTER = "PDF (*.pdf);;Markdown (*.md);;All files (*)"
 #: QSettings key of the folder of the file last chosen in a dialog
 FOLDER_KEY = "files/folder"
 
@@ -74,6 +75,10 @@ class FileActions:
         if NETWORK in self.window.titles():
             self.action_export_spec = menu.addAction("Export &network spec (JSON)…",
                                                      self.export_network_spec)
+        self.action_export_sheet = menu.addAction("Export exercise s&heet…",
+                                                  lambda: self.export_sheet(False))
+        self.action_export_solution = menu.addAction("Export exercise sheet with solution…",
+                                                     lambda: self.export_sheet(True))
 
     def _start(self, name: str = "") -> str:
         """Where a dialog opens: ``name`` (a suggested file, or none) in :attr:`folder`."""
@@ -101,7 +106,8 @@ class FileActions:
         w = self.window
         w.commit_open_edit()
         return sessions.Session(w.current_title(),
-                                {t: w.panel(t).session_data() for t in w.titles()})
+                                {t: w.panel(t).session_data() for t in w.titles()},
+                                w.practice.session_data())
 
     def save_session(self) -> bool:
         if self.path is None:
@@ -167,6 +173,7 @@ class FileActions:
             try:
                 with w.replacing_inputs(solve_now):
                     self._restore_panels(got)
+                    w.practice.restore(got.practice)  # checked when read: it cannot refuse
             except ValueError as exc:
                 got = exc
         if not isinstance(got, sessions.Session):
@@ -279,6 +286,35 @@ class FileActions:
         problem = panel.spec_problem()
         w.show_status(f"Exported the network spec to {path}" + (
             f" (it does not compute yet: {problem})" if problem else ""))
+        return True
+
+    def export_sheet(self, solution: bool) -> bool:
+        """The current panel's exercise (practice's, or its numbers) as a printable sheet:
+        ``.pdf`` or ``.md`` (no suffix: ``.pdf``), with or without the worked solution."""
+        what = "Export exercise sheet"
+        w = self.window
+        w.commit_open_edit()
+        w.compute.finish()
+        att = w.practice.attempt()
+        if att is None:
+            dialogs.show_message(w, what, f"{what}: the {w.current_title()} panel's inputs do "
+                                 "not compute; there is no exercise to print.")
+            return False
+        ex = att.exercise
+        where = f"{ex.seed}" if ex.seed is not None else ex.origin.replace(" ", "-")
+        name = f"{ex.name}-{where}" + ("-solution" if solution else "") + ".pdf"
+        path = dialogs.ask_save_path(w, what, SHEET_FILTER, self._start(name))
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += ".pdf"
+        from pnn_gui.sheet_pdf import save_sheet
+        if not self.attempt(what, lambda: save_sheet(ex, path, solution=solution,
+                                                     digits=w.practice.digits)):
+            return False
+        self._used(path)
+        w.show_status(f"Exported the sheet of {ex.title}" + (" with its solution" if solution
+                                                             else "") + f" to {path}")
         return True
 
     def _export_csv(self, what: str, suffix: str, text_of: Callable[[Trace], str],

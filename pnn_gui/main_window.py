@@ -16,6 +16,9 @@
   not edits, nor is anything an example or a session does.
 - Every question and message box goes through :mod:`pnn_gui.dialogs`; the File menu's actions
   are :class:`~pnn_gui.file_actions.FileActions`.
+- Practice mode (:class:`~pnn_gui.practice.mode.PracticeMode`, View → Practice) owns the centre
+  above the views and limits the steps shown (:meth:`PracticeMode.limit`): :meth:`_sync_step`
+  never shows, and the player and the worked solution never offer, a step beyond it.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples
+from engine.examples import Example
 from pnn_gui import dialogs, style
 from pnn_gui.compute import QtRunner
 from pnn_gui.file_actions import FileActions
 from pnn_gui.panels import PANELS, PanelEntry
 from pnn_gui.panels.base import Panel
+from pnn_gui.practice.mode import PracticeMode
 from pnn_gui.widgets import delta_flow
 from pnn_gui.widgets.solution_pane import SolutionPane
 from pnn_gui.widgets.stale_cover import StaleCover
@@ -147,6 +152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         panel.state.set_digits(self._precision)
         panel.set_animation_speed(self.player.speed())
         panel.set_animations_enabled(self._animate)
+        panel.set_practice(self.practice.on)
         panel.status.connect(lambda text, e=e: self._set_status(e, text))
         panel.state.subscribe(lambda what, e=e: self._on_state_changed(e, what))
         self.inputs_stack.addWidget(panel.inputs_widget)
@@ -166,6 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(row)
             self.sidebar.blockSignals(False)
+        self.practice.panel_shown()
         self.solution.set_trace(panel.state.trace)
         self._sync_step()
         self._update_title()
@@ -206,6 +213,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._update_title()  # an edit adds the star
         if e is not self._current:
             return
+        self.practice.state_changed(what)
         if what != "step":
             self._cover_if_stale()
         if what in ("trace", "view"):
@@ -225,9 +233,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _sync_step(self) -> None:
         panel = self.current_panel()
         st = panel.state
+        limit = self.practice.limit()
+        self.player.set_limit(limit)
+        self.solution.set_limit(limit)
         if st.trace is None:
             self.player.set_state(0, 0, "")
             self.solution.set_current(0)
+            return
+        if limit is not None and st.step > limit:
+            st.set_step(limit)  # practice: no step beyond the revealed ones ("step" syncs again)
             return
         k = st.step
         panel.show_step(k)
@@ -247,7 +261,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- widgets -> state -----------------------------------------------------------------------
     def _on_step_requested(self, k: int) -> None:
-        self.current_panel().state.set_step(k)
+        limit = self.practice.limit()
+        self.current_panel().state.set_step(k if limit is None else min(k, limit))
 
     def _on_speed_changed(self, factor: float) -> None:
         for f, act in self.speed_actions.items():
@@ -266,6 +281,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 panel.state.set_digits(self._precision)
         finally:
             self._loading -= 1
+        self.practice.set_precision(self._precision)
 
     def set_animations_enabled(self, enabled: bool) -> None:
         self._animate = bool(enabled)
@@ -276,6 +292,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _built(self) -> list[Panel]:
         return [e.panel for e in self._entries if e.panel is not None]
+
+    def built_panels(self) -> list[Panel]:
+        """The panels built so far (shown at least once)."""
+        return self._built()
 
     def commit_open_edit(self) -> None:
         """What is being typed is committed first, so Ctrl+S (or an export, or quitting) while
@@ -299,16 +319,23 @@ class MainWindow(QtWidgets.QMainWindow):
         entry = next((e for e in self._entries if name in e.spec.examples), None)
         if entry is None:
             raise ValueError(f"example: no panel shows {name!r}")
-        example = examples.load(name)
-        panel = self.panel(entry.title)
-        if not self.files.unsaved_edits_handled(entry.title):
-            self.show_status(f"Example {name} not loaded; your edits are kept")
+        return self.load_inputs(entry.title, examples.load(name), f"Loaded example {name}")
+
+    def load_inputs(self, title: str, example: Example, done: str) -> bool:
+        """Put ``example``'s inputs (an example, or a practice exercise's numbers) into panel
+        ``title`` and show it, saying ``done``; unsaved edits there are asked about first (False
+        when the user cancels). Practice starts a fresh attempt there, with empty tables."""
+        entry = self._by_title[title]
+        panel = self.panel(title)
+        if not self.files.unsaved_edits_handled(title):
+            self.show_status(f"{example.name} not loaded; your edits are kept")
             return False
+        self.practice.forget(title, example.kind)
         with self.replacing_inputs():
             panel.load_example(example)
         entry.mark_saved()  # what was typed there is gone (saved, or discarded by the user)
-        self.show_panel(entry.title)
-        self.show_status(f"Loaded example {name}")
+        self.show_panel(title)
+        self.show_status(done)
         return True
 
     @contextmanager
@@ -331,15 +358,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- unsaved edits, quitting ----------------------------------------------------------------
     def is_dirty(self, title: str | None = None) -> bool:
-        """Unsaved edits in panel ``title`` (None: in any panel)."""
+        """Unsaved edits in panel ``title``'s inputs (None: in any panel's, or practice answers
+        typed, checked or revealed since the last save)."""
         if title is not None:
             return self._by_title[title].edited
-        return any(e.edited for e in self._entries)
+        return any(e.edited for e in self._entries) or self.practice.unsaved()
 
     def set_saved(self) -> None:
         """Every panel's inputs are saved (or were just opened): nothing to ask about."""
         for e in self._entries:
             e.mark_saved()
+        self.practice.mark_saved()
         self._update_title()
 
     def _update_title(self) -> None:
@@ -416,10 +445,15 @@ class MainWindow(QtWidgets.QMainWindow):
         inputs_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.inputs_scroll = inputs_scroll
 
+        #: practice mode: the switch above the views, the answer tables in their place
+        self.practice = PracticeMode(self, self.view_stack)
+        self.practice.limit_changed.connect(self._sync_step)
+        self.practice.changed.connect(self._update_title)
+
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(inputs_scroll)
-        self.splitter.addWidget(self.view_stack)
+        self.splitter.addWidget(self.practice.centre)
         self.splitter.addWidget(self.solution)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -508,6 +542,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_animate.setCheckable(True)
         self.action_animate.setChecked(True)
         self.action_animate.toggled.connect(self.set_animations_enabled)
+        m.addSeparator()
+        m.addAction(self.practice.action_toggle)
+        m.addAction(self.practice.action_check)
+        m.addAction(self.practice.action_new)
 
         m = mb.addMenu("&Help")
         self.action_shortcuts = m.addAction("&Keyboard shortcuts", lambda: dialogs.show_message(

@@ -1,10 +1,12 @@
 """Sessions: every panel's inputs in one versioned JSON file, validated on load.
 
 ``{"format": 1, "app": "pnn-gui", "panel": "Fully connected", "panels": {title: data}}`` where
-``data`` is what :meth:`Panel.session_data` returns. Writing is atomic (engine.export); reading
-(:mod:`engine.reading`: any bad content is one ``ValueError`` naming the file and line) checks the
-structure and says what is wrong in one line; each panel then checks its own data in
-:meth:`Panel.restore_session`.
+``data`` is what :meth:`Panel.session_data` returns; optionally ``"practice"``: practice mode's
+answers, reveals and scores (``{"on": bool, "panels": {title: {kind: attempt}}}``, see
+:mod:`pnn_gui.practice.attempt`; files without it open as before). Writing is atomic
+(engine.export); reading (:mod:`engine.reading`: any bad content is one ``ValueError`` naming
+the file and line) checks the structure and says what is wrong in one line; each panel then
+checks its own data in :meth:`Panel.restore_session`.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ SUFFIX = ".pnn.json"
 class Session:
     panel: str                          # the panel shown when it was saved
     panels: dict[str, dict[str, Any]]   # title -> that panel's session data
+    practice: dict[str, Any] | None = None  # practice mode's data (None: the file had none)
 
 
 def dumps(session: Session) -> str:
     data = {"format": FORMAT, "app": APP, "panel": session.panel, "panels": session.panels}
+    if session.practice is not None:
+        data["practice"] = session.practice
     return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -67,7 +72,11 @@ def parse(data: Any, titles: Iterable[str], source: str = "session") -> Session:
         if not isinstance(value, Mapping):
             raise ValueError(f"{source}: panel {title!r} must hold an object, got "
                              f"{type(value).__name__}")
-    return Session(panel, {t: dict(v) for t, v in panels.items()})
+    practice = None
+    if data.get("practice") is not None:
+        from pnn_gui.practice.attempt import parse_practice
+        practice = parse_practice(data["practice"], titles, source)
+    return Session(panel, {t: dict(v) for t, v in panels.items()}, practice)
 
 
 def load(path: str | Path, titles: Iterable[str]) -> Session:

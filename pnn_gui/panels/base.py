@@ -74,6 +74,10 @@ class Panel(QtCore.QObject):
         """Make what is typed but not yet in effect take effect now (the window calls it before
         a save, an export or quitting; the autodiff expression waits for Enter or a pause)."""
 
+    def set_practice(self, on: bool) -> None:
+        """Practice mode on or off: hide what the inputs column would give away of an asked
+        answer (the window hides the views and the worked solution itself)."""
+
     # -- shared by the panels ---------------------------------------------------------------------
     def _finish_load(self, example: Example) -> None:
         """After an example's inputs are in: go to step 0 (the inputs only, no answer shown

@@ -130,6 +130,7 @@ class Conv2DPanel(ModePanel):
         super().__init__(parent)
         self._start_modes("full", {mode: _default_inputs(mode) for mode in MODES})
         self._digits = 4
+        self._practice = False
         self._build_inputs()
         self._build_views()
         self._levels: dict[str, tuple[float, float]] = {}
@@ -249,6 +250,11 @@ class Conv2DPanel(ModePanel):
         self.b_editor.set_precision(digits)
         self.grid.set_precision(digits)
 
+    def set_practice(self, on: bool) -> None:
+        """In practice the output-shape calculator is hidden: it is Task 2b's answer."""
+        self._practice = bool(on)
+        self._apply_mode_widgets()
+
     def set_animation_speed(self, factor: float) -> None:
         self._speed = max(0.05, float(factor))
         self.flow.set_speed(factor)
@@ -292,7 +298,7 @@ class Conv2DPanel(ModePanel):
         self.padding_row.set_range(0, shapes)
         for row in (self.x_row, self.stride_row, self.padding_row):
             row.setVisible(mode != "filter")
-        self.calculator.setVisible(mode != "filter")
+        self.calculator.setVisible(mode != "filter" and not self._practice)
         self.values_box.setVisible(mode != "shape")
         for wid in (self.x_editor, self.b_editor, self.dy_editor):
             wid.setVisible(mode == "full")

@@ -23,6 +23,8 @@ Public API (the main window drives it; panels need not touch it)::
     pane.step_clicked.connect(state.set_step)   # int k: the user clicked step k's line
     pane.line_text(k) -> str              # what step k's line says (tests)
     pane.index_of_sheet_note(k)           # the model index of step k's sheet note (invalid: none)
+    pane.set_limit(k)                     # practice: only steps 1..k have a line (None: all)
+    pane.shown_steps() -> int             # how many step lines there are
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class _StepModel(QtCore.QAbstractListModel):
         self.row_of_step = np.zeros(1, dtype=np.int64)  # index k (1-based) -> row
         self.headers: dict[int, str] = {}
         self.current = 0
+        self.limit: int | None = None  # steps with a row (practice); None: all
         self._lines: list[str | None] = []  # row -> its text, made on first use
         self._bold = QtGui.QFont()
         self._bold.setBold(True)
@@ -96,7 +99,36 @@ class _StepModel(QtCore.QAbstractListModel):
         self.endResetModel()
 
     def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.step_of_row)
+        return 0 if parent.isValid() else self._rows_for(self.limit)
+
+    def _rows_for(self, limit: int | None) -> int:
+        """Rows shown when steps 1..limit have a line: the rows up to step limit's, and its
+        sheet note under it."""
+        if limit is None:
+            return len(self.step_of_row)
+        k = min(limit, len(self.row_of_step) - 1)
+        if k <= 0:
+            return 0
+        rows = int(self.row_of_step[k]) + 1
+        while rows < len(self.step_of_row) and self.is_note[rows]:
+            rows += 1
+        return rows
+
+    def set_limit(self, limit: int | None) -> None:
+        """Only steps 1..limit have a row (None: every step); rows come and go, nothing else
+        is laid out again."""
+        old, new = self._rows_for(self.limit), self._rows_for(limit)
+        root = QtCore.QModelIndex()
+        if new > old:
+            self.beginInsertRows(root, old, new - 1)
+            self.limit = limit
+            self.endInsertRows()
+        elif new < old:
+            self.beginRemoveRows(root, new, old - 1)
+            self.limit = limit
+            self.endRemoveRows()
+        else:
+            self.limit = limit
 
     def flags(self, index):
         if index.isValid() and self.step_of_row[index.row()] == 0:
@@ -184,11 +216,18 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.view.clicked.connect(self._on_clicked)
+        #: practice: says how many steps are hidden below the revealed ones
+        self.hidden_note = QtWidgets.QLabel()
+        self.hidden_note.setObjectName("hiddenSteps")
+        self.hidden_note.setWordWrap(True)
+        tint(self.hidden_note, TODO_FG.name())
+        self.hidden_note.setVisible(False)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(title)
         lay.addWidget(self.note)
         lay.addWidget(self.view, 1)
+        lay.addWidget(self.hidden_note)
 
     def _set_wrapping(self, wrap: bool) -> None:
         """Wrapped rows of their own heights, or uniform unwrapped rows (see the module
@@ -203,6 +242,7 @@ class SolutionPane(QtWidgets.QWidget):
         if wrap != self.view.wordWrap():
             self._set_wrapping(wrap)
         self.model.set_trace(trace)
+        self._update_hidden_note()
         note = trace.note if trace is not None else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
@@ -234,6 +274,30 @@ class SolutionPane(QtWidgets.QWidget):
 
     def current(self) -> int:
         return self.model.current
+
+    def set_limit(self, k: int | None) -> None:
+        """Practice: show only the lines of steps 1..k (the steps revealed); None: every line."""
+        if k != self.model.limit:
+            self.model.set_limit(k)
+            self._update_hidden_note()
+
+    def shown_steps(self) -> int:
+        """How many step lines the pane has."""
+        n = self.model.rowCount()
+        return int(np.count_nonzero(self.model.step_of_row[:n]))
+
+    def _update_hidden_note(self) -> None:
+        total = len(self.model.row_of_step) - 1
+        hidden = total - self.shown_steps()
+        if self.model.limit is None or hidden <= 0:
+            self.hidden_note.setVisible(False)
+            return
+        shown = total - hidden
+        self.hidden_note.setText(
+            f"Practice: the worked solution is hidden ({total} steps); reveal steps in the "
+            "practice pane." if shown == 0 else
+            f"Practice: steps {shown + 1}–{total} are hidden; reveal more in the practice pane.")
+        self.hidden_note.setVisible(True)
 
     def line_text(self, k: int) -> str:
         """The text of step k's line (1-based)."""
