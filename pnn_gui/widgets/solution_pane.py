@@ -284,7 +284,8 @@ class SolutionPane(QtWidgets.QWidget):
     def shown_steps(self) -> int:
         """How many step lines the pane has."""
         n = self.model.rowCount()
-        return int(np.count_nonzero(self.model.step_of_row[:n]))
+        m = self.model
+        return int(np.count_nonzero((m.step_of_row[:n] != 0) & ~m.is_note[:n]))  # notes: no
 
     def _update_hidden_note(self) -> None:
         total = len(self.model.row_of_step) - 1
