@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from pnn_gui.state import PanelState
 
 Key = tuple[str, str]   # (panel title, engine kind)
+#: what practice says in a panel it has no exercises for
+UNCOVERED = ("practice checks the sheet's layers (Fully connected to Autodiff); this panel has "
+             "no exercises to check, so every step stays shown.")
 
 
 class PracticeMode(QtCore.QObject):
@@ -120,6 +123,10 @@ class PracticeMode(QtCore.QObject):
         bar.addSpacing(12)
         bar.addWidget(self.answers_button)
         bar.addWidget(self.tensors_button)
+        self.uncovered_note = QtWidgets.QLabel(UNCOVERED)
+        self.uncovered_note.setObjectName("practiceNotCovered")
+        self.uncovered_note.setWordWrap(True)
+        bar.addWidget(self.uncovered_note, 1)
         bar.addStretch(1)
         bar.addWidget(self.pane.exercise_bar)
         self._views = views
@@ -133,7 +140,8 @@ class PracticeMode(QtCore.QObject):
         # widget would be as wide as the pane also while practice is off)
         lay.addWidget(views, 1)
         lay.addWidget(self.pane, 1)
-        for w in (self.pane, self.answers_button, self.tensors_button, self.pane.exercise_bar):
+        for w in (self.pane, self.answers_button, self.tensors_button, self.pane.exercise_bar,
+                  self.uncovered_note):
             w.setVisible(False)     # practice is off
         return centre
 
@@ -157,21 +165,26 @@ class PracticeMode(QtCore.QObject):
         self.limit_changed.emit()
         if on:
             self.pane.focus_first_cell()
+        if on and not self.covers_current():
+            self.window.show_status(f"Practice: {UNCOVERED}")
+            return
         self.window.show_status("Practice: type your results into the tables, then Check "
                                 "(Ctrl+Enter)" if on else "Practice off: every step shown")
 
     def limit(self) -> int | None:
         """The last step the window may show: the steps revealed (None: practice is off)."""
-        if not self.on:
+        if not self.on or not self.covers_current():
             return None
         att = self.attempt()
         return att.revealed if att is not None else 0
 
     def refresh(self) -> None:
         """Show the current panel's attempt (or the views when practice is off)."""
+        covered = self.covers_current()
         for w in (self.answers_button, self.tensors_button, self.pane.exercise_bar):
-            w.setVisible(self.on)
-        if not self.on:
+            w.setVisible(self.on and covered)
+        self.uncovered_note.setVisible(self.on and not covered)
+        if not self.on or not covered:
             self._show_centre()
             return
         self.pane.show_attempt(self.attempt(), self._blocked())
@@ -179,7 +192,7 @@ class PracticeMode(QtCore.QObject):
         self._show_centre()
 
     def _show_centre(self) -> None:
-        practising = self.on and not self.tensors_button.isChecked()
+        practising = self.on and self.covers_current() and not self.tensors_button.isChecked()
         self._views.setVisible(not practising)
         self.pane.setVisible(practising)
 
@@ -209,6 +222,8 @@ class PracticeMode(QtCore.QObject):
     def attempt(self) -> Attempt | None:
         """The current panel's attempt at the numbers it shows now (see the module docstring);
         None while nothing computes there."""
+        if not self.covers_current():
+            return None
         title = self.window.current_title()
         return self._attempt_for(title, self.window.current_panel().state)
 
@@ -250,12 +265,19 @@ class PracticeMode(QtCore.QObject):
         self._matched[key] = trace
         return new
 
-    def example_name(self, kind: str) -> str:
-        """The example whose task a panel's ``kind`` is (``fully_connected`` → ``fc``)."""
+    def example_name(self, kind: str) -> str | None:
+        """The example whose task a panel's ``kind`` is (``fully_connected`` → ``fc``); None
+        for a kind practice has no exercises of (the Network panel's chains)."""
         if not self._example_of:
-            for e in examples.available():
+            for e in examples.available(examples.NAMES):
                 self._example_of.setdefault(e.kind, e.name)
-        return self._example_of[kind]
+        return self._example_of.get(kind)
+
+    def covers_current(self) -> bool:
+        """Practice has exercises for what the current panel shows (the sheet's layers: every
+        panel but the Network panel)."""
+        panel = self.window.current_panel()
+        return panel is not None and self.example_name(panel.state.kind) is not None
 
     def _example(self, name: str) -> Exercise:
         if name not in self._examples:
@@ -297,6 +319,9 @@ class PracticeMode(QtCore.QObject):
         mistakes recognised, keep the score."""
         if not self.on:
             return
+        if not self.covers_current():
+            self.window.show_status(f"Practice: {UNCOVERED}")
+            return
         self.window.commit_open_edit()
         att = self.attempt()
         blocked = self._blocked()
@@ -322,6 +347,9 @@ class PracticeMode(QtCore.QObject):
         title = self.window.current_title()
         kind = self.window.current_panel().state.kind
         name = self.example_name(kind)
+        if name is None:
+            self.window.show_status(f"Practice: {UNCOVERED}")
+            return False
         try:
             seed = practice.new_seed() if seed is None else check_seed(seed)
             ex = practice.exercise(name, seed)

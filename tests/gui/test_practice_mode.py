@@ -524,3 +524,23 @@ def test_enter_follows_the_order_of_the_worked_solution(qtbot, messages):
     type_answers(w, {"adjoint": [0, 0, 0.5, 1, 1]})             # v̄2 wrong (its step: 10)
     check(w)
     assert "<b>v̄2</b>" in pane(w).first_wrong.text()
+
+
+# -- a panel practice has no exercises for ---------------------------------------------------
+def test_the_network_panel_says_practice_does_not_cover_it_and_shows_every_step(window, qtbot):
+    """Practice on, then the Network panel: no answer tables, no step limit, the views and every
+    step shown, and a note saying why; Check and New exercise say so too. (It raised KeyError.)"""
+    window.show_panel("Network")
+    panel = window.current_panel()
+    n = panel.state.n_steps
+    note = window.findChild(QtWidgets.QLabel, "practiceNotCovered")
+    assert window.practice.on and note.isVisible() and "no exercises" in note.text()
+    assert not window.practice.pane.isVisible() and window.view_stack.isVisible()
+    assert window.solution.shown_steps() == n
+    panel.state.set_step(n)
+    assert panel.state.step == n and window.player.text().startswith(f"step {n} of {n}")
+    window.practice.action_check.trigger()
+    assert not window.practice.new_exercise()
+    assert "no exercises" in window.status_line.text()
+    window.show_panel(FC)   # back to a panel practice covers: its tables again
+    assert window.practice.pane.isVisible() and not note.isVisible()

@@ -73,9 +73,11 @@ def test_every_panel_in_practice_leaves_no_stale_paint(real_window):
     for row in range(1, w.sidebar.count()):
         item = w.sidebar.visualItemRect(w.sidebar.item(row))
         rw.click(w.sidebar.viewport(), item.center())
-        assert w.practice.pane.isVisible()
+        covered = w.current_title() != "Network"   # practice has no exercises of chains
+        assert w.practice.pane.isVisible() == covered
         rw.assert_no_stale_paint(f"practice, panel {w.current_title()}")
-        rw.keys("ctrl+n")
-        assert "#" in w.practice.pane.title.text()
-        rw.assert_no_stale_paint(f"practice, new exercise in {w.current_title()}")
-    assert w.current_title() == "Autodiff"
+        if covered:
+            rw.keys("ctrl+n")
+            assert "#" in w.practice.pane.title.text()
+            rw.assert_no_stale_paint(f"practice, new exercise in {w.current_title()}")
+    assert w.current_title() == "Network"

@@ -43,8 +43,8 @@ def _wrapped_height(text: str, font: QtGui.QFont, width: int) -> int:
 
 @pytest.mark.parametrize(("menu", "steps", "size"), [
     (("Down",), ("End",), (1600, 1000)),                          # conv-filter
-    (("Up", "Up"), ("Home",) + ("Right",) * 28, (1280, 800)),     # lstm, at δc₃[1]
-    (("Up",), ("End",), (1280, 800)),                             # autodiff
+    (("Down",) * 6, ("Home",) + ("Right",) * 28, (1280, 800)),    # lstm, at δc₃[1]
+    (("Down",) * 7, ("End",), (1280, 800)),                       # autodiff
 ])
 def test_every_note_in_view_shows_whole(real_window, menu, steps, size):
     """From the fc panel, an example picked in the Examples menu as a user does, then stepped
