@@ -309,6 +309,10 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             self._norm_now.setData([], [])
 
     # -- for tests ------------------------------------------------------------------------------
+    def title(self) -> str:
+        """The bar chart's title (which δc_t it shows)."""
+        return self.bars_plot.titleLabel.text
+
     def segment_heights(self) -> np.ndarray:
         """(K, n_h) heights currently drawn."""
         return self._heights.copy()

@@ -124,6 +124,7 @@ class TimelinePlot(pg.PlotWidget):
         self.addItem(self._values_text)
         self.T = 0
         self.n_h = 0
+        self._focus: tuple[int | None, tuple, tuple] = (None, (), ())
         self.levels: dict[str, float] = {}
         self._label_cells = False
         self._values: dict[str, np.ndarray] = {}
@@ -244,8 +245,15 @@ class TimelinePlot(pg.PlotWidget):
             y1 = self.row_top(len(self.rows) - 1) + self.n_h
             x0, x1 = t + 0.02, t + 0.98
             self._column.setData([x0, x1, x1, x0, x0], [-0.2, -0.2, y1 + 0.02, y1 + 0.02, -0.2])
-        self._reads.setData(*self._boxes(reads))
-        self._writes.setData(*self._boxes(writes))
+        cells = tuple(self._cells(refs) for refs in (reads, writes))
+        self._focus = (t if self.T else None, *cells)
+        self._reads.setData(*self._boxes(cells[0]))
+        self._writes.setData(*self._boxes(cells[1]))
+
+    def focus(self) -> tuple[int | None, tuple, tuple]:
+        """The time column outlined (None: none) and the (row, column, unit) of the cells
+        outlined as read and as written."""
+        return self._focus
 
     def locate(self, ref: tuple[str, tuple]) -> tuple[int, int, int] | None:
         """(row, column, unit) of a Ref's cell, or None when the timeline does not show it."""
@@ -267,15 +275,13 @@ class TimelinePlot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         return vb.mapViewToScene(QtCore.QPointF(t + 0.5, self.row_top(r) + j + 0.5))
 
-    def _boxes(self, refs: Sequence[tuple[str, tuple]]) -> tuple[np.ndarray, np.ndarray]:
+    def _cells(self, refs: Sequence[tuple[str, tuple]]) -> tuple[tuple[int, int, int], ...]:
+        """The cells of ``refs`` the timeline shows, each once, in order."""
+        return tuple(dict.fromkeys(c for c in map(self.locate, refs) if c is not None))
+
+    def _boxes(self, cells: Sequence[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []
-        seen = set()
-        for ref in refs:
-            where = self.locate(ref)
-            if where is None or where in seen:
-                continue
-            seen.add(where)
-            r, t, j = where
+        for r, t, j in cells:
             y0 = self.row_top(r) + j
             xs += [t + 0.06, t + 0.94, t + 0.94, t + 0.06, t + 0.06, np.nan]
             ys += [y0 + 0.06, y0 + 0.06, y0 + 0.94, y0 + 0.94, y0 + 0.06, np.nan]
