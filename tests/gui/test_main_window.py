@@ -923,7 +923,7 @@ def test_view_settings_are_remembered(qtbot, messages):
     assert again.precision_actions[6].isChecked()
     assert again.player.speed() == 2.0
     assert not again.action_animate.isChecked()
-    assert not again.panel(FC).flow.is_enabled()
+    assert not again.panel(FC).animate
     assert again.panel(FC).editors["x"].cell_text(0, 0) == "1"
     plain = mw.MainWindow(panels=ONLY_FC, settings=False)  # screenshots: always the defaults
     qtbot.addWidget(plain)

@@ -399,9 +399,6 @@ def test_delta_flow_skip_speed_and_disable(qtbot, fc_trace):
     assert flow.is_running()
     flow.skip()
     assert not flow.is_running() and not flow._arrows.isVisible()
-    flow.set_enabled(False)
-    flow.play(s.reads, s.writes)
-    assert not flow.is_running()
 
 
 # -- step player --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """TraceCursor (Qt-free) gives exactly Trace.replay(k) for any k in any order: single steps,
-spans applied at once (a jump after an edit) and checkpoints going back."""
+spans applied at once (a jump after an edit) and checkpoints going back; ``tensors_at(k)`` is
+every tensor a panel draws at step k."""
 
 import numpy as np
 import pytest
@@ -15,6 +16,11 @@ def _check(trace, order):
         assert set(got) == set(want)
         for name in want:
             np.testing.assert_array_equal(got[name], want[name], err_msg=f"{name} at {k}")
+        every = cursor.tensors_at(int(k))  # the inputs as given, the written ones so far
+        assert set(every) == set(trace.tensors)
+        for name, arr in every.items():
+            np.testing.assert_array_equal(arr, want.get(name, trace.tensors[name]),
+                                          err_msg=f"{name} at {k}")
 
 
 @pytest.mark.parametrize("name", examples.NAMES)
@@ -48,3 +54,20 @@ def test_long_trace_across_checkpoints():
     assert n > 3 * CHECKPOINT
     _check(trace, [n, CHECKPOINT + 1, CHECKPOINT, CHECKPOINT - 1, 2 * CHECKPOINT + 5,
                    n - 1, n - 2, 3, n])
+
+
+def test_the_last_step_is_the_traces_own_tensors():
+    trace = examples.load("fc").solve()
+    assert TraceCursor(trace).tensors_at(len(trace)) is trace.tensors
+
+
+def test_the_step_before_leaves_what_was_drawn_intact():
+    """A panel drawing step k asks for k − 1 too (the state before an animated step): what it
+    got for k must not change under it."""
+    trace = examples.load("avgpool").solve()
+    cursor = TraceCursor(trace)
+    for k in range(1, len(trace)):
+        now = cursor.tensors_at(k)
+        before = cursor.tensors_at(k - 1)
+        np.testing.assert_array_equal(now["dx"], trace.replay(k)["dx"], err_msg=f"at {k}")
+        np.testing.assert_array_equal(before["dx"], trace.replay(k - 1)["dx"])
