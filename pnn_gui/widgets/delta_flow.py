@@ -8,6 +8,7 @@ Public API (other panels rely on it; keep it stable)::
     skip_all()                                # every flow (the main window's Esc)
     flow.set_speed(2.0)                       # 2× faster
     flow.is_running(); flow.finished          # signal at the end of each animation
+    flow.markers()                            # where the markers are now
 
 ``locate(ref) -> QPointF | None`` gives a Ref's position in the view's *scene* coordinates
 (``TensorGrid.scene_pos`` does that for heatmaps; a graph view can give node centres). All items
@@ -115,6 +116,11 @@ class DeltaFlow(QtCore.QObject):
 
     def is_running(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running
+
+    def markers(self) -> list[QtCore.QPointF]:
+        """Where the markers on their way are now (scene coordinates); none once the flow has
+        ended, and its arrows are gone then too."""
+        return [m.pos() for m in self._markers if m.isVisible()]
 
     def set_speed(self, factor: float) -> None:
         """Animation speed factor (2 = twice as fast)."""

@@ -362,6 +362,11 @@ class TensorView:
         """The cells outlined as read and the cells lit as written, ((row, col), …) each."""
         return self._lit_cells
 
+    def text_font(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:
+        """The font the values print in when a cell is ``cell_w`` × ``cell_h`` pixels: the
+        larger one if every value fits it, else the smaller, else None (no value is printed)."""
+        return self._text.font_for(cell_w, cell_h)
+
     def texts(self) -> list[str]:
         """Each cell's value as printed, row by row ("" for an empty cell; none at all when the
         view has too many cells to print values)."""

@@ -5,8 +5,8 @@ every tensor a panel draws at step k."""
 import numpy as np
 import pytest
 
-from engine import examples, lstm, traces
-from pnn_gui.trace_cursor import CHECKPOINT, TraceCursor
+from engine import conv2d, examples, lstm, traces
+from pnn_gui.trace_cursor import CHECKPOINT, StepTally, TraceCursor
 
 
 def _check(trace, order):
@@ -29,6 +29,36 @@ def test_every_example_any_order(name):
     n = len(trace)
     rng = np.random.default_rng(len(name))
     _check(trace, [n, 0, n, 1, 2, n - 1, n // 2, *rng.integers(0, n + 1, 12), n])
+
+
+def _random_conv(rng):
+    x, f = rng.normal(size=(5, 4, 2)), rng.normal(size=(3, 2, 2, 3))
+    dy = rng.normal(size=conv2d.output_shape(x.shape, f.shape, (2, 1), (1, 0)))
+    return traces.conv2d.solve(x, f, rng.normal(size=3), dy, (2, 1), (1, 0))
+
+
+def test_a_conv_trace_any_order():
+    rng = np.random.default_rng(7)
+    trace = _random_conv(rng)
+    _check(trace, [len(trace), 3, 0, 70, 69, 150, 1, *rng.integers(0, len(trace) + 1, 20)])
+
+
+def test_step_tally_matches_a_plain_count_in_any_order():
+    rng = np.random.default_rng(7)
+    trace = _random_conv(rng)
+    shape = trace.tensors["x"].shape
+
+    def count_dx(step, arr):
+        for name, idx in step.writes:
+            if name == "dx":
+                arr[idx] += 1
+
+    tally = StepTally(trace, np.zeros(shape), count_dx)
+    for k in [len(trace), 3, 0, 70, 69, 150, 1, *rng.integers(0, len(trace) + 1, 20)]:
+        want = np.zeros(shape)
+        for step in trace.steps[:int(k)]:
+            count_dx(step, want)
+        np.testing.assert_array_equal(tally.at(int(k)), want, err_msg=f"at {k}")
 
 
 def test_overlapping_writes_the_last_one_wins():
