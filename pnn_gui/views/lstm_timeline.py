@@ -21,7 +21,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from pnn_gui.views.paint_cache import cache_items, cache_static_parts, set_ticks
 from pnn_gui.views.text_layer import TextLayer, short
 from pnn_gui.widgets.tensor_view import colormap
 
@@ -117,8 +116,6 @@ class TimelinePlot(pg.PlotWidget):
                                        connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
-        cache_static_parts(pi)
-        cache_items([self._grid])
         self._values_text = TextLayer(font_size=7.5)
         self._values_text.setZValue(10)
         self.addItem(self._values_text)
@@ -165,11 +162,11 @@ class TimelinePlot(pg.PlotWidget):
         total = len(self.rows) * W * H
         self._label_cells = total <= MAX_LABELLED_CELLS
         pi = self.getPlotItem()
-        set_ticks(pi.getAxis("left"), [[(self.row_top(r) + H / 2, row.label)
-                                        for r, row in enumerate(self.rows)], []])
+        pi.getAxis("left").setTicks([[(self.row_top(r) + H / 2, row.label)
+                                      for r, row in enumerate(self.rows)]])
         every = max(1, int(np.ceil(W / 14)))
-        set_ticks(pi.getAxis("top"), [[(t + 0.5, f"t={t}" if every == 1 else str(t))
-                                       for t in range(0, W, every)], []])
+        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if every == 1 else str(t))
+                                     for t in range(0, W, every)]])
         if self._label_cells:
             pos = [(t + 0.5, self.row_top(r) + j + 0.5)
                    for r in range(len(self.rows)) for j in range(H) for t in range(W)]
