@@ -9,14 +9,13 @@ wrong; solving validates the inputs through the engine.
 from __future__ import annotations
 
 import inspect
-import json
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from engine import network_steps, traces
+from engine import network_steps, reading, traces
 from engine.steps import Trace
 from engine.validate import check_names
 
@@ -36,7 +35,8 @@ def resources_dir() -> Traversable:
 EXAMPLES_DIR = resources_dir() / "examples"
 FORMAT = 1
 
-#: Example names, in menu order (DESIGN.md fixes them).
+#: The layer examples, in menu order (DESIGN.md fixes them): the sheet's tasks, each one layer,
+#: the examples practice exercises are drawn from (:mod:`engine.practice`).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
 #: kind -> the function that solves it: it takes the example's inputs as keyword arguments and
@@ -53,10 +53,11 @@ KINDS = {
     "network": network_steps.solve,
 }
 
-#: The Network panel's examples (issue 15): ``python main.py examples`` lists them and ``export``
-#: writes them, but the window's Examples menu (built from :data:`NAMES`) leaves them out until
-#: that panel exists. Their inputs are a network spec (see :mod:`engine.network`).
+#: The Network panel's examples (issue 15): their inputs are a network spec (see
+#: :mod:`engine.network`); no practice exercise is drawn from them.
 NETWORK_NAMES = ("network", "mlp")
+#: Every example, in the order of the window's Examples menu.
+ALL_NAMES = NAMES + NETWORK_NAMES
 
 
 @dataclass(frozen=True)
@@ -102,35 +103,26 @@ def parse(data: Any, source: str = "example") -> Example:
 
 
 def load_file(path: str | Traversable) -> Example:
+    """The example in the file at ``path``; anything else in it is one ``ValueError`` naming
+    the file (:mod:`engine.reading`)."""
     path = Path(path) if isinstance(path, str) else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse(data, path.name)
+    return parse(reading.read_json(path), path.name)
 
 
 def load(name: str) -> Example:
-    """The example called ``name`` (one of :data:`NAMES` or :data:`NETWORK_NAMES`)."""
-    if name not in NAMES + NETWORK_NAMES:
-        raise ValueError(f"unknown example {name!r}; choose one of: "
-                         f"{', '.join(NAMES + NETWORK_NAMES)}")
+    """The example called ``name`` (one of :data:`ALL_NAMES`)."""
+    if name not in ALL_NAMES:
+        raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(ALL_NAMES)}")
     ex = load_file(EXAMPLES_DIR / f"{name}.json")
     if ex.name != name:
         raise ValueError(f"{name}.json: \"name\" is {ex.name!r}, expected {name!r}")
     return ex
 
 
-def available() -> list[Example]:
-    """Every example whose file loads, in :data:`NAMES` order."""
+def available(names: tuple[str, ...] = NAMES) -> list[Example]:
+    """Every example of ``names`` whose file loads, in that order."""
     out = []
-    for name in NAMES:
+    for name in names:
         try:
             out.append(load(name))
         except ValueError:

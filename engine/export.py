@@ -1,10 +1,21 @@
 """CSV export, written atomically (a temporary file in the same folder, then renamed).
 
-Tensors: header ``tensor,index,value``, one row per element in row-major order; ``index`` is the
-element's position as comma-separated integers (empty for a scalar); values with full precision
-(``repr`` of the float, which reads back bit for bit).
+Tensors (:func:`tensors_csv`): first the layer's settings, one comment line each (``"# stride:
+s_x = 2, s_y = 2"``: a CSV record of one quoted field that starts with ``#``), so that the file
+can be understood alone; then the header
+``tensor,index,value,name`` and one row per element in row-major order. ``index`` is the
+element's position as comma-separated integers (empty for a scalar); ``value`` has full
+precision (``repr`` of the float, which reads back bit for bit); ``name`` is the element's own
+name where it has one (autodiff's ``x1``, ``v2``, ``v̄2``, ``∂L/∂x1``; the output shape's ``o_x``),
+else empty. Readers skip the comment lines (:func:`read_tensors_csv`, the practice checker's
+answers reader) and ignore the name.
 
-Steps: header ``step,phase,title,formula,substituted,result``.
+Steps (:func:`steps_csv`): header ``step,phase,title,formula,substituted,result,writes,note,
+sheet_note``, one row per step (row k is step k, as the worked solution and ``check`` number
+them). ``result`` holds every value the step writes, in full precision, separated by spaces
+(one number for most steps); ``writes`` names the written elements in the same order
+(``dx[0] dx[1]``); ``note`` is the step's own remark (a tie, a coarsening); ``sheet_note`` where
+exercise sheet 4's printed solution differs at that step.
 """
 
 from __future__ import annotations
@@ -21,37 +32,62 @@ import numpy as np
 
 from engine.steps import Step
 
+TENSORS_HEADER = ["tensor", "index", "value", "name"]
+STEPS_HEADER = ["step", "phase", "title", "formula", "substituted", "result", "writes", "note",
+                "sheet_note"]
 
-def tensors_csv(tensors: Mapping[str, np.ndarray]) -> str:
+
+def tensors_csv(tensors: Mapping[str, np.ndarray], settings: Mapping[str, str] | None = None,
+                names: Mapping[str, Iterable[str]] | None = None) -> str:
+    """The tensors CSV of ``tensors``, headed by ``settings`` (a trace's) as comment lines, the
+    ``names`` (a trace's) in the name column."""
     buf = io.StringIO()
+    comments = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for key, text in (settings or {}).items():
+        comments.writerow([f"# {key}: {text}"])
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["tensor", "index", "value"])
+    w.writerow(TENSORS_HEADER)
     for name, arr in tensors.items():
         arr = np.asarray(arr, dtype=np.float64)
-        for idx in np.ndindex(*arr.shape):
-            w.writerow([name, ",".join(str(i) for i in idx), repr(float(arr[idx]))])
+        own = tuple((names or {}).get(name, ()))
+        for k, idx in enumerate(np.ndindex(*arr.shape)):
+            w.writerow([name, ",".join(str(i) for i in idx), repr(float(arr[idx])),
+                        own[k] if k < len(own) else ""])
     return buf.getvalue()
+
+
+def _index_text(idx: tuple[int, ...]) -> str:
+    return ",".join(str(int(i)) for i in idx)
 
 
 def steps_csv(steps: Iterable[Step]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["step", "phase", "title", "formula", "substituted", "result"])
+    w.writerow(STEPS_HEADER)
     for i, s in enumerate(steps, 1):
-        w.writerow([i, s.phase, s.title, s.formula, s.substituted, repr(float(s.result))])
+        w.writerow([i, s.phase, s.title, s.formula, s.substituted,
+                    " ".join(repr(float(v)) for v in s.values),
+                    " ".join(f"{name}[{_index_text(idx)}]" for name, idx in s.writes),
+                    s.note, s.sheet_note])
     return buf.getvalue()
 
 
+def is_comment(row: list[str]) -> bool:
+    """A CSV record that is a comment line: its first field starts with ``#``."""
+    return bool(row) and row[0].lstrip().startswith("#")
+
+
 def read_tensors_csv(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a tensors CSV back into arrays (shape = largest index + 1 on each axis)."""
+    """Read a tensors CSV back into arrays (shape = largest index + 1 on each axis); comment
+    lines are skipped, the name column ignored (files without it read too)."""
     rows: dict[str, list[tuple[tuple[int, ...], float]]] = {}
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
+        reader = (row for row in csv.reader(fh) if not is_comment(row))
         header = next(reader, None)
-        if header != ["tensor", "index", "value"]:
-            raise ValueError(f"{path}: expected header tensor,index,value, got {header}")
+        if header not in (TENSORS_HEADER, TENSORS_HEADER[:3]):
+            raise ValueError(f"{path}: expected header {','.join(TENSORS_HEADER)}, got {header}")
         for row in reader:
-            name, index, value = row
+            name, index, value = row[:3]
             idx = tuple(int(i) for i in index.split(",")) if index else ()
             rows.setdefault(name, []).append((idx, float(value)))
     out = {}

@@ -57,7 +57,7 @@ API (what the Network panel builds on)::
 
     check(spec) -> Check           .problems {place: message}, .shapes, .network (None on problems)
     parse(spec) -> Network         NetworkError (.where, the place) for the first problem
-    load_file(path) -> Network     a JSON spec file; unreadable, not UTF-8, bad JSON: ValueError
+    load_file(path) -> Network     a JSON spec file; anything else: NetworkError naming the file
     Network.to_json()              the spec back (File → Export network spec)
     Network.parameters()           {"L1.f": …, "L1.b": …, …} in chain order
     run(network) -> Run            forward + backward; NetworkError naming the layer on failure
@@ -78,7 +78,6 @@ API (what the Network panel builds on)::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,7 +85,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import activations, conv2d, flatten, fully_connected, losses, pooling, traces
+from engine import activations, conv2d, flatten, fully_connected, losses, pooling, reading, traces
 from engine.steps import DEFAULT_DIGITS, Trace, fmt
 from engine.validate import as_array, as_int, as_number, as_pair, check_shape, shape_str
 
@@ -474,25 +473,26 @@ def parse(spec: Any) -> Network:
 
 
 def loads(text: str, source: str = "spec") -> Network:
-    """The network of a JSON text; ``source`` names it in a message about bad JSON."""
+    """The network of a JSON text; ``source`` names it in a message about the text."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NetworkError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})",
-                           "spec") from None
+        data = reading.loads_json(text, source)
+    except reading.FileError as exc:
+        raise NetworkError(str(exc), "spec") from None
     return parse(data)
 
 
 def load_file(path: str | Path) -> Network:
-    """The network of a JSON spec file."""
+    """The network of a JSON spec file; anything else in it is one :class:`NetworkError`
+    naming the file and, where there is one, the line (:mod:`engine.reading`)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NetworkError(f"{path}: cannot read ({exc.strerror or exc})", "spec") from None
-    except UnicodeDecodeError as exc:
-        raise NetworkError(f"{path.name}: not UTF-8 text (byte {exc.start})", "spec") from None
-    return loads(text, path.name)
+        data = reading.read_json(path)
+    except reading.FileError as exc:
+        raise NetworkError(str(exc), "spec") from None
+    try:
+        return parse(data)
+    except NetworkError as exc:
+        raise NetworkError(f"{path.name}: {exc}", exc.where) from None
 
 
 def _json_type(value: Any) -> str:
@@ -520,7 +520,7 @@ def _check_layer(i: int, data: Any, shape: tuple[int, ...] | None, problems: dic
                                f"{_json_type(data)}")
         return None, None
     type_ = data.get("type")
-    if type_ not in _TYPES:
+    if type_ not in LAYER_TYPES:  # (a tuple: an unhashable "type" is refused too)
         what = "missing" if type_ is None else f"unknown type {type_!r}"
         problems[_where(i)] = f"layer {i}: {what}; known: {', '.join(LAYER_TYPES)}"
         return None, None

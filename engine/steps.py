@@ -4,7 +4,9 @@ A :class:`Step` is one line of a worked solution, e.g. ``δx₀ = δy·W[0,:]ᵀ
 6.5``. It names the tensor elements it reads and writes, so that a view can outline the read cells
 and light the written one, and it carries the *new value* of every element it writes (after a
 ``+=`` that is the accumulated value), so that replaying the writes of a :class:`Trace` in order
-rebuilds the vectorised result.
+rebuilds the vectorised result. Where exercise sheet 4's printed solution differs at a step (a
+misprint, a term left out, another numbering), the step's ``sheet_note`` says so
+(:mod:`engine.printed_sheet` writes every such note).
 
 Traces are generated from the same quantities the vectorised code uses. A trace that would have
 more than :data:`MAX_STEPS` steps is *coarsened* (one step per row, channel or time step) and its
@@ -53,6 +55,9 @@ class Step:
     #: the graph edges the step concerns, by id (autodiff: indices into ``Evaluation.edges``);
     #: empty in the other layers
     edges: tuple[int, ...] = ()
+    #: where exercise sheet 4's printed solution differs at this step (a misprint, a term it
+    #: leaves out, its numbering), from :mod:`engine.printed_sheet`; "" where it does not
+    sheet_note: str = ""
 
     def __post_init__(self):
         if self.phase not in ("forward", "backward"):
@@ -83,12 +88,18 @@ class Trace:
     """The steps of a pass and the tensors they refer to.
 
     ``tensors`` holds every tensor a step reads or writes, with its final (vectorised) value.
+    ``settings`` says what a file of the tensors needs to be read alone (the layer, its stride,
+    padding, window, sizes, formulas …: ``{"stride": "s_x = 2, s_y = 2", …}``, in the order to
+    print them); ``names`` gives the elements that have names of their own, row-major per
+    tensor (autodiff's ``{"value": ("v0", "v1", …), …}``). The tensors CSV writes both.
     """
 
     steps: list[Step]
     tensors: dict[str, np.ndarray]
     note: str = ""
     phases: dict[str, int] = field(default_factory=dict)  # phase -> number of steps
+    settings: dict[str, str] = field(default_factory=dict)
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         counts: dict[str, int] = {}
@@ -117,13 +128,14 @@ class Trace:
 
 def step(phase: str, title: str, formula: str, substituted: str,
          reads: Iterable[Ref], writes: Sequence[Ref], values: Sequence[float],
-         note: str = "", result_text: str | None = None, edges: Iterable[int] = ()) -> Step:
+         note: str = "", result_text: str | None = None, edges: Iterable[int] = (),
+         sheet_note: str = "") -> Step:
     """Build a :class:`Step`; ``result`` is the first written value."""
     vals = tuple(float(v) for v in values)
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
                 writes=tuple(writes), values=vals, note=note, result_text=result_text,
-                edges=tuple(edges))
+                edges=tuple(edges), sheet_note=sheet_note)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -142,10 +142,12 @@ def _cmd_export(args) -> int:
                 raise _CliError("--seed: exercises are drawn for the layer examples, not "
                                 "for a network")
             tensors, steps = _network_export(args)
+            settings, names = {}, {}
         else:
             trace = _exercise(args).solve()
-            tensors, steps = trace.tensors, trace.steps
-    files = {args.out: export.tensors_csv(tensors)}
+            tensors, steps, settings, names = trace.tensors, trace.steps, trace.settings, \
+                trace.names
+    files = {args.out: export.tensors_csv(tensors, settings, names)}
     if args.steps is not None:
         files[args.steps] = export.steps_csv(steps)
     export.write_files_atomic(files)  # both or neither

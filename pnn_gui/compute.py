@@ -7,7 +7,10 @@ worker thread of a private ``QThreadPool`` when the inputs hold at least :data:`
 elements or the panel's previous solve took longer than :data:`SLOW_SECONDS`. The worker only
 runs :func:`pnn_gui.state.solve_outcome` (no Qt, no state); the outcome comes back through a
 queued signal and is applied on the GUI thread, where :class:`~pnn_gui.state.PanelState` drops
-it when the user has typed again meanwhile.
+it when the user has typed again meanwhile. Opening a session file of at least
+:data:`BIG_FILE_BYTES` (the fewest bytes that can hold :data:`BIG_ELEMENTS` numbers) is large work
+too: :class:`~pnn_gui.file_actions.FileActions` reads it on the worker (:meth:`QtRunner.start`), and
+its large solves then go there as above.
 
 Trace building is Python, so the worker holds the GIL much of the time; Python hands the GIL
 over every few milliseconds (``sys.getswitchinterval()``), which is what keeps the event loop
@@ -28,12 +31,14 @@ from pnn_gui.state import Outcome, PanelState
 #: inputs with at least this many elements solve on a worker (a 32x32x8 Conv2D input with
 #: 3x3x8x16 filters has about 24,000 and took 60 ms; the sheet's inputs have a few dozen)
 BIG_ELEMENTS = 10_000
+#: a session file this large is read on a worker: it may hold BIG_ELEMENTS numbers ("0," each)
+BIG_FILE_BYTES = 2 * BIG_ELEMENTS
 #: a panel whose previous solve took longer than this solves its next one on a worker
 SLOW_SECONDS = 0.030
 
 
 class _Job(QtCore.QRunnable):
-    def __init__(self, relay: QtRunner, job: Callable[[], Outcome], deliver: Callable):
+    def __init__(self, relay: QtRunner, job: Callable[[], Any], deliver: Callable):
         super().__init__()
         self.setAutoDelete(True)
         self._relay = relay
@@ -74,11 +79,16 @@ class QtRunner(QtCore.QObject):
             deliver: Callable[[Outcome], None]) -> Outcome | None:
         if self._closed or self._sync or not self.wants_worker(state):
             return job()
+        self.start(job, deliver)
+        return None
+
+    def start(self, job: Callable[[], Any], deliver: Callable[[Any], None]) -> None:
+        """Run ``job()`` on the worker and ``deliver(its result)`` on the GUI thread (a solve, or
+        reading a large session); after :meth:`shutdown` the result is dropped."""
         self._running += 1
         if self._running == 1:
             self.busy_changed.emit(True)
         self._pool.start(_Job(self, job, deliver))
-        return None
 
     def wants_worker(self, state: PanelState) -> bool:
         """Whether ``state``'s next solve goes to a worker (big inputs, or a slow last solve)."""

@@ -22,6 +22,10 @@ SHORTCUTS_TEXT = """\
 <tr><td><b>F2</b>, or type</td><td>edit the current cell; Enter commits</td></tr>
 <tr><td><b>Delete</b> / <b>Backspace</b></td><td>set the selected cells to 0</td></tr>
 <tr><td><b>Enter</b> in a formula</td><td>recompute now (else after a short pause)</td></tr>
+<tr><td><b>Ctrl+P</b></td><td>practice mode on / off</td></tr>
+<tr><td><b>Ctrl+Enter</b></td><td>practice: check the answers</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>practice: new exercise</td></tr>
+<tr><td><b>Tab</b> / <b>Enter</b></td><td>practice: commit, then the next answer cell</td></tr>
 <tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
 <tr><td><b>Ctrl+Shift+S</b></td><td>save session as…</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>quit (asks first when edits are unsaved)</td></tr>

@@ -2,7 +2,10 @@
 
 - Every question goes through :mod:`pnn_gui.dialogs` (tests replace its functions).
 - A failure ends in a message box and a status line, never a traceback, and changes nothing
-  typed: a session that does not load leaves every panel as it was.
+  typed: a session that does not load (any bad content: :mod:`engine.reading`; data a panel
+  refuses or trips over) leaves every panel as it was.
+- A large session file is read on the worker thread and applied when it arrives, all of it or
+  nothing (:meth:`FileActions.open_session_file`); meanwhile the window stays usable.
 - What is saved or exported is what was typed: a cell being edited is committed first, and a
   solve still running is waited for.
 - A file dialog opens in the folder of the file last chosen (:attr:`FileActions.folder`, kept in
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import export
 from pnn_gui import dialogs
 from pnn_gui import session as sessions
+from pnn_gui.compute import BIG_FILE_BYTES
 
 if TYPE_CHECKING:
     from engine.steps import Trace
@@ -28,6 +33,10 @@ if TYPE_CHECKING:
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
 PNG_FILTER = "PNG images (*.png);;All files (*)"
 SESSION_FILTER = "pnn-gui sessions (*.pnn.json *.json);;All files (*)"
+SPEC_FILTER = "Network specs (*.json);;All files (*)"
+#: the panel whose chain File → Export network spec writes
+NETWORK = "Network"
+SHEET_FILTER = "PDF (*.pdf);;Markdown (*.md);;All files (*)"
 #: QSettings key of the folder of the file last chosen in a dialog
 FOLDER_KEY = "files/folder"
 
@@ -44,6 +53,11 @@ class FileActions:
         folder = QtCore.QSettings().value(FOLDER_KEY, "") if remember else ""
         #: the folder the next dialog opens in ("": the current folder)
         self.folder = folder if isinstance(folder, str) and Path(folder).is_dir() else ""
+        #: the large session file being read on the worker (None: none)
+        self.opening: str | None = None
+        self._opened_when_done: str | None = None  # its solves are still running
+        self._enabled_before: dict = {}
+        window.compute.busy_changed.connect(self._on_busy_changed)
 
     def add_to(self, menu: QtWidgets.QMenu) -> None:
         """Open, save, save as and the exports, as ``action_*`` attributes."""
@@ -58,6 +72,13 @@ class FileActions:
         self.action_export_steps = menu.addAction("Export s&teps as CSV…", self.export_steps)
         self.action_export_png = menu.addAction("Export &picture (PNG) of the panel…",
                                                 self.export_picture)
+        if NETWORK in self.window.titles():
+            self.action_export_spec = menu.addAction("Export &network spec (JSON)…",
+                                                     self.export_network_spec)
+        self.action_export_sheet = menu.addAction("Export exercise s&heet…",
+                                                  lambda: self.export_sheet(False))
+        self.action_export_solution = menu.addAction("Export exercise sheet with solution…",
+                                                     lambda: self.export_sheet(True))
 
     def _start(self, name: str = "") -> str:
         """Where a dialog opens: ``name`` (a suggested file, or none) in :attr:`folder`."""
@@ -85,7 +106,8 @@ class FileActions:
         w = self.window
         w.commit_open_edit()
         return sessions.Session(w.current_title(),
-                                {t: w.panel(t).session_data() for t in w.titles()})
+                                {t: w.panel(t).session_data() for t in w.titles()},
+                                w.practice.session_data())
 
     def save_session(self) -> bool:
         if self.path is None:
@@ -113,46 +135,103 @@ class FileActions:
         return self.open_session_file(path)
 
     def open_session_file(self, path: str) -> bool:
-        """Load a session; a damaged file gives a message and changes nothing."""
+        """Open the session at ``path``: every panel gets its inputs, or none does (a damaged
+        file, or data a panel refuses, gives a message and changes nothing). A file of at least
+        :data:`~pnn_gui.compute.BIG_FILE_BYTES` is read on the worker, and its large solves run
+        there too: the window stays usable meanwhile, with "Opening…" in the status bar and the
+        inputs and the actions that replace them disabled until the session is in. True when it
+        was opened, or (a large file) when reading began; the outcome then follows."""
         w = self.window
         try:
-            s = sessions.load(path, w.titles())
-            with w.replacing_inputs():
-                self._restore_panels(s)
-        except ValueError as exc:
+            big = Path(path).stat().st_size >= BIG_FILE_BYTES
+        except (OSError, ValueError):
+            big = False  # the reader says what is wrong with it
+        if not big:
+            return self._apply_session(path, _read_session(path, w.titles()), solve_now=True)
+        self._set_opening(path)
+        w.show_status(f"Opening {Path(path).name}…")
+        titles = w.titles()
+        w.compute.start(lambda: _read_session(path, titles), lambda got: self._on_read(path, got))
+        return True
+
+    def _on_read(self, path: str, got: sessions.Session | ValueError) -> None:
+        """Back on the GUI thread with the session read on the worker (or why not)."""
+        self._set_opening(None)
+        if not self._apply_session(path, got, solve_now=False):
+            return
+        if self.window.compute.busy:  # its large solves: "opening" until they are back
+            self.window.show_status(f"Opening {Path(path).name}… computing its results")
+            self._opened_when_done = path
+        else:
+            self._say_opened(path)
+
+    def _apply_session(self, path: str, got: sessions.Session | ValueError,
+                       solve_now: bool) -> bool:
+        """Restore every panel from the session read (all or none); a message when refused."""
+        w = self.window
+        if isinstance(got, sessions.Session):
+            try:
+                with w.replacing_inputs(solve_now):
+                    self._restore_panels(got)
+                    w.practice.restore(got.practice)  # checked when read: it cannot refuse
+            except ValueError as exc:
+                got = exc
+        if not isinstance(got, sessions.Session):
             dialogs.show_message(w, "Open session", f"Could not open {Path(path).name}; "
-                                 f"nothing was changed.\n\n{exc}\n\nOpen a session saved with "
+                                 f"nothing was changed.\n\n{got}\n\nOpen a session saved with "
                                  "File → Save session, or correct the file where the message "
                                  "says.")
-            w.show_status(f"Open session failed: {exc}")
+            w.show_status(f"Open session failed: {got}")
             return False
         self.path = path
         self._used(path)
         w.set_saved()
-        w.show_panel(s.panel)
-        w.show_status(f"Opened session {path}")
+        w.show_panel(got.panel)
+        if solve_now:
+            self._say_opened(path)
         return True
 
+    def _say_opened(self, path: str) -> None:
+        self.window.show_status(f"Opened session {path}")
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if not busy and self._opened_when_done:
+            path, self._opened_when_done = self._opened_when_done, None
+            # after the last outcome is applied (it comes right after this signal)
+            QtCore.QTimer.singleShot(0, lambda: self._say_opened(path))
+
+    def _set_opening(self, path: str | None) -> None:
+        """While ``path`` is read: nothing typed or loaded that the session would replace."""
+        self.opening = path
+        w = self.window
+        for item in (w.inputs_scroll, self.action_open, *w.example_actions.values()):
+            if path is not None:
+                self._enabled_before[item] = item.isEnabled()
+                item.setEnabled(False)
+            else:
+                item.setEnabled(self._enabled_before.pop(item, True))
+
     def _restore_panels(self, s: sessions.Session) -> None:
-        """Every panel of ``s`` restored at step 0, or none (a panel's refusal undoes the
-        others)."""
-        done: dict[str, dict] = {}  # title -> its data before
+        """Every panel of ``s`` restored at step 0, or none: when a panel refuses its data (or
+        trips over it: any JSON may arrive here), every panel restored before it, and itself if
+        it changed, get back the data they held (:meth:`Panel.session_data`)."""
+        w = self.window
+        before = {t: w.panel(t).session_data() for t in s.panels}
         for title, data in s.panels.items():
-            panel = self.window.panel(title)
-            before = panel.session_data()
             try:
-                panel.restore_session(data)
-            except (ValueError, TypeError, KeyError, IndexError) as exc:
-                # (any JSON may arrive here: a panel that trips over a foreign layout refuses
-                # it like one that names the problem)
-                for t, previous in done.items():
-                    self.window.panel(t).restore_session(previous)
+                w.panel(title).restore_session(data)
+            except Exception as exc:  # (a panel that trips over a foreign layout: TypeError…)
+                for t, held in before.items():
+                    if w.panel(t).session_data() != held:
+                        with suppress(Exception):  # (it restores what it saved itself)
+                            w.panel(t).restore_session(held)
+                    if t == title:
+                        break
                 why = str(exc) if isinstance(exc, ValueError) else \
                     f"its data is not laid out as pnn-gui writes it ({type(exc).__name__}: {exc})"
                 raise ValueError(f"{title}: {why}") from None
-            done[title] = before
-        for title in done:
-            self.window.panel(title).state.set_step(0)
+        for title in s.panels:
+            w.panel(title).state.set_step(0)
 
     def unsaved_edits_handled(self, title: str | None = None) -> bool:
         """With unsaved edits (in panel ``title``, or anywhere), ask: save them (True once
@@ -166,8 +245,10 @@ class FileActions:
 
     # -- exports --------------------------------------------------------------------------------
     def export_results(self) -> bool:
-        """Every tensor as ``tensor,index,value`` rows, full precision."""
-        return self._export_csv("Export results", ".csv", lambda t: export.tensors_csv(t.tensors),
+        """The layer's settings, then every tensor as ``tensor,index,value,name`` rows, full
+        precision."""
+        return self._export_csv("Export results", ".csv",
+                                lambda t: export.tensors_csv(t.tensors, t.settings, t.names),
                                 lambda t: f"{len(t.tensors)} tensors")
 
     def export_steps(self) -> bool:
@@ -188,6 +269,52 @@ class FileActions:
             return False
         self._used(path)
         w.show_status(f"Exported a picture of the {w.current_title()} panel to {path}")
+        return True
+
+    def export_network_spec(self) -> bool:
+        """The Network panel's chain as typed, as a JSON spec (``export network --spec`` reads
+        it); a chain that does not compute is written all the same, and the status says why."""
+        w = self.window
+        w.commit_open_edit()
+        panel = w.panel(NETWORK)
+        path = dialogs.ask_save_path(w, "Export network spec", SPEC_FILTER,
+                                     self._start("network.json"))
+        if not path or not self.attempt("Export network spec", export.write_atomic, path,
+                                        panel.spec_text()):
+            return False
+        self._used(path)
+        problem = panel.spec_problem()
+        w.show_status(f"Exported the network spec to {path}" + (
+            f" (it does not compute yet: {problem})" if problem else ""))
+        return True
+
+    def export_sheet(self, solution: bool) -> bool:
+        """The current panel's exercise (practice's, or its numbers) as a printable sheet:
+        ``.pdf`` or ``.md`` (no suffix: ``.pdf``), with or without the worked solution."""
+        what = "Export exercise sheet"
+        w = self.window
+        w.commit_open_edit()
+        w.compute.finish()
+        att = w.practice.attempt()
+        if att is None:
+            dialogs.show_message(w, what, f"{what}: the {w.current_title()} panel's inputs do "
+                                 "not compute; there is no exercise to print.")
+            return False
+        ex = att.exercise
+        where = f"{ex.seed}" if ex.seed is not None else ex.origin.replace(" ", "-")
+        name = f"{ex.name}-{where}" + ("-solution" if solution else "") + ".pdf"
+        path = dialogs.ask_save_path(w, what, SHEET_FILTER, self._start(name))
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += ".pdf"
+        from pnn_gui.sheet_pdf import save_sheet
+        if not self.attempt(what, lambda: save_sheet(ex, path, solution=solution,
+                                                     digits=w.practice.digits)):
+            return False
+        self._used(path)
+        w.show_status(f"Exported the sheet of {ex.title}" + (" with its solution" if solution
+                                                             else "") + f" to {path}")
         return True
 
     def _export_csv(self, what: str, suffix: str, text_of: Callable[[Trace], str],
@@ -224,3 +351,11 @@ def png_bytes(image: QtGui.QImage) -> bytes:
     if not image.save(buf, "PNG"):
         raise ValueError("picture: could not encode the PNG")
     return bytes(buf.data())
+
+
+def _read_session(path: str, titles: tuple[str, ...]) -> sessions.Session | ValueError:
+    """The session at ``path``, or the ValueError saying why not (on any thread)."""
+    try:
+        return sessions.load(path, titles)
+    except ValueError as exc:
+        return exc

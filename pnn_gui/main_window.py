@@ -3,7 +3,9 @@
 - The window owns the :class:`SolutionPane` and the :class:`StepPlayer` and drives them from the
   current panel's :class:`~pnn_gui.state.PanelState`; panels own their editors and views. A step
   travels: player (or pane, or key) -> ``state.set_step`` -> ``"step"`` -> :meth:`_sync_step` ->
-  ``panel.show_step`` and the pane's current line.
+  ``panel.show_step`` and the pane's current line. A state that presents another trace of the
+  same inputs (the Network panel stepping into a layer) says ``"view"``: the pane and the player
+  follow it as they follow a new trace, and nothing is reported as recomputed.
 - Panels are built (and their modules imported) the first time they are shown (:meth:`panel`);
   every built panel gets the View menu's settings and the window's compute runner.
 - While the current panel's inputs do not compute (``state.errors``), its views and the worked
@@ -14,23 +16,28 @@
   not edits, nor is anything an example or a session does.
 - Every question and message box goes through :mod:`pnn_gui.dialogs`; the File menu's actions
   are :class:`~pnn_gui.file_actions.FileActions`.
+- Practice mode (:class:`~pnn_gui.practice.mode.PracticeMode`, View → Practice) owns the centre
+  above the views and limits the steps shown (:meth:`PracticeMode.limit`): :meth:`_sync_step`
+  never shows, and the player and the worked solution never offer, a step beyond it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples
+from engine.examples import Example
 from pnn_gui import dialogs, style
 from pnn_gui.compute import QtRunner
 from pnn_gui.file_actions import FileActions
 from pnn_gui.panels import PANELS, PanelEntry
 from pnn_gui.panels.base import Panel
+from pnn_gui.practice.mode import PracticeMode
 from pnn_gui.widgets import delta_flow
 from pnn_gui.widgets.solution_pane import SolutionPane
 from pnn_gui.widgets.stale_cover import StaleCover
@@ -52,7 +59,19 @@ EXAMPLE_TITLES = {
     "maxpool": "Max pooling",
     "lstm": "Task 3: peephole LSTM",
     "autodiff": "Task 4: automatic differentiation",
+    "network": "Network: conv, ReLU, pooling, fc",
+    "mlp": "Network: the classic 2-2-2, sigmoids",
 }
+
+
+def saved_setting(settings: QtCore.QSettings, key: str, convert, allowed: tuple):
+    """The value saved under ``key``, converted, when it is one of ``allowed``; else None (not
+    saved, damaged, another type: the caller keeps its default)."""
+    try:
+        value = convert(settings.value(key))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if value in allowed else None
 
 
 @dataclass
@@ -133,6 +152,7 @@ class MainWindow(QtWidgets.QMainWindow):
         panel.state.set_digits(self._precision)
         panel.set_animation_speed(self.player.speed())
         panel.set_animations_enabled(self._animate)
+        panel.set_practice(self.practice.on)
         panel.status.connect(lambda text, e=e: self._set_status(e, text))
         panel.state.subscribe(lambda what, e=e: self._on_state_changed(e, what))
         self.inputs_stack.addWidget(panel.inputs_widget)
@@ -152,6 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.sidebar.blockSignals(True)
             self.sidebar.setCurrentRow(row)
             self.sidebar.blockSignals(False)
+        self.practice.panel_shown()
         self.solution.set_trace(panel.state.trace)
         self._sync_step()
         self._update_title()
@@ -192,9 +213,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self._update_title()  # an edit adds the star
         if e is not self._current:
             return
+        self.practice.state_changed(what)
         if what != "step":
             self._cover_if_stale()
-        if what == "trace":
+        if what in ("trace", "view"):
             self.solution.set_trace(st.trace)
             self._sync_step()
         elif what == "step":
@@ -211,9 +233,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def _sync_step(self) -> None:
         panel = self.current_panel()
         st = panel.state
+        limit = self.practice.limit()
+        self.player.set_limit(limit)
+        self.solution.set_limit(limit)
         if st.trace is None:
             self.player.set_state(0, 0, "")
             self.solution.set_current(0)
+            return
+        if limit is not None and st.step > limit:
+            st.set_step(limit)  # practice: no step beyond the revealed ones ("step" syncs again)
             return
         k = st.step
         panel.show_step(k)
@@ -233,7 +261,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- widgets -> state -----------------------------------------------------------------------
     def _on_step_requested(self, k: int) -> None:
-        self.current_panel().state.set_step(k)
+        limit = self.practice.limit()
+        self.current_panel().state.set_step(k if limit is None else min(k, limit))
 
     def _on_speed_changed(self, factor: float) -> None:
         for f, act in self.speed_actions.items():
@@ -252,6 +281,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 panel.state.set_digits(self._precision)
         finally:
             self._loading -= 1
+        self.practice.set_precision(self._precision)
 
     def set_animations_enabled(self, enabled: bool) -> None:
         self._animate = bool(enabled)
@@ -262,6 +292,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _built(self) -> list[Panel]:
         return [e.panel for e in self._entries if e.panel is not None]
+
+    def built_panels(self) -> list[Panel]:
+        """The panels built so far (shown at least once)."""
+        return self._built()
 
     def commit_open_edit(self) -> None:
         """What is being typed is committed first, so Ctrl+S (or an export, or quitting) while
@@ -285,27 +319,35 @@ class MainWindow(QtWidgets.QMainWindow):
         entry = next((e for e in self._entries if name in e.spec.examples), None)
         if entry is None:
             raise ValueError(f"example: no panel shows {name!r}")
-        example = examples.load(name)
-        panel = self.panel(entry.title)
-        if not self.files.unsaved_edits_handled(entry.title):
-            self.show_status(f"Example {name} not loaded; your edits are kept")
+        return self.load_inputs(entry.title, examples.load(name), f"Loaded example {name}")
+
+    def load_inputs(self, title: str, example: Example, done: str) -> bool:
+        """Put ``example``'s inputs (an example, or a practice exercise's numbers) into panel
+        ``title`` and show it, saying ``done``; unsaved edits there are asked about first (False
+        when the user cancels). Practice starts a fresh attempt there, with empty tables."""
+        entry = self._by_title[title]
+        panel = self.panel(title)
+        if not self.files.unsaved_edits_handled(title):
+            self.show_status(f"{example.name} not loaded; your edits are kept")
             return False
+        self.practice.forget(title, example.kind)
         with self.replacing_inputs():
             panel.load_example(example)
         entry.mark_saved()  # what was typed there is gone (saved, or discarded by the user)
-        self.show_panel(entry.title)
-        self.show_status(f"Loaded example {name}")
+        self.show_panel(title)
+        self.show_status(done)
         return True
 
     @contextmanager
-    def replacing_inputs(self) -> Iterator[None]:
+    def replacing_inputs(self, solve_now: bool = True) -> Iterator[None]:
         """An example or a session replaces inputs: not an edit (a panel without unsaved edits
         has none after, even when a session was refused and undone), and solved at once (the
-        caller wants the steps now)."""
+        caller wants the steps now; ``solve_now=False``: a large solve goes to the worker, as an
+        edit's does)."""
         edited = {e.title for e in self._entries if e.edited}
         self._loading += 1
         try:
-            with self.compute.synchronously():
+            with self.compute.synchronously() if solve_now else nullcontext():
                 yield
         finally:
             self._loading -= 1
@@ -316,15 +358,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- unsaved edits, quitting ----------------------------------------------------------------
     def is_dirty(self, title: str | None = None) -> bool:
-        """Unsaved edits in panel ``title`` (None: in any panel)."""
+        """Unsaved edits in panel ``title``'s inputs (None: in any panel's, or practice answers
+        typed, checked or revealed since the last save)."""
         if title is not None:
             return self._by_title[title].edited
-        return any(e.edited for e in self._entries)
+        return any(e.edited for e in self._entries) or self.practice.unsaved()
 
     def set_saved(self) -> None:
         """Every panel's inputs are saved (or were just opened): nothing to ask about."""
         for e in self._entries:
             e.mark_saved()
+        self.practice.mark_saved()
         self._update_title()
 
     def _update_title(self) -> None:
@@ -349,21 +393,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- settings (QSettings: View menu choices and the window's geometry) ---------------------
     def _restore_settings(self) -> None:
+        """The View menu's choices and the window's geometry as saved. Each is read on its own:
+        a value that is damaged, of another type or not one the menu offers (another version's,
+        another program's) leaves that setting at its default, and the others still apply."""
         s = QtCore.QSettings()
-        try:
-            digits = int(s.value("view/precision", self._precision))
-            speed = float(s.value("view/speed", 1.0))
-            animate = str(s.value("view/animate", "true")).lower() in ("true", "1")
-        except (TypeError, ValueError):
-            return  # a damaged settings file: keep the defaults
-        if digits in PRECISIONS:
+        digits = saved_setting(s, "view/precision", int, PRECISIONS)
+        if digits is not None:
             self.set_precision(digits)
-        if speed in SPEEDS:
+        speed = saved_setting(s, "view/speed", float, SPEEDS)
+        if speed is not None:
             self.player.set_speed(speed)
-        self.set_animations_enabled(animate)
+        animate = saved_setting(s, "view/animate", lambda v: str(v).lower(), ("true", "false"))
+        if animate is not None:
+            self.set_animations_enabled(animate == "true")
         geometry = s.value("window/geometry")
         if isinstance(geometry, QtCore.QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # (False, and nothing changed, when it is not one)
         splitter = s.value("window/splitter")
         if isinstance(splitter, QtCore.QByteArray):
             self.splitter.restoreState(splitter)
@@ -400,10 +445,15 @@ class MainWindow(QtWidgets.QMainWindow):
         inputs_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.inputs_scroll = inputs_scroll
 
+        #: practice mode: the switch above the views, the answer tables in their place
+        self.practice = PracticeMode(self, self.view_stack)
+        self.practice.limit_changed.connect(self._sync_step)
+        self.practice.changed.connect(self._update_title)
+
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(inputs_scroll)
-        self.splitter.addWidget(self.view_stack)
+        self.splitter.addWidget(self.practice.centre)
         self.splitter.addWidget(self.solution)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -450,9 +500,9 @@ class MainWindow(QtWidgets.QMainWindow):
         m = mb.addMenu("&Examples")
         m.setToolTipsVisible(True)
         self.example_actions: dict[str, QtGui.QAction] = {}
-        by_name = {ex.name: ex for ex in examples.available()}
+        by_name = {ex.name: ex for ex in examples.available(examples.ALL_NAMES)}
         shown = {n for e in self._entries for n in e.spec.examples}
-        for name in examples.NAMES:
+        for name in examples.ALL_NAMES:
             ex = by_name.get(name)
             text = f"{name} — {EXAMPLE_TITLES[name]}" if name in EXAMPLE_TITLES else name
             act = m.addAction(text, lambda n=name: self.files.attempt("Load example",
@@ -492,6 +542,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_animate.setCheckable(True)
         self.action_animate.setChecked(True)
         self.action_animate.toggled.connect(self.set_animations_enabled)
+        m.addSeparator()
+        m.addAction(self.practice.action_toggle)
+        m.addAction(self.practice.action_check)
+        m.addAction(self.practice.action_new)
 
         m = mb.addMenu("&Help")
         self.action_shortcuts = m.addAction("&Keyboard shortcuts", lambda: dialogs.show_message(

@@ -1,9 +1,12 @@
 """Sessions: every panel's inputs in one versioned JSON file, validated on load.
 
 ``{"format": 1, "app": "pnn-gui", "panel": "Fully connected", "panels": {title: data}}`` where
-``data`` is what :meth:`Panel.session_data` returns. Writing is atomic (engine.export); reading
-checks the structure and says what is wrong in one line; each panel then checks its own data in
-:meth:`Panel.restore_session`.
+``data`` is what :meth:`Panel.session_data` returns; optionally ``"practice"``: practice mode's
+answers, reveals and scores (``{"on": bool, "panels": {title: {kind: attempt}}}``, see
+:mod:`pnn_gui.practice.attempt`; files without it open as before). Writing is atomic
+(engine.export); reading (:mod:`engine.reading`: any bad content is one ``ValueError`` naming
+the file and line) checks the structure and says what is wrong in one line; each panel then
+checks its own data in :meth:`Panel.restore_session`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine import export
+from engine import export, reading
 
 FORMAT = 1
 APP = "pnn-gui"
@@ -25,10 +28,13 @@ SUFFIX = ".pnn.json"
 class Session:
     panel: str                          # the panel shown when it was saved
     panels: dict[str, dict[str, Any]]   # title -> that panel's session data
+    practice: dict[str, Any] | None = None  # practice mode's data (None: the file had none)
 
 
 def dumps(session: Session) -> str:
     data = {"format": FORMAT, "app": APP, "panel": session.panel, "panels": session.panels}
+    if session.practice is not None:
+        data["practice"] = session.practice
     return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -43,12 +49,7 @@ def save(path: str | Path, session: Session) -> None:
 
 def loads(text: str, titles: Iterable[str], source: str = "session") -> Session:
     """Parse and check a session; ``titles`` are the panels this app knows."""
-    titles = tuple(titles)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse(data, titles, source)
+    return parse(reading.loads_json(text, source), titles, source)
 
 
 def parse(data: Any, titles: Iterable[str], source: str = "session") -> Session:
@@ -71,14 +72,15 @@ def parse(data: Any, titles: Iterable[str], source: str = "session") -> Session:
         if not isinstance(value, Mapping):
             raise ValueError(f"{source}: panel {title!r} must hold an object, got "
                              f"{type(value).__name__}")
-    return Session(panel, {t: dict(v) for t, v in panels.items()})
+    practice = None
+    if data.get("practice") is not None:
+        from pnn_gui.practice.attempt import parse_practice
+        practice = parse_practice(data["practice"], titles, source)
+    return Session(panel, {t: dict(v) for t, v in panels.items()}, practice)
 
 
 def load(path: str | Path, titles: Iterable[str]) -> Session:
+    """The session in the file at ``path``; anything else in it is one ``ValueError`` naming
+    the file (:mod:`engine.reading`). Touches no Qt: a worker thread may call it."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ValueError(f"{path.name}: cannot read ({reason})") from None
-    return loads(text, titles, path.name)
+    return parse(reading.read_json(path), titles, path.name)

@@ -6,8 +6,12 @@ The file is what ``export`` writes, cut down to the cells answered::
     dx,0,6.5
     dw,"0,1",0.5
 
-* The header ``tensor,index,value`` comes first (blank lines before it are skipped; a UTF-8 byte
-  order mark is allowed). Then one row per answered cell, in any order; blank lines are skipped.
+* The header ``tensor,index,value`` comes first (blank lines and comment lines, whose first
+  field starts with ``#``, are skipped anywhere; a UTF-8 byte order mark is allowed), or
+  ``tensor,index,value,name`` as ``export`` writes it: the name column is ignored (an index with
+  commas must then be quoted, as ``export`` writes it). Then one row per answered cell, in any
+  order. Rows of tensors the exercise gives or works out on the way without asking for them
+  (``x``, ``w``, … in an ``export`` file) are skipped, so a file ``export`` wrote checks as is.
 * ``index`` is the cell's position as comma-separated whole numbers (quoted, as ``export`` writes
   it; an unquoted ``dw,0,1,0.5`` is read the same way). ``value`` is a decimal number (``-0.25``,
   ``1e-3``, the minus sign ``−`` too); an empty value leaves the cell blank.
@@ -21,13 +25,13 @@ not a number, a cell given twice, no header, nothing answered.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import numpy as np
 
+from engine import reading
+from engine.export import is_comment
 from engine.practice.exercises import Asked, Exercise, dims
 
 HEADER = ["tensor", "index", "value"]
@@ -43,42 +47,45 @@ class AnswersError(ValueError):
 
 
 def read_file(path: str | Path, ex: Exercise) -> dict[str, np.ndarray]:
-    """The answers in the CSV file at ``path`` for exercise ``ex``; see :func:`parse`."""
-    path = Path(path)
+    """The answers in the CSV file at ``path`` for exercise ``ex``; see :func:`parse`. A file
+    that cannot be read as CSV text is an :class:`AnswersError` too (:mod:`engine.reading`)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise AnswersError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise AnswersError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    return parse(text, ex, str(path))
+        rows = reading.read_csv(path, str(path))
+    except reading.FileError as exc:
+        raise AnswersError(str(exc), exc.line) from None
+    return _parse_rows(rows, ex, str(path))
 
 
 def parse(text: str, ex: Exercise, source: str = "answers") -> dict[str, np.ndarray]:
     """``{tensor name: array}`` (NaN where blank) from the CSV ``text``; the arrays have the
     tensor's shape or one of its other accepted shapes."""
+    try:
+        rows = reading.csv_rows(text.lstrip("\ufeff"), source)
+    except reading.FileError as exc:
+        raise AnswersError(str(exc), exc.line) from None
+    return _parse_rows(rows, ex, source)
+
+
+def _parse_rows(rows: list[tuple[int, list[str]]], ex: Exercise,
+                source: str) -> dict[str, np.ndarray]:
     asked = {a.name: a for a in ex.asked}
     cells: dict[str, list[tuple[tuple[int, ...], float, int]]] = {}
     seen: dict[tuple[str, tuple[int, ...]], int] = {}
-    header_line = None
-    raw_lines = text.lstrip("\ufeff").splitlines()
-    try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    except csv.Error as exc:
-        raise AnswersError(f"{source}: not a CSV file ({exc})") from None
-    line = 0
-    for row in rows:
-        line += 1 + sum(field.count("\n") for field in row)
+    header_line, named = None, False
+    for line, row in rows:
         fields = [field.strip() for field in row]
-        if not any(fields):
+        if not any(fields) or is_comment(fields):
             continue
         if header_line is None:
-            if [f.lower() for f in fields] != HEADER:
-                got = raw_lines[line - 1] if line <= len(raw_lines) else ",".join(row)
+            if [f.lower() for f in fields] not in (HEADER, HEADER + ["name"]):
                 raise AnswersError(f"{source}, line {line}: no header: the first line must be "
-                                   f"tensor,index,value, got {got!r}", line)
-            header_line = line
+                                   f"tensor,index,value, got {_cut(','.join(row))!r}", line)
+            header_line, named = line, len(fields) == 4
             continue
+        if named and len(fields) > 3:  # the name column, last: not an answer
+            fields = fields[:-1]
+        if fields[0] not in asked and fields[0] in ex.trace.tensors:
+            continue  # given, or worked out on the way: not asked
         if len(fields) < 3:
             raise AnswersError(f"{source}, line {line}: expected tensor,index,value, got "
                                f"{len(fields)} field{'s' * (len(fields) != 1)}", line)
@@ -93,8 +100,8 @@ def parse(text: str, ex: Exercise, source: str = "answers") -> dict[str, np.ndar
         if value is not None:
             cells.setdefault(name, []).append((index, value, line))
     if header_line is None:
-        raise AnswersError(f"{source}: no header: the file is empty; the first line must be "
-                           "tensor,index,value", 1)
+        raise AnswersError(f"{source}: no header: the file holds only empty fields; the first "
+                           "line must be tensor,index,value", 1)
     if not cells:
         raise AnswersError(f"{source}: no answers after the header (line {header_line}); write "
                            f"one line per cell, e.g. {_example(ex)}", header_line)
@@ -105,31 +112,27 @@ def _asked(name: str, asked: dict[str, Asked], ex: Exercise, source: str, line: 
     if name in asked:
         return asked[name]
     near = next((a for a in asked if a.lower() == name.lower()), None)
-    if near:
-        why = f" (did you mean {near}?)"
-    elif name in ex.trace.tensors:
-        why = f": {name} is given or worked out on the way, not asked"
-    else:
-        why = ""
-    raise AnswersError(f"{source}, line {line}: unknown tensor {name!r}{why}; the answers of "
-                       f"{ex.name} are {', '.join(asked)}", line)
+    why = f" (did you mean {near}?)" if near else ""
+    raise AnswersError(f"{source}, line {line}: unknown tensor {_cut(name)!r}{why}; the answers "
+                       f"of {ex.name} are {', '.join(asked)}", line)
 
 
 def _index(fields: list[str], a: Asked, source: str, line: int) -> tuple[int, ...]:
     text = ",".join(fields).strip().strip("[]()")
     parts = [p.strip() for p in text.split(",")] if text else []
     rank = len(a.shape)
-    if len(parts) != rank or not all(p.isdigit() for p in parts):
+    if len(parts) != rank or not all(p.isascii() and p.isdigit() for p in parts):  # not ², ١
         need = (f"{rank} whole number{'s' * (rank != 1)}" + (" separated by commas, e.g. "
                 + ",".join("0" * rank) if rank > 1 else ""))
-        raise AnswersError(f"{source}, line {line}: index {','.join(fields)!r} of {a.name}: "
-                           f"expected {need} ({a.name} is {dims(a.shape)})", line)
-    index = tuple(int(p) for p in parts)
+        raise AnswersError(f"{source}, line {line}: index {_cut(','.join(fields))!r} of "
+                           f"{a.name}: expected {need} ({a.name} is {dims(a.shape)})", line)
+    # (no tensor has an index of 10 digits; int() would refuse 4,300)
+    index = tuple(int(p) if len(p) < 10 else 10**9 for p in parts)
     shapes = (a.shape, *a.other_shapes)
     if not any(_fits(index, shape) for shape in shapes):
         ranges = ", ".join(f"0–{n - 1}" for n in a.shape)
-        raise AnswersError(f"{source}, line {line}: {_label(a.name, index)} is out of range: "
-                           f"{a.name} is {dims(a.shape)} (indices {ranges})", line)
+        raise AnswersError(f"{source}, line {line}: {a.name}[{_cut(','.join(parts))}] is out of "
+                           f"range: {a.name} is {dims(a.shape)} (indices {ranges})", line)
     return index
 
 
@@ -142,8 +145,8 @@ def _value(text: str, a: Asked, index: tuple[int, ...], source: str,
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise AnswersError(f"{source}, line {line}: {_label(a.name, index)}: {text!r} is not a "
-                           "number", line)
+        raise AnswersError(f"{source}, line {line}: {_label(a.name, index)}: {_cut(text)!r} is "
+                           "not a number", line)
     return value
 
 
@@ -165,6 +168,11 @@ def _assemble(a: Asked, items: list[tuple[tuple[int, ...], float, int]],
 
 def _fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
     return len(index) == len(shape) and all(i < n for i, n in zip(index, shape, strict=True))
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    """``text`` for a message, cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _label(name: str, index: tuple[int, ...]) -> str:

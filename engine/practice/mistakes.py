@@ -284,10 +284,10 @@ def _pool_max_every_tie(ex):
 # ---------------------------------------------------------------------------------------------
 # LSTM
 
-_FROM_H = "δh_t ⊙ (1 − tanh²(o_t⊙c_t)) ⊙ o_t"
-_CARRY = "δc_{t+1} ⊙ f_{t+1}"
-_PEEP_F, _PEEP_I, _PEEP_O = "δf̂_{t+1}·W_fcᵀ", "δî_{t+1}·W_icᵀ", "δô_{t+1}·W_ocᵀ"
-_RIGHT_DC = f"δc_t = {_FROM_H} + {_CARRY} + {_PEEP_F} + {_PEEP_I} + {_PEEP_O}"
+_FROM_H = "δhₜ ⊙ (1 − tanh²(oₜ⊙cₜ)) ⊙ oₜ"
+_CARRY = "δcₜ₊₁ ⊙ fₜ₊₁"
+_PEEP_F, _PEEP_I, _PEEP_O = "δf̂ₜ₊₁·W_fcᵀ", "δîₜ₊₁·W_icᵀ", "δôₜ₊₁·W_ocᵀ"
+_RIGHT_DC = f"δcₜ = {_FROM_H} + {_CARRY} + {_PEEP_F} + {_PEEP_I} + {_PEEP_O}"
 
 
 def _lstm(ex, **switches):
@@ -300,7 +300,7 @@ def _lstm_missing_forget_carry(ex):
     if np.shape(ex.inputs["xs"])[0] < 2:
         return []
     return [(_lstm(ex, forget_carry=False),
-             f"Your δc_t leaves out what flows back from c_(t+1) through the forget gate: "
+             f"Your δcₜ leaves out what flows back from cₜ₊₁ through the forget gate: "
              f"{_RIGHT_DC}, not without {_CARRY}. (A term left out at t changes every earlier "
              f"δc.)")]
 
@@ -309,7 +309,7 @@ def _lstm_missing_peepholes(ex):
     if np.shape(ex.inputs["xs"])[0] < 2:
         return []
     return [(_lstm(ex, peepholes=()),
-             f"Your δc_t leaves out the three peephole terms (c_t feeds the gates f, i and o of "
+             f"Your δcₜ leaves out the three peephole terms (cₜ feeds the gates f, i and o of "
              f"step t+1): {_RIGHT_DC}, not {_FROM_H} + {_CARRY}.")]
 
 
@@ -317,22 +317,22 @@ def _lstm_sheet_formula(ex):
     if np.shape(ex.inputs["xs"])[0] < 2:
         return []
     return [(_lstm(ex, peepholes=("o",)),
-             f"Your δc_t is the sheet's printed formula, with only the output gate's peephole: "
-             f"c_t feeds all three gates of step t+1, so {_RIGHT_DC}, not "
+             f"Your δcₜ is the sheet's printed formula, with only the output gate's peephole: "
+             f"cₜ feeds all three gates of step t+1, so {_RIGHT_DC}, not "
              f"{_FROM_H} + {_CARRY} + {_PEEP_O}.")]
 
 
 def _lstm_missing_o_factor(ex):
     return [(_lstm(ex, from_h="no o factor"),
-             f"Your δc_t takes the term through h_t = tanh(o_t ⊙ c_t) without the inner "
-             f"derivative o_t: it is {_FROM_H}, not δh_t ⊙ (1 − tanh²(o_t⊙c_t)).")]
+             f"Your δcₜ takes the term through hₜ = tanh(oₜ ⊙ cₜ) without the inner "
+             f"derivative oₜ: it is {_FROM_H}, not δhₜ ⊙ (1 − tanh²(oₜ⊙cₜ)).")]
 
 
 def _lstm_standard_h(ex):
     return [(_lstm(ex, from_h="o⊙tanh(c)"),
-             f"Your δc_t takes the term through h_t from the usual LSTM, whose h = o ⊙ tanh(c); "
-             f"this cell has h_t = tanh(o_t ⊙ c_t), so the term is {_FROM_H}, not "
-             f"δh_t ⊙ o_t ⊙ (1 − tanh²(c_t)) (and δo_t = δh_t ⊙ (1 − h_t²) ⊙ c_t).")]
+             f"Your δcₜ takes the term through hₜ from the usual LSTM, whose h = o ⊙ tanh(c); "
+             f"this cell has hₜ = tanh(oₜ ⊙ cₜ), so the term is {_FROM_H}, not "
+             f"δhₜ ⊙ oₜ ⊙ (1 − tanh²(cₜ)) (and δoₜ = δhₜ ⊙ (1 − hₜ²) ⊙ cₜ).")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,20 +529,20 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("pool.max-every-tie", ("maxpool",),
             "a tied maximum: δy given to every tied cell instead of the first",
             "a window whose maximum appears twice", _pool_max_every_tie),
-    Mistake("lstm.missing-forget-carry", ("lstm",), "δc_t without δc_{t+1} ⊙ f_{t+1}",
+    Mistake("lstm.missing-forget-carry", ("lstm",), "δcₜ without δcₜ₊₁ ⊙ fₜ₊₁",
             "T ≥ 2", _lstm_missing_forget_carry),
     Mistake("lstm.missing-peepholes", ("lstm",),
-            "δc_t without the three peephole terms (W_fc, W_ic, W_oc)", "T ≥ 2",
+            "δcₜ without the three peephole terms (W_fc, W_ic, W_oc)", "T ≥ 2",
             _lstm_missing_peepholes),
     Mistake("lstm.sheet-formula", ("lstm",),
-            "δc_t with only the W_oc peephole term, the sheet's printed formula", "T ≥ 2",
+            "δcₜ with only the W_oc peephole term, the sheet's printed formula", "T ≥ 2",
             _lstm_sheet_formula),
     Mistake("lstm.missing-o-factor", ("lstm",),
-            "the term from h_t as δh_t ⊙ (1 − tanh²(o_t⊙c_t)) without ⊙ o_t", "always",
+            "the term from hₜ as δhₜ ⊙ (1 − tanh²(oₜ⊙cₜ)) without ⊙ oₜ", "always",
             _lstm_missing_o_factor),
     Mistake("lstm.standard-h", ("lstm",),
-            "the term from h_t taken from the usual LSTM, h = o ⊙ tanh(c): δh_t ⊙ o_t ⊙ "
-            "(1 − tanh²(c_t))", "always", _lstm_standard_h),
+            "the term from hₜ taken from the usual LSTM, h = o ⊙ tanh(c): δhₜ ⊙ oₜ ⊙ "
+            "(1 − tanh²(cₜ))", "always", _lstm_standard_h),
     Mistake("ad.missing-path", ("autodiff",),
             "an adjoint assigned (=) instead of accumulated (+=) at a node with several users: "
             "one path's contribution lost", "a node used more than once", _ad_missing_path),

@@ -32,7 +32,7 @@ EXACT = 15
 #: The course the sheets belong to.
 COURSE = "Programming with neural networks · practice for exercise sheet 4"
 
-_SHAPE_AXES = ("o_rows", "o_cols", "o_c")
+_SHAPE_AXES = ("o_x", "o_y", "o_c")
 _SYMBOLS = {"x": "x", "w": "W", "b": "b", "dy": "δy", "f": "f", "xs": "x", "c0": "c₀",
             "dh": "δh"}
 
@@ -284,7 +284,7 @@ def _task_conv_shape(ex: Exercise) -> list[str]:
                 f"through a Conv2D layer with a filter bank of shape "
                 f"[{', '.join(map(str, fs))}] (rows, columns, channels, filters), stride "
                 f"s = {s} and padding p = {p}."),
-            _md("(a) Calculate the shape of the output, [o_rows, o_cols, o_c].")]
+            _md("(a) Calculate the shape of the output, [o_x, o_y, o_c].")]
 
 
 def _task_conv(ex: Exercise) -> list[str]:
@@ -325,11 +325,11 @@ def _task_maxpool(ex: Exercise) -> list[str]:
             "(a) Calculate the forward pass y.", _md("(b) Calculate δx = ∂L/∂x.")]
 
 
-_LSTM_EQUATIONS = ("f_t = σ(x_t·W_f + c_(t−1)·W_fc + b_f)",
-                   "i_t = σ(x_t·W_i + c_(t−1)·W_ic + b_i)",
-                   "o_t = σ(x_t·W_o + c_(t−1)·W_oc + b_o)",
-                   "c_t = f_t ⊙ c_(t−1) + i_t ⊙ tanh(x_t·W_c + b_c)",
-                   "h_t = tanh(o_t ⊙ c_t)")
+_LSTM_EQUATIONS = ("fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f)",
+                   "iₜ = σ(xₜ·W_i + cₜ₋₁·W_ic + b_i)",
+                   "oₜ = σ(xₜ·W_o + cₜ₋₁·W_oc + b_o)",
+                   "cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ tanh(xₜ·W_c + b_c)",
+                   "hₜ = tanh(oₜ ⊙ cₜ)")
 
 
 def _task_lstm(ex: Exercise) -> list[str]:
@@ -341,11 +341,11 @@ def _task_lstm(ex: Exercise) -> list[str]:
                 f"and n_h = {n_h} units from {start}; vectors are rows, ⊙ multiplies element by "
                 "element:"),
             "  \n".join(_md(e) for e in _LSTM_EQUATIONS),
-            _md("The gradients δh_t = ∂L/∂h_t of every step are given (row t−1 is step t); "
+            _md("The gradients δhₜ = ∂L/∂hₜ of every step are given (row t−1 is step t); "
                 "nothing flows back from after step T."),
-            _md("(a) Calculate δc_t = ∂L/∂c_t for t = 1 … T: everything that flows back into "
-                "c_t."),
-            _md("(b) Optional: δx_t and the parameter gradients ΔW_f … Δb_c.")]
+            _md("(a) Calculate δcₜ = ∂L/∂cₜ for t = 1 … T: everything that flows back into "
+                "cₜ."),
+            _md("(b) Optional: δxₜ and the parameter gradients ΔW_f … Δb_c.")]
 
 
 def _task_autodiff(ex: Exercise) -> list[str]:

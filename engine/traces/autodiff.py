@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine import printed_sheet
 from engine.autodiff import Evaluation, evaluate
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, step
 
@@ -51,15 +52,30 @@ def solve(expression: str, values: Mapping[str, float]) -> Trace:
     n_edges = sum(len(node.grad_inputs) for node in g.nodes)
     fine = n + 1 + n_edges + n_in
     if fine <= MAX_STEPS:
-        return Trace(_fine_steps(ev), tensors)
-    n_active = sum(1 for node in g.nodes[n_in:] if node.grad_inputs)
-    block = 1
-    while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
-        block += 1
-    per = "node" if block == 1 else f"{block} nodes"
-    note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
-            f"{per} in each pass")
-    return Trace(_coarse_steps(ev, block, note), tensors, note)
+        trace = Trace(_fine_steps(ev), tensors)
+    else:
+        n_active = sum(1 for node in g.nodes[n_in:] if node.grad_inputs)
+        block = 1
+        while -(-n // block) + -(-n_active // block) + 2 > MAX_STEPS:
+            block += 1
+        per = "node" if block == 1 else f"{block} nodes"
+        note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
+                f"{per} in each pass")
+        trace = Trace(_coarse_steps(ev, block, note), tensors, note)
+    at = ", ".join(f"{name} = {fmt(v, 17)}" for name, v in zip(g.variables, ev.inputs,
+                                                                strict=True))
+    trace.settings = {
+        "layer": "reverse-mode automatic differentiation (sheet 4, Task 4)",
+        "expression": f"L = {expression}" + (f" at {at}" if at else ""),
+        "nodes": "; ".join(g.labels) + f" (v{g.output} = L)",
+        "tensors": "x[k] is the k-th variable, value[i] the node vᵢ, adjoint[i] its "
+                   "v̄ᵢ = ∂L/∂vᵢ, gradient[k] ∂L/∂(k-th variable); the name column names each",
+    }
+    trace.names = {"x": tuple(g.variables),
+                   "value": tuple(f"v{i}" for i in range(n)),
+                   "adjoint": tuple(_bar(i) for i in range(n)),
+                   "gradient": tuple(f"∂L/∂{name}" for name in g.variables)}
+    return trace
 
 
 def _forward_step(ev: Evaluation, i: int) -> Step:
@@ -95,9 +111,11 @@ def _seed_step(ev: Evaluation, note: str = "") -> Step:
                 [1.0] + [0.0] * len(quiet), note=note, result_text="1")
 
 
-def _gradient_steps(ev: Evaluation) -> list[Step]:
+def _gradient_steps(ev: Evaluation, sheet: bool) -> list[Step]:
+    """``∂L/∂x = v̄`` per variable; ``sheet``: the inputs are Task 4's (the sheet's ∇L noted)."""
     return [step("backward", f"∂L/∂{name}", f"∂L/∂{name} = {_bar(k)}", "",
-                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]])
+                 [("adjoint", (k,))], [("gradient", (k,))], [ev.adjoints[k]],
+                 sheet_note=printed_sheet.autodiff_gradient(k, ev.adjoints[k]) if sheet else "")
             for k, name in enumerate(ev.graph.variables)]
 
 
@@ -114,6 +132,7 @@ def _backward_edges(ev: Evaluation, i: int):
 
 def _fine_steps(ev: Evaluation) -> list[Step]:
     g = ev.graph
+    sheet = printed_sheet.is_task4(g.labels, ev.inputs)
     steps = [_forward_step(ev, i) for i in range(len(g))]
     steps.append(_seed_step(ev))
     adj = [0.0] * len(g)
@@ -136,10 +155,11 @@ def _fine_steps(ev: Evaluation) -> list[Step]:
             else:
                 sub_text += f" → {_bar(j)}"
             touched[j] = True
+            note = printed_sheet.autodiff_edge(i, j, ev.values, gi, adj[j]) if sheet else ""
             steps.append(step("backward", f"{_bar(j)} (from v{i})", formula, sub_text,
                               [("adjoint", (i,)), ("value", (j,))], [("adjoint", (j,))],
-                              [adj[j]], edges=(edge,)))
-    steps.extend(_gradient_steps(ev))
+                              [adj[j]], edges=(edge,), sheet_note=note))
+    steps.extend(_gradient_steps(ev, sheet))
     return steps
 
 

@@ -19,7 +19,7 @@ from itertools import product, repeat
 
 import numpy as np
 
-from engine import conv2d
+from engine import conv2d, printed_sheet
 from engine.conv2d import Geometry
 from engine.steps import (
     MAX_STEPS,
@@ -48,7 +48,8 @@ TERMS_SHOWN = 27
 
 
 def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: Iterable[Ref],
-                 writes: Sequence[Ref], values: Iterable[float], note: str = "") -> Step:
+                 writes: Sequence[Ref], values: Iterable[float], note: str = "",
+                 sheet_note: str = "") -> Step:
     """A step writing many elements. A coarsened step (its note says so) ends on its values,
     shortened; any other (a whole matrix moved, a tensor padded) ends on its formula or on the
     matrix its substituted text shows."""
@@ -56,7 +57,7 @@ def _matrix_step(phase: str, title: str, formula: str, substituted: str, reads: 
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
                 writes=tuple(writes), values=vals, note=note,
-                result_text=None if note.startswith("coarsened") else "")
+                result_text=None if note.startswith("coarsened") else "", sheet_note=sheet_note)
 
 
 @lru_cache(maxsize=4096)
@@ -102,31 +103,52 @@ def _times(n: int, var: str) -> str:
     return var if n == 1 else f"{n}{var}"
 
 
-def _axis_name(axis: str) -> str:
-    return "o_rows" if axis == "rows" else "o_cols"
-
-
 def solve_shape(x_shape, f_shape, stride=1, padding=0) -> Trace:
-    """The output shape, derived per axis as on the sheet (Task 2b); takes shapes of any size."""
+    """The output shape, derived per axis as on the sheet (Task 2b): o_x along the rows, o_y
+    along the columns, as the sheet names them; takes shapes of any size."""
     g = conv2d.shape_geometry(x_shape, f_shape, stride, padding)
     steps: list[Step] = []
     left_r, left_c = g.leftover
+    sheet = printed_sheet.is_task2b((g.rows, g.cols, g.c_in), (g.k_rows, g.k_cols, g.c_in, g.c_out),
+                                    (g.s_rows, g.s_cols), (g.p_rows, g.p_cols))
     for pos, (axis, x_n, k_n, s_n, p_n, o_n, left) in enumerate((
-            ("rows", g.rows, g.k_rows, g.s_rows, g.p_rows, g.o_rows, left_r),
-            ("cols", g.cols, g.k_cols, g.s_cols, g.p_cols, g.o_cols, left_c))):
-        name = _axis_name(axis)
+            ("x", g.rows, g.k_rows, g.s_rows, g.p_rows, g.o_rows, left_r),
+            ("y", g.cols, g.k_cols, g.s_cols, g.p_cols, g.o_cols, left_c))):
+        name = f"o_{axis}"
         span = x_n + 2 * p_n - k_n
-        what = f"row{'s' * (left > 1)}" if axis == "rows" else f"column{'s' * (left > 1)}"
+        what = f"row{'s' * (left > 1)}" if axis == "x" else f"column{'s' * (left > 1)}"
         last = f"the last {what} of the padded input is" if left == 1 else \
             f"the last {left} {what} of the padded input are"
         note = (f"({x_n} + 2·{p_n} − {k_n})/{s_n} = {span}/{s_n} is not whole: rounded down, so "
                 f"{last} never visited" if left else "")
-        steps.append(step("forward", name, f"{name} = ⌊(x + 2p − k)/s⌋ + 1",
+        steps.append(step("forward", name,
+                          f"{name} = ⌊({axis} + 2p_{axis} − k_{axis})/s_{axis}⌋ + 1",
                           f"⌊({x_n} + 2·{p_n} − {k_n})/{s_n}⌋ + 1", (),
-                          [("output_shape", (pos,))], [o_n], note=note))
+                          [("output_shape", (pos,))], [o_n], note=note,
+                          sheet_note=printed_sheet.shape_axis(name, x_n, k_n, s_n, p_n, o_n,
+                                                              sheet)))
     steps.append(step("forward", "o_c", "o_c = c_out (one output channel per filter)",
                       str(g.c_out), (), [("output_shape", (2,))], [g.c_out]))
-    return Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
+    trace = Trace(steps, {"output_shape": np.array(g.y_shape, dtype=np.float64)})
+    trace.settings = {
+        "layer": "Conv2D output shape (sheet 4, Task 2b)",
+        "input": _input_text(g),
+        "filters": f"k_x = {g.k_rows}, k_y = {g.k_cols}, c_in = {g.c_in}, c_out = {g.c_out}",
+        **_stride_padding(g),
+        "formula": "o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1; o_y = ⌊(y + 2p_y − k_y)/s_y⌋ + 1; "
+                   "o_c = c_out"}
+    trace.names = {"output_shape": ("o_x", "o_y", "o_c")}
+    return trace
+
+
+def _input_text(g: Geometry) -> str:
+    return f"x = {g.rows} rows, y = {g.cols} columns, {_n(g.c_in, 'channel')}"
+
+
+def _stride_padding(g: Geometry) -> dict[str, str]:
+    return {"stride": f"s_x = {g.s_rows}, s_y = {g.s_cols} (along the rows, the columns)",
+            "padding": f"p_x = {g.p_rows}, p_y = {g.p_cols} (zero rows above and below, zero "
+                       "columns left and right)"}
 
 
 def solve_filter(f) -> Trace:
@@ -150,7 +172,7 @@ def solve_filter(f) -> Trace:
                 "backward", f"swap f[:,:,{c},{o}]", f"f_swapped[:,:,{o},{c}] = f[:,:,{c},{o}]",
                 _matrix_text(f[:, :, c, o]), _box("f", kr, kc, range(c, c + 1), range(o, o + 1)),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
-                swapped[:, :, o, c].ravel()))
+                swapped[:, :, o, c].ravel(), sheet_note=printed_sheet.filter_swap(f, c, o)))
         for o, c in product(range(c_out), range(c_in)):
             steps.append(_matrix_step(
                 "backward", f"rotate f_swapped[:,:,{o},{c}]",
@@ -158,7 +180,7 @@ def solve_filter(f) -> Trace:
                 _matrix_text(f_back[:, :, o, c]),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
                 _box("f_back", kr, kc, range(o, o + 1), range(c, c + 1)),
-                f_back[:, :, o, c].ravel()))
+                f_back[:, :, o, c].ravel(), sheet_note=printed_sheet.filter_rotate(f, o, c)))
     elif 2 * c_out <= MAX_STEPS:
         note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
                 "filter")
@@ -186,7 +208,15 @@ def solve_filter(f) -> Trace:
                                   "f_back[:,:,o,c] = rot180(f_swapped[:,:,o,c])", "",
                                   _box("f_swapped", *swapped_all), _box("f_back", *swapped_all),
                                   f_back.ravel(), note="coarsened: one step for the tensor"))
-    return Trace(steps, {"f": f, "f_swapped": swapped, "f_back": f_back}, note)
+    trace = Trace(steps, {"f": f, "f_swapped": swapped, "f_back": f_back}, note)
+    trace.settings = {
+        "layer": "Conv2D backward filters (sheet 4, Task 2a)",
+        "filters": f"k_x = {k_rows}, k_y = {k_cols}, c_in = {c_in}, c_out = {c_out}; "
+                   "f[:,:,c,o] is channel c of filter o",
+        "formula": "f_swapped[:,:,o,c] = f[:,:,c,o] (channels and filters swapped); "
+                   f"f_back[i,j,o,c] = f_swapped[{k_rows - 1}−i, {k_cols - 1}−j, o, c] (each "
+                   "matrix turned by 180°): f_back[:,:,a,b] is channel a of backward filter b"}
+    return trace
 
 
 def solve(x, f, b=None, dy=None, stride=1, padding=0) -> Trace:
@@ -281,7 +311,31 @@ class _ConvTracer:
         elif level == 2:
             note = (f"{fine_steps:,} steps would be too many to step through; coarsened to one "
                     "step per tensor")
-        return Trace(steps, self.t, note)
+        trace = Trace(steps, self.t, note)
+        trace.settings = self.settings()
+        return trace
+
+    def settings(self) -> dict[str, str]:
+        g, xn = self.g, self.xn
+        sr, sc = _times(g.s_rows, "r"), _times(g.s_cols, "c")
+        out = {"layer": "Conv2D (a correlation, channels last), forward"
+                        + (" and backward" if self.backward else " only"),
+               "input": _input_text(g),
+               "filters": f"k_x = {g.k_rows}, k_y = {g.k_cols}, c_in = {g.c_in}, c_out = "
+                          f"{g.c_out}; f[:,:,c,o] is channel c of filter o",
+               **_stride_padding(g),
+               "output": f"o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = {g.o_rows}, o_y = "
+                         f"⌊(y + 2p_y − k_y)/s_y⌋ + 1 = {g.o_cols}, o_c = c_out = {g.c_out}",
+               "forward": f"y[r,c,o] = Σᵢⱼₖ {xn}[{sr}+i, {sc}+j, k]·f[i,j,k,o] + b[o]"}
+        if self.backward:
+            sm, sn = _times(g.s_rows, "m"), _times(g.s_cols, "n")
+            out["backward"] = (
+                f"δx[r,c,k] = Σᵢⱼₒ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]·"
+                "f_back[i,j,o,k] (dy_dilated: δy dilated by the stride and padded by k − 1; "
+                "f_back: channels and filters swapped, each matrix turned 180°); "
+                f"ΔF[i,j,k,o] = Σₘₙ {xn}[{sm}+i, {sn}+j, k]·δy[m,n,o]; Δb[o] = Σₘₙ δy[m,n,o]")
+            out["tensors"] = "dy is δy, dx δx, df ΔF, db Δb"
+        return out
 
     # -- steps -----------------------------------------------------------------------------------
     def pad_step(self) -> Step:
@@ -302,7 +356,7 @@ class _ConvTracer:
         if level == 2:
             pr, pc = g.padded
             out.append(_matrix_step(
-                "forward", "y", f"y[r,c,o] = Σ {xn}[{_times(g.s_rows, 'r')}+i, "
+                "forward", "y", f"y[r,c,o] = Σᵢⱼₖ {xn}[{_times(g.s_rows, 'r')}+i, "
                 f"{_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] + b[o]", "",
                 _box(xn, range(pr), range(pc), ch) + _box("f", kr, kc, ch, range(g.c_out))
                 + _box("b", range(g.c_out)),
@@ -316,7 +370,7 @@ class _ConvTracer:
                 r0 = r * g.s_rows
                 out.append(_matrix_step(
                     "forward", f"y row {r}",
-                    f"y[{r},c,o] = Σ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
+                    f"y[{r},c,o] = Σᵢⱼₖ {xn}[{r0}+i, {_times(g.s_cols, 'c')}+j, k]·f[i,j,k,o] "
                     "+ b[o]", "",
                     _box(xn, range(r0, r0 + g.k_rows), range(pc), ch) + every_f,
                     _box("y", range(r, r + 1), range(g.o_cols), range(g.c_out)), y[r].ravel(),
@@ -377,7 +431,7 @@ class _ConvTracer:
         every_fb = _box("f_back", kr, kc, oc, range(g.c_in))
         if level == 2:
             return [_matrix_step(
-                "backward", "δx", f"δx[r,c,k] = Σ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]"
+                "backward", "δx", f"δx[r,c,k] = Σᵢⱼₒ dy_dilated[{g.p_rows}+r+i, {g.p_cols}+c+j, o]"
                 "·f_back[i,j,o,k]", "", _box("dy_dilated", *(range(n) for n in g.dilated_shape))
                 + every_fb, _box("dx", range(g.rows), range(g.cols), range(g.c_in)), dx.ravel(),
                 note="coarsened: one step for the tensor")]
@@ -387,7 +441,7 @@ class _ConvTracer:
                 r0 = r + g.p_rows
                 out.append(_matrix_step(
                     "backward", f"δx row {r}",
-                    f"δx[{r},c,k] = Σ dy_dilated[{r0}+i, {g.p_cols}+c+j, o]·f_back[i,j,o,k]", "",
+                    f"δx[{r},c,k] = Σᵢⱼₒ dy_dilated[{r0}+i, {g.p_cols}+c+j, o]·f_back[i,j,o,k]", "",
                     _box("dy_dilated", range(r0, r0 + g.k_rows), range(g.dilated_shape[1]), oc)
                     + every_fb, _box("dx", range(r, r + 1), range(g.cols), range(g.c_in)),
                     dx[r].ravel(), note="coarsened: one step per row of δx"))
@@ -414,7 +468,8 @@ class _ConvTracer:
         if level == 2:
             return [_matrix_step(
                 "backward", "ΔF",
-                f"ΔF[i,j,k,o] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]·δy[r,c,o]", "",
+                f"ΔF[i,j,k,o] = Σₘₙ {xn}[{_times(sr, 'm')}+i, {_times(sc, 'n')}+j, k]"
+                "·δy[m,n,o]", "",
                 _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(g.c_out)),
                 _box("df", kr, kc, ch, range(g.c_out)), df.ravel(),
                 note="coarsened: one step for the tensor")]
@@ -423,8 +478,8 @@ class _ConvTracer:
             for o in range(g.c_out):
                 out.append(_matrix_step(
                     "backward", f"ΔF filter {o}",
-                    f"ΔF[i,j,k,{o}] = Σ {xn}[{_times(sr, 'r')}+i, {_times(sc, 'c')}+j, k]"
-                    f"·δy[r,c,{o}]", "",
+                    f"ΔF[i,j,k,{o}] = Σₘₙ {xn}[{_times(sr, 'm')}+i, {_times(sc, 'n')}+j, k]"
+                    f"·δy[m,n,{o}]", "",
                     _box(xn, range(pr), range(pc), ch) + _box("dy", orr, occ, range(o, o + 1)),
                     _box("df", kr, kc, ch, range(o, o + 1)), df[:, :, :, o].ravel(),
                     note="coarsened: one step per filter"))
@@ -436,8 +491,8 @@ class _ConvTracer:
                               TERMS_SHOWN)
             out.append(step(
                 "backward", label("ΔF", (i, j, k, o)),
-                f"ΔF[{i},{j},{k},{o}] = Σ_(r,c) {xn}[{_times(sr, 'r')}+{i},{_times(sc, 'c')}+{j},"
-                f"{k}]·δy[r,c,{o}]",
+                f"ΔF[{i},{j},{k},{o}] = Σₘₙ {xn}[{_times(sr, 'm')}+{i},{_times(sc, 'n')}+{j},"
+                f"{k}]·δy[m,n,{o}]",
                 sum_text(terms, TERMS_SHOWN), _box(xn, *win) + _box("dy", orr, occ,
                                                                     range(o, o + 1)),
                 [("df", (i, j, k, o))], [df[i, j, k, o]]))
@@ -448,10 +503,10 @@ class _ConvTracer:
         orr, occ = range(g.o_rows), range(g.o_cols)
         if level > 0:
             return [_matrix_step(
-                "backward", "Δb", "Δb[o] = Σ δy[r,c,o]", "", _box("dy", orr, occ,
+                "backward", "Δb", "Δb[o] = Σₘₙ δy[m,n,o]", "", _box("dy", orr, occ,
                                                                  range(g.c_out)),
                 _box("db", range(g.c_out)), db, note="coarsened: one step for the vector")]
-        return [step("backward", label("Δb", (o,)), f"Δb{_s(o)} = Σ_(r,c) δy[r,c,{o}]",
+        return [step("backward", label("Δb", (o,)), f"Δb{_s(o)} = Σₘₙ δy[m,n,{o}]",
                      sum_text([fmt_paren(v) for v in dy[:, :, o].ravel()], TERMS_SHOWN),
                      _box("dy", orr, occ, range(o, o + 1)), [("db", (o,))], [db[o]])
                 for o in range(g.c_out)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import fully_connected as fc
+from engine import printed_sheet
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, label, products, step, sum_text
 from engine.steps import sub as _s
 from engine.validate import shape_str
@@ -37,7 +38,19 @@ def solve(x, w, b, dy) -> Trace:
     y = fc.forward(x, w, b)
     dx, dw, db = fc.backward(x, w, dy)
     tensors = {"x": x, "w": w, "b": b, "y": y, "dy": dy, "dx": dx, "dw": dw, "db": db}
-    return _trace(tensors)
+    trace = _trace(tensors)
+    n_in, n_out = w.shape
+    trace.settings = {
+        "layer": "fully connected (sheet 4, Task 1)",
+        "sizes": f"n_in = {n_in}, n_out = {n_out}, "
+                 + (f"a batch of {rows} rows (x and δy: one row per item)" if x.ndim == 2
+                    else "no batch (x and δy are vectors)"),
+        "forward": "y = x·W + b",
+        "backward": "δx = δy·Wᵀ; ΔW = xᵀ·δy; Δb = δy" + (" summed over the batch"
+                                                       if x.ndim == 2 else ""),
+        "tensors": "w is W, dy δy, dx δx, dw ΔW, db Δb",
+    }
+    return trace
 
 
 def _trace(t: dict[str, np.ndarray]) -> Trace:
@@ -73,7 +86,8 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 [("x", r("x", n, j)) for j in range(n_in)] + [("w", (j, k)) for j in range(n_in)]
                 + [("b", (k,))],
                 [("y", yi)], [y[yi]]))
-    # backward: δx_j = Σ_k δy_k W_jk
+    # backward: δx_j = Σ_k δy_k W_jk; the sheet's misprints at the first δx and ΔW steps
+    dx_note, dw_note = printed_sheet.fc_dx(w, dy, dx), printed_sheet.fc_dw(x, dy, dw)
     for n in range(rows):
         for j in range(n_in):
             xi = r("dx", n, j)
@@ -82,7 +96,7 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
                 sum_text(products(dys(n), w[j, :])),
                 [("dy", r("dy", n, k)) for k in range(n_out)] + [("w", (j, k))
                                                                  for k in range(n_out)],
-                [("dx", xi)], [dx[xi]]))
+                [("dx", xi)], [dx[xi]], sheet_note=dx_note if n == j == 0 else ""))
     # ΔW_jk = Σ_n x_nj δy_nk
     for j in range(n_in):
         for k in range(n_out):
@@ -95,12 +109,13 @@ def _trace(t: dict[str, np.ndarray]) -> Trace:
             steps.append(step("backward", f"ΔW[{j},{k}]", formula, sub_text,
                               [("x", r("x", n, j)) for n in range(rows)]
                               + [("dy", r("dy", n, k)) for n in range(rows)],
-                              [("dw", (j, k))], [dw[j, k]]))
+                              [("dw", (j, k))], [dw[j, k]],
+                              sheet_note=dw_note if j == k == 0 else ""))
     # Δb_k = Σ_n δy_nk
     for k in range(n_out):
         if batched:
             formula, sub_text = f"Δb{_s(k)} = Σₙ δyₙ{_s(k)}", sum_text(
-                [fmt(v) for v in dy[:, k]])
+                [fmt_paren(v) for v in dy[:, k]])
         else:
             formula, sub_text = f"Δb{_s(k)} = δy{_s(k)}", fmt(dy[k])
         steps.append(step("backward", label("Δb", (k,)), formula, sub_text,

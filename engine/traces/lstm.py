@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from engine import lstm
+from engine import lstm, printed_sheet
 from engine.lstm import GATES, PARAM_KEYS, TERM_KEYS
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, products, step, sum_text, vec
 from engine.steps import sub as _s
@@ -36,11 +36,12 @@ class BlockStep(Step):
         return f"{self.formula}; {self.substituted}" if self.substituted else self.formula
 
 
-def _vstep(phase, title, formula, substituted, reads, writes, values, note="") -> Step:
+def _vstep(phase, title, formula, substituted, reads, writes, values, note="",
+           sheet_note="") -> Step:
     vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
-                      result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                      writes=tuple(writes), values=vals, note=note)
+                result=vals[0] if vals else float("nan"), reads=tuple(reads),
+                writes=tuple(writes), values=vals, note=note, sheet_note=sheet_note)
 
 
 def solve(xs, params, c0, dh) -> Trace:
@@ -77,7 +78,24 @@ def solve(xs, params, c0, dh) -> Trace:
                     "df_hat": grads.df_hat, "di_hat": grads.di_hat, "do_hat": grads.do_hat,
                     "dg_hat": grads.dg_hat, "dx": grads.dx, "dc0": grads.dc0})
     tensors.update({"d" + k: v for k, v in grads.params.items()})
-    return _Tracer(tensors, T, n_in, n_h).build()
+    trace = _Tracer(tensors, T, n_in, n_h).build()
+    trace.settings = {
+        "layer": "peephole LSTM through time (sheet 4, Task 3)",
+        "sizes": f"T = {T} time steps, n_in = {n_in} inputs, n_h = {n_h} units",
+        "time": "row r of every (T, ·) tensor is time step t = r + 1; c0 is c₀, dc0 δc₀",
+        "forward": "fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f); iₜ = σ(xₜ·W_i + cₜ₋₁·W_ic + b_i); "
+                   "oₜ = σ(xₜ·W_o + cₜ₋₁·W_oc + b_o); gₜ = tanh(xₜ·W_c + b_c); "
+                   "cₜ = fₜ ⊙ cₜ₋₁ + iₜ ⊙ gₜ; hₜ = tanh(uₜ), uₜ = oₜ ⊙ cₜ",
+        "backward": "δcₜ = δhₜ ⊙ (1 − tanh²(uₜ)) ⊙ oₜ + δcₜ₊₁ ⊙ fₜ₊₁ + δf̂ₜ₊₁·W_fcᵀ + "
+                    "δîₜ₊₁·W_icᵀ + δôₜ₊₁·W_ocᵀ (the five terms: dc_from_h, dc_from_next, "
+                    "dc_from_peep_f, dc_from_peep_i, dc_from_peep_o); δf̂, δî, δô, δĝ "
+                    "(df_hat … dg_hat) are the deltas before σ and tanh; ΔW_f = Σₜ xₜᵀ·δf̂ₜ, "
+                    "ΔW_fc = Σₜ cₜ₋₁ᵀ·δf̂ₜ, Δb_f = Σₜ δf̂ₜ (i, o alike); ΔW_c = Σₜ xₜᵀ·δĝₜ, "
+                    "Δb_c = Σₜ δĝₜ",
+        "tensors": "xs holds xₜ, dh δhₜ, du δuₜ; d + a parameter's name is its gradient "
+                   "(dW_f is ΔW_f)",
+    }
+    return trace
 
 
 def _granularity(T: int, n_in: int, n_h: int) -> tuple[str, str, int, int, int]:
@@ -205,13 +223,13 @@ class _Tracer:
         return Trace(self.steps, self.t, note)
 
     def add(self, unit: bool, title: str, formula: str, substituted: str, reads, writes,
-            values, note: str = "") -> None:
+            values, note: str = "", sheet_note: str = "") -> None:
         if unit:
             self.steps.append(step("backward", title, formula, substituted, reads, writes,
-                                   values, note))
+                                   values, note, sheet_note=sheet_note))
         else:
             self.steps.append(_vstep("backward", title, formula, substituted, reads, writes,
-                                     values, note))
+                                     values, note, sheet_note))
 
     # -- forward ----------------------------------------------------------------------------
     def forward_row(self, r: int) -> None:
@@ -264,7 +282,7 @@ class _Tracer:
 
     # -- backward ---------------------------------------------------------------------------
     def elementwise(self, r: int, unit: bool, tensor: str, title, formula, parts,
-                    sub_fn, src: int | None = None) -> None:
+                    sub_fn, src: int | None = None, sheet_note: str = "") -> None:
         """Row ``r`` of a (T, n_h) quantity, unit by unit from same-unit values of ``parts``
         (in row ``src``, by default ``r``).
 
@@ -277,13 +295,13 @@ class _Tracer:
             for j in range(self.n_h):
                 reads = sum((self.elem(p, src, j) for p in parts), ())
                 self.add(True, title(f"[{j}]"), formula(f"[{j}]", "·"), sub_fn(j), reads,
-                         ((tensor, (r, j)),), (vals[j],))
+                         ((tensor, (r, j)),), (vals[j],), sheet_note=sheet_note)
         else:
             sub_ = ("[" + ", ".join(sub_fn(j) for j in range(self.n_h)) + "]"
                     if self.small else "")
             reads = sum((self.row(p, src) for p in parts), ())
             self.add(False, title(""), formula("", " ⊙ "), sub_, reads, self.row(tensor, r),
-                     vals, self.note)
+                     vals, self.note, sheet_note)
 
     def product(self, r: int, unit: bool, tensor: str, title, a: tuple[str, str],
                 b: tuple[str, str], src: int | None = None) -> None:
@@ -309,7 +327,8 @@ class _Tracer:
                          lambda J, M: f"δh{τ}{J} = ∂L/∂h{τ}{J} (given)", ["dh"],
                          lambda j: fmt(v["dh"][j]))
         self.elementwise(r, unit, "du", lambda J: f"δu{τ}{J}",
-                         lambda J, M: f"δu{τ}{J} = δh{τ}{J}{M}(1 − tanh²(o{τ}{J}{M}c{τ}{J}))",
+                         lambda J, M: (f"u{τ} = o{τ} ⊙ c{τ}, h{τ} = tanh(u{τ}): δu{τ}{J} = "
+                                       f"δh{τ}{J}{M}(1 − tanh²(u{τ}{J}))"),
                          ["dh", "h"], lambda j: f"{fp(v['dh'][j])} · (1 − {fp(v['h'][j])}²)")
         self.product(r, unit, "do", lambda J: f"δo{τ}{J}", (f"δu{τ}", "du"), (f"c{τ}", "c"))
         self.product(r, unit, "dc_from_h", lambda J: f"δc{τ}{J} from h{τ}", (f"δu{τ}", "du"),
@@ -321,16 +340,18 @@ class _Tracer:
                 f"δc{τ} from c{τn} and via the peepholes at t = {T + 1} (none: t = {T} is the "
                 "last step)", "", (), zeros, np.zeros(len(zeros)), ""))
             self.elementwise(r, unit, "dc", lambda J: f"δc{τ}{J}",
-                             lambda J, M: (f"δc{τ}{J} = δh{τ}{J}{M}(1 − tanh²(o{τ}{J}{M}c{τ}{J}))"
-                                           f"{M}o{τ}{J}"),
-                             list(TERM_KEYS), lambda j: fmt(t["dc_from_h"][r, j]))
+                             lambda J, M: (f"δc{τ}{J} = δh{τ}{J}{M}(1 − tanh²(u{τ}{J})){M}"
+                                           f"o{τ}{J}"),
+                             list(TERM_KEYS), lambda j: fmt(t["dc_from_h"][r, j]),
+                             sheet_note=printed_sheet.lstm_dc(r + 1, T))
         else:
-            full = (f"δh{τ}·(1 − tanh²(o{τ}c{τ}))·o{τ} + δc{τn}·f{τn} + δf̂{τn}·W_fcᵀ + "
+            full = (f"δh{τ}·(1 − tanh²(u{τ}))·o{τ} + δc{τn}·f{τn} + δf̂{τn}·W_fcᵀ + "
                     f"δî{τn}·W_icᵀ + δô{τn}·W_ocᵀ")
             self.elementwise(r, unit, "dc", lambda J: f"δc{τ}{J}",
                              lambda J, M: f"δc{τ}{J} = ({full}){J}" if J else f"δc{τ} = {full}",
                              list(TERM_KEYS),
-                             lambda j: " + ".join(fp(t[k][r, j]) for k in TERM_KEYS))
+                             lambda j: " + ".join(fp(t[k][r, j]) for k in TERM_KEYS),
+                             sheet_note=printed_sheet.lstm_dc(r + 1, T))
         for d, (sym, name) in (("df", (f"c{τp}", "cprev")), ("di", (f"g{τ}", "g")),
                                ("dg", (f"i{τ}", "i"))):
             self.product(r, unit, d, lambda J, d=d: f"δ{d[1]}{τ}{J}", (f"δc{τ}", "dc"),
@@ -391,12 +412,13 @@ class _Tracer:
                              (("dc", (0, j)), ("f", (0, j)))
                              + sum((self.row(d, 0) + tuple((w, (j, k)) for k in range(n_h))
                                     for _, d, w in _PEEP), ()),
-                             (("dc0", (j,)),), (t["dc0"][j],))
+                             (("dc0", (j,)),), (t["dc0"][j],),
+                             sheet_note=printed_sheet.lstm_dc0())
             else:
                 sub_ = ("[" + ", ".join(" + ".join(fp(p[j]) for p in parts)
                                         for j in range(n_h)) + "]") if self.small else ""
                 self.add(False, "δc₀", f"δc₀ = {full}", sub_, reads_v, self.row("dc0", 0),
-                         t["dc0"], self.note)
+                         t["dc0"], self.note, printed_sheet.lstm_dc0())
 
     def backward_grouped(self, r: int) -> None:
         """The vector steps of row ``r`` merged into six: δh, δu, δo, δc from h (and, at t = T,

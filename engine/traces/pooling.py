@@ -43,7 +43,13 @@ def solve_avg(x, size, stride, dy) -> Trace:
     x, g, dy = _solve_inputs(x, size, stride, dy)
     y = pooling.avg_pool(x, g)
     dx = pooling.avg_spread(x.shape, dy, g)
-    return _trace("avg", {"x": x, "y": y, "dy": dy, "dx": dx}, g, _avg_share(dy, g))
+    t = _trace("avg", {"x": x, "y": y, "dy": dy, "dx": dx}, g, _avg_share(dy, g))
+    t.settings = _settings(g, "average pooling (sheet 4, Task 5)",
+                           "y[r,c,ch] = the mean of the k elements of x's window at "
+                           "(s_x·r, s_y·c) in channel ch",
+                           "δx starts at 0; each δy[r,c,ch] adds δy/k to every element of its "
+                           "window (+=: overlapping windows add up)")
+    return t
 
 
 def solve_max(x, size, stride, dy) -> Trace:
@@ -55,7 +61,22 @@ def solve_max(x, size, stride, dy) -> Trace:
     mask = pooling.max_route(x.shape, np.ones_like(dy), arg, g)
     t = _trace("max", {"x": x, "y": y, "dy": dy, "dx": dx, "mask": mask}, g,
                pooling.max_share(dy, arg, g), arg)
+    t.settings = _settings(g, "max pooling",
+                           "y[r,c,ch] = the maximum of x's window at (s_x·r, s_y·c) in channel "
+                           "ch (a tie: the first in row-major order)",
+                           "δx starts at 0; each δy[r,c,ch] goes whole to its window's maximum "
+                           "(+=); mask counts, per element of x, the windows whose maximum it "
+                           "is")
     return t
+
+
+def _settings(g: Window, layer: str, forward: str, backward: str) -> dict[str, str]:
+    return {"layer": layer, "window": f"k_x = {g.k_rows}, k_y = {g.k_cols} (k = {g.k} elements)",
+            "stride": f"s_x = {g.s_rows}, s_y = {g.s_cols}",
+            "output": f"o_x = ⌊(x − k_x)/s_x⌋ + 1 = {g.o_rows}, "
+                      f"o_y = ⌊(y − k_y)/s_y⌋ + 1 = {g.o_cols} (x, y: the input's rows and "
+                      "columns)",
+            "forward": forward, "backward": backward, "tensors": "dy is δy, dx δx"}
 
 
 def _solve_inputs(x, size, stride, dy):

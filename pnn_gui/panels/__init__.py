@@ -48,10 +48,16 @@ def _autodiff() -> type[Panel]:
     return AutodiffPanel
 
 
+def _network() -> type[Panel]:
+    from pnn_gui.panels.network import NetworkPanel
+    return NetworkPanel
+
+
 PANELS = (
     PanelEntry("Fully connected", ("fc",), _fully_connected),
     PanelEntry("Conv2D", ("conv", "conv-filter", "conv-shape"), _conv2d),
     PanelEntry("Pooling", ("avgpool", "maxpool"), _pooling),
     PanelEntry("LSTM", ("lstm",), _lstm),
     PanelEntry("Autodiff", ("autodiff",), _autodiff),
+    PanelEntry("Network", ("network", "mlp"), _network),
 )

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -121,6 +122,10 @@ class Panel(QtCore.QObject):
     def commit_edits(self) -> None:
         """Make what is typed but not yet in effect take effect now (the window calls it before
         a save, an export or quitting; the autodiff expression waits for Enter or a pause)."""
+
+    def set_practice(self, on: bool) -> None:
+        """Practice mode on or off: hide what the inputs column would give away of an asked
+        answer (the window hides the views and the worked solution itself)."""
 
     # -- shared by the panels ---------------------------------------------------------------------
     def _finish_load(self, example: Example) -> None:
@@ -241,15 +246,40 @@ class ModePanel(Panel):
         self._set_mode(mode)
         self._finish_load(example)
 
+    def session_data(self) -> dict[str, Any]:
+        """The shown mode's kind and inputs, as every panel writes them (format 1), and under
+        ``"other_modes"`` each other mode's inputs by kind: a reopened session comes back in
+        the same mode with what every mode held (and a refused one is undone whole)."""
+        data = super().session_data()
+        data["other_modes"] = {self.KIND_OF[m]: _jsonable(self._inputs[m])
+                               for m in self.MODES if m != self._mode}
+        return data
+
     def restore_session(self, data: dict[str, Any]) -> None:
+        """Inverse of :meth:`session_data`; a file without ``"other_modes"`` (as written before
+        they were saved) restores its own mode and leaves the others as they are. Every mode is
+        checked before anything changes."""
         kind = data.get("kind") if isinstance(data, dict) else None
         mode = self._mode_of(kind)
         if mode is None:
             kinds = ", ".join(f'"{k}"' for k in self.KIND_OF.values())
             raise ValueError(f"session: \"kind\" is {kind!r}; the {self.title} panel reads "
                              f"{kinds}")
+        others = data.get("other_modes", {})
+        if not isinstance(others, dict):
+            raise ValueError(f"session: \"other_modes\" must be an object, got "
+                             f"{type(others).__name__}")
+        restored = {}
+        for other, raw in others.items():
+            m = self._mode_of(other)
+            if m is None:
+                raise ValueError(f"session: \"other_modes\": expected kinds "
+                                 f"{', '.join(self.KIND_OF.values())}, got {other!r}")
+            restored[m] = self._normalised(m, session_inputs({"kind": other, "inputs": raw},
+                                                             other, self._fields(m)))
         raw = session_inputs(data, kind, self._fields(mode))
-        self._inputs[mode] = self._normalised(mode, raw)  # ValueError changes nothing
+        restored[mode] = self._normalised(mode, raw)  # ValueError changes nothing
+        self._inputs.update(restored)
         self._set_mode(mode)
 
     # -- modes ----------------------------------------------------------------------------------
@@ -328,9 +358,10 @@ def session_inputs(data: Any, kind: str, fields: Any,
         raise ValueError(f"session: \"inputs\" must be an object, got {type(inputs).__name__}")
     want, got = set(fields), set(inputs)
     if want != got:
-        def named(keys: set[str]) -> str:
-            return ", ".join(f'"{k}"' + (f" ({labels[k]})" if labels and labels.get(k, k) != k
-                                         else "") for k in sorted(keys))
+        def named(keys: set[str]) -> str:  # (a key as JSON writes it: "\n" stays one line)
+            return ", ".join(json.dumps(k if len(k) <= 40 else k[:39] + "…", ensure_ascii=False)
+                             + (f" ({labels[k]})" if labels and labels.get(k, k) != k else "")
+                             for k in sorted(keys))
         parts = []
         if want - got:
             parts.append(f"lack {named(want - got)}")

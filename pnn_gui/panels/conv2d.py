@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array
-from pnn_gui.panels.base import ModePanel, inputs_column, session_inputs, splitter
+from pnn_gui.panels.base import ModePanel, inputs_column, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
@@ -37,10 +37,10 @@ from pnn_gui.panels.conv_inputs import (
     pair,
     resized,
 )
-from pnn_gui.panels.conv_layouts import SlotLayout
 from pnn_gui.trace_cursor import StepTally
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
+from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -130,6 +130,7 @@ class Conv2DPanel(ModePanel):
         super().__init__(parent)
         self._start_modes("full", {mode: _default_inputs(mode) for mode in MODES})
         self._digits = 4
+        self._practice = False
         self._build_inputs()
         self._build_views()
         self._levels: dict[str, tuple[float, float]] = {}
@@ -241,6 +242,11 @@ class Conv2DPanel(ModePanel):
         self.b_editor.set_precision(digits)
         self.grid.set_precision(digits)
 
+    def set_practice(self, on: bool) -> None:
+        """In practice the output-shape calculator is hidden: it is Task 2b's answer."""
+        self._practice = bool(on)
+        self._apply_mode_widgets()
+
     def set_animation_speed(self, factor: float) -> None:
         super().set_animation_speed(factor)
         self.flow.set_speed(self.speed)
@@ -252,39 +258,6 @@ class Conv2DPanel(ModePanel):
             self.flow.skip()
             self.filter_view.finish()
             self.shape_view.finish()
-
-    # -- sessions ---------------------------------------------------------------------------------
-    def session_data(self) -> dict[str, Any]:
-        """The shown mode's kind and inputs, as every panel writes them (format 1), and under
-        ``"other_modes"`` each other mode's inputs by kind: a reopened session comes back in
-        the same mode with what every mode held (the filter bank of Task 2a, the shapes of
-        Task 2b, the full pass)."""
-        data = super().session_data()
-        data["other_modes"] = {KIND_OF[m]: {k: np.asarray(v).tolist()
-                                            for k, v in self._inputs[m].items()}
-                               for m in MODES if m != self._mode}
-        return data
-
-    def restore_session(self, data: dict[str, Any]) -> None:
-        """Inverse of :meth:`session_data`; a file without ``"other_modes"`` (as written before
-        they were saved) restores its own mode and leaves the others as they are. Every mode is
-        checked before anything changes."""
-        others = data.get("other_modes", {}) if isinstance(data, dict) else {}
-        if not isinstance(others, dict):
-            raise ValueError(f"session: \"other_modes\" must be an object, got "
-                             f"{type(others).__name__}")
-        restored = {}
-        for kind, raw in others.items():
-            mode = self._mode_of(kind)
-            if mode is None:
-                raise ValueError(f"session: \"other_modes\": expected kinds "
-                                 f"{', '.join(KIND_OF.values())}, got {kind!r}")
-            inputs = session_inputs({"kind": kind, "inputs": raw}, kind, FIELDS[mode])
-            restored[mode] = _normalise(mode, inputs)
-        super().restore_session(data)  # the shown mode; a ValueError changes nothing
-        for mode, inputs in restored.items():
-            if mode != self._mode:
-                self._inputs[mode] = inputs
 
     # -- public helpers (tests, benchmarks) -------------------------------------------------------
     def calculator_text(self) -> str:
@@ -317,7 +290,7 @@ class Conv2DPanel(ModePanel):
         self.padding_row.set_range(0, shapes)
         for row in (self.x_row, self.stride_row, self.padding_row):
             row.setVisible(mode != "filter")
-        self.calculator.setVisible(mode != "filter")
+        self.calculator.setVisible(mode != "filter" and not self._practice)
         self.values_box.setVisible(mode != "shape")
         for wid in (self.x_editor, self.b_editor, self.dy_editor):
             wid.setVisible(mode == "full")

@@ -86,8 +86,8 @@ class ShapeRow(QtWidgets.QWidget):
     def set_value(self, values: Sequence[int]) -> None:
         """Show ``values`` without emitting."""
         for spin, v in zip(self.spins, values, strict=True):
-            spin.blockSignals(True)
-            spin.setValue(int(v))
+            spin.blockSignals(True)  # (clamped as Qt clamps, before a C int overflows: 10**30)
+            spin.setValue(max(spin.minimum(), min(int(v), spin.maximum())))
             spin.blockSignals(False)
 
     def set_range(self, minimum: int, maximum: int) -> None:

@@ -1,7 +1,11 @@
 """The worked solution: every step's formula and its numbers, grouped forward / backward.
 
 - One row per phase header and per step; step k's line is :attr:`Step.text` with the formula on
-  a line of its own (``line_text(k)``).
+  a line of its own (``line_text(k)``). A step with a :attr:`Step.sheet_note` (where exercise
+  sheet 4's printed solution differs) has one more row right under it: the note, marked
+  :data:`SHEET_MARK`, in its own colours (:data:`SHEET_FG` on :data:`SHEET_BG`, whatever the
+  step); clicking it is clicking its step. (A mark in the text, not an icon: with a decoration
+  Qt measures a wrapped row a few pixels wider than it paints it, and the note lost its middle.)
 - ``current()`` is k, the number of steps done: step k's row has the current background, steps
   1..k are written dark ("done"), the rest grey. The colours are read from the model when Qt
   paints a row, and nothing about a row's size depends on k: a step change repaints the list's
@@ -18,6 +22,9 @@ Public API (the main window drives it; panels need not touch it)::
     pane.set_current(k)                   # k steps done: step k highlighted and scrolled to
     pane.step_clicked.connect(state.set_step)   # int k: the user clicked step k's line
     pane.line_text(k) -> str              # what step k's line says (tests)
+    pane.index_of_sheet_note(k)           # the model index of step k's sheet note (invalid: none)
+    pane.set_limit(k)                     # practice: only steps 1..k have a line (None: all)
+    pane.shown_steps() -> int             # how many step lines there are
 """
 
 from __future__ import annotations
@@ -36,30 +43,39 @@ CURRENT_BG = QtGui.QColor("#fff3c4")
 HEADER_BG = QtGui.QColor("#eceff1")
 DONE_FG = QtGui.QColor("#222222")
 TODO_FG = QtGui.QColor("#8a8a8a")
+#: a sheet note's text and background: apart from the step colours, the current step's yellow
+#: and the trace note's orange
+SHEET_FG = QtGui.QColor("#5b1f8a")
+SHEET_BG = QtGui.QColor("#f3ebfa")
+SHEET_MARK = "⚑ "
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
 
 class _StepModel(QtCore.QAbstractListModel):
-    """Rows are phase headers and steps; ``step_of_row[row]`` is 1-based or 0 for a header."""
+    """Rows are phase headers, steps and sheet notes; ``step_of_row[row]`` is the 1-based step
+    of a step's row and of its note's row (``is_note[row]``), 0 for a header."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.trace: Trace | None = None
         self.step_of_row = np.zeros(0, dtype=np.int64)
+        self.is_note = np.zeros(0, dtype=bool)
         self.row_of_step = np.zeros(1, dtype=np.int64)  # index k (1-based) -> row
         self.headers: dict[int, str] = {}
         self.current = 0
+        self.limit: int | None = None  # steps with a row (practice); None: all
         self._lines: list[str | None] = []  # row -> its text, made on first use
         self._bold = QtGui.QFont()
         self._bold.setBold(True)
         self._brushes = {c.name(): QtGui.QBrush(c)
-                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG)}
+                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG)}
 
     def set_trace(self, trace: Trace | None) -> None:
         self.beginResetModel()
         self.trace = trace
         rows: list[int] = []
+        notes: list[bool] = []
         self.headers = {}
         row_of_step = [0]
         last_phase = None
@@ -68,16 +84,51 @@ class _StepModel(QtCore.QAbstractListModel):
                 if s.phase != last_phase:
                     self.headers[len(rows)] = _PHASE_TITLES.get(s.phase, s.phase)
                     rows.append(0)
+                    notes.append(False)
                     last_phase = s.phase
                 row_of_step.append(len(rows))
                 rows.append(k)
+                notes.append(False)
+                if s.sheet_note:
+                    rows.append(k)
+                    notes.append(True)
         self.step_of_row = np.asarray(rows, dtype=np.int64)
+        self.is_note = np.asarray(notes, dtype=bool)
         self.row_of_step = np.asarray(row_of_step, dtype=np.int64)
         self._lines = [None] * len(rows)
         self.endResetModel()
 
     def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.step_of_row)
+        return 0 if parent.isValid() else self._rows_for(self.limit)
+
+    def _rows_for(self, limit: int | None) -> int:
+        """Rows shown when steps 1..limit have a line: the rows up to step limit's, and its
+        sheet note under it."""
+        if limit is None:
+            return len(self.step_of_row)
+        k = min(limit, len(self.row_of_step) - 1)
+        if k <= 0:
+            return 0
+        rows = int(self.row_of_step[k]) + 1
+        while rows < len(self.step_of_row) and self.is_note[rows]:
+            rows += 1
+        return rows
+
+    def set_limit(self, limit: int | None) -> None:
+        """Only steps 1..limit have a row (None: every step); rows come and go, nothing else
+        is laid out again."""
+        old, new = self._rows_for(self.limit), self._rows_for(limit)
+        root = QtCore.QModelIndex()
+        if new > old:
+            self.beginInsertRows(root, old, new - 1)
+            self.limit = limit
+            self.endInsertRows()
+        elif new < old:
+            self.beginRemoveRows(root, new, old - 1)
+            self.limit = limit
+            self.endRemoveRows()
+        else:
+            self.limit = limit
 
     def flags(self, index):
         if index.isValid() and self.step_of_row[index.row()] == 0:
@@ -92,11 +143,18 @@ class _StepModel(QtCore.QAbstractListModel):
         return f"{k}. {s.formula}" + (f"\n    {rest.lstrip()}" if rest else "")
 
     def line(self, row: int) -> str:
-        """Row ``row``'s text as shown (a header's or :meth:`text`), made once per trace."""
+        """Row ``row``'s text as shown (a header's, :meth:`text` or a sheet note), made once
+        per trace."""
         got = self._lines[row]
         if got is None:
             k = int(self.step_of_row[row])
-            got = self._lines[row] = self.text(k) if k else "\n" + self.headers.get(row, "")
+            if not k:
+                got = "\n" + self.headers.get(row, "")
+            elif self.is_note[row]:
+                got = SHEET_MARK + self.trace.steps[k - 1].sheet_note
+            else:
+                got = self.text(k)
+            self._lines[row] = got
         return got
 
     def data(self, index, role=_Role.DisplayRole):
@@ -111,6 +169,14 @@ class _StepModel(QtCore.QAbstractListModel):
                 return self._bold
             if role == _Role.BackgroundRole:
                 return self._brushes[HEADER_BG.name()]
+            return None
+        if self.is_note[row]:  # the sheet's note under step k
+            if role == _Role.ForegroundRole:
+                return self._brushes[SHEET_FG.name()]
+            if role == _Role.BackgroundRole:
+                return self._brushes[SHEET_BG.name()]
+            if role == _Role.ToolTipRole:
+                return self.line(row)
             return None
         if role == _Role.ForegroundRole:
             return self._brushes[(DONE_FG if k <= self.current else TODO_FG).name()]
@@ -150,11 +216,18 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.view.clicked.connect(self._on_clicked)
+        #: practice: says how many steps are hidden below the revealed ones
+        self.hidden_note = QtWidgets.QLabel()
+        self.hidden_note.setObjectName("hiddenSteps")
+        self.hidden_note.setWordWrap(True)
+        tint(self.hidden_note, TODO_FG.name())
+        self.hidden_note.setVisible(False)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(title)
         lay.addWidget(self.note)
         lay.addWidget(self.view, 1)
+        lay.addWidget(self.hidden_note)
 
     def _set_wrapping(self, wrap: bool) -> None:
         """Wrapped rows of their own heights, or uniform unwrapped rows (see the module
@@ -169,6 +242,7 @@ class SolutionPane(QtWidgets.QWidget):
         if wrap != self.view.wordWrap():
             self._set_wrapping(wrap)
         self.model.set_trace(trace)
+        self._update_hidden_note()
         note = trace.note if trace is not None else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))
@@ -187,15 +261,43 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.viewport().update()
 
     def _scroll_to_current(self) -> None:
+        """Step k's line in view, and its sheet note under it when there is room."""
         k = self.model.current
         if 0 < k < len(self.model.row_of_step):
-            self.view.scrollTo(self.index_of_step(k),
-                               QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            visible = QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible
+            note = self.index_of_sheet_note(k)
+            if note.isValid():
+                self.view.scrollTo(note, visible)
+            self.view.scrollTo(self.index_of_step(k), visible)
         else:
             self.view.scrollToTop()
 
     def current(self) -> int:
         return self.model.current
+
+    def set_limit(self, k: int | None) -> None:
+        """Practice: show only the lines of steps 1..k (the steps revealed); None: every line."""
+        if k != self.model.limit:
+            self.model.set_limit(k)
+            self._update_hidden_note()
+
+    def shown_steps(self) -> int:
+        """How many step lines the pane has."""
+        n = self.model.rowCount()
+        return int(np.count_nonzero(self.model.step_of_row[:n]))
+
+    def _update_hidden_note(self) -> None:
+        total = len(self.model.row_of_step) - 1
+        hidden = total - self.shown_steps()
+        if self.model.limit is None or hidden <= 0:
+            self.hidden_note.setVisible(False)
+            return
+        shown = total - hidden
+        self.hidden_note.setText(
+            f"Practice: the worked solution is hidden ({total} steps); reveal steps in the "
+            "practice pane." if shown == 0 else
+            f"Practice: steps {shown + 1}–{total} are hidden; reveal more in the practice pane.")
+        self.hidden_note.setVisible(True)
 
     def line_text(self, k: int) -> str:
         """The text of step k's line (1-based)."""
@@ -204,6 +306,13 @@ class SolutionPane(QtWidgets.QWidget):
     def index_of_step(self, k: int) -> QtCore.QModelIndex:
         """The model index of step k's line (for tests: ``view.clicked.emit(idx)``)."""
         return self.model.index(int(self.model.row_of_step[k]))
+
+    def index_of_sheet_note(self, k: int) -> QtCore.QModelIndex:
+        """The model index of the sheet note under step k's line; invalid when it has none."""
+        row = int(self.model.row_of_step[k]) + 1
+        if row < len(self.model.is_note) and self.model.is_note[row]:
+            return self.model.index(row)
+        return QtCore.QModelIndex()
 
     def _on_clicked(self, index: QtCore.QModelIndex) -> None:
         k = int(self.model.step_of_row[index.row()])

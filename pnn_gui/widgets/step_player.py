@@ -9,6 +9,7 @@ Public API (the main window drives it; panels need not touch it)::
     player.speed_changed.connect(...)              # float factor: 0.25 … 4 (1 = normal)
     player.set_speed(2.0); player.speed()
     player.play(); player.pause(); player.is_playing()
+    player.set_limit(m)                            # practice: no step beyond m (None: n)
 
 ``k`` counts steps done: 0 shows the inputs only, ``k`` shows the tensors after step k.
 A click on the slider's groove jumps to that step. The shortcuts are window-wide but never steal
@@ -48,6 +49,7 @@ class StepPlayer(QtWidgets.QWidget):
         self._k = 0
         self._n = 0
         self._phase = ""
+        self._limit: int | None = None
         style = self.style()
         sp = QtWidgets.QStyle.StandardPixmap
 
@@ -108,21 +110,32 @@ class StepPlayer(QtWidgets.QWidget):
     def set_state(self, k: int, n: int, phase: str) -> None:
         """Show step ``k`` of ``n`` in ``phase``; emits nothing."""
         self._k, self._n, self._phase = int(k), int(n), phase
+        top = self._top()
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, self._n))
+        self.slider.setRange(0, max(0, top))
         self.slider.setValue(self._k)
         self.slider.blockSignals(False)
         what = phase if k > 0 and phase else "inputs"
-        self.label.setText(f"step {self._k} of {self._n} · {what}")
-        has = self._n > 0
+        revealed = "" if top == self._n else f" · {top} revealed"
+        self.label.setText(f"step {self._k} of {self._n} · {what}{revealed}")
+        has = top > 0
         self.first_button.setEnabled(has and self._k > 0)
         self.back_button.setEnabled(has and self._k > 0)
-        self.forward_button.setEnabled(has and self._k < self._n)
-        self.last_button.setEnabled(has and self._k < self._n)
+        self.forward_button.setEnabled(has and self._k < top)
+        self.last_button.setEnabled(has and self._k < top)
         self.play_button.setEnabled(has)
         self.slider.setEnabled(has)
-        if self.is_playing() and self._k >= self._n:
+        if self.is_playing() and self._k >= top:
             self.pause()
+
+    def set_limit(self, m: int | None) -> None:
+        """Practice: steps beyond ``m`` (the revealed ones) cannot be reached; None lifts it.
+        Emits nothing; takes effect with the next :meth:`set_state`."""
+        self._limit = None if m is None else max(0, int(m))
+
+    def _top(self) -> int:
+        """The last step that can be reached."""
+        return self._n if self._limit is None else min(self._n, self._limit)
 
     def step(self) -> int:
         return self._k
@@ -143,12 +156,12 @@ class StepPlayer(QtWidgets.QWidget):
         self._request(self._k + 1)
 
     def last(self) -> None:
-        self._request(self._n)
+        self._request(self._top())
 
     def play(self) -> None:
-        if self._n == 0:
+        if self._top() == 0:
             return
-        if self._k >= self._n:
+        if self._k >= self._top():
             self._request(0)
         self._timer.start(self._interval())
         self.play_button.setIcon(self.style().standardIcon(
@@ -191,7 +204,7 @@ class StepPlayer(QtWidgets.QWidget):
 
     # -- internals --------------------------------------------------------------------------
     def _request(self, k: int) -> None:
-        k = max(0, min(int(k), self._n))
+        k = max(0, min(int(k), self._top()))
         if k != self._k:
             self.step_requested.emit(k)
 
@@ -199,7 +212,7 @@ class StepPlayer(QtWidgets.QWidget):
         return max(40, int(PLAY_INTERVAL_MS / self.speed()))
 
     def _on_tick(self) -> None:
-        if self._k >= self._n:
+        if self._k >= self._top():
             self.pause()
             return
         self.forward()

@@ -38,8 +38,8 @@ def assert_refs_in_range(trace):
 def test_sheet_task2b_trace_reads_like_the_solution():
     t = traces.conv2d.solve_shape([20, 18, 5], [3, 4, 5, 1337], 2, 3)
     texts = [s.text for s in t.steps]
-    assert texts == ["o_rows = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12",
-                     "o_cols = ⌊(x + 2p − k)/s⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11",
+    assert texts == ["o_x = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12",
+                     "o_y = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11",
                      "o_c = c_out (one output channel per filter) = 1337"]
     assert set(t.tensors) == {"output_shape"}
     np.testing.assert_array_equal(t.tensors["output_shape"], [12.0, 11.0, 1337.0])
@@ -322,9 +322,9 @@ def test_example_conv_is_small_and_right():
     texts = [st.text for st in t.steps]
     assert ("y[0,1,1] = Σᵢⱼₖ x_padded[0+i,2+j,k]·f[i,j,k,1] + b₁ = 0 · 0 + 0 · 1 + 0 · 0 + "
             "2 · 1 + 0 · (-2) + 1 · 1 + 1 · 0 + 3 · 1 + 1 · 0 + 1 = 7") in texts
-    assert "ΔF[1,2,0,1] = Σ_(r,c) x_padded[2r+1,2c+2,0]·δy[r,c,1] = 2 · 0.5 + 1 · 0 + 1 · 0 + " \
+    assert "ΔF[1,2,0,1] = Σₘₙ x_padded[2m+1,2n+2,0]·δy[m,n,1] = 2 · 0.5 + 1 · 0 + 1 · 0 + " \
            "2 · 0.5 = 2" in texts
-    assert "Δb₀ = Σ_(r,c) δy[r,c,0] = 1 + 0 + 0 + (-1) = 0" in texts
+    assert "Δb₀ = Σₘₙ δy[m,n,0] = 1 + 0 + 0 + (-1) = 0" in texts
 
 
 def test_a_large_filter_matrix_is_shown_shortened():

@@ -48,10 +48,10 @@ def test_export_reads_back_bit_for_bit(name, tmp_path):
 def test_csv_format_header_and_index_column(tmp_path):
     out = tmp_path / "fc.csv"
     assert run_cli("export", "fc", "--out", str(out)).returncode == 0
-    rows = list(csv.reader(out.open()))
-    assert rows[0] == ["tensor", "index", "value"]
-    assert ["dx", "0", "6.5"] in rows and ["dx", "1", "8.0"] in rows
-    assert ["dw", "1,2", "2.0"] in rows
+    rows = [r for r in csv.reader(out.open()) if not export.is_comment(r)]
+    assert rows[0] == ["tensor", "index", "value", "name"]
+    assert ["dx", "0", "6.5", ""] in rows and ["dx", "1", "8.0", ""] in rows
+    assert ["dw", "1,2", "2.0", ""] in rows
 
 
 def test_steps_csv(tmp_path):
@@ -59,7 +59,8 @@ def test_steps_csv(tmp_path):
     proc = run_cli("export", "fc", "--out", str(out), "--steps", str(steps))
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.reader(steps.open()))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result",
+                       "writes", "note", "sheet_note"]
     assert rows[4][:3] == ["4", "backward", "δx₀"] and float(rows[4][5]) == 6.5
 
 
@@ -204,7 +205,7 @@ def test_write_files_atomic_writes_every_file_before_renaming_any(tmp_path, monk
 def test_an_example_file_that_is_not_utf8_says_so(tmp_path):
     path = tmp_path / "e.json"
     path.write_bytes(b'{"format": 1, "name": "\xff"}')
-    with pytest.raises(ValueError, match=r"^e\.json: not UTF-8 text \(byte 23\)$"):
+    with pytest.raises(ValueError, match=r"^e\.json, line 1: not UTF-8 text \(byte 23 is 0xff\)"):
         examples.load_file(path)
 
 
@@ -225,4 +226,4 @@ def test_examples_command_names_a_damaged_example_file(tmp_path):
     names = [line.split("\t")[0] for line in proc.stdout.splitlines()]
     assert names == [n for n in examples.NAMES + examples.NETWORK_NAMES if n != "avgpool"]
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "avgpool.json: not valid JSON" in lines[0]
+    assert len(lines) == 1 and "avgpool.json, line 1: not valid JSON" in lines[0]

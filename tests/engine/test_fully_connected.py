@@ -129,3 +129,10 @@ def test_batch_trace_names_the_row_it_reads():
     texts = [s.text for s in t.steps]
     assert "y[1,0] = Σⱼ x₁ⱼ·Wⱼ₀ + b₀ = 3 · 1 + 4 · 2 + 1 = 12" in texts
     assert "δx[1,0] = Σₖ δy₁ₖ·W₀ₖ = 1 · 1 + 0 · 3 + 0 · 5 = 1" in texts
+
+
+def test_batch_db_sum_parenthesises_negative_terms_like_every_other_sum():
+    t = traces.fully_connected.solve([[1, 2], [3, 4]], W, B, [[0, -0.5, 1], [1, 0, -2]])
+    texts = {s.title: s.text for s in t.steps}
+    assert texts["Δb₁"] == "Δb₁ = Σₙ δyₙ₁ = (-0.5) + 0 = -0.5"
+    assert texts["Δb₂"] == "Δb₂ = Σₙ δyₙ₂ = 1 + (-2) = -1"

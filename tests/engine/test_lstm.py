@@ -218,7 +218,7 @@ def test_example_trace_reads_like_a_worked_solution():
     assert order == sorted(order)
     # δc₂ names and values every term, and they add up to it
     dc2 = t.steps[titles.index("δc₂[0]")]
-    assert dc2.formula == ("δc₂[0] = (δh₂·(1 − tanh²(o₂c₂))·o₂ + δc₃·f₃ + δf̂₃·W_fcᵀ + "
+    assert dc2.formula == ("δc₂[0] = (δh₂·(1 − tanh²(u₂))·o₂ + δc₃·f₃ + δf̂₃·W_fcᵀ + "
                            "δî₃·W_icᵀ + δô₃·W_ocᵀ)[0]")
     terms = [t.tensors[k][1, 0] for k in lstm.TERM_KEYS]
     assert dc2.substituted == " + ".join(fmt_paren(v) for v in terms)

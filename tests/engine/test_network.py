@@ -354,10 +354,11 @@ def test_arrays_of_a_network_cannot_be_changed_behind_its_back():
 def test_load_file_messages(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"input": [1, 2')
-    with pytest.raises(nw.NetworkError, match=r"^bad\.json: not valid JSON \(line 1: "):
+    with pytest.raises(nw.NetworkError, match=r"^bad\.json, line 1: not valid JSON \(Expecting "):
         nw.load_file(bad)
     bad.write_bytes(b'{"input": "\xff"}')
-    with pytest.raises(nw.NetworkError, match=r"^bad\.json: not UTF-8 text \(byte 11\)$"):
+    with pytest.raises(nw.NetworkError,
+                       match=r"^bad\.json, line 1: not UTF-8 text \(byte 11 is 0xff\)"):
         nw.load_file(bad)
     with pytest.raises(nw.NetworkError, match=r"missing\.json: cannot read"):
         nw.load_file(tmp_path / "missing.json")
@@ -568,7 +569,8 @@ def test_export_network_writes_the_chains_tensors_bit_for_bit(name, tmp_path):
     for key, arr in want.items():
         np.testing.assert_array_equal(back[key].reshape(np.shape(arr)), arr, err_msg=key)
     rows = list(csv.reader(steps.open(encoding="utf-8")))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result",
+                       "writes", "note", "sheet_note"]
     assert len(rows) - 1 == len(network_steps.worked(run_example(name)))
 
 
@@ -592,12 +594,12 @@ def test_export_network_with_a_spec_file(tmp_path):
 
 @pytest.mark.parametrize(("content", "extra", "message"), [
     (json.dumps(with_layers({"type": "avgpool", "size": 3})), (),
-     "error: layer 1 (avgpool): got input of shape (2, 2, 1), needs (rows, cols, channels) with "
-     "rows ≥ 3 and cols ≥ 3 (the 3×3 window must fit)"),
+     "error: net.json: layer 1 (avgpool): got input of shape (2, 2, 1), needs (rows, cols, "
+     "channels) with rows ≥ 3 and cols ≥ 3 (the 3×3 window must fit)"),
     (json.dumps(with_layers({"type": "dense"})), (),
-     "error: layer 1: unknown type 'dense'; known: conv2d, avgpool, maxpool, flatten, fc, relu, "
-     "sigmoid, tanh"),
-    ('{"input": [1, 2]', (), "error: net.json: not valid JSON (line 1: Expecting ',' delimiter)"),
+     "error: net.json: layer 1: unknown type 'dense'; known: conv2d, avgpool, maxpool, flatten, "
+     "fc, relu, sigmoid, tanh"),
+    ('{"input": [1, 2]', (), "error: net.json, line 1: not valid JSON (Expecting ',' delimiter"),
     (json.dumps(spec("mlp")), ("--digits", "0"), "error: --digits: expected a whole number"),
 ])
 def test_export_network_bad_spec_exits_2_with_one_line(tmp_path, content, extra, message):

@@ -187,13 +187,15 @@ def test_a_transposed_answer_is_read_in_its_shape():
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [
-    ("", 1, "a.csv: no header: the file is empty"),
+    ("", None, "a.csv: the file is empty"),
+    (" \n\t\n", None, "a.csv: the file is blank"),
+    (",,\n,\n", 1, "a.csv: no header: the file holds only empty fields"),
     ("dx,0,6.5\n", 1, "a.csv, line 1: no header: the first line must be tensor,index,value, "
                       "got 'dx,0,6.5'"),
     ("tensor,index,value\n", 1, "a.csv: no answers after the header"),
-    ("tensor,index,value\nx,0,1\n", 2, "a.csv, line 2: unknown tensor 'x': x is given or worked "
-                                      "out on the way, not asked; the answers of fc are y, dx, "
-                                      "dw, db"),
+    ("tensor,index,value\nz,0,1\n", 2, "a.csv, line 2: unknown tensor 'z'; the answers of fc "
+                                      "are y, dx, dw, db"),
+    ("tensor,index,value\nx,0,1\n", 1, "a.csv: no answers after the header \\(line 1\\)"),
     ("tensor,index,value\ndW,\"0,0\",1\n", 2, "unknown tensor 'dW' \\(did you mean dw\\?\\)"),
     ("tensor,index,value\n\ndx,2,1\n", 3, "a.csv, line 3: dx\\[2\\] is out of range: dx is 2 "
                                          "\\(indices 0–1\\)"),

@@ -25,7 +25,8 @@ def test_every_trace_matches_its_stored_digest():
 
 
 @pytest.mark.parametrize("field", ["title", "formula", "substituted", "note", "result_text",
-                                   "digits", "values", "reads", "writes", "result", "phase"])
+                                   "digits", "values", "reads", "writes", "result", "phase",
+                                   "sheet_note"])
 def test_a_change_to_any_step_field_is_found_and_located(field):
     name, kind, inputs, digits = next(c for c in td.cases() if c[0] == "example/fc")
     trace = td.build(name, kind, inputs, digits)
@@ -33,7 +34,7 @@ def test_a_change_to_any_step_field_is_found_and_located(field):
     s = trace.steps[5]
     new = {"title": "x", "formula": "x", "substituted": "x", "note": "x", "result_text": "x",
            "digits": 7, "values": (1.0,), "reads": (), "writes": (("dw", (0, 1)),),
-           "result": 0.25, "phase": "forward"}[field]
+           "result": 0.25, "phase": "forward", "sheet_note": "x"}[field]
     trace.steps[5] = dataclasses.replace(s, **{field: new})
     assert isinstance(trace.steps[5], Step)
     assert td.first_difference(name, want, td.digest(trace), trace).startswith(

@@ -5,8 +5,9 @@ kind: several shapes, stride > 1, padding, overlapping pooling windows, ties in 
 batch, LSTM T = 1 and T = 5, autodiff constants, repeated sub-expressions and every function,
 traces coarsened past ``MAX_STEPS``, and two precisions), the engine builds traces whose every
 part is unchanged: each step's fields (class, phase, title, formula, substituted, result, reads,
-writes, values, note, result_text, digits and ``text``; the autodiff steps' edge ids apart), the
-trace's note and phases, and each tensor's dtype, shape and bytes.
+writes, values, note, result_text, digits, ``text`` and sheet_note; the autodiff steps' edge ids
+apart), the trace's note, phases, settings and element names, and each tensor's dtype, shape
+and bytes.
 ``tests/engine/test_trace_digests.py`` compares; a failure names the trace and the first step
 (or tensor) that differs.
 
@@ -47,10 +48,11 @@ STEP_HEX = 6
 
 
 def step_record(s: Step) -> str:
-    """Every field of a step, and its text, as one string."""
+    """Every field of a step, and its text, as one string (the sheet note only where there is
+    one, so that adding the field left the digests of the steps without one unchanged)."""
     fields = (type(s).__name__, s.phase, s.title, s.formula, s.substituted, repr(s.result),
               repr(s.reads), repr(s.writes), repr(s.values), s.note, repr(s.result_text),
-              repr(s.digits), s.text)
+              repr(s.digits), s.text) + ((s.sheet_note,) if s.sheet_note else ())
     return "\x1f".join(fields)
 
 
@@ -79,6 +81,9 @@ def digest(trace: Trace) -> dict[str, Any]:
     edges = [s.edges for s in trace.steps]
     if any(edges):  # autodiff: the graph edges each step concerns
         out["edges"] = _sha(repr(edges))[:16]
+    if trace.settings or trace.names:  # what the tensors CSV writes besides the tensors
+        out["settings"] = _sha(repr(list(trace.settings.items()))
+                               + repr(sorted(trace.names.items())))[:16]
     return out
 
 
@@ -265,6 +270,8 @@ def first_difference(name: str, want: dict[str, Any], got: dict[str, Any],
     """What first differs between two digests of the trace ``name`` (None: nothing)."""
     if want.get("edges") != got.get("edges"):
         return f"{name}: the steps' edge ids differ"
+    if want.get("settings") != got.get("settings"):
+        return f"{name}: the trace's settings or element names differ"
     if want["trace"] == got["trace"]:
         return None
     w, g = want["steps"], got["steps"]

@@ -11,9 +11,9 @@ from engine import conv2d, examples
 from pnn_gui import dialogs
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.conv2d import Conv2DPanel
-from pnn_gui.panels.conv_layouts import block_layout, side_by_side
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
+from pnn_gui.views.slot_layout import block_layout, side_by_side
 from tests.engine.gradcheck import numeric_grad
 from tests.gui.helpers import make_panel, only_error
 
@@ -630,7 +630,7 @@ def test_a_dx_step_outlines_every_cell_of_f_back_it_reads(conv_window):
     ((5,), 0, "flat"), ((3, 4), 0, "flat"), ((4, 3, 2), 0, "side"), ((4, 3, 6), 4, "channel"),
     ((30, 30, 2), 1, "channel"), ((2, 3, 2, 4), 0, "block")])
 def test_a_slot_layout_draws_each_element_where_its_cells_say(shape, channel, kind):
-    from pnn_gui.panels.conv_layouts import SlotLayout
+    from pnn_gui.views.slot_layout import SlotLayout
 
     layout = SlotLayout.of(shape, channel)
     assert layout.kind == kind

@@ -71,7 +71,7 @@ def test_starts_with_the_sheets_example(window):
 
 def test_every_example_and_a_session_load_at_step_0(qtbot, messages, monkeypatch, tmp_path):
     w = shown_window(qtbot)
-    for name in examples.NAMES:
+    for name in examples.ALL_NAMES:
         panel = w.panel(next(p.title for p in PANELS if name in p.examples))
         panel.state.set_step(panel.state.n_steps)   # seen to the end before
         assert w.load_example(name)
@@ -333,11 +333,11 @@ def test_examples_menu_loads(window):
     np.testing.assert_array_equal(p.editors["x"].value(), [1, 2])
     np.testing.assert_array_equal(p.state.trace.tensors["y"], [6, 13, 20])
     assert "Loaded example fc" in window.status_line.text()
-    assert set(window.example_actions) == set(examples.NAMES)
+    assert set(window.example_actions) == set(examples.ALL_NAMES)
 
 
 def test_examples_menu_entries_are_short_and_whole(window):
-    by_name = {ex.name: ex for ex in examples.available()}
+    by_name = {ex.name: ex for ex in examples.available(examples.ALL_NAMES)}
     texts = []
     for name, act in window.example_actions.items():
         text = act.text().replace("&&", "&")
@@ -405,6 +405,7 @@ def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     window.files.action_export_csv.trigger()
     back = export.read_tensors_csv(out)
     assert set(back) == set(p.state.trace.tensors)
+    assert out.read_text(encoding="utf-8").startswith('"# layer: fully connected')  # settings
     for name, arr in p.state.trace.tensors.items():
         assert back[name].tobytes() == np.asarray(arr, float).tobytes(), name
     assert str(out) in window.status_line.text()
@@ -420,7 +421,8 @@ def test_export_steps_csv(window, monkeypatch, tmp_path):
     window.files.action_export_steps.trigger()
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result"]
+    assert rows[0] == ["step", "phase", "title", "formula", "substituted", "result",
+                       "writes", "note", "sheet_note"]
     assert len(rows) == 1 + len(p.state.trace)
     assert rows[4][2] == "δx₀" and float(rows[4][5]) == 6.5
 
@@ -706,7 +708,7 @@ def test_all_panels_window_starts(qtbot, messages):
     for entry in PANELS:
         w.show_panel(entry.title)
         assert w.current_title() == entry.title == w.current_panel().title
-    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.NAMES)
+    assert sorted(n for p in PANELS for n in p.examples) == sorted(examples.ALL_NAMES)
 
 
 def test_switching_panels_keeps_each_panels_values_and_step(qtbot, messages):

@@ -13,6 +13,8 @@ def animating(panel) -> bool:
     filters, travelling pooling shares or graph markers)."""
     views = [getattr(panel, name, None) for name in ("flow", "shape_view", "filter_view",
                                                      "flow_view")]
+    chain = getattr(panel, "chain", None)  # the network's blocks
+    views.append(chain.flow if chain is not None else None)
     running = any(v is not None and (v.is_running() if hasattr(v, "is_running")
                                      else v.is_animating()) for v in views)
     graph = getattr(panel, "graph", None)
@@ -29,7 +31,7 @@ def window(qtbot):
 
 
 @pytest.mark.parametrize("name", ["fc", "conv", "conv-filter", "conv-shape", "avgpool",
-                                  "maxpool", "lstm", "autodiff"])
+                                  "maxpool", "lstm", "autodiff", "network", "mlp"])
 def test_only_the_next_step_animates(window, name):
     window.load_example(name)
     panel = window.current_panel()

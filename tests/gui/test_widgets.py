@@ -513,7 +513,7 @@ def test_solution_pane_lines_groups_and_current(qtbot, fc_trace):
     qtbot.addWidget(pane)
     pane.set_trace(fc_trace)
     model = pane.model
-    assert model.rowCount() == len(fc_trace) + 2         # two phase headers
+    assert model.rowCount() == len(fc_trace) + 2 + 2     # two phase headers, two sheet notes
     assert model.data(model.index(0)).strip() == "Forward pass"
     assert model.data(model.index(4)).strip() == "Backward pass"
     assert pane.line_text(4) == "4. δx₀ = Σₖ δyₖ·W₀ₖ\n    = 0 · 1 + 0.5 · 3 + 1 · 5 = 6.5"

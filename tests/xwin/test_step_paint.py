@@ -40,7 +40,7 @@ def _assert_line_colours(rw, what: str) -> None:
         f"{what}: only {len(lines)} lines in view"
 
 
-@pytest.mark.parametrize("example", examples.NAMES)
+@pytest.mark.parametrize("example", examples.ALL_NAMES)
 def test_step_changes_leave_no_stale_paint(real_window, example):
     """Home, →, End, ←, then End after Home, then a click on a line: each time the screen equals
     a full repaint and every line of the worked solution has its step's colour."""

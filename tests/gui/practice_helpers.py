@@ -1,0 +1,71 @@
+"""What the practice tests share: a window in practice mode, typing answers into its tables as a
+student would, and reading back what the pane shows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.steps import fmt
+from pnn_gui import dialogs
+from pnn_gui import main_window as mw
+
+
+def record_messages(monkeypatch) -> list[tuple[str, str]]:
+    """Message boxes recorded instead of shown; the unsaved-edits question answered "discard"
+    (a test's ``messages`` fixture)."""
+    shown = []
+    monkeypatch.setattr(dialogs, "show_message",
+                        lambda parent, title, text, error=True: shown.append((title, text)))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    return shown
+
+
+def practising(qtbot, example: str | None = None, size=(1280, 800), **kwargs) -> mw.MainWindow:
+    """A shown window (animations off), ``example`` loaded, practice mode on."""
+    w = mw.MainWindow(**kwargs)
+    qtbot.addWidget(w)
+    w.set_animations_enabled(False)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    if example is not None:
+        w.load_example(example)
+    w.practice.set_on(True)
+    return w
+
+
+def tables(window):
+    """Every answer table of the current panel's attempt."""
+    return window.practice.pane.sheet().tables_all()
+
+
+def type_answers(window, answers: dict[str, np.ndarray], digits: int = 6) -> None:
+    """Type each value of ``answers`` ({tensor: array, NaN = leave blank}) into its cell, as
+    Enter commits it (written with ``digits`` significant digits, as a student copies)."""
+    for table in tables(window):
+        for (r, c), (name, idx) in table.part.cells.items():
+            if name in answers:
+                given = np.asarray(answers[name], dtype=np.float64)
+                if any(i >= n for i, n in zip(idx, given.shape, strict=True)):
+                    continue            # a partial answer: the cells given only
+                v = float(given[idx])
+                if not np.isnan(v):
+                    assert table.type_text(r, c, fmt(v, digits)), (name, idx)
+
+
+def cell_of(window, name: str, index: tuple[int, ...]):
+    """(table, row, col) of an answer cell."""
+    for table in tables(window):
+        for (r, c), cell in table.part.cells.items():
+            if cell == (name, tuple(index)):
+                return table, r, c
+    raise AssertionError(f"no cell for {name}{index}")
+
+
+def right_answers(window) -> dict[str, np.ndarray]:
+    ex = window.practice.attempt().exercise
+    return {a.name: ex.expected(a.name) for a in ex.asked}
+
+
+def pane(window):
+    return window.practice.pane

@@ -1,0 +1,84 @@
+"""The sheet's notes in the worked-solution pane: a row of their own under their step, marked ⚑,
+in their own colours, on screen; none when the numbers are not the sheet's. (That a note shows
+whole in a real window: tests/xwin/test_sheet_notes_layout.py.)"""
+
+import pytest
+from PySide6 import QtCore, QtGui
+
+from engine import examples
+from engine.traces import fully_connected
+from pnn_gui.widgets.solution_pane import SHEET_BG, SHEET_FG, SHEET_MARK, SolutionPane
+
+_Role = QtCore.Qt.ItemDataRole
+
+
+@pytest.fixture
+def pane(qtbot):
+    pane = SolutionPane()
+    qtbot.addWidget(pane)
+    pane.resize(420, 700)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def test_note_row_under_its_step_in_its_own_colours_whatever_the_current_step(pane):
+    trace = examples.load("fc").solve()
+    pane.set_trace(trace)
+    noted = [k for k, s in enumerate(trace.steps, 1) if s.sheet_note]
+    assert noted == [4, 6]                                   # δx₀ and ΔW[0,0]
+    assert pane.model.rowCount() == len(trace) + 2 + len(noted)
+    for k in range(1, len(trace) + 1):
+        idx = pane.index_of_sheet_note(k)
+        assert idx.isValid() == (k in noted), k
+    idx = pane.index_of_sheet_note(4)
+    assert idx.row() == pane.index_of_step(4).row() + 1
+    assert idx.data() == SHEET_MARK + trace.steps[3].sheet_note
+    assert idx.data().startswith("⚑ The sheet prints δx = [6.58]")
+    for current in (0, 4, len(trace)):
+        pane.set_current(current)
+        assert idx.data(_Role.ForegroundRole).color() == SHEET_FG
+        assert idx.data(_Role.BackgroundRole).color() == SHEET_BG
+
+
+def test_note_row_is_painted_in_its_background(pane, qtbot):
+    pane.set_trace(examples.load("fc").solve())
+    idx = pane.index_of_sheet_note(4)
+    qtbot.waitUntil(lambda: pane.view.visualRect(idx).height() > 0)
+    rect = pane.view.visualRect(idx)
+    image = pane.view.viewport().grab().toImage()
+    # the right end of the row: past the text, inside the row's background
+    point = QtCore.QPoint(rect.right() - 3, rect.center().y())
+    assert QtGui.QColor(image.pixel(point)) == SHEET_BG
+    assert rect.height() >= 2 * pane.view.fontMetrics().height()   # the note wraps, whole
+
+
+def test_clicking_a_note_is_clicking_its_step(pane, qtbot):
+    pane.set_trace(examples.load("fc").solve())
+    with qtbot.waitSignal(pane.step_clicked) as sig:
+        pane.view.clicked.emit(pane.index_of_sheet_note(6))
+    assert sig.args == [6]
+
+
+def test_no_note_rows_when_the_numbers_are_not_the_sheets(pane):
+    inputs = {**examples.load("fc").inputs, "dy": [0, 0.5, 2]}
+    trace = fully_connected.solve(**inputs)
+    pane.set_trace(trace)
+    assert pane.model.rowCount() == len(trace) + 2
+    assert not any(pane.index_of_sheet_note(k).isValid() for k in range(1, len(trace) + 1))
+
+
+def test_stepping_onto_a_noted_step_shows_its_note_too(pane, qtbot):
+    trace = examples.load("lstm").solve()
+    pane.set_trace(trace)
+    k = next(k for k, s in enumerate(trace.steps, 1) if s.title == "δc₂[0]")
+    for step in range(1, k + 1):        # stepping forward: the pane scrolls down line by line
+        pane.set_current(step)
+    bottom = pane.view.viewport().rect().bottom()
+
+    def in_view(index) -> bool:
+        rect = pane.view.visualRect(index)
+        return rect.top() >= 0 and rect.bottom() <= bottom
+
+    qtbot.waitUntil(lambda: in_view(pane.index_of_sheet_note(k)))
+    assert in_view(pane.index_of_step(k))
