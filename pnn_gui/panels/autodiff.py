@@ -170,6 +170,10 @@ class AutodiffPanel(Panel):
     def _build_views(self) -> None:
         self.graph = GraphView()
         self.forward_table = _table(["v", "definition", "value"])
+        # the values whole; the definitions take the width that is left
+        header = self.forward_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.backward_table = _table(["v̄", "+= contributions", "value"])
         self.check_table = _table(["", "∂L/∂x (reverse)", "central diff.", "difference"])
         self.check_caption = QtWidgets.QLabel()
@@ -250,6 +254,8 @@ class AutodiffPanel(Panel):
             name, _, rhs = info.labels[i].partition(" = ")
             _set(self.forward_table, i, 0, name)
             _set(self.forward_table, i, 1, rhs)
+            # the final value, for the column's width (each step then shows its own)
+            _set(self.forward_table, i, 2, fmt(trace.tensors["value"][i], self._digits))
             j = n - 1 - i  # backward table: output first, as the sheet writes it
             _set(self.backward_table, i, 0, "v̄" + info.names[j][1:])
         variables = evaluation.variables
@@ -262,8 +268,9 @@ class AutodiffPanel(Panel):
         for table in (self.forward_table, self.backward_table):
             for r in range(n):
                 _shade(table, r, False)
-        for table in (self.forward_table, self.check_table):
-            table.resizeColumnsToContents()
+        for col in (0, 2):  # (the definitions stretch)
+            self.forward_table.resizeColumnToContents(col)
+        self.check_table.resizeColumnsToContents()
         # the += column as wide as its longest final text (measured once, not per step)
         final = self._contributions(len(trace.steps))
         longest = max((contributions_text(c, self._digits) for c in final), key=len,

@@ -384,3 +384,24 @@ def test_forward_animation_brings_the_operands_in(qtbot, panel):
     assert panel.graph.node_texts()[2].splitlines()[1] == "= ·"
     qtbot.waitUntil(lambda: panel.graph.flow_position() is None, timeout=3000)
     assert panel.graph.node_texts()[2].splitlines()[1] == "= 2"
+
+
+def test_forward_values_show_whole_at_1280x800(qtbot):
+    """The forward table's values were cut ("-0....") at 1280x800: its columns were measured
+    while the values were still empty. The values show whole; the definitions take the rest."""
+    from pnn_gui.main_window import MainWindow
+
+    window = MainWindow(settings=False)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.load_example("autodiff")
+    window.set_saved()
+    panel = window.current_panel()
+    panel.state.set_step(panel.state.n_steps)
+    table = panel.forward_table
+    widest = max(table.fontMetrics().horizontalAdvance(t) for t in table_column(table, 2))
+    assert table.columnWidth(2) >= widest + 6  # the cell's margins
+    assert sum(table.columnWidth(c) for c in range(3)) <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
