@@ -26,6 +26,7 @@ run: setup syslibs
 
 test: setup syslibs
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	@echo "engine and panel-state tests, with Qt made unimportable (they need none):"
 	$(PY) tests/run_without_qt.py
 	@echo "every other test (the GUI's, the packaging's), offscreen:"

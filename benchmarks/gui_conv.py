@@ -211,7 +211,6 @@ def main() -> int:
 
     def flow(i):
         if not panel.flow.is_running():
-            panel.flow.set_enabled(True)
             panel.flow.play(st.reads, st.writes)
         panel.flow._on_frame((i % 10) / 10)
         panel.grid.viewport().repaint()

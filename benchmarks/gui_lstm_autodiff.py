@@ -160,8 +160,8 @@ def bench_lstm(window, app, rounds: int) -> None:
             t = time.perf_counter()
             if panel.flow.is_running():
                 panel.flow._anim.setCurrentTime(panel.flow._anim.duration() // 2)
-            if panel._anim.state() == panel._anim.State.Running:
-                panel._anim.setCurrentTime(panel._anim.duration() // 2)
+            if panel._grow.state() == panel._grow.State.Running:
+                panel._grow.setCurrentTime(panel._grow.duration() // 2)
             app.processEvents()
             frames.append(time.perf_counter() - t)
             panel.flow.skip()

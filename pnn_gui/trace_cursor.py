@@ -1,10 +1,18 @@
-"""The tensors as they stand after k steps of a trace, found quickly for any k.
+"""The tensors as they stand after k steps of a trace, found quickly for any k (Qt-free).
 
-:meth:`engine.steps.Trace.replay` rebuilds every written tensor from the start on each call, which
-is fine for a sheet-sized trace and too slow for a step redraw on a large one. A
-:class:`TraceCursor` moves from its current step to the one asked for by applying only the writes
-in between (one fancy-indexed assignment per tensor per step, prepared once), and goes back from
-the nearest saved checkpoint. The values are exactly replay's: the same writes in the same order.
+- ``TraceCursor(trace).tensors_at(k)`` is what a panel draws at step k: every tensor of the trace,
+  the inputs as given and each written one after steps[0:k] (NaN = not written yet), exactly
+  ``{**trace.tensors, **trace.replay(k)}``; at the last step ``trace.tensors`` itself (the engine's
+  tests assert that replaying every step gives them). Panels never replay or merge themselves.
+- The arrays returned are the cursor's own: never modify them. They stay valid until the cursor
+  moves forward (it writes into them then); going back gives new arrays, so a panel drawing step
+  k may ask for k − 1 (the state before the step) and keep using what it got for k.
+- :meth:`Trace.replay` rebuilds every written tensor from the start on each call: fine for a
+  sheet-sized trace, too slow for a step redraw on a large one. The cursor moves from its current
+  step to the one asked for by applying only the writes in between (one fancy-indexed assignment
+  per tensor per step, prepared once), and goes back from the nearest saved checkpoint. The values
+  are exactly replay's: the same writes in the same order.
+- :class:`StepTally` does the same for something a view builds up from the steps themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ CHECKPOINT = 64
 
 
 class TraceCursor:
-    """``at(k)`` -> {name: array} of the written tensors after steps[0:k] (NaN = not yet)."""
+    """``tensors_at(k)``: every tensor after steps[0:k]; ``at(k)``: only the written ones."""
 
     def __init__(self, trace: Trace):
         self.trace = trace
@@ -70,6 +78,13 @@ class TraceCursor:
             out.append((name, index, np.asarray(vals, float)[keep]))
         self._prepared[i] = out
         return out
+
+    def tensors_at(self, k: int) -> dict[str, np.ndarray]:
+        """Every tensor of the trace after ``k`` steps: the inputs as given, the written ones as
+        far as written (NaN = not yet); at the last step ``trace.tensors`` itself."""
+        if k >= len(self.trace.steps):
+            return self.trace.tensors
+        return {**self.trace.tensors, **self.at(k)}
 
     def at(self, k: int) -> dict[str, np.ndarray]:
         """The written tensors after ``k`` steps (views of the cursor's arrays: do not modify)."""

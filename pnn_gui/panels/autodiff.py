@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import autodiff, examples, gradcheck
 from engine.examples import Example
-from engine.steps import Trace, fmt
+from engine.steps import Step, Trace, fmt
 from pnn_gui.panels.base import (
     Panel,
     inputs_column,
@@ -37,7 +37,6 @@ from pnn_gui.panels.base import (
     wrong_example,
 )
 from pnn_gui.state import PanelState
-from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
@@ -52,6 +51,8 @@ NEW_VALUE = 1.0
 ERROR_CONTEXT = 32
 #: a typed expression takes effect after this pause in typing (or at once on Enter)
 RECOMPUTE_PAUSE_MS = 600
+#: how long a value or a contribution travels along its edge at speed 1
+TRAVEL_MS = 300
 
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _NONE = QtGui.QBrush()
@@ -111,16 +112,12 @@ class AutodiffPanel(Panel):
         self.state = PanelState(KIND, inputs)
         self._build_inputs(inputs)
         self._build_views()
-        self._trace: Trace | None = None
         self._info: GraphInfo | None = None
-        self._replayer: TraceCursor | None = None
-        self._shown_k: int | None = None
         self._check: dict[str, float | str] = {}
         self._digits = 4
-        self._animate = True
-        self._speed = 1.0
-        self._anim = progress_animation(self, self._on_anim_frame, self._on_anim_finished)
-        self._pending: tuple | None = None
+        #: a step's value or contribution travelling along its edges, written when it arrives
+        self._travel = progress_animation(self, self._on_travel_frame, self._on_arrived)
+        self._arriving: tuple[int, int | None] | None = None  # (k, node) written on arrival
         self._shaded: tuple[int | None, int | None] = (None, None)
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
@@ -173,6 +170,10 @@ class AutodiffPanel(Panel):
     def _build_views(self) -> None:
         self.graph = GraphView()
         self.forward_table = _table(["v", "definition", "value"])
+        # the values whole; the definitions take the width that is left
+        header = self.forward_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.backward_table = _table(["v̄", "+= contributions", "value"])
         self.check_table = _table(["", "∂L/∂x (reverse)", "central diff.", "difference"])
         self.check_caption = QtWidgets.QLabel()
@@ -225,60 +226,21 @@ class AutodiffPanel(Panel):
     def set_precision(self, digits: int) -> None:
         """Significant digits in the graph and the tables (the gradient check shows two more)."""
         self._digits = max(1, int(digits))
-        if self._trace is not None:
-            self._trace = None  # rebuild the labels at the new precision
-            self.show_step(self.state.step)
-
-    def set_animation_speed(self, factor: float) -> None:
-        self._speed = max(0.05, float(factor))
+        self.redraw()  # the graph's labels at the new precision
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        self._animate = bool(enabled)
-        if not enabled and self._anim.state() == QtCore.QAbstractAnimation.State.Running:
-            self._anim.stop()
-            self._on_anim_finished()
-
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        new = trace is not self._trace
-        if new:
-            self._new_trace(trace)
-        assert self._info is not None and self._replayer is not None
-        step = trace.steps[k - 1] if k > 0 else None
-        node, edges, backward = self._motion(k)
-        forward_one = not new and self._shown_k is not None and k == self._shown_k + 1
-        self._anim.stop()
-        self._pending = None
-        if edges and forward_one and self._animate:
-            # the value or contribution travels along its edge(s) first, then is written: until
-            # the markers arrive the graph shows the state before this step
-            self._draw_graph(k - 1, self._replayer.at(k - 1), active_node=node)
-            self.graph.set_active(edges)
-            self._pending = (k, node)
-            self.graph.set_flow(0.0, edges, backward=backward)
-            self._anim.setDuration(max(1, int(300 / self._speed)))
-            self._anim.start()
-            done = self._replayer.at(k)
-        else:
-            done = self._replayer.at(k)
-            self._draw_graph(k, done, active_node=node)
-            self.graph.set_active(edges)
-            self.graph.set_flow(None)
-        self._draw_tables(k, done, step)
-        self._shown_k = k
+        super().set_animations_enabled(enabled)
+        if not enabled and self._travel.state() == QtCore.QAbstractAnimation.State.Running:
+            self._travel.stop()
+            self._on_arrived()
 
     # -- drawing --------------------------------------------------------------------------------
-    def _new_trace(self, trace: Trace) -> None:
+    def _on_new_trace(self, trace: Trace) -> None:
         expression = self.state.inputs["expression"]
         values = self.state.inputs["values"]
         evaluation = autodiff.evaluate(expression, values)
-        self._trace = trace
         self._info = info = graph_info(trace, evaluation, self._digits)
         self.graph.digits = self._digits
-        self._replayer = TraceCursor(trace)
-        self._shown_k = None
         self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts,
                              constants=[i for i, node in enumerate(evaluation.nodes)
                                         if node.op == "const"])
@@ -292,6 +254,8 @@ class AutodiffPanel(Panel):
             name, _, rhs = info.labels[i].partition(" = ")
             _set(self.forward_table, i, 0, name)
             _set(self.forward_table, i, 1, rhs)
+            # the final value, for the column's width (each step then shows its own)
+            _set(self.forward_table, i, 2, fmt(trace.tensors["value"][i], self._digits))
             j = n - 1 - i  # backward table: output first, as the sheet writes it
             _set(self.backward_table, i, 0, "v̄" + info.names[j][1:])
         variables = evaluation.variables
@@ -304,8 +268,9 @@ class AutodiffPanel(Panel):
         for table in (self.forward_table, self.backward_table):
             for r in range(n):
                 _shade(table, r, False)
-        for table in (self.forward_table, self.check_table):
-            table.resizeColumnsToContents()
+        for col in (0, 2):  # (the definitions stretch)
+            self.forward_table.resizeColumnToContents(col)
+        self.check_table.resizeColumnsToContents()
         # the += column as wide as its longest final text (measured once, not per step)
         final = self._contributions(len(trace.steps))
         longest = max((contributions_text(c, self._digits) for c in final), key=len,
@@ -314,6 +279,26 @@ class AutodiffPanel(Panel):
         self.backward_table.setColumnWidth(1, max(120, metrics.horizontalAdvance(longest) + 16))
         self.check_table.setFixedHeight(self.check_table.horizontalHeader().height() + 4
                                         + 22 * max(1, min(len(variables), 4)))
+
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
+        node, edges, backward = self._motion(k, step)
+        self._travel.stop()
+        self._arriving = None
+        if animate and edges:
+            # the value or contribution travels along its edge(s) first, then is written: until
+            # the markers arrive the graph shows the state before this step
+            self._draw_graph(k - 1, self.cursor.tensors_at(k - 1), active_node=node)
+            self.graph.set_active(edges)
+            self._arriving = (k, node)
+            self.graph.set_flow(0.0, edges, backward=backward)
+            self._travel.setDuration(self._ms(TRAVEL_MS))
+            self._travel.start()
+        else:
+            self._draw_graph(k, tensors, active_node=node)
+            self.graph.set_active(edges)
+            self.graph.set_flow(None)
+        self._draw_tables(k, tensors, step)
 
     def _contributions(self, k: int) -> list[list[float]]:
         """Each node's ``+=`` contributions in steps[0:k], in order."""
@@ -383,31 +368,29 @@ class AutodiffPanel(Panel):
         if before != [self.check_table.item(r, 1).text() for r in range(len(variables))]:
             self.check_table.resizeColumnsToContents()
 
-    def _on_anim_frame(self, value) -> None:
-        if self._pending is not None:
+    def _on_travel_frame(self, value) -> None:
+        if self._arriving is not None:
             self.graph.set_flow(float(value))
 
-    def _on_anim_finished(self) -> None:
-        if self._pending is None or self._replayer is None:
+    def _on_arrived(self) -> None:
+        if self._arriving is None:
             return
-        k, node = self._pending
-        self._pending = None
+        k, node = self._arriving
+        self._arriving = None
         self.graph.set_flow(None)
-        self._draw_graph(k, self._replayer.at(k), active_node=node)
+        self._draw_graph(k, self.cursor.tensors_at(k), active_node=node)
 
-    def _motion(self, k: int) -> tuple[int | None, list[int], bool]:
+    def _motion(self, k: int, step: Step | None) -> tuple[int | None, list[int], bool]:
         """What step k moves: (node written, edges travelled, backward?).
 
         A backward edge step ``v̄_j += v̄_i · ∂v_i/∂v_j`` travels its edge from v_i to v_j; a
         forward step ``v_i = op(…)`` brings its operands along their edges into v_i.
         """
-        assert self._info is not None and self._trace is not None
-        if k <= 0:
+        if step is None:
             return None, [], True
         hit = self._info.step_edges[k - 1]
         if hit is not None:
             return hit[1], [hit[0]], True
-        step = self._trace.steps[k - 1]
         if not step.writes:
             return None, [], True
         name, idx = step.writes[0]

@@ -1,27 +1,33 @@
 """What every panel gives the main window (the contract between panels and the window).
 
-A panel owns a :class:`~pnn_gui.state.PanelState` and two widgets the window lays out:
-``inputs_widget`` (editors, left column) and ``view_widget`` (tensors / graph / timeline, centre).
-The window owns the worked-solution pane and the step player and drives them from ``state``:
-it subscribes to ``state`` and, on a step change, calls :meth:`Panel.show_step`.
+- A panel owns a :class:`~pnn_gui.state.PanelState` and two widgets the window lays out:
+  ``inputs_widget`` (editors, left column) and ``view_widget`` (tensors / graph / timeline,
+  centre). The window owns the worked-solution pane and the step player.
+- A step travels: the player (or the pane, or a key) -> ``state.set_step(k)`` -> the window's
+  state listener -> :meth:`Panel.show_step` -> the panel's views. The window calls
+  ``show_step(k)`` whenever the current panel's ``state.step`` or ``state.trace`` changes.
+- :meth:`Panel.show_step` is written once, here: a new trace gets a new :attr:`Panel.cursor` and
+  the panel's per-trace set-up (:meth:`Panel._on_new_trace`); then :meth:`Panel._draw` draws k
+  steps done from ``cursor.tensors_at(k)``. A step animates only when it is the one after the
+  step drawn last of the same trace (→), and the View menu's Animate steps is on
+  (:attr:`Panel.animate`); Left, Home, End, a jump, a new trace are drawn at rest.
+- ``_draw`` must stay well under 16 ms, and so must one animation frame.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine.examples import Example
+from engine.steps import Step, Trace
 from pnn_gui.state import PanelState
+from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.widgets.field_error import show_errors
-
-if TYPE_CHECKING:
-    from engine.steps import Trace
-    from pnn_gui.trace_cursor import TraceCursor
 
 
 class Panel(QtCore.QObject):
@@ -39,14 +45,54 @@ class Panel(QtCore.QObject):
         self.state: PanelState  # set by the subclass before use
         self.inputs_widget: QtWidgets.QWidget
         self.view_widget: QtWidgets.QWidget
+        #: of the trace last drawn (None: nothing drawn yet)
+        self.cursor: TraceCursor | None = None
+        #: View > Animate steps (:meth:`set_animations_enabled` sets it)
+        self.animate = True
+        #: View > Animation speed: 1 normal, 2 twice as fast (:meth:`set_animation_speed`)
+        self.speed = 1.0
+        self._drawn: int | None = None  # the step of cursor.trace drawn last
+
+    # -- the step ---------------------------------------------------------------------------------
+    def show_step(self, k: int) -> None:
+        """Draw k steps done of ``state.trace`` (0: the inputs only). Not overridden."""
+        trace = self.state.trace
+        if trace is None:
+            return
+        if self.cursor is None or self.cursor.trace is not trace:
+            self.cursor = TraceCursor(trace)
+            self._drawn = None  # nothing of this trace drawn yet
+            self._on_new_trace(trace)
+        animate = self.animate and k > 0 and self._drawn == k - 1  # only → animates
+        step = trace.steps[k - 1] if k else None
+        self._draw(k, self.cursor.tensors_at(k), step, animate)
+        self._drawn = k
+
+    def redraw(self) -> None:
+        """Draw the step drawn last again, at rest, the trace's set-up included (a new
+        precision changes what the set-up writes)."""
+        if self._drawn is not None:
+            k, self.cursor = self._drawn, None
+            self.show_step(k)
+
+    def _on_new_trace(self, trace: Trace) -> None:
+        """Hook: a new trace is about to be drawn (geometry, colour levels, tables' rows)."""
+
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
+        """Hook: draw k steps done. ``tensors`` (do not modify) hold every tensor after
+        steps[0:k], ``step`` is steps[k − 1] (None at k = 0); ``animate``: it follows the step
+        drawn last, so it may move from there. ``self.cursor.tensors_at(k − 1)`` is the
+        state before the step (an animation that draws it until its markers arrive)."""
+        raise NotImplementedError
+
+    def _ms(self, base_ms: int) -> int:
+        """An animation's length at the current speed (``base_ms`` at speed 1)."""
+        return max(1, int(base_ms / self.speed))
 
     # -- hooks ----------------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
         """Put the example's inputs in the editors (signals blocked) and recompute."""
-        raise NotImplementedError
-
-    def show_step(self, k: int) -> None:
-        """Redraw the views for ``state.step == k`` (k steps done). Must stay well under 16 ms."""
         raise NotImplementedError
 
     def session_data(self) -> dict[str, Any]:
@@ -60,15 +106,18 @@ class Panel(QtCore.QObject):
         """
         raise NotImplementedError
 
-    # -- optional hooks (the window calls them; the defaults do nothing) ------------------------
+    # -- optional hooks (the window calls them) -------------------------------------------------
     def set_precision(self, digits: int) -> None:
         """View > Precision: significant digits shown in editors and views."""
 
     def set_animation_speed(self, factor: float) -> None:
         """View > Animation speed / the player's speed box: 1 normal, 2 twice as fast."""
+        self.speed = max(0.05, float(factor))
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        """View > Animate steps; also turned off for screenshots and benchmarks."""
+        """View > Animate steps; also turned off for screenshots and benchmarks. A panel that
+        animates extends it: off ends what is running."""
+        self.animate = bool(enabled)
 
     def commit_edits(self) -> None:
         """Make what is typed but not yet in effect take effect now (the window calls it before
@@ -98,10 +147,13 @@ class EditorGridPanel(Panel):
         self.grid.set_precision(digits)
 
     def set_animation_speed(self, factor: float) -> None:
-        self.flow.set_speed(factor)
+        super().set_animation_speed(factor)
+        self.flow.set_speed(self.speed)
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        self.flow.set_enabled(enabled)
+        super().set_animations_enabled(enabled)
+        if not enabled:
+            self.flow.skip()
 
 
 def inputs_column(name: str = "") -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout]:
@@ -153,10 +205,6 @@ class ModePanel(Panel):
         """Before building the widgets: every mode's inputs, the first mode's state."""
         self._inputs = inputs
         self._mode = first
-        self._animate = True
-        self._speed = 1.0
-        self._cursor: TraceCursor | None = None
-        self._shown: tuple[Trace, int] | None = None  # (trace, k) last drawn
         self.state = PanelState(self.KIND_OF[first], inputs[first])
         self._good: dict[str, Any] = dict(self.state.inputs)
 
@@ -167,27 +215,7 @@ class ModePanel(Panel):
         self._fill_widgets()
         self._on_state_changed("errors")
 
-    def show_step(self, k: int) -> None:
-        """What every mode shares: a new trace gets a new cursor (:meth:`_new_trace`); a step
-        animates only when it follows the step drawn last. The drawing is :meth:`_show`'s."""
-        trace = self.state.trace
-        if trace is None:
-            return
-        if self._cursor is None or self._cursor.trace is not trace:
-            self._new_trace(trace)
-        previous = self._shown[1] if self._shown and self._shown[0] is trace else None
-        self._show(trace, k, self._animate and previous == k - 1 and k > 0)
-        self._shown = (trace, k)
-
     # -- hooks ----------------------------------------------------------------------------------
-    def _new_trace(self, trace: Trace) -> None:
-        """A new trace is shown: set ``self._cursor`` (a TraceCursor) and reset per-trace caches."""
-        raise NotImplementedError
-
-    def _show(self, trace: Trace, k: int, animate: bool) -> None:
-        """Draw step ``k`` of ``trace`` (animated when ``animate``)."""
-        raise NotImplementedError
-
     def _normalised(self, mode: str, raw: dict[str, Any]) -> dict[str, Any]:
         """An example's / session's inputs as the panel holds them; ValueError when bad."""
         raise NotImplementedError

@@ -37,10 +37,10 @@ from pnn_gui.panels.conv_inputs import (
     pair,
     resized,
 )
-from pnn_gui.panels.conv_layouts import SlotLayout
-from pnn_gui.trace_cursor import StepTally, TraceCursor
+from pnn_gui.trace_cursor import StepTally
 from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
+from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -134,7 +134,7 @@ class Conv2DPanel(ModePanel):
         self._build_inputs()
         self._build_views()
         self._levels: dict[str, tuple[float, float]] = {}
-        self._progress_tally: StepTally | None = None
+        self._progress: StepTally | None = None  # filter mode: each matrix's progress
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
         self._slots: dict[str, tuple[str, SlotLayout]] = {}  # tensor -> (slot view, layout)
@@ -235,14 +235,6 @@ class Conv2DPanel(ModePanel):
     def _fields(self, mode: str) -> tuple[str, ...]:
         return FIELDS[mode]
 
-    def _show(self, trace: Trace, k: int, animate: bool) -> None:
-        if self._mode == "shape":
-            self._show_shape(k, animate)
-        elif self._mode == "filter":
-            self._show_filter(k, animate)
-        else:
-            self._show_full(trace, k, animate)
-
     def set_precision(self, digits: int) -> None:
         self._digits = int(digits)
         for ed in (self.x_editor, self.f_editor, self.dy_editor):
@@ -256,14 +248,14 @@ class Conv2DPanel(ModePanel):
         self._apply_mode_widgets()
 
     def set_animation_speed(self, factor: float) -> None:
-        self._speed = max(0.05, float(factor))
-        self.flow.set_speed(factor)
+        super().set_animation_speed(factor)
+        self.flow.set_speed(self.speed)
         self.shape_view.slide_ms = self._ms(SLIDE_MS)
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        self._animate = bool(enabled)
-        self.flow.set_enabled(enabled)
+        super().set_animations_enabled(enabled)
         if not enabled:
+            self.flow.skip()
             self.filter_view.finish()
             self.shape_view.finish()
 
@@ -405,54 +397,43 @@ class Conv2DPanel(ModePanel):
         self.calculator.setText("<br>".join(lines))
 
     # -- drawing ----------------------------------------------------------------------------------
-    def _new_trace(self, trace: Trace) -> None:
-        self._cursor = TraceCursor(trace)
+    def _on_new_trace(self, trace: Trace) -> None:
         self._levels = {name: symmetric_levels(arr) for name, arr in trace.tensors.items()}
-        self._progress_tally = None
-        self._groups: dict[int, tuple[dict, dict]] = {}
+        self._groups = {}
         self._channels = {}
         good = self._good
         if self._mode == "shape":
             self.shape_view.set_geometry(good["x_shape"], good["f_shape"], good["stride"],
                                          good["padding"], c_out=good["f_shape"][3])
         elif self._mode == "filter":
-            self.filter_view.set_filter(trace.tensors["f"])
+            f = trace.tensors["f"]
+            self._progress = StepTally(trace, np.zeros(f.shape[2:]), _filter_progress)
+            self.filter_view.set_filter(f)
         else:
             x, f = trace.tensors["x"], trace.tensors["f"]
             self.shape_view.set_geometry(x.shape, f.shape, good["stride"], good["padding"],
                                          c_out=f.shape[3])
             self.filter_view.set_filter(f)
 
-    def _ms(self, base: int) -> int:
-        return int(base / self._speed)
-
-    # shape-only mode: the kernel sweeps the padded grid once the derivation starts
-    def _show_shape(self, k: int, animate: bool) -> None:
-        n = self.shape_view.n_positions
-        target = 0 if k == 0 else n
-        if animate and k == 1:
-            self.shape_view.set_frame(0)
-            self.shape_view.animate_to(target, self._ms(SLIDE_MS))
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
+        if self._mode == "shape":
+            # the kernel sweeps the padded grid once the derivation starts
+            target = 0 if k == 0 else self.shape_view.n_positions
+            if animate and k == 1:
+                self.shape_view.set_frame(0)
+                self.shape_view.animate_to(target, self._ms(SLIDE_MS))
+            else:
+                self.shape_view.set_frame(target)
+        elif self._mode == "filter":
+            # each matrix's progress (1: swapped, 2: turned) from the steps done
+            if animate:
+                self.filter_view.set_progress(self._progress.at(k - 1))
+                self.filter_view.animate_to(self._progress.at(k), self._ms(FILTER_MS // 2))
+            else:
+                self.filter_view.set_progress(self._progress.at(k))
         else:
-            self.shape_view.set_frame(target)
-
-    # filter mode: each matrix's progress from the steps done
-    def _progress(self, k: int) -> np.ndarray:
-        """Each matrix's progress after k steps (1: swapped, 2: turned), from the writes."""
-        tally = self._progress_tally
-        if tally is None or tally.trace is not self.state.trace:
-            trace = self.state.trace
-            tally = StepTally(trace, np.zeros(trace.tensors["f"].shape[2:]), _filter_progress)
-            self._progress_tally = tally
-        return tally.at(k)
-
-    def _show_filter(self, k: int, animate: bool) -> None:
-        target = self._progress(k)
-        if animate:
-            self.filter_view.set_progress(self._progress(k - 1))
-            self.filter_view.animate_to(target, self._ms(FILTER_MS // 2))
-        else:
-            self.filter_view.set_progress(target)
+            self._draw_full(k, tensors, step, animate)
 
     # full mode
     def _category(self, step: Step | None) -> str:
@@ -460,15 +441,15 @@ class Conv2DPanel(ModePanel):
             return "input"
         return CATEGORY.get(step.writes[0][0], "input")
 
-    def _show_full(self, trace: Trace, k: int, animate: bool) -> None:
-        step = trace.steps[k - 1] if k > 0 else None
+    def _draw_full(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+                   animate: bool) -> None:
         cat = self._category(step)
-        if k == len(trace) and "dx" in trace.tensors:
+        if k == len(self.cursor.trace) and "dx" in tensors:
             cat = "done"
         # top: the sliding kernel for the forward pass, the filter bank for the backward pass
         if cat in ("input", "pad", "y"):
             self.top_stack.setCurrentWidget(self.shape_view)
-            self.shape_view.set_frame(self._frame_of(trace, k))
+            self.shape_view.set_frame(self._frame_of(step))
         else:
             self.top_stack.setCurrentWidget(self.filter_view)
             if cat == "filter" and animate:
@@ -476,10 +457,8 @@ class Conv2DPanel(ModePanel):
                 self.filter_view.animate_to(2.0, self._ms(FILTER_MS))
             else:
                 self.filter_view.set_progress(2.0)
-        # bottom: the tensors this step reads and writes (after the last step: the results, the
-        # same numbers as replaying every write, without the replay)
-        done = trace.tensors if k == len(trace) else self._cursor.at(k)
-        names = _slot_names(cat, "x_padded" in trace.tensors)
+        # bottom: the tensors this step reads and writes
+        names = _slot_names(cat, "x_padded" in tensors)
         self._slots = {}
         for i in range(N_SLOTS):
             slot = f"s{i}"
@@ -489,7 +468,7 @@ class Conv2DPanel(ModePanel):
                 view.set_visible(False)
                 continue
             name = names[i]
-            arr = done[name] if name in done else trace.tensors[name]
+            arr = tensors[name]
             layout = SlotLayout.of(arr.shape, self._channel_for(name, step))
             self._slots[name] = (slot, layout)
             view.set_visible(True)
@@ -552,16 +531,15 @@ class Conv2DPanel(ModePanel):
             self.grid.view(slot).set_highlight(rd, wr)
         return sample
 
-    def _frame_of(self, trace: Trace, k: int) -> int:
-        """Kernel positions done after k steps of the forward pass."""
+    def _frame_of(self, step: Step | None) -> int:
+        """Kernel positions done once ``step`` is done (None: none)."""
         o_c = self.shape_view.geometry_info()["o_c"]
         n = self.shape_view.n_positions
-        if k == 0:
+        if step is None:
             return 0
-        s = trace.steps[k - 1]
-        cells = [i for name, i in s.writes if name == "y"]
+        cells = [i for name, i in step.writes if name == "y"]
         if not cells:
-            return 0 if self._category(s) == "pad" else n
+            return 0 if self._category(step) == "pad" else n
         r, c = cells[-1][0], cells[-1][1]
         return min(n, r * o_c + c + 1)
 

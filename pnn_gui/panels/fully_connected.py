@@ -18,12 +18,11 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import examples
 from engine.examples import Example
-from engine.steps import Trace
+from engine.steps import Step, Trace
 from engine.validate import as_array
 from pnn_gui.panels.base import EditorGridPanel, session_inputs, wrong_example
 from pnn_gui.state import PanelState
 from pnn_gui.style import MUTED, tint
-from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor
@@ -96,9 +95,6 @@ class FullyConnectedPanel(EditorGridPanel):
         self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self)
 
         self._levels: dict[str, tuple[float, float]] = {}
-        self._levels_of: Trace | None = None
-        self._cursor: TraceCursor | None = None
-        self._shown: tuple[Trace, int] | None = None  # (trace, k) last drawn
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
         self.show_step(self.state.step)
@@ -114,34 +110,24 @@ class FullyConnectedPanel(EditorGridPanel):
         self.state.set_inputs(inputs, replace=True)
         self._finish_load(example)
 
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        if self._levels_of is not trace:
-            self._levels = {name: symmetric_levels(trace.tensors[name]) for name in _VIEWS}
-            self._levels_of = trace
-            self._cursor = TraceCursor(trace)
-            batched = np.ndim(trace.tensors["x"]) == 2
-            for name, view in self.grid.views.items():
-                shape = np.shape(trace.tensors[name])
-                title = "Δb = Σₙ δyₙ (over the batch)" if name == "db" and batched \
-                    else _VIEWS[name][0]
-                view.set_title(f"{title}   {_shape_text(shape)}")
-        # after the last step the replayed tensors are the vectorised results (the engine's
-        # tests assert replay(n) == tensors; every element is written): no replay needed
-        done = trace.tensors if k == len(trace) else self._cursor.at(k)
+    def _on_new_trace(self, trace: Trace) -> None:
+        self._levels = {name: symmetric_levels(trace.tensors[name]) for name in _VIEWS}
+        batched = np.ndim(trace.tensors["x"]) == 2
         for name, view in self.grid.views.items():
-            view.set_array(done.get(name, trace.tensors[name]), levels=self._levels[name])
-        current = trace.steps[k - 1] if k > 0 else None
-        if current is None:
-            self.grid.highlight((), ())
-            self.flow.skip()
+            shape = np.shape(trace.tensors[name])
+            title = "Δb = Σₙ δyₙ (over the batch)" if name == "db" and batched \
+                else _VIEWS[name][0]
+            view.set_title(f"{title}   {_shape_text(shape)}")
+
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
+        for name, view in self.grid.views.items():
+            view.set_array(tensors[name], levels=self._levels[name])
+        self.grid.highlight(step.reads if step else (), step.writes if step else ())
+        if animate:
+            self.flow.play(step.reads, step.writes)
         else:
-            self.grid.highlight(current.reads, current.writes)
-            if self._shown is not None and self._shown[0] is trace and self._shown[1] != k:
-                self.flow.play(current.reads, current.writes)
-        self._shown = (trace, k)
+            self.flow.skip()
 
     def restore_session(self, data: dict[str, Any]) -> None:
         labels = {name: title for name, (title, _) in _EDITORS.items()}

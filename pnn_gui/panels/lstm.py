@@ -10,7 +10,8 @@ the parameter gradients. Stepping backward through time, each term of δc_t appe
 the step that computes it comes, and the contribution to δc_{t−1} flows left in the timeline (the
 shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`).
 
-Numbers only come from the engine's trace (``engine.lstm.solve``); the panel replays its writes.
+Numbers only come from the engine's trace (``engine.traces.lstm.solve``); each step draws the
+tensors :meth:`Panel.show_step` hands over.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from pnn_gui.panels.base import (
     wrong_example,
 )
 from pnn_gui.state import PanelState, field_of
-from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.dc_terms import DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
 from pnn_gui.widgets.animation import progress_animation
@@ -131,12 +131,9 @@ class LSTMPanel(EditorGridPanel):
         self.state = PanelState(KIND, inputs)
         self._build_inputs(inputs)
         self._build_views()
-        self._trace: Trace | None = None
-        self._replayer: TraceCursor | None = None
-        self._shown_k: int | None = None
-        self._animate = True
-        self._anim = progress_animation(self, self._on_anim_frame)
-        self._bars_args: tuple | None = None
+        #: the growing δc bar: one term of δc_t added while the delta flow runs
+        self._grow = progress_animation(self, self._on_grow_frame)
+        self._grow_args: tuple | None = None  # (t, terms, total, which terms grow)
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
         self.show_step(self.state.step)
@@ -275,67 +272,13 @@ class LSTMPanel(EditorGridPanel):
         self.state.set_inputs(inputs, replace=True)
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        self._animate = bool(enabled)
         super().set_animations_enabled(enabled)
-        if not enabled:
-            self._finish_animation()
-
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        new = trace is not self._trace
-        if new:
-            self._new_trace(trace)
-        assert self._replayer is not None
-        done = self._replayer.at(k)
-        tensors = trace.tensors
-        values = {name: done.get(name, tensors[name])
-                  for name in ("f", "i", "o", "g", "c", "h", "dh", "dc", "c0", "dc0")}
-        self.timeline.plot.show_values(values)
-        step = trace.steps[k - 1] if k > 0 else None
-        t = self._time_of(step)
-        if step is None:
-            self.timeline.plot.set_focus(None, (), ())
-        else:
-            self.timeline.plot.set_focus(t, step.reads, step.writes)
-        # δc_t's terms: during the backward pass at the step's time; after it, at t = 1
-        bars_t = None
-        if step is not None and step.phase == "backward":
-            bars_t = t if t else 1
-        grow: tuple[int, ...] = ()
-        if step is not None:
-            written = {name for name, _ in step.writes}
-            grow = tuple(i for i, key in enumerate(TERM_KEYS) if key in written)
-        if bars_t is not None:
-            r = bars_t - 1
-            terms = {TERM_LABELS[key]: done[key][r] for key in TERM_KEYS}
-            total = done["dc"][r]
-        else:
-            terms, total = {}, None
-        forward_one = (not new and self._shown_k is not None and k == self._shown_k + 1)
-        self._anim.stop()
-        if forward_one and self._animate and grow and bars_t is not None:
-            self._bars_args = (bars_t, terms, total, grow)
-            self.dc_view.show_terms(bars_t, terms, total, grow, 0.0)
-            self._anim.setDuration(self.flow.duration_ms())
-            self._anim.start()
-        else:
-            self._bars_args = None
-            self.dc_view.show_terms(bars_t, terms, total)
-        self.dc_view.show_norms(done["dc"], bars_t)
-        self._show_results(done, step)
-        if step is None or not forward_one:
-            self.flow.skip()
-        else:
-            self.flow.play(step.reads, step.writes)
-        self._shown_k = k
+        if not enabled and self._grow.state() == QtCore.QAbstractAnimation.State.Running:
+            self._grow.stop()
+            self._on_grow_frame(1.0)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _new_trace(self, trace: Trace) -> None:
-        self._trace = trace
-        self._replayer = TraceCursor(trace)
-        self._shown_k = None
+    def _on_new_trace(self, trace: Trace) -> None:
         t = trace.tensors
         T, n_h = t["dc"].shape
         self.timeline.plot.set_geometry(T, n_h, t)
@@ -343,6 +286,41 @@ class LSTMPanel(EditorGridPanel):
         self.dc_view.set_geometry(T, n_h, [TERM_LABELS[k] for k in TERM_KEYS],
                                   {TERM_LABELS[k]: t[k] for k in TERM_KEYS}, t["dc"])
         self._levels = {name: symmetric_levels(t[name]) for name in ("dx", *GRADS)}
+
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
+        reads, writes = (step.reads, step.writes) if step else ((), ())
+        t = self._time_of(step)
+        self.timeline.plot.show_values(tensors)
+        self.timeline.plot.set_focus(t, reads, writes)
+        # δc_t's terms: during the backward pass at the step's time; after it, at t = 1
+        bars_t = (t or 1) if step is not None and step.phase == "backward" else None
+        terms, total = {}, None
+        if bars_t is not None:
+            terms = {TERM_LABELS[key]: tensors[key][bars_t - 1].copy() for key in TERM_KEYS}
+            total = tensors["dc"][bars_t - 1].copy()
+        written = {name for name, _ in writes}
+        grow = tuple(i for i, key in enumerate(TERM_KEYS) if key in written)
+        self._grow.stop()
+        if animate and grow and bars_t is not None:  # the new term grows while the flow runs
+            self._grow_args = (bars_t, terms, total, grow)
+            self.dc_view.show_terms(bars_t, terms, total, grow, 0.0)
+            self._grow.setDuration(self.flow.duration_ms())
+            self._grow.start()
+        else:
+            self._grow_args = None
+            self.dc_view.show_terms(bars_t, terms, total)
+        self.dc_view.show_norms(tensors["dc"], bars_t)
+        shown = self.grad_box.currentData()
+        other = next((n for n, _ in writes if n in GRADS and n != shown), None)
+        if other is not None:  # the gradient box follows the step
+            with QtCore.QSignalBlocker(self.grad_box):
+                self.grad_box.setCurrentIndex(GRADS.index(other))
+        self._draw_results(tensors, reads, writes)
+        if animate:
+            self.flow.play(reads, writes)
+        else:
+            self.flow.skip()
 
     def _time_of(self, step: Step | None) -> int | None:
         """The time step (1..T, 0 for c₀) a step works at, or None (a parameter gradient)."""
@@ -355,25 +333,14 @@ class LSTMPanel(EditorGridPanel):
                 return 0
         return None
 
-    def _show_results(self, done: dict[str, np.ndarray], step: Step | None) -> None:
-        if step is not None:
-            for name, _ in step.writes:
-                if name in GRADS and name != self.grad_box.currentData():
-                    self.grad_box.blockSignals(True)
-                    self.grad_box.setCurrentIndex(GRADS.index(name))
-                    self.grad_box.blockSignals(False)
-                    break
+    def _draw_results(self, tensors: dict[str, np.ndarray], reads, writes) -> None:
+        """δx and the gradient chosen in the box, with the step's cells lit."""
         g = self.grad_box.currentData()
-        self.grid.view("dx").set_array(done["dx"], levels=self._levels["dx"])
+        self.grid.view("dx").set_array(tensors["dx"], levels=self._levels["dx"])
         view = self.grid.view("grad")
-        view.set_array(done[g], levels=self._levels[g])
-        title = "Δ" + g[1:]
-        if view.title() != title:
-            view.set_title(title)
-        if step is None:
-            self.grid.highlight((), ())
-        else:
-            self.grid.highlight(step.reads, step.writes)
+        view.set_array(tensors[g], levels=self._levels[g])
+        view.set_title("Δ" + g[1:])
+        self.grid.highlight(reads, writes)
 
     def _locate_grid(self, ref):
         name, idx = ref
@@ -384,27 +351,17 @@ class LSTMPanel(EditorGridPanel):
             return ("grad", cell)
         return None
 
-    def _on_anim_frame(self, value) -> None:
-        if self._bars_args is None:
-            return
-        t, terms, total, grow = self._bars_args
-        self.dc_view.show_terms(t, terms, total, grow, float(value))
-
-    def _finish_animation(self) -> None:
-        if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
-            self._anim.stop()
-            self._on_anim_frame(1.0)
+    def _on_grow_frame(self, value) -> None:
+        if self._grow_args is not None:
+            t, terms, total, grow = self._grow_args
+            self.dc_view.show_terms(t, terms, total, grow, float(value))
 
     def _on_grad_chosen(self, _index: int) -> None:
-        if self.state.trace is not None and self._replayer is not None:
+        if self.cursor is not None:
             k = self.state.step
-            step = self.state.trace.steps[k - 1] if k > 0 else None
-            done = self._replayer.at(k)
-            g = self.grad_box.currentData()
-            view = self.grid.view("grad")
-            view.set_array(done[g], levels=self._levels[g])
-            view.set_title("Δ" + g[1:])
-            self.grid.highlight(step.reads if step else (), step.writes if step else ())
+            step = self.cursor.trace.steps[k - 1] if k > 0 else None
+            self._draw_results(self.cursor.tensors_at(k), step.reads if step else (),
+                               step.writes if step else ())
 
     # -- inputs ---------------------------------------------------------------------------------
     def _show_inputs(self, inputs: dict[str, Any], as_example: bool = False) -> None:

@@ -64,7 +64,6 @@ from pnn_gui.panels.network_state import (
     spec_json,
 )
 from pnn_gui.style import ERROR, MUTED, tint
-from pnn_gui.trace_cursor import TraceCursor
 from pnn_gui.views.network_bars import Bar, NormBars
 from pnn_gui.views.network_chain import Block, ChainView
 from pnn_gui.views.network_layer import LayerView
@@ -136,9 +135,6 @@ class NetworkPanel(Panel):
         self._checks: dict[str, nw.GradientCheck] = {}   # of the trace shown
         self._selected: Depth = 1
         self._digits = 4
-        self.animate = True
-        self.cursor: TraceCursor | None = None
-        self._drawn: int | None = None
         self._names: dict[int, tuple[set[str], set[str]]] = {}   # chain step -> names touched
         self._build_inputs()
         self._build_views()
@@ -619,21 +615,6 @@ class NetworkPanel(Panel):
         elif what == "refused":
             self.status.emit(f"{self.title}: cannot step into that layer: {self.state.refusal}")
 
-    # until Panel.show_step lands (SHOW_STEP.md)
-    def show_step(self, k: int) -> None:
-        trace = self.state.trace
-        if trace is None:
-            return
-        if self.cursor is None or self.cursor.trace is not trace:
-            self.cursor = TraceCursor(trace)
-            self._drawn = None
-            self._on_new_trace(trace)
-        animate = self.animate and k > 0 and self._drawn == k - 1
-        tensors = trace.tensors if k == len(trace) else {**trace.tensors, **self.cursor.at(k)}
-        step = trace.steps[k - 1] if k else None
-        self._draw(k, tensors, step, animate)
-        self._drawn = k
-
     def _on_new_trace(self, trace: Trace) -> None:
         self._update_header()
         if self.state.depth is not None:
@@ -696,8 +677,8 @@ class NetworkPanel(Panel):
             return
         if tensors is None:   # (a gradient check arrived: the chain's tensors at step k)
             trace = self.state.chain.trace
-            tensors = trace.tensors if k == len(trace) or self.cursor is None \
-                or self.cursor.trace is not trace else {**trace.tensors, **self.cursor.at(k)}
+            drawn = self.cursor is not None and self.cursor.trace is trace
+            tensors = self.cursor.tensors_at(k) if drawn else trace.tensors
         net = self.state.good_network()
         n = len(net.layers)
         bars: list[Bar] = []
@@ -766,13 +747,15 @@ class NetworkPanel(Panel):
         self.layer_view.set_precision(digits)
 
     def set_animation_speed(self, factor: float) -> None:
-        self.chain.set_speed(factor)
-        self.layer_view.flow.set_speed(factor)
+        super().set_animation_speed(factor)
+        self.chain.set_speed(self.speed)
+        self.layer_view.flow.set_speed(self.speed)
 
     def set_animations_enabled(self, enabled: bool) -> None:
-        self.animate = bool(enabled)
-        self.chain.set_enabled_animation(enabled)
-        self.layer_view.flow.set_enabled(enabled)
+        super().set_animations_enabled(enabled)
+        if not enabled:
+            self.chain.skip()
+            self.layer_view.flow.skip()
 
 
 LOSS_NAMES = {"mse": "mean squared error", "softmax_cross_entropy": "softmax + cross-entropy"}

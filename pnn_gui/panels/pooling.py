@@ -18,7 +18,7 @@ from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
-from pnn_gui.trace_cursor import StepTally, TraceCursor
+from pnn_gui.trace_cursor import StepTally
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.tensor_view import symmetric_levels
@@ -65,7 +65,7 @@ class PoolingPanel(ModePanel):
         super().__init__(parent)
         self._start_modes("avg", {mode: _default_inputs(mode) for mode in MODES})
         self._levels: dict[str, float] = {}
-        self._counts: StepTally | None = None
+        self._counts: StepTally | None = None  # δy shares each δx element has received
         self._channel = 0
         self._build_inputs()
         self._build_views()
@@ -131,22 +131,19 @@ class PoolingPanel(ModePanel):
     def _fields(self, mode: str) -> tuple[str, ...]:
         return FIELDS
 
-    def _show(self, trace: Trace, k: int, animate: bool) -> None:
-        step = trace.steps[k - 1] if k > 0 else None
+    def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
+              animate: bool) -> None:
         if step is None or step.phase == "forward":
-            self._show_forward(trace, k, step, animate)
+            self._draw_forward(tensors, step, animate)
         else:
-            self._show_backward(trace, k, step, animate)
+            self._draw_backward(k, tensors, step, animate)
 
     def set_precision(self, digits: int) -> None:
         self.x_editor.set_precision(digits)
         self.dy_editor.set_precision(digits)
 
-    def set_animation_speed(self, factor: float) -> None:
-        self._speed = max(0.05, float(factor))
-
     def set_animations_enabled(self, enabled: bool) -> None:
-        self._animate = bool(enabled)
+        super().set_animations_enabled(enabled)
         if not enabled:
             self.flow_view.finish()
 
@@ -211,11 +208,10 @@ class PoolingPanel(ModePanel):
             "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
                         "windows overlap, their shares add up in δx</span>" if overlap else ""))
 
-    def _new_trace(self, trace: Trace) -> None:
-        self._cursor = TraceCursor(trace)
+    def _on_new_trace(self, trace: Trace) -> None:
         t = trace.tensors
         self._levels = {name: symmetric_levels(t[name])[1] for name in ("x", "y", "dy", "dx")}
-        self._counts = None
+        self._counts = StepTally(trace, np.zeros(t["x"].shape, dtype=int), _add_shares)
         good = self._good
         self.flow_view.set_geometry(t["x"].shape, good["size"], good["stride"])
 
@@ -228,11 +224,11 @@ class PoolingPanel(ModePanel):
                         return self._channel
         return self._channel
 
-    def _show_forward(self, trace: Trace, k: int, step: Step | None, animate: bool) -> None:
+    def _draw_forward(self, tensors: dict[str, np.ndarray], step: Step | None,
+                      animate: bool) -> None:
         h = self._channel_of(step)
-        done = self._cursor.at(k)
-        x = trace.tensors["x"][:, :, h]
-        y = done["y"][:, :, h]
+        x = tensors["x"][:, :, h]
+        y = tensors["y"][:, :, h]
         window = None
         moves = []
         maxima = []
@@ -253,29 +249,21 @@ class PoolingPanel(ModePanel):
         self.flow_view.show_frame(
             x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}] = {what}",
             big_levels=self._levels["x"], small_levels=self._levels["y"], window=window,
-            moves=moves, caption=caption, animate_ms=self._ms() if animate else 0,
+            moves=moves, caption=caption, animate_ms=self._ms(FLOW_MS) if animate else 0,
             rest_labels=False, maxima=maxima)
 
-    def _share_counts(self, k: int) -> np.ndarray:
-        """How many δy shares each δx element has received after k steps."""
-        tally = self._counts
-        if tally is None or tally.trace is not self.state.trace:
-            trace = self.state.trace
-            tally = StepTally(trace, np.zeros(trace.tensors["x"].shape, dtype=int), _add_shares)
-            self._counts = tally
-        return tally.at(k)
-
-    def _show_backward(self, trace: Trace, k: int, step: Step, animate: bool) -> None:
+    def _draw_backward(self, k: int, tensors: dict[str, np.ndarray], step: Step,
+                       animate: bool) -> None:
         h = self._channel_of(step)
-        before = self._cursor.at(k - 1)["dx"][:, :, h].copy()
-        now = self._cursor.at(k)["dx"][:, :, h]
-        dy = trace.tensors["dy"][:, :, h]
+        now = tensors["dx"][:, :, h]
+        dy = tensors["dy"][:, :, h]
         window, targets, overlaps, moves = None, [], [], []
         dys = [i for n, i in step.reads if n == "dy"]
         if len(dys) == 1:  # one δy cell handing out its shares
             r, c, _ = dys[0]
             window = (r, c)
-            had = self._share_counts(k - 1)[:, :, h]
+            before = self.cursor.tensors_at(k - 1)["dx"][:, :, h]  # what each share adds to
+            had = self._counts.at(k - 1)[:, :, h]
             for n, (i, j, ch) in step.writes:
                 if n != "dx" or ch != h:
                     continue
@@ -291,10 +279,7 @@ class PoolingPanel(ModePanel):
             small_title=f"δy[:, :, {h}]", big_levels=self._levels["dx"],
             small_levels=self._levels["dy"], window=window, targets=targets,
             overlaps=overlaps, moves=moves, caption=_caption(step),
-            animate_ms=self._ms() if animate and moves else 0)
-
-    def _ms(self) -> int:
-        return int(FLOW_MS / self._speed)
+            animate_ms=self._ms(FLOW_MS) if animate and moves else 0)
 
 
 def _add_shares(step: Step, counts: np.ndarray) -> None:

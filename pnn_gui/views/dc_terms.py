@@ -18,12 +18,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from pnn_gui.views.paint_cache import (
-    HorizontalGrid,
-    cache_items,
-    cache_static_parts,
-    set_ticks,
-)
 from pnn_gui.views.text_layer import TextLayer, short
 
 #: one colour per term, told apart without relying on red/green (Okabe-Ito palette)
@@ -79,16 +73,13 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
             p.hideButtons()
             p.getViewBox().setMouseEnabled(False, False)
-            HorizontalGrid(p)  # (not showGrid: see HorizontalGrid)
+            p.showGrid(y=True, alpha=0.19)
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#606060"))
                 p.getAxis(side).setTextPen(pg.mkPen("#202020"))
         self.bars_plot.setLabel("bottom", "unit j")
         self.norm_plot.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size="10pt")
         self.norm_plot.setLabel("bottom", "t")
-        for p in (self.bars_plot, self.norm_plot):
-            cache_static_parts(p)
-        cache_items([self._legend])
         self._zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#606060", width=1))
         self.bars_plot.addItem(self._zero)
         self._bars: list[QtWidgets.QGraphicsPathItem] = []
@@ -162,8 +153,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self.bars_plot.setYRange(lo - 0.08 * span, hi + 0.12 * span, padding=0)
         right = n_h - 0.4 + (0.5 if n_h <= MAX_LABELLED_UNITS else 0.0)  # room for "= 0.29"
         self.bars_plot.setXRange(-0.6, right, padding=0)
-        set_ticks(self.bars_plot.getAxis("bottom"),
-                  [[(j, str(j)) for j in range(0, n_h, max(1, int(np.ceil(n_h / 8))))], []])
+        every = max(1, int(np.ceil(n_h / 8)))
+        self.bars_plot.getAxis("bottom").setTicks([[(j, str(j)) for j in range(0, n_h, every)]])
         self._label_units = n_h <= MAX_LABELLED_UNITS
         self._values_text.set_labels(np.zeros((len(names) * n_h if self._label_units else 0, 2)),
                                      [""] * (len(names) * n_h if self._label_units else 0))
@@ -180,8 +171,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
                                      np.ceil(2 * np.log10(top)) / 2 + 0.1, padding=0)
         else:
             self.norm_plot.setYRange(0, top * 1.1, padding=0)
-        set_ticks(self.norm_plot.getAxis("bottom"),
-                  [[(t, str(t)) for t in range(1, T + 1, max(1, int(np.ceil(T / 8))))], []])
+        every = max(1, int(np.ceil(T / 8)))
+        self.norm_plot.getAxis("bottom").setTicks([[(t, str(t)) for t in range(1, T + 1, every)]])
         self._shown_terms = self._shown_norms = None  # new ranges: draw afresh
         self.show_terms(None, {})
         self.show_norms(np.full((T, n_h), np.nan), None)
@@ -309,6 +300,10 @@ class DcTermsView(pg.GraphicsLayoutWidget):
             self._norm_now.setData([], [])
 
     # -- for tests ------------------------------------------------------------------------------
+    def title(self) -> str:
+        """The bar chart's title (which δc_t it shows)."""
+        return self.bars_plot.titleLabel.text
+
     def segment_heights(self) -> np.ndarray:
         """(K, n_h) heights currently drawn."""
         return self._heights.copy()

@@ -242,6 +242,7 @@ class GraphView(pg.PlotWidget):
         self._segments: list[slice] = []
         self._compact = False
         self._flow_edges: list[int] = []
+        self._active: list[int] = []
         self._flow_backward = True
         self._node_strings: list[str] = []
         #: significant digits of the values in the node boxes
@@ -461,6 +462,7 @@ class GraphView(pg.PlotWidget):
             edges = []
         elif isinstance(edges, (int, np.integer)):
             edges = [edges]
+        self._active = [int(e) for e in edges]
         if not len(edges):
             self._active_item.setData([], [])
         else:
@@ -497,6 +499,10 @@ class GraphView(pg.PlotWidget):
 
     def edge_texts(self) -> list[str]:
         return self._edge_text.texts()
+
+    def active_edges(self) -> list[int]:
+        """The edges highlighted as the current step's (indices into :attr:`edges`)."""
+        return list(self._active)
 
     def flow_position(self) -> np.ndarray | None:
         """Where the (first) marker is, or None when none shows."""

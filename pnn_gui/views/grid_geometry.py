@@ -134,5 +134,9 @@ class AnimatedGridView(QtWidgets.QWidget):
             self.finish()
         return False
 
+    def caption(self) -> str:
+        """The text under the view."""
+        return self._caption.text()
+
     def is_animating(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running

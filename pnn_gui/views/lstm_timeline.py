@@ -21,7 +21,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from pnn_gui.views.paint_cache import cache_items, cache_static_parts, set_ticks
 from pnn_gui.views.text_layer import TextLayer, short
 from pnn_gui.widgets.tensor_view import colormap
 
@@ -117,13 +116,12 @@ class TimelinePlot(pg.PlotWidget):
                                        connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
-        cache_static_parts(pi)
-        cache_items([self._grid])
         self._values_text = TextLayer(font_size=7.5)
         self._values_text.setZValue(10)
         self.addItem(self._values_text)
         self.T = 0
         self.n_h = 0
+        self._focus: tuple[int | None, tuple, tuple] = (None, (), ())
         self.levels: dict[str, float] = {}
         self._label_cells = False
         self._values: dict[str, np.ndarray] = {}
@@ -164,11 +162,11 @@ class TimelinePlot(pg.PlotWidget):
         total = len(self.rows) * W * H
         self._label_cells = total <= MAX_LABELLED_CELLS
         pi = self.getPlotItem()
-        set_ticks(pi.getAxis("left"), [[(self.row_top(r) + H / 2, row.label)
-                                        for r, row in enumerate(self.rows)], []])
+        pi.getAxis("left").setTicks([[(self.row_top(r) + H / 2, row.label)
+                                      for r, row in enumerate(self.rows)]])
         every = max(1, int(np.ceil(W / 14)))
-        set_ticks(pi.getAxis("top"), [[(t + 0.5, f"t={t}" if every == 1 else str(t))
-                                       for t in range(0, W, every)], []])
+        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if every == 1 else str(t))
+                                     for t in range(0, W, every)]])
         if self._label_cells:
             pos = [(t + 0.5, self.row_top(r) + j + 0.5)
                    for r in range(len(self.rows)) for j in range(H) for t in range(W)]
@@ -244,8 +242,15 @@ class TimelinePlot(pg.PlotWidget):
             y1 = self.row_top(len(self.rows) - 1) + self.n_h
             x0, x1 = t + 0.02, t + 0.98
             self._column.setData([x0, x1, x1, x0, x0], [-0.2, -0.2, y1 + 0.02, y1 + 0.02, -0.2])
-        self._reads.setData(*self._boxes(reads))
-        self._writes.setData(*self._boxes(writes))
+        cells = tuple(self._cells(refs) for refs in (reads, writes))
+        self._focus = (t if self.T else None, *cells)
+        self._reads.setData(*self._boxes(cells[0]))
+        self._writes.setData(*self._boxes(cells[1]))
+
+    def focus(self) -> tuple[int | None, tuple, tuple]:
+        """The time column outlined (None: none) and the (row, column, unit) of the cells
+        outlined as read and as written."""
+        return self._focus
 
     def locate(self, ref: tuple[str, tuple]) -> tuple[int, int, int] | None:
         """(row, column, unit) of a Ref's cell, or None when the timeline does not show it."""
@@ -267,15 +272,13 @@ class TimelinePlot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         return vb.mapViewToScene(QtCore.QPointF(t + 0.5, self.row_top(r) + j + 0.5))
 
-    def _boxes(self, refs: Sequence[tuple[str, tuple]]) -> tuple[np.ndarray, np.ndarray]:
+    def _cells(self, refs: Sequence[tuple[str, tuple]]) -> tuple[tuple[int, int, int], ...]:
+        """The cells of ``refs`` the timeline shows, each once, in order."""
+        return tuple(dict.fromkeys(c for c in map(self.locate, refs) if c is not None))
+
+    def _boxes(self, cells: Sequence[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []
-        seen = set()
-        for ref in refs:
-            where = self.locate(ref)
-            if where is None or where in seen:
-                continue
-            seen.add(where)
-            r, t, j = where
+        for r, t, j in cells:
             y0 = self.row_top(r) + j
             xs += [t + 0.06, t + 0.94, t + 0.94, t + 0.06, t + 0.06, np.nan]
             ys += [y0 + 0.06, y0 + 0.06, y0 + 0.94, y0 + 0.94, y0 + 0.06, np.nan]

@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import Ref
-from pnn_gui.panels.conv_layouts import SlotLayout
+from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.tensor_view import (
     READ_PEN,
@@ -96,7 +96,6 @@ class ChainView(QtWidgets.QScrollArea):
         self._selected: int | str | None = None
         self._digits = 4
         self._speed = 1.0
-        self._animate = True
         self.grid: _Grid | None = None
         self.flow: DeltaFlow | None = None
 
@@ -144,7 +143,6 @@ class ChainView(QtWidgets.QScrollArea):
         self.grid = grid
         self.flow = DeltaFlow(grid, self._locate, parent=grid)
         self.flow.set_speed(self._speed)
-        self.flow.set_enabled(self._animate)
         self.setWidget(grid)
 
     def set_levels(self, finals: Mapping[str, np.ndarray]) -> None:
@@ -211,11 +209,6 @@ class ChainView(QtWidgets.QScrollArea):
         self._speed = factor
         if self.flow is not None:
             self.flow.set_speed(factor)
-
-    def set_enabled_animation(self, enabled: bool) -> None:
-        self._animate = enabled
-        if self.flow is not None:
-            self.flow.set_enabled(enabled)
 
     def set_precision(self, digits: int) -> None:
         self._digits = digits

@@ -5,7 +5,7 @@ the read cells outlined and the written ones lit (:class:`~pnn_gui.widgets.tenso
 - At step 0 the slots show the layer's given tensors (its input, parameters and δy); at step k
   the tensors step k reads, then those it writes, in the trace's order (writes kept first when
   there are more than the slots).
-- A tensor of any rank is drawn through a :class:`~pnn_gui.panels.conv_layouts.SlotLayout`
+- A tensor of any rank is drawn through a :class:`~pnn_gui.views.slot_layout.SlotLayout`
   (channels side by side, or one at a time; a filter bank as its grid of matrices), and the
   step's cells are located through the same layout, vectorised, so a coarsened step of
   thousands of cells costs no Python loop per cell.
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.steps import Ref, Step, Trace
-from pnn_gui.panels.conv_layouts import SlotLayout
+from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 

@@ -76,6 +76,7 @@ class PoolFlowView(gg.AnimatedGridView):
         self._anim.finished.connect(lambda: self._draw_moves(1.0))
 
         self._moves: list[Move] = []
+        self._outlined: tuple[tuple[int, int] | None, list[tuple[int, int]]] = (None, [])
         self._rest_labels = True
         self._overlap_cells: list[tuple[int, int]] = []
         self._max_cells: list[tuple[int, int]] = []
@@ -149,6 +150,7 @@ class PoolFlowView(gg.AnimatedGridView):
             self._small_text.set_labels(np.zeros((0, 2)), [])
         self._titles.set_labels([[cols / 2, -0.7], [sx + o_c / 2, sy - 0.7]],
                                 [big_title, small_title])
+        self._outlined = (window, [tuple(rc) for rc in targets])
         if window is None:
             self._window.setData([], [])
             self._cell.setData([], [])
@@ -209,6 +211,15 @@ class PoolFlowView(gg.AnimatedGridView):
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
         """The big and small grids' values as drawn now (NaN where blank)."""
         return self._shown_big.copy(), self._shown_small.copy()
+
+    def outlined(self) -> tuple[tuple[int, int] | None, list[tuple[int, int]]]:
+        """The output cell whose window is outlined (None: none) and the big-grid cells
+        outlined as written now."""
+        return self._outlined[0], list(self._outlined[1])
+
+    def titles(self) -> list[str]:
+        """The two grids' titles."""
+        return self._titles.texts()
 
     def marked_overlaps(self) -> list[tuple[int, int]]:
         """The big-grid cells marked ``+=`` now (a share landing on an earlier share)."""

@@ -6,14 +6,17 @@ Public API (other panels rely on it; keep it stable)::
     flow.play(step.reads, step.writes)        # arrows + markers, ~300 ms at speed 1
     flow.skip()                               # jump to the end (also: a click on the view)
     skip_all()                                # every flow (the main window's Esc)
-    flow.set_speed(2.0)                       # 2× faster; flow.set_enabled(False) turns it off
+    flow.set_speed(2.0)                       # 2× faster
     flow.is_running(); flow.finished          # signal at the end of each animation
+    flow.markers()                            # where the markers are now
 
 ``locate(ref) -> QPointF | None`` gives a Ref's position in the view's *scene* coordinates
 (``TensorGrid.scene_pos`` does that for heatmaps; a graph view can give node centres). All items
 are created once and live in the view's scene above everything else; a frame only moves the
 markers (a QVariantAnimation drives them), so nothing is rebuilt per frame. At most
 :data:`MAX_MARKERS` sources are drawn (evenly sampled) so a coarsened step stays cheap.
+Whether a step animates is the panel's to say (``Panel.animate``, and only →): the flow plays
+when asked.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ class DeltaFlow(QtCore.QObject):
         self._locate = locate
         self._duration = int(duration_ms)
         self._speed = 1.0
-        self._enabled = True
         scene = view.scene()
         self._arrows = QtWidgets.QGraphicsPathItem()
         pen = QtGui.QPen(_ARROW, 2.0)
@@ -84,8 +86,6 @@ class DeltaFlow(QtCore.QObject):
     def play(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:
         """Animate from every locatable read to the written cell(s) (their centre if several)."""
         self.skip()
-        if not self._enabled:
-            return
         targets = [p for p in (self._locate(r) for r in writes) if p is not None]
         if not targets:
             return
@@ -117,18 +117,14 @@ class DeltaFlow(QtCore.QObject):
     def is_running(self) -> bool:
         return self._anim.state() == QtCore.QAbstractAnimation.State.Running
 
+    def markers(self) -> list[QtCore.QPointF]:
+        """Where the markers on their way are now (scene coordinates); none once the flow has
+        ended, and its arrows are gone then too."""
+        return [m.pos() for m in self._markers if m.isVisible()]
+
     def set_speed(self, factor: float) -> None:
         """Animation speed factor (2 = twice as fast)."""
         self._speed = max(0.05, float(factor))
-
-    def set_enabled(self, enabled: bool) -> None:
-        """Turn the animation on or off (off also ends a running one)."""
-        self._enabled = bool(enabled)
-        if not enabled:
-            self.skip()
-
-    def is_enabled(self) -> bool:
-        return self._enabled
 
     def duration_ms(self) -> int:
         """Length of one animation at the current speed."""

@@ -251,15 +251,17 @@ class MatrixEditor(QtWidgets.QWidget):
         title_font = self._title_label.font()
         title_font.setPointSizeF(title_font.pointSizeF() + 1.5)
         self._title_label.setFont(title_font)
-        self._rows = QtWidgets.QSpinBox()
-        self._cols = QtWidgets.QSpinBox()
-        for spin, what in ((self._rows, "rows"), (self._cols, "columns")):
+        #: the size spin boxes a user resizes with: rows (the batch of a batched vector) and
+        #: columns (the length of a vector); shown while the editor is resizable
+        self.rows_box = QtWidgets.QSpinBox()
+        self.cols_box = QtWidgets.QSpinBox()
+        for spin, what in ((self.rows_box, "rows"), (self.cols_box, "columns")):
             spin.setRange(1, max_dim)
             spin.setToolTip(f"number of {what} of {title}")
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._on_shape_changed)
         if batch:
-            self._rows.setToolTip(f"batch size: how many {title} vectors, one per row "
+            self.rows_box.setToolTip(f"batch size: how many {title} vectors, one per row "
                                   "(1: a single vector)")
         self._rows_label = QtWidgets.QLabel("batch" if batch else "rows")
         self._cols_label = QtWidgets.QLabel("cols" if self._ndim == 2 else "length")
@@ -269,9 +271,9 @@ class MatrixEditor(QtWidgets.QWidget):
         head.addWidget(self._title_label)
         head.addStretch(1)
         head.addWidget(self._rows_label)
-        head.addWidget(self._rows)
+        head.addWidget(self.rows_box)
         head.addWidget(self._cols_label)
-        head.addWidget(self._cols)
+        head.addWidget(self.cols_box)
 
         self._table = _Table()
         self._table.setModel(self._model)
@@ -369,9 +371,9 @@ class MatrixEditor(QtWidgets.QWidget):
         """Show (True) or hide (False, shape dictated) the rows / cols spin boxes."""
         self._resizable = bool(resizable)
         has_rows = self._ndim == 2 or self._batch
-        self._rows.setVisible(resizable and has_rows)
+        self.rows_box.setVisible(resizable and has_rows)
         self._rows_label.setVisible(resizable and has_rows)
-        self._cols.setVisible(resizable)
+        self.cols_box.setVisible(resizable)
         self._cols_label.setVisible(resizable)
 
     def set_title(self, title: str) -> None:
@@ -543,8 +545,8 @@ class MatrixEditor(QtWidgets.QWidget):
                 f"{self._label} holds {holds}")
 
     def _on_shape_changed(self, _value: int) -> None:
-        rows = self._rows.value() if self._ndim == 2 or self._batch else 1
-        self._apply_shape(rows, self._cols.value(), emit=True)
+        rows = self.rows_box.value() if self._ndim == 2 or self._batch else 1
+        self._apply_shape(rows, self.cols_box.value(), emit=True)
 
     def _apply_shape(self, rows: int, cols: int, emit: bool) -> None:
         old = self._model.values
@@ -562,7 +564,7 @@ class MatrixEditor(QtWidgets.QWidget):
 
     def _sync_shape_widgets(self) -> None:
         rows, cols = self._model.values.shape
-        for spin, v in ((self._rows, rows), (self._cols, cols)):
+        for spin, v in ((self.rows_box, rows), (self.cols_box, cols)):
             spin.blockSignals(True)
             spin.setValue(v)
             spin.blockSignals(False)

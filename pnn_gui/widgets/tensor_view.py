@@ -358,6 +358,20 @@ class TensorView:
         self._reads.setPath(_cells_path(reads, inset=0.06))
         self._writes.setPath(_cells_path(writes, inset=0.0))
 
+    def highlighted(self) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
+        """The cells outlined as read and the cells lit as written, ((row, col), …) each."""
+        return self._lit_cells
+
+    def text_font(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:
+        """The font the values print in when a cell is ``cell_w`` × ``cell_h`` pixels: the
+        larger one if every value fits it, else the smaller, else None (no value is printed)."""
+        return self._text.font_for(cell_w, cell_h)
+
+    def texts(self) -> list[str]:
+        """Each cell's value as printed, row by row ("" for an empty cell; none at all when the
+        view has too many cells to print values)."""
+        return list(self._text._texts)
+
     def cell_scene_pos(self, row: int, col: int) -> QtCore.QPointF:
         """Centre of a cell in scene coordinates (for arrows drawn over the whole grid)."""
         return self.viewbox.mapViewToScene(QtCore.QPointF(col + 0.5, row + 0.5))

@@ -208,10 +208,12 @@ def test_conv_edits_in_quick_succession_only_the_last_applies(qtbot, monkeypatch
     # 12,800 elements, so from the first edit on every solve goes to the worker
     new = {"x": rng.normal(size=(40, 40, 8)), "f": rng.normal(size=(3, 3, 8, 16)),
            "b": rng.normal(size=16), "dy": rng.normal(size=(20, 20, 16))}
-    panel._on_value_changed("x", new["x"])  # what each editor's value_changed does
+    editors = {"x": panel.x_editor, "f": panel.f_editor, "b": panel.b_editor,
+               "dy": panel.dy_editor}
+    editors["x"].value_changed.emit(new["x"])  # as after a paste into each editor in turn
     assert panel.state.pending and w.status_line.text().startswith(f"{CONV}: computing…")
     for name in ("f", "b", "dy"):
-        panel._on_value_changed(name, new[name])
+        editors[name].value_changed.emit(new[name])
     qtbot.waitUntil(lambda: not panel.state.pending, timeout=30000)
     assert panel.state.errors == {}
     assert [what for what, _ in heard] == ["busy"] * 4 + ["trace"]

@@ -72,6 +72,7 @@ def test_dc_terms_appear_as_their_steps_come(panel):
 
 def test_animation_grows_the_new_term_then_settles(qtbot, panel):
     panel.set_animations_enabled(True)
+    panel.set_animation_speed(20.0)  # 15 ms
     trace = panel.state.trace
     k = next(i + 1 for i, s in enumerate(trace.steps)
              if any(name == "dc_from_h" for name, _ in s.writes))
@@ -167,11 +168,12 @@ def test_editing_a_cell_recomputes_and_a_bad_cell_keeps_the_last_results(panel):
 
 def test_an_engine_error_shows_beside_its_field(panel):
     trace = panel.state.trace
-    panel._on_editor_changed("W_ic", np.zeros((3, 3)))   # wrong shape for n_h = 2
+    params = dict(panel.state.inputs["params"])
+    panel.state.set_input("params", {**params, "W_ic": np.zeros((3, 3))})  # wrong for n_h = 2
     assert panel.editors["W_ic"].error().startswith("W_ic:")
     assert panel.state.trace is trace
     assert panel.editors["W_f"].error() == ""
-    panel._on_editor_changed("W_ic", np.zeros((2, 2)))
+    panel.state.set_input("params", {**params, "W_ic": np.zeros((2, 2))})
     assert panel.editors["W_ic"].error() == ""
 
 

@@ -279,9 +279,9 @@ def test_state_to_widgets(window):
     assert window.solution.current() == 5
     s = p.state.trace.steps[4]                      # δx₁ reads δy and W's row 1
     assert s.writes == (("dx", (1,)),)
-    assert not p.grid.view("w")._reads.path().isEmpty()
-    assert not p.grid.view("dx")._writes.path().isEmpty()
-    assert p.grid.view("y")._writes.path().isEmpty()
+    assert p.grid.view("w").highlighted()[0] == ((1, 0), (1, 1), (1, 2))   # reads W's row 1
+    assert p.grid.view("dx").highlighted()[1] == ((0, 1),)                 # writes δx₁
+    assert p.grid.view("y").highlighted() == ((), ())
 
 
 def test_solution_pane_follows_and_click_jumps(window):
@@ -302,12 +302,12 @@ def test_slider_sets_step(window):
 def test_delta_flow_runs_on_step(window, qtbot):
     p = fc_panel(window)
     window.set_animations_enabled(True)
+    window.player.set_speed(4.0)
+    assert p.flow.duration_ms() == 75
     window.player.first_button.click()
     window.player.forward_button.click()
     assert p.flow.is_running()
     qtbot.waitUntil(lambda: not p.flow.is_running(), timeout=3000)
-    window.player.set_speed(4.0)
-    assert p.flow.duration_ms() == 75
 
 
 def test_escape_skips_the_animation(window, qtbot):
@@ -356,13 +356,13 @@ def test_precision_menu(window):
     p.state.set_step(3)
     window.precision_actions[2].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.33"
-    assert p.grid.view("x")._text._texts[0] == "0.33"          # the heatmap too
+    assert p.grid.view("x").texts()[0] == "0.33"          # the heatmap too
     assert "0.33 ·" in window.solution.line_text(1)             # and the worked solution
     assert "0.3333" not in window.solution.line_text(1)
     assert p.state.step == 3 and window.player.slider.value() == 3  # the step stays
     window.precision_actions[6].trigger()
     assert p.editors["x"].cell_text(0, 0) == "0.333333"
-    assert p.grid.view("x")._text._texts[0] == "0.333333"
+    assert p.grid.view("x").texts()[0] == "0.333333"
     assert "0.333333 ·" in window.solution.line_text(1)
     assert p.state.step == 3
     # values are untouched: only their text changed
@@ -925,7 +925,7 @@ def test_view_settings_are_remembered(qtbot, messages):
     assert again.precision_actions[6].isChecked()
     assert again.player.speed() == 2.0
     assert not again.action_animate.isChecked()
-    assert not again.panel(FC).flow.is_enabled()
+    assert not again.panel(FC).animate
     assert again.panel(FC).editors["x"].cell_text(0, 0) == "1"
     plain = mw.MainWindow(panels=ONLY_FC, settings=False)  # screenshots: always the defaults
     qtbot.addWidget(plain)
@@ -935,7 +935,7 @@ def test_view_settings_are_remembered(qtbot, messages):
 # -- a batch of inputs --------------------------------------------------------------------------
 def _set_batch(editor, rows):
     """What the user does: the batch spin box above x (or δy)."""
-    editor._rows.setValue(rows)
+    editor.rows_box.setValue(rows)
 
 
 def test_batch_spin_box_moves_x_and_dy_together_and_recomputes(window):
@@ -943,8 +943,8 @@ def test_batch_spin_box_moves_x_and_dy_together_and_recomputes(window):
 
     p = fc_panel(window)
     window.player.last()                        # every result shown
-    assert p.editors["x"]._rows.isVisibleTo(p.editors["x"])     # offered on x and δy
-    assert not p.editors["b"]._rows.isVisibleTo(p.editors["b"])
+    assert p.editors["x"].rows_box.isVisibleTo(p.editors["x"])     # offered on x and δy
+    assert not p.editors["b"].rows_box.isVisibleTo(p.editors["b"])
     _set_batch(p.editors["x"], 2)
     assert p.editors["x"].shape() == (2, 2) and p.editors["dy"].shape() == (2, 3)
     np.testing.assert_array_equal(p.editors["dy"].value(), [[0, 0.5, 1], [0, 0, 0]])
@@ -998,7 +998,7 @@ def test_batch_session_round_trip(window, monkeypatch, tmp_path):
     for k, v in saved.items():
         np.testing.assert_array_equal(p.state.inputs[k], v)
         np.testing.assert_array_equal(p.editors[k].value(), v)
-    assert p.editors["x"]._rows.value() == 3 and p.state.errors == {}
+    assert p.editors["x"].rows_box.value() == 3 and p.state.errors == {}
     assert p.state.trace.tensors["y"].shape == (3, 3)
     # a batch of one in a file is the vector the editor shows
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -3,7 +3,7 @@ delta flow, error labels. Driven through their methods, offscreen."""
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -61,7 +61,7 @@ def test_batch_editor_is_a_vector_at_1_and_rows_above(qtbot):
     ed.resize_to(1, 2)
     np.testing.assert_array_equal(got[-1], [1, 2])           # batch 1: the vector again
     ed.set_value([[7, 8], [9, 10]])                          # a batch from a session
-    assert ed.shape() == (2, 2) and ed._rows.value() == 2
+    assert ed.shape() == (2, 2) and ed.rows_box.value() == 2
     plain = MatrixEditor("b", [1, 2], name="b")
     qtbot.addWidget(plain)
     with pytest.raises(ValueError, match="b: expected a 1-D array"):
@@ -105,9 +105,9 @@ def test_editor_resize_keeps_what_fits(qtbot):
     ed = MatrixEditor("W", [[1, 2], [3, 4]])
     qtbot.addWidget(ed)
     with qtbot.waitSignal(ed.value_changed):
-        ed._cols.setValue(3)
+        ed.cols_box.setValue(3)
     np.testing.assert_array_equal(ed.value(), [[1, 2, 0], [3, 4, 0]])
-    ed._rows.setValue(1)
+    ed.rows_box.setValue(1)
     np.testing.assert_array_equal(ed.value(), [[1, 2, 0]])
     ed.resize_to(2, 1)
     np.testing.assert_array_equal(ed.value(), [[1], [0]])
@@ -118,11 +118,11 @@ def test_editor_1d_has_length_only(qtbot):
     qtbot.addWidget(ed)
     ed.show()
     assert ed.value().shape == (3,)
-    assert not ed._rows.isVisible() and ed._cols.isVisible()
+    assert not ed.rows_box.isVisible() and ed.cols_box.isVisible()
     ed.resize_to(99, 2)
     np.testing.assert_array_equal(ed.value(), [1, 2])
     ed.set_resizable(False)
-    assert not ed._cols.isVisible()
+    assert not ed.cols_box.isVisible()
 
 
 def test_editor_set_value_is_silent(qtbot):
@@ -132,7 +132,7 @@ def test_editor_set_value_is_silent(qtbot):
     ed.value_changed.connect(emitted.append)
     ed.set_value([[5, 6, 7], [8, 9, 10]])
     assert emitted == []
-    assert ed._rows.value() == 2 and ed._cols.value() == 3
+    assert ed.rows_box.value() == 2 and ed.cols_box.value() == 3
     with pytest.raises(ValueError, match="W: expected a 2-D array"):
         ed.set_value([1, 2])
 
@@ -325,7 +325,7 @@ def test_tensor_view_updates_in_place(qtbot):
     assert v.levels() == (-4.0, 4.0)
     assert v.colorbar.levels() == (-4.0, 4.0)
     np.testing.assert_array_equal(v.image.image, [[1.0, np.nan, -2.0]])
-    assert v._text._texts == ["1", "", "-2"]            # NaN: "not computed yet", empty
+    assert v.texts() == ["1", "", "-2"]                 # NaN: "not computed yet", empty
     v.set_array([[1.0, 2.0], [3.0, 4.0]])
     assert v.image is image and v.shape == (2, 2)
     assert v.levels() == (-4.0, 4.0)                   # default: ±max|value|
@@ -343,16 +343,16 @@ def test_tensor_grid_locates_and_highlights(qtbot, fc_trace):
     qtbot.waitExposed(grid)
     s = fc_trace.steps[2]   # y₂ = Σ x_j W_j2 + b_2
     grid.highlight(s.reads, s.writes)
-    assert grid.view("x")._reads.path().elementCount() > 0
-    assert grid.view("y")._writes.path().elementCount() > 0
-    assert grid.view("y")._reads.path().isEmpty()
+    assert grid.view("x").highlighted() == (((0, 0), (0, 1)), ())      # x₀, x₁ read
+    assert grid.view("w").highlighted() == (((0, 2), (1, 2)), ())      # W's column 2
+    assert grid.view("y").highlighted() == ((), ((0, 2),))             # y₂ written
     p0, p1 = grid.scene_pos(("y", (0,))), grid.scene_pos(("y", (2,)))
     assert p1.x() > p0.x() and abs(p1.y() - p0.y()) < 1e-6
     assert grid.scene_pos(("b", (0,))) is None           # b is not shown here
     grid.set_locator(lambda ref: ("w", (0, 0)))
     assert grid.locate(("anything", ()))[1] == (0, 0)
     grid.highlight((), ())
-    assert grid.view("x")._reads.path().isEmpty()
+    assert all(v.highlighted() == ((), ()) for v in grid.views.values())
 
 
 def test_tensor_grid_rejects_duplicate_view(qtbot):
@@ -377,12 +377,11 @@ def test_delta_flow_moves_markers_and_finishes(qtbot, fc_trace):
     with qtbot.waitSignal(flow.finished, timeout=3000):
         flow.play(s.reads, s.writes)
         assert flow.is_running()
-        visible = [m for m in flow._markers if m.isVisible()]
-        assert len(visible) == len(s.reads)      # x0, x1, W00, W10, b0
-        start = [m.pos() for m in visible]
-        qtbot.waitUntil(lambda: visible[0].pos() != start[0], timeout=2000)
+        start = flow.markers()
+        assert len(start) == len(s.reads)        # x0, x1, W00, W10, b0
+        qtbot.waitUntil(lambda: flow.markers()[0] != start[0], timeout=2000)
     assert not flow.is_running()
-    assert not any(m.isVisible() for m in flow._markers)
+    assert flow.markers() == []
 
 
 def test_delta_flow_skip_speed_and_disable(qtbot, fc_trace):
@@ -398,10 +397,7 @@ def test_delta_flow_skip_speed_and_disable(qtbot, fc_trace):
     flow.play(s.reads, s.writes)
     assert flow.is_running()
     flow.skip()
-    assert not flow.is_running() and not flow._arrows.isVisible()
-    flow.set_enabled(False)
-    flow.play(s.reads, s.writes)
-    assert not flow.is_running()
+    assert not flow.is_running() and flow.markers() == []
 
 
 # -- step player --------------------------------------------------------------------------------
@@ -691,7 +687,9 @@ def test_tensor_grid_hover_gives_exact_value(qtbot):
     assert grid.cell_at(b.cell_scene_pos(0, 1))[0] is b
     assert b.cell_tooltip(0, 1) == "b[1] = 8.0"
     assert grid.cell_at(QtCore.QPointF(-50, -50)) is None
-    grid._on_mouse_moved(v.cell_scene_pos(1, 1))         # shows a tooltip, raises nothing
+    # hovering a cell shows its exact value
+    qtbot.mouseMove(grid.viewport(), grid.mapFromScene(v.cell_scene_pos(1, 1)))
+    qtbot.waitUntil(lambda: QtWidgets.QToolTip.text() == "dw[1,1] = -2.0")
 
 
 def test_cell_values_all_or_nothing(qtbot):
@@ -699,15 +697,16 @@ def test_cell_values_all_or_nothing(qtbot):
     qtbot.addWidget(grid)
     v = grid.add_view("w", "w", 0, 0)
     v.set_array(np.array([[1.0, -2.5], [1 / 3, 4.0]]))
-    text = v._text
-    assert text._texts == ["1", "-2.5", "0.3333", "4"]
-    big, small = text._fonts[0][0], text._fonts[1][0]
-    assert text.font_for(100, 40) == big
-    wide_big = text._widest[0]
-    assert text.font_for(wide_big + 2, 40) == small        # only the smaller font fits
-    assert text.font_for(text._widest[1] - 1, 40) is None  # nothing fits: no value printed
-    assert text.font_for(100, 4) is None                   # cells too low for any text
-    assert small.pointSizeF() < big.pointSizeF()
+    assert v.texts() == ["1", "-2.5", "0.3333", "4"]
+
+    def widest(font):
+        return max(QtGui.QFontMetricsF(font).horizontalAdvance(t) for t in v.texts())
+
+    big = v.text_font(100, 40)
+    small = v.text_font(widest(big) + 2, 40)            # only the smaller font fits
+    assert small is not None and small.pointSizeF() < big.pointSizeF()
+    assert v.text_font(widest(small) - 1, 40) is None   # nothing fits: no value printed
+    assert v.text_font(100, 4) is None                  # cells too low for any text
 
 
 def test_editor_rows_never_hide_under_the_scroll_bar(qtbot):

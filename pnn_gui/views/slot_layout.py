@@ -1,4 +1,4 @@
-"""How one Conv2D tensor of any rank sits in a 2-D heatmap (a slot of the panel's tensor grid).
+"""How one tensor of any rank sits in a 2-D heatmap (a slot of a tensor grid: Conv2D, Network).
 
 A :class:`SlotLayout` maps both ways for one tensor, so the heatmap and the cells a step outlines
 can never disagree:
