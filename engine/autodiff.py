@@ -25,7 +25,7 @@ natural logarithm). A repeated sub-expression is one node, a chain of ``+``/``-`
 node with signs, constants are nodes (numbered in evaluation order) and are not differentiated:
 see :mod:`engine.expression`.
 
-Decisions (DESIGN.md leaves them open):
+Decisions (the first brief left them open; docs/ARCHITECTURE.md §2):
 
 * **Kinks**: ``relu'(0) = 0`` and ``abs'(0) = 0`` (PyTorch's convention). Where a slope is
   infinite (``sqrt`` at 0, ``x ** 0.5`` at 0) the evaluation is refused, naming the node.

@@ -35,8 +35,9 @@ def resources_dir() -> Traversable:
 EXAMPLES_DIR = resources_dir() / "examples"
 FORMAT = 1
 
-#: The layer examples, in menu order (DESIGN.md fixes them): the sheet's tasks, each one layer,
-#: the examples practice exercises are drawn from (:mod:`engine.practice`).
+#: The layer examples, in menu order (fixed since the first brief; docs/ARCHITECTURE.md §6):
+#: the sheet's tasks, each one layer, the examples practice exercises are drawn from
+#: (:mod:`engine.practice`).
 NAMES = ("fc", "conv-filter", "conv-shape", "conv", "avgpool", "maxpool", "lstm", "autodiff")
 
 #: kind -> the function that solves it: it takes the example's inputs as keyword arguments and

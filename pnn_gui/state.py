@@ -1,6 +1,7 @@
 """Qt-free state of a panel: its inputs, the last good results, the errors, the current step.
 
-Tier 2 of DESIGN.md: testable without a window. Widgets set inputs here; views listen and redraw.
+The state tier (docs/ARCHITECTURE.md §1, §3): testable without a window. Widgets set inputs
+here; views listen and redraw.
 
 - ``inputs`` holds the latest value of every field, even when the combination does not compute
   (the user changed W's shape and has not changed x yet): nothing typed is lost.

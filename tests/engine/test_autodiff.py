@@ -50,7 +50,8 @@ def test_sheet_task4_nodes():
 def test_sheet_task4_gradient_corrected():
     ev = ad.evaluate(SHEET, {"x1": 1, "x2": 2})
     # ∇L = [-sin(x1·x2)·x2 + x2 + 1, -sin(x1·x2)·x1 + x1] at (1, 2). The sheet prints 1.09 for the
-    # first (it uses v1 = 1) and rounds it to 1.19 in (b); DESIGN.md lists the misprint.
+    # first (it uses v1 = 1) and rounds it to 1.19 in (b); docs/ARCHITECTURE.md §6 lists the
+    # misprint.
     expected = [-math.sin(2) * 2 + 3, -math.sin(2) + 1]
     np.testing.assert_allclose([ev.gradient["x1"], ev.gradient["x2"]], expected, rtol=1e-14)
     assert round(ev.gradient["x1"], 4) == 1.1814

@@ -18,7 +18,8 @@ def test_sheet_task1_forward():
 
 def test_sheet_task1_backward_corrected():
     dx, dw, db = fc.backward(X, W, DY)
-    # The sheet prints δx = [6.58] and ΔW = [[0.51], [1.02]]; DESIGN.md lists the misprint.
+    # The sheet prints δx = [6.58] and ΔW = [[0.51], [1.02]]; docs/ARCHITECTURE.md §6 lists the
+    # misprint.
     np.testing.assert_array_equal(dx, [6.5, 8])
     np.testing.assert_array_equal(dw, [[0, 0.5, 1], [0, 1, 2]])
     np.testing.assert_array_equal(db, DY)

@@ -216,8 +216,8 @@ def test_autodiff_mistakes_name_the_node_and_the_path():
 
 
 def test_the_sheets_misprinted_answers_are_wrong_and_no_mistake_of_the_catalogue():
-    """Task 4's printed ∂L/∂v0 = 1.09 comes from v1 = 1 (DESIGN.md's misprints): wrong, with
-    its first wrong cell, and not dressed up as a catalogue mistake."""
+    """Task 4's printed ∂L/∂v0 = 1.09 comes from v1 = 1 (docs/ARCHITECTURE.md §6, the
+    misprints): wrong, with its first wrong cell, and not dressed up as a catalogue mistake."""
     ex = exercise("autodiff")
     result = check(ex, {"gradient": np.array([1.09, 0.09])})
     t = result.tensor("gradient")
