@@ -29,8 +29,8 @@ test: setup syslibs
 	$(VENV)/bin/lint-imports
 	@echo "engine and panel-state tests, with Qt made unimportable (they need none):"
 	$(PY) tests/run_without_qt.py
-	@echo "every other test (the GUI's, the packaging's), offscreen:"
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --ignore=tests/engine --ignore=tests/state
+	@echo "every other test (the GUI's, the packaging's), offscreen, in two processes:"
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --ignore=tests/engine --ignore=tests/state
 	@$(MAKE) --no-print-directory test-xwin
 
 # The real-window tier: tests/xwin on Qt's xcb platform. Its conftest starts a private Xvfb (no
