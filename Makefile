@@ -1,5 +1,6 @@
 # make run   — set up (a .venv, the install, Qt's Debian libraries when missing) and launch the app
-# make test  — set up and run ruff and every test: offscreen, then the real-window tier (test-xwin)
+# make test  — set up and run ruff, the import contracts and every test: the engine tests (Qt
+#              unimportable) beside the real-window tier (test-xwin), then the GUI tests offscreen
 # make bench — the speed figures (benchmarks/); torch is compared when installed (make bench-deps)
 
 PYTHON ?= python3
@@ -19,19 +20,23 @@ XSTAMP := $(VENV)/.xvfb-libs
 
 export PYQTGRAPH_QT_LIB := PySide6
 
-.PHONY: run test test-xwin lint bench bench-deps setup syslibs xvfb-libs clean
+.PHONY: run test test-engine test-xwin lint bench bench-deps setup syslibs xvfb-libs clean
 
 run: setup syslibs
 	$(PY) main.py
 
+# The tiers side by side where they leave a core idle: the real-window tier mostly waits for the
+# X server, so it runs beside the engine tests; then the offscreen GUI tests take both cores.
 test: setup syslibs
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
-	@echo "engine and panel-state tests, with Qt made unimportable (they need none):"
-	$(PY) tests/run_without_qt.py
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-engine test-xwin
 	@echo "every other test (the GUI's, the packaging's), offscreen, in two processes:"
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --ignore=tests/engine --ignore=tests/state
-	@$(MAKE) --no-print-directory test-xwin
+
+test-engine: setup
+	@echo "engine and panel-state tests, with Qt made unimportable (they need none):"
+	$(PY) tests/run_without_qt.py
 
 # The real-window tier: tests/xwin on Qt's xcb platform. Its conftest starts a private Xvfb (no
 # desktop needed, none used), the tests press keys and click through xdotool and read the
