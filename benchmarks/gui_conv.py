@@ -90,8 +90,8 @@ def main() -> int:
             sheet_panel.state.set_step(0)
             app.processEvents()
             for k in range(1, n_steps + 1):
-                w, c = _timed(lambda i, k=k: (sheet_panel.state.set_step(k), app.processEvents()),
-                              1)
+                w, c = _timed(lambda i, k=k, st=sheet_panel.state: (st.set_step(k),
+                                                                   app.processEvents()), 1)
                 wall += w
                 cpu += c
         _report(f"{name} ({n_steps} steps)", wall, cpu, 16)

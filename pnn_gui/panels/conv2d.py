@@ -82,8 +82,9 @@ N_SLOTS = 4
 MIN_GRID_WIDTH = 400
 #: most read / written elements per tensor the delta flow sends markers from
 MAX_FLOW_REFS = 24
-#: the sheet calls the output's rows o_x and its columns o_y
-AXIS_NAMES = {"o_rows": "o_x (rows)", "o_cols": "o_y (cols)"}
+#: the calculator's name for each step of the output shape (the engine's step titles, as the
+#: sheet writes them: o_x along the rows, o_y along the columns)
+AXIS_NAMES = {"o_x": "o_x (rows)", "o_y": "o_y (cols)"}
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:

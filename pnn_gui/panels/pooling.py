@@ -202,8 +202,9 @@ class PoolingPanel(ModePanel):
             return
         overlap = g.s_rows < g.k_rows or g.s_cols < g.k_cols
         self.calculator.setText(
-            f"<b>o_rows</b> = ⌊(x − k)/s⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
-            f"{g.o_rows}<br><b>o_cols</b> = ⌊({cols} − {g.k_cols})/{g.s_cols}⌋ + 1 = {g.o_cols}"
+            f"<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
+            f"{g.o_rows}<br><b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊({cols} − {g.k_cols})/"
+            f"{g.s_cols}⌋ + 1 = {g.o_cols}"
             f"<br>output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>; k = {g.k} elements per "
             "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
                         "windows overlap, their shares add up in δx</span>" if overlap else ""))

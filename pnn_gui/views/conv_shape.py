@@ -184,9 +184,9 @@ class ConvShapeView(gg.AnimatedGridView):
     def _caption_text(self) -> str:
         g = self._geom
         lines = []
-        for axis, n, k, s, p, o in (("rows", g["rows"], g["kr"], g["sr"], g["pr"], g["o_r"]),
-                                    ("cols", g["cols"], g["kc"], g["sc"], g["pc"], g["o_c"])):
-            lines.append(f"{axis}: ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
+        for axis, n, k, s, p, o in (("o_x", g["rows"], g["kr"], g["sr"], g["pr"], g["o_r"]),
+                                    ("o_y", g["cols"], g["kc"], g["sc"], g["pc"], g["o_c"])):
+            lines.append(f"{axis} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
         return "&nbsp;&nbsp;&nbsp;&nbsp;".join(lines) + "<br>" + self._legend_html()
 
     def animate_to(self, n: int, duration_ms: int) -> None:

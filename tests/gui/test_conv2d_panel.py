@@ -55,6 +55,9 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     assert "⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
     assert "(12, 11, 1337)" in text
     assert "o_c</b> = c_out (one output channel per filter) = 1337<" in text
+    # each axis named as the sheet names it, with its own symbols
+    assert "<b>o_x (rows)</b> = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
+    assert "<b>o_y (cols)</b> = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
     assert panel.state.errors == {}
     np.testing.assert_array_equal(panel.state.trace.tensors["output_shape"], [12, 11, 1337])
     # the animated grid: 26 × 24 padded input, 12 × 11 positions, the last padded row unreached
@@ -62,6 +65,10 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     info = panel.shape_view.geometry_info()
     assert (info["prow"], info["pcol"], info["o_r"], info["o_c"]) == (26, 24, 12, 11)
     assert (info["unreached_rows"], info["unreached_cols"]) == (1, 0)
+    caption = panel.shape_view.caption()
+    assert "o_x = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in caption
+    assert "o_y = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in caption
+    assert "rows:" not in caption and "cols:" not in caption
 
 
 def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel):

@@ -204,3 +204,13 @@ def test_max_forward_marks_each_windows_maximum_first_on_a_tie(panel):
     panel.state.set_step(1)
     panel.show_step(1)
     assert panel.mode == "avg" and panel.flow_view.marked_maxima() == []
+
+
+def test_calculator_names_the_output_axes_as_the_sheet_does(panel):
+    # the sheet (and the engine's worked solution) writes o_x along the rows, o_y along the
+    # columns, with the window and stride of that axis
+    panel.load_example(examples.load("avgpool"))
+    text = panel.calculator.text()
+    assert "<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
+    assert "<b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
+    assert "o_rows" not in text and "o_cols" not in text
