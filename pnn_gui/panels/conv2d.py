@@ -123,7 +123,6 @@ def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
 
 class Conv2DPanel(ModePanel):
     title = "Conv2D"
-    examples = ("conv", "conv-filter", "conv-shape")
     MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
     what = "a Conv2D"
 
@@ -192,6 +191,8 @@ class Conv2DPanel(ModePanel):
         self.b_editor.value_changed.connect(lambda a: self._on_value_changed("b", a))
         self.dy_editor = ChannelEditor("δy", "dy", full["dy"], channel_word="filter")
         self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
+        for editor in (self.x_editor, self.f_editor, self.b_editor, self.dy_editor):
+            editor.cell_rejected.connect(self.status)  # a refused cell: the status line says so
         self.values_box = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(self.values_box)
         vl.setSpacing(4)

@@ -34,6 +34,17 @@ def pair(v) -> tuple[int, int]:
     return int(v), int(v)
 
 
+def element_named(message: str, label: str, tail: tuple[int, ...]) -> str:
+    """A matrix editor's message about ``label[r,c]`` (the editor shows one matrix of a larger
+    tensor) naming the tensor's element instead: ``label[r,c,*tail]``, as the engine numbers
+    elements. Other messages (a paste left out) are returned as they are."""
+    head = f"{label}["
+    end = message.find("]")
+    if not tail or not message.startswith(head) or end < 0:
+        return message
+    return f"{message[:end]},{','.join(str(t) for t in tail)}{message[end:]}"
+
+
 def html(text: str) -> str:
     """Plain text safe inside a rich-text label."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -110,6 +121,8 @@ class ChannelEditor(QtWidgets.QWidget):
     """A 3-D tensor (rows, cols, channels) edited one channel at a time (a MatrixEditor each)."""
 
     value_changed = QtCore.Signal(object)  # the whole 3-D array after a good edit
+    #: a typed or pasted value was refused (the editor's message, for the status line)
+    cell_rejected = QtCore.Signal(str)
 
     def __init__(self, title: str, name: str, value: np.ndarray, channel_word: str = "channel",
                  parent: QtWidgets.QWidget | None = None):
@@ -123,6 +136,7 @@ class ChannelEditor(QtWidgets.QWidget):
         self.editor = MatrixEditor(title, self._value[:, :, 0], resizable=False, name=name)
         self.editor.table.horizontalHeader().setDefaultSectionSize(EDIT_CELL)
         self.editor.value_changed.connect(self._on_matrix_changed)
+        self.editor.cell_rejected.connect(self._on_cell_rejected)
         head = QtWidgets.QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addStretch(1)
@@ -177,6 +191,10 @@ class ChannelEditor(QtWidgets.QWidget):
         self._value[:, :, self._channel.value()] = arr
         self.value_changed.emit(self._value.copy())
 
+    def _on_cell_rejected(self, message: str) -> None:
+        tail = (self._channel.value(),) if self._value.shape[2] > 1 else ()
+        self.cell_rejected.emit(element_named(message, self._title, tail))
+
 
 class FilterBankEditor(QtWidgets.QWidget):
     """The filter bank f (k_rows, k_cols, c_in, c_out) as the sheet names it: one small table per
@@ -195,6 +213,8 @@ class FilterBankEditor(QtWidgets.QWidget):
     """
 
     value_changed = QtCore.Signal(object)
+    #: a typed or pasted value was refused in any of the tables (its message, for the status)
+    cell_rejected = QtCore.Signal(str)
 
     def __init__(self, value: np.ndarray, name: str = "f",
                  parent: QtWidgets.QWidget | None = None):
@@ -309,6 +329,7 @@ class FilterBankEditor(QtWidgets.QWidget):
                             QtWidgets.QSizePolicy.Policy.Fixed)
         table.setMaximumWidth(BANK_WIDTH)
         ed.set_precision(self._digits)
+        ed.cell_rejected.connect(self._on_cell_rejected)
         return ed
 
     def _place(self) -> None:
@@ -339,6 +360,13 @@ class FilterBankEditor(QtWidgets.QWidget):
     def _on_matrix_changed(self, ci: int, co: int, arr: np.ndarray) -> None:
         self._value[:, :, ci, co] = arr
         self.value_changed.emit(self._value.copy())
+
+    def _on_cell_rejected(self, message: str) -> None:
+        single = self.editors.get((-1, -1))
+        if single is not None and self.sender() is single:  # one matrix of many: say which
+            tail = (self._pick_channel.value(), self._pick_filter.value())
+            message = element_named(message, "f", tail)  # (its messages' label: its first title)
+        self.cell_rejected.emit(message)
 
     def _on_single_changed(self, arr: np.ndarray) -> None:
         self._on_matrix_changed(self._pick_channel.value(), self._pick_filter.value(), arr)

@@ -109,7 +109,7 @@ class PoolingPanel(ModePanel):
         self.dy_editor = ChannelEditor("δy", "dy", inp["dy"])
         self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
         for editor in (self.x_editor, self.dy_editor):
-            editor.editor.cell_rejected.connect(self.status)
+            editor.cell_rejected.connect(self.status)
         values = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(values)
         vl.addWidget(self.x_editor)

@@ -255,6 +255,28 @@ def test_editing_a_cell_recomputes(panel):
 
 # -- bad input beside its field ----------------------------------------------------------------
 
+def test_a_refused_cell_in_any_editor_reaches_the_status_line(panel):
+    panel.load_example(examples.load("conv"))
+    said = []
+    panel.status.connect(said.append)
+    panel.x_editor.editor.edit_cell(0, 0, "abc")
+    panel.f_editor.editor(0, 1).edit_cell(0, 0, "1/")
+    panel.b_editor.edit_cell(0, 1, "x")
+    panel.dy_editor.editor.edit_cell(1, 1, "?")
+    assert [m.split(":")[0] for m in said] == ["x[0,0]", "f₁[0,0]", "b[1]", "δy[1,1,0]"]
+    assert "'abc' is not a number" in said[0]
+    # past 24 matrices the bank is edited one matrix at a time: the same message
+    panel.f_row.spins[3].setValue(25)
+    panel.f_editor.editor(0, 24).edit_cell(0, 0, "abc")
+    assert said[-1].startswith("f[0,0,0,24]: 'abc' is not a number")
+    # x with two channels, edited in channel 1: the element of x, not of the table
+    panel.x_row.spins[2].setValue(2)
+    panel.x_editor.set_channel(1)
+    panel.x_editor.editor.edit_cell(2, 3, "abc")
+    assert said[-1].startswith("x[2,3,1]: 'abc' is not a number")
+    assert panel.state.inputs["x"][0, 0, 0] == 1  # nothing typed badly reached the inputs
+
+
 def test_stride_zero_is_reported_beside_stride_and_keeps_the_rest(panel):
     panel.load_example(examples.load("conv"))
     trace, x = panel.state.trace, panel.x_editor.value()
