@@ -27,12 +27,13 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
-from engine.validate import as_array
+from engine.validate import as_array, as_shape
 from pnn_gui.panels.base import ModePanel, inputs_column, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
     ShapeRow,
+    check_fits,
     html,
     pair,
     resized,
@@ -103,17 +104,28 @@ def _default_inputs(mode: str) -> dict[str, Any]:
 
 
 def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """An example's / session's inputs as the panel holds them (arrays, int pairs)."""
+    """An example's / session's inputs as the panel holds them (arrays, int pairs); a
+    ValueError when one is not of its kind or does not fit the spin boxes that show it."""
+    top = MAX_DIM_SHAPES if mode == "shape" else MAX_DIM_VALUES
     if mode == "filter":
-        return {"f": as_array(raw["f"], "f", 4)}
+        f = as_array(raw["f"], "f", 4)
+        check_fits(f.shape, "f", "shape", top)
+        return {"f": f}
     if mode == "shape":
-        return {"x_shape": tuple(int(v) for v in raw["x_shape"]),
-                "f_shape": tuple(int(v) for v in raw["f_shape"]),
-                "stride": pair(raw.get("stride", 1)), "padding": pair(raw.get("padding", 0))}
+        shapes = {}
+        for name, parts in (("x_shape", ("rows", "cols", "channels")),
+                            ("f_shape", ("k_rows", "k_cols", "c_in", "c_out"))):
+            shapes[name] = as_shape(raw[name], name, parts)
+            check_fits(shapes[name], name, "shape", top)
+        return {**shapes, "stride": pair(raw.get("stride", 1), "stride", 0, top),
+                "padding": pair(raw.get("padding", 0), "padding", 0, top)}
     x = as_array(raw["x"], "x", 3)
     f = as_array(raw["f"], "f", 4)
+    for name, arr in (("x", x), ("f", f)):
+        check_fits(arr.shape, name, "shape", top)
     b = as_array(raw["b"], "b", 1) if raw.get("b") is not None else np.zeros(f.shape[3])
-    stride, padding = pair(raw.get("stride", 1)), pair(raw.get("padding", 0))
+    stride = pair(raw.get("stride", 1), "stride", 0, top)
+    padding = pair(raw.get("padding", 0), "padding", 0, top)
     if raw.get("dy") is not None:
         dy = as_array(raw["dy"], "dy", 3)
     else:

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine.steps import sub
+from engine.validate import as_pair
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
 
@@ -27,11 +28,24 @@ BANK_WIDTH = 280
 TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
 
 
-def pair(v) -> tuple[int, int]:
-    """An int or a (rows, cols) pair as a (rows, cols) pair of ints."""
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+def pair(value, name: str, minimum: int, maximum: int) -> tuple[int, int]:
+    """An example's or a session's int or [rows, cols] pair as a (rows, cols) pair of ints; a
+    ValueError in the engine's words when it is not one (``stride (rows): expected a whole
+    number, got 'abc'``) or when it does not fit the spin boxes that show it (see
+    :func:`check_fits`)."""
+    out = as_pair(value, name, minimum)
+    check_fits(out, name, name, maximum)
+    return out
+
+
+def check_fits(values: Sequence[int], name: str, what: str, maximum: int) -> None:
+    """A ValueError unless every value fits a spin box of at most ``maximum``: one larger would
+    be shown clamped while the panel computed with the real value (``what``: "stride",
+    "shape")."""
+    if any(int(v) > maximum for v in values):
+        text = "(" + ", ".join(str(int(v)) for v in values) + ")"
+        raise ValueError(f"{name}: {what} {text} does not fit the boxes here (at most "
+                         f"{maximum:,} each)")
 
 
 def element_named(message: str, label: str, tail: tuple[int, ...]) -> str:

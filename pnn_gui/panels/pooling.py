@@ -17,7 +17,7 @@ from engine import examples, pooling
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
-from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
+from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, check_fits, html, pair, resized
 from pnn_gui.trace_cursor import StepTally
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
@@ -32,20 +32,14 @@ FLOW_MS = 700  # a share's trip at speed 1
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """An example's / session's inputs as the panel holds them; a ValueError when one is not of
+    its kind or does not fit the spin boxes that show it."""
     x = as_array(raw["x"], "x", 3)
-    size = _pair(raw["size"], "size")
-    stride = size if raw.get("stride") is None else _pair(raw["stride"], "stride")
+    check_fits(x.shape, "x", "shape", MAX_DIM)
+    size = pair(raw["size"], "size", 0, MAX_DIM)
+    stride = size if raw.get("stride") is None else pair(raw["stride"], "stride", 0, MAX_DIM)
     dy = as_array(raw["dy"], "δy", 3)
     return {"x": x, "size": size, "stride": stride, "dy": dy}
-
-
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    """``pair(value)``, or a ValueError naming ``name`` (an example's or a session's text)."""
-    try:
-        return pair(value)
-    except (TypeError, ValueError, IndexError):
-        raise ValueError(f"{name}: expected a whole number or a pair [rows, cols] of them, got "
-                         f"{value!r}") from None
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:

@@ -350,6 +350,41 @@ def test_session_round_trip(panel):
         np.testing.assert_array_equal(other.state.inputs[key], panel.state.inputs[key])
 
 
+@pytest.mark.parametrize("key,value,message", [
+    ("stride", [65, 1], "stride: stride (65, 1) does not fit the boxes here (at most 64 each)"),
+    ("padding", 2**63, "padding: padding (9223372036854775808, 9223372036854775808) does not "
+                       "fit the boxes here (at most 64 each)"),
+    ("stride", "abc", "stride: expected a whole number, got 'abc'"),
+    ("stride", [1], "stride: expected one whole number or a (rows, cols) pair, got 1 values"),
+    ("padding", [1, 2.5], "padding (cols): expected a whole number, got 2.5"),
+    ("padding", [-1, 0], "padding (rows): must be at least 0, got -1"),
+    ("x", np.zeros((65, 2, 1)).tolist(), "x: shape (65, 2, 1) does not fit the boxes here"),
+])
+def test_a_session_the_boxes_cannot_show_is_refused_whole(panel, key, value, message):
+    # the spin boxes would show a clamped number while the panel computed with the real one
+    panel.load_example(examples.load("conv"))
+    data = panel.session_data()
+    before = json.dumps(data, sort_keys=True)
+    data["inputs"][key] = value
+    with pytest.raises(ValueError) as info:
+        panel.restore_session(data)
+    assert str(info.value).startswith(message)
+    assert json.dumps(panel.session_data(), sort_keys=True) == before
+    assert panel.stride_row.value() == (2, 2) and panel.padding_row.value() == (1, 1)
+
+
+def test_a_shape_session_past_the_boxes_is_refused_and_one_within_them_restored(panel):
+    data = {"kind": "conv2d_shape", "inputs": {"x_shape": [20, 18, 5], "f_shape": [3, 4, 5, 7],
+                                               "stride": [2, 2], "padding": [100_000, 3]}}
+    with pytest.raises(ValueError, match="at most 99,999 each"):
+        panel.restore_session(data)
+    assert panel.mode == "full"
+    data["inputs"]["padding"] = [99_999, 3]
+    panel.restore_session(data)
+    assert panel.mode == "shape" and panel.padding_row.value() == (99_999, 3)
+    assert panel.state.inputs["padding"] == (99_999, 3)
+
+
 def test_screenshot_renders_each_conv_example():
     from pnn_gui.screenshot import render
     for name in ("conv", "conv-filter", "conv-shape"):

@@ -214,3 +214,20 @@ def test_calculator_names_the_output_axes_as_the_sheet_does(panel):
     assert "<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
     assert "<b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
     assert "o_rows" not in text and "o_cols" not in text
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("size", "abc", "size: expected a whole number, got 'abc'"),
+    ("size", [2], "size: expected one whole number or a (rows, cols) pair, got 1 values"),
+    ("stride", [1, 65], "stride: stride (1, 65) does not fit the boxes here (at most 64 each)"),
+    ("x", np.zeros((4, 70, 1)).tolist(), "x: shape (4, 70, 1) does not fit the boxes here"),
+])
+def test_a_session_the_boxes_cannot_show_is_refused_whole(panel, key, value, message):
+    panel.load_example(examples.load("avgpool"))
+    data = panel.session_data()
+    data["inputs"][key] = value
+    before = panel.session_data()
+    with pytest.raises(ValueError) as info:
+        panel.restore_session(data)
+    assert str(info.value).startswith(message)
+    assert str(panel.session_data()) == str(before)
