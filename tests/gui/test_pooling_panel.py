@@ -231,3 +231,20 @@ def test_a_session_the_boxes_cannot_show_is_refused_whole(panel, key, value, mes
         panel.restore_session(data)
     assert str(info.value).startswith(message)
     assert str(panel.session_data()) == str(before)
+
+
+def test_the_inputs_column_fits_pooling_after_the_wider_conv2d_page(qtbot):
+    # the window's inputs stack was as wide as its widest page: once Conv2D (its filter bank
+    # is wider) had been shown, pooling's column scrolled sideways
+    from pnn_gui import main_window as mw
+    w = mw.MainWindow(settings=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    bar = w.inputs_scroll.horizontalScrollBar()
+    for title in ("Pooling", "Conv2D", "Pooling"):
+        w.show_panel(title)
+        qtbot.wait(1)  # (the layout settles on the next pass of the event loop)
+        assert bar.maximum() == 0, f"{title}'s inputs scroll sideways"
+    assert w.inputs_stack.width() <= w.inputs_scroll.viewport().width()
