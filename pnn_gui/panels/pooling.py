@@ -29,6 +29,17 @@ MODE_TITLES = {"avg": "Average pooling", "max": "Max pooling"}
 FIELDS = ("x", "size", "stride", "dy")
 MAX_DIM = 64
 FLOW_MS = 700  # a share's trip at speed 1
+#: the inputs column's first lines, per mode: what a window gives, and what the backward pass
+#: hands back (max pooling shares nothing: a δy goes whole to one element)
+INTRO = {
+    "avg": "Each window of x gives one y: its mean. Backward, δx starts at 0 and every δy hands "
+           "δy / k to each element of its window with += (with a stride smaller than the "
+           "window, windows overlap and their shares add up).",
+    "max": "Each window of x gives one y: its maximum. Backward, δx starts at 0 and every δy "
+           "goes whole to its window's maximum (the first, row by row, on a tie); the other "
+           "elements get nothing. Overlapping windows can pick the same maximum: their δy "
+           "add up there (+=).",
+}
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
@@ -70,12 +81,10 @@ class PoolingPanel(ModePanel):
         w, lay = inputs_column("poolInputs")
         self.mode_box = self._mode_box()
         lay.addWidget(self.mode_box)
-        intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "
-                                 "every δy hands its delta to its window with += (with a stride "
-                                 "smaller than the window, windows overlap and shares add up).")
-        intro.setWordWrap(True)
-        intro.setStyleSheet("color: #555;")
-        lay.addWidget(intro)
+        self.intro = QtWidgets.QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setStyleSheet("color: #555;")
+        lay.addWidget(self.intro)
         self.x_row = ShapeRow("x  (rows, cols, channels)", ("rows", "cols", "channels"),
                               maximum=MAX_DIM, tooltip="shape of the input")
         self.size_row = ShapeRow("window  (rows, cols)", ("rows", "cols"), minimum=0,
@@ -152,6 +161,9 @@ class PoolingPanel(ModePanel):
         return self._channel
 
     # -- widgets and edits ------------------------------------------------------------------------
+    def _apply_mode_widgets(self) -> None:
+        self.intro.setText(INTRO[self._mode])
+
     def _fill_widgets(self) -> None:
         inp = self._inputs[self._mode]
         self.x_row.set_value(inp["x"].shape)
@@ -242,7 +254,7 @@ class PoolingPanel(ModePanel):
                     maxima = [next(rc for rc in read if x[rc] == step.result)]
         what = "mean" if self._mode == "avg" else "max"
         self.flow_view.show_frame(
-            x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}] = {what}",
+            x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}]\n{what} of a window",
             big_levels=self._levels["x"], small_levels=self._levels["y"], window=window,
             moves=moves, caption=caption, animate_ms=self._ms(FLOW_MS) if animate else 0,
             rest_labels=False, maxima=maxima)
@@ -269,12 +281,21 @@ class PoolingPanel(ModePanel):
         elif dys:  # a coarsened step: many δy cells at once
             targets = [(i, j) for n, (i, j, ch) in step.writes if n == "dx" and ch == h]
         how = "δy / k to each" if self._mode == "avg" else "δy to the max"
+        # beside δx, what decides where the shares go: x's windows (the average does not look
+        # at x: every element gets δy / k), or each window's maximum (the max's mask)
+        if self._mode == "avg":
+            ref_title, marks = f"x[:, :, {h}]\nnot used: each gets δy / k", []
+        else:
+            ref_title = f"x[:, :, {h}]\nwindow maxima outlined"
+            marks = list(zip(*np.nonzero(tensors["mask"][:, :, h] > 0), strict=True))
         self.flow_view.show_frame(
-            now, dy, big_title=f"δx[:, :, {h}]  (from 0, += {how})",
-            small_title=f"δy[:, :, {h}]", big_levels=self._levels["dx"],
+            now, dy, big_title=f"δx[:, :, {h}]\nfrom 0, += {how}",
+            small_title=f"δy[:, :, {h}]\ngiven", big_levels=self._levels["dx"],
             small_levels=self._levels["dy"], window=window, targets=targets,
             overlaps=overlaps, moves=moves, caption=_caption(step),
-            animate_ms=self._ms(FLOW_MS) if animate and moves else 0)
+            animate_ms=self._ms(FLOW_MS) if animate and moves else 0,
+            ref=tensors["x"][:, :, h], ref_title=ref_title, ref_levels=self._levels["x"],
+            ref_marks=[(int(r), int(c)) for r, c in marks])
 
 
 def _add_shares(step: Step, counts: np.ndarray) -> None:

@@ -7,7 +7,7 @@ import pytest
 from engine import examples, pooling
 from pnn_gui.panels.pooling import PoolingPanel
 from tests.engine.gradcheck import numeric_grad
-from tests.gui.helpers import make_panel, only_error
+from tests.gui.helpers import goto, make_panel, only_error
 
 pytestmark = pytest.mark.gui
 
@@ -248,3 +248,46 @@ def test_the_inputs_column_fits_pooling_after_the_wider_conv2d_page(qtbot):
         qtbot.wait(1)  # (the layout settles on the next pass of the event loop)
         assert bar.maximum() == 0, f"{title}'s inputs scroll sideways"
     assert w.inputs_stack.width() <= w.inputs_scroll.viewport().width()
+
+
+def test_the_intro_says_what_each_mode_hands_back(panel):
+    panel.set_mode("avg")
+    assert "δy / k to each element of its window" in panel.intro.text()
+    panel.set_mode("max")
+    text = panel.intro.text()
+    assert "goes whole to its window's maximum" in text and "the other elements get nothing" in text
+    assert "δy / k" not in text and "shares" not in text  # max pooling does not share
+
+
+def _first_maxima(x, size, stride):
+    """Each window's first maximum (row by row), by plain loops: the test's own reference."""
+    (kr, kc), (sr, sc) = size, stride
+    cells = set()
+    for r in range((x.shape[0] - kr) // sr + 1):
+        for c in range((x.shape[1] - kc) // sc + 1):
+            win = x[r * sr:r * sr + kr, c * sc:c * sc + kc]
+            i, j = np.unravel_index(np.argmax(win), win.shape)  # first maximum, row-major
+            cells.add((r * sr + int(i), c * sc + int(j)))
+    return cells
+
+
+@pytest.mark.parametrize("kind", ["avgpool", "maxpool"])
+def test_x_stands_beside_dx_in_every_backward_step(panel, kind):
+    x = RNG.integers(0, 4, size=(5, 6, 2)).astype(float)  # small integers: ties happen
+    size, stride = (2, 3), (1, 2)
+    dy = RNG.normal(size=(4, 2, 2))
+    panel.restore_session(_session(kind, x, size, stride, dy))
+    trace = panel.state.trace
+    for k, st in enumerate(trace.steps, 1):
+        goto(panel, k)
+        view = panel.flow_view
+        if st.phase == "forward":
+            assert view.shown_ref() is None  # forward: x itself is the big grid
+            continue
+        h = panel.channel
+        np.testing.assert_array_equal(view.shown_ref(), x[:, :, h])
+        assert view.titles()[0].startswith(f"x[:, :, {h}]")
+        if kind == "maxpool":
+            assert set(view.marked_ref()) == _first_maxima(x[:, :, h], size, stride)
+        else:
+            assert view.marked_ref() == [] and "not used" in view.titles()[0]
