@@ -5,8 +5,10 @@ Three modes, one per kind of example:
 - **Full pass** (``conv``, kind ``conv2d``): the input edited channel by channel, the filter bank
   as a grid of small matrices (one row per input channel, one column per filter), bias, stride
   and padding per axis, δy. Forward steps slide the kernel over the zero-padded input; the
-  backward filter step animates the swap and the 180° turn; then δy dilated and padded, each δx,
-  ΔF and Δb cell, with the cells each step reads outlined and the cell it writes lit.
+  backward filter step animates the swap and the 180° turn; then δy dilated and padded (the
+  view above derives its size), each δx cell (f_back slides over the dilated, padded δy), each
+  ΔF cell (δy's window slides over the padded input) and Δb, with the cells each step reads
+  outlined and the cell it writes lit in the tensor views below.
 - **Filter transform** (``conv-filter``, kind ``conv2d_filter``): the filter bank only; each step
   moves or turns one matrix (Task 2a).
 - **Shape only** (``conv-shape``, kind ``conv2d_shape``): shapes in spin boxes, as large as you
@@ -39,7 +41,7 @@ from pnn_gui.panels.conv_inputs import (
     resized,
 )
 from pnn_gui.trace_cursor import StepTally
-from pnn_gui.views.conv_shape import ConvShapeView
+from pnn_gui.views.conv_shape import ConvShapeView, df_sweep, dx_sweep, forward_sweep
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -73,6 +75,9 @@ SLOTS = {
     "db": ("dy", "db"),
     "done": ("y", "dx", "df", "db"),  # the last step of a full pass: every result at once
 }
+#: the kind of step -> the sweep drawn above the tensors, named by the tensor it fills (the
+#: padding and the dilation: the sweep that reads them, at its start)
+SWEEP_OF = {"input": "y", "pad": "y", "y": "y", "dilate": "dx", "dx": "dx", "df": "df"}
 CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
             "df": "df", "db": "db"}
 TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": "δy",
@@ -150,6 +155,7 @@ class Conv2DPanel(ModePanel):
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
         self._slots: dict[str, tuple[str, SlotLayout]] = {}  # tensor -> (slot view, layout)
+        self._sweeps: dict = {}  # full mode: the tensor a sweep fills -> its Sweep
         self._bind_modes()
 
     # -- building ---------------------------------------------------------------------------------
@@ -425,8 +431,12 @@ class Conv2DPanel(ModePanel):
             self.filter_view.set_filter(f)
         else:
             x, f = trace.tensors["x"], trace.tensors["f"]
-            self.shape_view.set_geometry(x.shape, f.shape, good["stride"], good["padding"],
-                                         c_out=f.shape[3])
+            self._sweeps = {"y": forward_sweep(x.shape, f.shape, good["stride"],
+                                               good["padding"], c_out=f.shape[3])}
+            if "dy" in trace.tensors:
+                g = conv2d.shape_geometry(x.shape, f.shape, good["stride"], good["padding"])
+                self._sweeps.update(dx=dx_sweep(g), df=df_sweep(g))
+            self.shape_view.set_sweep(self._sweeps["y"])
             self.filter_view.set_filter(f)
 
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
@@ -460,10 +470,13 @@ class Conv2DPanel(ModePanel):
         cat = self._category(step)
         if k == len(self.cursor.trace) and "dx" in tensors:
             cat = "done"
-        # top: the sliding kernel for the forward pass, the filter bank for the backward pass
-        if cat in ("input", "pad", "y"):
+        # top: the window sliding over the grid it reads (x padded for y and ΔF, δy dilated
+        # and padded for δx), or the filter bank turning for the backward filters
+        sweep = SWEEP_OF.get(cat)
+        if sweep in self._sweeps:
             self.top_stack.setCurrentWidget(self.shape_view)
-            self.shape_view.set_frame(self._frame_of(step))
+            self.shape_view.set_sweep(self._sweeps[sweep])
+            self.shape_view.set_frame(self._frame_of(step, sweep))
         else:
             self.top_stack.setCurrentWidget(self.filter_view)
             if cat == "filter" and animate:
@@ -545,15 +558,14 @@ class Conv2DPanel(ModePanel):
             self.grid.view(slot).set_highlight(rd, wr)
         return sample
 
-    def _frame_of(self, step: Step | None) -> int:
-        """Kernel positions done once ``step`` is done (None: none)."""
+    def _frame_of(self, step: Step | None, out: str) -> int:
+        """Window positions done once ``step`` is done, in the sweep that fills tensor ``out``
+        (y, dx or df; the step before the sweep's first, or None: none)."""
         o_c = self.shape_view.geometry_info()["o_c"]
         n = self.shape_view.n_positions
-        if step is None:
-            return 0
-        cells = [i for name, i in step.writes if name == "y"]
+        cells = [] if step is None else [i for name, i in step.writes if name == out]
         if not cells:
-            return 0 if self._category(step) == "pad" else n
+            return 0
         r, c = cells[-1][0], cells[-1][1]
         return min(n, r * o_c + c + 1)
 

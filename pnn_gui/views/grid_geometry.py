@@ -124,6 +124,27 @@ class AnimatedGridView(QtWidgets.QWidget):
             lay.addWidget(self._caption)
         self._anim = QtCore.QVariantAnimation(self)
         self._plot.viewport().installEventFilter(self)  # a click skips the animation
+        self._extent: tuple[float, float, float, float, float] | None = None
+        self._vb.sigResized.connect(self._apply_extent)
+
+    def _set_extent(self, left: float, right: float, bottom: float, top_px: float,
+                    min_top: float = 0.0) -> None:
+        """Show x from ``left`` to ``right`` and y from the top of the grids (0) to ``bottom``
+        (data units), with ``top_px`` pixels above 0 for titles: in pixels, so the room in
+        data units follows the zoom (a large grid's cells are small). Kept on resizes."""
+        self._extent = (left, right, bottom, top_px, min_top)
+        self._apply_extent()
+
+    def _apply_extent(self, *_args) -> None:
+        if self._extent is None:
+            return
+        left, right, bottom, top_px, min_top = self._extent
+        box = self._vb.size()
+        top = min_top
+        if box.width() > 1 and box.height() > top_px:
+            px = min(box.width() / (right - left), (box.height() - top_px) / bottom)
+            top = max(min_top, top_px / max(px, 1e-9))
+        self._vb.setRange(xRange=(left, right), yRange=(-top, bottom), padding=0.02)
 
     def finish(self) -> None:
         """Skip a running animation to its end."""

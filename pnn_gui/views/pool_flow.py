@@ -83,8 +83,6 @@ class PoolFlowView(gg.AnimatedGridView):
             self._vb.addItem(item)
         self._markers.setZValue(15)
 
-        self._vb.sigResized.connect(self._fit_range)
-
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
         self._anim.valueChanged.connect(lambda v: self._draw_moves(float(v)))
@@ -129,22 +127,9 @@ class PoolFlowView(gg.AnimatedGridView):
         self._ref_xy = _centres(0, 0, rows, cols)
         self._big_xy = _centres(bx, 0, rows, cols)
         self._small_xy = _centres(sx, sy, o_r, o_c)
-        self._fit_range()
-
-    def _fit_range(self, *_args) -> None:
-        """Every grid in view, with room above them for the titles (in pixels, so the margin
-        in cells follows the zoom: a large input's cells are small)."""
-        rows, o_c = self._geom[0], self._geom[7]
-        sx, _ = self._small_origin()
-        width = sx + max(o_c, 1) + 0.6
-        box = self._vb.size()
+        # every grid in view, and room above them for the titles, in pixels
         top_px = self._titles.measure("Ag").height() + self._notes.measure("Ag").height() + 10
-        if box.width() > 1 and box.height() > top_px:
-            cell_px = min(box.width() / width, (box.height() - top_px) / (rows + 0.4))
-            top = max(1.4, top_px / max(cell_px, 1e-6))
-        else:
-            top = 1.4
-        self._vb.setRange(xRange=(-0.3, width - 0.3), yRange=(-top, rows + 0.4), padding=0.03)
+        self._set_extent(-0.3, sx + max(o_c, 1) + 0.3, rows + 0.4, top_px)
 
     def _big_origin(self) -> float:
         return self._geom[1] + GAP if self._with_ref else 0.0

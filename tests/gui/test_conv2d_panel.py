@@ -15,7 +15,7 @@ from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.views.slot_layout import block_layout, side_by_side
 from tests.engine.gradcheck import numeric_grad
-from tests.gui.helpers import make_panel, only_error
+from tests.gui.helpers import goto, make_panel, only_error
 
 pytestmark = pytest.mark.gui
 
@@ -71,7 +71,7 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     assert "rows:" not in caption and "cols:" not in caption
 
 
-def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel):
+def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel, qtbot):
     panel.load_example(examples.load("conv-shape"))
     # a 99999 × 99999 × 5 input is 5·10¹⁰ numbers: the calculator must not allocate it
     for spin, v in zip(panel.x_row.spins, (99_999, 99_999, 5), strict=True):
@@ -81,7 +81,17 @@ def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel):
     assert "⌊(99999 + 2·3 − 4)/2⌋ + 1 = 50001" in panel.calculator_text()
     assert "(50002, 50001, 1337)" in panel.calculator_text()
     panel.show_step(panel.state.n_steps)
-    assert not panel.shape_view.geometry_info()["drawn"]  # too large to draw: caption only
+    # drawn to scale (it was a caption only, and the slide button did nothing, silently)
+    view = panel.shape_view
+    info = view.geometry_info()
+    assert (info["prow"], info["pcol"]) == (100_005, 100_005) and info["scale"] > 300
+    assert "drawn to scale: one square ≈ 391 cells" in view.caption()
+    assert view.frame == view.n_positions == 50002 * 50001
+    view.slide_ms = 20
+    view.slide_button.click()
+    assert view.is_animating() and view.frame < view.n_positions
+    qtbot.waitUntil(lambda: not view.is_animating(), timeout=5000)
+    assert view.frame == view.n_positions
 
 
 def test_calculator_is_live_in_the_full_mode(panel):
@@ -239,6 +249,60 @@ def test_forward_steps_slide_the_kernel_to_each_output_cell(panel):
         r, c, _ = st.writes[0][1]
         assert panel.shape_view.frame == r * o_c + c + 1
         assert panel.shape_view.output_fill()[r, c]
+
+
+def _spatial(refs, name):
+    """The (row, col) cells of tensor ``name`` a step's refs name, as a set."""
+    return {(int(i[0]), int(i[1])) for n, i in refs if n == name}
+
+
+@pytest.mark.parametrize("x_shape,f_shape,stride,padding", [
+    ((4, 4, 1), (3, 3, 1, 2), (2, 2), (1, 1)),     # the conv example's shapes
+    ((5, 4, 2), (3, 2, 2, 3), (2, 1), (1, 0)),     # leftovers, no column padding
+    ((6, 7, 1), (2, 3, 1, 1), (3, 2), (0, 2)),     # stride larger than the kernel along x
+])
+def test_backward_steps_slide_their_window_over_the_grid_they_read(panel, x_shape, f_shape,
+                                                                   stride, padding):
+    # δx: f_back slides over δy dilated and padded; ΔF: δy's window over x padded — the cells
+    # under the window are exactly those the engine's step reads, and its output cell fills
+    x, f, b, dy, s, p = _random_full(x_shape, f_shape, stride, padding)
+    panel.restore_session(_full_session(x, f, b, dy, s, p))
+    trace = panel.state.trace
+    xn = "x_padded" if "x_padded" in trace.tensors else "x"
+    seen = set()
+    for k, st in enumerate(trace.steps, 1):
+        out = st.writes[0][0]
+        if out not in ("dx", "df"):
+            continue
+        goto(panel, k)
+        view = panel.shape_view
+        assert panel.top_stack.currentWidget() is view
+        grid = trace.tensors["dy_dilated" if out == "dx" else xn]
+        info = view.geometry_info()
+        assert (info["prow"], info["pcol"]) == grid.shape[:2]
+        read = "dy_dilated" if out == "dx" else xn
+        assert set(view.read_cells()) == _spatial(st.reads, read)
+        r, c = st.writes[0][1][:2]
+        assert view.output_fill()[r, c] and view.output_fill().sum() == view.frame
+        seen.add(out)
+    assert seen == {"dx", "df"}
+
+
+def test_the_dilated_grid_of_the_conv_example_is_derived_on_screen(panel):
+    panel.load_example(examples.load("conv"))
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dy_dilated")
+    goto(panel, k)
+    assert panel.top_stack.currentWidget() is panel.shape_view
+    assert trace.tensors["dy_dilated"].shape[:2] == (8, 8)
+    text = panel.shape_view.caption()
+    # 2 × 2 δy, stride 2, 3 × 3 kernel, padding 1: 3 after dilation, 2 zeros each side, and the
+    # leftover row / column of the 6 × 6 padded input the forward pass never reached
+    assert "size = (o − 1)·s + 1 (δy dilated) + 2·(k − 1) (padding) + leftover" in text
+    assert "rows (2 − 1)·2 + 1 + 2·2 + 1 = 8" in text
+    assert "columns (2 − 1)·2 + 1 + 2·2 + 1 = 8" in text
+    assert "dy_dilated[1 + r + i, 1 + c + j, o]" in text and "Σᵢⱼₒ" in text
+    assert panel.shape_view.frame == 0  # the kernel waits for the first δx step
 
 
 def test_editing_a_cell_recomputes(panel):
