@@ -469,6 +469,11 @@ def test_conv_shape_view_marks_gaps_when_the_stride_is_larger_than_the_kernel(qt
     assert view.output_fill().sum() == 4 and view.window_at(3) == (2, 0, 1, 0)
     view.set_geometry((2, 2), (3, 3), 1, 0)  # no output at all
     assert view.n_positions == 0
+    # nothing to slide: the button says so instead of doing nothing
+    assert not view.slide_button.isEnabled()
+    assert "kernel is larger than the padded input" in view.slide_button.toolTip()
+    view.set_geometry((5, 6), (2, 2), (2, 3), (0, 1))
+    assert view.slide_button.isEnabled()
 
 
 def test_slide_button_sweeps_every_position(qtbot):
