@@ -86,7 +86,8 @@ TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": 
 N_SLOTS = 4
 #: the tensor grid's narrowest width (px): two views side by side, titles whole
 MIN_GRID_WIDTH = 400
-#: most read / written elements per tensor the delta flow sends markers from
+#: most written cells per view the delta flow's markers aim at (their centre; a marker leaves
+#: from each block of read cells)
 MAX_FLOW_REFS = 24
 #: the calculator's name for each step of the output shape (the engine's step titles, as the
 #: sheet writes them: o_x along the rows, o_y along the columns)
@@ -501,9 +502,9 @@ class Conv2DPanel(ModePanel):
             view.set_visible(True)
             view.set_array(layout.image(arr), levels=self._levels.get(name))
             view.set_title(self._slot_title(name, layout, k, step))  # once: a change re-lays out
-        reads, writes = self._highlight(k, step)
+        sources, targets = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
-            self.flow.play(reads, writes)
+            self.flow.play_points(sources, targets)
         else:
             self.flow.skip()
 
@@ -535,12 +536,12 @@ class Conv2DPanel(ModePanel):
             self._groups[k] = got
         return got
 
-    def _highlight(self, k: int, step: Step | None) -> tuple[list[Ref], list[Ref]]:
+    def _highlight(self, k: int, step: Step | None) -> tuple[list, list]:
         """Outline the read cells and light the written ones on the shown views, vectorised
-        (a coarsened step names thousands of elements). Returns a sample of the shown refs for
-        the delta flow."""
+        (a coarsened step names thousands of elements). Returns where the delta flow's markers
+        start and end (scene points): a marker from each block of read cells, to the written
+        cells (a sample of at most MAX_FLOW_REFS per tensor)."""
         cells: dict[str, tuple[list, list]] = {f"s{i}": ([], []) for i in range(N_SLOTS)}
-        sample: tuple[list[Ref], list[Ref]] = ([], [])
         if step is not None:
             for which, groups in enumerate(self._ref_groups(k, step)):
                 for name, (slot, layout) in self._slots.items():
@@ -550,13 +551,17 @@ class Conv2DPanel(ModePanel):
                     idx = idx[layout.drawn(idx)]
                     if len(idx) == 0:
                         continue
-                    uniq, first = np.unique(layout.cells(idx), axis=0, return_index=True)
+                    uniq = np.unique(layout.cells(idx), axis=0)
                     cells[slot][which].extend(map(tuple, uniq.tolist()))
-                    pick = first[:: max(1, len(first) // MAX_FLOW_REFS)]
-                    sample[which].extend((name, tuple(int(v) for v in idx[i])) for i in pick)
+        sources, targets = [], []
         for slot, (rd, wr) in cells.items():
-            self.grid.view(slot).set_highlight(rd, wr)
-        return sample
+            view = self.grid.view(slot)
+            view.set_highlight(rd, wr)
+            if rd:
+                sources += view.block_centres(rd)
+            targets += [view.cell_scene_pos(r, c)
+                        for r, c in wr[:: max(1, len(wr) // MAX_FLOW_REFS)]]
+        return sources, targets
 
     def _frame_of(self, step: Step | None, out: str) -> int:
         """Window positions done once ``step`` is done, in the sweep that fills tensor ``out``

@@ -288,6 +288,21 @@ def test_backward_steps_slide_their_window_over_the_grid_they_read(panel, x_shap
     assert seen == {"dx", "df"}
 
 
+def test_the_delta_flow_sends_one_marker_per_block_read(panel):
+    panel.load_example(examples.load("conv"))
+    trace = panel.state.trace
+    k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dx")
+    goto(panel, k - 1)
+    panel.set_animations_enabled(True)
+    goto(panel, k)  # → animates
+    # δx[0,0,0] reads a 3 × 3 window of each of δy dilated's 2 channels and both matrices of
+    # f_back: four blocks, four markers (18 + 18 cells, sampled, before)
+    blocks = [len(panel.view_of(name).outlines()[0]) for name in ("dy_dilated", "f_back")]
+    assert blocks == [2, 2]
+    assert len(panel.flow.markers()) == 4
+    panel.flow.skip()
+
+
 def test_the_dilated_grid_of_the_conv_example_is_derived_on_screen(panel):
     panel.load_example(examples.load("conv"))
     trace = panel.state.trace
@@ -737,26 +752,37 @@ def test_a_dx_step_outlines_every_cell_of_f_back_it_reads(conv_window):
     panel.state.set_step(k)
     _settle()
     view = panel.view_of("f_back")
+    layout_cells = {tuple(rc) for rc in np.argwhere(~np.isnan(view.values()))}
+    assert len(layout_cells) == len(read)
+    # one outline per matrix of the bank (two 3 × 3 blocks, a blank row between), every read
+    # cell inside one
+    blocks = view.outlines()[0]
+    assert sorted((b.x(), b.y(), b.width(), b.height()) for b in blocks) == [
+        (0, 0, 3, 3), (0, 4, 3, 3)]
+    assert all(any(b.contains(QtCore.QPointF(c + 0.5, r + 0.5)) for b in blocks)
+               for r, c in layout_cells)
+    # and painted: the read pen along every edge of each block
     image = panel.grid.grab().toImage()  # the viewport as painted
     pen = QtGui.QColor(READ_PEN)
+    grid = panel.grid
 
-    def outlined(row, col):
-        """Pixels of the read pen's colour inside the cell's square."""
-        grid = panel.grid
-        centre = grid.mapFromScene(view.cell_scene_pos(row, col))
-        half = (grid.mapFromScene(view.cell_scene_pos(row, col + 1)).x() - centre.x()) // 2
+    def pen_pixels(x, y):
+        """Pixels of the read pen's colour within 3 px of the cell-coordinate point (x, y)."""
+        p = grid.mapFromScene(view.viewbox.mapViewToScene(QtCore.QPointF(x, y)))
         hits = 0
-        for x in range(centre.x() - half, centre.x() + half):
-            for y in range(centre.y() - half, centre.y() + half):
-                c = image.pixelColor(x, y)
+        for px in range(p.x() - 3, p.x() + 4):
+            for py in range(p.y() - 3, p.y() + 4):
+                c = image.pixelColor(px, py)
                 hits += max(abs(c.red() - pen.red()), abs(c.green() - pen.green()),
                             abs(c.blue() - pen.blue())) <= 12
         return hits
 
-    layout_cells = {tuple(rc) for rc in np.argwhere(~np.isnan(view.values()))}
-    assert len(layout_cells) == len(read)
-    assert all(outlined(r, c) >= 8 for r, c in layout_cells), \
-        {rc: outlined(*rc) for rc in layout_cells}
+    for b in blocks:
+        for x, y in ((b.center().x(), b.top()), (b.center().x(), b.bottom()),
+                     (b.left(), b.center().y()), (b.right(), b.center().y())):
+            assert pen_pixels(x, y) >= 4, (b, x, y)
+    # the cells inside a block are not outlined one by one: no pen on an edge between two
+    assert pen_pixels(1.0, 1.5) == 0 and pen_pixels(1.5, 2.0) == 0
 
 
 @pytest.mark.parametrize("shape,channel,kind", [
