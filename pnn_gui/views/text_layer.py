@@ -174,6 +174,19 @@ class TextLayer(pg.GraphicsObject):
     def texts(self) -> list[str]:
         return list(self._texts)
 
+    def boxes(self) -> list[QtCore.QRectF]:
+        """Each label's box in data coordinates at the current zoom (the text's pixel size
+        around its position and offset); empty boxes before the item is in a view."""
+        px = self.pixelVectors()
+        if px[0] is None:
+            return [QtCore.QRectF() for _ in self._texts]
+        pw = abs(px[0].x()) + abs(px[1].x())
+        ph = abs(px[0].y()) + abs(px[1].y())
+        dx, dy = self._offset
+        return [QtCore.QRectF(x + (dx - size.width() / 2) * pw, y + (dy - size.height() / 2) * ph,
+                              size.width() * pw, size.height() * ph)
+                for (x, y), size in zip(self._xy, self._sizes, strict=True)]
+
     def positions(self) -> np.ndarray:
         return self._xy.copy()
 

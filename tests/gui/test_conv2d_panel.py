@@ -593,6 +593,64 @@ def test_a_turning_matrix_stays_inside_its_slot(qtbot, shape):
             assert height <= kr + 1e-6 and width <= kc + 1e-6, (p, width, height)
 
 
+def _overlaps(a, b) -> bool:
+    """Two (x, y, width, height) boxes share more than an edge."""
+    return (a[0] < b[0] + b[2] - 1e-6 and b[0] < a[0] + a[2] - 1e-6
+            and a[1] < b[1] + b[3] - 1e-6 and b[1] < a[1] + a[3] - 1e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2, 2), (3, 3, 2, 4), (1, 4, 3, 1), (3, 3, 8, 16),
+                                   (2, 2, 1, 12)])
+@pytest.mark.parametrize("size", [(450, 320), (760, 420)])
+def test_the_matrix_names_never_overlap_a_matrix(qtbot, shape, size):
+    view = FilterTransformView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_filter(RNG.normal(size=shape))
+    view.set_progress(0.0)
+    forward = view.matrix_boxes()  # the forward bank stays where the matrices start
+    for p in (0.0, 1.0, 1.5, 2.0):  # in its slot (mid-swap a matrix flies over the others)
+        view.set_progress(p)
+        names = view.name_boxes()
+        matrices = forward + view.matrix_boxes()
+        for name, box in names:
+            assert not any(_overlaps(box, m) for m in matrices), (p, name, box)
+        if not names:  # too small for any name: the caption says so
+            assert "left out: too small at this size" in view.caption()
+        else:
+            assert len(names) == shape[2] * shape[3] * (1 if p == 0 else 2)
+            assert view.name_points() >= 7
+
+
+def test_the_sheets_bank_names_are_readable_and_f_keeps_full_contrast(panel, qtbot):
+    panel.load_example(examples.load("conv-filter"))
+    view = panel.filter_view
+    view.resize(450, 320)  # the top view's size at 1280 × 800
+    view.show()
+    qtbot.waitExposed(view)
+    goto(panel, panel.state.n_steps)
+    assert view.name_points() >= 9
+    assert [n for n, _ in view.name_boxes()] == ["f₀", "f₁", "f₂", "f₃"] * 2
+    # f[0, 0, 0, 0] = 1 on the left and f_back[1, 2, 0, 0] = 1 on the right: the same colour
+    # (the forward bank was drawn at 22 % opacity, pale beside the backward one)
+    image = view.grab().toImage()
+    plot = view._plot
+    vb = view._vb
+
+    def colour(x, y):
+        p = plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+        p = plot.mapTo(view, p)
+        return image.pixelColor(p.x(), p.y())
+
+    box = view.matrix_boxes()[0]  # f[:, :, 0, 0] now on the right, turned
+    left, right = colour(0.15, 0.15), colour(box[0] + box[2] - 0.15, box[1] + box[3] - 0.15)
+    assert max(abs(left.red() - right.red()), abs(left.green() - right.green()),
+               abs(left.blue() - right.blue())) <= 6, (left.name(), right.name())
+    assert left.name() != "#ffffff"
+
+
 # -- the filter bank's editors in a shown window (issue 9, item 1) ------------------------------
 
 CONV_ONLY = tuple(p for p in PANELS if p.title == "Conv2D")
