@@ -208,6 +208,7 @@ class ConvShapeView(gg.AnimatedGridView):
                                                                  _from_anim=True))
         self._sweep: Sweep | None = None
         self._geom: dict = {}
+        self._stacked = False  # the output's title stacked above the grid's
         self._frame = 0
         self._out_rgba = np.zeros((1, 1, 4), np.uint8)
         self.set_geometry((4, 4), (3, 3), 1, 0)
@@ -321,13 +322,39 @@ class ConvShapeView(gg.AnimatedGridView):
             self._out_grid.setData([], [])
         self._out_title.setText(s.out_title)
         self._out_title.setPos(ox, 0)
-        out_w = cols.positions if s.ok else 0
-        # the titles: two lines above the grids, in pixels whatever the zoom
-        lines = max(t.count("\n") + 1 for t in (s.grid_title, s.out_title))
-        line_px = QtGui.QFontMetricsF(self._in_title.textItem.font()).height()
-        self._set_extent(-0.5 * unit, ox + max(out_w, 8 * unit) + 0.5 * unit,
-                         rows.n + 0.5 * unit, lines * line_px + 10, min_top=0.5 * unit)
+        self._stacked = False
+        self._fit_titles()
         self._caption.setText(self._caption_text())
+
+    def _fit_titles(self) -> None:
+        """Room above the grids for the titles, in pixels whatever the zoom: their lines side
+        by side, or, when the grid's title is wider than the room left of the output (a tall,
+        narrow grid), the output's title stacked above it."""
+        s, g = self._sweep, self._geom
+        unit = g["unit"]
+        out_w = s.cols.positions if s.ok else 0
+        lines = (s.grid_title.count("\n") + s.out_title.count("\n") + 2 if self._stacked
+                 else max(t.count("\n") + 1 for t in (s.grid_title, s.out_title)))
+        self._set_extent(-0.5 * unit, g["ox"] + max(out_w, 8 * unit) + 0.5 * unit,
+                         s.rows.n + 0.5 * unit, lines * self._line_px() + 10,
+                         min_top=0.5 * unit)
+
+    def _line_px(self) -> float:
+        return QtGui.QFontMetricsF(self._in_title.textItem.font()).height()
+
+    def _extent_applied(self, px: float) -> None:
+        s, g = self._sweep, self._geom
+        if s is None or "ox" not in g:
+            return
+        metrics = QtGui.QFontMetricsF(self._in_title.textItem.font())
+        need = max(metrics.horizontalAdvance(t) for t in s.grid_title.split("\n")) + 16
+        stacked = need > g["ox"] * px
+        if stacked != self._stacked:
+            self._stacked = stacked
+            self._fit_titles()  # more (or less) room above; the zoom follows
+            return
+        lift = (s.grid_title.count("\n") + 1) * self._line_px() / px if stacked else 0.0
+        self._out_title.setPos(g["ox"], -lift)
 
     def _legend_html(self) -> str:
         s, g = self._sweep, self._geom
