@@ -456,6 +456,10 @@ class ConvShapeView(gg.AnimatedGridView):
         flat[: self._frame] = True
         return flat.reshape(s.rows.positions, s.cols.positions)
 
+    def title_boxes(self) -> list:
+        """Where the grid's and the output's titles are drawn (scene rectangles)."""
+        return [t.sceneBoundingRect() for t in (self._in_title, self._out_title)]
+
     def read_cells(self) -> list[tuple[int, int]]:
         """The grid's cells the window reads at the current frame, (row, col) each (none
         before the first position)."""

@@ -491,6 +491,18 @@ def test_conv_shape_view_marks_gaps_when_the_stride_is_larger_than_the_kernel(qt
     assert view.slide_button.isEnabled()
 
 
+@pytest.mark.parametrize("x_shape", [(20, 18), (3000, 500), (4, 4)])
+def test_the_two_titles_never_overlap(qtbot, x_shape):
+    view = ConvShapeView()
+    qtbot.addWidget(view)
+    view.resize(450, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_geometry(x_shape, (3, 4), 2, 3, c_out=1337)
+    grid, out = view.title_boxes()
+    assert not grid.intersects(out), (grid, out)
+
+
 def test_slide_button_sweeps_every_position(qtbot):
     view = ConvShapeView()
     qtbot.addWidget(view)
