@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
 from engine.conv2d import Geometry
 from pnn_gui.views import grid_geometry as gg
@@ -333,27 +333,23 @@ class ConvShapeView(gg.AnimatedGridView):
         s, g = self._sweep, self._geom
         unit = g["unit"]
         out_w = s.cols.positions if s.ok else 0
-        lines = (s.grid_title.count("\n") + s.out_title.count("\n") + 2 if self._stacked
-                 else max(t.count("\n") + 1 for t in (s.grid_title, s.out_title)))
+        heights = [t.boundingRect().height() for t in (self._in_title, self._out_title)]
+        top_px = sum(heights) if self._stacked else max(heights)  # (pixels: they ignore zoom)
         self._set_extent(-0.5 * unit, g["ox"] + max(out_w, 8 * unit) + 0.5 * unit,
-                         s.rows.n + 0.5 * unit, lines * self._line_px() + 10,
-                         min_top=0.5 * unit)
+                         s.rows.n + 0.5 * unit, top_px + 4, min_top=0.5 * unit)
 
-    def _line_px(self) -> float:
-        return QtGui.QFontMetricsF(self._in_title.textItem.font()).height()
-
-    def _extent_applied(self, px: float) -> None:
+    def _extent_applied(self) -> None:
         s, g = self._sweep, self._geom
-        if s is None or "ox" not in g:
+        pw, ph = self._vb.viewPixelSize()  # data units per pixel
+        if s is None or "ox" not in g or not pw or not ph:
             return
-        metrics = QtGui.QFontMetricsF(self._in_title.textItem.font())
-        need = max(metrics.horizontalAdvance(t) for t in s.grid_title.split("\n")) + 16
-        stacked = need > g["ox"] * px
+        # (the titles ignore the zoom: their boxes are in pixels)
+        stacked = (self._in_title.boundingRect().width() + 8) * pw > g["ox"]
         if stacked != self._stacked:
             self._stacked = stacked
             self._fit_titles()  # more (or less) room above; the zoom follows
             return
-        lift = (s.grid_title.count("\n") + 1) * self._line_px() / px if stacked else 0.0
+        lift = self._in_title.boundingRect().height() * ph if stacked else 0.0
         self._out_title.setPos(g["ox"], -lift)
 
     def _legend_html(self) -> str:

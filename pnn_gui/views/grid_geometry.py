@@ -144,13 +144,11 @@ class AnimatedGridView(QtWidgets.QWidget):
         if box.width() > 1 and box.height() > top_px:
             px = min(box.width() / (right - left), (box.height() - top_px) / bottom)
             top = max(min_top, top_px / max(px, 1e-9))
-            self._vb.setRange(xRange=(left, right), yRange=(-top, bottom), padding=0.02)
-            self._extent_applied(px)
-        else:
-            self._vb.setRange(xRange=(left, right), yRange=(-top, bottom), padding=0.02)
+        self._vb.setRange(xRange=(left, right), yRange=(-top, bottom), padding=0.02)
+        self._extent_applied()
 
-    def _extent_applied(self, px: float) -> None:
-        """Hook: the range is set; ``px`` pixels per data unit (about: the range's padding)."""
+    def _extent_applied(self) -> None:
+        """Hook: the range is set (``self._vb.viewPixelSize()`` is the zoom now)."""
 
     def finish(self) -> None:
         """Skip a running animation to its end."""

@@ -499,8 +499,9 @@ def test_the_two_titles_never_overlap(qtbot, x_shape):
     view.show()
     qtbot.waitExposed(view)
     view.set_geometry(x_shape, (3, 4), 2, 3, c_out=1337)
+    qtbot.wait(1)
     grid, out = view.title_boxes()
-    assert not grid.intersects(out), (grid, out)
+    assert not grid.adjusted(0.5, 0.5, -0.5, -0.5).intersects(out), (grid, out)  # (may touch)
 
 
 def test_slide_button_sweeps_every_position(qtbot):
