@@ -190,8 +190,9 @@ class ConvShapeView(gg.AnimatedGridView):
         grid_pen = pg.mkPen((150, 150, 150), width=1)
         self._in_grid = pg.PlotDataItem(connect="pairs", pen=grid_pen)
         self._out_grid = pg.PlotDataItem(connect="pairs", pen=grid_pen)
-        self._pad_border = pg.PlotDataItem(pen=pg.mkPen((90, 90, 90), width=2,
-                                                        style=pg.QtCore.Qt.PenStyle.DashLine))
+        # the body's edge, dashed by drawing the dashes (a dashed pen restarts its pattern in
+        # each partial repaint: the kernel moving over it left dashes out of step on screen)
+        self._pad_border = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((90, 90, 90), width=2))
         self._kernel = pg.PlotDataItem(pen=KERNEL_PEN)
         self._dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(200, 30, 30))
         self._target = pg.PlotDataItem(pen=pg.mkPen((20, 110, 20), width=3))
@@ -300,12 +301,13 @@ class ConvShapeView(gg.AnimatedGridView):
         self._in_img.setImage(rgba, levels=(0, 255))
         self._in_img.setRect(0, 0, cols.n, rows.n)
         self._in_grid.setData(*(gg.grid_lines(0, 0, rows.n, cols.n) if g["exact"] else ([], [])))
+        unit = g["unit"]
         if rows.lead or cols.lead:
-            self._pad_border.setData(*gg.rect(cols.lead, rows.lead, cols.body, rows.body))
+            self._pad_border.setData(*gg.dashed_rect(cols.lead, rows.lead, cols.body,
+                                                     rows.body, 0.2 * unit))
         else:
             self._pad_border.setData([], [])
         self._in_title.setText(s.grid_title)
-        unit = g["unit"]
         self._in_title.setPos(0, 0)
         ox = cols.n + GAP * unit
         g["ox"] = ox

@@ -40,6 +40,24 @@ def rect(x0: float, y0: float, w: float, h: float) -> tuple[np.ndarray, np.ndarr
             np.array([y0, y0, y0 + h, y0 + h, y0], float))
 
 
+def dashed_rect(x0: float, y0: float, w: float, h: float,
+                dash: float) -> tuple[np.ndarray, np.ndarray]:
+    """A rectangle's edges as dashes ``dash`` long with gaps as long, as segments for
+    ``connect='pairs'`` (each edge starts on a dash)."""
+    xs, ys = [], []
+    for (ax, ay), (bx, by) in (((x0, y0), (x0 + w, y0)), ((x0 + w, y0), (x0 + w, y0 + h)),
+                               ((x0, y0 + h), (x0 + w, y0 + h)), ((x0, y0), (x0, y0 + h))):
+        length = abs(bx - ax) + abs(by - ay)
+        starts = np.arange(0.0, length, 2 * dash)
+        ends = np.minimum(starts + dash, length)
+        ux, uy = (bx - ax) / (length or 1), (by - ay) / (length or 1)
+        seg = np.empty(2 * len(starts))
+        seg[0::2], seg[1::2] = starts, ends
+        xs.append(ax + ux * seg)
+        ys.append(ay + uy * seg)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 def rects(corners: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
     """Many rectangles (``corners`` is (n, 2) of x, y) as segments for ``connect='pairs'``."""
     corners = np.asarray(corners, float).reshape(-1, 2)
