@@ -233,9 +233,13 @@ class Conv2DPanel(ModePanel):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         self.top_stack = QtWidgets.QStackedWidget()
-        self.shape_view = ConvShapeView()
+        # one view per sweep, each built once per trace: entering the δx or ΔF steps only
+        # switches the page (rebuilding one view there cost ~14 ms a switch)
+        self.sweep_views = {name: ConvShapeView() for name in ("y", "dx", "df")}
+        self.shape_view = self.sweep_views["y"]  # the forward sweep, and shape-only mode's
         self.filter_view = FilterTransformView()
-        self.top_stack.addWidget(self.shape_view)
+        for view in self.sweep_views.values():
+            self.top_stack.addWidget(view)
         self.top_stack.addWidget(self.filter_view)
         self.grid = TensorGrid()
         # the widest step's views side by side (their titles are a line each, the longest about
@@ -271,14 +275,16 @@ class Conv2DPanel(ModePanel):
     def set_animation_speed(self, factor: float) -> None:
         super().set_animation_speed(factor)
         self.flow.set_speed(self.speed)
-        self.shape_view.slide_ms = self._ms(SLIDE_MS)
+        for view in self.sweep_views.values():
+            view.slide_ms = self._ms(SLIDE_MS)
 
     def set_animations_enabled(self, enabled: bool) -> None:
         super().set_animations_enabled(enabled)
         if not enabled:
             self.flow.skip()
             self.filter_view.finish()
-            self.shape_view.finish()
+            for view in self.sweep_views.values():
+                view.finish()
 
     # -- public helpers (tests, benchmarks) -------------------------------------------------------
     def calculator_text(self) -> str:
@@ -293,6 +299,12 @@ class Conv2DPanel(ModePanel):
                     "padding": self.padding_row}
         return {"x": self.x_row, "f": self.f_row, "b": self.b_editor, "dy": self.dy_editor,
                 "stride": self.stride_row, "padding": self.padding_row}
+
+    @property
+    def sweep_view(self) -> ConvShapeView | None:
+        """The sweep shown above the tensors now (forward, δx or ΔF), or None (the filters)."""
+        view = self.top_stack.currentWidget()
+        return view if isinstance(view, ConvShapeView) else None
 
     def shown_tensors(self) -> dict[str, np.ndarray]:
         """What the tensor views show now: tensor name -> the 2-D array drawn."""
@@ -437,7 +449,8 @@ class Conv2DPanel(ModePanel):
             if "dy" in trace.tensors:
                 g = conv2d.shape_geometry(x.shape, f.shape, good["stride"], good["padding"])
                 self._sweeps.update(dx=dx_sweep(g), df=df_sweep(g))
-            self.shape_view.set_sweep(self._sweeps["y"])
+            for name, sweep in self._sweeps.items():
+                self.sweep_views[name].set_sweep(sweep)
             self.filter_view.set_filter(f)
 
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
@@ -475,9 +488,9 @@ class Conv2DPanel(ModePanel):
         # and padded for δx), or the filter bank turning for the backward filters
         sweep = SWEEP_OF.get(cat)
         if sweep in self._sweeps:
-            self.top_stack.setCurrentWidget(self.shape_view)
-            self.shape_view.set_sweep(self._sweeps[sweep])
-            self.shape_view.set_frame(self._frame_of(step, sweep))
+            view = self.sweep_views[sweep]
+            self.top_stack.setCurrentWidget(view)
+            view.set_frame(self._frame_of(step, sweep, view))
         else:
             self.top_stack.setCurrentWidget(self.filter_view)
             if cat == "filter" and animate:
@@ -563,11 +576,11 @@ class Conv2DPanel(ModePanel):
                         for r, c in wr[:: max(1, len(wr) // MAX_FLOW_REFS)]]
         return sources, targets
 
-    def _frame_of(self, step: Step | None, out: str) -> int:
+    def _frame_of(self, step: Step | None, out: str, view: ConvShapeView) -> int:
         """Window positions done once ``step`` is done, in the sweep that fills tensor ``out``
-        (y, dx or df; the step before the sweep's first, or None: none)."""
-        o_c = self.shape_view.geometry_info()["o_c"]
-        n = self.shape_view.n_positions
+        (y, dx or df; ``view`` draws it; the step before the sweep's first, or None: none)."""
+        o_c = view.geometry_info()["o_c"]
+        n = view.n_positions
         cells = [] if step is None else [i for name, i in step.writes if name == out]
         if not cells:
             return 0

@@ -252,13 +252,17 @@ class PoolFlowView(gg.AnimatedGridView):
         for item in (self._ref_img, self._ref_grid, self._ref_window, self._ref_maxima,
                      self._ref_text):
             item.setVisible(shown)
+        before = self._shown_ref
         self._shown_ref = None if ref is None else np.asarray(ref, float).reshape(rows, cols)
         self._ref_marks = [tuple(rc) for rc in marks] if shown else []
         if not shown:
             return
         lv = levels if levels > 0 else 1.0
-        self._ref_img.setImage(self._shown_ref, levels=(-lv, lv))
-        self._ref_img.setRect(0, 0, cols, rows)
+        if (before is None or before.shape != self._shown_ref.shape
+                or not np.array_equal(before, self._shown_ref, equal_nan=True)
+                or self._ref_img.levels is None or tuple(self._ref_img.levels) != (-lv, lv)):
+            self._ref_img.setImage(self._shown_ref, levels=(-lv, lv))  # (x: once a pass)
+            self._ref_img.setRect(0, 0, cols, rows)
         self._ref_text.set_labels(*_labels(self._ref_xy, self._shown_ref, lv))
         if window is None:
             self._ref_window.setData([], [])

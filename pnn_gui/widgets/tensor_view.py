@@ -492,16 +492,15 @@ def blocks_path(cells: Iterable[Cell]) -> QtGui.QPainterPath:
     touching rectangles merged into one shape (past :data:`MAX_MERGED_RECTS` rectangles, which
     only scattered cells give, each stays on its own)."""
     path = QtGui.QPainterPath()
-    arr = np.unique(np.asarray(list(cells), dtype=np.int64).reshape(-1, 2), axis=0)  # row-major
-    if not len(arr):
-        return path
-    r, c = arr[:, 0], arr[:, 1]
-    starts = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1] + 1)])
-    ends = np.r_[starts[1:], len(arr)] - 1
-    open_rects: dict[tuple[int, int], list[int]] = {}  # (c0, c1) -> [top, bottom] growing down
+    runs: list[list[int]] = []  # [row, first col, last col], row-major
+    for row, col in sorted({(int(r), int(c)) for r, c in cells}):
+        if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
+            runs[-1][2] = col
+        else:
+            runs.append([row, col, col])
+    open_rects: dict[tuple[int, int], list[int]] = {}  # (c0, c1) -> [top, bottom, c0, c1]
     rects: list[list[int]] = []
-    for row, c0, c1 in zip(r[starts].tolist(), c[starts].tolist(), c[ends].tolist(),
-                           strict=True):
+    for row, c0, c1 in runs:
         rect = open_rects.get((c0, c1))
         if rect is not None and rect[1] == row - 1:
             rect[1] = row

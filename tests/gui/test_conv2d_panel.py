@@ -275,8 +275,9 @@ def test_backward_steps_slide_their_window_over_the_grid_they_read(panel, x_shap
         if out not in ("dx", "df"):
             continue
         goto(panel, k)
-        view = panel.shape_view
-        assert panel.top_stack.currentWidget() is view
+        view = panel.sweep_view
+        assert view is not None and view.sweep.out_title.startswith({"dx": "δx",
+                                                                     "df": "ΔF"}[out])
         grid = trace.tensors["dy_dilated" if out == "dx" else xn]
         info = view.geometry_info()
         assert (info["prow"], info["pcol"]) == grid.shape[:2]
@@ -308,16 +309,18 @@ def test_the_dilated_grid_of_the_conv_example_is_derived_on_screen(panel):
     trace = panel.state.trace
     k = next(i for i, st in enumerate(trace.steps, 1) if st.writes[0][0] == "dy_dilated")
     goto(panel, k)
-    assert panel.top_stack.currentWidget() is panel.shape_view
+    view = panel.sweep_view
+    assert view is not None and view.sweep.out_title.startswith("δx")
     assert trace.tensors["dy_dilated"].shape[:2] == (8, 8)
-    text = panel.shape_view.caption()
+    assert (view.geometry_info()["prow"], view.geometry_info()["pcol"]) == (8, 8)
+    text = view.caption()
     # 2 × 2 δy, stride 2, 3 × 3 kernel, padding 1: 3 after dilation, 2 zeros each side, and the
     # leftover row / column of the 6 × 6 padded input the forward pass never reached
     assert "size = (o − 1)·s + 1 (δy dilated) + 2·(k − 1) (padding) + leftover" in text
     assert "rows (2 − 1)·2 + 1 + 2·2 + 1 = 8" in text
     assert "columns (2 − 1)·2 + 1 + 2·2 + 1 = 8" in text
     assert "dy_dilated[1 + r + i, 1 + c + j, o]" in text and "Σᵢⱼₒ" in text
-    assert panel.shape_view.frame == 0  # the kernel waits for the first δx step
+    assert view.frame == 0  # the kernel waits for the first δx step
 
 
 def test_editing_a_cell_recomputes(panel):

@@ -21,7 +21,7 @@ def test_conv_backward_sweeps_paint_whole(real_window, size):
         panel.state.set_step(first[name] - 1)
         rw.settle()
         rw.keys("Right", "Right")  # into the sweep, then one more position (animated)
-        assert panel.top_stack.currentWidget() is panel.shape_view
+        assert panel.sweep_view is not None
         assert rw.window.solution.current() == first[name] + 1
         rw.assert_no_stale_paint(f"conv at step {first[name] + 1} ({name}) at {size}")
 
