@@ -10,6 +10,8 @@
     trace, the window refreshes the solution pane and the panel redraws its views; then Qt
     repaints (``processEvents``). Goal < 100 ms. The engine's share (``conv2d.solve`` alone) is
     printed beside it, as is the panel's ``show_step`` alone.
+(b0) **Step change at the sheet's sizes**: the examples conv, conv-filter, avgpool and maxpool,
+    each step entered from the one before (→, animations off) + the repaint. Goal < 16 ms.
 (b) **Step change** on the same panel: ``state.set_step(k)`` + the repaint, over every step;
     then entering each kind of step (the first forward row, the backward filters, δy dilated,
     δx, ΔF, Δb) from the step before, where the views change what they show (the step back is
@@ -77,6 +79,24 @@ def main() -> int:
     window.resize(1400, 900)
     window.set_animations_enabled(False)
     window.show()
+    print("(b0) step change at the sheet's sizes: each step entered from the one before (→)")
+    for name in ("conv", "conv-filter", "avgpool", "maxpool"):
+        window.load_example(name)
+        sheet_panel = window.current_panel()
+        app.processEvents()
+        n_steps = sheet_panel.state.n_steps
+        wall, cpu = [], []
+        for _ in range(max(1, n // 5)):
+            sheet_panel.state.set_step(0)
+            app.processEvents()
+            for k in range(1, n_steps + 1):
+                w, c = _timed(lambda i, k=k, st=sheet_panel.state: (st.set_step(k),
+                                                                   app.processEvents()), 1)
+                wall += w
+                cpu += c
+        _report(f"{name} ({n_steps} steps)", wall, cpu, 16)
+        window.set_saved()
+
     window.load_example("conv")
     panel = window.current_panel()
     rng = np.random.default_rng(0)

@@ -183,7 +183,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def _fit_inputs_column(self, page: QtWidgets.QWidget) -> None:
         """The inputs column is at least as wide as ``page`` needs not to scroll sideways (up to
         :data:`MAX_INPUTS_WIDTH`), so its controls are never cut at the right edge; the splitter
-        takes the width from the views."""
+        takes the width from the views. Only the shown page counts: a stack is as large as its
+        largest page, so a narrow page scrolled sideways once a wide one had been shown; the
+        hidden pages' size policies are Ignored (the shown page keeps its own)."""
+        ignored = QtWidgets.QSizePolicy.Policy.Ignored
+        for i in range(self.inputs_stack.count()):
+            other = self.inputs_stack.widget(i)
+            own = self._page_policies.setdefault(other, other.sizePolicy())
+            other.setSizePolicy(own if other is page else QtWidgets.QSizePolicy(ignored, ignored))
         if isinstance(page, QtWidgets.QScrollArea) and page.widget() is not None:
             need = (page.widget().minimumSizeHint().width() + 2 * page.frameWidth()
                     + page.verticalScrollBar().sizeHint().width())
@@ -434,6 +441,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_sidebar_changed)
 
         self.inputs_stack = QtWidgets.QStackedWidget()
+        self._page_policies: dict[QtWidgets.QWidget, QtWidgets.QSizePolicy] = {}
         self.view_stack = QtWidgets.QStackedWidget()
         self.solution = SolutionPane()
         self.solution.step_clicked.connect(self._on_step_requested)

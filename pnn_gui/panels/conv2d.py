@@ -5,8 +5,10 @@ Three modes, one per kind of example:
 - **Full pass** (``conv``, kind ``conv2d``): the input edited channel by channel, the filter bank
   as a grid of small matrices (one row per input channel, one column per filter), bias, stride
   and padding per axis, δy. Forward steps slide the kernel over the zero-padded input; the
-  backward filter step animates the swap and the 180° turn; then δy dilated and padded, each δx,
-  ΔF and Δb cell, with the cells each step reads outlined and the cell it writes lit.
+  backward filter step animates the swap and the 180° turn; then δy dilated and padded (the
+  view above derives its size), each δx cell (f_back slides over the dilated, padded δy), each
+  ΔF cell (δy's window slides over the padded input) and Δb, with the cells each step reads
+  outlined and the cell it writes lit in the tensor views below.
 - **Filter transform** (``conv-filter``, kind ``conv2d_filter``): the filter bank only; each step
   moves or turns one matrix (Task 2a).
 - **Shape only** (``conv-shape``, kind ``conv2d_shape``): shapes in spin boxes, as large as you
@@ -27,18 +29,19 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
-from engine.validate import as_array
+from engine.validate import as_array, as_shape
 from pnn_gui.panels.base import ModePanel, inputs_column, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
     FilterBankEditor,
     ShapeRow,
+    check_fits,
     html,
     pair,
     resized,
 )
 from pnn_gui.trace_cursor import StepTally
-from pnn_gui.views.conv_shape import ConvShapeView
+from pnn_gui.views.conv_shape import ConvShapeView, df_sweep, dx_sweep, forward_sweep
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.views.slot_layout import SlotLayout
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -72,6 +75,9 @@ SLOTS = {
     "db": ("dy", "db"),
     "done": ("y", "dx", "df", "db"),  # the last step of a full pass: every result at once
 }
+#: the kind of step -> the sweep drawn above the tensors, named by the tensor it fills (the
+#: padding and the dilation: the sweep that reads them, at its start)
+SWEEP_OF = {"input": "y", "pad": "y", "y": "y", "dilate": "dx", "dx": "dx", "df": "df"}
 CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
             "df": "df", "db": "db"}
 TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": "δy",
@@ -80,10 +86,12 @@ TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": 
 N_SLOTS = 4
 #: the tensor grid's narrowest width (px): two views side by side, titles whole
 MIN_GRID_WIDTH = 400
-#: most read / written elements per tensor the delta flow sends markers from
+#: most written cells per view the delta flow's markers aim at (their centre; a marker leaves
+#: from each block of read cells)
 MAX_FLOW_REFS = 24
-#: the sheet calls the output's rows o_x and its columns o_y
-AXIS_NAMES = {"o_rows": "o_x (rows)", "o_cols": "o_y (cols)"}
+#: the calculator's name for each step of the output shape (the engine's step titles, as the
+#: sheet writes them: o_x along the rows, o_y along the columns)
+AXIS_NAMES = {"o_x": "o_x (rows)", "o_y": "o_y (cols)"}
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:
@@ -102,17 +110,28 @@ def _default_inputs(mode: str) -> dict[str, Any]:
 
 
 def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """An example's / session's inputs as the panel holds them (arrays, int pairs)."""
+    """An example's / session's inputs as the panel holds them (arrays, int pairs); a
+    ValueError when one is not of its kind or does not fit the spin boxes that show it."""
+    top = MAX_DIM_SHAPES if mode == "shape" else MAX_DIM_VALUES
     if mode == "filter":
-        return {"f": as_array(raw["f"], "f", 4)}
+        f = as_array(raw["f"], "f", 4)
+        check_fits(f.shape, "f", "shape", top)
+        return {"f": f}
     if mode == "shape":
-        return {"x_shape": tuple(int(v) for v in raw["x_shape"]),
-                "f_shape": tuple(int(v) for v in raw["f_shape"]),
-                "stride": pair(raw.get("stride", 1)), "padding": pair(raw.get("padding", 0))}
+        shapes = {}
+        for name, parts in (("x_shape", ("rows", "cols", "channels")),
+                            ("f_shape", ("k_rows", "k_cols", "c_in", "c_out"))):
+            shapes[name] = as_shape(raw[name], name, parts)
+            check_fits(shapes[name], name, "shape", top)
+        return {**shapes, "stride": pair(raw.get("stride", 1), "stride", 0, top),
+                "padding": pair(raw.get("padding", 0), "padding", 0, top)}
     x = as_array(raw["x"], "x", 3)
     f = as_array(raw["f"], "f", 4)
+    for name, arr in (("x", x), ("f", f)):
+        check_fits(arr.shape, name, "shape", top)
     b = as_array(raw["b"], "b", 1) if raw.get("b") is not None else np.zeros(f.shape[3])
-    stride, padding = pair(raw.get("stride", 1)), pair(raw.get("padding", 0))
+    stride = pair(raw.get("stride", 1), "stride", 0, top)
+    padding = pair(raw.get("padding", 0), "padding", 0, top)
     if raw.get("dy") is not None:
         dy = as_array(raw["dy"], "dy", 3)
     else:
@@ -122,7 +141,6 @@ def _normalise(mode: str, raw: dict[str, Any]) -> dict[str, Any]:
 
 class Conv2DPanel(ModePanel):
     title = "Conv2D"
-    examples = ("conv", "conv-filter", "conv-shape")
     MODES, KIND_OF, MODE_TITLES = MODES, KIND_OF, MODE_TITLES
     what = "a Conv2D"
 
@@ -138,6 +156,7 @@ class Conv2DPanel(ModePanel):
         self._groups: dict[int, tuple[dict, dict]] = {}
         self._channels: dict[str, int] = {}
         self._slots: dict[str, tuple[str, SlotLayout]] = {}  # tensor -> (slot view, layout)
+        self._sweeps: dict = {}  # full mode: the tensor a sweep fills -> its Sweep
         self._bind_modes()
 
     # -- building ---------------------------------------------------------------------------------
@@ -191,6 +210,8 @@ class Conv2DPanel(ModePanel):
         self.b_editor.value_changed.connect(lambda a: self._on_value_changed("b", a))
         self.dy_editor = ChannelEditor("δy", "dy", full["dy"], channel_word="filter")
         self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
+        for editor in (self.x_editor, self.f_editor, self.b_editor, self.dy_editor):
+            editor.cell_rejected.connect(self.status)  # a refused cell: the status line says so
         self.values_box = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(self.values_box)
         vl.setSpacing(4)
@@ -212,9 +233,13 @@ class Conv2DPanel(ModePanel):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         self.top_stack = QtWidgets.QStackedWidget()
-        self.shape_view = ConvShapeView()
+        # one view per sweep, each built once per trace: entering the δx or ΔF steps only
+        # switches the page (rebuilding one view there cost ~14 ms a switch)
+        self.sweep_views = {name: ConvShapeView() for name in ("y", "dx", "df")}
+        self.shape_view = self.sweep_views["y"]  # the forward sweep, and shape-only mode's
         self.filter_view = FilterTransformView()
-        self.top_stack.addWidget(self.shape_view)
+        for view in self.sweep_views.values():
+            self.top_stack.addWidget(view)
         self.top_stack.addWidget(self.filter_view)
         self.grid = TensorGrid()
         # the widest step's views side by side (their titles are a line each, the longest about
@@ -250,14 +275,16 @@ class Conv2DPanel(ModePanel):
     def set_animation_speed(self, factor: float) -> None:
         super().set_animation_speed(factor)
         self.flow.set_speed(self.speed)
-        self.shape_view.slide_ms = self._ms(SLIDE_MS)
+        for view in self.sweep_views.values():
+            view.slide_ms = self._ms(SLIDE_MS)
 
     def set_animations_enabled(self, enabled: bool) -> None:
         super().set_animations_enabled(enabled)
         if not enabled:
             self.flow.skip()
             self.filter_view.finish()
-            self.shape_view.finish()
+            for view in self.sweep_views.values():
+                view.finish()
 
     # -- public helpers (tests, benchmarks) -------------------------------------------------------
     def calculator_text(self) -> str:
@@ -272,6 +299,12 @@ class Conv2DPanel(ModePanel):
                     "padding": self.padding_row}
         return {"x": self.x_row, "f": self.f_row, "b": self.b_editor, "dy": self.dy_editor,
                 "stride": self.stride_row, "padding": self.padding_row}
+
+    @property
+    def sweep_view(self) -> ConvShapeView | None:
+        """The sweep shown above the tensors now (forward, δx or ΔF), or None (the filters)."""
+        view = self.top_stack.currentWidget()
+        return view if isinstance(view, ConvShapeView) else None
 
     def shown_tensors(self) -> dict[str, np.ndarray]:
         """What the tensor views show now: tensor name -> the 2-D array drawn."""
@@ -411,8 +444,13 @@ class Conv2DPanel(ModePanel):
             self.filter_view.set_filter(f)
         else:
             x, f = trace.tensors["x"], trace.tensors["f"]
-            self.shape_view.set_geometry(x.shape, f.shape, good["stride"], good["padding"],
-                                         c_out=f.shape[3])
+            self._sweeps = {"y": forward_sweep(x.shape, f.shape, good["stride"],
+                                               good["padding"], c_out=f.shape[3])}
+            if "dy" in trace.tensors:
+                g = conv2d.shape_geometry(x.shape, f.shape, good["stride"], good["padding"])
+                self._sweeps.update(dx=dx_sweep(g), df=df_sweep(g))
+            for name, sweep in self._sweeps.items():
+                self.sweep_views[name].set_sweep(sweep)
             self.filter_view.set_filter(f)
 
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
@@ -446,10 +484,13 @@ class Conv2DPanel(ModePanel):
         cat = self._category(step)
         if k == len(self.cursor.trace) and "dx" in tensors:
             cat = "done"
-        # top: the sliding kernel for the forward pass, the filter bank for the backward pass
-        if cat in ("input", "pad", "y"):
-            self.top_stack.setCurrentWidget(self.shape_view)
-            self.shape_view.set_frame(self._frame_of(step))
+        # top: the window sliding over the grid it reads (x padded for y and ΔF, δy dilated
+        # and padded for δx), or the filter bank turning for the backward filters
+        sweep = SWEEP_OF.get(cat)
+        if sweep in self._sweeps:
+            view = self.sweep_views[sweep]
+            self.top_stack.setCurrentWidget(view)
+            view.set_frame(self._frame_of(step, sweep, view))
         else:
             self.top_stack.setCurrentWidget(self.filter_view)
             if cat == "filter" and animate:
@@ -474,9 +515,9 @@ class Conv2DPanel(ModePanel):
             view.set_visible(True)
             view.set_array(layout.image(arr), levels=self._levels.get(name))
             view.set_title(self._slot_title(name, layout, k, step))  # once: a change re-lays out
-        reads, writes = self._highlight(k, step)
+        sources, targets = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):
-            self.flow.play(reads, writes)
+            self.flow.play_points(sources, targets)
         else:
             self.flow.skip()
 
@@ -508,12 +549,12 @@ class Conv2DPanel(ModePanel):
             self._groups[k] = got
         return got
 
-    def _highlight(self, k: int, step: Step | None) -> tuple[list[Ref], list[Ref]]:
+    def _highlight(self, k: int, step: Step | None) -> tuple[list, list]:
         """Outline the read cells and light the written ones on the shown views, vectorised
-        (a coarsened step names thousands of elements). Returns a sample of the shown refs for
-        the delta flow."""
+        (a coarsened step names thousands of elements). Returns where the delta flow's markers
+        start and end (scene points): a marker from each block of read cells, to the written
+        cells (a sample of at most MAX_FLOW_REFS per tensor)."""
         cells: dict[str, tuple[list, list]] = {f"s{i}": ([], []) for i in range(N_SLOTS)}
-        sample: tuple[list[Ref], list[Ref]] = ([], [])
         if step is not None:
             for which, groups in enumerate(self._ref_groups(k, step)):
                 for name, (slot, layout) in self._slots.items():
@@ -523,23 +564,26 @@ class Conv2DPanel(ModePanel):
                     idx = idx[layout.drawn(idx)]
                     if len(idx) == 0:
                         continue
-                    uniq, first = np.unique(layout.cells(idx), axis=0, return_index=True)
+                    uniq = np.unique(layout.cells(idx), axis=0)
                     cells[slot][which].extend(map(tuple, uniq.tolist()))
-                    pick = first[:: max(1, len(first) // MAX_FLOW_REFS)]
-                    sample[which].extend((name, tuple(int(v) for v in idx[i])) for i in pick)
+        sources, targets = [], []
         for slot, (rd, wr) in cells.items():
-            self.grid.view(slot).set_highlight(rd, wr)
-        return sample
+            view = self.grid.view(slot)
+            view.set_highlight(rd, wr)
+            if rd:
+                sources += view.block_centres(rd)
+            targets += [view.cell_scene_pos(r, c)
+                        for r, c in wr[:: max(1, len(wr) // MAX_FLOW_REFS)]]
+        return sources, targets
 
-    def _frame_of(self, step: Step | None) -> int:
-        """Kernel positions done once ``step`` is done (None: none)."""
-        o_c = self.shape_view.geometry_info()["o_c"]
-        n = self.shape_view.n_positions
-        if step is None:
-            return 0
-        cells = [i for name, i in step.writes if name == "y"]
+    def _frame_of(self, step: Step | None, out: str, view: ConvShapeView) -> int:
+        """Window positions done once ``step`` is done, in the sweep that fills tensor ``out``
+        (y, dx or df; ``view`` draws it; the step before the sweep's first, or None: none)."""
+        o_c = view.geometry_info()["o_c"]
+        n = view.n_positions
+        cells = [] if step is None else [i for name, i in step.writes if name == out]
         if not cells:
-            return 0 if self._category(step) == "pad" else n
+            return 0
         r, c = cells[-1][0], cells[-1][1]
         return min(n, r * o_c + c + 1)
 

@@ -11,6 +11,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from engine.steps import sub
+from engine.validate import as_pair
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import MatrixEditor
 
@@ -27,11 +28,35 @@ BANK_WIDTH = 280
 TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
 
 
-def pair(v) -> tuple[int, int]:
-    """An int or a (rows, cols) pair as a (rows, cols) pair of ints."""
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+def pair(value, name: str, minimum: int, maximum: int) -> tuple[int, int]:
+    """An example's or a session's int or [rows, cols] pair as a (rows, cols) pair of ints; a
+    ValueError in the engine's words when it is not one (``stride (rows): expected a whole
+    number, got 'abc'``) or when it does not fit the spin boxes that show it (see
+    :func:`check_fits`)."""
+    out = as_pair(value, name, minimum)
+    check_fits(out, name, name, maximum)
+    return out
+
+
+def check_fits(values: Sequence[int], name: str, what: str, maximum: int) -> None:
+    """A ValueError unless every value fits a spin box of at most ``maximum``: one larger would
+    be shown clamped while the panel computed with the real value (``what``: "stride",
+    "shape")."""
+    if any(int(v) > maximum for v in values):
+        text = "(" + ", ".join(str(int(v)) for v in values) + ")"
+        raise ValueError(f"{name}: {what} {text} does not fit the boxes here (at most "
+                         f"{maximum:,} each)")
+
+
+def element_named(message: str, label: str, tail: tuple[int, ...]) -> str:
+    """A matrix editor's message about ``label[r,c]`` (the editor shows one matrix of a larger
+    tensor) naming the tensor's element instead: ``label[r,c,*tail]``, as the engine numbers
+    elements. Other messages (a paste left out) are returned as they are."""
+    head = f"{label}["
+    end = message.find("]")
+    if not tail or not message.startswith(head) or end < 0:
+        return message
+    return f"{message[:end]},{','.join(str(t) for t in tail)}{message[end:]}"
 
 
 def html(text: str) -> str:
@@ -110,6 +135,8 @@ class ChannelEditor(QtWidgets.QWidget):
     """A 3-D tensor (rows, cols, channels) edited one channel at a time (a MatrixEditor each)."""
 
     value_changed = QtCore.Signal(object)  # the whole 3-D array after a good edit
+    #: a typed or pasted value was refused (the editor's message, for the status line)
+    cell_rejected = QtCore.Signal(str)
 
     def __init__(self, title: str, name: str, value: np.ndarray, channel_word: str = "channel",
                  parent: QtWidgets.QWidget | None = None):
@@ -123,6 +150,7 @@ class ChannelEditor(QtWidgets.QWidget):
         self.editor = MatrixEditor(title, self._value[:, :, 0], resizable=False, name=name)
         self.editor.table.horizontalHeader().setDefaultSectionSize(EDIT_CELL)
         self.editor.value_changed.connect(self._on_matrix_changed)
+        self.editor.cell_rejected.connect(self._on_cell_rejected)
         head = QtWidgets.QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addStretch(1)
@@ -177,6 +205,10 @@ class ChannelEditor(QtWidgets.QWidget):
         self._value[:, :, self._channel.value()] = arr
         self.value_changed.emit(self._value.copy())
 
+    def _on_cell_rejected(self, message: str) -> None:
+        tail = (self._channel.value(),) if self._value.shape[2] > 1 else ()
+        self.cell_rejected.emit(element_named(message, self._title, tail))
+
 
 class FilterBankEditor(QtWidgets.QWidget):
     """The filter bank f (k_rows, k_cols, c_in, c_out) as the sheet names it: one small table per
@@ -195,6 +227,8 @@ class FilterBankEditor(QtWidgets.QWidget):
     """
 
     value_changed = QtCore.Signal(object)
+    #: a typed or pasted value was refused in any of the tables (its message, for the status)
+    cell_rejected = QtCore.Signal(str)
 
     def __init__(self, value: np.ndarray, name: str = "f",
                  parent: QtWidgets.QWidget | None = None):
@@ -309,6 +343,7 @@ class FilterBankEditor(QtWidgets.QWidget):
                             QtWidgets.QSizePolicy.Policy.Fixed)
         table.setMaximumWidth(BANK_WIDTH)
         ed.set_precision(self._digits)
+        ed.cell_rejected.connect(self._on_cell_rejected)
         return ed
 
     def _place(self) -> None:
@@ -339,6 +374,13 @@ class FilterBankEditor(QtWidgets.QWidget):
     def _on_matrix_changed(self, ci: int, co: int, arr: np.ndarray) -> None:
         self._value[:, :, ci, co] = arr
         self.value_changed.emit(self._value.copy())
+
+    def _on_cell_rejected(self, message: str) -> None:
+        single = self.editors.get((-1, -1))
+        if single is not None and self.sender() is single:  # one matrix of many: say which
+            tail = (self._pick_channel.value(), self._pick_filter.value())
+            message = element_named(message, "f", tail)  # (its messages' label: its first title)
+        self.cell_rejected.emit(message)
 
     def _on_single_changed(self, arr: np.ndarray) -> None:
         self._on_matrix_changed(self._pick_channel.value(), self._pick_filter.value(), arr)

@@ -92,7 +92,8 @@ class FullyConnectedPanel(EditorGridPanel):
         self.view_widget = self.grid
         for name, (title, row, col) in _VIEWS.items():
             self.grid.add_view(name, title, row, col)
-        self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self)
+        self.flow = DeltaFlow(self.grid, self.grid.scene_pos, parent=self,
+                              group=self.grid.block_points)  # a marker per block read
 
         self._levels: dict[str, tuple[float, float]] = {}
         self.state.subscribe(self._on_state_changed)

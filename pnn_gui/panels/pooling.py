@@ -17,7 +17,7 @@ from engine import examples, pooling
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
 from pnn_gui.panels.base import ModePanel, inputs_column
-from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, html, pair, resized
+from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, check_fits, html, pair, resized
 from pnn_gui.trace_cursor import StepTally
 from pnn_gui.views.pool_flow import PoolFlowView
 from pnn_gui.widgets.field_error import ErrorLabel
@@ -29,23 +29,28 @@ MODE_TITLES = {"avg": "Average pooling", "max": "Max pooling"}
 FIELDS = ("x", "size", "stride", "dy")
 MAX_DIM = 64
 FLOW_MS = 700  # a share's trip at speed 1
+#: the inputs column's first lines, per mode: what a window gives, and what the backward pass
+#: hands back (max pooling shares nothing: a δy goes whole to one element)
+INTRO = {
+    "avg": "Each window of x gives one y: its mean. Backward, δx starts at 0 and every δy hands "
+           "δy / k to each element of its window with += (with a stride smaller than the "
+           "window, windows overlap and their shares add up).",
+    "max": "Each window of x gives one y: its maximum. Backward, δx starts at 0 and every δy "
+           "goes whole to its window's maximum (the first, row by row, on a tie); the other "
+           "elements get nothing. Overlapping windows can pick the same maximum: their δy "
+           "add up there (+=).",
+}
 
 
 def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """An example's / session's inputs as the panel holds them; a ValueError when one is not of
+    its kind or does not fit the spin boxes that show it."""
     x = as_array(raw["x"], "x", 3)
-    size = _pair(raw["size"], "size")
-    stride = size if raw.get("stride") is None else _pair(raw["stride"], "stride")
+    check_fits(x.shape, "x", "shape", MAX_DIM)
+    size = pair(raw["size"], "size", 0, MAX_DIM)
+    stride = size if raw.get("stride") is None else pair(raw["stride"], "stride", 0, MAX_DIM)
     dy = as_array(raw["dy"], "δy", 3)
     return {"x": x, "size": size, "stride": stride, "dy": dy}
-
-
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    """``pair(value)``, or a ValueError naming ``name`` (an example's or a session's text)."""
-    try:
-        return pair(value)
-    except (TypeError, ValueError, IndexError):
-        raise ValueError(f"{name}: expected a whole number or a pair [rows, cols] of them, got "
-                         f"{value!r}") from None
 
 
 def _default_inputs(mode: str) -> dict[str, Any]:
@@ -76,12 +81,10 @@ class PoolingPanel(ModePanel):
         w, lay = inputs_column("poolInputs")
         self.mode_box = self._mode_box()
         lay.addWidget(self.mode_box)
-        intro = QtWidgets.QLabel("Each window of x gives one y. Backward, δx starts at 0 and "
-                                 "every δy hands its delta to its window with += (with a stride "
-                                 "smaller than the window, windows overlap and shares add up).")
-        intro.setWordWrap(True)
-        intro.setStyleSheet("color: #555;")
-        lay.addWidget(intro)
+        self.intro = QtWidgets.QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setStyleSheet("color: #555;")
+        lay.addWidget(self.intro)
         self.x_row = ShapeRow("x  (rows, cols, channels)", ("rows", "cols", "channels"),
                               maximum=MAX_DIM, tooltip="shape of the input")
         self.size_row = ShapeRow("window  (rows, cols)", ("rows", "cols"), minimum=0,
@@ -109,7 +112,7 @@ class PoolingPanel(ModePanel):
         self.dy_editor = ChannelEditor("δy", "dy", inp["dy"])
         self.dy_editor.value_changed.connect(lambda a: self._on_value_changed("dy", a))
         for editor in (self.x_editor, self.dy_editor):
-            editor.editor.cell_rejected.connect(self.status)
+            editor.cell_rejected.connect(self.status)
         values = QtWidgets.QGroupBox("Values")
         vl = QtWidgets.QVBoxLayout(values)
         vl.addWidget(self.x_editor)
@@ -158,6 +161,9 @@ class PoolingPanel(ModePanel):
         return self._channel
 
     # -- widgets and edits ------------------------------------------------------------------------
+    def _apply_mode_widgets(self) -> None:
+        self.intro.setText(INTRO[self._mode])
+
     def _fill_widgets(self) -> None:
         inp = self._inputs[self._mode]
         self.x_row.set_value(inp["x"].shape)
@@ -202,8 +208,9 @@ class PoolingPanel(ModePanel):
             return
         overlap = g.s_rows < g.k_rows or g.s_cols < g.k_cols
         self.calculator.setText(
-            f"<b>o_rows</b> = ⌊(x − k)/s⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
-            f"{g.o_rows}<br><b>o_cols</b> = ⌊({cols} − {g.k_cols})/{g.s_cols}⌋ + 1 = {g.o_cols}"
+            f"<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
+            f"{g.o_rows}<br><b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊({cols} − {g.k_cols})/"
+            f"{g.s_cols}⌋ + 1 = {g.o_cols}"
             f"<br>output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>; k = {g.k} elements per "
             "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
                         "windows overlap, their shares add up in δx</span>" if overlap else ""))
@@ -247,7 +254,7 @@ class PoolingPanel(ModePanel):
                     maxima = [next(rc for rc in read if x[rc] == step.result)]
         what = "mean" if self._mode == "avg" else "max"
         self.flow_view.show_frame(
-            x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}] = {what}",
+            x, y, big_title=f"x[:, :, {h}]", small_title=f"y[:, :, {h}]\n{what} of a window",
             big_levels=self._levels["x"], small_levels=self._levels["y"], window=window,
             moves=moves, caption=caption, animate_ms=self._ms(FLOW_MS) if animate else 0,
             rest_labels=False, maxima=maxima)
@@ -274,12 +281,21 @@ class PoolingPanel(ModePanel):
         elif dys:  # a coarsened step: many δy cells at once
             targets = [(i, j) for n, (i, j, ch) in step.writes if n == "dx" and ch == h]
         how = "δy / k to each" if self._mode == "avg" else "δy to the max"
+        # beside δx, what decides where the shares go: x's windows (the average does not look
+        # at x: every element gets δy / k), or each window's maximum (the max's mask)
+        if self._mode == "avg":
+            ref_title, marks = f"x[:, :, {h}]\nnot used: each gets δy / k", []
+        else:
+            ref_title = f"x[:, :, {h}]\nwindow maxima outlined"
+            marks = list(zip(*np.nonzero(tensors["mask"][:, :, h] > 0), strict=True))
         self.flow_view.show_frame(
-            now, dy, big_title=f"δx[:, :, {h}]  (from 0, += {how})",
-            small_title=f"δy[:, :, {h}]", big_levels=self._levels["dx"],
+            now, dy, big_title=f"δx[:, :, {h}]\nfrom 0, += {how}",
+            small_title=f"δy[:, :, {h}]\ngiven", big_levels=self._levels["dx"],
             small_levels=self._levels["dy"], window=window, targets=targets,
             overlaps=overlaps, moves=moves, caption=_caption(step),
-            animate_ms=self._ms(FLOW_MS) if animate and moves else 0)
+            animate_ms=self._ms(FLOW_MS) if animate and moves else 0,
+            ref=tensors["x"][:, :, h], ref_title=ref_title, ref_levels=self._levels["x"],
+            ref_marks=[(int(r), int(c)) for r, c in marks])
 
 
 def _add_shares(step: Step, counts: np.ndarray) -> None:

@@ -1,33 +1,58 @@
-"""Where a convolution's output shape comes from: the zero-padded input, the kernel window sliding
-with the stride, each window position filling its output cell, and the rows / columns the window
-never reaches (the floor's leftovers, or gaps when the stride is larger than the kernel).
+"""A window sliding over a grid, each position filling one cell of another grid: where a
+convolution's shapes come from, drawn for its three sweeps.
 
-Takes shapes only (nothing the size of a tensor is allocated beyond the drawn grids), so the
-sheet's [20, 18, 5] input with a [3, 4, 5, 1337] filter bank draws as a 26 × 24 grid and a
-12 × 11 output with "× 1337 channels" beside it.
+- **forward** (:func:`forward_sweep`): the kernel slides with the stride over the zero-padded
+  input and fills y; the rows / columns it never reaches (the floor's leftovers, or gaps when the
+  stride is larger than the kernel) are marked. Shape-only mode draws this from shapes alone.
+- **δx** (:func:`dx_sweep`): the kernel f_back slides with stride 1 over δy dilated (s − 1 zeros
+  between its rows and columns) and padded by k − 1, starting at row p_x, column p_y (x's padding
+  is cropped), and fills δx; the caption derives the dilated grid's size.
+- **ΔF** (:func:`df_sweep`): δy's window, its o_x × o_y values s apart (the cells it reads are
+  dotted), slides with stride 1 over the padded input and fills ΔF.
+
+A :class:`Sweep` holds two :class:`Axis` and the words; the view draws whichever it is given. Each
+axis is described by 1-D arrays (what each cell is, whether a window reaches it), so nothing the
+size of a tensor is allocated: the sheet's [20, 18, 5] input with a [3, 4, 5, 1337] bank draws as
+a 26 × 24 grid and a 12 × 11 output with "× 1337" beside it, and an axis past
+:data:`MAX_AXIS_CELLS` cells is drawn to scale, each drawn square standing for several cells
+(padding or an unreached row thinner than a square is widened to one square, and the caption says
+so). Grid lines are drawn only when every cell is drawn.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
+from engine.conv2d import Geometry
 from pnn_gui.views import grid_geometry as gg
 
-#: Largest padded grid drawn cell by cell (rows × cols); larger ones show the caption only.
+#: Largest grid drawn cell by cell (rows × cols, the slid-over grid and the output alike); past
+#: it, an axis longer than MAX_AXIS_CELLS is drawn to scale in that many squares.
 MAX_DRAWN_CELLS = 256 * 256
+MAX_AXIS_CELLS = 256
+#: most read cells dotted inside a sweep's window
+MAX_DOTS = 4096
 
 # cell colours (RGBA): what each kind of cell is, told apart without relying on hue alone
 INPUT = (205, 222, 250, 255)          # the input itself: pale blue
+DELTA = (222, 206, 246, 255)          # δy's values in the dilated grid: pale violet
 PADDING = (236, 236, 236, 255)        # the zero padding: light grey (drawn dotted below)
-UNREACHED = (250, 196, 150, 255)      # input cells the window never reaches: orange
+BETWEEN = (255, 255, 255, 255)        # zeros put between δy's rows and columns: white
+UNREACHED = (250, 196, 150, 255)      # cells the window never reaches: orange
 UNREACHED_PAD = (246, 224, 204, 255)  # padding the window never reaches: pale orange
 OUT_EMPTY = (255, 255, 255, 255)
 OUT_DONE = (190, 228, 190, 255)
 OUT_NOW = (70, 160, 70, 255)
 KERNEL_PEN = pg.mkPen((200, 30, 30), width=3)
-GAP = 3  # cells between the input grid and the output grid
+GAP = 3  # drawn squares between the grid and the output grid
+
+# what a cell of an axis is (see Axis.roles); a cell is padding if either axis says so, a zero
+# between if either says so and it is not padding, else a value
+VALUE, PAD, ZERO = 0, 1, 2
 
 
 def out_size(n: int, k: int, s: int, p: int) -> int:
@@ -35,13 +60,127 @@ def out_size(n: int, k: int, s: int, p: int) -> int:
     return (n + 2 * p - k) // s + 1
 
 
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a sweep: ``n`` cells, ``lead`` padding cells, then ``body`` cells of which
+    every ``spacing``-th is a value (the others zeros put between), then padding; a window of
+    ``k`` cells reading every ``every``-th of them, at ``origin + stride·m`` for m < ``positions``.
+    """
+
+    n: int
+    lead: int
+    body: int
+    spacing: int
+    k: int
+    every: int
+    origin: int
+    stride: int
+    positions: int
+
+    def roles(self) -> np.ndarray:
+        """Each cell's role along this axis: VALUE, PAD or ZERO (int8, n)."""
+        i = np.arange(self.n) - self.lead
+        out = np.full(self.n, PAD, np.int8)
+        inside = (i >= 0) & (i < self.body)
+        out[inside] = np.where(i[inside] % self.spacing == 0, VALUE, ZERO)
+        return out
+
+    def hit(self) -> np.ndarray:
+        """Which cells some window position covers (bool, n)."""
+        return _covered(self.n, self.k, self.stride, max(self.positions, 0), self.origin)
+
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What :class:`ConvShapeView` draws: the grid (rows, cols axes), the window and the
+    output, and the words around them (``caption``: HTML lines before the legend)."""
+
+    rows: Axis
+    cols: Axis
+    grid_title: str
+    out_title: str
+    value_name: str       # what the value cells are, in the legend ("input", "δy")
+    value_rgba: tuple[int, int, int, int]
+    pad_name: str         # the padding in the legend
+    window_text: str      # the window in the legend ("kernel 3 × 3, stride (2, 2)")
+    button: str           # the slide button's text
+    caption: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.rows.positions >= 1 and self.cols.positions >= 1
+
+
+def forward_sweep(x_shape, k_shape, stride, padding, c_out: int | None = None) -> Sweep:
+    """The kernel over the zero-padded input (shapes only; any size, none allocated)."""
+    rows, cols = int(x_shape[0]), int(x_shape[1])
+    kr, kc = int(k_shape[0]), int(k_shape[1])
+    (sr, sc), (pr, pc) = gg.pair(stride), gg.pair(padding)
+    o_r, o_c = out_size(rows, kr, sr, pr), out_size(cols, kc, sc, pc)
+    chans = f" × {c_out}" if c_out else ""
+    lines = []
+    for axis, n, k, s, p, o in (("o_x", rows, kr, sr, pr, o_r), ("o_y", cols, kc, sc, pc, o_c)):
+        lines.append(f"{axis} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
+    return Sweep(
+        Axis(rows + 2 * pr, pr, rows, 1, kr, 1, 0, sr, o_r),
+        Axis(cols + 2 * pc, pc, cols, 1, kc, 1, 0, sc, o_c),
+        grid_title=f"input {rows} × {cols}\npadded to {rows + 2 * pr} × {cols + 2 * pc}",
+        out_title=(f"output\n{o_r} × {o_c}{chans}" if o_r >= 1 and o_c >= 1 else
+                   "no output: the kernel is\nlarger than the padded input"),
+        value_name="input", value_rgba=INPUT, pad_name="zero padding (dashed edge = input)",
+        window_text=f"kernel {kr} × {kc}, stride ({sr}, {sc})", button="▶ Slide the kernel",
+        caption="&nbsp;&nbsp;&nbsp;&nbsp;".join(lines))
+
+
+def dx_sweep(g: Geometry) -> Sweep:
+    """f_back over δy dilated and padded (the trace's ``dy_dilated``), filling δx. The caption
+    derives the grid's size per axis: δy's o values s apart, (o − 1)·s + 1; k − 1 zeros on each
+    side (a full correlation); and the leftover rows the forward pass never reached."""
+    dr, dc, _ = g.dilated_shape
+    axes, sizes = [], []
+    for x_n, o, s, k, p, left in ((g.rows, g.o_rows, g.s_rows, g.k_rows, g.p_rows, g.leftover[0]),
+                                  (g.cols, g.o_cols, g.s_cols, g.k_cols, g.p_cols, g.leftover[1])):
+        body = (o - 1) * s + 1
+        n = body + 2 * (k - 1) + left
+        axes.append(Axis(n, k - 1, body, s, k, 1, p, 1, x_n))
+        sizes.append(f"({o} − 1)·{s} + 1 + 2·{k - 1} + {left} = {n}")
+    caption = ("size = (o − 1)·s + 1 (δy dilated) + 2·(k − 1) (padding) + leftover (never "
+               f"reached forward):<br>rows {sizes[0]};&nbsp;&nbsp;columns {sizes[1]}<br>"
+               f"δx[r, c, k] = Σᵢⱼₒ dy_dilated[{g.p_rows} + r + i, {g.p_cols} + c + j, o]·"
+               f"f_back[i, j, o, k]: the kernel starts at row p_x = {g.p_rows}, column p_y = "
+               f"{g.p_cols} (x's padding is cropped)")
+    return Sweep(
+        *axes, grid_title=f"dy_dilated\n{dr} × {dc} (× {g.c_out})",
+        out_title=f"δx\n{g.rows} × {g.cols} × {g.c_in}", value_name="δy", value_rgba=DELTA,
+        pad_name="padding k − 1", window_text=f"f_back {g.k_rows} × {g.k_cols}, stride 1",
+        button="▶ Slide the kernel", caption=caption)
+
+
+def df_sweep(g: Geometry) -> Sweep:
+    """δy's window (its values s apart) over the padded input, filling ΔF."""
+    pr, pc = g.padded
+    box_r, box_c = (g.o_rows - 1) * g.s_rows + 1, (g.o_cols - 1) * g.s_cols + 1
+    xn = "x_padded" if g.p_rows or g.p_cols else "x"
+    caption = (f"ΔF[i, j, k, o] = Σₘₙ {xn}[{g.s_rows}m + i, {g.s_cols}n + j, k]·δy[m, n, o]: δy's "
+               f"{g.o_rows} × {g.o_cols} values, {g.s_rows} × {g.s_cols} apart, slide over "
+               f"{xn}; each position fills one ΔF cell")
+    return Sweep(
+        Axis(pr, g.p_rows, g.rows, 1, box_r, g.s_rows, 0, 1, g.k_rows),
+        Axis(pc, g.p_cols, g.cols, 1, box_c, g.s_cols, 0, 1, g.k_cols),
+        grid_title=f"{xn}\n{pr} × {pc} (× {g.c_in})",
+        out_title=f"ΔF\n{g.k_rows} × {g.k_cols} × {g.c_in} × {g.c_out}", value_name="input",
+        value_rgba=INPUT, pad_name="zero padding",
+        window_text=f"δy's window {box_r} × {box_c} (● read), stride 1",
+        button="▶ Slide δy's window", caption=caption)
+
+
 class ConvShapeView(gg.AnimatedGridView):
-    """The padded input grid, the sliding kernel and the output grid; frame n shows n positions
-    done (0..n_positions), the last of them current."""
+    """The grid, the sliding window and the output grid of a :class:`Sweep`; frame n shows n
+    positions done (0..n_positions), the last of them current."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         self.slide_button = QtWidgets.QPushButton("▶ Slide the kernel")
-        self.slide_button.setToolTip("sweep the kernel over every position again")
         super().__init__(parent, beside_caption=(self.slide_button,))
         self.slide_button.clicked.connect(self.replay_slide)
         self.slide_ms = 2500  # a whole sweep at speed 1
@@ -51,146 +190,201 @@ class ConvShapeView(gg.AnimatedGridView):
         grid_pen = pg.mkPen((150, 150, 150), width=1)
         self._in_grid = pg.PlotDataItem(connect="pairs", pen=grid_pen)
         self._out_grid = pg.PlotDataItem(connect="pairs", pen=grid_pen)
-        self._pad_border = pg.PlotDataItem(pen=pg.mkPen((90, 90, 90), width=2,
-                                                        style=pg.QtCore.Qt.PenStyle.DashLine))
+        # the body's edge, dashed by drawing the dashes (a dashed pen restarts its pattern in
+        # each partial repaint: the kernel moving over it left dashes out of step on screen)
+        self._pad_border = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((90, 90, 90), width=2))
         self._kernel = pg.PlotDataItem(pen=KERNEL_PEN)
+        self._dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(200, 30, 30))
         self._target = pg.PlotDataItem(pen=pg.mkPen((20, 110, 20), width=3))
         self._link = pg.PlotDataItem(pen=pg.mkPen((200, 30, 30, 160), width=2,
                                                   style=pg.QtCore.Qt.PenStyle.DotLine))
         for item in (self._in_img, self._out_img, self._in_grid, self._out_grid,
-                     self._pad_border, self._kernel, self._target, self._link):
+                     self._pad_border, self._kernel, self._dots, self._target, self._link):
             self._vb.addItem(item)
+        # titles left-aligned over their grids: the output's never runs into the grid's
         self._in_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
-        self._out_title = gg.text(self._vb, anchor=(0.5, 1), size=10, bold=True)
+        self._out_title = gg.text(self._vb, anchor=(0, 1), size=10, bold=True)
 
         self._anim.valueChanged.connect(lambda v: self.set_frame(round(float(v)),
                                                                  _from_anim=True))
-        self._geom: dict | None = None
+        self._sweep: Sweep | None = None
+        self._geom: dict = {}
+        self._stacked = False  # the output's title stacked above the grid's
         self._frame = 0
         self._out_rgba = np.zeros((1, 1, 4), np.uint8)
         self.set_geometry((4, 4), (3, 3), 1, 0)
 
     # -- model ------------------------------------------------------------------------------------
     def set_geometry(self, x_shape, k_shape, stride, padding, c_out: int | None = None) -> None:
-        """``x_shape`` (rows, cols[, c_in]), ``k_shape`` (k_rows, k_cols[, …]); stride and padding
-        an int or a (rows, cols) pair. Shapes that give no output draw the input and say why."""
-        rows, cols = int(x_shape[0]), int(x_shape[1])
-        kr, kc = int(k_shape[0]), int(k_shape[1])
-        sr, sc = gg.pair(stride)
-        pr, pc = gg.pair(padding)
-        o_r, o_c = out_size(rows, kr, sr, pr), out_size(cols, kc, sc, pc)
-        prow, pcol = rows + 2 * pr, cols + 2 * pc
-        g = dict(rows=rows, cols=cols, kr=kr, kc=kc, sr=sr, sc=sc, pr=pr, pc=pc, o_r=o_r, o_c=o_c,
-                 prow=prow, pcol=pcol, c_out=c_out)
-        g["ok"] = o_r >= 1 and o_c >= 1
-        g["drawn"] = prow * pcol <= MAX_DRAWN_CELLS and (not g["ok"] or o_r * o_c
-                                                          <= MAX_DRAWN_CELLS)
-        # which padded rows / cols some window covers (1-D masks; the 2-D mask is their product)
-        row_hit = _covered(prow, kr, sr, max(o_r, 0))
-        col_hit = _covered(pcol, kc, sc, max(o_c, 0))
-        g["row_hit"], g["col_hit"] = row_hit, col_hit
-        g["unreached_rows"] = int((~row_hit).sum())
-        g["unreached_cols"] = int((~col_hit).sum())
+        """The forward sweep: ``x_shape`` (rows, cols[, c_in]), ``k_shape`` (k_rows, k_cols[, …]);
+        stride and padding an int or a (rows, cols) pair. Shapes that give no output draw the
+        input and say why."""
+        self.set_sweep(forward_sweep(x_shape, k_shape, stride, padding, c_out))
+
+    def set_sweep(self, sweep: Sweep) -> None:
+        """Draw ``sweep`` (nothing is redrawn when it is the one drawn); the frame is kept where
+        it still exists."""
+        if sweep == self._sweep:
+            return
         self._anim.stop()
+        self._sweep = sweep
+        rows, cols = sweep.rows, sweep.cols
+        exact = (rows.n * cols.n <= MAX_DRAWN_CELLS
+                 and max(rows.positions, 0) * max(cols.positions, 0) <= MAX_DRAWN_CELLS)
+        limit = max(rows.n, cols.n, rows.positions, cols.positions) if exact else MAX_AXIS_CELLS
+        row_hit, col_hit = rows.hit(), cols.hit()
+        g = {"row_bins": _bins(rows.n, limit), "col_bins": _bins(cols.n, limit),
+             "exact": exact, "row_hit": row_hit, "col_hit": col_hit}
+        if sweep.ok:
+            g["out_row_bins"] = _bins(rows.positions, limit)
+            g["out_col_bins"] = _bins(cols.positions, limit)
+        g["unit"] = max(rows.n / len(g["row_bins"]), cols.n / len(g["col_bins"]))
         self._geom = g
         self._draw_static()
         self._frame = min(self._frame, self.n_positions)
         self.set_frame(self._frame)
+        nothing = "no output: the kernel is larger than the padded input, so nothing slides"
+        self.slide_button.setText(sweep.button)
+        self.slide_button.setEnabled(self.n_positions > 0)
+        self.slide_button.setToolTip("sweep over every position again" if self.n_positions
+                                     else nothing)
+
+    @property
+    def sweep(self) -> Sweep | None:
+        return self._sweep
 
     @property
     def n_positions(self) -> int:
-        g = self._geom
-        return g["o_r"] * g["o_c"] if g and g["ok"] else 0
+        s = self._sweep
+        return s.rows.positions * s.cols.positions if s is not None and s.ok else 0
 
     @property
     def frame(self) -> int:
         return self._frame
 
     def geometry_info(self) -> dict:
-        """The numbers drawn (for tests and captions): output size, unreached rows / cols."""
-        g = self._geom or {}
-        return {k: g[k] for k in ("o_r", "o_c", "prow", "pcol", "unreached_rows",
-                                  "unreached_cols", "ok", "drawn")}
+        """The numbers drawn (for tests and captions): positions per axis (o_r, o_c), the grid's
+        size (prow, pcol), the rows / columns no window reaches, whether there is an output,
+        and ``scale``: cells per drawn square along the longer axis (1: cell by cell)."""
+        s, g = self._sweep, self._geom
+        return {"o_r": s.rows.positions, "o_c": s.cols.positions, "prow": s.rows.n,
+                "pcol": s.cols.n, "unreached_rows": int((~g["row_hit"]).sum()),
+                "unreached_cols": int((~g["col_hit"]).sum()), "ok": s.ok,
+                "scale": g["unit"]}
 
     def window_at(self, n: int) -> tuple[int, int, int, int]:
-        """Position n (0-based, row-major): (top, left) in the padded grid and its output (i, j)."""
-        g = self._geom
-        i, j = divmod(int(n), g["o_c"])
-        return i * g["sr"], j * g["sc"], i, j
+        """Position n (0-based, row-major): (top, left) in the grid and its output (i, j)."""
+        s = self._sweep
+        i, j = divmod(int(n), s.cols.positions)
+        return s.rows.origin + i * s.rows.stride, s.cols.origin + j * s.cols.stride, i, j
 
     # -- drawing ----------------------------------------------------------------------------------
     def _draw_static(self) -> None:
-        g = self._geom
-        drawn = g["drawn"]
-        for item in (self._in_img, self._in_grid, self._pad_border, self._out_img,
-                     self._out_grid, self._kernel, self._target, self._link, self._in_title,
-                     self._out_title):
-            item.setVisible(drawn)
-        if not drawn:
-            self._caption.setText(self._caption_text() + "<br>(too large to draw cell by cell)")
-            return
-        prow, pcol, pr, pc = g["prow"], g["pcol"], g["pr"], g["pc"]
-        rgba = np.empty((prow, pcol, 4), np.uint8)
-        is_pad = np.ones((prow, pcol), bool)
-        is_pad[pr:pr + g["rows"], pc:pc + g["cols"]] = False
-        hit = g["row_hit"][:, None] & g["col_hit"][None, :]
-        rgba[:] = INPUT
-        rgba[is_pad] = PADDING
-        rgba[~hit & ~is_pad] = UNREACHED
-        rgba[~hit & is_pad] = UNREACHED_PAD
+        s, g = self._sweep, self._geom
+        rows, cols = s.rows, s.cols
+        rb, cb = g["row_bins"], g["col_bins"]
+        # per drawn square, the most telling cell of its span (padding, then zeros between,
+        # then values; unreached wins over reached), so a thin band stays visible
+        rank = np.array([0, 2, 1], np.int8)  # VALUE < ZERO < PAD
+        r_role = np.maximum.reduceat(rank[rows.roles()], rb)
+        c_role = np.maximum.reduceat(rank[cols.roles()], cb)
+        r_hit = np.minimum.reduceat(g["row_hit"], rb)
+        c_hit = np.minimum.reduceat(g["col_hit"], cb)
+        role = np.maximum(r_role[:, None], c_role[None, :])
+        hit = r_hit[:, None] & c_hit[None, :]
+        rgba = np.empty(role.shape + (4,), np.uint8)
+        rgba[:] = s.value_rgba
+        rgba[role == 1] = BETWEEN
+        rgba[role == 2] = PADDING
+        rgba[~hit & (role < 2)] = UNREACHED
+        rgba[~hit & (role == 2)] = UNREACHED_PAD
         self._in_img.setImage(rgba, levels=(0, 255))
-        self._in_img.setRect(0, 0, pcol, prow)
-        self._in_grid.setData(*gg.grid_lines(0, 0, prow, pcol))
-        if pr or pc:
-            self._pad_border.setData(*gg.rect(pc, pr, g["cols"], g["rows"]))
+        self._in_img.setRect(0, 0, cols.n, rows.n)
+        self._in_grid.setData(*(gg.grid_lines(0, 0, rows.n, cols.n) if g["exact"] else ([], [])))
+        unit = g["unit"]
+        if rows.lead or cols.lead:
+            self._pad_border.setData(*gg.dashed_rect(cols.lead, rows.lead, cols.body,
+                                                     rows.body, 0.2 * unit))
         else:
             self._pad_border.setData([], [])
-        self._in_title.setText(f"input {g['rows']} × {g['cols']}, padded to {prow} × {pcol}")
-        self._in_title.setPos(0, -0.3)
-        ox = pcol + GAP
+        self._in_title.setText(s.grid_title)
+        self._in_title.setPos(0, 0)
+        ox = cols.n + GAP * unit
         g["ox"] = ox
-        if g["ok"]:
-            self._out_rgba = np.empty((g["o_r"], g["o_c"], 4), np.uint8)
+        self._out_img.setVisible(s.ok)
+        if s.ok:
+            self._out_rgba = np.empty((len(g["out_row_bins"]), len(g["out_col_bins"]), 4),
+                                      np.uint8)
             self._out_rgba[:] = OUT_EMPTY
             self._out_img.setImage(self._out_rgba, levels=(0, 255))
-            self._out_img.setRect(ox, 0, g["o_c"], g["o_r"])
-            self._out_grid.setData(*gg.grid_lines(ox, 0, g["o_r"], g["o_c"]))
-            chans = f" × {g['c_out']}" if g["c_out"] else ""
-            self._out_title.setText(f"output\n{g['o_r']} × {g['o_c']}{chans}")
+            self._out_img.setRect(ox, 0, cols.positions, rows.positions)
+            self._out_grid.setData(*(gg.grid_lines(ox, 0, rows.positions, cols.positions)
+                                     if g["exact"] else ([], [])))
         else:
-            self._out_img.setVisible(False)
             self._out_grid.setData([], [])
-            self._out_title.setText("no output: the kernel is\nlarger than the padded input")
-        self._out_title.setPos(ox + max(g["o_c"], 1) / 2 if g["ok"] else ox + 4, -0.3)
-        self._vb.setRange(xRange=(-0.5, ox + max(g["o_c"], 8) + 0.5),
-                          yRange=(-2.0, prow + 0.5), padding=0)
+        self._out_title.setText(s.out_title)
+        self._out_title.setPos(ox, 0)
+        self._stacked = False
+        self._fit_titles()
         self._caption.setText(self._caption_text())
 
+    def _fit_titles(self) -> None:
+        """Room above the grids for the titles, in pixels whatever the zoom: their lines side
+        by side, or, when the grid's title is wider than the room left of the output (a tall,
+        narrow grid), the output's title stacked above it."""
+        s, g = self._sweep, self._geom
+        unit = g["unit"]
+        out_w = s.cols.positions if s.ok else 0
+        heights = [t.boundingRect().height() for t in (self._in_title, self._out_title)]
+        top_px = sum(heights) if self._stacked else max(heights)  # (pixels: they ignore zoom)
+        self._set_extent(-0.5 * unit, g["ox"] + max(out_w, 8 * unit) + 0.5 * unit,
+                         s.rows.n + 0.5 * unit, top_px + 4, min_top=0.5 * unit)
+
+    def _extent_applied(self) -> None:
+        s, g = self._sweep, self._geom
+        pw, ph = self._vb.viewPixelSize()  # data units per pixel
+        if s is None or "ox" not in g or not pw or not ph:
+            return
+        # (the titles ignore the zoom: their boxes are in pixels)
+        stacked = (self._in_title.boundingRect().width() + 8) * pw > g["ox"]
+        if stacked != self._stacked:
+            self._stacked = stacked
+            self._fit_titles()  # more (or less) room above; the zoom follows
+            return
+        lift = self._in_title.boundingRect().height() * ph if stacked else 0.0
+        self._out_title.setPos(g["ox"], -lift)
+
     def _legend_html(self) -> str:
-        g = self._geom
+        s, g = self._sweep, self._geom
 
         def swatch(rgb, what):
             return (f"<span style='background-color: rgb{rgb[:3]}'>&nbsp;&nbsp;&nbsp;</span>"
                     f"&nbsp;{what}&nbsp;&nbsp; ")
 
-        parts = [swatch(INPUT, "input"), swatch(PADDING, "zero padding (dashed edge = input)")]
-        if g["unreached_rows"] or g["unreached_cols"]:
-            parts.append(swatch(UNREACHED, f"never reached: {g['unreached_rows']} row(s), "
-                                           f"{g['unreached_cols']} col(s)"))
-        parts.append("<span style='color: rgb(200,30,30)'>■</span> kernel "
-                     f"{g['kr']} × {g['kc']}, stride ({g['sr']}, {g['sc']})")
+        parts = [swatch(s.value_rgba, s.value_name)]
+        if s.rows.spacing > 1 or s.cols.spacing > 1:
+            parts.append(swatch(BETWEEN, "zeros between (s − 1)"))
+        if s.rows.lead or s.cols.lead or s.rows.n > s.rows.lead + s.rows.body:
+            parts.append(swatch(PADDING, s.pad_name))
+        un_r, un_c = int((~g["row_hit"]).sum()), int((~g["col_hit"]).sum())
+        if un_r or un_c:
+            parts.append(swatch(UNREACHED, f"never reached ({un_r} rows, {un_c} cols)"))
+        parts.append(f"<span style='color: rgb(200,30,30)'>■</span> {s.window_text}")
         return "".join(parts)
 
     def _caption_text(self) -> str:
-        g = self._geom
-        lines = []
-        for axis, n, k, s, p, o in (("rows", g["rows"], g["kr"], g["sr"], g["pr"], g["o_r"]),
-                                    ("cols", g["cols"], g["kc"], g["sc"], g["pc"], g["o_c"])):
-            lines.append(f"{axis}: ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
-        return "&nbsp;&nbsp;&nbsp;&nbsp;".join(lines) + "<br>" + self._legend_html()
+        s, g = self._sweep, self._geom
+        lines = [s.caption] if s.caption else []
+        lines.append(f"<span style='font-size: 8pt'>{self._legend_html()}</span>")
+        if not g["exact"]:
+            unit = g["unit"]
+            lines.append(f"drawn to scale: one square ≈ {unit:,.0f} cells along the longer axis "
+                         "(padding or an unreached row thinner than a square is widened to one "
+                         "square; no grid lines)")
+        return "<br>".join(lines)
 
     def animate_to(self, n: int, duration_ms: int) -> None:
-        """Slide the kernel from the current frame to frame n over ``duration_ms`` (0: jump)."""
+        """Slide the window from the current frame to frame n over ``duration_ms`` (0: jump)."""
         self._anim.stop()
         n = max(0, min(int(n), self.n_positions))
         if duration_ms <= 0 or n == self._frame:
@@ -202,7 +396,7 @@ class ConvShapeView(gg.AnimatedGridView):
         self._anim.start()
 
     def replay_slide(self) -> None:
-        """Sweep the kernel from the first position to the last (the button)."""
+        """Sweep the window from the first position to the last (the button)."""
         self.set_frame(0)
         self.animate_to(self.n_positions, self.slide_ms)
 
@@ -217,43 +411,79 @@ class ConvShapeView(gg.AnimatedGridView):
         """Show n window positions done (0 = none; the last done is the current one)."""
         if not _from_anim:
             self._anim.stop()
-        g = self._geom
+        s, g = self._sweep, self._geom
         n = max(0, min(int(n), self.n_positions))
         self._frame = n
-        if not g["drawn"] or not g["ok"]:
+        if not s.ok:
+            for item in (self._kernel, self._target, self._link, self._dots):
+                item.setData([], [])
             return
-        done = self._out_rgba.reshape(-1, 4)
-        done[:] = OUT_EMPTY
+        first = (g["out_row_bins"][:, None] * s.cols.positions + g["out_col_bins"][None, :])
+        self._out_rgba[:] = OUT_EMPTY
+        self._out_rgba[first < n - 1] = OUT_DONE
         if n:
-            done[: n - 1] = OUT_DONE
-            done[n - 1] = OUT_NOW
+            i, j = divmod(n - 1, s.cols.positions)
+            bi = np.searchsorted(g["out_row_bins"], i, side="right") - 1
+            bj = np.searchsorted(g["out_col_bins"], j, side="right") - 1
+            self._out_rgba[bi, bj] = OUT_NOW
         self._out_img.setImage(self._out_rgba, levels=(0, 255))
         if n == 0:
-            for item in (self._kernel, self._target, self._link):
+            for item in (self._kernel, self._target, self._link, self._dots):
                 item.setData([], [])
             return
         top, left, i, j = self.window_at(n - 1)
         ox = g["ox"]
-        self._kernel.setData(*gg.rect(left, top, g["kc"], g["kr"]))
+        self._kernel.setData(*gg.rect(left, top, s.cols.k, s.rows.k))
         self._target.setData(*gg.rect(ox + j, i, 1, 1))
-        self._link.setData([left + g["kc"] / 2, ox + j + 0.5], [top + g["kr"] / 2, i + 0.5])
+        self._link.setData([left + s.cols.k / 2, ox + j + 0.5], [top + s.rows.k / 2, i + 0.5])
+        if s.rows.every > 1 or s.cols.every > 1:
+            rr = top + np.arange(0, s.rows.k, s.rows.every) + 0.5
+            cc = left + np.arange(0, s.cols.k, s.cols.every) + 0.5
+            if len(rr) * len(cc) <= MAX_DOTS:
+                yy, xx = np.meshgrid(rr, cc, indexing="ij")
+                self._dots.setData(xx.ravel(), yy.ravel())
+                return
+        self._dots.setData([], [])
 
     def output_fill(self) -> np.ndarray:
         """Which output cells are filled at this frame (o_r, o_c) bool (for tests)."""
-        g = self._geom
-        if not g["ok"]:
+        s = self._sweep
+        if not s.ok:
             return np.zeros((0, 0), bool)
         flat = np.zeros(self.n_positions, bool)
         flat[: self._frame] = True
-        return flat.reshape(g["o_r"], g["o_c"])
+        return flat.reshape(s.rows.positions, s.cols.positions)
+
+    def title_boxes(self) -> list:
+        """Where the grid's and the output's titles are drawn (scene rectangles)."""
+        return [t.sceneBoundingRect() for t in (self._in_title, self._out_title)]
+
+    def read_cells(self) -> list[tuple[int, int]]:
+        """The grid's cells the window reads at the current frame, (row, col) each (none
+        before the first position)."""
+        s = self._sweep
+        if not s.ok or self._frame == 0:
+            return []
+        top, left, _, _ = self.window_at(self._frame - 1)
+        return [(top + a, left + b) for a in range(0, s.rows.k, s.rows.every)
+                for b in range(0, s.cols.k, s.cols.every)]
 
 
-def _covered(n: int, k: int, s: int, positions: int) -> np.ndarray:
-    """Bool mask of the n padded cells along one axis that some of the windows covers."""
+def _bins(n: int, limit: int) -> np.ndarray:
+    """The first cell of each drawn square along an axis of n cells: every cell up to ``limit``,
+    else ``limit`` squares of about n / limit cells each."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.arange(limit) * n // limit)
+
+
+def _covered(n: int, k: int, s: int, positions: int, origin: int = 0) -> np.ndarray:
+    """Bool mask of the n cells along one axis that some window (k cells, at origin + s·m for
+    m < positions) covers."""
     hit = np.zeros(n, bool)
     if positions <= 0:
         return hit
-    starts = np.arange(positions) * s
+    starts = origin + np.arange(positions) * s
     marks = np.zeros(n + 1, int)
     np.add.at(marks, np.minimum(starts, n), 1)
     np.add.at(marks, np.minimum(starts + k, n), -1)

@@ -1,7 +1,11 @@
 """Task 2a animated: the forward filter bank as the sheet prints it (one row per input channel, one
 column per filter) on the left; each matrix first moves to its swapped slot in the backward bank on
 the right (row = its filter, column = its channel), then turns by 180° there. The right grid ends
-on ``conv2d.backward_filter(f)`` (k_rows, k_cols, c_out, c_in); the left keeps a faint copy of f.
+on ``conv2d.backward_filter(f)`` (k_rows, k_cols, c_out, c_in); the left keeps f at full contrast
+(each matrix leaves a copy of itself, so the forward filters stay readable beside the backward
+ones). Each matrix is named f₀, f₁, … (by origin) in the gap above it, on both sides, in the
+largest font (:data:`TAG_POINTS`) that fits that gap at the current size; when none does, the
+names are left out and the caption says so, rather than drawn over a matrix.
 
 Progress is per matrix: ``P[c, o]`` runs 0 (in f) → 1 (moved: f_swapped) → 2 (turned: f_back), so
 a trace that swaps and rotates one matrix per step and one that does the whole bank in one step
@@ -23,6 +27,8 @@ from pnn_gui.views.text_layer import TextLayer
 MAX_MATRICES = 256
 GAP = 1.0        # cells between neighbouring matrices
 GRID_GAP = 3.0   # cells between the forward and the backward bank
+#: font sizes tried for the names f₀, f₁, … (the first whose text fits the gap above a matrix)
+TAG_POINTS = (10.0, 9.0, 8.0, 7.0)
 
 
 def _ease(u: np.ndarray) -> np.ndarray:
@@ -37,24 +43,27 @@ class FilterTransformView(gg.AnimatedGridView):
         super().__init__(parent)
 
         self._images: list[pg.ImageItem] = []   # one per matrix, moved and turned, at rest too
-        # faint f, left: the whole bank in one image (NaN between matrices shows nothing)
-        self._ghost = pg.ImageItem(axisOrder="row-major")
-        self._ghost.setOpacity(0.22)
-        self._vb.addItem(self._ghost)
+        # f, left, at full contrast: the whole bank in one image (NaN between matrices shows
+        # nothing); the moving copies start on top of it
+        self._forward = pg.ImageItem(axisOrder="row-major")
+        self._vb.addItem(self._forward)
         self._frames = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((110, 110, 110), width=1.5))
         self._frames.setZValue(4)
         self._vb.addItem(self._frames)
         self._values = TextLayer(font_size=9)
-        self._ghost_values = TextLayer(font_size=8, color="#9a9a9a")
-        self._tags = TextLayer(font_size=8, color="#404040", background="#ffffff")
+        self._forward_values = TextLayer(font_size=9)
+        self._forward_tags = TextLayer(font_size=TAG_POINTS[0], color="#404040")
+        self._tags = TextLayer(font_size=TAG_POINTS[0], color="#404040")
         self._headers = TextLayer(font_size=9, bold=True, color="#1e1e1e")
         # row labels sit beside the grids at a fixed pixel distance, whatever the zoom
         self._left_rows = TextLayer(font_size=9, bold=True, color="#1e1e1e")
         self._right_rows = TextLayer(font_size=9, bold=True, color="#1e1e1e")
-        for z, item in enumerate((self._ghost_values, self._values, self._tags, self._headers,
-                                  self._left_rows, self._right_rows)):
+        for z, item in enumerate((self._forward_values, self._values, self._forward_tags,
+                                  self._tags, self._headers, self._left_rows, self._right_rows)):
             item.setZValue(10 + z)
             self._vb.addItem(item)
+        self._tags_shown = True
+        self._vb.sigResized.connect(self._fit_tags)
 
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
@@ -97,13 +106,16 @@ class FilterTransformView(gg.AnimatedGridView):
             ci, co = divmod(n, c_out)
             img.setImage(f[:, :, ci, co], levels=levels)
             img.setColorMap(cmap)
-        ghost = gg.block_layout(f)  # matrix [:, :, ci, co] at row ci, column co, as _left
-        self._ghost.setImage(ghost, levels=levels)
-        self._ghost.setColorMap(cmap)
-        self._ghost.setRect(0, 0, ghost.shape[1], ghost.shape[0])
+        bank = gg.block_layout(f)  # matrix [:, :, ci, co] at row ci, column co, as _left
+        self._forward.setImage(bank, levels=levels)
+        self._forward.setColorMap(cmap)
+        self._forward.setRect(0, 0, bank.shape[1], bank.shape[0])
         vals = f.transpose(2, 3, 0, 1).reshape(-1)  # matrix by matrix, as the items are
-        self._ghost_values.set_labels(self._ghost_xy, [fmt(v) for v in vals]
-                                      if f.size <= gg.MAX_TEXT_CELLS else [""] * f.size)
+        if f.size <= gg.MAX_TEXT_CELLS:
+            self._forward_values.set_labels(self._forward_xy, [fmt(v) for v in vals],
+                                            gg.ink_for(vals, self._lim))
+        else:
+            self._forward_values.set_labels(self._forward_xy, [""] * f.size)
         self._draw()
 
     def _build(self) -> None:
@@ -112,8 +124,9 @@ class FilterTransformView(gg.AnimatedGridView):
         self._images = []
         kr, kc, c_in, c_out = self._f.shape
         visible = not self._too_big and self._f.size > 0
-        for item in (self._frames, self._values, self._ghost_values, self._tags, self._headers,
-                     self._left_rows, self._right_rows, self._ghost):
+        for item in (self._frames, self._values, self._forward_values, self._tags,
+                     self._forward_tags, self._headers, self._left_rows, self._right_rows,
+                     self._forward):
             item.setVisible(visible)
         if not visible:
             return
@@ -122,11 +135,14 @@ class FilterTransformView(gg.AnimatedGridView):
             img.setZValue(5)
             self._vb.addItem(img)
             self._images.append(img)
-        # faint values of f (left), frames of both banks, headers: all static for this shape
+        # the values of f (left), frames of both banks, names, headers: static for this shape
         r, c = np.meshgrid(np.arange(kr), np.arange(kc), indexing="ij")
         cells = np.stack([c.ravel() + 0.5, r.ravel() + 0.5], axis=-1)
-        self._ghost_xy = np.concatenate([self._left(ci, co) + cells for ci in range(c_in)
-                                         for co in range(c_out)])
+        self._forward_xy = np.concatenate([self._left(ci, co) + cells for ci in range(c_in)
+                                           for co in range(c_out)])
+        self._forward_tags.set_labels(
+            np.array([self._left(ci, co) + [kc / 2, -GAP / 2] for ci in range(c_in)
+                      for co in range(c_out)]), self._names())
         corners = [self._left(ci, co) for ci in range(c_in) for co in range(c_out)]
         corners += [self._right(o, ci) for o in range(c_out) for ci in range(c_in)]
         self._frames.setData(*gg.rects(np.array(corners), kc, kr))
@@ -152,6 +168,38 @@ class FilterTransformView(gg.AnimatedGridView):
         bottom = max(c_in, c_out) * (kr + GAP)
         self._vb.setRange(xRange=(-3.2, right_end[0] + 2.2), yRange=(-3.2, bottom + 0.4),
                           padding=0.02)
+        self._fit_tags()
+
+    def _names(self) -> list[str]:
+        """f₀, f₁, … in f's order (channel by channel, filter by filter), as the editors."""
+        c_in, c_out = self._f.shape[2:]
+        return [f"f{sub(i * c_out + o)}" for i in range(c_in) for o in range(c_out)]
+
+    def _fit_tags(self, *_args) -> None:
+        """The names' font: the largest of TAG_POINTS whose text fits the gap above a matrix
+        (GAP cells tall, a matrix and a gap wide) at the current zoom; none fits: hidden."""
+        if not self._images:
+            return
+        px = self._vb.viewPixelSize()  # data units per pixel
+        if not px[0] or not px[1]:
+            return
+        kc = self._f.shape[1]
+        room_w, room_h = (kc + GAP) / px[0] - 4, GAP / px[1] - 2
+        widest = max(self._names(), key=len)
+        fits = None
+        for points in TAG_POINTS:
+            self._tags.set_font_size(points)
+            size = self._tags.measure(widest)
+            if size.width() <= room_w and size.height() <= room_h:
+                fits = points
+                break
+        shown = fits is not None
+        self._forward_tags.set_font_size(fits or TAG_POINTS[-1])
+        for item in (self._tags, self._forward_tags):
+            item.setVisible(shown)
+        if shown != self._tags_shown:
+            self._tags_shown = shown
+            self._caption.setText(self._stage_text())
 
     def _left(self, ci: int, co: int) -> np.ndarray:
         kr, kc = self._f.shape[:2]
@@ -228,16 +276,22 @@ class FilterTransformView(gg.AnimatedGridView):
         rx, ry = rel[..., 0][..., None, None], rel[..., 1][..., None, None]
         turned = np.stack([rx * cos - ry * sin, rx * sin + ry * cos], axis=-1)
         self._xy = origins[None, None] + centre + turned  # (kr, kc, c_in, c_out, 2)
+        # a matrix still in f is drawn by the forward bank: its copy's values and name only
+        # once it has left
+        left = (p > 0).reshape(-1)                                   # f's order, as the items
         if self._f.size <= gg.MAX_TEXT_CELLS:
             xy = self._xy.transpose(2, 3, 0, 1, 4).reshape(-1, 2)
             vals = self._f.transpose(2, 3, 0, 1).reshape(-1)
-            self._values.set_labels(xy, [fmt(v) for v in vals], gg.ink_for(vals, self._lim))
+            moved = np.repeat(left, kr * kc)
+            self._values.set_labels(xy, [fmt(v) if m else "" for v, m in zip(vals, moved,
+                                                                           strict=True)],
+                                    gg.ink_for(vals, self._lim))
         else:
             self._values.set_labels(np.zeros((0, 2)), [])
-        half = max(kr, kc) / 2 + 0.35
-        tag_xy = origins.reshape(-1, 2) + centre + np.array([0.0, -half])
-        tags = [f"f{sub(i * c_out + o)}" for i in range(c_in) for o in range(c_out)]
-        self._tags.set_labels(tag_xy, tags)
+        # the name in the gap above the matrix's slot (a turning matrix is shrunk to its slot)
+        tag_xy = origins.reshape(-1, 2) + centre + np.array([0.0, -(kr / 2 + GAP / 2)])
+        self._tags.set_labels(tag_xy, [n if m else "" for n, m in zip(self._names(), left,
+                                                                      strict=True)])
         self._caption.setText(self._stage_text())
 
     def _place(self, origins, centre, theta, shrink) -> None:
@@ -255,6 +309,12 @@ class FilterTransformView(gg.AnimatedGridView):
             img.setZValue(5 + (1 if 0 < p[i, o] < 2 else 0))
 
     def _stage_text(self) -> str:
+        text = self._stage()
+        if not self._tags_shown:
+            text += " (The names f₀, f₁, … are left out: too small at this size.)"
+        return text
+
+    def _stage(self) -> str:
         p = self._p
         if np.all(p == 0):
             return ("Forward filters f[:, :, channel, filter]. For the backward pass each "
@@ -299,4 +359,19 @@ class FilterTransformView(gg.AnimatedGridView):
         return boxes
 
     def shown_texts(self) -> list[str]:
+        """The values drawn by the moving matrices ("" for one still in f) ."""
         return self._values.texts()
+
+    def name_boxes(self) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """Each name drawn now and where, (x, y, width, height) in cells, the forward bank's
+        first; none when the names are left out."""
+        out = []
+        for layer in (self._forward_tags, self._tags):
+            if layer.isVisible():
+                out += [(t, (b.x(), b.y(), b.width(), b.height()))
+                        for t, b in zip(layer.texts(), layer.boxes(), strict=True) if t]
+        return out
+
+    def name_points(self) -> float:
+        """The names' font size (points)."""
+        return self._tags.font_size()

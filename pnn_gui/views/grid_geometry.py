@@ -40,6 +40,24 @@ def rect(x0: float, y0: float, w: float, h: float) -> tuple[np.ndarray, np.ndarr
             np.array([y0, y0, y0 + h, y0 + h, y0], float))
 
 
+def dashed_rect(x0: float, y0: float, w: float, h: float,
+                dash: float) -> tuple[np.ndarray, np.ndarray]:
+    """A rectangle's edges as dashes ``dash`` long with gaps as long, as segments for
+    ``connect='pairs'`` (each edge starts on a dash)."""
+    xs, ys = [], []
+    for (ax, ay), (bx, by) in (((x0, y0), (x0 + w, y0)), ((x0 + w, y0), (x0 + w, y0 + h)),
+                               ((x0, y0 + h), (x0 + w, y0 + h)), ((x0, y0), (x0, y0 + h))):
+        length = abs(bx - ax) + abs(by - ay)
+        starts = np.arange(0.0, length, 2 * dash)
+        ends = np.minimum(starts + dash, length)
+        ux, uy = (bx - ax) / (length or 1), (by - ay) / (length or 1)
+        seg = np.empty(2 * len(starts))
+        seg[0::2], seg[1::2] = starts, ends
+        xs.append(ax + ux * seg)
+        ys.append(ay + uy * seg)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 def rects(corners: np.ndarray, w: float, h: float) -> tuple[np.ndarray, np.ndarray]:
     """Many rectangles (``corners`` is (n, 2) of x, y) as segments for ``connect='pairs'``."""
     corners = np.asarray(corners, float).reshape(-1, 2)
@@ -124,6 +142,31 @@ class AnimatedGridView(QtWidgets.QWidget):
             lay.addWidget(self._caption)
         self._anim = QtCore.QVariantAnimation(self)
         self._plot.viewport().installEventFilter(self)  # a click skips the animation
+        self._extent: tuple[float, float, float, float, float] | None = None
+        self._vb.sigResized.connect(self._apply_extent)
+
+    def _set_extent(self, left: float, right: float, bottom: float, top_px: float,
+                    min_top: float = 0.0) -> None:
+        """Show x from ``left`` to ``right`` and y from the top of the grids (0) to ``bottom``
+        (data units), with ``top_px`` pixels above 0 for titles: in pixels, so the room in
+        data units follows the zoom (a large grid's cells are small). Kept on resizes."""
+        self._extent = (left, right, bottom, top_px, min_top)
+        self._apply_extent()
+
+    def _apply_extent(self, *_args) -> None:
+        if self._extent is None:
+            return
+        left, right, bottom, top_px, min_top = self._extent
+        box = self._vb.size()
+        top = min_top
+        if box.width() > 1 and box.height() > top_px:
+            px = min(box.width() / (right - left), (box.height() - top_px) / bottom)
+            top = max(min_top, top_px / max(px, 1e-9))
+        self._vb.setRange(xRange=(left, right), yRange=(-top, bottom), padding=0.02)
+        self._extent_applied()
+
+    def _extent_applied(self) -> None:
+        """Hook: the range is set (``self._vb.viewPixelSize()`` is the zoom now)."""
 
     def finish(self) -> None:
         """Skip a running animation to its end."""

@@ -5,7 +5,9 @@ Forward: the window's values travel to their output cell. Backward (the sheet's 
 cell splits into its k shares (average) or goes whole to the window's maximum (max); each share
 travels into its δx cell, which adds it (``+=``) to what earlier, overlapping windows left there,
 starting from zero. Cells a share lands on are outlined; those that already held a share (the
-overlap) are marked ``+=``.
+overlap) are marked ``+=``. In the backward pass a third grid, the *reference*, stands left of
+δx (x stays where the forward pass drew it): x with its windows, and for max pooling each
+window's maximum marked (the argmax mask), so the picture shows why a share goes where it goes.
 
 The view draws what it is given (the panel reads values from the trace); it computes nothing.
 """
@@ -44,8 +46,13 @@ class PoolFlowView(gg.AnimatedGridView):
         for img in (self._big_img, self._small_img):
             img.setColorMap(cmap)
         pen = pg.mkPen((150, 150, 150), width=1)
+        self._ref_img = pg.ImageItem(axisOrder="row-major")
+        self._ref_img.setColorMap(cmap)
         self._big_grid = pg.PlotDataItem(connect="pairs", pen=pen)
         self._small_grid = pg.PlotDataItem(connect="pairs", pen=pen)
+        self._ref_grid = pg.PlotDataItem(connect="pairs", pen=pen)
+        self._ref_window = pg.PlotDataItem(pen=WINDOW_PEN)
+        self._ref_maxima = pg.PlotDataItem(connect="pairs", pen=MAX_PEN)
         self._window = pg.PlotDataItem(pen=WINDOW_PEN)
         self._cell = pg.PlotDataItem(pen=WINDOW_PEN)
         self._targets = pg.PlotDataItem(connect="pairs", pen=TARGET_PEN)
@@ -56,16 +63,22 @@ class PoolFlowView(gg.AnimatedGridView):
                                                                      .DashLine))
         self._markers = pg.ScatterPlotItem(size=11, pen=pg.mkPen((120, 0, 0)),
                                            brush=pg.mkBrush(240, 60, 40, 220))
-        for item in (self._big_img, self._small_img, self._big_grid, self._small_grid,
-                     self._arrows, self._targets, self._overlaps, self._window, self._cell,
-                     self._maxima, self._markers):
+        for item in (self._ref_img, self._big_img, self._small_img, self._ref_grid,
+                     self._big_grid, self._small_grid, self._arrows, self._targets,
+                     self._overlaps, self._window, self._cell, self._maxima, self._ref_window,
+                     self._ref_maxima, self._markers):
             self._vb.addItem(item)
+        self._ref_text = TextLayer(font_size=9)
         self._big_text = TextLayer(font_size=9)
         self._small_text = TextLayer(font_size=9)
         self._badges = TextLayer(font_size=8, bold=True, color="#c05800", background="#ffffff")
         self._shares = TextLayer(font_size=8, bold=True, color="#8a0000", background="#fff4e0")
+        # each grid's title above it, and under the title a grey line saying what it holds;
+        # placed in pixels above the grid's top edge, whatever the zoom
         self._titles = TextLayer(font_size=10, bold=True)
-        for item in (self._big_text, self._small_text, self._badges, self._titles, self._shares):
+        self._notes = TextLayer(font_size=9, color="#555555")
+        for item in (self._ref_text, self._big_text, self._small_text, self._badges,
+                     self._titles, self._notes, self._shares):
             item.setZValue(20)
             self._vb.addItem(item)
         self._markers.setZValue(15)
@@ -80,9 +93,12 @@ class PoolFlowView(gg.AnimatedGridView):
         self._rest_labels = True
         self._overlap_cells: list[tuple[int, int]] = []
         self._max_cells: list[tuple[int, int]] = []
+        self._ref_marks: list[tuple[int, int]] = []
         self._geom = (1, 1, 1, 1, 1, 1, 1, 1)
+        self._with_ref = False
         self._shown_big = np.zeros((1, 1))
         self._shown_small = np.zeros((1, 1))
+        self._shown_ref: np.ndarray | None = None
         self.set_geometry((2, 2), (2, 2), (2, 2))
 
     # -- layout -----------------------------------------------------------------------------------
@@ -97,22 +113,35 @@ class PoolFlowView(gg.AnimatedGridView):
         if new == self._geom:
             return
         self._geom = new
-        self._big_grid.setData(*gg.grid_lines(0, 0, rows, cols))
+        self._place()
+
+    def _place(self) -> None:
+        """Grid lines, cell centres and the visible range for the geometry and whether the
+        reference grid is shown (x keeps its place: the reference is drawn where x was)."""
+        rows, cols, *_, o_r, o_c = self._geom
+        self._ref_grid.setData(*gg.grid_lines(0, 0, rows, cols))
+        bx = self._big_origin()
+        self._big_grid.setData(*gg.grid_lines(bx, 0, rows, cols))
         sx, sy = self._small_origin()
         self._small_grid.setData(*gg.grid_lines(sx, sy, o_r, o_c))
-        self._big_xy = _centres(0, 0, rows, cols)
+        self._ref_xy = _centres(0, 0, rows, cols)
+        self._big_xy = _centres(bx, 0, rows, cols)
         self._small_xy = _centres(sx, sy, o_r, o_c)
-        self._vb.setRange(xRange=(-0.3, sx + max(o_c, 1) + 0.3), yRange=(-1.4, rows + 0.4),
-                          padding=0.03)
+        # every grid in view, and room above them for the titles, in pixels
+        top_px = self._titles.measure("Ag").height() + self._notes.measure("Ag").height() + 10
+        self._set_extent(-0.3, sx + max(o_c, 1) + 0.3, rows + 0.4, top_px)
+
+    def _big_origin(self) -> float:
+        return self._geom[1] + GAP if self._with_ref else 0.0
 
     def _small_origin(self) -> tuple[float, float]:
         rows, cols, *_, o_r, _ = self._geom
-        return cols + GAP, max((rows - o_r) / 2, 0.0)
+        return self._big_origin() + cols + GAP, max((rows - o_r) / 2, 0.0)
 
     def _xy(self, grid: str, rc: tuple[int, int]) -> np.ndarray:
         r, c = rc
         if grid == "big":
-            return np.array([c + 0.5, r + 0.5])
+            return np.array([self._big_origin() + c + 0.5, r + 0.5])
         sx, sy = self._small_origin()
         return np.array([sx + c + 0.5, sy + r + 0.5])
 
@@ -121,50 +150,64 @@ class PoolFlowView(gg.AnimatedGridView):
              big_levels: float, small_levels: float, window: tuple[int, int] | None = None,
              targets: Sequence[tuple[int, int]] = (), overlaps: Sequence[tuple[int, int]] = (),
              moves: Sequence[Move] = (), caption: str = "", animate_ms: int = 0,
-             rest_labels: bool = True, maxima: Sequence[tuple[int, int]] = ()) -> None:
+             rest_labels: bool = True, maxima: Sequence[tuple[int, int]] = (),
+             ref: np.ndarray | None = None, ref_title: str = "", ref_levels: float = 1.0,
+             ref_marks: Sequence[tuple[int, int]] = ()) -> None:
         """Draw one frame. ``big`` (rows, cols) and ``small`` (o_r, o_c) with NaN for cells not
         computed yet; ``window`` the output cell (i, j) whose window is outlined; ``targets``
         the big-grid cells written now, ``overlaps`` those of them that already held a value
         from an earlier window; ``moves`` travel over ``animate_ms`` (0: drawn at rest) and,
         with ``rest_labels``, leave their label on the target cell; ``maxima`` are the big-grid
-        cells a max-pooling window picked (outlined and badged ``max``)."""
+        cells a max-pooling window picked (outlined and badged ``max``). ``ref`` (rows, cols),
+        when given, is drawn left of ``big`` with the same window outlined, ``ref_marks`` its
+        cells outlined (each window's maximum). A title's second line (after ``\n``) is drawn
+        under it in grey."""
         rows, cols, kr, kc, sr, sc, o_r, o_c = self._geom
+        with_ref = ref is not None
+        if with_ref != self._with_ref:
+            self._with_ref = with_ref
+            self._place()
         big = np.asarray(big, float).reshape(rows, cols)
         small = np.asarray(small, float).reshape(o_r, o_c)
         self._shown_big, self._shown_small = big, small
         bl = big_levels if big_levels > 0 else 1.0
         sl = small_levels if small_levels > 0 else 1.0
+        bx = self._big_origin()
         self._big_img.setImage(big, levels=(-bl, bl))  # NaN: transparent (not yet)
-        self._big_img.setRect(0, 0, cols, rows)
+        self._big_img.setRect(bx, 0, cols, rows)
         sx, sy = self._small_origin()
         self._small_img.setImage(small, levels=(-sl, sl))
         self._small_img.setRect(sx, sy, o_c, o_r)
         self._big_img.setOpacity(1.0)
-        if big.size <= gg.MAX_TEXT_CELLS:
-            self._big_text.set_labels(self._big_xy, _texts(big), gg.ink_for(big, bl))
-        else:
-            self._big_text.set_labels(np.zeros((0, 2)), [])
-        if small.size <= gg.MAX_TEXT_CELLS:
-            self._small_text.set_labels(self._small_xy, _texts(small), gg.ink_for(small, sl))
-        else:
-            self._small_text.set_labels(np.zeros((0, 2)), [])
-        self._titles.set_labels([[cols / 2, -0.7], [sx + o_c / 2, sy - 0.7]],
-                                [big_title, small_title])
+        self._big_text.set_labels(*_labels(self._big_xy, big, bl))
+        self._small_text.set_labels(*_labels(self._small_xy, small, sl))
+        self._draw_ref(ref, ref_levels, window, ref_marks)
+        tops = [[bx + cols / 2, 0.0], [sx + o_c / 2, sy]]
+        titles = [big_title, small_title]
+        if with_ref:
+            tops.insert(0, [cols / 2, 0.0])
+            titles.insert(0, ref_title)
+        heads, notes = zip(*(((t.split("\n", 1)) + [""])[:2] for t in titles), strict=True)
+        note_h = self._notes.measure("Ag").height()
+        title_h = self._titles.measure("Ag").height()
+        self._notes.set_labels(tops, notes, offset_px=(0.0, -(note_h / 2 + 3)))
+        self._titles.set_labels(tops, heads, offset_px=(0.0, -(note_h + title_h / 2 + 4)))
         self._outlined = (window, [tuple(rc) for rc in targets])
         if window is None:
             self._window.setData([], [])
             self._cell.setData([], [])
         else:
             i, j = window
-            self._window.setData(*gg.rect(j * sc, i * sr, kc, kr))
+            self._window.setData(*gg.rect(bx + j * sc, i * sr, kc, kr))
             self._cell.setData(*gg.rect(sx + j, sy + i, 1, 1))
-        self._targets.setData(*gg.rects([(c, r) for r, c in targets], 1, 1))
-        self._overlaps.setData(*gg.rects([(c, r) for r, c in overlaps], 1, 1))
+        self._targets.setData(*gg.rects([(bx + c, r) for r, c in targets], 1, 1))
+        self._overlaps.setData(*gg.rects([(bx + c, r) for r, c in overlaps], 1, 1))
         self._overlap_cells = [tuple(rc) for rc in overlaps]
-        self._maxima.setData(*gg.rects([(c + 0.08, r + 0.08) for r, c in maxima], 0.84, 0.84))
+        self._maxima.setData(*gg.rects([(bx + c + 0.08, r + 0.08) for r, c in maxima], 0.84,
+                                       0.84))
         self._max_cells = [tuple(rc) for rc in maxima]
-        self._badges.set_labels([[c + 0.22, r + 0.2] for r, c in overlaps]
-                                + [[c + 0.74, r + 0.2] for r, c in maxima],
+        self._badges.set_labels([[bx + c + 0.22, r + 0.2] for r, c in overlaps]
+                                + [[bx + c + 0.74, r + 0.2] for r, c in maxima],
                                 ["+="] * len(overlaps) + ["max"] * len(maxima))
         self._caption.setText(caption)
         self._moves = list(moves)
@@ -201,6 +244,34 @@ class PoolFlowView(gg.AnimatedGridView):
             self._markers.setData([], [])
             self._shares.set_labels(np.zeros((0, 2)), [])
 
+    def _draw_ref(self, ref: np.ndarray | None, levels: float, window: tuple[int, int] | None,
+                  marks: Sequence[tuple[int, int]]) -> None:
+        """The reference grid left of δx (hidden when ``ref`` is None)."""
+        rows, cols, kr, kc, sr, sc, *_ = self._geom
+        shown = ref is not None
+        for item in (self._ref_img, self._ref_grid, self._ref_window, self._ref_maxima,
+                     self._ref_text):
+            item.setVisible(shown)
+        before = self._shown_ref
+        self._shown_ref = None if ref is None else np.asarray(ref, float).reshape(rows, cols)
+        self._ref_marks = [tuple(rc) for rc in marks] if shown else []
+        if not shown:
+            return
+        lv = levels if levels > 0 else 1.0
+        if (before is None or before.shape != self._shown_ref.shape
+                or not np.array_equal(before, self._shown_ref, equal_nan=True)
+                or self._ref_img.levels is None or tuple(self._ref_img.levels) != (-lv, lv)):
+            self._ref_img.setImage(self._shown_ref, levels=(-lv, lv))  # (x: once a pass)
+            self._ref_img.setRect(0, 0, cols, rows)
+        self._ref_text.set_labels(*_labels(self._ref_xy, self._shown_ref, lv))
+        if window is None:
+            self._ref_window.setData([], [])
+        else:
+            i, j = window
+            self._ref_window.setData(*gg.rect(j * sc, i * sr, kc, kr))
+        self._ref_maxima.setData(*gg.rects([(c + 0.08, r + 0.08) for r, c in self._ref_marks],
+                                           0.84, 0.84))
+
     def finish(self) -> None:
         """Skip the running flow to its end."""
         if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
@@ -218,8 +289,9 @@ class PoolFlowView(gg.AnimatedGridView):
         return self._outlined[0], list(self._outlined[1])
 
     def titles(self) -> list[str]:
-        """The two grids' titles."""
-        return self._titles.texts()
+        """Each grid's title, its grey line under it after a line break (left to right)."""
+        return [f"{t}\n{n}" if n else t
+                for t, n in zip(self._titles.texts(), self._notes.texts(), strict=True)]
 
     def marked_overlaps(self) -> list[tuple[int, int]]:
         """The big-grid cells marked ``+=`` now (a share landing on an earlier share)."""
@@ -228,6 +300,14 @@ class PoolFlowView(gg.AnimatedGridView):
     def marked_maxima(self) -> list[tuple[int, int]]:
         """The big-grid cells marked as their window's maximum now."""
         return list(self._max_cells)
+
+    def shown_ref(self) -> np.ndarray | None:
+        """The reference grid's values as drawn now (None: not shown)."""
+        return None if self._shown_ref is None else self._shown_ref.copy()
+
+    def marked_ref(self) -> list[tuple[int, int]]:
+        """The reference grid's cells marked as a window's maximum now."""
+        return list(self._ref_marks)
 
     def shown_texts(self) -> list[str]:
         return self._big_text.texts()
@@ -240,3 +320,10 @@ def _centres(x0: float, y0: float, rows: int, cols: int) -> np.ndarray:
 
 def _texts(values: np.ndarray) -> list[str]:
     return ["" if v != v else fmt(v) for v in values.reshape(-1)]
+
+
+def _labels(xy: np.ndarray, values: np.ndarray, lim: float):
+    """``set_labels`` arguments for a grid's values (none when too many to print)."""
+    if values.size > gg.MAX_TEXT_CELLS:
+        return np.zeros((0, 2)), []
+    return xy, _texts(values), gg.ink_for(values, lim)

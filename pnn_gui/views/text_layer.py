@@ -30,6 +30,7 @@ class TextLayer(pg.GraphicsObject):
         self._default_pen = QtGui.QPen(QtGui.QColor(color))
         self._background = QtGui.QBrush(QtGui.QColor(background)) if background else None
         self._xy = np.zeros((0, 2))
+        self._spec: tuple | None = None  # what set_labels was given last
         self._texts: list[str] = []
         self._colors: list[QtGui.QPen | None] = []
         self._offset = (0.0, 0.0)
@@ -62,6 +63,12 @@ class TextLayer(pg.GraphicsObject):
         if len(xy) != len(texts):
             raise ValueError(f"texts: expected {len(xy)} labels for {len(xy)} positions, got "
                              f"{len(texts)}")
+        spec = (tuple(texts), None if colors is None else tuple(colors), tuple(offset_px),
+                None if fills is None else tuple(fills),
+                None if borders is None else tuple(borders), float(padding))
+        if spec == self._spec and np.array_equal(xy, self._xy, equal_nan=True):
+            return  # the same labels: nothing to measure or repaint (a step that keeps them)
+        self._spec = spec
         self.prepareGeometryChange()
         self._xy = xy
         self._texts = list(texts)
@@ -92,6 +99,7 @@ class TextLayer(pg.GraphicsObject):
         n = len(self._texts)
         if len(texts) != n:
             raise ValueError(f"texts: expected {n} labels, got {len(texts)}")
+        self._spec = None  # (set_labels compares against what it was given)
         old_texts, old_sizes = self._texts, self._sizes
         old = (self._colors, self._fill_specs, self._border_specs)
         self._texts = list(texts)
@@ -173,6 +181,19 @@ class TextLayer(pg.GraphicsObject):
 
     def texts(self) -> list[str]:
         return list(self._texts)
+
+    def boxes(self) -> list[QtCore.QRectF]:
+        """Each label's box in data coordinates at the current zoom (the text's pixel size
+        around its position and offset); empty boxes before the item is in a view."""
+        px = self.pixelVectors()
+        if px[0] is None:
+            return [QtCore.QRectF() for _ in self._texts]
+        pw = abs(px[0].x()) + abs(px[1].x())
+        ph = abs(px[0].y()) + abs(px[1].y())
+        dx, dy = self._offset
+        return [QtCore.QRectF(x + (dx - size.width() / 2) * pw, y + (dy - size.height() / 2) * ph,
+                              size.width() * pw, size.height() * ph)
+                for (x, y), size in zip(self._xy, self._sizes, strict=True)]
 
     def positions(self) -> np.ndarray:
         return self._xy.copy()

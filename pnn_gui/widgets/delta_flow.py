@@ -2,8 +2,9 @@
 
 Public API (other panels rely on it; keep it stable)::
 
-    flow = DeltaFlow(grid, grid.scene_pos)    # any pg.GraphicsView / QGraphicsView + a locator
+    flow = DeltaFlow(grid, grid.scene_pos, group=grid.block_points)  # view + locator (+ blocks)
     flow.play(step.reads, step.writes)        # arrows + markers, ~300 ms at speed 1
+    flow.play_points(sources, targets)        # the same from scene points already found
     flow.skip()                               # jump to the end (also: a click on the view)
     skip_all()                                # every flow (the main window's Esc)
     flow.set_speed(2.0)                       # 2× faster
@@ -13,7 +14,9 @@ Public API (other panels rely on it; keep it stable)::
 ``locate(ref) -> QPointF | None`` gives a Ref's position in the view's *scene* coordinates
 (``TensorGrid.scene_pos`` does that for heatmaps; a graph view can give node centres). All items
 are created once and live in the view's scene above everything else; a frame only moves the
-markers (a QVariantAnimation drives them), so nothing is rebuilt per frame. At most
+markers (a QVariantAnimation drives them), so nothing is rebuilt per frame. With ``group``
+(``refs -> [QPointF]``, e.g. ``TensorGrid.block_points``) a marker leaves from each contiguous
+block of read cells (a row of 64 weights sends one, not 64); without it, one per read. At most
 :data:`MAX_MARKERS` sources are drawn (evenly sampled) so a coarsened step stays cheap.
 Whether a step animates is the panel's to say (``Panel.animate``, and only →): the flow plays
 when asked.
@@ -53,10 +56,12 @@ class DeltaFlow(QtCore.QObject):
 
     def __init__(self, view: QtWidgets.QGraphicsView,
                  locate: Callable[[Ref], QtCore.QPointF | None],
-                 duration_ms: int = DURATION_MS, parent: QtCore.QObject | None = None):
+                 duration_ms: int = DURATION_MS, parent: QtCore.QObject | None = None,
+                 group: Callable[[list[Ref]], list[QtCore.QPointF]] | None = None):
         super().__init__(parent or view)
         self._view = view
         self._locate = locate
+        self._group = group
         self._duration = int(duration_ms)
         self._speed = 1.0
         scene = view.scene()
@@ -84,15 +89,24 @@ class DeltaFlow(QtCore.QObject):
 
     # -- public -----------------------------------------------------------------------------
     def play(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:
-        """Animate from every locatable read to the written cell(s) (their centre if several)."""
-        self.skip()
+        """Animate from the reads (each block of them, with ``group``; else each locatable
+        read) to the written cell(s) (their centre if several)."""
         targets = [p for p in (self._locate(r) for r in writes) if p is not None]
+        if self._group is not None:
+            sources = self._group(list(reads))
+        else:
+            sources = [p for p in (self._locate(r) for r in reads) if p is not None]
+        self.play_points(sources, targets)
+
+    def play_points(self, sources: list[QtCore.QPointF],
+                    targets: list[QtCore.QPointF]) -> None:
+        """Animate a marker from each source to the targets' centre (scene coordinates)."""
+        self.skip()
         if not targets:
             return
         tx = sum(p.x() for p in targets) / len(targets)
         ty = sum(p.y() for p in targets) / len(targets)
         target = QtCore.QPointF(tx, ty)
-        sources = [p for p in (self._locate(r) for r in reads) if p is not None]
         sources = [p for p in sources if (p - target).manhattanLength() > 1.0]
         if not sources:
             return

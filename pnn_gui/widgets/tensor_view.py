@@ -5,12 +5,16 @@ Public API (other panels rely on it; keep it stable)::
     grid = TensorGrid()                                   # a pg.GraphicsLayoutWidget
     vy = grid.add_view("y", "y = x·W + b", row=0, col=1)  # -> TensorView
     vy.set_array(arr, levels=(-20, 20))   # 0-D / 1-D (one row) / 2-D; NaN = "not computed yet"
-    vy.set_highlight(reads=[(0, 1)], writes=[(0, 2)])     # (row, col) cells
+    vy.set_highlight(reads=[(0, 1)], writes=[(0, 2)])     # (row, col) cells, outlined per block
+    vy.outlines() -> (read shapes, written shapes)        # one QRectF per contiguous block
+    vy.block_centres(cells) -> [QPointF]                  # scene centre of each block of cells
     grid.set_locator(fn)                  # Ref -> (view name, (row, col)) | None; the default
                                           # maps ("y", (k,)) to view "y", cell (0, k) and
                                           # ("w", (j, k)) to view "w", cell (j, k)
     grid.highlight(reads, writes)         # Refs -> outlines / lit cells on the right views
     grid.scene_pos(ref) -> QPointF | None # centre of the Ref's cell in scene coordinates
+    grid.block_points(refs) -> [QPointF]  # one point per contiguous block of the Refs' cells
+                                          # (DeltaFlow's ``group``: one marker per block)
     grid.set_precision(4)
     grid.cell_at(scene_pos) -> (TensorView, (row, col)) | None   # hovering shows the exact value
 
@@ -19,6 +23,11 @@ only moves data (``setImage(..., levels=...)``) and rewrites the labels that cha
 redraw stays well under a frame. Colours: the diverging CET-D1 map centred on zero (blue
 negative, red positive); by default levels are ±max|value|, pass the final tensor's levels while
 stepping so colours do not jump.
+
+Large tensors stay legible: the cells a step reads (or writes) are outlined as one shape per
+contiguous block (a row of W is one rectangle, not 64); a vector's cells are at least
+:data:`MIN_VECTOR_CELL` pixels tall (its cells are no longer square when that many do not fit the
+width); grid lines are left out when a cell is narrower than :data:`MIN_GRID_CELL` pixels.
 """
 
 from __future__ import annotations
@@ -34,6 +43,13 @@ from engine.steps import Ref, fmt
 
 #: most cells whose values are printed (beyond, colours only)
 MAX_TEXT_CELLS = 400
+#: a 1-D tensor's cells are at least this tall (px), square or not
+MIN_VECTOR_CELL = 16.0
+#: grid lines are drawn between cells at least this wide (px); narrower ones show colours only
+MIN_GRID_CELL = 5.0
+#: most rectangles merged into block outlines (QPainterPath.simplified: ~3 ms per 1,000);
+#: past that each rectangle is outlined on its own
+MAX_MERGED_RECTS = 500
 BACKGROUND = "#ffffff"
 EMPTY_CELL = "#f3f3f3"
 READ_PEN = "#1565c0"
@@ -355,8 +371,21 @@ class TensorView:
         if (reads, writes) == self._lit_cells:
             return  # the same outlines: no new paths, no repaint
         self._lit_cells = (reads, writes)
-        self._reads.setPath(_cells_path(reads, inset=0.06))
-        self._writes.setPath(_cells_path(writes, inset=0.0))
+        self._reads.setPath(blocks_path(reads))
+        self._writes.setPath(blocks_path(writes))
+
+    def outlines(self) -> tuple[list[QtCore.QRectF], list[QtCore.QRectF]]:
+        """The shapes outlined now, as the bounding rectangle of each (in cells: x = column,
+        y = row): one per contiguous block of read cells, one per block of written cells."""
+        return ([poly.boundingRect() for poly in self._reads.path().toSubpathPolygons()],
+                [poly.boundingRect() for poly in self._writes.path().toSubpathPolygons()])
+
+    def block_centres(self, cells: Iterable[Cell]) -> list[QtCore.QPointF]:
+        """The centre of each contiguous block of ``cells``, in scene coordinates."""
+        cells = tuple(cells)
+        path = self._reads.path() if cells == self._lit_cells[0] else blocks_path(cells)
+        return [self.viewbox.mapViewToScene(poly.boundingRect().center())
+                for poly in path.toSubpathPolygons()]
 
     def highlighted(self) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
         """The cells outlined as read and the cells lit as written, ((row, col), …) each."""
@@ -404,8 +433,31 @@ class TensorView:
         if self._shape is None:
             return
         rows, cols = self._shape
-        need = self.viewbox.width() * rows / cols * 1.05 + 4
+        width = self.viewbox.width()
+        # a vector too long for square cells of MIN_VECTOR_CELL: cells as tall as that instead
+        stretch = self._ndim <= 1 and width / cols < MIN_VECTOR_CELL
+        if stretch != (not self.viewbox.state["aspectLocked"]):
+            self.viewbox.setAspectLocked(not stretch, ratio=1.0)
+            self.viewbox.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
+        if stretch:
+            need = rows * MIN_VECTOR_CELL * 1.05 + 4
+            self.viewbox.setMinimumHeight(need)
+        else:
+            need = width * rows / cols * 1.05 + 4
+            self.viewbox.setMinimumHeight(0)
         self.viewbox.setMaximumHeight(max(need, 24.0))
+        cell = width / cols if stretch else min(width / cols, self.viewbox.height() / rows)
+        self._grid.setVisible(cell >= MIN_GRID_CELL)
+
+    def cell_size(self) -> tuple[float, float]:
+        """(width, height) of one cell on screen, in pixels."""
+        if self._shape is None:
+            return (0.0, 0.0)
+        px = self.viewbox.viewPixelSize()  # data units per pixel along x and y
+        return (1 / px[0] if px[0] else 0.0, 1 / px[1] if px[1] else 0.0)
+
+    def grid_lines_shown(self) -> bool:
+        return self._grid.isVisible()
 
     def _update_text(self, a: np.ndarray, force: bool) -> None:
         if a.size > MAX_TEXT_CELLS:
@@ -434,10 +486,32 @@ def _grid_path(rows: int, cols: int) -> QtGui.QPainterPath:
     return path
 
 
-def _cells_path(cells: Iterable[Cell], inset: float) -> QtGui.QPainterPath:
+def blocks_path(cells: Iterable[Cell]) -> QtGui.QPainterPath:
+    """The outline of ``cells`` ((row, col) each), one closed shape per contiguous block: runs
+    along each row, runs of the same columns in consecutive rows merged into rectangles, and
+    touching rectangles merged into one shape (past :data:`MAX_MERGED_RECTS` rectangles, which
+    only scattered cells give, each stays on its own)."""
     path = QtGui.QPainterPath()
-    for r, c in cells:
-        path.addRect(QtCore.QRectF(c + inset, r + inset, 1 - 2 * inset, 1 - 2 * inset))
+    runs: list[list[int]] = []  # [row, first col, last col], row-major
+    for row, col in sorted({(int(r), int(c)) for r, c in cells}):
+        if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
+            runs[-1][2] = col
+        else:
+            runs.append([row, col, col])
+    open_rects: dict[tuple[int, int], list[int]] = {}  # (c0, c1) -> [top, bottom, c0, c1]
+    rects: list[list[int]] = []
+    for row, c0, c1 in runs:
+        rect = open_rects.get((c0, c1))
+        if rect is not None and rect[1] == row - 1:
+            rect[1] = row
+        else:
+            rect = [row, row, c0, c1]
+            open_rects[(c0, c1)] = rect
+            rects.append(rect)
+    for top, bottom, c0, c1 in rects:
+        path.addRect(QtCore.QRectF(c0, top, c1 - c0 + 1, bottom - top + 1))
+    if 1 < len(rects) <= MAX_MERGED_RECTS:
+        path = path.simplified()
     return path
 
 
@@ -516,6 +590,16 @@ class TensorGrid(pg.GraphicsLayoutWidget):
             return None
         view, (r, c) = hit
         return view.cell_scene_pos(r, c)
+
+    def block_points(self, refs: Iterable[Ref]) -> list[QtCore.QPointF]:
+        """One scene point per contiguous block of the Refs' cells, view by view (DeltaFlow's
+        ``group``: a marker per block, not per cell)."""
+        per: dict[str, list[Cell]] = {}
+        for ref in refs:
+            hit = self._locator(ref)
+            if hit is not None and hit[0] in self.views:
+                per.setdefault(hit[0], []).append(hit[1])
+        return [p for name, cells in per.items() for p in self.views[name].block_centres(cells)]
 
     def highlight(self, reads: Iterable[Ref], writes: Iterable[Ref]) -> None:
         """Outline the read Refs and light the written ones; clears every other view."""

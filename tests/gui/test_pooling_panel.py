@@ -7,7 +7,7 @@ import pytest
 from engine import examples, pooling
 from pnn_gui.panels.pooling import PoolingPanel
 from tests.engine.gradcheck import numeric_grad
-from tests.gui.helpers import make_panel, only_error
+from tests.gui.helpers import goto, make_panel, only_error
 
 pytestmark = pytest.mark.gui
 
@@ -204,3 +204,90 @@ def test_max_forward_marks_each_windows_maximum_first_on_a_tie(panel):
     panel.state.set_step(1)
     panel.show_step(1)
     assert panel.mode == "avg" and panel.flow_view.marked_maxima() == []
+
+
+def test_calculator_names_the_output_axes_as_the_sheet_does(panel):
+    # the sheet (and the engine's worked solution) writes o_x along the rows, o_y along the
+    # columns, with the window and stride of that axis
+    panel.load_example(examples.load("avgpool"))
+    text = panel.calculator.text()
+    assert "<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
+    assert "<b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊(4 − 2)/1⌋ + 1 = 3" in text
+    assert "o_rows" not in text and "o_cols" not in text
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("size", "abc", "size: expected a whole number, got 'abc'"),
+    ("size", [2], "size: expected one whole number or a (rows, cols) pair, got 1 values"),
+    ("stride", [1, 65], "stride: stride (1, 65) does not fit the boxes here (at most 64 each)"),
+    ("x", np.zeros((4, 70, 1)).tolist(), "x: shape (4, 70, 1) does not fit the boxes here"),
+])
+def test_a_session_the_boxes_cannot_show_is_refused_whole(panel, key, value, message):
+    panel.load_example(examples.load("avgpool"))
+    data = panel.session_data()
+    data["inputs"][key] = value
+    before = panel.session_data()
+    with pytest.raises(ValueError) as info:
+        panel.restore_session(data)
+    assert str(info.value).startswith(message)
+    assert str(panel.session_data()) == str(before)
+
+
+def test_the_inputs_column_fits_pooling_after_the_wider_conv2d_page(qtbot):
+    # the window's inputs stack was as wide as its widest page: once Conv2D (its filter bank
+    # is wider) had been shown, pooling's column scrolled sideways
+    from pnn_gui import main_window as mw
+    w = mw.MainWindow(settings=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    bar = w.inputs_scroll.horizontalScrollBar()
+    for title in ("Pooling", "Conv2D", "Pooling"):
+        w.show_panel(title)
+        qtbot.wait(1)  # (the layout settles on the next pass of the event loop)
+        assert bar.maximum() == 0, f"{title}'s inputs scroll sideways"
+    assert w.inputs_stack.width() <= w.inputs_scroll.viewport().width()
+
+
+def test_the_intro_says_what_each_mode_hands_back(panel):
+    panel.set_mode("avg")
+    assert "δy / k to each element of its window" in panel.intro.text()
+    panel.set_mode("max")
+    text = panel.intro.text()
+    assert "goes whole to its window's maximum" in text and "the other elements get nothing" in text
+    assert "δy / k" not in text and "shares" not in text  # max pooling does not share
+
+
+def _first_maxima(x, size, stride):
+    """Each window's first maximum (row by row), by plain loops: the test's own reference."""
+    (kr, kc), (sr, sc) = size, stride
+    cells = set()
+    for r in range((x.shape[0] - kr) // sr + 1):
+        for c in range((x.shape[1] - kc) // sc + 1):
+            win = x[r * sr:r * sr + kr, c * sc:c * sc + kc]
+            i, j = np.unravel_index(np.argmax(win), win.shape)  # first maximum, row-major
+            cells.add((r * sr + int(i), c * sc + int(j)))
+    return cells
+
+
+@pytest.mark.parametrize("kind", ["avgpool", "maxpool"])
+def test_x_stands_beside_dx_in_every_backward_step(panel, kind):
+    x = RNG.integers(0, 4, size=(5, 6, 2)).astype(float)  # small integers: ties happen
+    size, stride = (2, 3), (1, 2)
+    dy = RNG.normal(size=(4, 2, 2))
+    panel.restore_session(_session(kind, x, size, stride, dy))
+    trace = panel.state.trace
+    for k, st in enumerate(trace.steps, 1):
+        goto(panel, k)
+        view = panel.flow_view
+        if st.phase == "forward":
+            assert view.shown_ref() is None  # forward: x itself is the big grid
+            continue
+        h = panel.channel
+        np.testing.assert_array_equal(view.shown_ref(), x[:, :, h])
+        assert view.titles()[0].startswith(f"x[:, :, {h}]")
+        if kind == "maxpool":
+            assert set(view.marked_ref()) == _first_maxima(x[:, :, h], size, stride)
+        else:
+            assert view.marked_ref() == [] and "not used" in view.titles()[0]
