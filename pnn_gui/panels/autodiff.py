@@ -205,8 +205,22 @@ class AutodiffPanel(Panel):
         self._apply_inputs(inputs)
         self._finish_load(example)
 
+    def session_data(self) -> dict[str, Any]:
+        """The inputs, and under ``"other_values"`` the values typed for variables the formula
+        no longer uses (they come back with their variable)."""
+        data = super().session_data()
+        values = self.state.inputs["values"]
+        data["other_values"] = {k: v for k, v in self._known.items() if k not in values}
+        return data
+
     def restore_session(self, data: dict[str, Any]) -> None:
+        """Inverse of :meth:`session_data`, exactly: the remembered values become the file's
+        (so a refused session, undone with what this returned, leaves none of its own behind);
+        a file without ``"other_values"`` adds its values to those remembered."""
         inputs = _checked(session_inputs(data, KIND, FIELDS))
+        if "other_values" in data:
+            other = _numbers(data["other_values"], "other_values")
+            self._known = {**other, **inputs["values"]}
         self._apply_inputs(inputs)
 
     def _apply_inputs(self, inputs: dict[str, Any]) -> None:
@@ -528,15 +542,19 @@ def _checked(raw: Any) -> dict[str, Any]:
     expression = raw.get("expression")
     if not isinstance(expression, str):
         raise ValueError(f"expression: expected text, got {type(expression).__name__}")
-    values = raw.get("values")
+    return {"expression": expression, "values": _numbers(raw.get("values"), "values")}
+
+
+def _numbers(values: Any, key: str) -> dict[str, float]:
+    """``{name: float}`` from an object of finite numbers; ValueError naming ``key``."""
     if not isinstance(values, dict):
-        raise ValueError(f"values: expected an object of numbers, got {type(values).__name__}")
+        raise ValueError(f"{key}: expected an object of numbers, got {type(values).__name__}")
     out = {}
     for k, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-            raise ValueError(f"values: {k!r} must be a finite number, got {v!r}")
+            raise ValueError(f"{key}: {k!r} must be a finite number, got {v!r}")
         out[str(k)] = float(v)
-    return {"expression": expression, "values": out}
+    return out
 
 
 def _table(headers: list[str]) -> QtWidgets.QTableWidget:

@@ -249,7 +249,8 @@ def test_flow_runs_along_the_edge_from_user_to_input(panel):
 def test_session_round_trip_and_bad_session(panel):
     data = panel.session_data()
     assert data == {"kind": "autodiff", "inputs": {"expression": "cos(x1*x2) + x1*x2 + x1",
-                                                   "values": {"x1": 1.0, "x2": 2.0}}}
+                                                   "values": {"x1": 1.0, "x2": 2.0}},
+                    "other_values": {}}
     other = {"kind": "autodiff", "inputs": {"expression": "x1**2", "values": {"x1": 3}}}
     panel.restore_session(other)
     assert panel.expression.text() == "x1**2"
@@ -405,3 +406,66 @@ def test_forward_values_show_whole_at_1280x800(qtbot):
     assert table.columnWidth(2) >= widest + 6  # the cell's margins
     assert sum(table.columnWidth(c) for c in range(3)) <= table.viewport().width()
     assert not table.horizontalScrollBar().isVisible()
+
+
+def test_a_refused_session_leaves_the_remembered_values_as_they_were(qtbot, monkeypatch,
+                                                                      tmp_path):
+    """A session refused by a later panel (Network) is undone in every panel restored before
+    it: the autodiff panel's remembered value of a variable (x3, typed, then gone from the
+    formula) was left at the refused file's 7, and came back when x3 was typed again."""
+    import json
+
+    from pnn_gui import dialogs
+    from pnn_gui.main_window import MainWindow
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_message",
+                        lambda parent, title, text, error=True: shown.append(text))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    window = MainWindow(settings=False)
+    qtbot.addWidget(window)
+    window.set_animations_enabled(False)
+    panel = window.panel("Autodiff")
+    type_expression(qtbot, panel, "x1 + x3")
+    panel.set_value("x3", "4")
+    type_expression(qtbot, panel, "x1 * x2")
+    before = panel.session_data()
+    panels = window.files.session().panels
+    panels = {"Autodiff": {"kind": "autodiff", "inputs": {
+                  "expression": "x2 - x1", "values": {"x1": 5.0, "x2": 6.0, "x3": 7.0}}},
+              "Network": {**panels["Network"], "inputs": "not a chain"}}      # refused
+    path = tmp_path / "s.pnn.json"
+    path.write_text(json.dumps({"format": 1, "panel": "Autodiff", "panels": panels}),
+                    encoding="utf-8")
+    assert window.files.open_session_file(str(path)) is False
+    assert "Network" in shown[-1]
+    assert panel.session_data() == before
+    type_expression(qtbot, panel, "x1 + x3")
+    assert panel.values() == {"x1": 1.0, "x3": 4.0}
+
+
+def test_a_session_keeps_the_values_of_variables_gone_from_the_formula(panel):
+    """Saved and opened again, a value typed for a variable the formula no longer uses (x3)
+    is still there when the variable comes back."""
+    panel.restore_session({"kind": "autodiff",
+                           "inputs": {"expression": "x1 + x3", "values": {"x1": 1, "x3": 4}}})
+    panel.restore_session({"kind": "autodiff",
+                           "inputs": {"expression": "x1", "values": {"x1": 2}}})
+    data = panel.session_data()
+    assert data["other_values"]["x3"] == 4.0
+    other = make_panel_like(panel)
+    other.restore_session(data)
+    other.expression.setText("x1 + x3")
+    other.commit_edits()
+    assert other.values() == {"x1": 2.0, "x3": 4.0}
+    with pytest.raises(ValueError, match="other_values"):
+        other.restore_session({**data, "other_values": {"x3": "four"}})
+    assert other.values() == {"x1": 2.0, "x3": 4.0}
+
+
+def make_panel_like(panel):
+    """A second panel of the same class, kept alive as long as ``panel``."""
+    other = type(panel)()
+    other.set_animations_enabled(False)
+    other.setParent(panel)
+    return other
