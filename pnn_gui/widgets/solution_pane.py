@@ -10,10 +10,11 @@
   1..k are written dark ("done") with their numbers, the rest grey with their formula only (the
   student thinks before the numbers show); a sheet note shows with its step. What a row says
   and its colours are read from the model when Qt paints it, and nothing about a row's size
-  depends on k: every row is measured with its whole text (:data:`WHOLE_TEXT_ROLE`), a line
-  not reached yet leaves blank the room its numbers will take, and a step change repaints the
-  list's viewport (its visible rows) and never lays a row out again.
-- Qt's own delegate paints the rows and measures them (told only to measure the whole text).
+  depends on k: every row is measured with its whole text (its display role), a line not
+  reached yet leaves blank the room its numbers will take (:data:`SHOWN_TEXT_ROLE` is what it
+  shows), and a step change repaints the list's viewport (its visible rows) and never lays a
+  row out again.
+- Qt's own delegate measures and paints the rows (told only to paint the shown text).
   Up to :data:`WRAP_LIMIT` steps the lines wrap to the pane's width, each row as tall as its
   whole text, so every line shows whole. Longer traces get uniform two-line rows (laying out and
   scrolling cost O(1) per step) in which a line too wide for the pane loses its middle, never its
@@ -55,8 +56,8 @@ SHEET_BG = QtGui.QColor("#f3ebfa")
 SHEET_MARK = "⚑ "
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
-#: a row's whole text, reached or not: what its size is measured with
-WHOLE_TEXT_ROLE = _Role.UserRole + 1
+#: what a row shows now (its display role is its whole text, which its size is measured with)
+SHOWN_TEXT_ROLE = _Role.UserRole + 1
 _TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
 
 
@@ -180,9 +181,9 @@ class _StepModel(QtCore.QAbstractListModel):
             return None
         row = index.row()
         if role == _Role.DisplayRole:
-            return self.shown(row)
-        if role == WHOLE_TEXT_ROLE:
             return self.line(row)
+        if role == SHOWN_TEXT_ROLE:
+            return self.shown(row)
         k = int(self.step_of_row[row])
         if k and role == _Role.TextAlignmentRole:  # (the numbers come below the formula)
             return _TOP_LEFT
@@ -215,18 +216,21 @@ class _StepModel(QtCore.QAbstractListModel):
         return None
 
 
-class _WholeTextDelegate(QtWidgets.QStyledItemDelegate):
-    """Qt's own delegate, which measures a row with its whole text (:data:`WHOLE_TEXT_ROLE`)
-    and paints what it shows now: a row never changes size when the step does. (The measuring
-    is QStyledItemDelegate.sizeHint's, with the whole text put in the style option.)"""
+class _ShownTextDelegate(QtWidgets.QStyledItemDelegate):
+    """Qt's own delegate: it measures a row by its whole text (the display role) and paints
+    what the row shows now (:data:`SHOWN_TEXT_ROLE`), so a row never changes size when the
+    step does. (The painting is QStyledItemDelegate.paint's, with the shown text in the
+    style option.)"""
 
-    def sizeHint(self, option, index):
+    def paint(self, painter, option, index):
         opt = QtWidgets.QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = self.displayText(index.data(WHOLE_TEXT_ROLE) or "", opt.locale)
+        shown = index.data(SHOWN_TEXT_ROLE)
+        if shown is not None:
+            opt.text = self.displayText(shown, opt.locale)
         style = opt.widget.style() if opt.widget is not None else QtWidgets.QApplication.style()
-        return style.sizeFromContents(QtWidgets.QStyle.ContentsType.CT_ItemViewItem, opt,
-                                      QtCore.QSize(), opt.widget)
+        style.drawControl(QtWidgets.QStyle.ControlElement.CE_ItemViewItem, opt, painter,
+                          opt.widget)
 
 
 class SolutionPane(QtWidgets.QWidget):
@@ -247,7 +251,7 @@ class SolutionPane(QtWidgets.QWidget):
         self.model = _StepModel(self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
-        self.view.setItemDelegate(_WholeTextDelegate(self.view))
+        self.view.setItemDelegate(_ShownTextDelegate(self.view))
         # a line too long for a uniform row keeps its formula and its result
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self._set_wrapping(True)

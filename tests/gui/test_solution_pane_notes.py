@@ -7,7 +7,13 @@ from PySide6 import QtCore, QtGui
 
 from engine import examples
 from engine.traces import fully_connected
-from pnn_gui.widgets.solution_pane import SHEET_BG, SHEET_FG, SHEET_MARK, SolutionPane
+from pnn_gui.widgets.solution_pane import (
+    SHEET_BG,
+    SHEET_FG,
+    SHEET_MARK,
+    SHOWN_TEXT_ROLE,
+    SolutionPane,
+)
 
 _Role = QtCore.Qt.ItemDataRole
 
@@ -34,11 +40,11 @@ def test_note_row_under_its_step_in_its_own_colours_once_its_step_is_reached(pan
     idx = pane.index_of_sheet_note(4)
     assert idx.row() == pane.index_of_step(4).row() + 1
     pane.set_current(3)                                      # before δx₀: a blank row
-    assert idx.data() == "" and idx.data(_Role.BackgroundRole) is None
+    assert idx.data(SHOWN_TEXT_ROLE) == "" and idx.data(_Role.BackgroundRole) is None
     for current in (4, len(trace)):
         pane.set_current(current)
-        assert idx.data() == SHEET_MARK + trace.steps[3].sheet_note
-        assert idx.data().startswith("⚑ The sheet prints δx = [6.58]")
+        assert idx.data(SHOWN_TEXT_ROLE) == SHEET_MARK + trace.steps[3].sheet_note
+        assert idx.data(SHOWN_TEXT_ROLE).startswith("⚑ The sheet prints δx = [6.58]")
         assert idx.data(_Role.ForegroundRole).color() == SHEET_FG
         assert idx.data(_Role.BackgroundRole).color() == SHEET_BG
 

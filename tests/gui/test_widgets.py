@@ -9,7 +9,7 @@ from engine import examples
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor, parse_number, split_block
-from pnn_gui.widgets.solution_pane import SolutionPane
+from pnn_gui.widgets.solution_pane import SHOWN_TEXT_ROLE, SolutionPane
 from pnn_gui.widgets.step_player import StepPlayer
 from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 
@@ -532,15 +532,16 @@ def test_lines_not_reached_show_their_formula_only(qtbot, fc_trace):
     pane.set_current(0)
     for k, s in enumerate(fc_trace.steps, 1):
         assert pane.shown_text(k) == f"{k}. {s.formula}", k
-        assert pane.index_of_step(k).data() == f"{k}. {s.formula}"
+        assert pane.index_of_step(k).data(SHOWN_TEXT_ROLE) == f"{k}. {s.formula}"
         tip = pane.index_of_step(k).data(QtCore.Qt.ItemDataRole.ToolTipRole)
         assert s.formula in tip and s.substituted not in tip, k
-    assert pane.index_of_sheet_note(4).data() == ""
+    assert pane.index_of_sheet_note(4).data(SHOWN_TEXT_ROLE) == ""
     pane.set_current(4)
     assert pane.shown_text(4) == pane.line_text(4) and pane.line_text(4).endswith("= 6.5")
     assert pane.shown_text(5) == "5. " + fc_trace.steps[4].formula
-    assert pane.index_of_sheet_note(4).data().startswith("⚑ The sheet prints δx = [6.58]")
-    assert pane.index_of_sheet_note(6).data() == ""
+    assert pane.index_of_sheet_note(4).data(SHOWN_TEXT_ROLE).startswith(
+        "⚑ The sheet prints δx = [6.58]")
+    assert pane.index_of_sheet_note(6).data(SHOWN_TEXT_ROLE) == ""
     with qtbot.waitSignal(pane.step_clicked) as sig:
         view.clicked.emit(pane.index_of_step(9))
     assert sig.args == [9]
