@@ -359,7 +359,7 @@ def test_precision_setting_reaches_graph_and_tables(panel):
     panel.set_precision(6)
     assert table_column(panel.forward_table, 2)[3] == fmt(math.cos(2), 6) == "-0.416147"
     assert panel.graph.node_texts()[3].splitlines()[1] == "= -0.416147"
-    assert "-sin(v2) = -0.909297" in panel.graph.edge_texts()
+    assert "∂v3/∂v2 = -sin(v2) = -0.909297" in panel.graph.edge_texts()
     panel.set_precision(3)
     assert table_column(panel.backward_table, 1)[2] == "1 + (-0.909)"
 
@@ -387,20 +387,26 @@ def test_forward_animation_brings_the_operands_in(qtbot, panel):
     assert panel.graph.node_texts()[2].splitlines()[1] == "= 2"
 
 
-def test_forward_values_show_whole_at_1280x800(qtbot):
-    """The forward table's values were cut ("-0....") at 1280x800: its columns were measured
-    while the values were still empty. The values show whole; the definitions take the rest."""
+def autodiff_window_at_its_end(qtbot, size):
+    """The main window at ``size`` with the autodiff example at its last step: its panel."""
     from pnn_gui.main_window import MainWindow
 
     window = MainWindow(settings=False)
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.load_example("autodiff")
     window.set_saved()
     panel = window.current_panel()
     panel.state.set_step(panel.state.n_steps)
+    return panel
+
+
+def test_forward_values_show_whole_at_1280x800(qtbot):
+    """The forward table's values were cut ("-0....") at 1280x800: its columns were measured
+    while the values were still empty. The values show whole; the definitions take the rest."""
+    panel = autodiff_window_at_its_end(qtbot, (1280, 800))
     table = panel.forward_table
     widest = max(table.fontMetrics().horizontalAdvance(t) for t in table_column(table, 2))
     assert table.columnWidth(2) >= widest + 6  # the cell's margins
@@ -469,3 +475,46 @@ def make_panel_like(panel):
     other.set_animations_enabled(False)
     other.setParent(panel)
     return other
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_the_graph_and_the_tables_are_legible(qtbot, size):
+    """At both window sizes, at the last step: every node box and edge label inside the graph,
+    none over another (at 1280x800 the label of v3 → v4 was cut to "-0.909" and labels lay on
+    the boxes), the text at its full size; every label names its derivative; the tables need no
+    sideways scroll bar and show every row and every value whole."""
+    panel = autodiff_window_at_its_end(qtbot, size)
+    qtbot.wait(1)
+    graph = panel.graph
+    assert graph.font_points() == (9.0, 8.0)
+    boxes = graph.drawn_boxes()
+    assert len(boxes) == 5 + 6
+    inside = QtCore.QRectF(graph.rect())
+    for text, rect in boxes:
+        assert inside.contains(rect), f"{text!r} at {rect} is not inside the graph {inside}"
+    for (a, ra), (b, rb) in itertools.combinations(boxes, 2):
+        assert not ra.intersects(rb), f"{a!r} lies over {b!r}"
+    assert all(t.startswith("∂v") for t in graph.edge_texts())
+    assert "∂v4/∂v3 = 1" in graph.edge_texts()
+    for table in (panel.forward_table, panel.backward_table):
+        assert not table.horizontalScrollBar().isVisible()
+        assert not table.verticalScrollBar().isVisible()
+        metrics = table.fontMetrics()
+        for col in range(table.columnCount()):
+            widest = max(metrics.horizontalAdvance(t) for t in table_column(table, col))
+            assert table.columnWidth(col) >= widest + 6, (table, col)
+
+
+def test_an_edge_shows_its_number_once_its_user_is_computed(panel):
+    """At step 0 the graph gives no number away: each edge its derivative and rule; the
+    number of ∂v3/∂v2 shows once v3 is computed (step 4), going back hides it again."""
+    goto(panel, 0)
+    assert panel.graph.edge_texts() == ["∂v2/∂v0 = v1", "∂v2/∂v1 = v0", "∂v3/∂v2 = -sin(v2)",
+                                        "∂v4/∂v3", "∂v4/∂v2", "∂v4/∂v0"]
+    goto(panel, 4)
+    texts = panel.graph.edge_texts()
+    assert texts[:3] == ["∂v2/∂v0 = v1 = 2", "∂v2/∂v1 = v0 = 1",
+                         f"∂v3/∂v2 = -sin(v2) = {fmt(-math.sin(2))}"]
+    assert texts[3:] == ["∂v4/∂v3", "∂v4/∂v2", "∂v4/∂v0"]
+    goto(panel, 3)
+    assert panel.graph.edge_texts()[2] == "∂v3/∂v2 = -sin(v2)"
