@@ -55,8 +55,9 @@ def style_sidebar(sidebar: QtWidgets.QListWidget) -> None:
 
 def swatch(fill: str, text: str = "") -> str:
     """A small box of colour ``fill`` in rich text (QLabel), for legends; ``text`` on it says
-    what it is where the colour is close to the background's."""
-    inside = f"&nbsp;{text}&nbsp;" if text else "&nbsp;&nbsp;&nbsp;&nbsp;"
+    what it is where the colour is close to the background's (``&nbsp;`` keeps it on one
+    line)."""
+    inside = f"&nbsp;{text}&nbsp;" if text else "&nbsp;" * 4
     return f"<span style='background-color:{fill}'>{inside}</span>"
 
 

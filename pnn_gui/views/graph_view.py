@@ -72,12 +72,14 @@ LABEL_PLACES = (0.5, 0.62, 0.38, 0.75, 0.25, 0.85, 0.15)
 
 def legend_html() -> str:
     """What the graph's edges, colours and outlines mean, in rich text (under the graph, and
-    in Help → Keyboard shortcuts and legend)."""
+    in F1, Help → Keyboard shortcuts)."""
     return (
         "An edge's label is its local derivative: ∂v<sub>i</sub>/∂v<sub>j</sub> on the edge "
         "v<sub>j</sub> → v<sub>i</sub> (its rule, then its value). A node's colour is its "
-        f"adjoint: {swatch(FILL_POSITIVE, 'v̄ &gt; 0')} {swatch(FILL_NEGATIVE, 'v̄ &lt; 0')} "
-        f"{swatch(FILL_VALUE, 'v̄ = 0 or not yet')} {swatch(FILL_EMPTY, 'not computed yet')}; "
+        f"adjoint: {swatch(FILL_POSITIVE, 'v̄&nbsp;&gt;&nbsp;0')} "
+        f"{swatch(FILL_NEGATIVE, 'v̄&nbsp;&lt;&nbsp;0')} "
+        f"{swatch(FILL_VALUE, 'v̄&nbsp;=&nbsp;0&nbsp;or&nbsp;not&nbsp;yet')} "
+        f"{swatch(FILL_EMPTY, 'not&nbsp;computed&nbsp;yet')}; "
         f"{glyph('□', ACTIVE)} the node this step writes, {glyph('━', ACTIVE)} its edge, "
         f"{glyph('━', USED_EDGE)} a contribution added, {glyph('●', MARKER)} a value on its "
         "way.")

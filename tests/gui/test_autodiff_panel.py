@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import autodiff, examples
 from engine.steps import fmt
 from pnn_gui.panels.autodiff import AutodiffPanel
-from pnn_gui.views.graph_view import edges_of, layered_layout
+from pnn_gui.views.graph_view import FILL_NEGATIVE, edges_of, layered_layout
 from tests.gui.helpers import goto, make_panel
 
 
@@ -495,6 +495,9 @@ def test_the_graph_and_the_tables_are_legible(qtbot, size):
     for (a, ra), (b, rb) in itertools.combinations(boxes, 2):
         assert not ra.intersects(rb), f"{a!r} lies over {b!r}"
     assert all(t.startswith("∂v") for t in graph.edge_texts())
+    legend = panel.graph_legend   # says what the labels and the node colours mean
+    assert legend.isVisible() and "local derivative" in legend.text()
+    assert FILL_NEGATIVE in legend.text() and "v̄&nbsp;&lt;&nbsp;0" in legend.text()
     assert "∂v4/∂v3 = 1" in graph.edge_texts()
     for table in (panel.forward_table, panel.backward_table):
         assert not table.horizontalScrollBar().isVisible()
