@@ -51,3 +51,16 @@ def style_sidebar(sidebar: QtWidgets.QListWidget) -> None:
     pal.setColor(_Role.Highlight, QtGui.QColor(SELECTION))
     pal.setColor(_Role.HighlightedText, QtGui.QColor(SELECTION_TEXT))
     sidebar.setPalette(pal)
+
+
+def swatch(fill: str, text: str = "") -> str:
+    """A small box of colour ``fill`` in rich text (QLabel), for legends; ``text`` on it says
+    what it is where the colour is close to the background's (``&nbsp;`` keeps it on one
+    line)."""
+    inside = f"&nbsp;{text}&nbsp;" if text else "&nbsp;" * 4
+    return f"<span style='background-color:{fill}'>{inside}</span>"
+
+
+def glyph(char: str, color: str) -> str:
+    """``char`` (□ for an outline, ━ for a line, ● for a marker) bold in ``color``, rich text."""
+    return f"<b style='color:{color}'>{char}</b>"

@@ -29,7 +29,7 @@ import numpy as np
 
 from engine.practice.exercises import Exercise, dims
 from engine.practice.mistakes import Mistake, Simulation
-from engine.practice.tolerance import Tolerance
+from engine.practice.tolerance import SIZES, Tolerance
 from engine.steps import MAX_DIGITS, fmt
 
 #: Per cell of :attr:`TensorCheck.cells`.
@@ -137,8 +137,9 @@ class CheckResult:
         and, when something is wrong, the tolerance."""
         out = [_tensor_line(t, self.tolerance) for t in self.tensors]
         out += [f"mistake: {d.id} — {d.explanation}" for d in self.mistakes]
-        if not self.all_correct:
-            out.append(f"tolerance: {self.tolerance}")
+        if not self.all_correct:   # (the rule for sizes when a size is answered)
+            sizes = sorted({t.name in SIZES for t in self.tensors})
+            out.append("tolerance: " + "; ".join(self.tolerance.words(s) for s in sizes))
         return out
 
 
@@ -173,7 +174,7 @@ def _check_tensor(ex: Exercise, name: str, symbol: str, given: np.ndarray,
     answered = ~np.isnan(given)
     same_shape = given.shape == expected.shape
     if same_shape:
-        right = answered & tol.close(given, expected)
+        right = answered & tol.close(given, expected, size=name in SIZES)
         order = ex.cell_order(name)
     else:   # another shape: every answered cell is wrong; they count from the tensor's start
         right = np.zeros(given.shape, dtype=bool)
@@ -199,24 +200,24 @@ def _diagnose(ex: Exercise, given: dict[str, np.ndarray], wrong: set[str],
     for sim in ex.simulations:
         matched = tuple(a.name for a in ex.asked if a.name in wrong and a.name in sim.tensors
                         and _matches(given[a.name], sim.tensors[a.name], ex.expected(a.name),
-                                     tol))
+                                     tol, a.name in SIZES))
         if matched and len(matched) > len(best.get(sim.mistake.id, (None, ()))[1]):
             best[sim.mistake.id] = (sim, matched)
     return [Diagnosis(sim.mistake, matched, sim.explanation) for sim, matched in best.values()]
 
 
 def _matches(answer: np.ndarray, simulated: np.ndarray, right: np.ndarray,
-             tol: Tolerance) -> bool:
+             tol: Tolerance, size: bool) -> bool:
     """Every answered cell equals the simulated value, and the simulation is not the right
     answer there."""
     if answer.shape != simulated.shape:
         return False
     answered = ~np.isnan(answer)
-    if not tol.close(answer[answered], simulated[answered]).all():
+    if not tol.close(answer[answered], simulated[answered], size).all():
         return False
     if simulated.shape != right.shape:
         return True
-    return not tol.close(simulated[answered], right[answered]).all()
+    return not tol.close(simulated[answered], right[answered], size).all()
 
 
 

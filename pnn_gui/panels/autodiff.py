@@ -37,7 +37,13 @@ from pnn_gui.panels.base import (
     wrong_example,
 )
 from pnn_gui.state import PanelState
-from pnn_gui.views.graph_view import FULL_LABEL_NODES, GraphView, contributions_text
+from pnn_gui.style import MUTED, tint
+from pnn_gui.views.graph_view import (
+    FULL_LABEL_NODES,
+    GraphView,
+    contributions_text,
+    legend_html,
+)
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.field_error import ErrorLabel
 from pnn_gui.widgets.matrix_editor import parse_number
@@ -53,6 +59,10 @@ ERROR_CONTEXT = 32
 RECOMPUTE_PAUSE_MS = 600
 #: how long a value or a contribution travels along its edge at speed 1
 TRAVEL_MS = 300
+#: the tables show this many rows (more scroll); the graph takes the height that is left
+TABLE_ROWS = 6
+CHECK_ROWS = 4
+ROW_HEIGHT = 22
 
 _CURRENT = QtGui.QBrush(QtGui.QColor("#fff3c4"))
 _NONE = QtGui.QBrush()
@@ -78,13 +88,18 @@ def graph_info(trace: Trace, evaluation, digits: int = 4) -> GraphInfo:
     inputs = [tuple(n.inputs) for n in nodes]
     compact = len(nodes) > FULL_LABEL_NODES
     texts = []
-    for e in evaluation.edges:
+    for e in evaluation.edges:   # ∂v_target/∂v_source, its rule in symbols, its number
         if e.partial is None:
             texts.append("")
-        elif compact or e.derivative in ("1", "-1") or e.derivative == fmt(e.partial, digits):
-            texts.append(fmt(e.partial, digits))
-        else:
-            texts.append(f"{e.derivative} = {fmt(e.partial, digits)}")
+            continue
+        number = fmt(e.partial, digits)
+        if compact:   # (the caption says what the numbers are)
+            texts.append(number)
+            continue
+        lines = [f"∂{names[e.target]}/∂{names[e.source]}"]
+        if e.derivative not in ("1", "-1", number):
+            lines.append(f"= {e.derivative}")
+        texts.append("\n".join([*lines, f"= {number}"]))
     adjoint = trace.tensors["adjoint"]
     step_edges: list[tuple[int, int, float] | None] = []
     for s in trace.steps:  # a backward step along one edge: v̄_j += v̄_i · ∂v_i/∂v_j
@@ -175,10 +190,13 @@ class AutodiffPanel(Panel):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.backward_table = _table(["v̄", "+= contributions", "value"])
+        # the values whole; the contributions take the width that is left
+        header = self.backward_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.check_table = _table(["", "∂L/∂x (reverse)", "central diff.", "difference"])
-        self.check_caption = QtWidgets.QLabel()
-        self.check_caption.setWordWrap(True)
-        self.check_caption.setStyleSheet("color: #555;")
+        self.check_caption = QtWidgets.QLabel()   # (one line: the splitter keeps its height)
+        tint(self.check_caption, MUTED)
         tables = QtWidgets.QWidget()
         grid = QtWidgets.QGridLayout(tables)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -195,7 +213,19 @@ class AutodiffPanel(Panel):
         grid.addWidget(self.check_table, 3, 0, 1, 2)
         grid.addWidget(self.check_caption, 4, 0, 1, 2)
         grid.setRowStretch(1, 1)
-        self.view_widget = splitter(True, [(self.graph, 1), (tables, 1)], "autodiffView")
+        picture = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(picture)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.graph, 1)
+        #: says what the edge labels and the node colours mean
+        self.graph_legend = QtWidgets.QLabel(legend_html())
+        self.graph_legend.setObjectName("graphLegend")
+        self.graph_legend.setWordWrap(True)
+        tint(self.graph_legend, MUTED)
+        column.addWidget(self.graph_legend)
+        # the tables as tall as their rows (up to TABLE_ROWS), the graph takes the rest
+        self.view_widget = splitter(True, [(picture, 1), (tables, 0)], "autodiffView")
 
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
@@ -205,8 +235,22 @@ class AutodiffPanel(Panel):
         self._apply_inputs(inputs)
         self._finish_load(example)
 
+    def session_data(self) -> dict[str, Any]:
+        """The inputs, and under ``"other_values"`` the values typed for variables the formula
+        no longer uses (they come back with their variable)."""
+        data = super().session_data()
+        values = self.state.inputs["values"]
+        data["other_values"] = {k: v for k, v in self._known.items() if k not in values}
+        return data
+
     def restore_session(self, data: dict[str, Any]) -> None:
+        """Inverse of :meth:`session_data`, exactly: the remembered values become the file's
+        (so a refused session, undone with what this returned, leaves none of its own behind);
+        a file without ``"other_values"`` adds its values to those remembered."""
         inputs = _checked(session_inputs(data, KIND, FIELDS))
+        if "other_values" in data:
+            other = _numbers(data["other_values"], "other_values")
+            self._known = {**other, **inputs["values"]}
         self._apply_inputs(inputs)
 
     def _apply_inputs(self, inputs: dict[str, Any]) -> None:
@@ -243,7 +287,9 @@ class AutodiffPanel(Panel):
         self.graph.digits = self._digits
         self.graph.set_graph(info.names, info.labels, info.inputs, edge_texts=info.edge_texts,
                              constants=[i for i, node in enumerate(evaluation.nodes)
-                                        if node.op == "const"])
+                                        if node.op == "const"],
+                             final=(trace.tensors["value"], trace.tensors["adjoint"],
+                                    self._contributions(len(trace.steps))))
         self._check = gradcheck.central_differences_by_name(
             lambda point: autodiff.evaluate(expression, point).value,
             {v: values[v] for v in evaluation.variables})
@@ -262,23 +308,29 @@ class AutodiffPanel(Panel):
         self.check_table.setRowCount(len(variables))
         for r, v in enumerate(variables):
             _set(self.check_table, r, 0, f"∂L/∂{v}")
-        self.check_caption.setText(f"central difference: (L(x + h) − L(x − h)) / 2h with "
-                                   f"h = {gradcheck.H:g}·max(1, |x|), evaluated by the engine")
+        self.check_caption.setText(f"central difference (L(x + h) − L(x − h)) / 2h, "
+                                   f"h = {gradcheck.H:g}·max(1, |x|)")
+        self.check_caption.setToolTip("the central difference of L, evaluated by the engine "
+                                      "at x ± h for each variable x in turn")
         self._shaded = (None, None)
         for table in (self.forward_table, self.backward_table):
             for r in range(n):
                 _shade(table, r, False)
         for col in (0, 2):  # (the definitions stretch)
             self.forward_table.resizeColumnToContents(col)
-        self.check_table.resizeColumnsToContents()
-        # the += column as wide as its longest final text (measured once, not per step)
-        final = self._contributions(len(trace.steps))
-        longest = max((contributions_text(c, self._digits) for c in final), key=len,
-                      default="")
+        self.backward_table.resizeColumnToContents(0)
+        # the value column as wide as the widest adjoint any step writes (measured once, not
+        # per step; the += contributions take the rest)
+        adjoints = [fmt(v, self._digits) for s in trace.steps
+                    for (name, _), v in zip(s.writes, s.values, strict=True) if name == "adjoint"]
         metrics = self.backward_table.fontMetrics()
-        self.backward_table.setColumnWidth(1, max(120, metrics.horizontalAdvance(longest) + 16))
-        self.check_table.setFixedHeight(self.check_table.horizontalHeader().height() + 4
-                                        + 22 * max(1, min(len(variables), 4)))
+        self.backward_table.setColumnWidth(2, max(
+            (metrics.horizontalAdvance(t) for t in [*adjoints, "value"]), default=0) + 16)
+        self.check_table.resizeColumnsToContents()
+        for table, rows in ((self.forward_table, min(n, TABLE_ROWS)),
+                            (self.backward_table, min(n, TABLE_ROWS)),
+                            (self.check_table, min(len(variables), CHECK_ROWS))):
+            table.setFixedHeight(table.horizontalHeader().height() + 4 + ROW_HEIGHT * max(1, rows))
 
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
               animate: bool) -> None:
@@ -528,15 +580,19 @@ def _checked(raw: Any) -> dict[str, Any]:
     expression = raw.get("expression")
     if not isinstance(expression, str):
         raise ValueError(f"expression: expected text, got {type(expression).__name__}")
-    values = raw.get("values")
+    return {"expression": expression, "values": _numbers(raw.get("values"), "values")}
+
+
+def _numbers(values: Any, key: str) -> dict[str, float]:
+    """``{name: float}`` from an object of finite numbers; ValueError naming ``key``."""
     if not isinstance(values, dict):
-        raise ValueError(f"values: expected an object of numbers, got {type(values).__name__}")
+        raise ValueError(f"{key}: expected an object of numbers, got {type(values).__name__}")
     out = {}
     for k, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-            raise ValueError(f"values: {k!r} must be a finite number, got {v!r}")
+            raise ValueError(f"{key}: {k!r} must be a finite number, got {v!r}")
         out[str(k)] = float(v)
-    return {"expression": expression, "values": out}
+    return out
 
 
 def _table(headers: list[str]) -> QtWidgets.QTableWidget:
@@ -546,7 +602,7 @@ def _table(headers: list[str]) -> QtWidgets.QTableWidget:
     t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
     t.horizontalHeader().setStretchLastSection(True)
-    t.verticalHeader().setDefaultSectionSize(22)
+    t.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     return t
 
 

@@ -1,11 +1,20 @@
 """The computational graph of an expression, laid out in layers from the inputs to the output.
 
 Nodes are boxes labelled as the sheet writes them (``v3 = cos(v2)``) with their value and adjoint;
-every edge ``v_j → v_i`` carries its local derivative ∂v_i/∂v_j at its middle. Layers are the
-longest path from an input (inputs in layer 0, the output last); within a layer nodes are ordered
-by barycentre sweeps (the ordering with the fewest crossings is kept), then each node and bend
+every edge ``v_j → v_i`` carries its local derivative ∂v_i/∂v_j near its user, written as one
+(``∂v3/∂v2 = -sin(v2) = -0.9093``; the number once v_i is computed). Layers are the longest path
+from an input (inputs in layer 0, the output last); within a layer nodes are ordered by
+barycentre sweeps (the ordering with the fewest crossings is kept), then each node and bend
 point is pulled level with its neighbours, keeping the order and the gaps — so an edge that
 skips layers runs near its straight line.
+
+The layers run left to right (``"across"``) or top to bottom (``"down"``), whichever shows the
+graph larger in the view's shape (boxes of text are wide: a wide graph of wide boxes fits a
+narrow view badly). Sizes are "design pixels", measured with the fonts at 100 % and the final
+texts: the gap between two layers holds the labels of the edges that end there, and each label
+takes the first place along its edge that overlaps no box and no other label, so at its design
+size the picture has no overlaps; a smaller view shrinks the fonts (to 70 % at most), a larger
+one spreads the layout (up to :data:`MAX_SPREAD`).
 
 All drawing goes through a fixed set of items created once: one ``PlotDataItem`` for the edges
 (``connect="pairs"``), one for the highlighted edge, one ``ScatterPlotItem`` for the moving
@@ -22,9 +31,10 @@ from itertools import pairwise
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from engine.steps import fmt
+from pnn_gui.style import glyph, swatch
 from pnn_gui.views.text_layer import TextLayer
 
 #: nodes beyond this count are drawn compactly (name only; value and adjoint in the tables)
@@ -35,11 +45,44 @@ LABELLED_EDGES = 400
 POSITIVE = "#b2182b"   # red for > 0
 NEGATIVE = "#2166ac"   # blue for < 0
 ACTIVE = "#ff8c00"
+MARKER = "#ffd000"
+#: a node's fill: its adjoint v̄ > 0, < 0, its value computed (v̄ 0 or not yet), nothing yet
+FILL_POSITIVE = "#fde0dd"
+FILL_NEGATIVE = "#dbe9f6"
+FILL_VALUE = "#ffffff"
+FILL_EMPTY = "#f4f4f4"
+#: an edge whose contribution v̄_i · ∂v_i/∂v_j has been added, and the others
+USED_EDGE = "#5a5a5a"
+EDGE = "#9a9a9a"
 NODE_FONT = 9.0
 EDGE_FONT = 8.0
-#: most a view larger than the layout's design size spreads it, across and down (boxes keep
-#: their size: longer edges read well, a tall gap between rows does not)
+#: most a view larger than the layout's design size spreads it, along the layers and across
+#: them (boxes keep their size: longer edges read well, a wide gap between neighbours does not)
 MAX_SPREAD = (3.0, 1.8)
+ORIENTATIONS = ("across", "down")
+#: design pixels: the least gap between two layers, between neighbours in a layer, and the
+#: room around an edge label
+LAYER_GAP = 36.0
+NEIGHBOUR_GAP = (22.0, 18.0)   # across: between rows; down: between columns
+LABEL_MARGIN = 4.0
+#: where along its edge's last segment a label may sit, in the order tried (0: at the input
+#: end, 1: at the user)
+LABEL_PLACES = (0.5, 0.62, 0.38, 0.75, 0.25, 0.85, 0.15)
+
+
+def legend_html() -> str:
+    """What the graph's edges, colours and outlines mean, in rich text (under the graph, and
+    in F1, Help → Keyboard shortcuts)."""
+    return (
+        "An edge's label is its local derivative: ∂v<sub>i</sub>/∂v<sub>j</sub> on the edge "
+        "v<sub>j</sub> → v<sub>i</sub> (its rule, then its value). A node's colour is its "
+        f"adjoint: {swatch(FILL_POSITIVE, 'v̄&nbsp;&gt;&nbsp;0')} "
+        f"{swatch(FILL_NEGATIVE, 'v̄&nbsp;&lt;&nbsp;0')} "
+        f"{swatch(FILL_VALUE, 'v̄&nbsp;=&nbsp;0&nbsp;or&nbsp;not&nbsp;yet')} "
+        f"{swatch(FILL_EMPTY, 'not&nbsp;computed&nbsp;yet')}; "
+        f"{glyph('□', ACTIVE)} the node this step writes, {glyph('━', ACTIVE)} its edge, "
+        f"{glyph('━', USED_EDGE)} a contribution added, {glyph('●', MARKER)} a value on its "
+        "way.")
 
 
 @dataclass(frozen=True)
@@ -208,6 +251,23 @@ def _fit_ordered(want: np.ndarray, gap: np.ndarray) -> np.ndarray:
     return z + off
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """One orientation's picture in design pixels: every point (nodes first, then bend points),
+    each edge label's centre, and the extent of everything around the outermost centres."""
+
+    pos: np.ndarray          # (n + bend points, 2)
+    label_xy: np.ndarray     # (edges, 2)
+    lo: np.ndarray           # least x, y of the points and labels' centres
+    hi: np.ndarray
+    ext_lo: np.ndarray       # how far boxes and labels reach beyond lo, hi (design pixels)
+    ext_hi: np.ndarray
+
+    @property
+    def size(self) -> np.ndarray:
+        return self.hi - self.lo + self.ext_lo + self.ext_hi
+
+
 class GraphView(pg.PlotWidget):
     """Layered computational graph with values, adjoints and local derivatives."""
 
@@ -219,14 +279,20 @@ class GraphView(pg.PlotWidget):
         pi.setMenuEnabled(False)
         pi.hideButtons()
         self.getViewBox().invertY(True)
-        self._edges_item = pg.PlotDataItem(pen=pg.mkPen("#9a9a9a", width=1.5), connect="pairs")
-        self._used_item = pg.PlotDataItem(pen=pg.mkPen("#5a5a5a", width=2.5), connect="pairs")
+        self._edges_item = pg.PlotDataItem(pen=pg.mkPen(EDGE, width=1.5), connect="pairs")
+        self._used_item = pg.PlotDataItem(pen=pg.mkPen(USED_EDGE, width=2.5), connect="pairs")
         self._active_item = pg.PlotDataItem(pen=pg.mkPen(ACTIVE, width=4), connect="pairs")
         self._flow = pg.ScatterPlotItem(size=13, pen=pg.mkPen("#202020", width=1.5),
-                                        brush=pg.mkBrush("#ffd000"))
+                                        brush=pg.mkBrush(MARKER))
         self._edge_text = TextLayer(font_size=EDGE_FONT, color="#404040",
                                     background="#e6ffffff")
         self._node_text = TextLayer(font_size=NODE_FONT)
+        # painted directly, not from a pixmap: the layers reach past the view (their bounds are
+        # padded by half the widest label on every side), and Qt's device-coordinate cache of
+        # an item larger than the view kept the boxes of step 0, shifted, after the boxes grew
+        # (seen at End in a real window at 1280x800); a paint skips labels outside its region
+        for layer in (self._edge_text, self._node_text):
+            layer.setCacheMode(layer.CacheMode.NoCache)
         for z, item in enumerate((self._edges_item, self._used_item, self._active_item,
                                   self._edge_text, self._node_text, self._flow)):
             item.setZValue(z)
@@ -235,6 +301,12 @@ class GraphView(pg.PlotWidget):
         self.edges: list[Edge] = []
         self.labels: list[str] = []
         self.names: list[str] = []
+        #: "across" (layers left to right) or "down" (top to bottom): see the module docstring
+        self.orientation = "across"
+        self._layers = np.zeros((0, 2))
+        self._placements: dict[str, _Placement] = {}
+        self._edge_lines: list[list[str]] = []
+        self._known_edges: list[bool] = []
         self._edge_xy = np.zeros((0, 2))
         self._all_pos = np.zeros((0, 2))
         self._chains: list[list[int]] = []
@@ -245,23 +317,30 @@ class GraphView(pg.PlotWidget):
         self._active: list[int] = []
         self._flow_backward = True
         self._node_strings: list[str] = []
+        self._fills: list[str] = []
+        self._borders: list[tuple[str, float]] = []
         #: significant digits of the values in the node boxes
         self.digits = 4
-        self._used = ()
-        self._node_w = np.zeros(0)
-        self._row_h = 1.0
+        self._used: tuple[int, ...] = ()
+        self._node_size = np.zeros((0, 2))
         self.getViewBox().sigResized.connect(self._on_view_resized)
 
     # -- a new graph ----------------------------------------------------------------------------
     def set_graph(self, names: Sequence[str], labels: Sequence[str],
                   inputs: Sequence[Sequence[int]], local_derivatives: Sequence[float] | None
                   = None, edge_texts: Sequence[str] | None = None,
-                  constants: Sequence[int] | None = None) -> None:
+                  constants: Sequence[int] | None = None,
+                  final: tuple[Sequence[float], Sequence[float], Sequence[Sequence[float]]]
+                  | None = None) -> None:
         """Lay out and draw a graph; ``local_derivatives`` align with :func:`edges_of` order.
 
         ``labels[i]`` is the sheet's line for node i (``"v3 = cos(v2)"``); ``edge_texts``, when
-        given, replaces the numeric edge labels; ``constants`` (node indices) are drawn just
-        before their first user (see :func:`layered_layout`).
+        given, replaces the numeric edge labels (lines separated by ``"\\n"``: one under the
+        other when the layers run across, one after the other when they run down);
+        ``constants`` (node indices) are drawn just before their first user (see
+        :func:`layered_layout`); ``final`` (values, adjoints, contributions of the last step,
+        as :meth:`show_state` takes them) sizes the boxes for what they will hold (without it,
+        for four-digit numbers).
         """
         n = len(names)
         if len(labels) != n or len(inputs) != n:
@@ -270,86 +349,202 @@ class GraphView(pg.PlotWidget):
         self.names, self.labels = list(names), list(labels)
         self.edges = edges_of(inputs)
         self._compact = n > FULL_LABEL_NODES
-        layers, self._chains = layered_layout(inputs, constants)
-        all_pos = self._scale_layout(layers, inputs)
-        self.node_pos = all_pos[:n]
-        self._all_pos = all_pos
-        xy = self._edge_points()
-        self._edge_xy = xy
-        if len(xy):
-            self._edges_item.setData(xy[:, 0], xy[:, 1])
-        else:
-            self._edges_item.setData([], [])
         if edge_texts is None and local_derivatives is not None:
             edge_texts = [fmt(d) for d in local_derivatives]
         if edge_texts is not None and len(edge_texts) != len(self.edges):
             raise ValueError(f"local_derivatives: expected {len(self.edges)} values (one per "
                              f"edge), got {len(edge_texts)}")
-        if edge_texts is not None and len(self.edges) <= LABELLED_EDGES:
-            # on each edge's last segment, a little toward its user, so that two edges into one
-            # node stay apart
-            where = np.array([(p[-2] + p[-1]) / 2 for p in self._polylines]
-                             ).reshape(-1, 2)
-            self._edge_text.set_labels(where, list(edge_texts))
-        else:
-            self._edge_text.set_labels(np.zeros((0, 2)), [])
+        if edge_texts is None or len(self.edges) > LABELLED_EDGES:
+            edge_texts = [""] * len(self.edges)
+        self._edge_lines = [t.split("\n") if t else [] for t in edge_texts]
+        self._layers, self._chains = layered_layout(inputs, constants)
+        self._node_size = self._measure_nodes(inputs, final)
+        self._placements = {o: self._placement(o) for o in ORIENTATIONS}
         self._node_strings = [self._node_string(i, np.nan, np.nan, ()) for i in range(n)]
-        self._node_text.set_labels(self.node_pos, self._node_strings,
-                                   fills=["#f4f4f4"] * n, borders=[("#707070", 1.0)] * n,
-                                   padding=4)
-        self._used_item.setData([], [])
-        self._used: tuple[int, ...] = ()
-        self._active_item.setData([], [])
-        self._flow.setData([], [])
+        self._fills = [FILL_EMPTY] * n
+        #: per edge: its user's value is computed, so its label shows its number
+        self._known_edges = [False] * len(self.edges)
+        self._borders = [("#707070", 1.0)] * n
+        self._used = ()
+        self._active = []
         self._flow_edges = []
-        self.fit()
+        self._flow.setData([], [])
+        self._place(self._best_orientation())
 
-    def _scale_layout(self, layers: np.ndarray, inputs: Sequence[Sequence[int]]) -> np.ndarray:
-        """(layer, rank) -> positions in "design pixels": each layer as wide as its widest box
-        (estimated with the final adjoint line, one ``(-0.0000) + `` per use), rows one box high,
-        so that at its design size the graph shows without overlaps; larger views spread it."""
+    def _measure_nodes(self, inputs: Sequence[Sequence[int]], final) -> np.ndarray:
+        """Each node's box (text and padding) in design pixels: with its final text, or an
+        estimate (the adjoint line with one ``(-0.0000) + `` per use)."""
         n = len(self.names)
+        self._node_text.set_font_size(NODE_FONT)  # the design size is measured at 100 %
         uses = np.zeros(n, dtype=int)
         for ins in inputs:
             for j in ins:
                 uses[j] += 1
-        self._node_text.set_font_size(NODE_FONT)  # the design size is measured at 100 %
-        measure = self._node_text.measure
-        widths = np.zeros(len(layers))
-        height = 0.0
+        sizes = np.zeros((n, 2))
         for i in range(n):
             if self._compact:
-                size = measure(self.names[i])
+                text = self.names[i]
+            elif final is not None:
+                text = self._node_string(i, float(final[0][i]), float(final[1][i]), final[2][i])
             else:
                 adj = f"v̄{self.names[i][1:]} = " + " + ".join(["(-0.0000)"] * max(1, uses[i]))
                 if uses[i] > 1:
                     adj += " = -0.0000"
-                size = measure("\n".join([self.labels[i], "= -0.0000", adj]))
-            widths[i] = size.width() + 8
-            height = max(height, size.height() + 8)
-        self._node_w = widths[:n]
-        self._row_h = height + 22
-        layer = layers[:, 0].astype(int)
+                text = "\n".join([self.labels[i], "= -0.0000", adj])
+            size = self._node_text.measure(text)
+            sizes[i] = (size.width() + 10, size.height() + 10)   # padding 4 and the border
+        return sizes
+
+    def _label_text(self, e: int, orientation: str, known: bool = True) -> str:
+        """Edge ``e``'s label: its lines one under the other across, in one line down (where
+        the gap between layers is short and wide); its last line (the number) only once
+        ``known`` (the user's value is computed: until then the rule alone)."""
+        lines = self._edge_lines[e] if known else self._edge_lines[e][:-1]
+        return ("\n" if orientation == "across" else " ").join(lines)
+
+    def _show_labels(self) -> None:
+        """The edge labels for the values computed so far (:meth:`_label_text`)."""
+        texts = [self._label_text(e, self.orientation, known)
+                 for e, known in enumerate(self._known_edges)]
+        if len(texts) == len(self._edge_text.texts()):
+            self._edge_text.set_texts(texts)
+
+    def _placement(self, orientation: str) -> _Placement:
+        """(layer, rank) -> design pixels for ``orientation`` (see the module docstring)."""
+        along, cross = (0, 1) if orientation == "across" else (1, 0)
+        n = len(self.names)
+        layer = self._layers[:, 0].astype(int)
         n_layers = int(layer.max(initial=0)) + 1
-        layer_w = np.full(n_layers, 12.0)
-        np.maximum.at(layer_w, layer, widths)
-        gap = 44.0
-        centres = np.cumsum(layer_w + gap) - (layer_w + gap) / 2
-        return np.column_stack([centres[layer], layers[:, 1] * self._row_h])
+        self._edge_text.set_font_size(EDGE_FONT)
+        labels = np.zeros((len(self.edges), 2))
+        for e in range(len(self.edges)):
+            if self._edge_lines[e]:
+                size = self._edge_text.measure(self._label_text(e, orientation))
+                labels[e] = (size.width() + 2 * LABEL_MARGIN, size.height() + 2 * LABEL_MARGIN)
+        depth = np.zeros(n_layers)                     # each layer's extent along the flow
+        np.maximum.at(depth, layer[:n], self._node_size[:, along])
+        gap = np.full(n_layers, LAYER_GAP)             # gap[k]: before layer k
+        for e, edge in enumerate(self.edges):
+            k = layer[edge.dst]
+            gap[k] = max(gap[k], labels[e, along] + 2 * LABEL_MARGIN)
+        gap[0] = 0.0
+        centres = np.cumsum(gap + depth) - depth / 2
+        unit = float(np.max(self._node_size[:, cross], initial=12.0)) \
+            + NEIGHBOUR_GAP[ORIENTATIONS.index(orientation)]
+        pos = np.zeros((len(layer), 2))
+        pos[:, along] = centres[layer]
+        pos[:, cross] = self._layers[:, 1] * unit
+        label_xy = self._place_labels(pos, labels, orientation)
+        half = np.zeros((len(layer) + len(labels), 2))
+        half[:n] = self._node_size / 2
+        half[len(layer):] = labels / 2
+        points = np.concatenate([pos, label_xy])
+        shown = np.concatenate([np.ones(len(layer), bool), labels[:, 0] > 0])
+        points, half = points[shown], half[shown]
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        return _Placement(pos, label_xy, lo, hi,
+                          np.max(half - (points - lo), axis=0, initial=0.0),
+                          np.max(half - (hi - points), axis=0, initial=0.0))
+
+    def _place_labels(self, pos: np.ndarray, labels: np.ndarray, orientation: str
+                      ) -> np.ndarray:
+        """Each edge label's centre: the first of :data:`LABEL_PLACES` along its edge's last
+        segment where it overlaps no node box and no label placed before it (else the place
+        where it overlaps least)."""
+        n = len(self.names)
+        taken = [np.column_stack([pos[:n] - self._node_size / 2, pos[:n] + self._node_size / 2])]
+        out = np.zeros((len(self.edges), 2))
+        for e, (edge, chain) in enumerate(zip(self.edges, self._chains, strict=True)):
+            a, b = pos[chain[-2]], pos[chain[-1]]
+            shift = self._slot_shift(edge, orientation)   # (x·x: the second edge beside)
+            a, b = a + shift, b + shift
+            if not labels[e, 0]:
+                out[e] = (a + b) / 2
+                continue
+            boxes = np.concatenate(taken)
+            best, best_overlap = None, np.inf
+            for t in LABEL_PLACES:
+                c = a + (b - a) * t
+                box = np.concatenate([c - labels[e] / 2, c + labels[e] / 2])
+                w = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
+                h = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+                overlap = float(np.sum(np.clip(w, 0, None) * np.clip(h, 0, None)))
+                if overlap < best_overlap:
+                    best, best_overlap = c, overlap
+                if overlap == 0:
+                    break
+            out[e] = best
+            taken.append(np.concatenate([best - labels[e] / 2, best + labels[e] / 2])[None])
+        return out
+
+    def _slot_shift(self, edge: Edge, orientation: str) -> np.ndarray:
+        """How far a second (third, …) edge between the same pair is drawn beside the first."""
+        if not edge.slot:
+            return np.zeros(2)
+        along = 0 if orientation == "across" else 1
+        step = 0.12 * float(np.max(self._node_size[:, 1 - along], initial=12.0))
+        shift = np.zeros(2)
+        shift[1 - along] = step * ((edge.slot + 1) // 2) * (1 if edge.slot % 2 else -1)
+        return shift
+
+    def _best_orientation(self) -> str:
+        """The orientation that shows the graph at the larger scale in the view (across when
+        the view has no size yet, or when both fit whole)."""
+        vb = self.getViewBox()
+        avail = np.array([vb.width(), vb.height()], dtype=float)
+        if avail.min() <= 0:
+            return self.orientation if self._placements else "across"
+        scale = {o: min(1.0, float(np.min(avail / np.maximum(p.size, 1.0))))
+                 for o, p in self._placements.items()}
+        best = max(ORIENTATIONS, key=lambda o: (scale[o], o == "across"))
+        # keep the current one unless the other shows it clearly larger (no flipping back and
+        # forth while a splitter is dragged)
+        return best if scale[best] > scale[self.orientation] * 1.05 else self.orientation
+
+    def _place(self, orientation: str) -> None:
+        """Put every item where ``orientation``'s placement says, keeping what they show."""
+        self.orientation = orientation
+        placement = self._placements[orientation]
+        n = len(self.names)
+        self._all_pos = placement.pos
+        self.node_pos = placement.pos[:n]
+        xy = self._edge_points()
+        self._edge_xy = xy
+        self._edges_item.setData(xy[:, 0], xy[:, 1]) if len(xy) else self._edges_item.setData(
+            [], [])
+        if any(self._edge_lines):
+            self._edge_text.set_labels(placement.label_xy, [""] * len(self.edges))
+            self._show_labels()
+        else:
+            self._edge_text.set_labels(np.zeros((0, 2)), [])
+        self._node_text.set_labels(self.node_pos, self._node_strings, fills=self._fills,
+                                   borders=self._borders, padding=4)
+        used, self._used = self._used, ()
+        self._show_used(used)
+        self.set_active(self._active)
+        self.set_flow(None)
+        self._fit_view()
 
     def fit(self) -> None:
-        """Show the whole graph with the outermost boxes inside the view. Boxes keep their pixel
-        size, so the margins are solved in pixels; a view smaller than the layout's design size
-        shrinks the fonts (down to 70 %) so that boxes do not run into each other."""
+        """Show the whole graph, in the orientation that shows it larger (see
+        :meth:`_best_orientation`)."""
         if not len(self.node_pos):
             return
+        best = self._best_orientation()
+        if best != self.orientation:
+            self._place(best)
+        else:
+            self._fit_view()
+
+    def _fit_view(self) -> None:
+        """The whole graph with the outermost boxes inside the view. Boxes keep their pixel
+        size, so the margins are solved in pixels; a view smaller than the layout's design size
+        shrinks the fonts (down to 70 %) so that boxes do not run into each other."""
         vb = self.getViewBox()
         avail = (vb.width(), vb.height())
-        lo, hi = self._all_pos.min(axis=0), self._all_pos.max(axis=0)
-        half_w = self._node_w / 2
-        ext = [(float(np.max(half_w - (self.node_pos[:, 0] - lo[0]), initial=0)) + 6,
-                float(np.max(half_w - (hi[0] - self.node_pos[:, 0]), initial=0)) + 6),
-               (self._row_h / 2 - 4, self._row_h / 2 - 4)]
+        p = self._placements[self.orientation]
+        lo, hi = p.lo, p.hi
+        ext = [(p.ext_lo[0] + 6, p.ext_hi[0] + 6), (p.ext_lo[1] + 4, p.ext_hi[1] + 4)]
         ratio = 1.0
         for axis in (0, 1):
             design = hi[axis] - lo[axis] + sum(ext[axis])
@@ -358,6 +553,7 @@ class GraphView(pg.PlotWidget):
         ratio = float(np.clip(ratio, 0.7, 1.0))
         self._node_text.set_font_size(NODE_FONT * ratio)
         self._edge_text.set_font_size(EDGE_FONT * ratio)
+        along = 0 if self.orientation == "across" else 1
         ranges = []
         for axis in (0, 1):
             e_lo, e_hi = ext[axis][0] * ratio, ext[axis][1] * ratio
@@ -366,10 +562,10 @@ class GraphView(pg.PlotWidget):
             if span <= 0 or room <= 20:
                 ranges.append((lo[axis] - e_lo, hi[axis] + e_hi))
             else:
-                # pixels per data unit (design pixels); a large view spreads the graph, up to
-                # MAX_SPREAD, and centres the rest (stretched further, a few nodes in a tall
-                # view drift apart and a bend looks like a detour)
-                scale = min(room / span, MAX_SPREAD[axis])
+                # pixels per design pixel; a large view spreads the graph, up to MAX_SPREAD,
+                # and centres the rest (stretched further, a few nodes in a tall view drift
+                # apart and a bend looks like a detour)
+                scale = min(room / span, MAX_SPREAD[0 if axis == along else 1])
                 extra = (room / scale - span) / 2
                 ranges.append((lo[axis] - e_lo / scale - extra, hi[axis] + e_hi / scale + extra))
         vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
@@ -387,9 +583,7 @@ class GraphView(pg.PlotWidget):
         rows: list[np.ndarray] = []
         start = 0
         for e, chain in zip(self.edges, self._chains, strict=True):
-            p = self._all_pos[chain].copy()
-            if e.slot:
-                p[:, 1] += 0.12 * self._row_h * ((e.slot + 1) // 2) * (1 if e.slot % 2 else -1)
+            p = self._all_pos[chain] + self._slot_shift(e, self.orientation)
             self._polylines.append(p)
             seg = np.empty((2 * (len(p) - 1), 2))
             seg[0::2], seg[1::2] = p[:-1], p[1:]
@@ -409,7 +603,9 @@ class GraphView(pg.PlotWidget):
         bar = "v̄" + name[1:] if name.startswith("v") else name + "̄"
         if contributions:
             parts = contributions_text(contributions, d)
-            if len(contributions) > 1:
+            if len(contributions) > 2:   # (the sum on a line of its own: a narrower box)
+                lines += [f"{bar} = {parts}", f"= {fmt(adjoint, d)}"]
+            elif len(contributions) > 1:
                 lines.append(f"{bar} = {parts} = {fmt(adjoint, d)}")
             else:
                 lines.append(f"{bar} = {parts}")
@@ -435,18 +631,24 @@ class GraphView(pg.PlotWidget):
             texts.append(self._node_string(i, v, a, contributions[i]))
             colors.append(None)
             if a == a and a != 0:
-                fills.append("#fde0dd" if a > 0 else "#dbe9f6")
+                fills.append(FILL_POSITIVE if a > 0 else FILL_NEGATIVE)
             elif v == v:
-                fills.append("#ffffff")
+                fills.append(FILL_VALUE)
             else:
-                fills.append("#f4f4f4")
+                fills.append(FILL_EMPTY)
             if i == active_node:
                 borders.append((ACTIVE, 3.0))
             else:
                 borders.append(("#707070", 1.0))
-        self._node_strings = texts
+        self._node_strings, self._fills, self._borders = texts, fills, borders
         self._node_text.set_texts(texts, colors, fills, borders)
-        used = () if self._compact else tuple(used_edges)
+        known = [values[edge.dst] == values[edge.dst] for edge in self.edges]
+        if known != self._known_edges:
+            self._known_edges = known
+            self._show_labels()
+        self._show_used(() if self._compact else tuple(used_edges))
+
+    def _show_used(self, used: tuple[int, ...]) -> None:
         if used == self._used:
             return
         self._used = used
@@ -498,7 +700,29 @@ class GraphView(pg.PlotWidget):
         return list(self._node_strings)
 
     def edge_texts(self) -> list[str]:
-        return self._edge_text.texts()
+        """Each labelled edge's label as one line (shown in several when the layers run
+        across)."""
+        return [t.replace("\n", " ") for t in self._edge_text.texts()]
+
+    def drawn_boxes(self) -> list[tuple[str, QtCore.QRectF]]:
+        """Each node box and edge label as drawn: (its text, its rectangle in this widget's
+        pixels), nodes first."""
+        vb = self.getViewBox()
+        out = []
+        for layer, xy, pad in ((self._node_text, self._node_text.positions(), 5.0),
+                               (self._edge_text, self._edge_text.positions(), 1.0)):
+            for (x, y), text in zip(xy, layer.texts(), strict=True):
+                centre = self.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+                size = layer.measure(text)
+                out.append((text, QtCore.QRectF(centre.x() - size.width() / 2 - pad,
+                                                centre.y() - size.height() / 2 - pad,
+                                                size.width() + 2 * pad,
+                                                size.height() + 2 * pad)))
+        return out
+
+    def font_points(self) -> tuple[float, float]:
+        """The point sizes of the node boxes' text and of the edge labels, as drawn."""
+        return self._node_text.font_size(), self._edge_text.font_size()
 
     def active_edges(self) -> list[int]:
         """The edges highlighted as the current step's (indices into :attr:`edges`)."""

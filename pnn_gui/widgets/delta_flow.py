@@ -36,7 +36,8 @@ from pnn_gui.widgets.animation import progress_animation
 DURATION_MS = 300
 MAX_MARKERS = 24
 _ARROW = QtGui.QColor(21, 101, 192, 150)
-_MARKER = QtGui.QColor("#ff6f00")
+#: the dot that carries a value from the cells a step reads to the cell it writes
+MARKER = QtGui.QColor("#ff6f00")
 _FLOWS: weakref.WeakSet[DeltaFlow] = weakref.WeakSet()
 
 
@@ -76,7 +77,7 @@ class DeltaFlow(QtCore.QObject):
         self._markers: list[QtWidgets.QGraphicsEllipseItem] = []
         for _ in range(MAX_MARKERS):
             m = QtWidgets.QGraphicsEllipseItem(-5, -5, 10, 10)
-            m.setBrush(QtGui.QBrush(_MARKER))
+            m.setBrush(QtGui.QBrush(MARKER))
             m.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), 1.5))
             m.setZValue(1e6 + 1)
             m.setVisible(False)

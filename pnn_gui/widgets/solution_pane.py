@@ -7,13 +7,18 @@
   step); clicking it is clicking its step. (A mark in the text, not an icon: with a decoration
   Qt measures a wrapped row a few pixels wider than it paints it, and the note lost its middle.)
 - ``current()`` is k, the number of steps done: step k's row has the current background, steps
-  1..k are written dark ("done"), the rest grey. The colours are read from the model when Qt
-  paints a row, and nothing about a row's size depends on k: a step change repaints the list's
-  viewport (its visible rows) and never lays a row out again.
-- Qt's own delegate measures and paints the rows. Up to :data:`WRAP_LIMIT` steps the lines wrap
-  to the pane's width, each row as tall as its text, so every line shows whole. Longer traces get
-  uniform two-line rows (laying out and scrolling cost O(1) per step) in which a line too wide for
-  the pane loses its middle, never its result; its tooltip holds all of it.
+  1..k are written dark ("done") with their numbers, the rest grey with their formula only (the
+  student thinks before the numbers show); a sheet note shows with its step. What a row says
+  and its colours are read from the model when Qt paints it, and nothing about a row's size
+  depends on k: every row is measured with its whole text (its display role), a line not
+  reached yet leaves blank the room its numbers will take (:data:`SHOWN_TEXT_ROLE` is what it
+  shows), and a step change repaints the list's viewport (its visible rows) and never lays a
+  row out again.
+- Qt's own delegate measures and paints the rows (told only to paint the shown text).
+  Up to :data:`WRAP_LIMIT` steps the lines wrap to the pane's width, each row as tall as its
+  whole text, so every line shows whole. Longer traces get uniform two-line rows (laying out and
+  scrolling cost O(1) per step) in which a line too wide for the pane loses its middle, never its
+  result; its tooltip holds all of it.
 
 Public API (the main window drives it; panels need not touch it)::
 
@@ -21,7 +26,8 @@ Public API (the main window drives it; panels need not touch it)::
     pane.set_trace(trace)                 # None clears; trace.note shows at the top
     pane.set_current(k)                   # k steps done: step k highlighted and scrolled to
     pane.step_clicked.connect(state.set_step)   # int k: the user clicked step k's line
-    pane.line_text(k) -> str              # what step k's line says (tests)
+    pane.line_text(k) -> str              # step k's whole line (once reached)
+    pane.shown_text(k) -> str             # what step k's line shows now (formula only before)
     pane.index_of_sheet_note(k)           # the model index of step k's sheet note (invalid: none)
     pane.set_limit(k)                     # practice: only steps 1..k have a line (None: all)
     pane.shown_steps() -> int             # how many step lines there are
@@ -50,6 +56,9 @@ SHEET_BG = QtGui.QColor("#f3ebfa")
 SHEET_MARK = "⚑ "
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+#: what a row shows now (its display role is its whole text, which its size is measured with)
+SHOWN_TEXT_ROLE = _Role.UserRole + 1
+_TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
 
 
 class _StepModel(QtCore.QAbstractListModel):
@@ -142,6 +151,16 @@ class _StepModel(QtCore.QAbstractListModel):
         rest = whole[len(s.formula):] if whole.startswith(s.formula) else " = " + whole
         return f"{k}. {s.formula}" + (f"\n    {rest.lstrip()}" if rest else "")
 
+    def shown(self, row: int) -> str:
+        """Row ``row``'s text as it shows at the current step: a step not reached yet shows
+        its formula only (the start of its whole text) and its sheet note nothing."""
+        k = int(self.step_of_row[row])
+        if not k or k <= self.current:
+            return self.line(row)
+        if self.is_note[row]:
+            return ""
+        return f"{k}. {self.trace.steps[k - 1].formula}"
+
     def line(self, row: int) -> str:
         """Row ``row``'s text as shown (a header's, :meth:`text` or a sheet note), made once
         per trace."""
@@ -163,14 +182,21 @@ class _StepModel(QtCore.QAbstractListModel):
         row = index.row()
         if role == _Role.DisplayRole:
             return self.line(row)
+        if role == SHOWN_TEXT_ROLE:
+            return self.shown(row)
         k = int(self.step_of_row[row])
+        if k and role == _Role.TextAlignmentRole:  # (the numbers come below the formula)
+            return _TOP_LEFT
         if k == 0:  # a phase header
             if role == _Role.FontRole:
                 return self._bold
             if role == _Role.BackgroundRole:
                 return self._brushes[HEADER_BG.name()]
             return None
-        if self.is_note[row]:  # the sheet's note under step k
+        reached = k <= self.current
+        if self.is_note[row]:  # the sheet's note under step k (blank until k is reached)
+            if not reached:
+                return None
             if role == _Role.ForegroundRole:
                 return self._brushes[SHEET_FG.name()]
             if role == _Role.BackgroundRole:
@@ -179,13 +205,32 @@ class _StepModel(QtCore.QAbstractListModel):
                 return self.line(row)
             return None
         if role == _Role.ForegroundRole:
-            return self._brushes[(DONE_FG if k <= self.current else TODO_FG).name()]
+            return self._brushes[(DONE_FG if reached else TODO_FG).name()]
         if role == _Role.BackgroundRole and k == self.current:
             return self._brushes[CURRENT_BG.name()]
         if role == _Role.ToolTipRole:
             s = self.trace.steps[k - 1]
+            if not reached:
+                return f"{s.title}: {s.formula} (its numbers show when the step is reached)"
             return f"{s.title}: {s.text}" + (f"\n{s.note}" if s.note else "")
         return None
+
+
+class _ShownTextDelegate(QtWidgets.QStyledItemDelegate):
+    """Qt's own delegate: it measures a row by its whole text (the display role) and paints
+    what the row shows now (:data:`SHOWN_TEXT_ROLE`), so a row never changes size when the
+    step does. (The painting is QStyledItemDelegate.paint's, with the shown text in the
+    style option.)"""
+
+    def paint(self, painter, option, index):
+        opt = QtWidgets.QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        shown = index.data(SHOWN_TEXT_ROLE)
+        if shown is not None:
+            opt.text = self.displayText(shown, opt.locale)
+        style = opt.widget.style() if opt.widget is not None else QtWidgets.QApplication.style()
+        style.drawControl(QtWidgets.QStyle.ControlElement.CE_ItemViewItem, opt, painter,
+                          opt.widget)
 
 
 class SolutionPane(QtWidgets.QWidget):
@@ -206,6 +251,7 @@ class SolutionPane(QtWidgets.QWidget):
         self.model = _StepModel(self)
         self.view = QtWidgets.QListView()
         self.view.setModel(self.model)
+        self.view.setItemDelegate(_ShownTextDelegate(self.view))
         # a line too long for a uniform row keeps its formula and its result
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self._set_wrapping(True)
@@ -301,8 +347,12 @@ class SolutionPane(QtWidgets.QWidget):
         self.hidden_note.setVisible(True)
 
     def line_text(self, k: int) -> str:
-        """The text of step k's line (1-based)."""
+        """The whole text of step k's line (1-based), as it shows once step k is reached."""
         return self.model.text(k)
+
+    def shown_text(self, k: int) -> str:
+        """What step k's line shows now: its whole text once reached, its formula before."""
+        return self.model.shown(int(self.model.row_of_step[k]))
 
     def index_of_step(self, k: int) -> QtCore.QModelIndex:
         """The model index of step k's line (for tests: ``view.clicked.emit(idx)``)."""

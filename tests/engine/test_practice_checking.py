@@ -51,6 +51,22 @@ def test_tolerance_says_itself_in_words():
     assert "3rd significant digit" in str(Tolerance(digits=3))
 
 
+def test_a_size_is_right_only_when_exact():
+    """Task 2b: 1338 output channels for 1337 is wrong, though within 0.1 %; the line says the
+    rule for sizes, not the 0.1 % one."""
+    ex = exercise("conv-shape")                     # [12, 11, 1337]
+    result = check(ex, {"output_shape": np.array([12.0, 11.0, 1338.0])})
+    t = result.tensor("output_shape")
+    np.testing.assert_array_equal(t.cells, [RIGHT, RIGHT, WRONG])
+    assert result.lines() == [
+        "output_shape: 1 of 3 wrong, first output_shape[2] = 1338, expected 1337 (step "
+        f"{result.first_wrong.step})",
+        "tolerance: a size (a number of rows, columns or channels) is right only when exact"]
+    assert check(ex, {"output_shape": np.array([12.0, 11.0, 1337.0])}).all_correct
+    assert not Tolerance().close([12.004], np.array([12.0]), size=True).all()
+    assert Tolerance().close([12.004], np.array([12.0])).all()       # not a size: 0.03 %
+
+
 # ---------------------------------------------------------------------------------------------
 # Verdicts
 

@@ -185,6 +185,17 @@ def test_conv_shape_mistakes_on_the_sheets_task_2b():
                                   [12, 11, 5])
 
 
+def test_a_size_one_off_is_a_mistake_told_from_the_right_one():
+    """1338 input channels, 1337 filters: the "as many channels as the input" answer is 0.07 %
+    off and still a wrong size, recognised as that mistake."""
+    ex = from_inputs("conv-shape", {"x_shape": [20, 18, 1338], "f_shape": [3, 4, 1338, 1337],
+                                    "stride": 2, "padding": 3})
+    assert distinguishable(ex)["conv.shape-channels"]
+    sim = _sim(ex, "conv.shape-channels")
+    result = check(ex, {"output_shape": sim.tensors["output_shape"]})
+    assert [d.id for d in result.mistakes] == ["conv.shape-channels"]
+
+
 def test_pool_mistakes_on_the_examples():
     ex = exercise("avgpool")       # 4×4, window 2, stride 1: δy 3×3
     dy = np.asarray(ex.inputs["dy"], dtype=float)[:, :, 0]

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import autodiff, examples
 from engine.steps import fmt
 from pnn_gui.panels.autodiff import AutodiffPanel
-from pnn_gui.views.graph_view import edges_of, layered_layout
+from pnn_gui.views.graph_view import FILL_NEGATIVE, edges_of, layered_layout
 from tests.gui.helpers import goto, make_panel
 
 
@@ -249,7 +249,8 @@ def test_flow_runs_along_the_edge_from_user_to_input(panel):
 def test_session_round_trip_and_bad_session(panel):
     data = panel.session_data()
     assert data == {"kind": "autodiff", "inputs": {"expression": "cos(x1*x2) + x1*x2 + x1",
-                                                   "values": {"x1": 1.0, "x2": 2.0}}}
+                                                   "values": {"x1": 1.0, "x2": 2.0}},
+                    "other_values": {}}
     other = {"kind": "autodiff", "inputs": {"expression": "x1**2", "values": {"x1": 3}}}
     panel.restore_session(other)
     assert panel.expression.text() == "x1**2"
@@ -358,7 +359,7 @@ def test_precision_setting_reaches_graph_and_tables(panel):
     panel.set_precision(6)
     assert table_column(panel.forward_table, 2)[3] == fmt(math.cos(2), 6) == "-0.416147"
     assert panel.graph.node_texts()[3].splitlines()[1] == "= -0.416147"
-    assert "-sin(v2) = -0.909297" in panel.graph.edge_texts()
+    assert "∂v3/∂v2 = -sin(v2) = -0.909297" in panel.graph.edge_texts()
     panel.set_precision(3)
     assert table_column(panel.backward_table, 1)[2] == "1 + (-0.909)"
 
@@ -386,22 +387,137 @@ def test_forward_animation_brings_the_operands_in(qtbot, panel):
     assert panel.graph.node_texts()[2].splitlines()[1] == "= 2"
 
 
-def test_forward_values_show_whole_at_1280x800(qtbot):
-    """The forward table's values were cut ("-0....") at 1280x800: its columns were measured
-    while the values were still empty. The values show whole; the definitions take the rest."""
+def autodiff_window_at_its_end(qtbot, size):
+    """The main window at ``size`` with the autodiff example at its last step: its panel."""
     from pnn_gui.main_window import MainWindow
 
     window = MainWindow(settings=False)
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.load_example("autodiff")
     window.set_saved()
     panel = window.current_panel()
     panel.state.set_step(panel.state.n_steps)
+    return panel
+
+
+def test_forward_values_show_whole_at_1280x800(qtbot):
+    """The forward table's values were cut ("-0....") at 1280x800: its columns were measured
+    while the values were still empty. The values show whole; the definitions take the rest."""
+    panel = autodiff_window_at_its_end(qtbot, (1280, 800))
     table = panel.forward_table
     widest = max(table.fontMetrics().horizontalAdvance(t) for t in table_column(table, 2))
     assert table.columnWidth(2) >= widest + 6  # the cell's margins
     assert sum(table.columnWidth(c) for c in range(3)) <= table.viewport().width()
     assert not table.horizontalScrollBar().isVisible()
+
+
+def test_a_refused_session_leaves_the_remembered_values_as_they_were(qtbot, monkeypatch,
+                                                                      tmp_path):
+    """A session refused by a later panel (Network) is undone in every panel restored before
+    it: the autodiff panel's remembered value of a variable (x3, typed, then gone from the
+    formula) was left at the refused file's 7, and came back when x3 was typed again."""
+    import json
+
+    from pnn_gui import dialogs
+    from pnn_gui.main_window import MainWindow
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_message",
+                        lambda parent, title, text, error=True: shown.append(text))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    window = MainWindow(settings=False)
+    qtbot.addWidget(window)
+    window.set_animations_enabled(False)
+    panel = window.panel("Autodiff")
+    type_expression(qtbot, panel, "x1 + x3")
+    panel.set_value("x3", "4")
+    type_expression(qtbot, panel, "x1 * x2")
+    before = panel.session_data()
+    panels = window.files.session().panels
+    panels = {"Autodiff": {"kind": "autodiff", "inputs": {
+                  "expression": "x2 - x1", "values": {"x1": 5.0, "x2": 6.0, "x3": 7.0}}},
+              "Network": {**panels["Network"], "inputs": "not a chain"}}      # refused
+    path = tmp_path / "s.pnn.json"
+    path.write_text(json.dumps({"format": 1, "panel": "Autodiff", "panels": panels}),
+                    encoding="utf-8")
+    assert window.files.open_session_file(str(path)) is False
+    assert "Network" in shown[-1]
+    assert panel.session_data() == before
+    type_expression(qtbot, panel, "x1 + x3")
+    assert panel.values() == {"x1": 1.0, "x3": 4.0}
+
+
+def test_a_session_keeps_the_values_of_variables_gone_from_the_formula(panel):
+    """Saved and opened again, a value typed for a variable the formula no longer uses (x3)
+    is still there when the variable comes back."""
+    panel.restore_session({"kind": "autodiff",
+                           "inputs": {"expression": "x1 + x3", "values": {"x1": 1, "x3": 4}}})
+    panel.restore_session({"kind": "autodiff",
+                           "inputs": {"expression": "x1", "values": {"x1": 2}}})
+    data = panel.session_data()
+    assert data["other_values"]["x3"] == 4.0
+    other = make_panel_like(panel)
+    other.restore_session(data)
+    other.expression.setText("x1 + x3")
+    other.commit_edits()
+    assert other.values() == {"x1": 2.0, "x3": 4.0}
+    with pytest.raises(ValueError, match="other_values"):
+        other.restore_session({**data, "other_values": {"x3": "four"}})
+    assert other.values() == {"x1": 2.0, "x3": 4.0}
+
+
+def make_panel_like(panel):
+    """A second panel of the same class, kept alive as long as ``panel``."""
+    other = type(panel)()
+    other.set_animations_enabled(False)
+    other.setParent(panel)
+    return other
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_the_graph_and_the_tables_are_legible(qtbot, size):
+    """At both window sizes, at the last step: every node box and edge label inside the graph,
+    none over another (at 1280x800 the label of v3 → v4 was cut to "-0.909" and labels lay on
+    the boxes), the text at its full size; every label names its derivative; the tables need no
+    sideways scroll bar and show every row and every value whole."""
+    panel = autodiff_window_at_its_end(qtbot, size)
+    qtbot.wait(1)
+    graph = panel.graph
+    assert graph.font_points() == (9.0, 8.0)
+    boxes = graph.drawn_boxes()
+    assert len(boxes) == 5 + 6
+    inside = QtCore.QRectF(graph.rect())
+    for text, rect in boxes:
+        assert inside.contains(rect), f"{text!r} at {rect} is not inside the graph {inside}"
+    for (a, ra), (b, rb) in itertools.combinations(boxes, 2):
+        assert not ra.intersects(rb), f"{a!r} lies over {b!r}"
+    assert all(t.startswith("∂v") for t in graph.edge_texts())
+    legend = panel.graph_legend   # says what the labels and the node colours mean
+    assert legend.isVisible() and "local derivative" in legend.text()
+    assert FILL_NEGATIVE in legend.text() and "v̄&nbsp;&lt;&nbsp;0" in legend.text()
+    assert "∂v4/∂v3 = 1" in graph.edge_texts()
+    for table in (panel.forward_table, panel.backward_table):
+        assert not table.horizontalScrollBar().isVisible()
+        assert not table.verticalScrollBar().isVisible()
+        metrics = table.fontMetrics()
+        for col in range(table.columnCount()):
+            widest = max(metrics.horizontalAdvance(t) for t in table_column(table, col))
+            assert table.columnWidth(col) >= widest + 6, (table, col)
+
+
+def test_an_edge_shows_its_number_once_its_user_is_computed(panel):
+    """At step 0 the graph gives no number away: each edge its derivative and rule; the
+    number of ∂v3/∂v2 shows once v3 is computed (step 4), going back hides it again."""
+    goto(panel, 0)
+    assert panel.graph.edge_texts() == ["∂v2/∂v0 = v1", "∂v2/∂v1 = v0", "∂v3/∂v2 = -sin(v2)",
+                                        "∂v4/∂v3", "∂v4/∂v2", "∂v4/∂v0"]
+    goto(panel, 4)
+    texts = panel.graph.edge_texts()
+    assert texts[:3] == ["∂v2/∂v0 = v1 = 2", "∂v2/∂v1 = v0 = 1",
+                         f"∂v3/∂v2 = -sin(v2) = {fmt(-math.sin(2))}"]
+    assert texts[3:] == ["∂v4/∂v3", "∂v4/∂v2", "∂v4/∂v0"]
+    goto(panel, 3)
+    assert panel.graph.edge_texts()[2] == "∂v3/∂v2 = -sin(v2)"

@@ -396,6 +396,39 @@ def test_help_menu(window, messages):
         assert key and key in messages[0][1], key
 
 
+def test_f1_explains_the_colours_outlines_markers_and_fonts(window, messages):
+    """F1 shows, beside the keys, what each colour, outline, marker and font means, in the
+    colours the views really paint with (issue 11 item 6)."""
+    from PySide6 import QtGui
+
+    from pnn_gui.views import graph_view
+    from pnn_gui.widgets import delta_flow, solution_pane, tensor_view
+
+    window.action_shortcuts.trigger()
+    html = messages[0][1]
+    doc = QtGui.QTextDocument()
+    doc.setHtml(html)
+    text = doc.toPlainText()
+    blue, red = (c.name() for c in tensor_view.colormap().map([0.0, 1.0], mode="qcolor"))
+    meanings = {
+        blue: "blue < 0 < red", red: "blue < 0 < red",
+        tensor_view.EMPTY_CELL: "not computed yet",
+        tensor_view.READ_PEN: "the cells this step reads",
+        tensor_view.WRITE_PEN: "the cell this step writes",
+        delta_flow.MARKER.name(): "a value on its way",
+        solution_pane.TODO_FG.name(): "formula only",
+        solution_pane.CURRENT_BG.name(): "the current step",
+        solution_pane.SHEET_FG.name(): "the printed sheet differs",
+        graph_view.FILL_NEGATIVE: "adjoint",
+        graph_view.ACTIVE: "the node this step writes",
+    }
+    for color, meaning in meanings.items():
+        assert color in html, (color, meaning)
+        assert meaning in text, meaning
+    assert "∂vi/∂vj" in text   # the autodiff edge labels are local derivatives
+    assert "Space" in text and "Colours and marks" in text
+
+
 # -- exports ----------------------------------------------------------------------------------
 def test_export_results_csv_round_trip(window, monkeypatch, tmp_path):
     p = fc_panel(window)

@@ -7,7 +7,13 @@ from PySide6 import QtCore, QtGui
 
 from engine import examples
 from engine.traces import fully_connected
-from pnn_gui.widgets.solution_pane import SHEET_BG, SHEET_FG, SHEET_MARK, SolutionPane
+from pnn_gui.widgets.solution_pane import (
+    SHEET_BG,
+    SHEET_FG,
+    SHEET_MARK,
+    SHOWN_TEXT_ROLE,
+    SolutionPane,
+)
 
 _Role = QtCore.Qt.ItemDataRole
 
@@ -22,7 +28,7 @@ def pane(qtbot):
     return pane
 
 
-def test_note_row_under_its_step_in_its_own_colours_whatever_the_current_step(pane):
+def test_note_row_under_its_step_in_its_own_colours_once_its_step_is_reached(pane):
     trace = examples.load("fc").solve()
     pane.set_trace(trace)
     noted = [k for k, s in enumerate(trace.steps, 1) if s.sheet_note]
@@ -33,16 +39,19 @@ def test_note_row_under_its_step_in_its_own_colours_whatever_the_current_step(pa
         assert idx.isValid() == (k in noted), k
     idx = pane.index_of_sheet_note(4)
     assert idx.row() == pane.index_of_step(4).row() + 1
-    assert idx.data() == SHEET_MARK + trace.steps[3].sheet_note
-    assert idx.data().startswith("⚑ The sheet prints δx = [6.58]")
-    for current in (0, 4, len(trace)):
+    pane.set_current(3)                                      # before δx₀: a blank row
+    assert idx.data(SHOWN_TEXT_ROLE) == "" and idx.data(_Role.BackgroundRole) is None
+    for current in (4, len(trace)):
         pane.set_current(current)
+        assert idx.data(SHOWN_TEXT_ROLE) == SHEET_MARK + trace.steps[3].sheet_note
+        assert idx.data(SHOWN_TEXT_ROLE).startswith("⚑ The sheet prints δx = [6.58]")
         assert idx.data(_Role.ForegroundRole).color() == SHEET_FG
         assert idx.data(_Role.BackgroundRole).color() == SHEET_BG
 
 
 def test_note_row_is_painted_in_its_background(pane, qtbot):
     pane.set_trace(examples.load("fc").solve())
+    pane.set_current(4)
     idx = pane.index_of_sheet_note(4)
     qtbot.waitUntil(lambda: pane.view.visualRect(idx).height() > 0)
     rect = pane.view.visualRect(idx)

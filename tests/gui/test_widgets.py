@@ -9,7 +9,7 @@ from engine import examples
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor, parse_number, split_block
-from pnn_gui.widgets.solution_pane import SolutionPane
+from pnn_gui.widgets.solution_pane import SHOWN_TEXT_ROLE, SolutionPane
 from pnn_gui.widgets.step_player import StepPlayer
 from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
 
@@ -522,6 +522,50 @@ def test_solution_pane_lines_groups_and_current(qtbot, fc_trace):
     idx = pane.index_of_step(5)
     assert model.data(idx, QtCore.Qt.ItemDataRole.BackgroundRole) is not None
     assert model.data(pane.index_of_step(4), QtCore.Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_lines_not_reached_show_their_formula_only(qtbot, fc_trace):
+    """At step 0 no answer shows: each line its formula, greyed; a line's numbers and result,
+    and the sheet's note under it, show once its step is reached (a click still jumps)."""
+    pane = _shown_pane(qtbot, fc_trace, size=(420, 900))
+    view = pane.view
+    pane.set_current(0)
+    for k, s in enumerate(fc_trace.steps, 1):
+        assert pane.shown_text(k) == f"{k}. {s.formula}", k
+        assert pane.index_of_step(k).data(SHOWN_TEXT_ROLE) == f"{k}. {s.formula}"
+        tip = pane.index_of_step(k).data(QtCore.Qt.ItemDataRole.ToolTipRole)
+        assert s.formula in tip and s.substituted not in tip, k
+    assert pane.index_of_sheet_note(4).data(SHOWN_TEXT_ROLE) == ""
+    pane.set_current(4)
+    assert pane.shown_text(4) == pane.line_text(4) and pane.line_text(4).endswith("= 6.5")
+    assert pane.shown_text(5) == "5. " + fc_trace.steps[4].formula
+    assert pane.index_of_sheet_note(4).data(SHOWN_TEXT_ROLE).startswith(
+        "⚑ The sheet prints δx = [6.58]")
+    assert pane.index_of_sheet_note(6).data(SHOWN_TEXT_ROLE) == ""
+    with qtbot.waitSignal(pane.step_clicked) as sig:
+        view.clicked.emit(pane.index_of_step(9))
+    assert sig.args == [9]
+
+
+@pytest.mark.parametrize("size", [14, 30])
+def test_a_step_change_lays_no_row_out_again(qtbot, size):
+    """Every row keeps its place and size from step 0 to the last step and back (wrapped and
+    uniform rows): the numbers fill the room their line kept for them."""
+    trace = examples.load("fc").solve() if size == 14 else _fc_trace(size, 1)
+    pane = _shown_pane(qtbot, trace, size=(330, 700))
+    qtbot.wait(1)
+
+    def rects():
+        pane.view.scrollToTop()
+        return [pane.view.visualRect(pane.model.index(r)) for r in range(pane.model.rowCount())]
+
+    pane.set_current(0)
+    at_start = rects()
+    two_lines = 2 * pane.view.fontMetrics().lineSpacing()
+    assert pane.view.visualRect(pane.index_of_step(1)).height() >= two_lines   # the room kept
+    for k in (1, 4, len(trace), 0):
+        pane.set_current(k)
+        assert rects() == at_start, k
 
 
 def test_solution_pane_line_is_the_steps_own_text(qtbot):

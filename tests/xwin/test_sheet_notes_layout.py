@@ -58,7 +58,7 @@ def test_every_note_in_view_shows_whole(real_window, menu, steps, size):
                                       view) + 1
     right = view.viewport().width() - view.spacing() - margin      # where the text must end
     bottom = view.viewport().rect().bottom()
-    notes = [pane.index_of_sheet_note(k) for k in range(1, len(pane.model.row_of_step))]
+    notes = [pane.index_of_sheet_note(k) for k in range(1, pane.current() + 1)]  # (shown)
     in_view = [i for i in notes if i.isValid() and view.visualRect(i).top() >= 0
                and view.visualRect(i).bottom() <= bottom]
     assert in_view, rw.window.current_title()

@@ -1,6 +1,7 @@
 """Stepping in a real window: what the X server shows after each step change is what a full
 repaint shows, and the worked solution's lines have the colours of their step (issue 9, item 2:
-after Home only the old and new current rows were repainted, so lines 1-13 of fc stayed dark)."""
+after Home only the old and new current rows were repainted, so lines 1-13 of fc stayed dark);
+a line not reached yet shows its formula only, and its numbers appear in place when it is."""
 
 from __future__ import annotations
 
@@ -103,3 +104,35 @@ def test_current_line_shows_whole(real_window):
         assert np.array_equal(_ink(shown), _ink(whole)), \
             f"step {k}'s line on screen is not all of its text"
         rw.assert_no_stale_paint(f"lstm at step {k}")
+
+
+def _ink_rows(rw, rect_in_viewport: QtCore.QRect) -> np.ndarray:
+    """The pixel rows of a line's rectangle that hold text on screen (grey or dark)."""
+    pane, window = rw.window.solution, rw.window
+    top = pane.view.viewport().mapTo(window, rect_in_viewport.topLeft())
+    shot = pixels(rw.grab())
+    block = shot[top.y():top.y() + rect_in_viewport.height(),
+                 top.x():top.x() + rect_in_viewport.width()]
+    grey = ((block >> 16 & 255) + (block >> 8 & 255) + (block & 255)) // 3
+    return np.nonzero((grey < 0xC0).any(axis=1))[0]
+
+
+@pytest.mark.parametrize("example", ["fc", "autodiff"])
+def test_a_line_shows_its_numbers_when_its_step_is_reached(real_window, example):
+    """At step 1, line 2 on screen is its formula: its text starts where the reached line's
+    does and ends about a text line above it. → reaches it: the numbers appear below the
+    formula, in the same place (no row moved), and the screen equals a full repaint."""
+    rw = real_window(example)
+    pane = rw.window.solution
+    rw.keys("Home", "Right")
+    rect = _lines_in_view(pane)[2]
+    formula = _ink_rows(rw, rect)
+    rw.keys("Right")
+    assert pane.current() == 2 and _lines_in_view(pane)[2] == rect
+    whole = _ink_rows(rw, rect)
+    line = pane.view.fontMetrics().lineSpacing()
+    assert formula.size and abs(int(formula[0]) - int(whole[0])) <= 1
+    assert int(formula[-1]) < int(whole[-1]) - line // 2, \
+        f"{example}: line 2 showed more than its formula before its step (ink to row " \
+        f"{formula[-1]}, {whole[-1]} once reached)"
+    rw.assert_no_stale_paint(f"{example} with line 2 reached")
