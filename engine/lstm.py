@@ -168,6 +168,15 @@ def _check_dh(dh, shape: tuple[int, int]) -> np.ndarray:
     return dh
 
 
+def check(xs, params, c0=None, dh=None) -> None:
+    """Every check :func:`forward` and :func:`backward` make before computing (names, shapes,
+    finite values, sizes), without computing: a ValueError naming the field, else None. (What
+    only the computation can find, an overflow of the pre-activations, is left to it.)"""
+    xs, p, c0 = _check(xs, params, c0)
+    if dh is not None:
+        _check_dh(dh, (xs.shape[0], c0.shape[0]))
+
+
 # ---------------------------------------------------------------------------------------------
 # Numbers
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from engine import examples
+from engine import examples, lstm
 from engine.examples import Example
 from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
@@ -51,17 +51,17 @@ MAX_UNITS = 16
 
 #: (group title, parameter keys) in the sheet's order
 GATE_GROUPS = (
-    ("Forget gate f", "f_t = σ(x_t·W_f + c_t−1·W_fc + b_f)", ("W_f", "W_fc", "b_f")),
-    ("Input gate i", "i_t = σ(x_t·W_i + c_t−1·W_ic + b_i)", ("W_i", "W_ic", "b_i")),
-    ("Output gate o", "o_t = σ(x_t·W_o + c_t−1·W_oc + b_o)", ("W_o", "W_oc", "b_o")),
-    ("Candidate g", "g_t = tanh(x_t·W_c + b_c)", ("W_c", "b_c")),
+    ("Forget gate f", "fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f)", ("W_f", "W_fc", "b_f")),
+    ("Input gate i", "iₜ = σ(xₜ·W_i + cₜ₋₁·W_ic + b_i)", ("W_i", "W_ic", "b_i")),
+    ("Output gate o", "oₜ = σ(xₜ·W_o + cₜ₋₁·W_oc + b_o)", ("W_o", "W_oc", "b_o")),
+    ("Candidate g", "gₜ = tanh(xₜ·W_c + b_c)", ("W_c", "b_c")),
 )
 PEEPHOLES = ("W_fc", "W_ic", "W_oc")
 
 #: legend text of each term of δc_t (engine.lstm.TERM_KEYS)
 TERM_LABELS = {
-    "dc_from_h": "from h_t",
-    "dc_from_next": "from c_t+1 (·f_t+1)",
+    "dc_from_h": "from hₜ",
+    "dc_from_next": "from cₜ₊₁ (·fₜ₊₁)",
     "dc_from_peep_f": "peephole W_fc",
     "dc_from_peep_i": "peephole W_ic",
     "dc_from_peep_o": "peephole W_oc",
@@ -181,7 +181,7 @@ class LSTMPanel(EditorGridPanel):
 
         seq = QtWidgets.QGroupBox("Sequence and initial state")
         sl = QtWidgets.QVBoxLayout(seq)
-        sl.addWidget(editor("xs", "x  (row t−1 is x_t)", inputs["xs"],
+        sl.addWidget(editor("xs", "x  (row t−1 is xₜ)", inputs["xs"],
                             "the input sequence, one row per time step (T × n_in)"))
         sl.addWidget(editor("c0", "c₀", inputs["c0"], "the initial cell state (n_h,)"))
         lay.addWidget(seq)
@@ -195,7 +195,7 @@ class LSTMPanel(EditorGridPanel):
             bl.addWidget(eq)
             for key in keys:
                 if key in PEEPHOLES:
-                    label, tip = f"{key}  (peephole)", "peephole weights on c_t−1 (n_h × n_h)"
+                    label, tip = f"{key}  (peephole)", "peephole weights on cₜ₋₁ (n_h × n_h)"
                 elif key.startswith("b_"):
                     label, tip = key, "bias (n_h,)"
                 else:
@@ -204,8 +204,8 @@ class LSTMPanel(EditorGridPanel):
             lay.addWidget(box)
         loss = QtWidgets.QGroupBox("Loss gradient")
         ll = QtWidgets.QVBoxLayout(loss)
-        ll.addWidget(editor("dh", "δh  (row t−1 is ∂L/∂h_t)", inputs["dh"],
-                            "the loss gradient arriving at every h_t (T × n_h)"))
+        ll.addWidget(editor("dh", "δh  (row t−1 is ∂L/∂hₜ)", inputs["dh"],
+                            "the loss gradient arriving at every hₜ (T × n_h)"))
         lay.addWidget(loss)
         self.general_error = ErrorLabel()
         lay.addWidget(self.general_error)
@@ -267,7 +267,9 @@ class LSTMPanel(EditorGridPanel):
 
     def restore_session(self, data: dict[str, Any]) -> None:
         inputs = check_inputs(session_inputs(data, KIND, FIELDS, LABELS))
-        examples.solve(KIND, inputs)  # refuse (and change nothing) when it does not compute
+        # refuse (and change nothing) when the editors could not hold it; the solve is the
+        # state's (on a worker when it is slow), never a second one here on the GUI thread
+        lstm.check(inputs["xs"], inputs["params"], inputs["c0"], inputs["dh"])
         self._show_inputs(inputs)
         self.state.set_inputs(inputs, replace=True)
 

@@ -186,6 +186,10 @@ class DcTermsView(pg.GraphicsLayoutWidget):
     def legend_columns(self) -> int:
         return int(self._legend.columnCount)
 
+    def legend_texts(self) -> list[str]:
+        """The legend's entries as shown."""
+        return [label.text for _, label in self._legend.items]
+
     def _fit_legend(self) -> bool:
         """Two columns of swatches when they fit the view's width, else one: a legend wider than
         the view would push the plots out past its right edge (the layout does not shrink it).

@@ -49,23 +49,33 @@ ROWS: tuple[Row, ...] = (
     Row("dc", "δc", initial="dc0"),
 )
 
-EQUATIONS = (
-    "f<sub>t</sub> = σ(x<sub>t</sub>·W<sub>f</sub> + c<sub>t−1</sub>·W<sub>fc</sub> + "
-    "b<sub>f</sub>)",
-    "i<sub>t</sub> = σ(x<sub>t</sub>·W<sub>i</sub> + c<sub>t−1</sub>·W<sub>ic</sub> + "
-    "b<sub>i</sub>)",
-    "o<sub>t</sub> = σ(x<sub>t</sub>·W<sub>o</sub> + c<sub>t−1</sub>·W<sub>oc</sub> + "
-    "b<sub>o</sub>)",
-    "g<sub>t</sub> = tanh(x<sub>t</sub>·W<sub>c</sub> + b<sub>c</sub>)",
-    "c<sub>t</sub> = f<sub>t</sub> ⊙ c<sub>t−1</sub> + i<sub>t</sub> ⊙ g<sub>t</sub>",
-    "h<sub>t</sub> = tanh(o<sub>t</sub> ⊙ c<sub>t</sub>)",
+
+def _sub(text: str) -> str:
+    """``c_{t−1}`` as HTML, ``c<sub>t−1</sub>``: the equations below read like the sheet."""
+    out, i = [], 0
+    while (j := text.find("_{", i)) >= 0:
+        k = text.index("}", j)
+        out += [text[i:j], "<sub>", text[j + 2:k], "</sub>"]
+        i = k + 1
+    return "".join(out) + text[i:]
+
+
+#: the cell's equations and δc_t's five terms (in the legend's words), one line each
+EQUATIONS = tuple(_sub(line) for line in (
+    "f_{t} = σ(x_{t}·W_{f} + c_{t−1}·W_{fc} + b_{f})",
+    "i_{t} = σ(x_{t}·W_{i} + c_{t−1}·W_{ic} + b_{i})",
+    "o_{t} = σ(x_{t}·W_{o} + c_{t−1}·W_{oc} + b_{o})",
+    "g_{t} = tanh(x_{t}·W_{c} + b_{c})",
+    "c_{t} = f_{t} ⊙ c_{t−1} + i_{t} ⊙ g_{t}",
+    "h_{t} = tanh(u_{t}),  u_{t} = o_{t} ⊙ c_{t}",
     "",
-    "δc<sub>t</sub> = δh<sub>t</sub> ⊙ o<sub>t</sub> ⊙ (1 − tanh²(o<sub>t</sub>⊙c<sub>t</sub>))",
-    "&nbsp;&nbsp;&nbsp;&nbsp;+ δc<sub>t+1</sub> ⊙ f<sub>t+1</sub>",
-    "&nbsp;&nbsp;&nbsp;&nbsp;+ δf̂<sub>t+1</sub>·W<sub>fc</sub><sup>T</sup> "
-    "+ δî<sub>t+1</sub>·W<sub>ic</sub><sup>T</sup> + δô<sub>t+1</sub>·W<sub>oc</sub><sup>T</sup>",
-    "<small>(δf̂, δî, δô: deltas before the σ)</small>",
-)
+    "δu_{t} = δh_{t} ⊙ (1 − tanh²(u_{t}))",
+    "δc_{t} = δu_{t} ⊙ o_{t}   (from h_{t})",
+    "&nbsp;&nbsp;&nbsp;&nbsp;+ δc_{t+1} ⊙ f_{t+1}   (from c_{t+1})",
+    "&nbsp;&nbsp;&nbsp;&nbsp;+ δf̂_{t+1}·W_{fc}<sup>T</sup> + δî_{t+1}·W_{ic}<sup>T</sup>",
+    "&nbsp;&nbsp;&nbsp;&nbsp;+ δô_{t+1}·W_{oc}<sup>T</sup>   (peepholes)",
+    "δf̂, δî, δô, δĝ: the deltas before σ and tanh",
+))
 
 
 def equations_html() -> str:

@@ -394,3 +394,20 @@ def test_grouped_steps_keep_dc_with_its_terms():
     assert first.title == "δh₁₀₀ … δc₁₀₀ from h₁₀₀"
     assert {name for name, _ in first.writes} == {"dh", "du", "do", *lstm.TERM_KEYS}
     assert len(first.writes) == 8 * 2
+
+
+def test_check_refuses_what_forward_and_backward_refuse_without_computing():
+    """``lstm.check`` (the panel's test of an opened session): the same messages as forward and
+    backward, and None for inputs they compute."""
+    xs, p, c0, dh = make(3, 2, 4, seed=1)
+    assert lstm.check(xs, p, c0, dh) is None
+    bad_cases = [(xs, {**p, "W_ic": np.ones((3, 3))}, c0, dh), (xs, p, np.ones(3), dh),
+                 (xs, p, c0, np.ones((3, 2))), (np.ones((3, 5)), p, c0, dh),
+                 (xs, {k: v for k, v in p.items() if k != "b_o"}, c0, dh),
+                 (xs, {**p, "W_f": np.full((2, 4), np.inf)}, c0, dh)]
+    for case in bad_cases:
+        with pytest.raises(ValueError) as expected:
+            lstm.backward(lstm.forward(*case[:3]), case[3])
+        with pytest.raises(ValueError) as got:
+            lstm.check(*case)
+        assert str(got.value) == str(expected.value)

@@ -1,12 +1,15 @@
 """LSTM panel: the timeline and the δc bars show the engine's numbers, sizes keep what fits,
 the seeded fill, errors beside their field, stepping with the animation."""
 
+import functools
+import re
+
 import numpy as np
 import pytest
 
 from engine import examples, lstm
 from engine.lstm import PARAM_KEYS, TERM_KEYS
-from pnn_gui.panels.lstm import LSTMPanel, check_inputs, fit, random_inputs
+from pnn_gui.panels.lstm import TERM_LABELS, LSTMPanel, check_inputs, fit, random_inputs
 from tests.gui.helpers import goto, make_panel
 
 
@@ -281,8 +284,7 @@ def test_dc_chart_fits_a_narrow_view(qtbot):
     view.resize(600, 450)
     view.show()
     qtbot.waitExposed(view)
-    names = ("from h_t", "from c_t+1 (·f_t+1)", "peephole W_fc", "peephole W_ic",
-             "peephole W_oc")
+    names = tuple(TERM_LABELS.values())
     terms = {n: np.ones((3, 2)) for n in names}
     view.set_geometry(3, 2, names, terms, np.ones((3, 2)))
     assert view.legend_columns() == 2
@@ -294,3 +296,89 @@ def test_dc_chart_fits_a_narrow_view(qtbot):
     qtbot.waitUntil(lambda: view.ci.geometry().width() <= view.width() + 4)  # was ~100 px over
     view.resize(600, 450)
     qtbot.waitUntil(lambda: view.legend_columns() == 2)
+
+
+def _texts_on_screen(panel):
+    """Every text the LSTM panel shows: labels (equations, captions, editor titles), group box
+    titles, tooltips, the δc legend."""
+    from PySide6 import QtWidgets
+
+    out = []
+    for root in (panel.inputs_widget, panel.view_widget):
+        for w in [root, *root.findChildren(QtWidgets.QWidget)]:
+            out.append(w.toolTip())
+            if isinstance(w, QtWidgets.QLabel):
+                out.append(w.text())
+            if isinstance(w, QtWidgets.QGroupBox):
+                out.append(w.title())
+    out += panel.dc_view.legend_texts()
+    return [t for t in out if t]
+
+
+def test_subscripts_are_subscripts_and_every_symbol_is_defined(panel):
+    """Issue 11 item 2: c_{t−1} is never written "c_t−1", u_t is defined where δu is used, and
+    the note on pre-activation deltas names δĝ too."""
+    import re
+
+    texts = _texts_on_screen(panel)
+    plain = [t for t in texts if re.search(r"[a-zA-Z]_t\b|_t[−+-]1|_t\+", t)]
+    assert plain == [], plain
+    legend = panel.dc_view.legend_texts()
+    assert "from hₜ" in legend and "from cₜ₊₁ (·fₜ₊₁)" in legend
+    equations = panel.timeline.equations.text()
+    assert "u<sub>t</sub> = o<sub>t</sub> ⊙ c<sub>t</sub>" in equations   # u defined
+    assert "δu<sub>t</sub>" in equations
+    assert "δĝ" in equations and "before σ and tanh" in equations
+    assert any("fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f)" in t for t in texts)
+
+
+class _Queue:
+    """A runner that only queues: a solve runs when the test says (as on the window's worker)."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def run(self, state, job, deliver):
+        self.jobs.append((job, deliver))
+        return None
+
+
+def test_restoring_a_session_checks_without_solving(panel, monkeypatch):
+    """Opening a session: the panel refuses what its editors cannot hold (through the engine's
+    checks) but leaves the solve to the state's runner — it used to run a whole worked solution
+    on the GUI thread first (~50 ms for T = 64, n_h = 16, and then the state solved again)."""
+    big = random_inputs(64, 16, 16, seed=3)
+    data = {"kind": "lstm", "inputs": {"xs": big["xs"].tolist(), "c0": big["c0"].tolist(),
+                                       "dh": big["dh"].tolist(),
+                                       "params": {k: v.tolist() for k, v in big["params"].items()}}}
+    solves = []
+    real = examples.KINDS["lstm"]
+
+    @functools.wraps(real)
+    def counted(**inputs):
+        solves.append(1)
+        return real(**inputs)
+
+    monkeypatch.setitem(examples.KINDS, "lstm", counted)
+    queue = _Queue()
+    panel.state.runner = queue
+    panel.restore_session(data)
+    assert solves == []                           # nothing solved on the caller's thread
+    assert panel.spin_T.value() == 64 and panel.editors["W_fc"].value().shape == (16, 16)
+    job, deliver = queue.jobs[-1]
+    deliver(job())                                # the runner's one solve
+    assert solves == [1]
+    assert panel.state.trace.tensors["dc"].shape == (64, 16)
+    # what the editors could not hold is still refused, in the words on screen, and changes
+    # nothing
+    before = panel.current_inputs()
+    for field, value, says in (("c0", [1.0, 2.0], "c0: c₀"), ("dh", [[1.0]], "dh: δh"),
+                               ("params", {**data["inputs"]["params"], "W_ic": [[1.0]]},
+                                "W_ic: W_ic"),
+                               ("xs", [[float("nan")] * 16] * 64, "x[0,0] is nan")):
+        bad = {"kind": "lstm", "inputs": {**data["inputs"], field: value}}
+        with pytest.raises(ValueError, match=re.escape(says)):
+            panel.restore_session(bad)
+        np.testing.assert_array_equal(panel.current_inputs()["xs"], before["xs"])
+        np.testing.assert_array_equal(panel.current_inputs()["c0"], before["c0"])
+    assert solves == [1]
