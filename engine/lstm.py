@@ -172,7 +172,7 @@ def check(xs, params, c0=None, dh=None) -> None:
     """Every check :func:`forward` and :func:`backward` make before computing (names, shapes,
     finite values, sizes), without computing: a ValueError naming the field, else None. (What
     only the computation can find, an overflow of the pre-activations, is left to it.)"""
-    xs, p, c0 = _check(xs, params, c0)
+    xs, _, c0 = _check(xs, params, c0)
     if dh is not None:
         _check_dh(dh, (xs.shape[0], c0.shape[0]))
 
