@@ -2,14 +2,20 @@
 
 Column ``t`` (0..T) holds the values at time ``t``; column 0 only has ``c₀`` (and ``δc₀`` at the
 end of the backward pass). Each row is one quantity, drawn as a strip of ``n_h`` cells (unit ``j``
-downwards), so the picture reads like the unrolled network on paper. Every row is one
-``ImageItem`` created once and updated with ``setImage(levels=…)``; levels are fixed per trace
-(σ gates on [-1, 1], tanh outputs on [-1, 1], c, δh, δc symmetric about zero) so colours do not
-jump while stepping. Values not computed yet are NaN and show empty.
+downwards), half a cell apart, so the picture reads like the unrolled network on paper. All rows
+are one ``ImageItem`` created once and updated with ``setImage(levels=…)``; levels are fixed per
+trace (σ gates on [-1, 1], tanh outputs on [-1, 1], c, δh, δc symmetric about zero) so colours do
+not jump while stepping. Values not computed yet are NaN and show empty.
+
+Readable first: each cell's value prints at the window's text size (View → Zoom), and a cell is
+never smaller than its value needs (:meth:`TimelinePlot.minimumSizeHint`); :class:`LSTMTimeline`
+scrolls the plot sideways when the time steps do not fit, and keeps the current column in view.
+Past :data:`MAX_LABELLED_CELLS` cells the values are not printed and the cells may be small.
 
 Views never write state: the panel calls :meth:`set_geometry` when a new trace arrives,
 :meth:`show_values` and :meth:`set_focus` on every step; :meth:`scene_pos` locates a cell for
 the shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`, which animates a step's contribution.
+A click on a column emits :attr:`TimelinePlot.column_clicked` (the panel jumps there).
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from pnn_gui import style
 from pnn_gui.views.text_layer import TextLayer, short
 from pnn_gui.widgets.tensor_view import colormap
 
 #: print each cell's value when the timeline has at most this many cells
 MAX_LABELLED_CELLS = 640
-#: vertical gap between row strips, in cells
-ROW_GAP = 1  # a whole cell: all rows are one image, with a NaN row between strips
+#: vertical gap between row strips, in cells (one image row: the image has two per cell)
+ROW_GAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ EQUATIONS = tuple(_sub(line) for line in (
     "&nbsp;&nbsp;&nbsp;&nbsp;+ δc_{t+1} ⊙ f_{t+1}   (from c_{t+1})",
     "&nbsp;&nbsp;&nbsp;&nbsp;+ δf̂_{t+1}·W_{fc}<sup>T</sup> + δî_{t+1}·W_{ic}<sup>T</sup>",
     "&nbsp;&nbsp;&nbsp;&nbsp;+ δô_{t+1}·W_{oc}<sup>T</sup>   (peepholes)",
-    "δf̂, δî, δô, δĝ: the deltas before σ and tanh",
+    "δf̂, δî, δô, δĝ:",
+    "&nbsp;&nbsp;&nbsp;&nbsp;the deltas before σ and tanh",
 ))
 
 
@@ -84,6 +92,9 @@ def equations_html() -> str:
 
 class TimelinePlot(pg.PlotWidget):
     """The heatmap grid alone (a PlotWidget), sized by :meth:`set_geometry`."""
+
+    #: a click on column t (0..T)
+    column_clicked = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, rows: Sequence[Row] = ROWS):
         super().__init__(parent, background="w")
@@ -98,18 +109,14 @@ class TimelinePlot(pg.PlotWidget):
             axis.setPen(pg.mkPen(None))
             axis.setTextPen(pg.mkPen("#202020"))
             axis.setStyle(tickLength=0)
-        font = QtGui.QFont()
-        font.setPointSizeF(10)
-        font.setBold(True)
-        pi.getAxis("left").setStyle(tickFont=font)
-        pi.getAxis("left").setWidth(34)
         pi.setMenuEnabled(False)
         pi.hideButtons()
         vb = pi.getViewBox()
         vb.invertY(True)
         vb.setMouseEnabled(False, False)
         vb.setDefaultPadding(0.0)
-        # every row in one image: each row's values divided by its own level, shown on [-1, 1]
+        # every row in one image, two image rows per cell (the gap between strips is one):
+        # each row's values divided by its own level, shown on [-1, 1]
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setLookupTable(self._lut)
         self.addItem(self._image)
@@ -126,7 +133,7 @@ class TimelinePlot(pg.PlotWidget):
                                        connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
-        self._values_text = TextLayer(font_size=7.5)
+        self._values_text = TextLayer(font_size=style.DESIGN_POINTS)  # the window's text size
         self._values_text.setZValue(10)
         self.addItem(self._values_text)
         self.T = 0
@@ -137,6 +144,51 @@ class TimelinePlot(pg.PlotWidget):
         self._values: dict[str, np.ndarray] = {}
         #: other tensor names drawn in a row's cells (e.g. the terms of δc in the δc row)
         self.aliases: dict[str, str] = {}
+        self.setToolTip("Click a column to go to the first step at that time")
+        self.scene().sigMouseClicked.connect(self._on_clicked)
+        self._set_axis_fonts()
+        style.on_zoom(self._on_zoom)
+
+    # -- size -----------------------------------------------------------------------------------
+    def cell_size(self) -> QtCore.QSizeF:
+        """The smallest cell (pixels) that prints its value whole at the window's text size:
+        as wide as ``-0.060`` or ``-9.5e-4`` and one line high (a few pixels when values are not
+        printed)."""
+        if not self._label_cells:
+            return QtCore.QSizeF(8.0, 3.0)
+        widest = max(self._values_text.measure(t).width() for t in ("-0.060", "-9.5e-4"))
+        return QtCore.QSizeF(widest + 8, self._values_text.measure("0").height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        if self.T == 0:
+            return QtCore.QSize(60, 60)
+        cell = self.cell_size()
+        pi = self.getPlotItem()
+        w = pi.getAxis("left").width() + (self.T + 1) * cell.width() + 4
+        h = pi.getAxis("top").height() + self.row_top(len(self.rows)) * cell.height() + 4
+        return QtCore.QSize(int(np.ceil(w)), int(np.ceil(h)))
+
+    def column_rect(self, t: int) -> QtCore.QRect:
+        """Where column ``t`` is in the widget (pixels), to scroll it into view."""
+        vb = self.getPlotItem().getViewBox()
+        rect = vb.mapViewToScene(QtCore.QRectF(t, 0, 1, 1)).boundingRect()
+        return self.mapFromScene(rect).boundingRect()
+
+    def _set_axis_fonts(self) -> None:
+        """Row names bold and time steps at the window's text size; the axes as wide and high
+        as they need."""
+        pi = self.getPlotItem()
+        bold, plain = style.font(style.DESIGN_POINTS, bold=True), style.font(style.DESIGN_POINTS)
+        left, top = pi.getAxis("left"), pi.getAxis("top")
+        left.setStyle(tickFont=bold)
+        top.setStyle(tickFont=plain)
+        widest = max(QtGui.QFontMetricsF(bold).horizontalAdvance(r.label) for r in self.rows)
+        left.setWidth(int(np.ceil(widest)) + 14)
+        top.setHeight(int(np.ceil(QtGui.QFontMetricsF(plain).height())) + 6)
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._set_axis_fonts()
+        self.updateGeometry()
 
     # -- geometry -------------------------------------------------------------------------------
     def row_top(self, r: int) -> float:
@@ -174,8 +226,8 @@ class TimelinePlot(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.getAxis("left").setTicks([[(self.row_top(r) + H / 2, row.label)
                                       for r, row in enumerate(self.rows)]])
-        every = max(1, int(np.ceil(W / 14)))
-        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if every == 1 else str(t))
+        every = 1 if self._label_cells else max(1, int(np.ceil(W / 14)))
+        pi.getAxis("top").setTicks([[(t + 0.5, f"t={t}" if W <= 8 else str(t))
                                      for t in range(0, W, every)]])
         if self._label_cells:
             pos = [(t + 0.5, self.row_top(r) + j + 0.5)
@@ -184,8 +236,9 @@ class TimelinePlot(pg.PlotWidget):
         else:
             self._values_text.set_labels(np.zeros((0, 2)), [])
         self.getPlotItem().getViewBox().setRange(
-            xRange=(0, W), yRange=(-0.25, self.row_top(len(self.rows) - 1) + H + 0.05),
+            xRange=(0, W), yRange=(-0.1, self.row_top(len(self.rows) - 1) + H + 0.05),
             padding=0)
+        self.updateGeometry()
         self._reset_values()
 
     def _reset_values(self) -> None:
@@ -197,8 +250,9 @@ class TimelinePlot(pg.PlotWidget):
         """Values so far (NaN = not computed yet): ``values[key]`` is (T, n_h), initial (n_h,)."""
         W, H = self.T + 1, self.n_h
         R = len(self.rows)
-        if self._canvas.shape != (R * (H + ROW_GAP) - ROW_GAP, W):
-            self._canvas = np.full((R * (H + ROW_GAP) - ROW_GAP, W), np.nan)
+        per = 2 * H + 1  # image rows per strip and its gap (two per cell)
+        if self._canvas.shape != (R * per - 1, W):
+            self._canvas = np.full((R * per - 1, W), np.nan)
         canvas = self._canvas
         empty = np.zeros((R, W), dtype=bool)
         for r, row in enumerate(self.rows):
@@ -211,13 +265,13 @@ class TimelinePlot(pg.PlotWidget):
                 if v0 is not None:
                     grid[:, 0] = np.asarray(v0, float).reshape(H)
             self._values[row.key] = grid
-            top = r * (H + ROW_GAP)
-            canvas[top:top + H] = grid / self.levels.get(row.key, 1.0)
+            top = r * per
+            canvas[top:top + 2 * H] = np.repeat(grid / self.levels.get(row.key, 1.0), 2, axis=0)
             empty[r] = np.isnan(grid).all(axis=0)
             if not row.initial:
                 empty[r, 0] = False
         self._image.setImage(canvas, levels=(-1.0, 1.0), autoLevels=False)
-        self._image.setRect(QtCore.QRectF(0, 0, W, canvas.shape[0]))
+        self._image.setRect(QtCore.QRectF(0, 0, W, canvas.shape[0] / 2))
         if self._label_cells:
             texts, colors = [], []
             for row in self.rows:
@@ -251,7 +305,8 @@ class TimelinePlot(pg.PlotWidget):
         else:
             y1 = self.row_top(len(self.rows) - 1) + self.n_h
             x0, x1 = t + 0.02, t + 0.98
-            self._column.setData([x0, x1, x1, x0, x0], [-0.2, -0.2, y1 + 0.02, y1 + 0.02, -0.2])
+            self._column.setData([x0, x1, x1, x0, x0], [-0.08, -0.08, y1 + 0.02, y1 + 0.02,
+                                                        -0.08])
         cells = tuple(self._cells(refs) for refs in (reads, writes))
         self._focus = (t if self.T else None, *cells)
         self._reads.setData(*self._boxes(cells[0]))
@@ -282,6 +337,21 @@ class TimelinePlot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         return vb.mapViewToScene(QtCore.QPointF(t + 0.5, self.row_top(r) + j + 0.5))
 
+    def column_at(self, scene_pos: QtCore.QPointF) -> int | None:
+        """The time column (0..T) under a scene position, or None (outside the cells)."""
+        vb = self.getPlotItem().getViewBox()
+        if self.T == 0 or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        x = vb.mapSceneToView(scene_pos).x()
+        return int(np.floor(x)) if 0 <= x < self.T + 1 else None
+
+    def _on_clicked(self, event) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        t = self.column_at(event.scenePos())
+        if t is not None:
+            self.column_clicked.emit(t)
+
     def _cells(self, refs: Sequence[tuple[str, tuple]]) -> tuple[tuple[int, int, int], ...]:
         """The cells of ``refs`` the timeline shows, each once, in order."""
         return tuple(dict.fromkeys(c for c in map(self.locate, refs) if c is not None))
@@ -302,36 +372,98 @@ class TimelinePlot(pg.PlotWidget):
     def cell_texts(self) -> list[str]:
         return self._values_text.texts()
 
+    def cell_font_size(self) -> float:
+        """Points of the printed values."""
+        return self._values_text.font_size()
+
 
 class LSTMTimeline(QtWidgets.QWidget):
-    """The timeline plot with the sheet's cell equations beside it."""
+    """The timeline plot (scrolled sideways when its columns do not fit) with the sheet's cell
+    equations beside it, at the window's text size."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self.plot = TimelinePlot(self)
+        self.plot = TimelinePlot()
+        self.scroll = QtWidgets.QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.plot)
         self.equations = QtWidgets.QLabel(equations_html(), self)
         self.equations.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.equations.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.equations.setWordWrap(False)
-        font = self.equations.font()
-        font.setPointSizeF(font.pointSizeF() * 0.95)
-        self.equations.setFont(font)
         self.equations.setContentsMargins(8, 4, 8, 4)
         self.equations.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed,
                                      QtWidgets.QSizePolicy.Policy.Fixed)  # never cut
-        # one short line (the equations' column is narrow and short); the whole note is its
-        # tooltip and heads the worked solution
+        # one short line (the equations' column is narrow); the whole note is its tooltip and
+        # heads the worked solution
         self.caption = QtWidgets.QLabel("", self)
         self.caption.setContentsMargins(8, 0, 8, 0)
-        self.caption.setStyleSheet("color: #8a5a00;")
+        style.tint(self.caption, "#8a5a00")
+        # the equations fold away to give the timeline their width (a small window, zoomed in)
+        self.equations_button = QtWidgets.QToolButton(self)
+        self.equations_button.setText("Cell equations")
+        self.equations_button.setCheckable(True)
+        self.equations_button.setChecked(True)
+        self.equations_button.setAutoRaise(True)
+        self.equations_button.setToolButtonStyle(
+            QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.equations_button.setToolTip("Show or fold the cell's equations (folded, the "
+                                         "timeline gets their width)")
+        self.equations_button.toggled.connect(self._on_equations_toggled)
+        self._on_equations_toggled(True)
         side = QtWidgets.QVBoxLayout()
+        side.addWidget(self.equations_button)
         side.addWidget(self.equations)
         side.addWidget(self.caption)
         side.addStretch(1)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(side)
+        self._fit_height()
+        # the sideways scroll bar shows or goes: room for it below the plot, or none
+        self.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_height)
+        style.on_zoom(self._on_zoom)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        hint = super().minimumSizeHint()
+        return QtCore.QSize(hint.width(), max(hint.height(), self._plot_height()))
+
+    def sizeHint(self) -> QtCore.QSize:
+        """No taller than the plot needs: the room left goes to the views below."""
+        return QtCore.QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+    def _plot_height(self) -> int:
+        """The plot's whole height, and the sideways scroll bar's when it shows."""
+        bar = self.scroll.horizontalScrollBar()
+        extra = bar.sizeHint().height() if bar.maximum() > 0 else 0
+        return self.plot.minimumSizeHint().height() + extra
+
+    def _fit_height(self, *_range) -> None:
+        self.scroll.setMinimumHeight(self._plot_height())
+        self.updateGeometry()
+
+    def set_geometry(self, T: int, n_h: int, final: Mapping[str, np.ndarray]) -> None:
+        """A new trace (see :meth:`TimelinePlot.set_geometry`); the view's height follows."""
+        self.plot.set_geometry(T, n_h, final)
+        self._fit_height()
+
+    def show_column(self, t: int | None) -> None:
+        """Scroll column ``t`` into view (the current step's time)."""
+        if t is not None and self.scroll.horizontalScrollBar().maximum() > 0:
+            rect = self.plot.column_rect(t)
+            self.scroll.ensureVisible(rect.center().x(), rect.center().y(),
+                                      rect.width() // 2 + 8, 0)
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._fit_height()
+
+    def _on_equations_toggled(self, shown: bool) -> None:
+        self.equations.setVisible(shown)
+        self.equations_button.setArrowType(QtCore.Qt.ArrowType.DownArrow if shown
+                                           else QtCore.Qt.ArrowType.RightArrow)
 
     def set_caption(self, text: str) -> None:
         """A trace's note (e.g. why it was coarsened): "coarsened (see the note)" when it says
@@ -344,7 +476,6 @@ class LSTMTimeline(QtWidgets.QWidget):
             short = text.split(";")[0][:40]
         self.caption.setText(short)
         self.caption.setToolTip(text)
-
 
 
 __all__ = ["ROWS", "LSTMTimeline", "Row", "TimelinePlot", "equations_html"]

@@ -33,16 +33,29 @@ def test_final_dc_equals_the_engines(panel):
     for key in ("f", "i", "o", "g", "c", "h"):
         np.testing.assert_array_equal(panel.timeline.plot.image_of(key)[:, 1:].T,
                                       getattr(run, key), err_msg=key)
-    # after the backward pass the bars show δc₁: its terms stack up to the engine's δc₁
+    # after the backward pass the bars show the last δc computed, δc₀: its four terms (none
+    # from an h) stack up to the engine's δc₀
+    assert panel.dc_view.title() == "δc<sub>0</sub> by term, per unit j"
+    heights = panel.dc_view.segment_heights()
+    np.testing.assert_allclose(heights.sum(axis=0), grads.dc0, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(heights, np.stack([np.zeros(2)] + [grads.terms0[k]
+                                                                     for k in TERM_KEYS[1:]]))
+    np.testing.assert_array_equal(panel.dc_view.total_values(), grads.dc0)
+    # ‖δc_t‖ for every t, t = 0 included
+    norms = panel.norm_view.norm_values()
+    np.testing.assert_array_equal(norms[:, 0], np.arange(0, run.c.shape[0] + 1))
+    np.testing.assert_allclose(norms[:, 1], np.linalg.norm(np.vstack([grads.dc0, grads.dc]),
+                                                           axis=1), rtol=1e-12)
+    # at δc₁'s last step the bars show δc₁: its five terms stack up to the engine's δc₁
+    last_dc1 = max(i + 1 for i, s in enumerate(panel.state.trace.steps)
+                   if ("dc", (0, 1)) in s.writes)
+    goto(panel, last_dc1)
+    assert panel.dc_view.title() == "δc<sub>1</sub> by term, per unit j"
     heights = panel.dc_view.segment_heights()
     np.testing.assert_allclose(heights.sum(axis=0), grads.dc[0], rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]),
-                               rtol=0, atol=0)
+    np.testing.assert_array_equal(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]))
     np.testing.assert_array_equal(panel.dc_view.total_values(), grads.dc[0])
-    # ‖δc_t‖ for every t
-    norms = panel.dc_view.norm_values()
-    np.testing.assert_array_equal(norms[:, 0], np.arange(1, run.c.shape[0] + 1))
-    np.testing.assert_allclose(norms[:, 1], np.linalg.norm(grads.dc, axis=1), rtol=1e-12)
+    goto(panel, panel.state.n_steps)
     # δx and the last parameter gradient in the grid
     np.testing.assert_array_equal(panel.grid.view("dx").values(), grads.dx)
     g = panel.grad_box.currentData()
@@ -286,7 +299,7 @@ def test_dc_chart_fits_a_narrow_view(qtbot):
     qtbot.waitExposed(view)
     names = tuple(TERM_LABELS.values())
     terms = {n: np.ones((3, 2)) for n in names}
-    view.set_geometry(3, 2, names, terms, np.ones((3, 2)))
+    view.set_geometry(2, names, terms)
     assert view.legend_columns() == 2
     view.resize(226, 450)
     qtbot.waitUntil(lambda: view.width() == 226)
