@@ -104,6 +104,9 @@ def set_zoom(factor: float) -> None:
     font.setPointSizeF(_desktop_points() * factor)
     _state["zoom"] = factor
     QtWidgets.QApplication.setFont(font)
+    # Qt posts the change to every widget: deliver it now, so that what follows (and every
+    # on_zoom slot) sees the new fonts
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.ApplicationFontChange)
     for widget in QtWidgets.QApplication.allWidgets():
         design = widget.property(_POINTS_PROPERTY)
         if design is not None:

@@ -135,9 +135,10 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         self._legend.updateSize()
 
     def _on_zoom(self, _factor: float) -> None:
-        self._set_texts()
-        self._fit_legend()
-        self._redraw_terms()
+        if not self.closed:
+            self._set_texts()
+            self._fit_legend()
+            self._redraw_terms()
 
     def _on_bars_resized(self, *_args) -> None:
         self._redraw_terms()  # the thinnest segment is in pixels
@@ -371,7 +372,8 @@ class DcNormView(pg.PlotWidget):
         self.plot_item.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size=_size(10))
 
     def _on_zoom(self, _factor: float) -> None:
-        self._set_texts()
+        if not self.closed:
+            self._set_texts()
 
     def set_geometry(self, T: int, n_h: int, final_dc: np.ndarray) -> None:
         """A new trace: ``final_dc`` ((T + 1) × n_h: δc₀ … δc_T) fixes the range."""

@@ -25,6 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from engine.steps import fmt
+from pnn_gui import style
 from pnn_gui.views.text_layer import TextLayer
 
 #: nodes beyond this count are drawn compactly (name only; value and adjoint in the tables)
@@ -251,6 +252,7 @@ class GraphView(pg.PlotWidget):
         self._node_w = np.zeros(0)
         self._row_h = 1.0
         self.getViewBox().sigResized.connect(self._on_view_resized)
+        style.on_zoom(self._on_zoom)
 
     # -- a new graph ----------------------------------------------------------------------------
     def set_graph(self, names: Sequence[str], labels: Sequence[str],
@@ -314,7 +316,9 @@ class GraphView(pg.PlotWidget):
             for j in ins:
                 uses[j] += 1
         self._node_text.set_font_size(NODE_FONT)  # the design size is measured at 100 %
-        measure = self._node_text.measure
+
+        def measure(text):  # (in pixels at 100 %: View → Zoom scales them, fit() follows)
+            return self._node_text.measure(text) / style.scale()
         widths = np.zeros(len(layers))
         height = 0.0
         for i in range(n):
@@ -344,7 +348,8 @@ class GraphView(pg.PlotWidget):
         if not len(self.node_pos):
             return
         vb = self.getViewBox()
-        avail = (vb.width(), vb.height())
+        zoom = style.scale()  # the design pixels are View → Zoom's 100 %
+        avail = (vb.width() / zoom, vb.height() / zoom)
         lo, hi = self._all_pos.min(axis=0), self._all_pos.max(axis=0)
         half_w = self._node_w / 2
         ext = [(float(np.max(half_w - (self.node_pos[:, 0] - lo[0]), initial=0)) + 6,
@@ -355,7 +360,8 @@ class GraphView(pg.PlotWidget):
             design = hi[axis] - lo[axis] + sum(ext[axis])
             if avail[axis] > 0 and design > 0:
                 ratio = min(ratio, avail[axis] / design)
-        ratio = float(np.clip(ratio, 0.7, 1.0))
+        # never below 70 % of the text size at 100 % (zoomed in, the graph keeps fitting)
+        ratio = float(np.clip(ratio, min(0.7 / zoom, 1.0), 1.0))
         self._node_text.set_font_size(NODE_FONT * ratio)
         self._edge_text.set_font_size(EDGE_FONT * ratio)
         ranges = []
@@ -373,6 +379,10 @@ class GraphView(pg.PlotWidget):
                 extra = (room / scale - span) / 2
                 ranges.append((lo[axis] - e_lo / scale - extra, hi[axis] + e_hi / scale + extra))
         vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+
+    def _on_zoom(self, _factor: float) -> None:
+        if not self.closed:  # boxes at the new text size: fit them again
+            self._on_view_resized()
 
     def _on_view_resized(self, *_args) -> None:
         if len(self.node_pos):

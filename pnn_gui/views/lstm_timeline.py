@@ -145,7 +145,6 @@ class TimelinePlot(pg.PlotWidget):
         #: other tensor names drawn in a row's cells (e.g. the terms of δc in the δc row)
         self.aliases: dict[str, str] = {}
         self.setToolTip("Click a column to go to the first step at that time")
-        self.scene().sigMouseClicked.connect(self._on_clicked)
         self._set_axis_fonts()
         style.on_zoom(self._on_zoom)
 
@@ -187,8 +186,9 @@ class TimelinePlot(pg.PlotWidget):
         top.setHeight(int(np.ceil(QtGui.QFontMetricsF(plain).height())) + 6)
 
     def _on_zoom(self, _factor: float) -> None:
-        self._set_axis_fonts()
-        self.updateGeometry()
+        if not self.closed:
+            self._set_axis_fonts()
+            self.updateGeometry()
 
     # -- geometry -------------------------------------------------------------------------------
     def row_top(self, r: int) -> float:
@@ -345,12 +345,22 @@ class TimelinePlot(pg.PlotWidget):
         x = vb.mapSceneToView(scene_pos).x()
         return int(np.floor(x)) if 0 <= x < self.T + 1 else None
 
-    def _on_clicked(self, event) -> None:
-        if event.button() != QtCore.Qt.MouseButton.LeftButton:
-            return
-        t = self.column_at(event.scenePos())
+    def _column_under(self, ev: QtGui.QMouseEvent) -> int | None:
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return None
+        return self.column_at(self.mapToScene(ev.position().toPoint()))
+
+    def mousePressEvent(self, ev: QtGui.QMouseEvent) -> None:
+        super().mousePressEvent(ev)
+        t = self._column_under(ev)
         if t is not None:
+            ev.accept()
             self.column_clicked.emit(t)
+
+    def mouseReleaseEvent(self, ev: QtGui.QMouseEvent) -> None:
+        super().mouseReleaseEvent(ev)
+        if self._column_under(ev) is not None:
+            ev.accept()
 
     def _cells(self, refs: Sequence[tuple[str, tuple]]) -> tuple[tuple[int, int, int], ...]:
         """The cells of ``refs`` the timeline shows, each once, in order."""

@@ -562,8 +562,9 @@ class TensorGrid(pg.GraphicsLayoutWidget):
             v.set_precision(digits)
 
     def _on_zoom(self, _factor: float) -> None:
-        for v in self.views.values():
-            v.set_text_size()
+        if not self.closed:
+            for v in self.views.values():
+                v.set_text_size()
 
     def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[TensorView, Cell] | None:
         """The view and (row, col) under a scene position, or None."""

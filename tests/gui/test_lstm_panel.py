@@ -395,3 +395,75 @@ def test_restoring_a_session_checks_without_solving(panel, monkeypatch):
         np.testing.assert_array_equal(panel.current_inputs()["xs"], before["xs"])
         np.testing.assert_array_equal(panel.current_inputs()["c0"], before["c0"])
     assert solves == [1]
+
+
+def test_every_term_of_dc_that_is_not_zero_shows_in_the_bars(qtbot, panel):
+    """The peephole terms are a hundredth of the others in the sheet's example: they were
+    drawn under a pixel thick. Now at least MIN_SEGMENT_PX, and a term that is 0 not at all."""
+    from pnn_gui.views.dc_terms import MIN_SEGMENT_PX
+
+    panel.view_widget.resize(700, 800)
+    panel.view_widget.show()
+    qtbot.waitExposed(panel.view_widget)
+    last_dc2 = max(i + 1 for i, s in enumerate(panel.state.trace.steps)
+                   if ("dc", (1, 1)) in s.writes)
+    goto(panel, last_dc2)
+    values = panel.dc_view.segment_heights()
+    peep = [TERM_KEYS.index(k) for k in ("dc_from_peep_f", "dc_from_peep_i", "dc_from_peep_o")]
+    assert np.abs(values[peep]).max() < 0.01 < np.abs(values).max()   # tiny beside the others
+    drawn = panel.dc_view.drawn_heights_px()
+    assert np.all(drawn[values != 0] >= MIN_SEGMENT_PX - 1e-6), drawn
+    assert np.all(drawn[values == 0] == 0)
+    # the big terms keep their true proportions
+    big = np.abs(values) > 0.05
+    ratio = drawn[big] / np.abs(values[big])
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+
+
+def _first_step(trace, phase, t, time_of):
+    return next(i + 1 for i, s in enumerate(trace.steps) if s.phase == phase and time_of(s) == t)
+
+
+def test_a_new_T_keeps_the_pass_not_the_step_number(panel):
+    """Changing T (or n_h) used to keep step k, an unrelated step of the new trace."""
+    trace = panel.state.trace
+    n_forward = trace.phases["forward"]
+    goto(panel, n_forward + 20)                       # inside the backward pass
+    panel.spin_T.setValue(4)
+    st = panel.state
+    assert st.trace.tensors["dc"].shape[0] == 4
+    assert st.step == st.trace.phases["forward"] + 1  # the backward pass's first step
+    assert st.current_step().phase == "backward"
+    assert st.trace.steps[st.step - 2].phase == "forward"
+    goto(panel, 5)                                    # the forward pass
+    panel.spin_n_h.setValue(3)
+    assert panel.state.step == 0
+    goto(panel, panel.state.n_steps)                  # the end stays at the end
+    panel.spin_T.setValue(2)
+    assert panel.state.step == panel.state.n_steps > 0
+
+
+def test_clicking_a_timeline_column_goes_to_that_times_first_step(qtbot, panel):
+    from PySide6 import QtCore
+
+    plot = panel.timeline.plot
+    panel.view_widget.resize(700, 800)
+    panel.view_widget.show()
+    qtbot.waitExposed(panel.view_widget)
+    trace = panel.state.trace
+
+    def click(ref):
+        pos = plot.mapFromScene(plot.scene_pos(ref))
+        qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+    click(("h", (1, 0)))                              # column t = 2, in the forward pass
+    assert panel.state.step == _first_step(trace, "forward", 2, panel._time_of)
+    assert panel.state.current_step().title == "f₂"
+    goto(panel, trace.phases["forward"] + 3)          # the backward pass
+    click(("f", (0, 1)))                              # column t = 1
+    k = panel.state.step
+    assert k == _first_step(trace, "backward", 1, panel._time_of)
+    assert panel.state.current_step().phase == "backward"
+    assert panel.state.current_step().writes[0][1][0] == 0    # row 0 is t = 1
+    click(("c0", (0,)))                               # column 0: δc₀
+    assert panel.state.current_step().writes[0] == ("dc0", (0,))
