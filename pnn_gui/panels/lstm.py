@@ -257,8 +257,8 @@ class LSTMPanel(EditorGridPanel):
         rl = QtWidgets.QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         head = QtWidgets.QHBoxLayout()
-        head.addWidget(QtWidgets.QLabel("δx and the parameter gradient"))
         head.addStretch(1)
+        head.addWidget(QtWidgets.QLabel("gradient"))  # (the views are titled)
         head.addWidget(self.grad_box)
         rl.addLayout(head)
         rl.addWidget(self.grid, 3)
@@ -272,6 +272,8 @@ class LSTMPanel(EditorGridPanel):
         split.setChildrenCollapsible(False)
         # the timeline at its full height above the bars: the view scrolls when they do not fit
         self.view_widget = _scrolled(split, "lstmView")
+        self.view_widget.setHorizontalScrollBarPolicy(  # (the timeline scrolls sideways itself)
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _fit_bottom(self, _factor: float = 1.0) -> None:
         """The bars and the gradients no lower than their numbers need, the ‖δc_t‖ plot small

@@ -74,11 +74,43 @@ def _axes_style(plot: pg.PlotItem) -> None:
         plot.getAxis(side).setTextPen(pg.mkPen("#202020"))
 
 
-def _set_axis_texts(plot: pg.PlotItem) -> None:
-    """Tick numbers at the window's text size (View → Zoom); the title names the axes."""
+def _set_axis_texts(plot: pg.PlotItem, bottom: str | None = None) -> None:
+    """Tick numbers and the bottom axis' name, if any, at the window's text size (View → Zoom)."""
     tick = style.font(style.DESIGN_POINTS)
     for side in ("left", "bottom"):
         plot.getAxis(side).setStyle(tickFont=tick)
+    if bottom is not None:
+        plot.setLabel("bottom", bottom, color="#202020",
+                      **{"font-size": _size(style.DESIGN_POINTS)})
+
+
+class _Legend(pg.LegendItem):
+    """pyqtgraph's legend, sized from its entries' preferred sizes: its own sizing read their
+    current geometry, which lags a new font or a new column count (the legend stayed as wide as
+    two columns at the old size, and pushed the bars out of the view)."""
+
+    def entry_widths(self) -> list[float]:
+        """Swatch and label of each entry, side by side (pixels)."""
+        hint = QtCore.Qt.SizeHint.PreferredSize
+        return [s.effectiveSizeHint(hint).width() + label.effectiveSizeHint(hint).width() + 6
+                for s, label in self.items]
+
+    def updateSize(self) -> None:
+        if self.size is not None:
+            return
+        hint = QtCore.Qt.SizeHint.PreferredSize
+        width = height = 0.0
+        for row in range(self.layout.rowCount()):
+            row_width = row_height = 0.0
+            for col in range(self.layout.columnCount()):
+                item = self.layout.itemAt(row, col)
+                if item:
+                    size = item.effectiveSizeHint(hint)
+                    row_width += size.width() + 3
+                    row_height = max(row_height, size.height())
+            width = max(width, row_width)
+            height += row_height
+        self.setGeometry(0, 0, width, height)
 
 
 class DcTermsView(pg.GraphicsLayoutWidget):
@@ -87,8 +119,8 @@ class DcTermsView(pg.GraphicsLayoutWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setBackground("w")
-        self._legend = pg.LegendItem(colCount=2, labelTextColor="#202020",
-                                     labelTextSize=_size(style.DESIGN_POINTS), verSpacing=-6)
+        self._legend = _Legend(colCount=2, labelTextColor="#202020",
+                                labelTextSize=_size(style.DESIGN_POINTS), verSpacing=-6)
         self.ci.addItem(self._legend, row=0, col=0)
         self.bars_plot = self.addPlot(row=1, col=0)
         self.ci.layout.setRowStretchFactor(0, 0)
@@ -126,7 +158,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
     # -- text size ------------------------------------------------------------------------------
     def _set_texts(self) -> None:
         """Title, axes and legend at the window's text size."""
-        _set_axis_texts(self.bars_plot)
+        _set_axis_texts(self.bars_plot, "unit j")
         self._title_t = -1
         self._set_title(self._terms_args[0])
         self._legend.opts["labelTextSize"] = _size(style.DESIGN_POINTS)
@@ -215,13 +247,10 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         """Two columns of swatches when they fit the view's width, else one: a legend wider than
         the view would push the plots out past its right edge (the layout does not shrink it).
         True when the legend changed."""
-        metrics = QtGui.QFontMetricsF(style.font(style.DESIGN_POINTS))
-        widest = max((metrics.horizontalAdvance(n) for n in self.term_names), default=0.0)
-        two = 2 * (widest + 45) + 20  # swatch, spacing and margins per column
-        title = QtGui.QFontMetricsF(style.font(10)).horizontalAdvance(
-            "δc10 by term, per unit j")
-        self.setMinimumWidth(int(max(widest + 45, title) + 20))  # legend and title never cut
-        cols = 2 if self.width() >= two else 1
+        widest = max(self._legend.entry_widths(), default=0.0)
+        margins = 30  # the layout's and the legend's
+        self.setMinimumWidth(int(widest + margins))  # the legend never cut
+        cols = 2 if self.width() >= 2 * widest + margins else 1
         if cols == self._legend.columnCount:
             return False
         self._legend.setColumnCount(cols)
@@ -307,10 +336,7 @@ class DcTermsView(pg.GraphicsLayoutWidget):
         if t == self._title_t and self._title_t != -1:
             return
         self._title_t = t
-        if t is None:
-            title = "δc<sub>t</sub> terms: backward pass"
-        else:
-            title = f"δc<sub>{t}</sub> by term, per unit j"
+        title = f"δc<sub>{'t' if t is None else t}</sub> by term"  # (t: none drawn yet)
         self.bars_plot.setTitle(title, color="#202020", size=_size(10))
 
     def _data_per_px(self) -> float:
@@ -368,7 +394,7 @@ class DcNormView(pg.PlotWidget):
         style.on_zoom(self._on_zoom)
 
     def _set_texts(self) -> None:
-        _set_axis_texts(self.plot_item)
+        _set_axis_texts(self.plot_item, "t")
         self.plot_item.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size=_size(10))
 
     def _on_zoom(self, _factor: float) -> None:

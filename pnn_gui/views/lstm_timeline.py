@@ -8,9 +8,11 @@ trace (σ gates on [-1, 1], tanh outputs on [-1, 1], c, δh, δc symmetric about
 not jump while stepping. Values not computed yet are NaN and show empty.
 
 Readable first: each cell's value prints at the window's text size (View → Zoom), and a cell is
-never smaller than its value needs (:meth:`TimelinePlot.minimumSizeHint`); :class:`LSTMTimeline`
-scrolls the plot sideways when the time steps do not fit, and keeps the current column in view.
-Past :data:`MAX_LABELLED_CELLS` cells the values are not printed and the cells may be small.
+never smaller than its value needs (:meth:`TimelinePlot.cell_size`). When the time steps do not
+fit the width, the plot shows as many columns as fit and a scroll bar under it moves through
+them (:attr:`TimelinePlot.columns_changed`); the row names stay, and the current step's column is
+kept in view. Past :data:`MAX_LABELLED_CELLS` cells the values are not printed and the cells may
+be small.
 
 Views never write state: the panel calls :meth:`set_geometry` when a new trace arrives,
 :meth:`show_values` and :meth:`set_focus` on every step; :meth:`scene_pos` locates a cell for
@@ -95,6 +97,8 @@ class TimelinePlot(pg.PlotWidget):
 
     #: a click on column t (0..T)
     column_clicked = QtCore.Signal(int)
+    #: (first column shown, columns shown, all columns) after the shown columns changed
+    columns_changed = QtCore.Signal(int, int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, rows: Sequence[Row] = ROWS):
         super().__init__(parent, background="w")
@@ -128,9 +132,9 @@ class TimelinePlot(pg.PlotWidget):
         self.addItem(self._empty)
         self._reads = pg.PlotDataItem(pen=pg.mkPen("#303030", width=2), connect="finite")
         self._writes = pg.PlotDataItem(pen=pg.mkPen("#ff8c00", width=3), connect="finite")
-        self._column = pg.PlotDataItem(pen=pg.mkPen("#ff8c00", width=2,
-                                                    style=QtCore.Qt.PenStyle.DashLine),
-                                       connect="finite")
+        # the current time column: solid and pale (a dashed outline, partly repainted, came
+        # back with its dashes shifted in a real window: stale paint)
+        self._column = pg.PlotDataItem(pen=pg.mkPen("#ffc27a", width=2), connect="finite")
         for item in (self._reads, self._writes, self._column):
             self.addItem(item)
         self._values_text = TextLayer(font_size=style.DESIGN_POINTS)  # the window's text size
@@ -145,6 +149,9 @@ class TimelinePlot(pg.PlotWidget):
         #: other tensor names drawn in a row's cells (e.g. the terms of δc in the δc row)
         self.aliases: dict[str, str] = {}
         self.setToolTip("Click a column to go to the first step at that time")
+        self._first = 0           # the first column shown
+        self._shown = (0, 0, 0)   # what columns_changed said last
+        vb.sigResized.connect(self._show_range)
         self._set_axis_fonts()
         style.on_zoom(self._on_zoom)
 
@@ -159,19 +166,51 @@ class TimelinePlot(pg.PlotWidget):
         return QtCore.QSizeF(widest + 8, self._values_text.measure("0").height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
+        """As tall as every row needs; as wide as one column (the rest scroll)."""
         if self.T == 0:
             return QtCore.QSize(60, 60)
         cell = self.cell_size()
         pi = self.getPlotItem()
-        w = pi.getAxis("left").width() + (self.T + 1) * cell.width() + 4
+        w = pi.getAxis("left").width() + cell.width() + 4
         h = pi.getAxis("top").height() + self.row_top(len(self.rows)) * cell.height() + 4
         return QtCore.QSize(int(np.ceil(w)), int(np.ceil(h)))
 
-    def column_rect(self, t: int) -> QtCore.QRect:
-        """Where column ``t`` is in the widget (pixels), to scroll it into view."""
+    def sizeHint(self) -> QtCore.QSize:
+        """Every column at its readable width."""
+        hint = self.minimumSizeHint()
+        extra = self.T * self.cell_size().width()
+        return QtCore.QSize(int(hint.width() + extra), hint.height())
+
+    def shown_columns(self) -> tuple[int, int]:
+        """(first, count) of the time columns in view."""
+        return self._shown[:2]
+
+    def set_first_column(self, first: int) -> None:
+        """Show the columns from ``first`` on (as many as fit)."""
+        self._first = int(first)
+        self._show_range()
+
+    def show_column(self, t: int) -> None:
+        """Bring column ``t`` into view (the columns move as little as they can)."""
+        first, count = self._shown[:2]
+        if count and not first <= t < first + count:
+            self.set_first_column(t if t < first else t - count + 1)
+
+    def _show_range(self, *_args) -> None:
+        """The x range: as many whole columns as fit the plot's width at their readable size,
+        from the first asked for; the y range: every row."""
+        W = self.T + 1
         vb = self.getPlotItem().getViewBox()
-        rect = vb.mapViewToScene(QtCore.QRectF(t, 0, 1, 1)).boundingRect()
-        return self.mapFromScene(rect).boundingRect()
+        fit = int(vb.width() // self.cell_size().width()) if vb.width() > 0 else W
+        count = max(1, min(W, fit))
+        first = max(0, min(self._first, W - count))
+        self._first = first
+        vb.setRange(xRange=(first, first + count),
+                    yRange=(-0.1, self.row_top(len(self.rows) - 1) + self.n_h + 0.05),
+                    padding=0)
+        if (first, count, W) != self._shown:
+            self._shown = (first, count, W)
+            self.columns_changed.emit(first, count, W)
 
     def _set_axis_fonts(self) -> None:
         """Row names bold and time steps at the window's text size; the axes as wide and high
@@ -189,6 +228,7 @@ class TimelinePlot(pg.PlotWidget):
         if not self.closed:
             self._set_axis_fonts()
             self.updateGeometry()
+            self._show_range()
 
     # -- geometry -------------------------------------------------------------------------------
     def row_top(self, r: int) -> float:
@@ -235,9 +275,8 @@ class TimelinePlot(pg.PlotWidget):
             self._values_text.set_labels(pos, [""] * len(pos))
         else:
             self._values_text.set_labels(np.zeros((0, 2)), [])
-        self.getPlotItem().getViewBox().setRange(
-            xRange=(0, W), yRange=(-0.1, self.row_top(len(self.rows) - 1) + H + 0.05),
-            padding=0)
+        self._first = 0
+        self._show_range()
         self.updateGeometry()
         self._reset_values()
 
@@ -388,17 +427,17 @@ class TimelinePlot(pg.PlotWidget):
 
 
 class LSTMTimeline(QtWidgets.QWidget):
-    """The timeline plot (scrolled sideways when its columns do not fit) with the sheet's cell
-    equations beside it, at the window's text size."""
+    """The timeline plot, a scroll bar under it when its columns do not all fit, and the sheet's
+    cell equations beside it (they fold), at the window's text size."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self.plot = TimelinePlot()
-        self.scroll = QtWidgets.QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.plot)
+        self.plot = TimelinePlot(self)
+        self.columns_bar = QtWidgets.QScrollBar(QtCore.Qt.Orientation.Horizontal, self)
+        self.columns_bar.setToolTip("More time steps: scroll through them")
+        self.columns_bar.valueChanged.connect(self.plot.set_first_column)
+        self.columns_bar.setVisible(False)
+        self.plot.columns_changed.connect(self._on_columns_changed)
         self.equations = QtWidgets.QLabel(equations_html(), self)
         self.equations.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.equations.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
@@ -413,14 +452,11 @@ class LSTMTimeline(QtWidgets.QWidget):
         style.tint(self.caption, "#8a5a00")
         # the equations fold away to give the timeline their width (a small window, zoomed in)
         self.equations_button = QtWidgets.QToolButton(self)
-        self.equations_button.setText("Cell equations")
         self.equations_button.setCheckable(True)
         self.equations_button.setChecked(True)
         self.equations_button.setAutoRaise(True)
         self.equations_button.setToolButtonStyle(
             QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.equations_button.setToolTip("Show or fold the cell's equations (folded, the "
-                                         "timeline gets their width)")
         self.equations_button.toggled.connect(self._on_equations_toggled)
         self._on_equations_toggled(True)
         side = QtWidgets.QVBoxLayout()
@@ -428,52 +464,44 @@ class LSTMTimeline(QtWidgets.QWidget):
         side.addWidget(self.equations)
         side.addWidget(self.caption)
         side.addStretch(1)
+        left = QtWidgets.QVBoxLayout()
+        left.setSpacing(0)
+        left.addWidget(self.plot, 1)
+        left.addWidget(self.columns_bar)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll, 1)
+        layout.addLayout(left, 1)
         layout.addLayout(side)
-        self._fit_height()
-        # the sideways scroll bar shows or goes: room for it below the plot, or none
-        self.scroll.horizontalScrollBar().rangeChanged.connect(self._fit_height)
-        style.on_zoom(self._on_zoom)
-
-    def minimumSizeHint(self) -> QtCore.QSize:
-        hint = super().minimumSizeHint()
-        return QtCore.QSize(hint.width(), max(hint.height(), self._plot_height()))
 
     def sizeHint(self) -> QtCore.QSize:
-        """No taller than the plot needs: the room left goes to the views below."""
+        """No taller than it needs: the room left goes to the views below."""
         return QtCore.QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
-    def _plot_height(self) -> int:
-        """The plot's whole height, and the sideways scroll bar's when it shows."""
-        bar = self.scroll.horizontalScrollBar()
-        extra = bar.sizeHint().height() if bar.maximum() > 0 else 0
-        return self.plot.minimumSizeHint().height() + extra
-
-    def _fit_height(self, *_range) -> None:
-        self.scroll.setMinimumHeight(self._plot_height())
-        self.updateGeometry()
-
     def set_geometry(self, T: int, n_h: int, final: Mapping[str, np.ndarray]) -> None:
-        """A new trace (see :meth:`TimelinePlot.set_geometry`); the view's height follows."""
+        """A new trace (see :meth:`TimelinePlot.set_geometry`)."""
         self.plot.set_geometry(T, n_h, final)
-        self._fit_height()
 
     def show_column(self, t: int | None) -> None:
-        """Scroll column ``t`` into view (the current step's time)."""
-        if t is not None and self.scroll.horizontalScrollBar().maximum() > 0:
-            rect = self.plot.column_rect(t)
-            self.scroll.ensureVisible(rect.center().x(), rect.center().y(),
-                                      rect.width() // 2 + 8, 0)
+        """Bring column ``t`` (the current step's time) into view."""
+        if t is not None:
+            self.plot.show_column(t)
 
-    def _on_zoom(self, _factor: float) -> None:
-        self._fit_height()
+    def _on_columns_changed(self, first: int, count: int, total: int) -> None:
+        with QtCore.QSignalBlocker(self.columns_bar):
+            self.columns_bar.setRange(0, total - count)
+            self.columns_bar.setPageStep(count)
+            self.columns_bar.setValue(first)
+        self.columns_bar.setVisible(count < total)
 
     def _on_equations_toggled(self, shown: bool) -> None:
+        """Folded, only a small arrow is left: the timeline gets the width."""
         self.equations.setVisible(shown)
+        self.caption.setVisible(shown)
+        self.equations_button.setText("Cell equations" if shown else "")
         self.equations_button.setArrowType(QtCore.Qt.ArrowType.DownArrow if shown
-                                           else QtCore.Qt.ArrowType.RightArrow)
+                                           else QtCore.Qt.ArrowType.LeftArrow)
+        self.equations_button.setToolTip("Fold the cell's equations (the timeline gets their "
+                                         "width)" if shown else "Show the cell's equations")
 
     def set_caption(self, text: str) -> None:
         """A trace's note (e.g. why it was coarsened): "coarsened (see the note)" when it says

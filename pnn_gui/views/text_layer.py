@@ -203,7 +203,10 @@ class TextLayer(pg.GraphicsObject):
                                      self._pad_px * pw, self._pad_px * ph)
 
     def viewTransformChanged(self):
+        # a new scale moves every label: paint the cached pixmap again (in a real window a
+        # timeline whose columns changed kept its labels where the old scale put them)
         self.prepareGeometryChange()
+        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         if not self._texts:

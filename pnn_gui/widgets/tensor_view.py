@@ -228,8 +228,13 @@ class ColorBar(pg.GraphicsWidget):
         if lo < 0 < hi:
             xz = x0 + width * (-lo) / (hi - lo)
             p.drawLine(QtCore.QPointF(xz, bar.top()), QtCore.QPointF(xz, bar.bottom() + 2))
-            p.drawText(QtCore.QRectF(xz - 20, y, 40, h), align.AlignHCenter | align.AlignTop,
-                       "0")
+            # "0" only where it stays clear of the two ends' labels (a narrow bar, large text)
+            fm = QtGui.QFontMetricsF(self._font)
+            half = fm.horizontalAdvance("0") / 2 + 3
+            if (x0 + fm.horizontalAdvance(fmt(lo, 3)) < xz - half
+                    and xz + half < x0 + width - fm.horizontalAdvance(fmt(hi, 3))):
+                p.drawText(QtCore.QRectF(xz - 20, y, 40, h), align.AlignHCenter | align.AlignTop,
+                           "0")
 
 
 class TensorView:

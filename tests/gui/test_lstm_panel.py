@@ -35,7 +35,7 @@ def test_final_dc_equals_the_engines(panel):
                                       getattr(run, key), err_msg=key)
     # after the backward pass the bars show the last δc computed, δc₀: its four terms (none
     # from an h) stack up to the engine's δc₀
-    assert panel.dc_view.title() == "δc<sub>0</sub> by term, per unit j"
+    assert panel.dc_view.title() == "δc<sub>0</sub> by term"
     heights = panel.dc_view.segment_heights()
     np.testing.assert_allclose(heights.sum(axis=0), grads.dc0, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(heights, np.stack([np.zeros(2)] + [grads.terms0[k]
@@ -50,7 +50,7 @@ def test_final_dc_equals_the_engines(panel):
     last_dc1 = max(i + 1 for i, s in enumerate(panel.state.trace.steps)
                    if ("dc", (0, 1)) in s.writes)
     goto(panel, last_dc1)
-    assert panel.dc_view.title() == "δc<sub>1</sub> by term, per unit j"
+    assert panel.dc_view.title() == "δc<sub>1</sub> by term"
     heights = panel.dc_view.segment_heights()
     np.testing.assert_allclose(heights.sum(axis=0), grads.dc[0], rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]))

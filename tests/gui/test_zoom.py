@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from pnn_gui import main_window as mw
 from pnn_gui import style
 from pnn_gui.views.text_layer import TextLayer
+from tests.gui.test_main_window import shown_window
 
 
 @pytest.fixture(autouse=True)
@@ -15,16 +16,6 @@ def _back_to_100():
     style.set_zoom(1.0)
     yield
     style.set_zoom(1.0)
-
-
-def shown(qtbot, size=(1400, 900)) -> mw.MainWindow:
-    w = mw.MainWindow()
-    qtbot.addWidget(w)
-    w.set_animations_enabled(False)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def _text_layers(view) -> list[TextLayer]:
@@ -61,7 +52,7 @@ def text_sizes(w: mw.MainWindow) -> dict[str, float]:
 
 
 def test_zoom_in_makes_every_views_text_larger_and_actual_size_brings_it_back(qtbot):
-    w = shown(qtbot)
+    w = shown_window(qtbot)
     for title in w.titles():
         w.show_panel(title)  # every panel built
     w.show_panel("LSTM")
@@ -80,17 +71,17 @@ def test_zoom_in_makes_every_views_text_larger_and_actual_size_brings_it_back(qt
 
 def test_a_window_built_while_zoomed_looks_like_one_zoomed_after(qtbot):
     """No size scaled twice, none missed: building at 140 % gives what zooming to it gives."""
-    w = shown(qtbot)
+    w = shown_window(qtbot)
     w.set_zoom(1.4)
     zoomed_after = text_sizes(w)
     w.close()
-    w = shown(qtbot)   # (the saved zoom, 140 %, applies before any panel is built)
+    w = shown_window(qtbot)   # (the saved zoom, 140 %, applies before any panel is built)
     assert style.zoom() == pytest.approx(1.4)
     assert text_sizes(w) == pytest.approx(zoomed_after)
 
 
 def test_zoom_goes_in_steps_of_10_to_15_percent_between_70_and_200(qtbot):
-    w = shown(qtbot)
+    w = shown_window(qtbot)
     seen = [style.zoom()]
     while w.action_zoom_in.isEnabled():
         w.action_zoom_in.trigger()
@@ -111,12 +102,12 @@ def test_zoom_goes_in_steps_of_10_to_15_percent_between_70_and_200(qtbot):
 
 
 def test_the_zoom_survives_a_restart_and_a_damaged_value_is_100_percent(qtbot):
-    w = shown(qtbot)
+    w = shown_window(qtbot)
     w.action_zoom_in.trigger()
     w.action_zoom_in.trigger()
     w.close()                        # the settings are saved on closing
     style.set_zoom(1.0)              # a new process starts at the desktop's size
-    w = shown(qtbot)
+    w = shown_window(qtbot)
     assert style.zoom() == pytest.approx(1.25)
     assert QtWidgets.QApplication.font().pointSizeF() == pytest.approx(
         style.DESIGN_POINTS * 1.25)
@@ -133,29 +124,30 @@ def test_the_zoom_survives_a_restart_and_a_damaged_value_is_100_percent(qtbot):
 def test_the_lstm_panel_fits_1280x800_at_100_percent_with_its_numbers_at_text_size(qtbot):
     """At 1280 × 800 nothing of the LSTM panel scrolls or is cut at 100 %, its numbers at the
     window's text size (they were 7.5 pt beside 9-pt text)."""
-    w = shown(qtbot, size=(1280, 800))
+    w = shown_window(qtbot, size=(1280, 800))
     w.load_example("lstm")
     w.current_panel().state.set_step(w.current_panel().state.n_steps)
     p = w.current_panel()
-    qtbot.waitUntil(lambda: p.timeline.plot.width() >= p.timeline.plot.minimumSizeHint().width())
+    plot = p.timeline.plot
+    qtbot.waitUntil(lambda: plot.height() >= plot.minimumSizeHint().height())
     text = QtWidgets.QApplication.font().pointSizeF()
     assert p.timeline.plot.cell_font_size() == text
     assert p.dc_view.text_size() == text
     assert p.timeline.equations.font().pointSizeF() == text
     assert p.view_widget.verticalScrollBar().maximum() == 0
     assert p.view_widget.horizontalScrollBar().maximum() == 0
-    assert p.timeline.scroll.horizontalScrollBar().maximum() == 0
-    plot = p.timeline.plot
+    assert plot.shown_columns() == (0, 4) and not p.timeline.columns_bar.isVisible()
     assert plot.height() >= plot.minimumSizeHint().height()
     assert plot.cell_size().height() >= QtGui.QFontMetricsF(style.font(9)).height()
     # zoomed in twice it scrolls instead of shrinking its numbers
     w.action_zoom_in.trigger()
     w.action_zoom_in.trigger()
     qtbot.waitUntil(lambda: p.timeline.plot.cell_font_size() == pytest.approx(text * 1.25))
-    qtbot.waitUntil(lambda: p.view_widget.verticalScrollBar().maximum() > 0
-                    or p.timeline.scroll.horizontalScrollBar().maximum() > 0)
-    qtbot.waitUntil(lambda: plot.width() >= plot.minimumSizeHint().width())
+    qtbot.waitUntil(lambda: p.view_widget.verticalScrollBar().maximum() > 0)
+    qtbot.waitUntil(lambda: plot.height() >= plot.minimumSizeHint().height())
     assert plot.cell_size().height() >= QtGui.QFontMetricsF(style.font(9)).height()
+    _first, count = plot.shown_columns()       # whole columns at their readable width
+    assert count * plot.cell_size().width() <= plot.getPlotItem().getViewBox().width() + 1
 
 
 def test_the_graph_grows_with_the_zoom_where_it_has_room_and_keeps_fitting_where_not(qtbot):
@@ -179,3 +171,4 @@ def test_the_graph_grows_with_the_zoom_where_it_has_room_and_keeps_fitting_where
     smallest = [t.font_size() for t in _text_layers(graph)]
     assert all(s >= 0.7 * b - 1e-9 for s, b in zip(smallest, before, strict=True))
     assert all(s < b for s, b in zip(smallest, before, strict=True))
+
