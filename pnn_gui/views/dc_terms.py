@@ -23,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from engine.steps import fmt
 from pnn_gui import style
 from pnn_gui.views.text_layer import TextLayer, short
 
@@ -380,6 +381,8 @@ class DcNormView(pg.PlotWidget):
         super().__init__(parent, background="w")
         self.plot_item = self.getPlotItem()
         _axes_style(self.plot_item)
+        # no grid: with one, pyqtgraph drops the numbers at the axis' ends, the only ones left
+        self.plot_item.showGrid(y=False)
         self._line = pg.PlotDataItem(pen=pg.mkPen("#0072B2", width=2), symbol="o",
                                      symbolSize=6, symbolBrush="#0072B2",
                                      symbolPen=pg.mkPen("#0072B2"), connect="finite")
@@ -394,7 +397,7 @@ class DcNormView(pg.PlotWidget):
         style.on_zoom(self._on_zoom)
 
     def _set_texts(self) -> None:
-        _set_axis_texts(self.plot_item, "t")
+        _set_axis_texts(self.plot_item)  # (the title says "over t")
         self.plot_item.setTitle("‖δc<sub>t</sub>‖ over t", color="#202020", size=_size(10))
 
     def _on_zoom(self, _factor: float) -> None:
@@ -411,10 +414,16 @@ class DcNormView(pg.PlotWidget):
         self.plot_item.setXRange(-0.5, T + 0.5, padding=0)
         top = nice_ceil(float(norms.max(initial=0.0))) or 1.0
         if self._log:  # whole half-decades
-            self.plot_item.setYRange(np.floor(2 * np.log10(positive.min())) / 2 - 0.1,
-                                     np.ceil(2 * np.log10(top)) / 2 + 0.1, padding=0)
+            low, high = (np.floor(2 * np.log10(positive.min())) / 2,
+                         np.ceil(2 * np.log10(top)) / 2)
+            self.plot_item.setYRange(low - 0.1, high + 0.1, padding=0)
+            ends = [(low, fmt(10 ** low, 2)), (high, fmt(10 ** high, 2))]
         else:
             self.plot_item.setYRange(0, top * 1.1, padding=0)
+            ends = [(0.0, "0"), (top, fmt(top, 3))]
+        # the plot is a few lines high: its scale's two ends only (pyqtgraph's own ticks
+        # printed 0.1, 0.2, 0.3 on top of each other)
+        self.plot_item.getAxis("left").setTicks([ends])
         every = max(1, int(np.ceil((T + 1) / 8)))
         self.plot_item.getAxis("bottom").setTicks([[(t, str(t)) for t in range(0, T + 1, every)]])
         self._shown = None  # new ranges: draw afresh

@@ -1,5 +1,7 @@
 """View → Zoom: one text size for the whole window, followed by every view, remembered."""
 
+import itertools
+
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -172,3 +174,29 @@ def test_the_graph_grows_with_the_zoom_where_it_has_room_and_keeps_fitting_where
     assert all(s >= 0.7 * b - 1e-9 for s, b in zip(smallest, before, strict=True))
     assert all(s < b for s, b in zip(smallest, before, strict=True))
 
+
+def _left_tick_label_rects(view) -> list[QtCore.QRectF]:
+    """Where the left axis of a pyqtgraph view draws its numbers (as its paint would)."""
+    axis = view.getPlotItem().getAxis("left")
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _flags, _text in specs[2]] if specs else []
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.1])
+def test_the_norm_plots_numbers_never_overlap_at_1280x800(qtbot, zoom):
+    """The ‖δc_t‖ plot is short: its left axis printed 0.1, 0.2, 0.3 on top of each other."""
+    style.set_zoom(zoom)
+    w = shown_window(qtbot, size=(1280, 800))
+    w.load_example("lstm")
+    p = w.current_panel()
+    p.state.set_step(p.state.n_steps)
+    qtbot.waitUntil(lambda: p.norm_view.height() >= p.norm_view.minimumHeight() > 0)
+    rects = sorted(_left_tick_label_rects(p.norm_view), key=lambda r: r.top())
+    assert len(rects) >= 2                      # a scale to read: at least two numbers
+    for upper, lower in itertools.pairwise(rects):
+        assert upper.bottom() <= lower.top(), (upper, lower)
