@@ -25,7 +25,7 @@ code δ is ``d`` and a hat ``_hat``: δf̂_t is row t − 1 of ``df_hat``)::
     δf_t = δc_t ⊙ c_{t-1}    δi_t = δc_t ⊙ g_t    δg_t = δc_t ⊙ i_t
     δf̂_t = δf_t ⊙ f_t ⊙ (1 − f_t)   δî_t = δi_t ⊙ i_t ⊙ (1 − i_t)   δĝ_t = δg_t ⊙ (1 − g_t²)
     δx_t = δf̂_t·W_fᵀ + δî_t·W_iᵀ + δô_t·W_oᵀ + δĝ_t·W_cᵀ
-    δc₀  = δc₁ ⊙ f₁ + δf̂₁·W_fcᵀ + δî₁·W_icᵀ + δô₁·W_ocᵀ
+    δc₀  = δc₁ ⊙ f₁ + δf̂₁·W_fcᵀ + δî₁·W_icᵀ + δô₁·W_ocᵀ   (terms0: δc_t's terms, one step on)
     ΔW_f = Σ_t x_tᵀ·δf̂_t     ΔW_fc = Σ_t c_{t-1}ᵀ·δf̂_t     Δb_f = Σ_t δf̂_t     (i, o alike)
     ΔW_c = Σ_t x_tᵀ·δĝ_t     Δb_c = Σ_t δĝ_t
 
@@ -89,8 +89,10 @@ class LSTMRun:
 @dataclass(frozen=True, eq=False)
 class LSTMGrads:
     """The backward pass. ``dc`` is the total ``∂L/∂c_t``; ``terms`` its five parts (they sum to
-    it); ``params`` the parameter gradients under the parameters' keys. The rest are the
-    intermediate deltas the trace shows (post-activation ``df …``, pre-activation ``df_hat …``).
+    it); ``terms0`` the four parts of ``dc0`` (each ``(n_h,)``, under ``TERM_KEYS[1:]``: no h₀
+    uses c₀); ``params`` the parameter gradients under the parameters' keys.
+    The rest are the intermediate deltas the trace shows (post-activation ``df …``,
+    pre-activation ``df_hat …``).
     """
 
     dc: np.ndarray
@@ -98,6 +100,7 @@ class LSTMGrads:
     dc0: np.ndarray
     params: dict[str, np.ndarray]
     terms: dict[str, np.ndarray]
+    terms0: dict[str, np.ndarray]
     dh: np.ndarray
     du: np.ndarray
     do: np.ndarray
@@ -166,6 +169,15 @@ def _check_dh(dh, shape: tuple[int, int]) -> np.ndarray:
     dh = as_array(dh, "dh", 2, "(T, n_h): ∂L/∂h_t for every time step")
     check_shape(dh, "dh", shape, "(T, n_h): one row per time step, like h")
     return dh
+
+
+def check(xs, params, c0=None, dh=None) -> None:
+    """Every check :func:`forward` and :func:`backward` make before computing (names, shapes,
+    finite values, sizes), without computing: a ValueError naming the field, else None. (What
+    only the computation can find, an overflow of the pre-activations, is left to it.)"""
+    xs, _, c0 = _check(xs, params, c0)
+    if dh is not None:
+        _check_dh(dh, (xs.shape[0], c0.shape[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +276,10 @@ def backward(run: LSTMRun, dh) -> LSTMGrads:
     terms["dc_from_peep_f"][:-1] = df_hat[1:] @ p["W_fc"].T
     terms["dc_from_peep_i"][:-1] = di_hat[1:] @ p["W_ic"].T
     terms["dc_from_peep_o"][:-1] = peep_o[1:]
-    return LSTMGrads(dc=dc, dx=dx, dc0=dc0, params=grads, terms=terms, dh=dh, du=du, do=do,
+    terms0 = {"dc_from_next": dc[0] * f[0], "dc_from_peep_f": df_hat[0] @ p["W_fc"].T,
+              "dc_from_peep_i": di_hat[0] @ p["W_ic"].T, "dc_from_peep_o": peep_o[0]}
+    return LSTMGrads(dc=dc, dx=dx, dc0=dc0, params=grads, terms=terms, terms0=terms0, dh=dh,
+                     du=du, do=do,
                      df=dc * c_prev, di=dc * g, dg=dg, df_hat=df_hat, di_hat=di_hat,
                      do_hat=do_hat, dg_hat=dg_hat)
 
@@ -310,7 +325,11 @@ def backward_plain(run: LSTMRun, dh) -> LSTMGrads:
                      ("df_hat", df_hat), ("di_hat", di_hat), ("do_hat", do_hat),
                      ("dg_hat", dg_hat)):
             d[k][t] = v
-    dc0 = (d["dc"][0] * run.f[0] + d["df_hat"][0] @ p["W_fc"].T + d["di_hat"][0] @ p["W_ic"].T
-           + d["do_hat"][0] @ p["W_oc"].T)
+    terms0 = {"dc_from_next": d["dc"][0] * run.f[0],       # (c₀ feeds no h)
+              "dc_from_peep_f": d["df_hat"][0] @ p["W_fc"].T,
+              "dc_from_peep_i": d["di_hat"][0] @ p["W_ic"].T,
+              "dc_from_peep_o": d["do_hat"][0] @ p["W_oc"].T}
+    dc0 = (terms0["dc_from_next"] + terms0["dc_from_peep_f"] + terms0["dc_from_peep_i"]
+           + terms0["dc_from_peep_o"])
     return LSTMGrads(dx=dx, dc0=dc0, params={k: grads[k] for k in PARAM_KEYS}, terms=terms,
-                     dh=dh, **d)
+                     terms0=terms0, dh=dh, **d)

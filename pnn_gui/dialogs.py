@@ -35,6 +35,7 @@ _KEYS_TEXT = """\
 <tr><td><b>Tab</b> / <b>Enter</b></td><td>practice: commit, next answer cell</td></tr>
 <tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save session</td></tr>
 <tr><td><b>Ctrl+Shift+S</b></td><td>save session as…</td></tr>
+<tr><td><b>Ctrl++</b> / <b>Ctrl+-</b> / <b>Ctrl+0</b></td><td>zoom in / out / actual size</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>quit (asks to save edits first)</td></tr>
 <tr><td><b>F1</b></td><td>this list</td></tr>
 </table>

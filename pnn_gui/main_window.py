@@ -197,7 +197,8 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             need = page.minimumSizeHint().width()
         need += self.inputs_scroll.verticalScrollBar().sizeHint().width()
-        self.inputs_scroll.setMinimumWidth(max(MIN_INPUTS_WIDTH, min(need, MAX_INPUTS_WIDTH)))
+        self.inputs_scroll.setMinimumWidth(max(style.px(MIN_INPUTS_WIDTH),
+                                               min(need, style.px(MAX_INPUTS_WIDTH))))
 
     def _on_sidebar_changed(self, row: int) -> None:
         if 0 <= row < len(self._entries):
@@ -296,6 +297,43 @@ class MainWindow(QtWidgets.QMainWindow):
             self.action_animate.setChecked(self._animate)
         for panel in self._built():
             panel.set_animations_enabled(self._animate)
+
+    def set_zoom(self, factor: float) -> None:
+        """View → Zoom: every text and cell of the window at ``factor`` (one of
+        :data:`pnn_gui.style.ZOOMS`) × the desktop's text size."""
+        style.set_zoom(factor)
+        self._fit_sidebar()
+        self.action_zoom_in.setEnabled(style.zoom() < style.ZOOMS[-1])
+        self.action_zoom_out.setEnabled(style.zoom() > style.ZOOMS[0])
+        # once the new fonts are laid out (Qt does it between events)
+        QtCore.QTimer.singleShot(0, self, self._after_zoom)
+
+    def _after_zoom(self) -> None:
+        """The inputs column as wide as its page needs at the new text size, the worked
+        solution no narrower than its lines need."""
+        self._fit_inputs_column(self.current_panel().inputs_widget)
+        self.solution.setMinimumWidth(style.px(240))
+
+    def _on_zoom_requested(self, direction: int) -> None:
+        """Zoom in (+1) or out (−1) one step of :data:`style.ZOOMS`, or back to 100 % (0)."""
+        now = style.zoom()
+        if direction > 0:
+            factor = next((z for z in style.ZOOMS if z > now + 1e-9), style.ZOOMS[-1])
+        elif direction < 0:
+            factor = next((z for z in reversed(style.ZOOMS) if z < now - 1e-9), style.ZOOMS[0])
+        else:
+            factor = 1.0
+        self.set_zoom(factor)
+        self.show_status(f"Zoom {round(style.zoom() * 100)} %")
+
+    def _fit_sidebar(self) -> None:
+        """The sidebar as wide as its longest entry at the text size in force."""
+        metrics = self.sidebar.fontMetrics()
+        widest = max(metrics.horizontalAdvance(e.title) for e in self._entries)
+        self.sidebar.setFixedWidth(max(150, widest + 40))
+        height = max(32, metrics.height() + 14)
+        for row in range(self.sidebar.count()):
+            self.sidebar.item(row).setSizeHint(QtCore.QSize(widest + 20, height))
 
     def _built(self) -> list[Panel]:
         return [e.panel for e in self._entries if e.panel is not None]
@@ -413,6 +451,8 @@ class MainWindow(QtWidgets.QMainWindow):
         animate = saved_setting(s, "view/animate", lambda v: str(v).lower(), ("true", "false"))
         if animate is not None:
             self.set_animations_enabled(animate == "true")
+        zoom = saved_setting(s, "view/zoom", float, style.ZOOMS)
+        self.set_zoom(zoom if zoom is not None else 1.0)
         geometry = s.value("window/geometry")
         if isinstance(geometry, QtCore.QByteArray):
             self.restoreGeometry(geometry)  # (False, and nothing changed, when it is not one)
@@ -425,6 +465,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("view/precision", self._precision)
         s.setValue("view/speed", self.player.speed())
         s.setValue("view/animate", self._animate)
+        s.setValue("view/zoom", style.zoom())
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
 
@@ -432,12 +473,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_layout(self) -> None:
         self.sidebar = QtWidgets.QListWidget()
         self.sidebar.setObjectName("sidebar")
-        self.sidebar.setFixedWidth(150)
         style.style_sidebar(self.sidebar)
         for e in self._entries:
-            item = QtWidgets.QListWidgetItem(e.title)
-            item.setSizeHint(QtCore.QSize(130, 32))
-            self.sidebar.addItem(item)
+            self.sidebar.addItem(QtWidgets.QListWidgetItem(e.title))
+        self._fit_sidebar()
         self.sidebar.currentRowChanged.connect(self._on_sidebar_changed)
 
         self.inputs_stack = QtWidgets.QStackedWidget()
@@ -550,6 +589,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.action_animate.setCheckable(True)
         self.action_animate.setChecked(True)
         self.action_animate.toggled.connect(self.set_animations_enabled)
+        m.addSeparator()
+        # one text size for the whole window (pnn_gui.style); remembered with the settings
+        self.action_zoom_in = m.addAction("Zoom &in", lambda: self._on_zoom_requested(1))
+        self.action_zoom_in.setShortcuts([QtGui.QKeySequence.StandardKey.ZoomIn,
+                                          QtGui.QKeySequence("Ctrl+=")])
+        self.action_zoom_out = m.addAction("Zoom &out", lambda: self._on_zoom_requested(-1))
+        self.action_zoom_out.setShortcut(QtGui.QKeySequence.StandardKey.ZoomOut)
+        self.action_zoom_reset = m.addAction("Actual si&ze", lambda: self._on_zoom_requested(0))
+        self.action_zoom_reset.setShortcut(QtGui.QKeySequence("Ctrl+0"))
+        for act in (self.action_zoom_in, self.action_zoom_out, self.action_zoom_reset):
+            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         m.addSeparator()
         m.addAction(self.practice.action_toggle)
         m.addAction(self.practice.action_check)

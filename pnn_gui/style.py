@@ -1,13 +1,28 @@
-"""The app's look, set in code (palettes and fonts) rather than Qt style sheets.
+"""The app's look, set in code (palettes and fonts) rather than Qt style sheets, and its one
+text size (View → Zoom).
 
 A style sheet — app-wide or on one widget — switches the widgets it touches to
 QStyleSheetStyle, which made building and first painting the main window ~20 ms (about 15 %)
 slower in benchmarks/gui.py. These helpers give the same colours through palettes.
+
+Text size, one mechanism for the whole window:
+
+- :func:`set_zoom` is the only place that changes it: the application font becomes the desktop's
+  font × the zoom (so every widget without a font of its own follows, through Qt), and
+  :func:`notifier` emits ``changed``.
+- A size in the code is written for 9-point text at 100 % (the default font here) and read
+  through :func:`points` (fonts) or :func:`px` (cell sizes, widths tied to text): both scale
+  with the desktop's font and the zoom. A widget's own font goes through
+  :func:`set_point_size`, which re-applies it on a zoom; anything else that sizes text itself
+  (pyqtgraph items, painted labels, table cells) reads :func:`points` / :func:`px` again in a
+  method connected with :func:`on_zoom`.
 """
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
 
 MUTED = "#555555"
 FAINT = "#777777"
@@ -32,12 +47,111 @@ def tint(widget: QtWidgets.QWidget, color: str, background: str | None = None) -
     widget.setPalette(pal)
 
 
-def set_point_size(widget: QtWidgets.QWidget, points: float, bold: bool | None = None) -> None:
-    font = widget.font()
-    font.setPointSizeF(points)
+#: View → Zoom's steps, 10–15 % apart; 1.0 is the desktop's own text size
+ZOOMS = (0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
+#: the text size every size in the code is written for (points)
+DESIGN_POINTS = 9.0
+_POINTS_PROPERTY = "pnnPoints"
+
+
+class _Notifier(QtCore.QObject):
+    #: the zoom factor, after every widget's font changed
+    changed = QtCore.Signal(float)
+
+
+_state: dict = {"zoom": 1.0, "desktop": None, "notifier": None}
+
+
+def notifier() -> _Notifier:
+    """The object whose ``changed(factor)`` says the zoom changed (one for the application)."""
+    if _state["notifier"] is None:
+        _state["notifier"] = _Notifier(QtWidgets.QApplication.instance())
+    return _state["notifier"]
+
+
+def on_zoom(slot: Callable[[float], None]) -> None:
+    """Call ``slot(factor)`` after each zoom. ``slot`` is a method of a QObject (a widget, a
+    pyqtgraph item): the connection goes when that object is deleted."""
+    notifier().changed.connect(slot)
+
+
+def _desktop_font() -> QtGui.QFont:
+    """The application's font before any zoom (the desktop's choice)."""
+    if _state["desktop"] is None:
+        _state["desktop"] = QtGui.QFont(QtWidgets.QApplication.font())
+    return _state["desktop"]
+
+
+def _desktop_points() -> float:
+    font = _desktop_font()
+    if font.pointSizeF() > 0:
+        return font.pointSizeF()
+    return font.pixelSize() * 72 / 96  # a desktop that gives its font in pixels
+
+
+def zoom() -> float:
+    """The zoom factor in force (1.0: the desktop's text size)."""
+    return _state["zoom"]
+
+
+def set_zoom(factor: float) -> None:
+    """Every text and cell in the application at ``factor`` × the desktop's size (see the module
+    docstring); ``factor`` is kept within :data:`ZOOMS`' range."""
+    factor = min(max(float(factor), ZOOMS[0]), ZOOMS[-1])
+    if factor == _state["zoom"]:
+        return
+    font = QtGui.QFont(_desktop_font())
+    font.setPointSizeF(_desktop_points() * factor)
+    _state["zoom"] = factor
+    QtWidgets.QApplication.setFont(font)
+    # Qt posts the change to every widget: deliver it now, so that what follows (and every
+    # on_zoom slot) sees the new fonts
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.ApplicationFontChange)
+    for widget in QtWidgets.QApplication.allWidgets():
+        design = widget.property(_POINTS_PROPERTY)
+        if design is not None:
+            _apply_points(widget, float(design))
+    notifier().changed.emit(factor)
+
+
+def scale() -> float:
+    """How much larger than the sizes written in the code things are now: the zoom × the
+    desktop's text size / :data:`DESIGN_POINTS`."""
+    return _state["zoom"] * _desktop_points() / DESIGN_POINTS
+
+
+def points(design: float) -> float:
+    """A font size written for 9-point text at 100 %, as it is now."""
+    return design * scale()
+
+
+def px(design: float) -> int:
+    """A length in pixels tied to text (a cell, a column) written for 100 %, as it is now."""
+    return round(design * scale())
+
+
+def font(design: float, bold: bool = False) -> QtGui.QFont:
+    """The application's font at ``design`` points (see :func:`points`)."""
+    f = QtGui.QFont(QtWidgets.QApplication.font())
+    f.setPointSizeF(points(design))
+    f.setBold(bold)
+    return f
+
+
+def set_point_size(widget: QtWidgets.QWidget, design: float, bold: bool | None = None) -> None:
+    """``widget``'s font at ``design`` points (written for 100 %), kept so on every zoom."""
+    widget.setProperty(_POINTS_PROPERTY, float(design))
     if bold is not None:
-        font.setBold(bold)
-    widget.setFont(font)
+        f = widget.font()
+        f.setBold(bold)
+        widget.setFont(f)
+    _apply_points(widget, design)
+
+
+def _apply_points(widget: QtWidgets.QWidget, design: float) -> None:
+    f = widget.font()
+    f.setPointSizeF(points(design))
+    widget.setFont(f)
 
 
 def style_sidebar(sidebar: QtWidgets.QListWidget) -> None:

@@ -37,11 +37,17 @@ class BlockStep(Step):
 
 
 def _vstep(phase, title, formula, substituted, reads, writes, values, note="",
-           sheet_note="") -> Step:
+           sheet_note="", result_text=None) -> Step:
     vals = tuple(np.asarray(values, dtype=np.float64).ravel().tolist())
     return Step(phase=phase, title=title, formula=formula, substituted=substituted,
                 result=vals[0] if vals else float("nan"), reads=tuple(reads),
-                writes=tuple(writes), values=vals, note=note, sheet_note=sheet_note)
+                writes=tuple(writes), values=vals, note=note, sheet_note=sheet_note,
+                result_text=result_text)
+
+
+def _dc0_term(key: str) -> str:
+    """The tensor of δc₀'s term ``key`` (a key of ``TERM_KEYS``): ``dc0_from_next`` …"""
+    return "dc0" + key[2:]
 
 
 def solve(xs, params, c0, dh) -> Trace:
@@ -57,7 +63,8 @@ def solve(xs, params, c0, dh) -> Trace:
 
     Tensors: the inputs (``xs, c0, dh`` and each parameter by its key), ``f i o g c h``, the
     deltas ``du do dc df di dg df_hat di_hat do_hat dg_hat dx dc0``, the terms of δc
-    (:data:`TERM_KEYS`) and the parameter gradients ``dW_f …`` (``d`` + key).
+    (:data:`TERM_KEYS`) and of δc₀ (``dc0_from_next …``, written with δc₀), and the parameter
+    gradients ``dW_f …`` (``d`` + key).
     """
     run = lstm.forward(xs, params, c0)
     T, n_h = run.c.shape
@@ -77,6 +84,8 @@ def solve(xs, params, c0, dh) -> Trace:
     tensors.update({"dc": grads.dc, "df": grads.df, "di": grads.di, "dg": grads.dg,
                     "df_hat": grads.df_hat, "di_hat": grads.di_hat, "do_hat": grads.do_hat,
                     "dg_hat": grads.dg_hat, "dx": grads.dx, "dc0": grads.dc0})
+    # δc₀'s four terms (dc0_from_next …), written with δc₀
+    tensors.update({_dc0_term(k): v for k, v in grads.terms0.items()})
     tensors.update({"d" + k: v for k, v in grads.params.items()})
     trace = _Tracer(tensors, T, n_in, n_h).build()
     trace.settings = {
@@ -223,13 +232,14 @@ class _Tracer:
         return Trace(self.steps, self.t, note)
 
     def add(self, unit: bool, title: str, formula: str, substituted: str, reads, writes,
-            values, note: str = "", sheet_note: str = "") -> None:
+            values, note: str = "", sheet_note: str = "", result_text: str | None = None
+            ) -> None:
         if unit:
             self.steps.append(step("backward", title, formula, substituted, reads, writes,
-                                   values, note, sheet_note=sheet_note))
+                                   values, note, result_text, sheet_note=sheet_note))
         else:
             self.steps.append(_vstep("backward", title, formula, substituted, reads, writes,
-                                     values, note, sheet_note))
+                                     values, note, sheet_note, result_text))
 
     # -- forward ----------------------------------------------------------------------------
     def forward_row(self, r: int) -> None:
@@ -335,10 +345,12 @@ class _Tracer:
                      (f"o{τ}", "o"))
         if r == T - 1:  # nothing flows back from t = T + 1
             zeros = sum((self.row(k, r) for k in TERM_KEYS[1:]), ())
+            # each of the four terms is a vector of n_h zeros (not one 4·n_h-long vector)
             self.steps.append(_vstep(
                 "backward", f"δc{_s(T + 1)} = 0",
                 f"δc{τ} from c{τn} and via the peepholes at t = {T + 1} (none: t = {T} is the "
-                "last step)", "", (), zeros, np.zeros(len(zeros)), ""))
+                "last step)", "", (), zeros, np.zeros(len(zeros)), "",
+                result_text=f"{vec(np.zeros(self.n_h))} each"))
             self.elementwise(r, unit, "dc", lambda J: f"δc{τ}{J}",
                              lambda J, M: (f"δc{τ}{J} = δh{τ}{J}{M}(1 − tanh²(u{τ}{J})){M}"
                                            f"o{τ}{J}"),
@@ -405,6 +417,8 @@ class _Tracer:
             parts = [v["dc"] * v["f"]] + [t[d][0] @ t[w].T for _, d, w in _PEEP]
             reads_v = (self.row("dc", 0) + self.row("f", 0)
                        + sum((self.row(d, 0) + self.whole(w) for _, d, w in _PEEP), ()))
+            # δc₀ with its four terms (the line ends on δc₀; the terms are the substitution)
+            terms = [_dc0_term(k) for k in TERM_KEYS[1:]]
             if unit:
                 for j in range(n_h):
                     self.add(True, f"δc₀[{j}]", f"δc₀[{j}] = ({full})[{j}]",
@@ -412,13 +426,17 @@ class _Tracer:
                              (("dc", (0, j)), ("f", (0, j)))
                              + sum((self.row(d, 0) + tuple((w, (j, k)) for k in range(n_h))
                                     for _, d, w in _PEEP), ()),
-                             (("dc0", (j,)),), (t["dc0"][j],),
-                             sheet_note=printed_sheet.lstm_dc0())
+                             (("dc0", (j,)), *((k, (j,)) for k in terms)),
+                             (t["dc0"][j], *(t[k][j] for k in terms)),
+                             sheet_note=printed_sheet.lstm_dc0(),
+                             result_text=fmt(t["dc0"][j]))
             else:
                 sub_ = ("[" + ", ".join(" + ".join(fp(p[j]) for p in parts)
                                         for j in range(n_h)) + "]") if self.small else ""
-                self.add(False, "δc₀", f"δc₀ = {full}", sub_, reads_v, self.row("dc0", 0),
-                         t["dc0"], self.note, printed_sheet.lstm_dc0())
+                self.add(False, "δc₀", f"δc₀ = {full}", sub_, reads_v,
+                         sum((self.row(k, 0) for k in ("dc0", *terms)), ()),
+                         np.concatenate([t[k] for k in ("dc0", *terms)]), self.note,
+                         printed_sheet.lstm_dc0(), result_text=vec(t["dc0"]))
 
     def backward_grouped(self, r: int) -> None:
         """The vector steps of row ``r`` merged into six: δh, δu, δo, δc from h (and, at t = T,
@@ -450,8 +468,9 @@ class _Tracer:
         writes = sum((self.row(k, r) for r in range(r1 - 1, r0 - 1, -1) for k in names), ())
         values = [self.t[k][r] for r in range(r1 - 1, r0 - 1, -1) for k in names]
         if r0 == 0:
-            writes += self.row("dc0", 0)
-            values.append(self.t["dc0"])
+            for k in ("dc0", *(_dc0_term(k) for k in TERM_KEYS[1:])):
+                writes += self.row(k, 0)
+                values.append(self.t[k])
         reads = sum((self.row(k, r) for r in range(r0, r1) for k in
                      ("dh", "xs", "f", "i", "o", "g", "c", "h")), self.row("cprev", r0))
         if r1 < self.T:

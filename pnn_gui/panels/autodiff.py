@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import autodiff, examples, gradcheck
 from engine.examples import Example
 from engine.steps import Step, Trace, fmt
+from pnn_gui import style
 from pnn_gui.panels.base import (
     Panel,
     inputs_column,
@@ -151,6 +152,7 @@ class AutodiffPanel(Panel):
         self.expression = QtWidgets.QLineEdit(inputs["expression"])
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.expression.setFont(mono)
+        style.set_point_size(self.expression, style.DESIGN_POINTS)  # follows View → Zoom
         self.expression.setToolTip("the expression: Enter (or a pause in typing) recomputes; "
                                    "refused input is explained below")
         self._typing = QtCore.QTimer(self)

@@ -148,7 +148,7 @@ class ChannelEditor(QtWidgets.QWidget):
         self._channel.valueChanged.connect(self._on_channel_changed)
         self._channel_label = QtWidgets.QLabel(channel_word)
         self.editor = MatrixEditor(title, self._value[:, :, 0], resizable=False, name=name)
-        self.editor.table.horizontalHeader().setDefaultSectionSize(EDIT_CELL)
+        self.editor.set_cell_width(EDIT_CELL)
         self.editor.value_changed.connect(self._on_matrix_changed)
         self.editor.cell_rejected.connect(self._on_cell_rejected)
         head = QtWidgets.QHBoxLayout()
@@ -336,8 +336,8 @@ class FilterBankEditor(QtWidgets.QWidget):
 
     def _new_editor(self, title: str, matrix: np.ndarray) -> MatrixEditor:
         ed = MatrixEditor(title, matrix, resizable=False, name=self._name)
+        ed.set_cell_width(SMALL_CELL)
         table = ed.table
-        table.horizontalHeader().setDefaultSectionSize(SMALL_CELL)
         # as wide as its cells (up to BANK_WIDTH, then it scrolls): never squeezed
         table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Minimum,
                             QtWidgets.QSizePolicy.Policy.Fixed)

@@ -8,7 +8,15 @@ In the centre: the unrolled timeline (f, i, o, g, c, h, δh, δc per time step, 
 beside it); below, δc_t assembled from its five terms as stacked bars, ‖δc_t‖ over t, and δx and
 the parameter gradients. Stepping backward through time, each term of δc_t appears in the bars as
 the step that computes it comes, and the contribution to δc_{t−1} flows left in the timeline (the
-shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`).
+shared :class:`~pnn_gui.widgets.delta_flow.DeltaFlow`). A click on a timeline column goes to that
+time step's first step in the current pass; a new T (or n_in, n_h) keeps the pass: step 0 from
+the forward pass, the first backward step from the backward pass, the end from the end.
+
+Readable at 1280 × 800: every number prints at the window's text size (View → Zoom) and no cell
+is smaller than its number. What does not fit scrolls: the timeline sideways (many time steps;
+the current column is kept in view), and the whole view up and down (the timeline at its full
+height above the bars and the gradients, each at a readable minimum), rather than shrinking the
+numbers a student has to read.
 
 Numbers only come from the engine's trace (``engine.traces.lstm.solve``); each step draws the
 tensors :meth:`Panel.show_step` hands over.
@@ -21,11 +29,12 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from engine import examples
+from engine import examples, lstm
 from engine.examples import Example
 from engine.lstm import PARAM_KEYS, TERM_KEYS
 from engine.steps import Step, Trace
 from engine.validate import as_array
+from pnn_gui import style
 from pnn_gui.panels.base import (
     EditorGridPanel,
     inputs_column,
@@ -34,7 +43,7 @@ from pnn_gui.panels.base import (
     wrong_example,
 )
 from pnn_gui.state import PanelState, field_of
-from pnn_gui.views.dc_terms import DcTermsView
+from pnn_gui.views.dc_terms import DcNormView, DcTermsView
 from pnn_gui.views.lstm_timeline import LSTMTimeline
 from pnn_gui.widgets.animation import progress_animation
 from pnn_gui.widgets.delta_flow import DeltaFlow
@@ -51,17 +60,17 @@ MAX_UNITS = 16
 
 #: (group title, parameter keys) in the sheet's order
 GATE_GROUPS = (
-    ("Forget gate f", "f_t = σ(x_t·W_f + c_t−1·W_fc + b_f)", ("W_f", "W_fc", "b_f")),
-    ("Input gate i", "i_t = σ(x_t·W_i + c_t−1·W_ic + b_i)", ("W_i", "W_ic", "b_i")),
-    ("Output gate o", "o_t = σ(x_t·W_o + c_t−1·W_oc + b_o)", ("W_o", "W_oc", "b_o")),
-    ("Candidate g", "g_t = tanh(x_t·W_c + b_c)", ("W_c", "b_c")),
+    ("Forget gate f", "fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f)", ("W_f", "W_fc", "b_f")),
+    ("Input gate i", "iₜ = σ(xₜ·W_i + cₜ₋₁·W_ic + b_i)", ("W_i", "W_ic", "b_i")),
+    ("Output gate o", "oₜ = σ(xₜ·W_o + cₜ₋₁·W_oc + b_o)", ("W_o", "W_oc", "b_o")),
+    ("Candidate g", "gₜ = tanh(xₜ·W_c + b_c)", ("W_c", "b_c")),
 )
 PEEPHOLES = ("W_fc", "W_ic", "W_oc")
 
 #: legend text of each term of δc_t (engine.lstm.TERM_KEYS)
 TERM_LABELS = {
-    "dc_from_h": "from h_t",
-    "dc_from_next": "from c_t+1 (·f_t+1)",
+    "dc_from_h": "from hₜ",
+    "dc_from_next": "from cₜ₊₁ (·fₜ₊₁)",
     "dc_from_peep_f": "peephole W_fc",
     "dc_from_peep_i": "peephole W_ic",
     "dc_from_peep_o": "peephole W_oc",
@@ -134,6 +143,8 @@ class LSTMPanel(EditorGridPanel):
         #: the growing δc bar: one term of δc_t added while the delta flow runs
         self._grow = progress_animation(self, self._on_grow_frame)
         self._grow_args: tuple | None = None  # (t, terms, total, which terms grow)
+        #: after a new T (or n_in, n_h): "start", "backward" or "end", where its trace goes
+        self._keep_pass: str | None = None
         self.state.subscribe(self._on_state_changed)
         self._on_state_changed("errors")
         self.show_step(self.state.step)
@@ -181,7 +192,7 @@ class LSTMPanel(EditorGridPanel):
 
         seq = QtWidgets.QGroupBox("Sequence and initial state")
         sl = QtWidgets.QVBoxLayout(seq)
-        sl.addWidget(editor("xs", "x  (row t−1 is x_t)", inputs["xs"],
+        sl.addWidget(editor("xs", "x  (row t−1 is xₜ)", inputs["xs"],
                             "the input sequence, one row per time step (T × n_in)"))
         sl.addWidget(editor("c0", "c₀", inputs["c0"], "the initial cell state (n_h,)"))
         lay.addWidget(seq)
@@ -195,7 +206,7 @@ class LSTMPanel(EditorGridPanel):
             bl.addWidget(eq)
             for key in keys:
                 if key in PEEPHOLES:
-                    label, tip = f"{key}  (peephole)", "peephole weights on c_t−1 (n_h × n_h)"
+                    label, tip = f"{key}  (peephole)", "peephole weights on cₜ₋₁ (n_h × n_h)"
                 elif key.startswith("b_"):
                     label, tip = key, "bias (n_h,)"
                 else:
@@ -204,19 +215,14 @@ class LSTMPanel(EditorGridPanel):
             lay.addWidget(box)
         loss = QtWidgets.QGroupBox("Loss gradient")
         ll = QtWidgets.QVBoxLayout(loss)
-        ll.addWidget(editor("dh", "δh  (row t−1 is ∂L/∂h_t)", inputs["dh"],
-                            "the loss gradient arriving at every h_t (T × n_h)"))
+        ll.addWidget(editor("dh", "δh  (row t−1 is ∂L/∂hₜ)", inputs["dh"],
+                            "the loss gradient arriving at every hₜ (T × n_h)"))
         lay.addWidget(loss)
         self.general_error = ErrorLabel()
         lay.addWidget(self.general_error)
         lay.addStretch(1)
 
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        scroll.setObjectName("lstmInputs")
-        self.inputs_widget = scroll
+        self.inputs_widget = _scrolled(body, "lstmInputs")
 
     def _spin(self, lo: int, hi: int, value: int, tip: str,
               resizes: bool = True) -> QtWidgets.QSpinBox:
@@ -233,11 +239,14 @@ class LSTMPanel(EditorGridPanel):
     def _build_views(self) -> None:
         self.timeline = LSTMTimeline()
         self.timeline.plot.aliases = {k: "dc" for k in TERM_KEYS}
+        self.timeline.plot.aliases.update({"dc0" + k[2:]: "dc0" for k in TERM_KEYS[1:]})
+        self.timeline.plot.column_clicked.connect(self._on_column_clicked)
         self.flow = DeltaFlow(self.timeline.plot, self.timeline.plot.scene_pos, parent=self)
         self.dc_view = DcTermsView()
+        self.norm_view = DcNormView()
         self.grid = TensorGrid()
-        self.grid.add_view("dx", "δx", 0, 0)
-        self.grid.add_view("grad", "ΔW_f", 1, 0)
+        self.grid.add_view("dx", "δx", 0, 0)   # side by side: the sheet's shapes get wide cells
+        self.grid.add_view("grad", "ΔW_f", 0, 1)
         self.grid.set_locator(self._locate_grid)
         self.grad_box = QtWidgets.QComboBox()
         for g in GRADS:
@@ -248,13 +257,29 @@ class LSTMPanel(EditorGridPanel):
         rl = QtWidgets.QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         head = QtWidgets.QHBoxLayout()
-        head.addWidget(QtWidgets.QLabel("δx and the parameter gradient"))
         head.addStretch(1)
+        head.addWidget(QtWidgets.QLabel("gradient"))  # (the views are titled)
         head.addWidget(self.grad_box)
         rl.addLayout(head)
-        rl.addWidget(self.grid, 1)
-        bottom = splitter(False, [(self.dc_view, 3), (right, 2)])
-        self.view_widget = splitter(True, [(self.timeline, 5), (bottom, 4)], "lstmView")
+        rl.addWidget(self.grid, 3)
+        rl.addWidget(self.norm_view, 1)
+        bottom = splitter(False, [(self.dc_view, 1), (right, 1)])
+        self._bottom = bottom
+        self._fit_bottom()
+        style.on_zoom(self._fit_bottom)
+        # the timeline at the height its numbers need, the bars and gradients take the rest
+        split = splitter(True, [(self.timeline, 0), (bottom, 1)])
+        split.setChildrenCollapsible(False)
+        # the timeline at its full height above the bars: the view scrolls when they do not fit
+        self.view_widget = _scrolled(split, "lstmView")
+        self.view_widget.setHorizontalScrollBarPolicy(  # (the timeline scrolls sideways itself)
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _fit_bottom(self, _factor: float = 1.0) -> None:
+        """The bars and the gradients no lower than their numbers need, the ‖δc_t‖ plot small
+        (View → Zoom)."""
+        self._bottom.setMinimumHeight(style.px(330))
+        self.norm_view.setMinimumHeight(style.px(96))
 
     # -- Panel hooks ----------------------------------------------------------------------------
     def load_example(self, example: Example) -> None:
@@ -267,7 +292,9 @@ class LSTMPanel(EditorGridPanel):
 
     def restore_session(self, data: dict[str, Any]) -> None:
         inputs = check_inputs(session_inputs(data, KIND, FIELDS, LABELS))
-        examples.solve(KIND, inputs)  # refuse (and change nothing) when it does not compute
+        # refuse (and change nothing) when the editors could not hold it; the solve is the
+        # state's (on a worker when it is slow), never a second one here on the GUI thread
+        lstm.check(inputs["xs"], inputs["params"], inputs["c0"], inputs["dh"])
         self._show_inputs(inputs)
         self.state.set_inputs(inputs, replace=True)
 
@@ -283,8 +310,11 @@ class LSTMPanel(EditorGridPanel):
         T, n_h = t["dc"].shape
         self.timeline.plot.set_geometry(T, n_h, t)
         self.timeline.set_caption(trace.note)
-        self.dc_view.set_geometry(T, n_h, [TERM_LABELS[k] for k in TERM_KEYS],
-                                  {TERM_LABELS[k]: t[k] for k in TERM_KEYS}, t["dc"])
+        # every time step's terms, t = 0 first (δc₀ has none from an h)
+        terms = {TERM_LABELS[k]: np.vstack([t.get("dc0" + k[2:], np.full(n_h, np.nan)), t[k]])
+                 for k in TERM_KEYS}
+        self.dc_view.set_geometry(n_h, list(terms), terms)
+        self.norm_view.set_geometry(T, n_h, np.vstack([t["dc0"], t["dc"]]))
         self._levels = {name: symmetric_levels(t[name]) for name in ("dx", *GRADS)}
 
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
@@ -293,10 +323,13 @@ class LSTMPanel(EditorGridPanel):
         t = self._time_of(step)
         self.timeline.plot.show_values(tensors)
         self.timeline.plot.set_focus(t, reads, writes)
-        # δc_t's terms: during the backward pass at the step's time; after it, at t = 1
-        bars_t = (t or 1) if step is not None and step.phase == "backward" else None
+        self.timeline.show_column(t)
+        bars_t = self._bars_time(t, step, tensors)
         terms, total = {}, None
-        if bars_t is not None:
+        if bars_t == 0:  # δc₀: four terms, none from an h
+            terms = {TERM_LABELS[key]: tensors["dc0" + key[2:]].copy() for key in TERM_KEYS[1:]}
+            total = tensors["dc0"].copy()
+        elif bars_t is not None:
             terms = {TERM_LABELS[key]: tensors[key][bars_t - 1].copy() for key in TERM_KEYS}
             total = tensors["dc"][bars_t - 1].copy()
         written = {name for name, _ in writes}
@@ -310,7 +343,7 @@ class LSTMPanel(EditorGridPanel):
         else:
             self._grow_args = None
             self.dc_view.show_terms(bars_t, terms, total)
-        self.dc_view.show_norms(tensors["dc"], bars_t)
+        self.norm_view.show_norms(np.vstack([tensors["dc0"], tensors["dc"]]), bars_t)
         shown = self.grad_box.currentData()
         other = next((n for n, _ in writes if n in GRADS and n != shown), None)
         if other is not None:  # the gradient box follows the step
@@ -321,6 +354,16 @@ class LSTMPanel(EditorGridPanel):
             self.flow.play(reads, writes)
         else:
             self.flow.skip()
+
+    @staticmethod
+    def _bars_time(t: int | None, step: Step | None, tensors) -> int | None:
+        """Which δc_t the bars show: during the backward pass the step's time; at a parameter
+        gradient (after it) the last one computed, δc₀; none in the forward pass."""
+        if step is None or step.phase != "backward":
+            return None
+        if t is not None:
+            return t
+        return 0 if not np.isnan(tensors["dc0"]).any() else 1
 
     def _time_of(self, step: Step | None) -> int | None:
         """The time step (1..T, 0 for c₀) a step works at, or None (a parameter gradient)."""
@@ -386,6 +429,7 @@ class LSTMPanel(EditorGridPanel):
 
     def _on_size_changed(self, _value: int) -> None:
         T, n_in, n_h = self.spin_T.value(), self.spin_n_in.value(), self.spin_n_h.value()
+        self._keep_pass = self._pass_now()
         old = self.current_inputs()
         new = {"xs": fit(old["xs"], (T, n_in)), "c0": fit(old["c0"], (n_h,)),
                "dh": fit(old["dh"], (T, n_h)),
@@ -414,7 +458,37 @@ class LSTMPanel(EditorGridPanel):
         else:
             self.state.set_input(name, value)
 
+    # -- where a new trace starts, where a click goes ------------------------------------------
+    def _pass_now(self) -> str:
+        """Where the student is: "start" (step 0 or the forward pass), "backward" or "end"."""
+        st = self.state
+        step = st.current_step()
+        if st.trace is not None and st.step == st.n_steps and st.step > 0:
+            return "end"
+        return "backward" if step is not None and step.phase == "backward" else "start"
+
+    def _first_backward(self) -> int:
+        """The step number (1-based) of the backward pass's first step."""
+        return self.state.trace.phases.get("forward", 0) + 1
+
+    def _on_column_clicked(self, t: int) -> None:
+        """Go to the first step at time ``t`` in the current pass (column 0: δc₀ in the
+        backward pass, the inputs in the forward pass)."""
+        trace = self.state.trace
+        if trace is None:
+            return
+        phase = "backward" if self._pass_now() != "start" else "forward"
+        k = next((i + 1 for i, s in enumerate(trace.steps)
+                  if s.phase == phase and self._time_of(s) == t), 0)
+        self.state.set_step(k)
+
     def _on_state_changed(self, what: str) -> None:
+        if what == "trace" and self._keep_pass is not None and self.state.trace is not None:
+            keep, self._keep_pass = self._keep_pass, None
+            self.state.set_step({"start": 0, "backward": self._first_backward(),
+                                 "end": self.state.n_steps}[keep])
+        if what == "errors" and self.state.errors:
+            self._keep_pass = None
         if what != "errors":
             return
         shown: dict[str, str] = {}
@@ -428,6 +502,16 @@ class LSTMPanel(EditorGridPanel):
         for name, ed in self.editors.items():
             ed.set_error(shown.get(name, ""))
         self.general_error.set_error("\n".join(general))
+
+
+def _scrolled(widget: QtWidgets.QWidget, name: str) -> QtWidgets.QScrollArea:
+    """``widget`` in a frameless scroll area called ``name``, resized to fill it."""
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll.setWidget(widget)
+    scroll.setObjectName(name)
+    return scroll
 
 
 __all__ = ["LSTMPanel", "check_inputs", "fit", "random_inputs"]

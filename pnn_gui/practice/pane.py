@@ -74,7 +74,7 @@ class _Group(QtWidgets.QWidget):
         if not asked[0].required:
             text += f"&nbsp;&nbsp;<span style='color:{style.FAINT}'>(optional)</span>"
         self.heading = QtWidgets.QLabel(text)
-        style.set_point_size(self.heading, self.heading.font().pointSizeF() + 1)
+        style.set_point_size(self.heading, style.DESIGN_POINTS + 1)
         head.addWidget(self.heading)
         self.shape_box: QtWidgets.QComboBox | None = None
         if len(names) == 1 and len(att.shapes(names[0])) > 1:
@@ -327,7 +327,7 @@ class PracticePane(QtWidgets.QWidget):
         self.tolerance.setObjectName("tolerance")
         self.tolerance.setWordWrap(True)
         style.tint(self.tolerance, style.FAINT)
-        style.set_point_size(self.tolerance, self.tolerance.font().pointSizeF() - 1)
+        style.set_point_size(self.tolerance, style.DESIGN_POINTS - 1)
         self.message = ErrorLabel()
         self.message.setObjectName("practiceMessage")
         self.first_wrong = QtWidgets.QLabel()

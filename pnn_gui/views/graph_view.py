@@ -34,7 +34,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from engine.steps import fmt
-from pnn_gui.style import glyph, swatch
+from pnn_gui import style
 from pnn_gui.views.text_layer import TextLayer
 
 #: nodes beyond this count are drawn compactly (name only; value and adjoint in the tables)
@@ -76,13 +76,14 @@ def legend_html() -> str:
     return (
         "An edge's label is its local derivative: ∂v<sub>i</sub>/∂v<sub>j</sub> on the edge "
         "v<sub>j</sub> → v<sub>i</sub> (its rule, then its value). A node's colour is its "
-        f"adjoint: {swatch(FILL_POSITIVE, 'v̄&nbsp;&gt;&nbsp;0')} "
-        f"{swatch(FILL_NEGATIVE, 'v̄&nbsp;&lt;&nbsp;0')} "
-        f"{swatch(FILL_VALUE, 'v̄&nbsp;=&nbsp;0&nbsp;or&nbsp;not&nbsp;yet')} "
-        f"{swatch(FILL_EMPTY, 'not&nbsp;computed&nbsp;yet')}; "
-        f"{glyph('□', ACTIVE)} the node this step writes, {glyph('━', ACTIVE)} its edge, "
-        f"{glyph('━', USED_EDGE)} a contribution added, {glyph('●', MARKER)} a value on its "
-        "way.")
+        f"adjoint: {style.swatch(FILL_POSITIVE, 'v̄&nbsp;&gt;&nbsp;0')} "
+        f"{style.swatch(FILL_NEGATIVE, 'v̄&nbsp;&lt;&nbsp;0')} "
+        f"{style.swatch(FILL_VALUE, 'v̄&nbsp;=&nbsp;0&nbsp;or&nbsp;not&nbsp;yet')} "
+        f"{style.swatch(FILL_EMPTY, 'not&nbsp;computed&nbsp;yet')}; "
+        f"{style.glyph('□', ACTIVE)} the node this step writes, "
+        f"{style.glyph('━', ACTIVE)} its edge, "
+        f"{style.glyph('━', USED_EDGE)} a contribution added, "
+        f"{style.glyph('●', MARKER)} a value on its way.")
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,7 @@ class GraphView(pg.PlotWidget):
         self._used: tuple[int, ...] = ()
         self._node_size = np.zeros((0, 2))
         self.getViewBox().sigResized.connect(self._on_view_resized)
+        style.on_zoom(self._on_zoom)
 
     # -- a new graph ----------------------------------------------------------------------------
     def set_graph(self, names: Sequence[str], labels: Sequence[str],
@@ -391,7 +393,7 @@ class GraphView(pg.PlotWidget):
                 if uses[i] > 1:
                     adj += " = -0.0000"
                 text = "\n".join([self.labels[i], "= -0.0000", adj])
-            size = self._node_text.measure(text)
+            size = self._node_text.measure(text) / style.scale()  # (design pixels: 100 %)
             sizes[i] = (size.width() + 10, size.height() + 10)   # padding 4 and the border
         return sizes
 
@@ -419,7 +421,7 @@ class GraphView(pg.PlotWidget):
         labels = np.zeros((len(self.edges), 2))
         for e in range(len(self.edges)):
             if self._edge_lines[e]:
-                size = self._edge_text.measure(self._label_text(e, orientation))
+                size = self._edge_text.measure(self._label_text(e, orientation)) / style.scale()
                 labels[e] = (size.width() + 2 * LABEL_MARGIN, size.height() + 2 * LABEL_MARGIN)
         depth = np.zeros(n_layers)                     # each layer's extent along the flow
         np.maximum.at(depth, layer[:n], self._node_size[:, along])
@@ -491,7 +493,7 @@ class GraphView(pg.PlotWidget):
         """The orientation that shows the graph at the larger scale in the view (across when
         the view has no size yet, or when both fit whole)."""
         vb = self.getViewBox()
-        avail = np.array([vb.width(), vb.height()], dtype=float)
+        avail = np.array([vb.width(), vb.height()], dtype=float) / style.scale()  # design px
         if avail.min() <= 0:
             return self.orientation if self._placements else "across"
         scale = {o: min(1.0, float(np.min(avail / np.maximum(p.size, 1.0))))
@@ -541,7 +543,8 @@ class GraphView(pg.PlotWidget):
         size, so the margins are solved in pixels; a view smaller than the layout's design size
         shrinks the fonts (down to 70 %) so that boxes do not run into each other."""
         vb = self.getViewBox()
-        avail = (vb.width(), vb.height())
+        zoom = style.scale()  # the design pixels are View → Zoom's 100 %
+        avail = (vb.width() / zoom, vb.height() / zoom)
         p = self._placements[self.orientation]
         lo, hi = p.lo, p.hi
         ext = [(p.ext_lo[0] + 6, p.ext_hi[0] + 6), (p.ext_lo[1] + 4, p.ext_hi[1] + 4)]
@@ -550,7 +553,8 @@ class GraphView(pg.PlotWidget):
             design = hi[axis] - lo[axis] + sum(ext[axis])
             if avail[axis] > 0 and design > 0:
                 ratio = min(ratio, avail[axis] / design)
-        ratio = float(np.clip(ratio, 0.7, 1.0))
+        # never below 70 % of the text size at 100 % (zoomed in, the graph keeps fitting)
+        ratio = float(np.clip(ratio, min(0.7 / zoom, 1.0), 1.0))
         self._node_text.set_font_size(NODE_FONT * ratio)
         self._edge_text.set_font_size(EDGE_FONT * ratio)
         along = 0 if self.orientation == "across" else 1
@@ -569,6 +573,10 @@ class GraphView(pg.PlotWidget):
                 extra = (room / scale - span) / 2
                 ranges.append((lo[axis] - e_lo / scale - extra, hi[axis] + e_hi / scale + extra))
         vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+
+    def _on_zoom(self, _factor: float) -> None:
+        if not self.closed:  # boxes at the new text size: fit them again
+            self._on_view_resized()
 
     def _on_view_resized(self, *_args) -> None:
         if len(self.node_pos):

@@ -2,8 +2,9 @@
 
 A ``pg.TextItem`` per label costs a QGraphicsItem each and makes a 200-node graph slow to build;
 this item holds plain arrays of positions and strings and paints them all in one ``paint`` call,
-in screen pixels (the font does not scale with zoom). Create it once; ``set_labels`` replaces the
-contents without creating any item.
+in screen pixels (the font does not scale with the plot's zoom; it follows View → Zoom, the
+window's text size: sizes are given for 100 %, :func:`pnn_gui.style.points`). Create it once;
+``set_labels`` replaces the contents without creating any item.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from pnn_gui import style
+
 _ALIGN = QtCore.Qt.AlignmentFlag
 
 
@@ -23,9 +26,8 @@ class TextLayer(pg.GraphicsObject):
     def __init__(self, font_size: float = 9.0, color: str = "#202020", bold: bool = False,
                  background: str | None = None):
         super().__init__()
-        self._font = QtGui.QFont()
-        self._font.setPointSizeF(font_size)
-        self._font.setBold(bold)
+        self._design_size = float(font_size)
+        self._font = style.font(font_size, bold)
         self._metrics = QtGui.QFontMetricsF(self._font)
         self._default_pen = QtGui.QPen(QtGui.QColor(color))
         self._background = QtGui.QBrush(QtGui.QColor(background)) if background else None
@@ -47,6 +49,7 @@ class TextLayer(pg.GraphicsObject):
         # painted once into a pixmap in device pixels: a step that changes a few labels (or an
         # edge drawn across the whole graph) repaints from the pixmap, not every label again
         self.setCacheMode(self.CacheMode.DeviceCoordinateCache)
+        style.on_zoom(self._on_zoom)
 
     # -- contents -------------------------------------------------------------------------------
     def set_labels(self, xy, texts: Sequence[str], colors: Sequence[str | None] | None = None,
@@ -159,7 +162,16 @@ class TextLayer(pg.GraphicsObject):
         return pen
 
     def set_font_size(self, points: float) -> None:
-        """Change the font size (e.g. to fit a view); re-measures every label."""
+        """Change the font size, given for 100 % (e.g. to fit a view); re-measures every
+        label."""
+        self._design_size = float(points)
+        self._apply_font_size()
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._apply_font_size()
+
+    def _apply_font_size(self) -> None:
+        points = style.points(self._design_size)
         if abs(self._font.pointSizeF() - points) < 0.05:
             return
         self.prepareGeometryChange()
@@ -173,6 +185,7 @@ class TextLayer(pg.GraphicsObject):
         self.update()
 
     def font_size(self) -> float:
+        """The font's size as painted (points: the size given × the zoom)."""
         return self._font.pointSizeF()
 
     def measure(self, text: str) -> QtCore.QSizeF:
@@ -211,7 +224,10 @@ class TextLayer(pg.GraphicsObject):
                                      self._pad_px * pw, self._pad_px * ph)
 
     def viewTransformChanged(self):
+        # a new scale moves every label: paint the cached pixmap again (in a real window a
+        # timeline whose columns changed kept its labels where the old scale put them)
         self.prepareGeometryChange()
+        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         if not self._texts:

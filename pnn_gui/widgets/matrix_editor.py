@@ -12,6 +12,7 @@ Public API (other panels rely on it; keep it stable)::
     ed.set_error("w: expected ...")     # an engine error under the editor; "" clears it
     ed.set_precision(4)                 # significant digits shown (tooltips show the exact value)
     ed.set_resizable(False)             # hide the rows/cols spin boxes (shape dictated)
+    ed.set_cell_width(46)               # column width in px at 100 % (cells follow View → Zoom)
     ed.copy_text() / ed.paste_text(s)   # what Ctrl+C / Ctrl+V do, callable from tests
     ed.clear_selected()                 # what Delete / Backspace do: the selected cells become 0
     ed.fill_zeros() / ed.fill_random() / ed.reset_to_example()   # the context menu
@@ -41,6 +42,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import fmt
+from pnn_gui import style
 from pnn_gui.widgets.field_error import ErrorLabel
 
 _Role = QtCore.Qt.ItemDataRole
@@ -248,9 +250,7 @@ class MatrixEditor(QtWidgets.QWidget):
 
         self._title_label = QtWidgets.QLabel()
         self._title_label.setObjectName("editorTitle")
-        title_font = self._title_label.font()
-        title_font.setPointSizeF(title_font.pointSizeF() + 1.5)
-        self._title_label.setFont(title_font)
+        style.set_point_size(self._title_label, 10.5)
         #: the size spin boxes a user resizes with: rows (the batch of a batched vector) and
         #: columns (the length of a vector); shown while the editor is resizable
         self.rows_box = QtWidgets.QSpinBox()
@@ -288,9 +288,8 @@ class MatrixEditor(QtWidgets.QWidget):
             | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
             | QtWidgets.QAbstractItemView.EditTrigger.AnyKeyPressed)
         hh, vh = self._table.horizontalHeader(), self._table.verticalHeader()
-        hh.setDefaultSectionSize(58)
-        hh.setMinimumSectionSize(30)
-        vh.setDefaultSectionSize(24)
+        self._cell_width = 58.0  # px at 100 % (set_cell_width)
+        self._size_cells()
         hh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
         vh.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
         self._table.setSizeAdjustPolicy(
@@ -312,6 +311,7 @@ class MatrixEditor(QtWidgets.QWidget):
 
         self.set_resizable(resizable)
         self._sync_shape_widgets()
+        style.on_zoom(self._on_zoom)
 
     # -- public API -----------------------------------------------------------------------------
     @property
@@ -573,6 +573,24 @@ class MatrixEditor(QtWidgets.QWidget):
         shape = f"({cols},)" if vector else f"({rows}, {cols})"
         self._title_label.setText(f"<b>{self._title}</b>&nbsp;&nbsp;<span style='color:#666'>"
                                   f"{shape}</span>")
+        self._fit_table()
+
+    def set_cell_width(self, design: float) -> None:
+        """Columns ``design`` pixels wide at 100 % (they follow View → Zoom)."""
+        self._cell_width = float(design)
+        self._size_cells()
+        self._fit_table()
+
+    def _size_cells(self) -> None:
+        """Cells for the window's text size (View → Zoom); 58 × 24 px at 100 %."""
+        hh, vh = self._table.horizontalHeader(), self._table.verticalHeader()
+        hh.setMinimumSectionSize(style.px(min(30.0, self._cell_width)))
+        hh.setDefaultSectionSize(style.px(self._cell_width))
+        vh.setMinimumSectionSize(style.px(18))
+        vh.setDefaultSectionSize(style.px(24))
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._size_cells()
         self._fit_table()
 
     def _fit_table(self) -> None:

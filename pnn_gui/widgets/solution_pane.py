@@ -39,6 +39,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import Trace
+from pnn_gui import style
 from pnn_gui.style import NOTE, NOTE_BG, tint
 
 _Role = QtCore.Qt.ItemDataRole
@@ -75,10 +76,13 @@ class _StepModel(QtCore.QAbstractListModel):
         self.current = 0
         self.limit: int | None = None  # steps with a row (practice); None: all
         self._lines: list[str | None] = []  # row -> its text, made on first use
-        self._bold = QtGui.QFont()
-        self._bold.setBold(True)
+        self._bold = style.font(style.DESIGN_POINTS, bold=True)
+        style.on_zoom(self._on_zoom)
         self._brushes = {c.name(): QtGui.QBrush(c)
                          for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG)}
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._bold = style.font(style.DESIGN_POINTS, bold=True)  # the headers' (View → Zoom)
 
     def set_trace(self, trace: Trace | None) -> None:
         self.beginResetModel()

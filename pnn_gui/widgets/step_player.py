@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from pnn_gui import style
+
 #: speed factors offered (1 = one step every PLAY_INTERVAL_MS)
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 PLAY_INTERVAL_MS = 700
@@ -50,12 +52,12 @@ class StepPlayer(QtWidgets.QWidget):
         self._n = 0
         self._phase = ""
         self._limit: int | None = None
-        style = self.style()
+        qstyle = self.style()
         sp = QtWidgets.QStyle.StandardPixmap
 
         def button(icon, tip, slot):
             b = QtWidgets.QToolButton()
-            b.setIcon(style.standardIcon(icon))
+            b.setIcon(qstyle.standardIcon(icon))
             b.setToolTip(tip)
             b.setAutoRaise(True)
             b.setIconSize(QtCore.QSize(20, 20))
@@ -79,10 +81,9 @@ class StepPlayer(QtWidgets.QWidget):
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.label = QtWidgets.QLabel()
         self.label.setObjectName("stepLabel")
-        self.label.setMinimumWidth(230)
-        font = self.label.font()
-        font.setPointSizeF(10.5)
-        self.label.setFont(font)
+        style.set_point_size(self.label, 10.5)
+        self._on_zoom()
+        style.on_zoom(self._on_zoom)
 
         self.speed_box = QtWidgets.QComboBox()
         for f in SPEEDS:
@@ -107,6 +108,12 @@ class StepPlayer(QtWidgets.QWidget):
         self.set_state(0, 0, "")
 
     # -- public -----------------------------------------------------------------------------
+    def _on_zoom(self, _factor: float = 1.0) -> None:
+        """The step label as wide as its longest text at the window's text size: it does not
+        jump as the steps go by."""
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(
+            "step 0000 of 0000 · backward") + 4)
+
     def set_state(self, k: int, n: int, phase: str) -> None:
         """Show step ``k`` of ``n`` in ``phase``; emits nothing."""
         self._k, self._n, self._phase = int(k), int(n), phase

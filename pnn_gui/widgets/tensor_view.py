@@ -40,6 +40,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.steps import Ref, fmt
+from pnn_gui import style
 
 #: most cells whose values are printed (beyond, colours only)
 MAX_TEXT_CELLS = 400
@@ -119,17 +120,20 @@ class _CellText(pg.GraphicsObject):
 
     def __init__(self):
         super().__init__()
-        self._fonts = []
-        for size in (9.0, 7.5):
-            f = QtGui.QFont()
-            f.setPointSizeF(size)
-            self._fonts.append((f, QtGui.QFontMetricsF(f)))
+        self._fonts: list[tuple[QtGui.QFont, QtGui.QFontMetricsF]] = []
+        self.set_fonts()
         self._rows = self._cols = 0
         self._texts: list[str] = []
         self._widest = (0.0, 0.0)  # widest text in each font
         self._light: np.ndarray = np.zeros(0, bool)
         self._dark_pen = QtGui.QPen(QtGui.QColor("#111111"))
         self._light_pen = QtGui.QPen(QtGui.QColor("#ffffff"))
+
+    def set_fonts(self) -> None:
+        """The two sizes values print in, at the window's text size (View → Zoom)."""
+        self._fonts = [(f, QtGui.QFontMetricsF(f)) for f in (style.font(9.0), style.font(7.5))]
+        if hasattr(self, "_texts"):
+            self.set_cells(self._texts, self._light, self._rows, self._cols)
 
     def set_cells(self, texts: list[str], light: np.ndarray, rows: int, cols: int) -> None:
         if (rows, cols) != (self._rows, self._cols):
@@ -199,14 +203,18 @@ class ColorBar(pg.GraphicsWidget):
     def __init__(self):
         super().__init__()
         self._levels = (-1.0, 1.0)
-        self._font = QtGui.QFont()
-        self._font.setPointSizeF(7.5)
         self._brush = _colorbar_brush()
+        self.set_font()
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def set_font(self) -> None:
+        """Its labels at the window's text size (View → Zoom), and its height to hold them."""
+        self._font = style.font(7.5)
         h = QtGui.QFontMetricsF(self._font).height()
         self.setMinimumHeight(8 + h + 4)
         self.setMaximumHeight(8 + h + 4)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
-                           QtWidgets.QSizePolicy.Policy.Fixed)
+        self.update()
 
     def set_levels(self, values: tuple[float, float]) -> None:
         self._levels = (float(values[0]), float(values[1]))
@@ -236,8 +244,13 @@ class ColorBar(pg.GraphicsWidget):
         if lo < 0 < hi:
             xz = x0 + width * (-lo) / (hi - lo)
             p.drawLine(QtCore.QPointF(xz, bar.top()), QtCore.QPointF(xz, bar.bottom() + 2))
-            p.drawText(QtCore.QRectF(xz - 20, y, 40, h), align.AlignHCenter | align.AlignTop,
-                       "0")
+            # "0" only where it stays clear of the two ends' labels (a narrow bar, large text)
+            fm = QtGui.QFontMetricsF(self._font)
+            half = fm.horizontalAdvance("0") / 2 + 3
+            if (x0 + fm.horizontalAdvance(fmt(lo, 3)) < xz - half
+                    and xz + half < x0 + width - fm.horizontalAdvance(fmt(hi, 3))):
+                p.drawText(QtCore.QRectF(xz - 20, y, 40, h), align.AlignHCenter | align.AlignTop,
+                           "0")
 
 
 class TensorView:
@@ -246,7 +259,7 @@ class TensorView:
     def __init__(self, name: str, title: str, layout: pg.GraphicsLayout, colorbar: bool = True):
         self.name = name
         self.layout = layout
-        self._title = pg.LabelItem(title, size="10pt", color="#222")
+        self._title = pg.LabelItem(title, size=_title_size(), color="#222")
         layout.addItem(self._title, 0, 0)
         self.viewbox = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False,
                                   defaultPadding=0.02)
@@ -335,6 +348,18 @@ class TensorView:
         self._digits = max(1, int(digits))
         if self._values.size:
             self._update_text(self._values, force=True)
+
+    def set_text_size(self) -> None:
+        """Title, values and colour bar at the window's text size (View → Zoom)."""
+        self._title.setText(self._title_text, size=_title_size())
+        self._text.set_fonts()
+        if self.colorbar is not None:
+            self.colorbar.set_font()
+        self._layout_changed()
+
+    def title_height(self) -> float:
+        """The title's text height in pixels (it follows View → Zoom)."""
+        return self._title.item.boundingRect().height()
 
     def set_array(self, arr, levels: tuple[float, float] | None = None) -> None:
         """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|."""
@@ -475,6 +500,10 @@ class TensorView:
         self._text.set_cells(texts, light, a.shape[0], a.shape[1])
 
 
+def _title_size() -> str:
+    return f"{style.points(10):.2f}pt"
+
+
 def _grid_path(rows: int, cols: int) -> QtGui.QPainterPath:
     path = QtGui.QPainterPath()
     for r in range(rows + 1):
@@ -527,6 +556,7 @@ class TensorGrid(pg.GraphicsLayoutWidget):
         self._locator: Locator = self._default_locator
         self._lit: set[str] = set()
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        style.on_zoom(self._on_zoom)
 
     def add_view(self, name: str, title: str, row: int, col: int, rowspan: int = 1,
                  colspan: int = 1, colorbar: bool = True) -> TensorView:
@@ -619,6 +649,11 @@ class TensorGrid(pg.GraphicsLayoutWidget):
     def set_precision(self, digits: int) -> None:
         for v in self.views.values():
             v.set_precision(digits)
+
+    def _on_zoom(self, _factor: float) -> None:
+        if not self.closed:
+            for v in self.views.values():
+                v.set_text_size()
 
     def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[TensorView, Cell] | None:
         """The view and (row, col) under a scene position, or None."""

@@ -108,6 +108,8 @@ def test_fused_backward_equals_the_plain_term_by_term_one(shape):
     assert list(plain.terms) == list(lstm.TERM_KEYS) and list(plain.params) == list(p)
     for key in lstm.TERM_KEYS:
         np.testing.assert_allclose(fused.terms[key], plain.terms[key], **tol, err_msg=key)
+    for key in lstm.TERM_KEYS[1:]:
+        np.testing.assert_allclose(fused.terms0[key], plain.terms0[key], **tol, err_msg=key)
     for key in lstm.PARAM_KEYS:
         np.testing.assert_allclose(fused.params[key], plain.params[key], **tol,
                                    err_msg="d" + key)
@@ -154,6 +156,14 @@ def test_dc_is_the_sum_of_its_named_terms(shape):
     expected = (g.dc[0] * run.f[0] + g.df_hat[0] @ p["W_fc"].T + g.di_hat[0] @ p["W_ic"].T
                 + g.do_hat[0] @ p["W_oc"].T)
     np.testing.assert_allclose(g.dc0, expected, rtol=1e-12, atol=1e-15)
+    # … and its terms are δc_t's, one step further back (none from an h₀)
+    assert tuple(g.terms0) == lstm.TERM_KEYS[1:]
+    np.testing.assert_allclose(sum(g.terms0.values()), g.dc0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g.terms0["dc_from_next"], g.dc[0] * run.f[0], rtol=1e-13)
+    for gate, key in (("f", "W_fc"), ("i", "W_ic"), ("o", "W_oc")):
+        np.testing.assert_allclose(g.terms0[f"dc_from_peep_{gate}"],
+                                   getattr(g, f"d{gate}_hat")[0] @ p[key].T, rtol=1e-12,
+                                   atol=1e-15, err_msg=gate)
 
 
 def test_every_peephole_term_matters():
@@ -233,7 +243,11 @@ def test_example_trace_reads_like_a_worked_solution():
     assert peep.formula == "δc₂[1] via W_ic = (δî₃·W_icᵀ)[1]"
     assert peep.result == t.tensors["dc_from_peep_i"][1, 1]
     dc0 = t.steps[titles.index("δc₀[1]")]
-    assert dc0.writes == (("dc0", (1,)),) and dc0.result == g.dc0[1]
+    assert dc0.writes[0] == ("dc0", (1,)) and dc0.result == g.dc0[1]
+    # … with its four terms (the chart of δc₀'s terms), while the line ends on δc₀ alone
+    assert dc0.writes[1:] == tuple(("dc0" + k[2:], (1,)) for k in lstm.TERM_KEYS[1:])
+    assert dc0.values[1:] == tuple(g.terms0[k][1] for k in lstm.TERM_KEYS[1:])
+    assert dc0.text.endswith(f" = {fmt(g.dc0[1])}")
     dw = t.steps[titles.index("ΔW_fc[1,0]")]
     assert dw.formula == "ΔW_fc[1,0] = Σₜ cₜ₋₁[1]·δf̂ₜ[0]"
     assert dw.writes == (("dW_fc", (1, 0)),) and dw.result == g.params["W_fc"][1, 0]
@@ -394,3 +408,31 @@ def test_grouped_steps_keep_dc_with_its_terms():
     assert first.title == "δh₁₀₀ … δc₁₀₀ from h₁₀₀"
     assert {name for name, _ in first.writes} == {"dh", "du", "do", *lstm.TERM_KEYS}
     assert len(first.writes) == 8 * 2
+
+
+def test_check_refuses_what_forward_and_backward_refuse_without_computing():
+    """``lstm.check`` (the panel's test of an opened session): the same messages as forward and
+    backward, and None for inputs they compute."""
+    xs, p, c0, dh = make(3, 2, 4, seed=1)
+    assert lstm.check(xs, p, c0, dh) is None
+    bad_cases = [(xs, {**p, "W_ic": np.ones((3, 3))}, c0, dh), (xs, p, np.ones(3), dh),
+                 (xs, p, c0, np.ones((3, 2))), (np.ones((3, 5)), p, c0, dh),
+                 (xs, {k: v for k, v in p.items() if k != "b_o"}, c0, dh),
+                 (xs, {**p, "W_f": np.full((2, 4), np.inf)}, c0, dh)]
+    for case in bad_cases:
+        with pytest.raises(ValueError) as expected:
+            lstm.backward(lstm.forward(*case[:3]), case[3])
+        with pytest.raises(ValueError) as got:
+            lstm.check(*case)
+        assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("n_h", [1, 2, 3])
+def test_the_zero_terms_at_t_T_print_as_vectors_of_n_h(n_h):
+    """δc_T gets nothing from t = T + 1: each of the four terms is a vector of n_h zeros, and
+    the line says so (it printed one 4·n_h-long vector of zeros)."""
+    xs, p, c0, dh = make(3, 2, n_h, seed=6)
+    t = traces.lstm.solve(xs, p, c0, dh)
+    zero = next(s for s in t.steps if s.title == "δc₄ = 0")
+    assert zero.text.endswith(" = [" + ", ".join(["0"] * n_h) + "] each"), zero.text
+    assert len(zero.writes) == 4 * n_h and set(zero.values) == {0.0}

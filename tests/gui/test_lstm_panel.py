@@ -1,12 +1,15 @@
 """LSTM panel: the timeline and the δc bars show the engine's numbers, sizes keep what fits,
 the seeded fill, errors beside their field, stepping with the animation."""
 
+import functools
+import re
+
 import numpy as np
 import pytest
 
 from engine import examples, lstm
 from engine.lstm import PARAM_KEYS, TERM_KEYS
-from pnn_gui.panels.lstm import LSTMPanel, check_inputs, fit, random_inputs
+from pnn_gui.panels.lstm import TERM_LABELS, LSTMPanel, check_inputs, fit, random_inputs
 from tests.gui.helpers import goto, make_panel
 
 
@@ -30,16 +33,29 @@ def test_final_dc_equals_the_engines(panel):
     for key in ("f", "i", "o", "g", "c", "h"):
         np.testing.assert_array_equal(panel.timeline.plot.image_of(key)[:, 1:].T,
                                       getattr(run, key), err_msg=key)
-    # after the backward pass the bars show δc₁: its terms stack up to the engine's δc₁
+    # after the backward pass the bars show the last δc computed, δc₀: its four terms (none
+    # from an h) stack up to the engine's δc₀
+    assert panel.dc_view.title() == "δc<sub>0</sub> by term"
+    heights = panel.dc_view.segment_heights()
+    np.testing.assert_allclose(heights.sum(axis=0), grads.dc0, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(heights, np.stack([np.zeros(2)] + [grads.terms0[k]
+                                                                     for k in TERM_KEYS[1:]]))
+    np.testing.assert_array_equal(panel.dc_view.total_values(), grads.dc0)
+    # ‖δc_t‖ for every t, t = 0 included
+    norms = panel.norm_view.norm_values()
+    np.testing.assert_array_equal(norms[:, 0], np.arange(0, run.c.shape[0] + 1))
+    np.testing.assert_allclose(norms[:, 1], np.linalg.norm(np.vstack([grads.dc0, grads.dc]),
+                                                           axis=1), rtol=1e-12)
+    # at δc₁'s last step the bars show δc₁: its five terms stack up to the engine's δc₁
+    last_dc1 = max(i + 1 for i, s in enumerate(panel.state.trace.steps)
+                   if ("dc", (0, 1)) in s.writes)
+    goto(panel, last_dc1)
+    assert panel.dc_view.title() == "δc<sub>1</sub> by term"
     heights = panel.dc_view.segment_heights()
     np.testing.assert_allclose(heights.sum(axis=0), grads.dc[0], rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]),
-                               rtol=0, atol=0)
+    np.testing.assert_array_equal(heights, np.stack([grads.terms[k][0] for k in TERM_KEYS]))
     np.testing.assert_array_equal(panel.dc_view.total_values(), grads.dc[0])
-    # ‖δc_t‖ for every t
-    norms = panel.dc_view.norm_values()
-    np.testing.assert_array_equal(norms[:, 0], np.arange(1, run.c.shape[0] + 1))
-    np.testing.assert_allclose(norms[:, 1], np.linalg.norm(grads.dc, axis=1), rtol=1e-12)
+    goto(panel, panel.state.n_steps)
     # δx and the last parameter gradient in the grid
     np.testing.assert_array_equal(panel.grid.view("dx").values(), grads.dx)
     g = panel.grad_box.currentData()
@@ -281,10 +297,9 @@ def test_dc_chart_fits_a_narrow_view(qtbot):
     view.resize(600, 450)
     view.show()
     qtbot.waitExposed(view)
-    names = ("from h_t", "from c_t+1 (·f_t+1)", "peephole W_fc", "peephole W_ic",
-             "peephole W_oc")
+    names = tuple(TERM_LABELS.values())
     terms = {n: np.ones((3, 2)) for n in names}
-    view.set_geometry(3, 2, names, terms, np.ones((3, 2)))
+    view.set_geometry(2, names, terms)
     assert view.legend_columns() == 2
     view.resize(226, 450)
     qtbot.waitUntil(lambda: view.width() == 226)
@@ -294,3 +309,161 @@ def test_dc_chart_fits_a_narrow_view(qtbot):
     qtbot.waitUntil(lambda: view.ci.geometry().width() <= view.width() + 4)  # was ~100 px over
     view.resize(600, 450)
     qtbot.waitUntil(lambda: view.legend_columns() == 2)
+
+
+def _texts_on_screen(panel):
+    """Every text the LSTM panel shows: labels (equations, captions, editor titles), group box
+    titles, tooltips, the δc legend."""
+    from PySide6 import QtWidgets
+
+    out = []
+    for root in (panel.inputs_widget, panel.view_widget):
+        for w in [root, *root.findChildren(QtWidgets.QWidget)]:
+            out.append(w.toolTip())
+            if isinstance(w, QtWidgets.QLabel):
+                out.append(w.text())
+            if isinstance(w, QtWidgets.QGroupBox):
+                out.append(w.title())
+    out += panel.dc_view.legend_texts()
+    return [t for t in out if t]
+
+
+def test_subscripts_are_subscripts_and_every_symbol_is_defined(panel):
+    """Issue 11 item 2: c_{t−1} is never written "c_t−1", u_t is defined where δu is used, and
+    the note on pre-activation deltas names δĝ too."""
+    import re
+
+    texts = _texts_on_screen(panel)
+    plain = [t for t in texts if re.search(r"[a-zA-Z]_t\b|_t[−+-]1|_t\+", t)]
+    assert plain == [], plain
+    legend = panel.dc_view.legend_texts()
+    assert "from hₜ" in legend and "from cₜ₊₁ (·fₜ₊₁)" in legend
+    equations = panel.timeline.equations.text()
+    assert "u<sub>t</sub> = o<sub>t</sub> ⊙ c<sub>t</sub>" in equations   # u defined
+    assert "δu<sub>t</sub>" in equations
+    assert "δĝ" in equations and "before σ and tanh" in equations
+    assert any("fₜ = σ(xₜ·W_f + cₜ₋₁·W_fc + b_f)" in t for t in texts)
+
+
+class _Queue:
+    """A runner that only queues: a solve runs when the test says (as on the window's worker)."""
+
+    def __init__(self):
+        self.jobs = []
+
+    def run(self, state, job, deliver):
+        self.jobs.append((job, deliver))
+        return None
+
+
+def test_restoring_a_session_checks_without_solving(panel, monkeypatch):
+    """Opening a session: the panel refuses what its editors cannot hold (through the engine's
+    checks) but leaves the solve to the state's runner — it used to run a whole worked solution
+    on the GUI thread first (~50 ms for T = 64, n_h = 16, and then the state solved again)."""
+    big = random_inputs(64, 16, 16, seed=3)
+    data = {"kind": "lstm", "inputs": {"xs": big["xs"].tolist(), "c0": big["c0"].tolist(),
+                                       "dh": big["dh"].tolist(),
+                                       "params": {k: v.tolist() for k, v in big["params"].items()}}}
+    solves = []
+    real = examples.KINDS["lstm"]
+
+    @functools.wraps(real)
+    def counted(**inputs):
+        solves.append(1)
+        return real(**inputs)
+
+    monkeypatch.setitem(examples.KINDS, "lstm", counted)
+    queue = _Queue()
+    panel.state.runner = queue
+    panel.restore_session(data)
+    assert solves == []                           # nothing solved on the caller's thread
+    assert panel.spin_T.value() == 64 and panel.editors["W_fc"].value().shape == (16, 16)
+    job, deliver = queue.jobs[-1]
+    deliver(job())                                # the runner's one solve
+    assert solves == [1]
+    assert panel.state.trace.tensors["dc"].shape == (64, 16)
+    # what the editors could not hold is still refused, in the words on screen, and changes
+    # nothing
+    before = panel.current_inputs()
+    for field, value, says in (("c0", [1.0, 2.0], "c0: c₀"), ("dh", [[1.0]], "dh: δh"),
+                               ("params", {**data["inputs"]["params"], "W_ic": [[1.0]]},
+                                "W_ic: W_ic"),
+                               ("xs", [[float("nan")] * 16] * 64, "x[0,0] is nan")):
+        bad = {"kind": "lstm", "inputs": {**data["inputs"], field: value}}
+        with pytest.raises(ValueError, match=re.escape(says)):
+            panel.restore_session(bad)
+        np.testing.assert_array_equal(panel.current_inputs()["xs"], before["xs"])
+        np.testing.assert_array_equal(panel.current_inputs()["c0"], before["c0"])
+    assert solves == [1]
+
+
+def test_every_term_of_dc_that_is_not_zero_shows_in_the_bars(qtbot, panel):
+    """The peephole terms are a hundredth of the others in the sheet's example: they were
+    drawn under a pixel thick. Now at least MIN_SEGMENT_PX, and a term that is 0 not at all."""
+    from pnn_gui.views.dc_terms import MIN_SEGMENT_PX
+
+    panel.view_widget.resize(700, 800)
+    panel.view_widget.show()
+    qtbot.waitExposed(panel.view_widget)
+    last_dc2 = max(i + 1 for i, s in enumerate(panel.state.trace.steps)
+                   if ("dc", (1, 1)) in s.writes)
+    goto(panel, last_dc2)
+    values = panel.dc_view.segment_heights()
+    peep = [TERM_KEYS.index(k) for k in ("dc_from_peep_f", "dc_from_peep_i", "dc_from_peep_o")]
+    assert np.abs(values[peep]).max() < 0.01 < np.abs(values).max()   # tiny beside the others
+    drawn = panel.dc_view.drawn_heights_px()
+    assert np.all(drawn[values != 0] >= MIN_SEGMENT_PX - 1e-6), drawn
+    assert np.all(drawn[values == 0] == 0)
+    # the big terms keep their true proportions
+    big = np.abs(values) > 0.05
+    ratio = drawn[big] / np.abs(values[big])
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+
+
+def _first_step(trace, phase, t, time_of):
+    return next(i + 1 for i, s in enumerate(trace.steps) if s.phase == phase and time_of(s) == t)
+
+
+def test_a_new_T_keeps_the_pass_not_the_step_number(panel):
+    """Changing T (or n_h) used to keep step k, an unrelated step of the new trace."""
+    trace = panel.state.trace
+    n_forward = trace.phases["forward"]
+    goto(panel, n_forward + 20)                       # inside the backward pass
+    panel.spin_T.setValue(4)
+    st = panel.state
+    assert st.trace.tensors["dc"].shape[0] == 4
+    assert st.step == st.trace.phases["forward"] + 1  # the backward pass's first step
+    assert st.current_step().phase == "backward"
+    assert st.trace.steps[st.step - 2].phase == "forward"
+    goto(panel, 5)                                    # the forward pass
+    panel.spin_n_h.setValue(3)
+    assert panel.state.step == 0
+    goto(panel, panel.state.n_steps)                  # the end stays at the end
+    panel.spin_T.setValue(2)
+    assert panel.state.step == panel.state.n_steps > 0
+
+
+def test_clicking_a_timeline_column_goes_to_that_times_first_step(qtbot, panel):
+    from PySide6 import QtCore
+
+    plot = panel.timeline.plot
+    panel.view_widget.resize(700, 800)
+    panel.view_widget.show()
+    qtbot.waitExposed(panel.view_widget)
+    trace = panel.state.trace
+
+    def click(ref):
+        pos = plot.mapFromScene(plot.scene_pos(ref))
+        qtbot.mouseClick(plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+    click(("h", (1, 0)))                              # column t = 2, in the forward pass
+    assert panel.state.step == _first_step(trace, "forward", 2, panel._time_of)
+    assert panel.state.current_step().title == "f₂"
+    goto(panel, trace.phases["forward"] + 3)          # the backward pass
+    click(("f", (0, 1)))                              # column t = 1
+    k = panel.state.step
+    assert k == _first_step(trace, "backward", 1, panel._time_of)
+    assert panel.state.current_step().phase == "backward"
+    assert panel.state.current_step().writes[0][1][0] == 0    # row 0 is t = 1
+    click(("c0", (0,)))                               # column 0: δc₀
+    assert panel.state.current_step().writes[0] == ("dc0", (0,))
