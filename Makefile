@@ -47,8 +47,8 @@ test-engine: setup
 test-xwin: setup syslibs
 	-@$(MAKE) --no-print-directory xvfb-libs
 	@if missing=$$($(PY) -m tests.xwin.xserver); then \
-	  echo "real-window tests (tests/xwin, Xvfb + xcb):"; \
-	  QT_QPA_PLATFORM=xcb $(PY) -m pytest -q tests/xwin; \
+	  echo "real-window tests (tests/xwin, Xvfb + xcb; two processes, an X server each):"; \
+	  QT_QPA_PLATFORM=xcb $(PY) -m pytest -q -n 2 tests/xwin; \
 	else \
 	  echo; echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	  echo "!!! WARNING: the real-window tests (tests/xwin) did NOT run: missing $$missing"; \
