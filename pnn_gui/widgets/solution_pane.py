@@ -266,6 +266,7 @@ class SolutionPane(QtWidgets.QWidget):
         self.view.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.view.clicked.connect(self._on_clicked)
+        style.on_zoom(self._on_zoom)  # (after the model's: its headers' font first)
         #: practice: says how many steps are hidden below the revealed ones
         self.hidden_note = QtWidgets.QLabel()
         self.hidden_note.setObjectName("hiddenSteps")
@@ -278,6 +279,12 @@ class SolutionPane(QtWidgets.QWidget):
         lay.addWidget(self.note)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.hidden_note)
+
+    def _on_zoom(self, _factor: float) -> None:
+        """Rows at the new text size (laid out now, not after Qt's delay) with the current
+        step's line still in view."""
+        self.view.doItemsLayout()
+        self._scroll_to_current()
 
     def _set_wrapping(self, wrap: bool) -> None:
         """Wrapped rows of their own heights, or uniform unwrapped rows (see the module

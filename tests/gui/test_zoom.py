@@ -200,3 +200,21 @@ def test_the_norm_plots_numbers_never_overlap_at_1280x800(qtbot, zoom):
     assert len(rects) >= 2                      # a scale to read: at least two numbers
     for upper, lower in itertools.pairwise(rects):
         assert upper.bottom() <= lower.top(), (upper, lower)
+
+
+def test_the_current_step_stays_in_view_in_the_worked_solution_after_a_zoom(qtbot):
+    w = shown_window(qtbot, size=(1280, 800))
+    w.load_example("lstm")
+    w.panel("LSTM").state.set_step(143)
+    pane = w.solution
+
+    def current_line_in_view() -> bool:
+        rect = pane.view.visualRect(pane.index_of_step(pane.current()))
+        return rect.isValid() and pane.view.viewport().rect().contains(rect)
+
+    qtbot.waitUntil(current_line_in_view)
+    for _ in range(3):
+        w.action_zoom_in.trigger()
+        qtbot.waitUntil(current_line_in_view)
+    w.action_zoom_reset.trigger()
+    qtbot.waitUntil(current_line_in_view)
