@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_edit.py [--rounds N]
 
-The standard: "recompute after an edit ... well under 16 ms for sheet-sized inputs". For each
+The standard: "an edit to its repaint under 50 ms at the sheet's sizes" (it was 16 ms; a step
+change and an animation frame keep 16 ms: benchmarks/gui_conv.py, gui_solution_pane.py). For each
 example (the sheet's numbers, or the small readable ones where the sheet gives none) the main
 window is on that panel at its last step, animations off, as a student leaves it. One value is
 typed the way a key press does it (``MatrixEditor.edit_cell``; for autodiff a value in the
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-GOAL_MS = 16.0
+GOAL_MS = 50.0
 
 from gui_conv import _report as _report_goal  # noqa: E402 (benchmarks/ is on sys.path)
 from gui_conv import _timed  # noqa: E402
