@@ -27,6 +27,7 @@ import copy
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples, practice
@@ -333,9 +334,14 @@ class PracticeMode(QtCore.QObject):
         self.pane.show_verdict(result)
         self.pane.show_progress()
         ms = (time.perf_counter() - t0) * 1000
-        wrong = sum(t.wrong for t in result.tensors)
+        # cells, as the summary counts them ("ΔW 5/6"); the score counts whole tensors
+        answered = {t.name for t in result.tensors}
+        cells = sum(int(np.prod(a.shape)) for a in att.exercise.asked
+                    if a.required or a.name in answered)
         right = sum(t.right for t in result.tensors)
-        self.window.show_status(f"Checked {att.exercise.title}: {right} right, {wrong} wrong "
+        wrong = sum(t.wrong for t in result.tensors)
+        self.window.show_status(f"Checked {att.exercise.title}: {right} of {cells} cells right, "
+                                f"{wrong} wrong, {cells - right - wrong} not answered "
                                 f"({ms:.0f} ms)")
         self._on_answers_edited()
 

@@ -544,7 +544,7 @@ class PracticePane(QtWidgets.QWidget):
             self.score.setText("")
             return
         right, counted = att.score()
-        self.score.setText(f"Score: {right} of {counted} right at the first check · "
+        self.score.setText(f"Score: {right} of {counted} tensors right at the first check · "
                            f"{revealed} of {n} steps revealed")
 
     # -- events ---------------------------------------------------------------------------------
