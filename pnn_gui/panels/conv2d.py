@@ -77,7 +77,10 @@ SLOTS = {
 }
 #: the kind of step -> the sweep drawn above the tensors, named by the tensor it fills (the
 #: padding and the dilation: the sweep that reads them, at its start)
-SWEEP_OF = {"input": "y", "pad": "y", "y": "y", "dilate": "dx", "dx": "dx", "df": "df"}
+#: the sweep shown above the tensors per kind of step (Δb = Σ δy and the last step keep the ΔF
+#: sweep, finished: the last sweep of the pass); the f_back steps show the filter bank turning
+SWEEP_OF = {"input": "y", "pad": "y", "y": "y", "dilate": "dx", "dx": "dx", "df": "df",
+            "db": "df", "done": "df"}
 CATEGORY = {"x_padded": "pad", "y": "y", "f_back": "filter", "dy_dilated": "dilate", "dx": "dx",
             "df": "df", "db": "db"}
 TITLES = {"x": "x", "x_padded": "x padded", "f": "f", "b": "b", "y": "y", "dy": "δy",
@@ -490,7 +493,8 @@ class Conv2DPanel(ModePanel):
         if sweep in self._sweeps:
             view = self.sweep_views[sweep]
             self.top_stack.setCurrentWidget(view)
-            view.set_frame(self._frame_of(step, sweep, view))
+            view.set_frame(view.n_positions if cat in ("db", "done")
+                           else self._frame_of(step, sweep, view))
         else:
             self.top_stack.setCurrentWidget(self.filter_view)
             if cat == "filter" and animate:

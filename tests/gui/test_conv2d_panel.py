@@ -289,6 +289,20 @@ def test_backward_steps_slide_their_window_over_the_grid_they_read(panel, x_shap
     assert seen == {"dx", "df"}
 
 
+def test_the_db_steps_and_the_last_step_keep_the_finished_df_sweep_above(panel):
+    # Δb = Σ δy closes the pass: the picture above stays on the last sweep (ΔF, every window
+    # position done), not on the filter bank turned ten steps before
+    panel.load_example(examples.load("conv"))
+    trace = panel.state.trace
+    db_steps = [k for k, st in enumerate(trace.steps, 1) if st.writes[0][0] == "db"]
+    assert db_steps and db_steps[-1] == len(trace)
+    for k in db_steps:
+        goto(panel, k)
+        view = panel.sweep_view
+        assert view is not None and view.sweep.out_title.startswith("ΔF")
+        assert view.frame == view.n_positions and view.output_fill().all()
+
+
 def test_the_delta_flow_sends_one_marker_per_block_read(panel):
     panel.load_example(examples.load("conv"))
     trace = panel.state.trace

@@ -106,7 +106,8 @@ def test_check_colours_each_cell_and_selects_the_first_wrong_one(window):
     assert y_table.hasFocus() and y_table.currentIndex().column() == 2
     assert "expected" not in p.first_wrong.text()                # the right value stays hidden
     assert "right within 0.1%" in p.tolerance.text().lower()
-    assert "Checked Exercise fc · example: 7 of 14 cells right, 2 wrong, 5 not answered" in window.status_line.text()
+    assert ("Checked Exercise fc · example: 7 of 14 cells right, 2 wrong, 5 not answered"
+            in window.status_line.text())
 
 
 def test_a_cell_typed_over_loses_its_colour_until_the_next_check(window):
@@ -191,16 +192,19 @@ def test_the_score_counts_tensors_right_at_their_first_check(window):
     type_answers(window, {"y": [6, 13, 20], "dx": [6.5, 9]})
     check(window)
     p = pane(window)
-    assert p.score.text() == "Score: 1 of 4 tensors right at the first check · 0 of 14 steps revealed"
+    assert p.score.text() == ("Score: 1 of 4 tensors right at the first check · 0 of 14 "
+                              "steps revealed")
     type_answers(window, {"dx": [6.5, 8]})                      # corrected: no second chance
     check(window)
     assert p.score.text().startswith("Score: 1 of 4")
     window.practice.reveal(ALL)                                 # ΔW and Δb seen before checked
     type_answers(window, {"dw": [[0, 0.5, 1], [0, 1, 2]], "db": [0, 0.5, 1]})
     check(window)
-    assert p.score.text() == "Score: 1 of 4 tensors right at the first check · 14 of 14 steps revealed"
+    assert p.score.text() == ("Score: 1 of 4 tensors right at the first check · 14 of 14 "
+                              "steps revealed")
     window.practice.new_exercise(4711)                          # reset with the exercise
-    assert p.score.text() == "Score: 0 of 4 tensors right at the first check · 0 of 14 steps revealed"
+    assert p.score.text() == ("Score: 0 of 4 tensors right at the first check · 0 of 14 "
+                              "steps revealed")
 
 
 # -- mistakes ---------------------------------------------------------------------------------
