@@ -14,8 +14,8 @@ Invariants:
 - A note about the sheet's formula or naming is given wherever that formula or naming applies,
   whatever the numbers: Task 3's δc at every δc_t step, at its first unit (the sheet keeps
   one of the three peephole terms), the floor of Task 2b whenever the division is not whole,
-  Task 2a's numbering of the matrices (explained once, at the first swap, then the two numbers of each matrix the
-  swap renumbers, at its swap).
+  Task 2a's numbering of the matrices (explained once, at the first swap, then the two
+  numbers of each matrix the swap renumbers, at its swap).
 - A note is not repeated: each says what concerns its own step, and an explanation that holds
   for many steps is given once, at the first of them.
 - A note is one line of plain text that says it is about the sheet ("The sheet prints …"),
@@ -119,9 +119,9 @@ def filter_swap(f, c: int, o: int) -> str:
         parts.append(text)
     if sheet and (c, o) == TASK2A_ODD_ENTRY[2:]:
         r, k = TASK2A_ODD_ENTRY[:2]
-        parts.append(f"The sheet's {fmt(TASK2A_F[TASK2A_ODD_ENTRY])} at row {r}, column {k} is kept as "
-                     f"printed (the pattern 13 … 18 suggests {TASK2A_SUGGESTED}), so the numbers "
-                     "here match the sheet's.")
+        parts.append(f"The sheet's {fmt(TASK2A_F[TASK2A_ODD_ENTRY])} at row {r}, column {k} is "
+                     f"kept as printed (the pattern 13 … 18 suggests {TASK2A_SUGGESTED}), so the "
+                     "numbers here match the sheet's.")
     return " ".join(parts)
 
 
