@@ -12,9 +12,12 @@ Invariants:
   the sheet's x and δy (b may differ: neither depends on it); Task 4's the sheet's expression
   (the same graph, v0 … v4) at (1, 2); the "24" of Task 2a the sheet's filter bank.
 - A note about the sheet's formula or naming is given wherever that formula or naming applies,
-  whatever the numbers: Task 3's δc at every δc step (the sheet keeps one of the three
-  peephole terms), the floor of Task 2b whenever the division is not whole, Task 2a's numbering
-  of the matrices at every swap and turn.
+  whatever the numbers: Task 3's δc at every δc_t step, at its first unit (the sheet keeps
+  one of the three peephole terms), the floor of Task 2b whenever the division is not whole,
+  Task 2a's numbering of the matrices (explained once, at the first swap, then the two
+  numbers of each matrix the swap renumbers, at its swap).
+- A note is not repeated: each says what concerns its own step, and an explanation that holds
+  for many steps is given once, at the first of them.
 - A note is one line of plain text that says it is about the sheet ("The sheet prints …"),
   shown under its step in the solution pane (with an icon) and in the steps CSV's
   ``sheet_note`` column; "" where nothing applies.
@@ -86,37 +89,40 @@ def _numbers(c: int, o: int, c_in: int, c_out: int) -> tuple[int, int]:
     return c * c_out + o, o * c_in + c
 
 
-def _filter_numbering(f, c: int, o: int) -> str:
-    c_in, c_out = np.shape(f)[2:]
-    before, after = _numbers(c, o, c_in, c_out)
-    if before == after:
-        where = f"its f{sub(before)} before and after the swap"
-    else:
-        where = f"its f{sub(before)} before the swap and its f{sub(after)} after"
-    text = (f"The sheet numbers the matrices by position: this is {where}; the app names each by "
-            f"its origin, f[:,:,{c},{o}] (channel {c} of filter {o}), wherever it moves.")
-    if _same(f, TASK2A_F):
-        printed = TASK2A_PRINTED_NUMBERS[before]
-        if printed != before:
-            names = ", ".join(f"f{sub(n)}" for n in TASK2A_PRINTED_NUMBERS)
-            text += (f" Its question prints this one's name as f{sub(printed)} (it names the four "
-                     f"{names}: read f₀ … f₃).")
-        if (c, o) == TASK2A_ODD_ENTRY[2:]:
-            r, k = TASK2A_ODD_ENTRY[:2]
-            text += (f" Its {fmt(TASK2A_F[TASK2A_ODD_ENTRY])} at row {r}, column {k} is kept as "
-                     f"printed (the pattern 13 … 18 suggests {TASK2A_SUGGESTED}), so the numbers "
-                     "here match the sheet's.")
-    return text
-
-
 def filter_swap(f, c: int, o: int) -> str:
-    """At the step moving f[:,:,c,o] to f_swapped[:,:,o,c]: how the sheet numbers it."""
-    return _filter_numbering(f, c, o)
-
-
-def filter_rotate(f, o: int, c: int) -> str:
-    """At the step turning f_swapped[:,:,o,c] (which came from f[:,:,c,o])."""
-    return _filter_numbering(f, c, o)
+    """At the step moving f[:,:,c,o] to f_swapped[:,:,o,c]: the sheet's numbering explained once
+    (at the first swap), and at a matrix whose number the swap changes, its two numbers; with
+    the sheet's bank, the names its question prints and its "24" where they concern the step."""
+    c_in, c_out = np.shape(f)[2:]
+    if c_in < 2 or c_out < 2:      # the swap moves no matrix: both numberings agree
+        return ""
+    sheet = _same(f, TASK2A_F)
+    before, after = _numbers(c, o, c_in, c_out)
+    parts = []
+    if (c, o) == (0, 0):
+        last = sub(c_in * c_out - 1)
+        parts.append(
+            f"The sheet numbers the matrices by position, f₀ … f{last}: channel by channel "
+            "before the swap (f[:,:,0,0], f[:,:,0,1], … are f₀, f₁, …), filter by filter after "
+            "it (f[:,:,0,0], f[:,:,1,0], … are f₀, f₁, …), so a matrix that moves gets a new "
+            "number; the app names each by its origin, f[:,:,c,o] (channel c of filter o), "
+            "wherever it moves.")
+        if sheet:
+            names = ", ".join(f"f{sub(n)}" for n in TASK2A_PRINTED_NUMBERS)
+            parts.append(f"Its question prints the four names as {names}: read f₀ … f₃.")
+    elif before != after:
+        text = (f"The sheet calls this matrix f{sub(before)} before the swap and f{sub(after)} "
+                f"after it (by position); the app keeps f[:,:,{c},{o}].")
+        printed = TASK2A_PRINTED_NUMBERS[before] if sheet else before
+        if printed != before:
+            text += f" The sheet's question prints its name as f{sub(printed)}."
+        parts.append(text)
+    if sheet and (c, o) == TASK2A_ODD_ENTRY[2:]:
+        r, k = TASK2A_ODD_ENTRY[:2]
+        parts.append(f"The sheet's {fmt(TASK2A_F[TASK2A_ODD_ENTRY])} at row {r}, column {k} is "
+                     f"kept as printed (the pattern 13 … 18 suggests {TASK2A_SUGGESTED}), so the "
+                     "numbers here match the sheet's.")
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,8 +164,14 @@ def is_task2b(x_shape: Sequence[int], f_shape: Sequence[int], stride: Sequence[i
 TASK3_PRINTED_DC = "δcᵢ = δhᵢ·(1 − tanh²(oᵢ·cᵢ))·oᵢ + δcᵢ₊₁·fᵢ₊₁ + δoᵢ₊₁·W_ocᵀ"
 
 
+#: why the app has two terms more than the sheet (said once, at the first δc step it concerns)
+_TASK3_WHY = ("The W_fc and W_ic terms follow from the same equations: cᵢ enters fᵢ₊₁ and iᵢ₊₁ "
+              "through W_fc and W_ic as it enters oᵢ₊₁ through W_oc.")
+
+
 def lstm_dc(t: int, T: int) -> str:
-    """At every δc_t step (t from 1): which of the app's five terms the sheet's formula has."""
+    """At the δc_t step (the first unit's, t from 1): which of the app's five terms the sheet's
+    formula has; why the other two belong is said once, at t = T − 1."""
     if t == T:
         return (f"The sheet's {TASK3_PRINTED_DC} keeps 3 of the app's 5 terms (from h, "
                 "δcᵢ₊₁·fᵢ₊₁ and δôᵢ₊₁·W_ocᵀ; not δf̂ᵢ₊₁·W_fcᵀ, δîᵢ₊₁·W_icᵀ); at t = T = "
@@ -167,16 +179,18 @@ def lstm_dc(t: int, T: int) -> str:
     n, now = sub(t + 1), sub(t)
     have = (f"✓ δh{now}·(1 − tanh²(o{now}·c{now}))·o{now}, ✓ δc{n}·f{n}, ✗ δf̂{n}·W_fcᵀ, "
             f"✗ δî{n}·W_icᵀ, ✓ δô{n}·W_ocᵀ")
-    return (f"The sheet's {TASK3_PRINTED_DC} has 3 of these 5 terms: {have} (its δoᵢ₊₁ is the "
-            f"delta before σ, δô). The W_fc and W_ic terms follow from the same equations: "
-            f"c{now} enters f{n} and i{n} through W_fc and W_ic as it enters o{n} through W_oc.")
+    text = f"The sheet's {TASK3_PRINTED_DC} has 3 of these 5 terms: {have}"
+    if t == T - 1:
+        return f"{text} (its δoᵢ₊₁ is the delta before σ, δô). {_TASK3_WHY}"
+    return text + "."
 
 
-def lstm_dc0() -> str:
-    """At the δc₀ step: the sheet's formula at i = 0 (there is no h₀)."""
-    return (f"The sheet's {TASK3_PRINTED_DC} at i = 0 (no h₀: no first term) keeps ✓ δc₁·f₁ and "
-            "✓ δô₁·W_ocᵀ but not ✗ δf̂₁·W_fcᵀ, ✗ δî₁·W_icᵀ, which follow from the same "
-            "equations (c₀ enters f₁ and i₁ as it enters o₁).")
+def lstm_dc0(T: int) -> str:
+    """At the δc₀ step (the first unit's): the sheet's formula at i = 0 (there is no h₀); why
+    the other terms belong only when no δc_t step said it (T = 1)."""
+    text = (f"The sheet's {TASK3_PRINTED_DC} at i = 0 (no h₀: no first term) keeps ✓ δc₁·f₁ and "
+            "✓ δô₁·W_ocᵀ but not ✗ δf̂₁·W_fcᵀ, ✗ δî₁·W_icᵀ.")
+    return f"{text} {_TASK3_WHY}" if T == 1 else text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def solve_filter(f) -> Trace:
                 _matrix_text(f_back[:, :, o, c]),
                 _box("f_swapped", kr, kc, range(o, o + 1), range(c, c + 1)),
                 _box("f_back", kr, kc, range(o, o + 1), range(c, c + 1)),
-                f_back[:, :, o, c].ravel(), sheet_note=printed_sheet.filter_rotate(f, o, c)))
+                f_back[:, :, o, c].ravel()))
     elif 2 * c_out <= MAX_STEPS:
         note = (f"{fine:,} steps would be too many to step through; coarsened to one step per "
                 "filter")

@@ -305,7 +305,8 @@ class _Tracer:
             for j in range(self.n_h):
                 reads = sum((self.elem(p, src, j) for p in parts), ())
                 self.add(True, title(f"[{j}]"), formula(f"[{j}]", "·"), sub_fn(j), reads,
-                         ((tensor, (r, j)),), (vals[j],), sheet_note=sheet_note)
+                         ((tensor, (r, j)),), (vals[j],),
+                         sheet_note=sheet_note if j == 0 else "")  # (once, at the first unit)
         else:
             sub_ = ("[" + ", ".join(sub_fn(j) for j in range(self.n_h)) + "]"
                     if self.small else "")
@@ -428,7 +429,7 @@ class _Tracer:
                                     for _, d, w in _PEEP), ()),
                              (("dc0", (j,)), *((k, (j,)) for k in terms)),
                              (t["dc0"][j], *(t[k][j] for k in terms)),
-                             sheet_note=printed_sheet.lstm_dc0(),
+                             sheet_note=printed_sheet.lstm_dc0(T) if j == 0 else "",
                              result_text=fmt(t["dc0"][j]))
             else:
                 sub_ = ("[" + ", ".join(" + ".join(fp(p[j]) for p in parts)
@@ -436,7 +437,7 @@ class _Tracer:
                 self.add(False, "δc₀", f"δc₀ = {full}", sub_, reads_v,
                          sum((self.row(k, 0) for k in ("dc0", *terms)), ()),
                          np.concatenate([t[k] for k in ("dc0", *terms)]), self.note,
-                         printed_sheet.lstm_dc0(), result_text=vec(t["dc0"]))
+                         printed_sheet.lstm_dc0(T), result_text=vec(t["dc0"]))
 
     def backward_grouped(self, r: int) -> None:
         """The vector steps of row ``r`` merged into six: δh, δu, δo, δc from h (and, at t = T,

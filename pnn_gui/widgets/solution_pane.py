@@ -8,10 +8,13 @@
   Qt measures a wrapped row a few pixels wider than it paints it, and the note lost its middle.)
 - ``current()`` is k, the number of steps done: step k's row has the current background, steps
   1..k are written dark ("done") with their numbers, the rest grey with their formula only (the
-  student thinks before the numbers show); a sheet note shows with its step. What a row says
+  student thinks before the numbers show); a sheet note shows with its step, and before it its
+  row says only that the sheet differs there and at which step (:func:`sheet_placeholder`, no
+  numbers, muted: :data:`SHEET_TODO_FG` on :data:`SHEET_TODO_BG`). What a row says
   and its colours are read from the model when Qt paints it, and nothing about a row's size
-  depends on k: every row is measured with its whole text (its display role), a line not
-  reached yet leaves blank the room its numbers will take (:data:`SHOWN_TEXT_ROLE` is what it
+  depends on k: every row is measured with its whole text (its display role; a note row with
+  the longer of its note and its placeholder), a line not reached yet leaves blank the room its
+  numbers will take (:data:`SHOWN_TEXT_ROLE` is what it
   shows), and a step change repaints the list's viewport (its visible rows) and never lays a
   row out again.
 - Qt's own delegate measures and paints the rows (told only to paint the shown text).
@@ -55,11 +58,20 @@ TODO_FG = QtGui.QColor("#8a8a8a")
 SHEET_FG = QtGui.QColor("#5b1f8a")
 SHEET_BG = QtGui.QColor("#f3ebfa")
 SHEET_MARK = "⚑ "
+#: a sheet note's row before its step is reached: the note's colours, muted
+SHEET_TODO_FG = QtGui.QColor("#9c80b8")
+SHEET_TODO_BG = QtGui.QColor("#faf7fc")
 _HEADER_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled
 _STEP_FLAGS = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 #: what a row shows now (its display role is its whole text, which its size is measured with)
 SHOWN_TEXT_ROLE = _Role.UserRole + 1
 _TOP_LEFT = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
+
+
+def sheet_placeholder(k: int) -> str:
+    """What the row of step k's sheet note says before step k is reached (no numbers: the
+    student has not worked the step yet)."""
+    return f"{SHEET_MARK}The sheet's printed solution differs here — shown at step {k}"
 
 
 class _StepModel(QtCore.QAbstractListModel):
@@ -79,7 +91,8 @@ class _StepModel(QtCore.QAbstractListModel):
         self._bold = style.font(style.DESIGN_POINTS, bold=True)
         style.on_zoom(self._on_zoom)
         self._brushes = {c.name(): QtGui.QBrush(c)
-                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG)}
+                         for c in (CURRENT_BG, HEADER_BG, DONE_FG, TODO_FG, SHEET_FG, SHEET_BG,
+                                   SHEET_TODO_FG, SHEET_TODO_BG)}
 
     def _on_zoom(self, _factor: float) -> None:
         self._bold = style.font(style.DESIGN_POINTS, bold=True)  # the headers' (View → Zoom)
@@ -157,12 +170,13 @@ class _StepModel(QtCore.QAbstractListModel):
 
     def shown(self, row: int) -> str:
         """Row ``row``'s text as it shows at the current step: a step not reached yet shows
-        its formula only (the start of its whole text) and its sheet note nothing."""
+        its formula only (the start of its whole text) and its sheet note's row the
+        placeholder."""
         k = int(self.step_of_row[row])
         if not k or k <= self.current:
             return self.line(row)
         if self.is_note[row]:
-            return ""
+            return sheet_placeholder(k)
         return f"{k}. {self.trace.steps[k - 1].formula}"
 
     def line(self, row: int) -> str:
@@ -184,8 +198,11 @@ class _StepModel(QtCore.QAbstractListModel):
         if not index.isValid() or self.trace is None:
             return None
         row = index.row()
-        if role == _Role.DisplayRole:
-            return self.line(row)
+        if role == _Role.DisplayRole:  # what the row is measured with
+            line = self.line(row)
+            if self.is_note[row]:
+                return max(line, sheet_placeholder(int(self.step_of_row[row])), key=len)
+            return line
         if role == SHOWN_TEXT_ROLE:
             return self.shown(row)
         k = int(self.step_of_row[row])
@@ -198,15 +215,14 @@ class _StepModel(QtCore.QAbstractListModel):
                 return self._brushes[HEADER_BG.name()]
             return None
         reached = k <= self.current
-        if self.is_note[row]:  # the sheet's note under step k (blank until k is reached)
-            if not reached:
-                return None
+        if self.is_note[row]:  # the sheet's note under step k (its placeholder before)
             if role == _Role.ForegroundRole:
-                return self._brushes[SHEET_FG.name()]
+                return self._brushes[(SHEET_FG if reached else SHEET_TODO_FG).name()]
             if role == _Role.BackgroundRole:
-                return self._brushes[SHEET_BG.name()]
+                return self._brushes[(SHEET_BG if reached else SHEET_TODO_BG).name()]
             if role == _Role.ToolTipRole:
-                return self.line(row)
+                return (self.line(row) if reached else
+                        f"Where the sheet's printed solution differs; the note shows at step {k}.")
             return None
         if role == _Role.ForegroundRole:
             return self._brushes[(DONE_FG if reached else TODO_FG).name()]

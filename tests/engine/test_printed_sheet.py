@@ -71,17 +71,28 @@ def test_task4_notes_stay_however_the_expression_is_spaced():
 
 
 # -- Task 3 --------------------------------------------------------------------------------------
-def test_task3_note_at_every_dc_step_with_the_terms_the_sheet_has():
+def test_task3_note_at_every_dc_step_once_with_the_terms_the_sheet_has():
+    """One note per δc_t (at its first unit's step, not repeated for the second unit); why the
+    two terms belong is said once, at the first δc_t that has them."""
     trace = examples.load("lstm").solve()
-    dc_steps = [s for s in trace.steps
-                if s.writes and s.writes[0][0] in ("dc", "dc0")]
-    assert len(dc_steps) == 2 * 4       # T = 3 and δc₀, two units each
+    first_units = [s for s in trace.steps
+                   if s.writes and s.writes[0][0] in ("dc", "dc0") and s.title.endswith("[0]")]
+    assert len(first_units) == 4       # T = 3 and δc₀, the first of two units each
     for s in trace.steps:
-        assert bool(s.sheet_note) == (s in dc_steps), s.title
+        assert bool(s.sheet_note) == (s in first_units), s.title
     by_title = notes(trace)
     assert "✓ δc₃·f₃, ✗ δf̂₃·W_fcᵀ, ✗ δî₃·W_icᵀ, ✓ δô₃·W_ocᵀ" in by_title["δc₂[0]"]
-    assert "at t = T = 3 only the term from h is not 0" in by_title["δc₃[1]"]
+    assert "✓ δc₂·f₂, ✗ δf̂₂·W_fcᵀ, ✗ δî₂·W_icᵀ, ✓ δô₂·W_ocᵀ" in by_title["δc₁[0]"]
+    assert "at t = T = 3 only the term from h is not 0" in by_title["δc₃[0]"]
     assert "✗ δf̂₁·W_fcᵀ, ✗ δî₁·W_icᵀ" in by_title["δc₀[0]"]
+    assert [t for t, n in by_title.items() if "follow from the same equations" in n] == [
+        "δc₂[0]"]
+
+
+def test_task3_why_at_dc0_when_no_dc_step_says_it():
+    got = notes(lstm.solve(**_lstm(7, 1, 2, 2)))
+    assert set(got) == {"δc₁[0]", "δc₀[0]"}
+    assert "follow from the same equations" in got["δc₀[0]"]
 
 
 def test_task3_note_is_about_the_formula_so_it_stays_with_any_numbers():
@@ -89,32 +100,44 @@ def test_task3_note_is_about_the_formula_so_it_stays_with_any_numbers():
     assert trace.note
     got = notes(trace)
     assert set(got) == {f"δc{sub(t)}" for t in range(31)}
-    assert "has 3 of these 5 terms" in got["δc₂₉"] and "t = T = 30" in got["δc₃₀"]
+    assert "has 3 of these 5 terms" in got["δc₂₈"] and "t = T = 30" in got["δc₃₀"]
+    assert "follow from the same equations" in got["δc₂₉"]
+    assert "follow from the same equations" not in got["δc₂₈"] + got["δc₀"]
 
 
 # -- Task 2a -------------------------------------------------------------------------------------
-def test_task2a_numbering_at_every_swap_and_turn_and_the_24_where_it_is():
+def test_task2a_numbering_once_then_each_renumbered_matrix_and_the_24_where_it_is():
+    """The numbering is explained once, at the first swap; a matrix the swap renumbers gets its
+    two numbers at its swap; no note repeats another (they were 8 near-copies)."""
     got = example_notes("conv-filter")
-    assert len(got) == 8
+    assert list(got) == ["swap f[:,:,0,0]", "swap f[:,:,0,1]", "swap f[:,:,1,0]"]
+    first = got["swap f[:,:,0,0]"]
+    assert "numbers the matrices by position, f₀ … f₃" in first
+    assert "the app names each by its origin, f[:,:,c,o]" in first
+    assert "f₀, f₁, f₁, f₂: read f₀ … f₃" in first
+    assert "f₁ before the swap and f₂ after" in got["swap f[:,:,0,1]"]
     # f[:,:,1,0] is the sheet's third matrix (printed f₁), its f₁ after the swap
-    swap = got["swap f[:,:,1,0]"]
-    assert "its f₂ before the swap and its f₁ after" in swap
-    assert "prints this one's name as f₁" in swap and "f₀, f₁, f₁, f₂" in swap
-    assert "24" in swap and "suggests 14" in swap
-    assert got["rotate f_swapped[:,:,0,1]"] == swap       # the same matrix, turned
-    assert "its f₁ before the swap and its f₂ after" in got["swap f[:,:,0,1]"]
-    assert "its f₀ before and after the swap" in got["swap f[:,:,0,0]"]
-    assert [t for t, n in got.items() if "24" in n] == ["swap f[:,:,1,0]",
-                                                       "rotate f_swapped[:,:,0,1]"]
+    third = got["swap f[:,:,1,0]"]
+    assert "f₂ before the swap and f₁ after" in third and "prints its name as f₁" in third
+    assert "24" in third and "suggests 14" in third
+    assert [t for t, n in got.items() if "24" in n] == ["swap f[:,:,1,0]"]
+    assert all("numbers the matrices by position" not in n for n in list(got.values())[1:])
 
 
 def test_task2a_printed_numbers_go_with_another_bank_the_numbering_stays():
     f = np.array(examples.load("conv-filter").inputs["f"], dtype=float)
     f[1, 0, 1, 0] = 14
     got = notes(conv2d.solve_filter(f))
-    assert len(got) == 8
-    assert all("numbers the matrices by position" in n for n in got.values())
+    assert list(got) == ["swap f[:,:,0,0]", "swap f[:,:,0,1]", "swap f[:,:,1,0]"]
+    assert "numbers the matrices by position" in got["swap f[:,:,0,0]"]
     assert not any("24" in n or "prints" in n for n in got.values())
+
+
+def test_task2a_no_numbering_note_when_the_swap_moves_no_matrix():
+    assert notes(conv2d.solve_filter(np.ones((2, 2, 1, 3)))) == {}
+    got = notes(conv2d.solve_filter(np.ones((2, 2, 3, 2))))      # 6 matrices, f₀ … f₅
+    assert "f₀ … f₅" in got["swap f[:,:,0,0]"]
+    assert "f₁ before the swap and f₃ after" in got["swap f[:,:,0,1]"]   # (0,1): 1 → 1·3 + 0
 
 
 # -- Task 2b -------------------------------------------------------------------------------------
