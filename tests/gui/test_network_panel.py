@@ -117,6 +117,14 @@ def test_the_loss_backward_is_worked_with_numbers(window, panel):
     assert f"{p[1]:.4f}"[:6] in line and "[0, 1, 0]" in line
 
 
+def test_each_layers_line_shows_its_numbers_at_the_end(window, panel):
+    r = example_run()
+    window.player.last()
+    assert window.solution.line_text(2) == ("2. L2.y = max(0, L1.y)\n    = (6,6,2) with "
+                                            f"‖L2.y‖ = {np.linalg.norm(r.outputs[1]):.4g}")
+    assert window.solution.line_text(5).endswith("= [-0.275, 0.925, -0.375]")
+
+
 # -- editing the chain ------------------------------------------------------------------------
 def test_add_remove_and_undo(window, panel):
     f = panel.spec["layers"][0]["f"].copy()
@@ -244,6 +252,27 @@ def test_enter_shows_the_layers_own_steps_with_the_chains_numbers_and_esc_comes_
     assert panel.state.depth is None
     assert window.player.text() == "step 8 of 12 · backward"
     assert window.solution.line_text(8).startswith("8. L5.dx = loss.dx · L5.wᵀ")
+
+
+@pytest.mark.parametrize("chain_step", [5, 6])
+def test_enter_from_the_forward_pass_shows_the_layers_y_just_computed(window, panel,
+                                                                      chain_step):
+    """At L5's forward step (or past it, still forward), Enter opens L5 at the end of its
+    forward steps, y shown and its backward next (it opened at step 0, "inputs")."""
+    r = example_run()
+    for _ in range(chain_step):
+        window.player.forward()
+    panel.enter_layer(5)
+    own = r.layer_trace(5)
+    assert window.player.step() == own.phases["forward"]
+    assert window.player.text() == f"step {own.phases['forward']} of {len(own)} · forward"
+    np.testing.assert_allclose(panel.layer_view.shown()["y"], [r.outputs[4]])
+    panel.leave_layer()
+    window.player.back()                 # back to step 4: L5 not reached yet, from its start
+    if chain_step == 6:
+        window.player.back()
+    panel.enter_layer(5)
+    assert window.player.step() == 0
 
 
 def test_a_double_click_on_a_block_goes_into_its_layer(qtbot, window, panel):
