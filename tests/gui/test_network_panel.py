@@ -6,6 +6,7 @@ differences."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -18,6 +19,7 @@ from pnn_gui import dialogs
 from pnn_gui import main_window as mw
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.network_state import LOSS, editable_spec
+from pnn_gui.views.network_bars import Bar, NormBars
 from pnn_gui.widgets.tensor_view import as_grid
 
 NETWORK = "Network"
@@ -106,6 +108,24 @@ def test_right_sends_delta_one_layer_back(window, panel):
     assert bars["L4"] == pytest.approx(np.linalg.norm(r.deltas[3]))
     assert bars["L3"] is None and bars["ΔF L1"] is None
     assert bars["ΔW L5"] == pytest.approx(np.linalg.norm(r.grads["L5.dw"]))
+
+
+@pytest.mark.parametrize("width", [450, 700])
+def test_the_bars_labels_do_not_run_together(qtbot, width):
+    """The network example's ten bars in the chart's width at 1280×800 (about 450 px) and at
+    1600×1000: between neighbours' labels at least an M's width, every one inside the chart
+    (on one line each, "ΔF L1  Δb L1" were 2–3 px apart at 450 px: they read as one)."""
+    bars = NormBars()
+    qtbot.addWidget(bars)
+    bars.resize(width, 300)
+    labels = ["L1", "L2", "L3", "L4", "L5", "loss", "ΔF L1", "Δb L1", "ΔW L5", "Δb L5"]
+    bars.set_bars([Bar(t, 1.0, "grad" if " " in t else "delta") for t in labels])
+    rects = bars.label_rects()
+    assert len(rects) == len(labels)
+    gap = bars.fontMetrics().horizontalAdvance("M")   # a word's space is not enough
+    for left, right in itertools.pairwise(rects):
+        assert right.left() - left.right() >= gap, (left, right)
+    assert all(r.bottom() <= bars.height() for r in rects)
 
 
 def test_the_loss_backward_is_worked_with_numbers(window, panel):
