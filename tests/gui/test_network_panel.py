@@ -128,6 +128,28 @@ def test_the_bars_labels_do_not_run_together(qtbot, width):
     assert all(r.bottom() <= bars.height() for r in rects)
 
 
+@pytest.mark.parametrize("name", examples.NETWORK_NAMES)
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_the_chain_fits_the_width_every_block_and_the_loss_shown(qtbot, window, panel, name,
+                                                                 size):
+    """At 1280×800 the network example's chain ran past the view's right edge (L5 and the loss
+    behind a scroll bar): every block now shows whole, and same-shape blocks have the same
+    cells."""
+    window.resize(*size)
+    panel.load_example(examples.load(name))
+    window.player.last()
+    qtbot.waitUntil(lambda: panel.chain.grid.width() <= panel.chain.viewport().width())
+    assert not panel.chain.horizontalScrollBar().isVisible()
+    inside = panel.chain.viewport().rect()
+    for block in panel.chain.blocks:
+        assert inside.contains(panel.chain.block_rect(block)), block
+    cells: dict = {}
+    for block, b in panel.chain.blocks.items():
+        cells.setdefault(b.shape, []).append(panel.chain.grid.view(block).cell_size())
+    for shape, sizes in cells.items():
+        assert np.ptp(np.array(sizes), axis=0).max() < 1.5, (shape, sizes)
+
+
 def test_the_loss_backward_is_worked_with_numbers(window, panel):
     r = example_run()
     window.player.last()
