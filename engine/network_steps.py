@@ -12,8 +12,10 @@ Invariants:
 :func:`layer_by_layer` — the Network panel's first depth: one step per layer forward (writes all
 of ``L{i}.y``; its note says the shapes and the layer's settings), the loss and the loss's δ with
 their numbers, then one step per layer backward from the last (writes ``L{i}.dx`` and the layer's
-gradients; its note says δ's shape on both sides and the norms ‖δx‖, ‖ΔW‖ …). Never refused: its
-steps list elements, not formulas per element.
+gradients; its note says δ's shape on both sides and the norms ‖δx‖, ‖ΔW‖ …). A layer's line
+ends on what it wrote, in its ``substituted`` (so the steps CSV has it too): each tensor's values
+when it has at most :data:`FEW`, else its shape and norm. Never refused: its steps list
+elements, not formulas per element.
 
 The second depth, a layer's own steps with the chain's numbers, is
 :meth:`engine.network.Run.layer_trace` (the layer's own names: ``x``, ``w``, ``dy`` …).
@@ -38,6 +40,9 @@ from engine import activations, losses
 from engine import network as nw
 from engine.steps import MAX_STEPS, Step, Trace, fmt, fmt_paren, indices, step, sum_text, vec
 from engine.validate import shape_str
+
+#: largest tensor a chain step's line shows by its values (larger ones: shape and norm)
+FEW = 4
 
 
 def _all(name: str, shape: Sequence[int]) -> list[tuple[str, tuple[int, ...]]]:
@@ -119,9 +124,9 @@ def layer_by_layer(r: nw.Run) -> Trace:
         note = f"{shape_str(t[x].shape)} → {shape_str(t[y].shape)}" + (
             f"; {settings}" if settings else "")
         params = [ref for k in layer.params for ref in _all(f"L{i}.{k}", t[f"L{i}.{k}"].shape)]
-        steps.append(step("forward", f"L{i} {layer.type}", _forward_formula(layer, i), "",
-                          _all(x, t[x].shape) + params, _all(y, t[y].shape), t[y].ravel(),
-                          note=note, result_text=""))
+        steps.append(step("forward", f"L{i} {layer.type}", _forward_formula(layer, i),
+                          _results(t, [y]), _all(x, t[x].shape) + params,
+                          _all(y, t[y].shape), t[y].ravel(), note=note, result_text=""))
     steps += _loss_steps(r, t)
     for i in range(n, 0, -1):
         layer = net.layers[i - 1]
@@ -134,11 +139,27 @@ def layer_by_layer(r: nw.Run) -> Trace:
         norms = ", ".join(f"‖{name}‖ = {fmt(np.linalg.norm(t[name]))}" for name in written)
         note = f"δ {shape_str(t[dy].shape)} → {shape_str(t[f'L{i}.dx'].shape)}; {norms}"
         steps.append(step("backward", f"δ through L{i} {layer.type}",
-                          _backward_formula(layer, i, n), "", reads,
+                          _backward_formula(layer, i, n), _results(t, written), reads,
                           [ref for name in written for ref in _all(name, t[name].shape)],
                           np.concatenate([t[name].ravel() for name in written]), note=note,
                           result_text=""))
     return Trace(steps, t)
+
+
+def _results(t: Mapping[str, np.ndarray], names: Sequence[str]) -> str:
+    """What a chain step wrote, compact and true, in the order of its formula's equations: a
+    tensor of at most :data:`FEW` elements by its values, nested as NumPy prints it
+    (``[0.1914, -0.3646]``, ``[[0.08217, -0.0226], [0.08267, -0.02274]]``), a larger one by its
+    shape and norm (``(6,6,2) with ‖L1.y‖ = 1.234``)."""
+    def values(v: np.ndarray) -> str:
+        return vec(v) if v.ndim <= 1 else "[" + ", ".join(map(values, v)) + "]"
+
+    def one(name: str) -> str:
+        v = t[name]
+        if v.size <= FEW:
+            return values(v)
+        return f"{shape_str(v.shape).replace(', ', ',')} with ‖{name}‖ = {fmt(np.linalg.norm(v))}"
+    return ";  ".join(map(one, names))
 
 
 def _loss_steps(r: nw.Run, t: dict[str, np.ndarray]) -> list[Step]:

@@ -458,8 +458,9 @@ class NetworkPanel(Panel):
     # -- depth ----------------------------------------------------------------------------------
     def enter_layer(self, depth: Depth = None) -> None:
         """Step into ``depth`` (default: the selected layer) at the chain's progress through
-        it: its forward steps from the start when the chain is at its forward step, its backward
-        steps when at its backward step, all of it when the chain is past both."""
+        it: from the start while the chain has not reached it; at the end of its forward steps
+        (its y shown, its backward next) from its forward step on to its backward step; all of
+        it when the chain is past both."""
         if self.state.depth is not None or self.state.chain.trace is None:
             return
         n = len(self.state.good_network().layers)
@@ -468,7 +469,7 @@ class NetworkPanel(Panel):
             depth = 1 if n else LOSS
         fwd, bwd = chain_steps_of(depth, n)
         k = self.state.chain.step
-        step: int | str = 0 if k <= fwd else "backward" if k <= bwd else "end"
+        step: int | str = 0 if k < fwd else "backward" if k <= bwd else "end"
         self.state.enter(depth, step)
         self.layer_view.setFocus()
 

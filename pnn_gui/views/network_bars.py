@@ -7,6 +7,8 @@ vanishes or explodes on its way back through the chain is seen at a glance.
 - The scale is decades from the smallest to the largest positive norm of the whole pass (set
   once per trace with :meth:`NormBars.set_range`), so bars do not jump while stepping; a norm of
   exactly 0 is an empty bar labelled 0.
+- A label is drawn a word a line ("ΔF" over "L1"), so that neighbours' labels never run
+  together in a narrow chart (:meth:`NormBars.label_rects` says where each one is).
 - Painted with QPainter in one ``paintEvent``; ``set_bars`` only stores and calls ``update``.
 """
 
@@ -25,6 +27,8 @@ GRID = QtGui.QColor("#e0e0e0")
 INK = QtGui.QColor("#333333")
 OK_INK = QtGui.QColor("#2e7d32")
 BAD_INK = QtGui.QColor("#c62828")
+#: most lines a bar's label takes (one word a line)
+LABEL_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class NormBars(QtWidgets.QWidget):
         fm = self.fontMetrics()
         left = fm.horizontalAdvance("1e-10") + 10
         top = fm.height() + 6
-        bottom = 2 * fm.height() + 8
+        bottom = (LABEL_LINES + 1) * fm.height() + 8   # the label's lines and the check's
         plot = QtCore.QRectF(left, top, max(10, self.width() - left - 8),
                              max(10, self.height() - top - bottom))
         return plot, plot.width() / max(1, len(self._bars))
@@ -117,17 +121,30 @@ class NormBars(QtWidgets.QWidget):
                                          fm.height()), QtCore.Qt.AlignmentFlag.AlignHCenter,
                            "0")
             p.setPen(color)
-            p.drawText(QtCore.QRectF(x0, plot.bottom() + 2, slot, fm.height()),
-                       QtCore.Qt.AlignmentFlag.AlignHCenter, bar.label)
+            label = self._label_box(plot, slot, i)
+            p.drawText(label, QtCore.Qt.AlignmentFlag.AlignHCenter, _lines(bar.label))
             if bar.check is not None:
                 p.setPen(OK_INK if bar.check else BAD_INK)
-                p.drawText(QtCore.QRectF(x0, plot.bottom() + 2 + fm.height(), slot,
-                                         fm.height()), QtCore.Qt.AlignmentFlag.AlignHCenter,
+                p.drawText(QtCore.QRectF(x0, label.bottom(), slot, fm.height()),
+                           QtCore.Qt.AlignmentFlag.AlignHCenter,
                            "✓ check" if bar.check else "✗ check")
         p.setPen(GRID)
         p.drawLine(QtCore.QPointF(plot.left(), plot.bottom()),
                    QtCore.QPointF(plot.right(), plot.bottom()))
         p.end()
+
+    def _label_box(self, plot: QtCore.QRectF, slot: float, i: int) -> QtCore.QRectF:
+        return QtCore.QRectF(plot.left() + i * slot, plot.bottom() + 2, slot,
+                             LABEL_LINES * self.fontMetrics().height())
+
+    def label_rects(self) -> list[QtCore.QRectF]:
+        """Where each bar's label is drawn (its text's own extent), in this widget's pixels."""
+        plot, slot = self._geometry()
+        fm = self.fontMetrics()
+        return [QtCore.QRectF(fm.boundingRect(self._label_box(plot, slot, i).toRect(),
+                                              QtCore.Qt.AlignmentFlag.AlignHCenter,
+                                              _lines(bar.label)))
+                for i, bar in enumerate(self._bars)]
 
     def bar_at(self, pos: QtCore.QPointF) -> Bar | None:
         plot, slot = self._geometry()
@@ -145,3 +162,8 @@ class NormBars(QtWidgets.QWidget):
                                             + (f"\n{bar.tip}" if bar.tip else ""), self)
             return True
         return super().event(ev)
+
+
+def _lines(label: str) -> str:
+    """``"ΔF L1"`` as it is drawn: a word a line."""
+    return label.replace(" ", "\n")

@@ -108,7 +108,7 @@ class ChainView(QtWidgets.QScrollArea):
         self.blocks = new
         if same and self.grid is not None:
             for b in blocks:
-                self.grid.view(b.name).set_title(b.title)
+                self.grid.view(b.name).set_title(_shown_title(b.title))
             return
         if self.grid is not None:
             self.flow.skip()
@@ -119,7 +119,7 @@ class ChainView(QtWidgets.QScrollArea):
         self._layouts, self._frames, self._lit = {}, {}, {}
         widths: dict[int, int] = {}
         for b in blocks:
-            view = grid.add_view(b.name, b.title, b.row, b.col, colorbar=False)
+            view = grid.add_view(b.name, _shown_title(b.title), b.row, b.col, colorbar=False)
             layout = SlotLayout.of(b.shape)
             self._layouts[b.name] = layout
             view.set_array(layout.image(np.full(b.shape, np.nan)))
@@ -130,8 +130,16 @@ class ChainView(QtWidgets.QScrollArea):
             view.viewbox.addItem(frame)
             self._frames[b.name] = frame
             widths[b.col] = max(widths.get(b.col, 1), image.shape[1])
+        lay = grid.ci.layout
+        need: dict[int, float] = {}   # image width -> widest title among columns that wide
+        for b in blocks:
+            least = lay.itemAt(b.row, b.col).effectiveSizeHint(
+                QtCore.Qt.SizeHint.MinimumSize).width()
+            need[widths[b.col]] = max(need.get(widths[b.col], 0.0), least)
         for col, w in widths.items():
-            grid.ci.layout.setColumnStretchFactor(col, w)
+            lay.setColumnStretchFactor(col, w)
+            # columns of blocks as wide get as much room: their cells (and values) alike
+            lay.setColumnMinimumWidth(col, need[w])
         # the two rows keep together at the top; spare height goes below them
         grid.ci.addItem(pg.LabelItem(""), 2, 0)
         grid.ci.layout.setRowStretchFactor(2, 1)
@@ -256,3 +264,9 @@ class ChainView(QtWidgets.QScrollArea):
         if self.grid is None or name not in self.blocks:
             return None
         return self.grid.view(name).cell_scene_pos(r, c)
+
+
+def _shown_title(title: str) -> str:
+    """A block's title a word a line ("L1" over "conv2d", "δ" over "(6,6,2)"): the row's width
+    goes to the blocks' cells, not to their titles."""
+    return title.replace(" ", "<br>")

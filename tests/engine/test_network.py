@@ -4,7 +4,9 @@ command line (`export network`)."""
 
 import csv
 import dataclasses
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -413,6 +415,50 @@ def test_mlp_loss_steps_are_worked_with_numbers():
                              "(0.7729 − 0.99)²) / 2 = 0.2984")
     assert steps[5].text == ("loss.dx = 2(L4.y − target) / n = 2·([0.7514, 0.7729] − "
                              "[0.01, 0.99]) / 2 = [0.7414, -0.2171]")
+
+
+def test_a_layers_chain_line_ends_on_its_numbers():
+    steps = network_steps.layer_by_layer(run_example("network")).steps
+    assert steps[1].text == "L2.y = max(0, L1.y) = (6,6,2) with ‖L2.y‖ = 15.55"
+    assert steps[4].text == "L5.y = L4.y · L5.w + L5.b = [-0.275, 0.925, -0.375]"
+    assert steps[7].text.endswith("L5.db = loss.dx = (18,) with ‖L5.dx‖ = 0.3406;  "
+                                  "(18,3) with ‖L5.dw‖ = 2.916;  [0.1914, -0.3646, 0.1732]")
+    mlp = network_steps.layer_by_layer(run_example("mlp")).steps
+    assert mlp[7].substituted == ("[0.03635, 0.04137];  [[0.08217, -0.0226], [0.08267, "
+                                  "-0.02274]];  [0.1385, -0.0381]")
+
+
+@pytest.mark.parametrize("name", examples.NETWORK_NAMES)
+def test_chain_lines_numbers_are_the_engines_tensors_and_in_the_steps_csv(name):
+    """Every layer step's numbers read back from its line (and from the steps CSV's
+    substituted column) against the run's tensors: the values of a small one, the shape and
+    norm of a larger one, in the order the step writes them."""
+    r = run_example(name)
+    t = r.tensors()
+    trace = network_steps.layer_by_layer(r)
+    rows = list(csv.DictReader(io.StringIO(export.steps_csv(trace.steps))))
+    layer_steps = [s for s in trace.steps if not s.title.startswith(("loss", "δ of the loss"))]
+    assert len(layer_steps) == 2 * len(r.network.layers)
+    for k, s in enumerate(trace.steps):
+        if s not in layer_steps:
+            continue
+        assert rows[k]["substituted"] == s.substituted and s.text.endswith(" = " + s.substituted)
+        written = list(dict.fromkeys(ref[0] for ref in s.writes))
+        parts = s.substituted.split(";  ")
+        assert len(parts) == len(written), s.text
+        for name_, part in zip(written, parts, strict=True):
+            want = t[name_]
+            m = re.fullmatch(r"\(([\d,]+)\) with ‖(.+)‖ = (\S+)", part)
+            if m:
+                assert want.size > network_steps.FEW
+                assert tuple(int(d) for d in m[1].strip(",").split(",")) == want.shape
+                assert m[2] == name_
+                np.testing.assert_allclose(float(m[3]), np.linalg.norm(want), rtol=5e-4)
+            else:
+                assert want.size <= network_steps.FEW, part
+                got = np.array(json.loads(part))
+                assert got.shape == want.shape, part
+                np.testing.assert_allclose(got, want, rtol=5e-4, atol=1e-12, err_msg=part)
 
 
 @pytest.mark.parametrize("name", examples.NETWORK_NAMES)

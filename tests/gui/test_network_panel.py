@@ -6,6 +6,7 @@ differences."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -18,6 +19,7 @@ from pnn_gui import dialogs
 from pnn_gui import main_window as mw
 from pnn_gui.panels import PANELS
 from pnn_gui.panels.network_state import LOSS, editable_spec
+from pnn_gui.views.network_bars import Bar, NormBars
 from pnn_gui.widgets.tensor_view import as_grid
 
 NETWORK = "Network"
@@ -108,6 +110,46 @@ def test_right_sends_delta_one_layer_back(window, panel):
     assert bars["ΔW L5"] == pytest.approx(np.linalg.norm(r.grads["L5.dw"]))
 
 
+@pytest.mark.parametrize("width", [450, 700])
+def test_the_bars_labels_do_not_run_together(qtbot, width):
+    """The network example's ten bars in the chart's width at 1280×800 (about 450 px) and at
+    1600×1000: between neighbours' labels at least an M's width, every one inside the chart
+    (on one line each, "ΔF L1  Δb L1" were 2–3 px apart at 450 px: they read as one)."""
+    bars = NormBars()
+    qtbot.addWidget(bars)
+    bars.resize(width, 300)
+    labels = ["L1", "L2", "L3", "L4", "L5", "loss", "ΔF L1", "Δb L1", "ΔW L5", "Δb L5"]
+    bars.set_bars([Bar(t, 1.0, "grad" if " " in t else "delta") for t in labels])
+    rects = bars.label_rects()
+    assert len(rects) == len(labels)
+    gap = bars.fontMetrics().horizontalAdvance("M")   # a word's space is not enough
+    for left, right in itertools.pairwise(rects):
+        assert right.left() - left.right() >= gap, (left, right)
+    assert all(r.bottom() <= bars.height() for r in rects)
+
+
+@pytest.mark.parametrize("name", examples.NETWORK_NAMES)
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_the_chain_fits_the_width_every_block_and_the_loss_shown(qtbot, window, panel, name,
+                                                                 size):
+    """At 1280×800 the network example's chain ran past the view's right edge (L5 and the loss
+    behind a scroll bar): every block now shows whole, and same-shape blocks have the same
+    cells."""
+    window.resize(*size)
+    panel.load_example(examples.load(name))
+    window.player.last()
+    qtbot.waitUntil(lambda: panel.chain.grid.width() <= panel.chain.viewport().width())
+    assert not panel.chain.horizontalScrollBar().isVisible()
+    inside = panel.chain.viewport().rect()
+    for block in panel.chain.blocks:
+        assert inside.contains(panel.chain.block_rect(block)), block
+    cells: dict = {}
+    for block, b in panel.chain.blocks.items():
+        cells.setdefault(b.shape, []).append(panel.chain.grid.view(block).cell_size())
+    for shape, sizes in cells.items():
+        assert np.ptp(np.array(sizes), axis=0).max() < 1.5, (shape, sizes)
+
+
 def test_the_loss_backward_is_worked_with_numbers(window, panel):
     r = example_run()
     window.player.last()
@@ -115,6 +157,14 @@ def test_the_loss_backward_is_worked_with_numbers(window, panel):
     p = np.exp(r.outputs[-1]) / np.exp(r.outputs[-1]).sum()
     assert "loss.dx = softmax(L5.y) − onehot(1)" in line
     assert f"{p[1]:.4f}"[:6] in line and "[0, 1, 0]" in line
+
+
+def test_each_layers_line_shows_its_numbers_at_the_end(window, panel):
+    r = example_run()
+    window.player.last()
+    assert window.solution.line_text(2) == ("2. L2.y = max(0, L1.y)\n    = (6,6,2) with "
+                                            f"‖L2.y‖ = {np.linalg.norm(r.outputs[1]):.4g}")
+    assert window.solution.line_text(5).endswith("= [-0.275, 0.925, -0.375]")
 
 
 # -- editing the chain ------------------------------------------------------------------------
@@ -244,6 +294,27 @@ def test_enter_shows_the_layers_own_steps_with_the_chains_numbers_and_esc_comes_
     assert panel.state.depth is None
     assert window.player.text() == "step 8 of 12 · backward"
     assert window.solution.line_text(8).startswith("8. L5.dx = loss.dx · L5.wᵀ")
+
+
+@pytest.mark.parametrize("chain_step", [5, 6])
+def test_enter_from_the_forward_pass_shows_the_layers_y_just_computed(window, panel,
+                                                                      chain_step):
+    """At L5's forward step (or past it, still forward), Enter opens L5 at the end of its
+    forward steps, y shown and its backward next (it opened at step 0, "inputs")."""
+    r = example_run()
+    for _ in range(chain_step):
+        window.player.forward()
+    panel.enter_layer(5)
+    own = r.layer_trace(5)
+    assert window.player.step() == own.phases["forward"]
+    assert window.player.text() == f"step {own.phases['forward']} of {len(own)} · forward"
+    np.testing.assert_allclose(panel.layer_view.shown()["y"], [r.outputs[4]])
+    panel.leave_layer()
+    window.player.back()                 # back to step 4: L5 not reached yet, from its start
+    if chain_step == 6:
+        window.player.back()
+    panel.enter_layer(5)
+    assert window.player.step() == 0
 
 
 def test_a_double_click_on_a_block_goes_into_its_layer(qtbot, window, panel):
