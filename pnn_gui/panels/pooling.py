@@ -284,7 +284,7 @@ class PoolingPanel(ModePanel):
         # beside δx, what decides where the shares go: x's windows (the average does not look
         # at x: every element gets δy / k), or each window's maximum (the max's mask)
         if self._mode == "avg":
-            ref_title, marks = f"x[:, :, {h}]\nnot used: each gets δy / k", []
+            ref_title, marks = f"x[:, :, {h}]\nnot used:\neach gets δy / k", []
         else:
             ref_title = f"x[:, :, {h}]\nwindow maxima outlined"
             marks = list(zip(*np.nonzero(tensors["mask"][:, :, h] > 0), strict=True))

@@ -5,9 +5,17 @@ Forward: the window's values travel to their output cell. Backward (the sheet's 
 cell splits into its k shares (average) or goes whole to the window's maximum (max); each share
 travels into its δx cell, which adds it (``+=``) to what earlier, overlapping windows left there,
 starting from zero. Cells a share lands on are outlined; those that already held a share (the
-overlap) are marked ``+=``. In the backward pass a third grid, the *reference*, stands left of
-δx (x stays where the forward pass drew it): x with its windows, and for max pooling each
-window's maximum marked (the argmax mask), so the picture shows why a share goes where it goes.
+overlap) are outlined in orange.
+
+At rest nothing is drawn over a printed value: the ``+=`` / ``max`` badges and the shares ride over
+the cells only while the shares travel; once a step has settled, one arrow in the gap between the
+grids joins the window (at the big grid's edge) to its output cell, and the shares it carried are
+written once above that arrow (``+= 0.3``). Titles and their grey lines stay inside the view
+(moved in from the view's edge when wider than their grid).
+
+In the backward pass a third grid, the *reference*, stands left of δx (x stays where the forward
+pass drew it): x with its windows, and for max pooling each window's maximum marked (the argmax
+mask), so the picture shows why a share goes where it goes.
 
 The view draws what it is given (the panel reads values from the trace); it computes nothing.
 """
@@ -99,6 +107,8 @@ class PoolFlowView(gg.AnimatedGridView):
         self._shown_big = np.zeros((1, 1))
         self._shown_small = np.zeros((1, 1))
         self._shown_ref: np.ndarray | None = None
+        self._note_lines = 1
+        self._heads: list[tuple[float, str, str]] = []  # (centre x, title, grey line) per grid
         self.set_geometry((2, 2), (2, 2), (2, 2))
 
     # -- layout -----------------------------------------------------------------------------------
@@ -128,8 +138,11 @@ class PoolFlowView(gg.AnimatedGridView):
         self._big_xy = _centres(bx, 0, rows, cols)
         self._small_xy = _centres(sx, sy, o_r, o_c)
         # every grid in view, and room above them for the titles, in pixels
-        top_px = self._titles.measure("Ag").height() + self._notes.measure("Ag").height() + 10
+        top_px = self._titles.measure("Ag").height() + self._note_height() + 10
         self._set_extent(-0.3, sx + max(o_c, 1) + 0.3, rows + 0.4, top_px)
+
+    def _note_height(self) -> float:
+        return self._notes.measure("\n".join(["Ag"] * self._note_lines)).height()
 
     def _big_origin(self) -> float:
         return self._geom[1] + GAP if self._with_ref else 0.0
@@ -182,16 +195,15 @@ class PoolFlowView(gg.AnimatedGridView):
         self._big_text.set_labels(*_labels(self._big_xy, big, bl))
         self._small_text.set_labels(*_labels(self._small_xy, small, sl))
         self._draw_ref(ref, ref_levels, window, ref_marks)
-        tops = [[bx + cols / 2, 0.0], [sx + o_c / 2, sy]]
-        titles = [big_title, small_title]
+        tops = [(bx + cols / 2, big_title), (sx + o_c / 2, small_title)]
         if with_ref:
-            tops.insert(0, [cols / 2, 0.0])
-            titles.insert(0, ref_title)
-        heads, notes = zip(*(((t.split("\n", 1)) + [""])[:2] for t in titles), strict=True)
-        note_h = self._notes.measure("Ag").height()
-        title_h = self._titles.measure("Ag").height()
-        self._notes.set_labels(tops, notes, offset_px=(0.0, -(note_h / 2 + 3)))
-        self._titles.set_labels(tops, heads, offset_px=(0.0, -(note_h + title_h / 2 + 4)))
+            tops.insert(0, (cols / 2, ref_title))
+        self._heads = [(x, *((t.split("\n", 1)) + [""])[:2]) for x, t in tops]
+        lines = max(n.count("\n") + 1 for _, _, n in self._heads)
+        if lines != self._note_lines:
+            self._note_lines = lines
+            self._place()  # room above the grids for the grey lines
+        self._place_titles()
         self._outlined = (window, [tuple(rc) for rc in targets])
         if window is None:
             self._window.setData([], [])
@@ -206,9 +218,6 @@ class PoolFlowView(gg.AnimatedGridView):
         self._maxima.setData(*gg.rects([(bx + c + 0.08, r + 0.08) for r, c in maxima], 0.84,
                                        0.84))
         self._max_cells = [tuple(rc) for rc in maxima]
-        self._badges.set_labels([[bx + c + 0.22, r + 0.2] for r, c in overlaps]
-                                + [[bx + c + 0.74, r + 0.2] for r, c in maxima],
-                                ["+="] * len(overlaps) + ["max"] * len(maxima))
         self._caption.setText(caption)
         self._moves = list(moves)
         self._rest_labels = rest_labels
@@ -221,28 +230,58 @@ class PoolFlowView(gg.AnimatedGridView):
             self._draw_moves(1.0)
 
     def _draw_moves(self, u: float) -> None:
-        """Shares at fraction u of their way; at 1 they rest on their target, label shown."""
-        if not self._moves:
-            self._markers.setData([], [])
+        """Shares at fraction u of their way, the ``+=`` / ``max`` badges over their cells; at 1
+        (rest) no badge and no share over a cell: one arrow in the gap and, with
+        ``rest_labels``, the shares written once above it."""
+        bx = self._big_origin()
+        if u < 1.0 and self._moves:
+            src = np.array([self._xy(g, rc) for g, rc, *_ in self._moves])
+            dst = np.array([self._xy(g, rc) for _, _, g, rc, _ in self._moves])
+            e = u * u * (3 - 2 * u)
+            pos = src + (dst - src) * e
+            seg = np.empty((2 * len(src), 2))
+            seg[0::2], seg[1::2] = src, dst
+            self._arrows.setData(seg[:, 0], seg[:, 1])
+            self._markers.setData(pos[:, 0], pos[:, 1])
+            self._shares.set_labels(pos + np.array([0.0, -0.32]), [m[4] for m in self._moves])
+            self._badges.set_labels([[bx + c + 0.22, r + 0.2] for r, c in self._overlap_cells]
+                                    + [[bx + c + 0.74, r + 0.2] for r, c in self._max_cells],
+                                    ["+="] * len(self._overlap_cells)
+                                    + ["max"] * len(self._max_cells))
+            return
+        self._markers.setData([], [])
+        self._badges.set_labels(np.zeros((0, 2)), [])
+        rest = self._rest_arrow()
+        if rest is None:
             self._arrows.setData([], [])
             self._shares.set_labels(np.zeros((0, 2)), [])
             return
-        src = np.array([self._xy(g, rc) for g, rc, *_ in self._moves])
-        dst = np.array([self._xy(g, rc) for _, _, g, rc, _ in self._moves])
-        e = u * u * (3 - 2 * u)
-        pos = src + (dst - src) * e
-        seg = np.empty((2 * len(src), 2))
-        seg[0::2], seg[1::2] = src, dst
-        self._arrows.setData(seg[:, 0], seg[:, 1])
-        if u < 1.0:
-            self._markers.setData(pos[:, 0], pos[:, 1])
-            self._shares.set_labels(pos + np.array([0.0, -0.32]), [m[4] for m in self._moves])
-        elif self._rest_labels:
-            self._markers.setData([], [])
-            self._shares.set_labels(dst + np.array([0.0, 0.3]), [m[4] for m in self._moves])
+        self._arrows.setData(rest[:, 0], rest[:, 1])
+        shares = list(dict.fromkeys(m[4] for m in self._moves))
+        if self._rest_labels and shares:
+            h = self._shares.measure("Ag").height()
+            self._shares.set_labels((rest[0] + rest[1]) / 2, ["+= " + ", ".join(shares)],
+                                    offset_px=(0.0, -(h / 2 + 3)))
         else:
-            self._markers.setData([], [])
             self._shares.set_labels(np.zeros((0, 2)), [])
+
+    def _rest_arrow(self) -> np.ndarray | None:
+        """The flow at rest: a line in the gap from the big grid's right edge (at the window's
+        middle) to the output cell's left edge, its head at the end the shares went to, as
+        ``connect="pairs"`` points; None when nothing moved."""
+        window = self._outlined[0]
+        if not self._moves or window is None:
+            return None
+        _, cols, kr, _, sr, *_ = self._geom
+        i, _ = window
+        sx, sy = self._small_origin()
+        big = np.array([self._big_origin() + cols + 0.06, i * sr + kr / 2])
+        small = np.array([sx - 0.06, sy + i + 0.5])
+        tip, tail = (big, small) if self._moves[0][2] == "big" else (small, big)
+        d = (tail - tip) / max(float(np.hypot(*(tail - tip))), 1e-9)
+        n = np.array([-d[1], d[0]])
+        head = [tip, tip + 0.2 * d + 0.1 * n, tip, tip + 0.2 * d - 0.1 * n]
+        return np.array([tail, tip, *head])
 
     def _draw_ref(self, ref: np.ndarray | None, levels: float, window: tuple[int, int] | None,
                   marks: Sequence[tuple[int, int]]) -> None:
@@ -272,6 +311,37 @@ class PoolFlowView(gg.AnimatedGridView):
         self._ref_maxima.setData(*gg.rects([(c + 0.08, r + 0.08) for r, c in self._ref_marks],
                                            0.84, 0.84))
 
+    def _place_titles(self) -> None:
+        """Each grid's title and grey line centred above it, moved in from the view's edge
+        when wider than the room there (x's line is wider than a narrow x)."""
+        if not self._heads:
+            return
+        xs = np.array([x for x, _, _ in self._heads])
+        heads = [t for _, t, _ in self._heads]
+        notes = [n for _, _, n in self._heads]
+        px_w = self._vb.viewPixelSize()[0]
+        view = self._vb.viewRect()
+        if px_w > 0 and view.width() > 0:
+            for k in range(len(xs)):
+                half = max(self._titles.measure(heads[k]).width(),
+                           self._notes.measure(notes[k]).width()) / 2 * px_w + 2 * px_w
+                xs[k] = min(max(xs[k], view.left() + half), view.right() - half)
+        tops = np.stack([xs, np.zeros_like(xs)], axis=-1)
+        tops[-1, 1] = self._small_origin()[1]
+        # every grey line ends just above its grid, and each title sits just above its line
+        note_h = self._note_height()
+        title_h = self._titles.measure("Ag").height()
+        px_h = abs(self._vb.viewPixelSize()[1])
+        lower = np.array([(note_h - self._notes.measure(n or "Ag").height()) * px_h
+                          for n in notes])
+        self._notes.set_labels(tops + np.stack([np.zeros(len(xs)), lower / 2], axis=-1), notes,
+                               offset_px=(0.0, -(note_h / 2 + 3)))
+        self._titles.set_labels(tops + np.stack([np.zeros(len(xs)), lower], axis=-1), heads,
+                                offset_px=(0.0, -(note_h + title_h / 2 + 4)))
+
+    def _extent_applied(self) -> None:
+        self._place_titles()
+
     def finish(self) -> None:
         """Skip the running flow to its end."""
         if self._anim.state() == QtCore.QAbstractAnimation.State.Running:
@@ -290,8 +360,36 @@ class PoolFlowView(gg.AnimatedGridView):
 
     def titles(self) -> list[str]:
         """Each grid's title, its grey line under it after a line break (left to right)."""
-        return [f"{t}\n{n}" if n else t
-                for t, n in zip(self._titles.texts(), self._notes.texts(), strict=True)]
+        return [f"{t}\n{n}" if n else t for _, t, n in self._heads]
+
+    def title_boxes(self) -> list[QtCore.QRectF]:
+        """The boxes of the titles and their grey lines as drawn now (data coordinates)."""
+        return [b for b in self._titles.boxes() + self._notes.boxes() if not b.isEmpty()]
+
+    def visible_rect(self) -> QtCore.QRectF:
+        """The part of the scene the view shows (data coordinates)."""
+        return self._vb.viewRect()
+
+    def value_boxes(self) -> list[QtCore.QRectF]:
+        """The boxes of the printed values of every grid (data coordinates; blank cells
+        none)."""
+        out = []
+        for layer in (self._ref_text, self._big_text, self._small_text):
+            if layer.isVisible():
+                out += [b for b, t in zip(layer.boxes(), layer.texts(), strict=True) if t]
+        return out
+
+    def drawn_marks(self) -> list[tuple[str, QtCore.QRectF]]:
+        """The badges (``+=``, ``max``) and share labels drawn now, each with its box."""
+        return [(t, b) for layer in (self._badges, self._shares)
+                for t, b in zip(layer.texts(), layer.boxes(), strict=True) if t]
+
+    def arrow_segments(self) -> np.ndarray:
+        """The flow's lines drawn now, (n, 2, 2): n segments of two (x, y) points."""
+        x, y = self._arrows.getData()
+        if x is None or not len(x):
+            return np.zeros((0, 2, 2))
+        return np.stack([x, y], axis=-1).reshape(-1, 2, 2)
 
     def marked_overlaps(self) -> list[tuple[int, int]]:
         """The big-grid cells marked ``+=`` now (a share landing on an earlier share)."""

@@ -291,3 +291,74 @@ def test_x_stands_beside_dx_in_every_backward_step(panel, kind):
             assert set(view.marked_ref()) == _first_maxima(x[:, :, h], size, stride)
         else:
             assert view.marked_ref() == [] and "not used" in view.titles()[0]
+
+
+def _shown_at(panel, qtbot, width, height):
+    """The view on screen at the size it has in the window (1280×800: about 490 × 650)."""
+    view = panel.view_widget
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    return panel.flow_view
+
+
+def _crosses(seg, box, samples=200):
+    """Whether the segment's line passes through ``box`` (sampled along its length)."""
+    (x0, y0), (x1, y1) = seg
+    return any(box.contains(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+               for t in np.linspace(0.0, 1.0, samples))
+
+
+@pytest.mark.parametrize("size", [(490, 650), (640, 820)])
+@pytest.mark.parametrize("name", ["avgpool", "maxpool"])
+def test_at_rest_no_badge_share_or_arrow_covers_a_value(panel, qtbot, name, size):
+    panel.load_example(examples.load(name))
+    view = _shown_at(panel, qtbot, *size)
+    shares_at_rest = 0
+    for k in range(1, panel.state.n_steps + 1):
+        goto(panel, k)  # animations off: every step drawn at rest
+        panel.view_widget.grab()  # painted: the labels' boxes are at the zoom shown
+        values = view.value_boxes()
+        assert values
+        for text, box in view.drawn_marks():
+            shares_at_rest += text.startswith("+= ")
+            hit = [v for v in values if v.intersects(box)]
+            assert not hit, f"step {k}: {text!r} covers a value"
+        for seg in view.arrow_segments():
+            assert not any(_crosses(seg, v) for v in values), f"step {k}: an arrow crosses a value"
+    # the shares are still written, once for each δy cell, beside δx
+    assert shares_at_rest == panel.state.inputs["dy"].size
+
+
+def test_while_shares_travel_their_badges_ride_with_them(panel, qtbot):
+    panel.load_example(examples.load("avgpool"))
+    view = _shown_at(panel, qtbot, 490, 650)
+    panel.set_animations_enabled(True)
+    panel.set_animation_speed(0.25)  # slow: the trip is still under way when looked at
+    start = next(k for k, s in enumerate(panel.state.trace.steps, 1) if s.phase == "backward")
+    goto(panel, start + 1)
+    goto(panel, start + 2)  # δy[0,1]: two of its shares land on δy[0,0]'s
+    assert view.is_animating()
+    texts = [t for t, _ in view.drawn_marks()]
+    assert texts.count("+=") == 2 and texts.count("0.2") == 4
+    view.finish()
+    assert [t for t, _ in view.drawn_marks()] == ["+= 0.2"]
+    assert view.marked_overlaps() == [(0, 1), (1, 1)]  # still outlined at rest
+
+
+@pytest.mark.parametrize("width", [490, 640, 360])
+@pytest.mark.parametrize("name", ["avgpool", "maxpool"])
+def test_every_title_and_its_grey_line_lie_inside_the_view(panel, qtbot, name, width):
+    panel.load_example(examples.load(name))
+    view = _shown_at(panel, qtbot, width, 650)
+    for k in (1, panel.state.n_steps - 4, panel.state.n_steps):  # forward, backward
+        goto(panel, k)
+        panel.view_widget.grab()  # painted: the labels' boxes are at the zoom shown
+        shown = view.visible_rect()
+        boxes = view.title_boxes()
+        assert len(boxes) >= 3
+        for box in boxes:
+            assert shown.contains(box), f"step {k}: a title leaves the view"
+        for a in range(len(boxes) * (width >= 490)):  # and none runs into another (at the
+            for b in range(a + 1, len(boxes)):          # window's sizes; not yet narrower)
+                assert not boxes[a].intersects(boxes[b]), f"step {k}: titles overlap"
