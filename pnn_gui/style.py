@@ -199,11 +199,11 @@ def plain(text: str) -> str:
 
 def box(fill: str, border: str = "#8a8a8a") -> str:
     """A text-sized square of colour ``fill`` outlined in ``border`` (visible even when ``fill``
-    is close to the background, white or light grey), in rich text (QLabel), for legends: a
-    "■" stroked with Qt's own ``-qt-stroke-*`` properties, so it is text, zooms with the text and
-    stays on the line of the words after it (an inline image would not: Qt breaks beside one)."""
-    return (f"<span style='color:{fill}; -qt-stroke-color:{border}; -qt-stroke-width:1px'>"
-            "■</span>")
+    is close to the background, white or light grey), in rich text (QLabel), for legends: a "□"
+    on ``fill``. Text, so it zooms with the words after it and stays on their line (an inline
+    image would not: Qt breaks a line beside one; a "■" stroked with ``-qt-stroke-*`` painted
+    differently in a partial repaint on a real screen)."""
+    return f"<span style='background-color:{fill}; color:{border}'>□</span>"
 
 
 def glyph(char: str, color: str) -> str:

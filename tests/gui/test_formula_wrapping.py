@@ -49,7 +49,7 @@ def test_conv_shape_caption_keeps_formulas_and_legend_entries_whole(qtbot):
         assert _whole(lines, "o_y = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11"), lines
         assert _whole(lines, "never reached (1 row, 0 cols)"), lines   # "1 row", not "1 rows"
         assert _whole(lines, "■ kernel 3 × 4, stride (2, 2)"), lines   # the swatch with its words
-        assert _whole(lines, "■ zero padding (dashed edge = input)"), lines
+        assert _whole(lines, "□ zero padding (dashed edge = input)"), lines
 
 
 def test_dx_caption_keeps_each_size_and_the_window_whole(qtbot):
@@ -89,8 +89,8 @@ def test_a_light_swatch_has_a_visible_outline(qtbot):
 
 def test_autodiff_legend_says_what_each_fill_means():
     for text in (shown_text(graph_view.legend_html()), shown_text(dialogs.legend_text())):
-        assert "■ v̄ = 0 or its adjoint not reached yet," in text
-        assert "■ value not computed yet;" in text
+        assert "□ v̄ = 0 or its adjoint not reached yet," in text
+        assert "□ value not computed yet;" in text
         assert " ;" not in text and "not yet not" not in text
 
 
