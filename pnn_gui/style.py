@@ -20,6 +20,7 @@ Text size, one mechanism for the whole window:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -173,6 +174,36 @@ def swatch(fill: str, text: str = "") -> str:
     line)."""
     inside = f"&nbsp;{text}&nbsp;" if text else "&nbsp;" * 4
     return f"<span style='background-color:{fill}'>{inside}</span>"
+
+
+# Qt breaks a line at a space, and after "/" or a dash even between digits ("(4 + 2·1 − 3)/" ⏎
+# "2⌋"): spaces become no-break spaces, the others get a word joiner (U+2060, no width)
+_GLUED = str.maketrans({" ": "\u00a0", "/": "/\u2060", "-": "\u2060-\u2060",
+                        "–": "\u2060–\u2060", "—": "\u2060—\u2060"})
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def nowrap(text: str) -> str:
+    """``text`` (plain or rich) as one unbreakable piece: a formula, or a legend entry (its
+    swatch and its label); rich text breaks only between such pieces. Tags are left alone.
+    (Qt's ``white-space: nowrap`` on a span only glues the spaces: it still breaks after "/".)"""
+    return "".join(part if part.startswith("<") else part.translate(_GLUED)
+                   for part in _TAG.split(text))
+
+
+def plain(text: str) -> str:
+    """What :func:`nowrap` did, undone: ordinary spaces and no word joiners (for comparing text,
+    copying it)."""
+    return text.replace("\u2060", "").replace("\u00a0", " ")
+
+
+def box(fill: str, border: str = "#8a8a8a") -> str:
+    """A text-sized square of colour ``fill`` outlined in ``border`` (visible even when ``fill``
+    is close to the background, white or light grey), in rich text (QLabel), for legends: a "□"
+    on ``fill``. Text, so it zooms with the words after it and stays on their line (an inline
+    image would not: Qt breaks a line beside one; a "■" stroked with ``-qt-stroke-*`` painted
+    differently in a partial repaint on a real screen)."""
+    return f"<span style='background-color:{fill}; color:{border}'>□</span>"
 
 
 def glyph(char: str, color: str) -> str:

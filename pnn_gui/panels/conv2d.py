@@ -30,6 +30,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import conv2d, examples, traces
 from engine.steps import Ref, Step, Trace
 from engine.validate import as_array, as_shape
+from pnn_gui import style
 from pnn_gui.panels.base import ModePanel, inputs_column, splitter
 from pnn_gui.panels.conv_inputs import (
     ChannelEditor,
@@ -425,9 +426,15 @@ class Conv2DPanel(ModePanel):
             name = AXIS_NAMES.get(s.title, s.title)
             parts = [s.formula.split(" = ", 1)[1], s.substituted, str(int(s.result))]
             parts = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
-            lines.append(f"<b>{html(name)}</b> = " + " = ".join(html(p) for p in parts))
+            # the rule, then its numbers: a line breaks only between the two
+            rule, numbers = parts[0], " = ".join(parts[1:])
+            lines.append(style.nowrap(f"<b>{html(name)}</b> = {html(rule)}")
+                         + (f" {style.nowrap(f'= {html(numbers)}')}" if numbers else ""))
             if s.note:
-                lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{html(s.note)}</span>")
+                # "(4 + 2·1 − 3)/2 = 3/2 is not whole: …": the division kept on one line
+                division, verb, rest = s.note.partition(" is ")
+                note = style.nowrap(html(division)) + html(verb + rest)
+                lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{note}</span>")
         shape = ", ".join(str(int(s.result)) for s in steps)
         lines.append(f"output shape: <b>({shape})</b>")
         self.calculator.setText("<br>".join(lines))

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import examples, pooling
 from engine.steps import Step, Trace, fmt
 from engine.validate import as_array
+from pnn_gui import style
 from pnn_gui.panels.base import ModePanel, inputs_column
 from pnn_gui.panels.conv_inputs import ChannelEditor, ShapeRow, check_fits, html, pair, resized
 from pnn_gui.trace_cursor import StepTally
@@ -207,13 +208,16 @@ class PoolingPanel(ModePanel):
                                     f"computed — {html(str(exc))}</span>")
             return
         overlap = g.s_rows < g.k_rows or g.s_cols < g.k_cols
+        nw = style.nowrap  # each formula on one line; a line breaks only between formulas
         self.calculator.setText(
-            f"<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1 = ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = "
-            f"{g.o_rows}<br><b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1 = ⌊({cols} − {g.k_cols})/"
-            f"{g.s_cols}⌋ + 1 = {g.o_cols}"
-            f"<br>output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>; k = {g.k} elements per "
-            "window" + ("<br><span style='color:#8a5a00'>stride smaller than the window: "
-                        "windows overlap, their shares add up in δx</span>" if overlap else ""))
+            f"{nw('<b>o_x</b> = ⌊(x − k_x)/s_x⌋ + 1')} "
+            f"{nw(f'= ⌊({rows} − {g.k_rows})/{g.s_rows}⌋ + 1 = {g.o_rows}')}<br>"
+            f"{nw('<b>o_y</b> = ⌊(y − k_y)/s_y⌋ + 1')} "
+            f"{nw(f'= ⌊({cols} − {g.k_cols})/{g.s_cols}⌋ + 1 = {g.o_cols}')}<br>"
+            f"{nw(f'output shape: <b>({g.o_rows}, {g.o_cols}, {ch})</b>;')} "
+            f"{nw(f'k = {g.k}')} elements per window"
+            + ("<br><span style='color:#8a5a00'>stride smaller than the window: windows overlap, "
+               "their shares add up in δx</span>" if overlap else ""))
 
     def _on_new_trace(self, trace: Trace) -> None:
         t = trace.tensors

@@ -28,6 +28,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from engine.conv2d import Geometry
+from pnn_gui import style
 from pnn_gui.views import grid_geometry as gg
 
 #: Largest grid drawn cell by cell (rows × cols, the slid-over grid and the output alike); past
@@ -47,12 +48,24 @@ UNREACHED_PAD = (246, 224, 204, 255)  # padding the window never reaches: pale o
 OUT_EMPTY = (255, 255, 255, 255)
 OUT_DONE = (190, 228, 190, 255)
 OUT_NOW = (70, 160, 70, 255)
-KERNEL_PEN = pg.mkPen((200, 30, 30), width=3)
+KERNEL_RGB = (200, 30, 30)
+KERNEL_PEN = pg.mkPen(KERNEL_RGB, width=3)
+#: between two formulas or legend entries on a line: room, and the only place a line breaks
+_SEP = "&nbsp;&nbsp;&nbsp; "
 GAP = 3  # drawn squares between the grid and the output grid
 
 # what a cell of an axis is (see Axis.roles); a cell is padding if either axis says so, a zero
 # between if either says so and it is not padding, else a value
 VALUE, PAD, ZERO = 0, 1, 2
+
+
+def _hex(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 row", "2 rows"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def out_size(n: int, k: int, s: int, p: int) -> int:
@@ -121,7 +134,7 @@ def forward_sweep(x_shape, k_shape, stride, padding, c_out: int | None = None) -
     chans = f" × {c_out}" if c_out else ""
     lines = []
     for axis, n, k, s, p, o in (("o_x", rows, kr, sr, pr, o_r), ("o_y", cols, kc, sc, pc, o_c)):
-        lines.append(f"{axis} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}")
+        lines.append(style.nowrap(f"{axis} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}"))
     return Sweep(
         Axis(rows + 2 * pr, pr, rows, 1, kr, 1, 0, sr, o_r),
         Axis(cols + 2 * pc, pc, cols, 1, kc, 1, 0, sc, o_c),
@@ -130,7 +143,7 @@ def forward_sweep(x_shape, k_shape, stride, padding, c_out: int | None = None) -
                    "no output: the kernel is\nlarger than the padded input"),
         value_name="input", value_rgba=INPUT, pad_name="zero padding (dashed edge = input)",
         window_text=f"kernel {kr} × {kc}, stride ({sr}, {sc})", button="▶ Slide the kernel",
-        caption="&nbsp;&nbsp;&nbsp;&nbsp;".join(lines))
+        caption=_SEP.join(lines))
 
 
 def dx_sweep(g: Geometry) -> Sweep:
@@ -145,11 +158,14 @@ def dx_sweep(g: Geometry) -> Sweep:
         n = body + 2 * (k - 1) + left
         axes.append(Axis(n, k - 1, body, s, k, 1, p, 1, x_n))
         sizes.append(f"({o} − 1)·{s} + 1 + 2·{k - 1} + {left} = {n}")
-    caption = ("size = (o − 1)·s + 1 (δy dilated) + 2·(k − 1) (padding) + leftover (never "
-               f"reached forward):<br>rows {sizes[0]};&nbsp;&nbsp;columns {sizes[1]}<br>"
-               f"δx[r, c, k] = Σᵢⱼₒ dy_dilated[{g.p_rows} + r + i, {g.p_cols} + c + j, o]·"
-               f"f_back[i, j, o, k]: the kernel starts at row p_x = {g.p_rows}, column p_y = "
-               f"{g.p_cols} (x's padding is cropped)")
+    nw = style.nowrap
+    # a long formula breaks only before a top-level "+" or "·", or after its "="
+    caption = (f"{nw('size = (o − 1)·s + 1 (δy dilated)')} {nw('+ 2·(k − 1) (padding)')} "
+               f"{nw('+ leftover (never reached):')} {nw(f'rows {sizes[0]};')} "
+               f"{nw(f'columns {sizes[1]}')}<br>{nw('δx[r, c, k] =')} "
+               f"{nw(f'Σᵢⱼₒ dy_dilated[{g.p_rows} + r + i, {g.p_cols} + c + j, o]')} "
+               f"{nw('·f_back[i, j, o, k]:')} starting at {nw(f'row p_x = {g.p_rows}')}, "
+               f"{nw(f'column p_y = {g.p_cols}')} (x's padding cropped)")
     return Sweep(
         *axes, grid_title=f"dy_dilated\n{dr} × {dc} (× {g.c_out})",
         out_title=f"δx\n{g.rows} × {g.cols} × {g.c_in}", value_name="δy", value_rgba=DELTA,
@@ -162,9 +178,11 @@ def df_sweep(g: Geometry) -> Sweep:
     pr, pc = g.padded
     box_r, box_c = (g.o_rows - 1) * g.s_rows + 1, (g.o_cols - 1) * g.s_cols + 1
     xn = "x_padded" if g.p_rows or g.p_cols else "x"
-    caption = (f"ΔF[i, j, k, o] = Σₘₙ {xn}[{g.s_rows}m + i, {g.s_cols}n + j, k]·δy[m, n, o]: δy's "
-               f"{g.o_rows} × {g.o_cols} values, {g.s_rows} × {g.s_cols} apart, slide over "
-               f"{xn}; each position fills one ΔF cell")
+    nw = style.nowrap
+    caption = (f"{nw('ΔF[i, j, k, o] =')} "
+               f"{nw(f'Σₘₙ {xn}[{g.s_rows}m + i, {g.s_cols}n + j, k]')} {nw('·δy[m, n, o]:')} "
+               f"δy's {nw(f'{g.o_rows} × {g.o_cols}')} values, {nw(f'{g.s_rows} × {g.s_cols}')} "
+               f"apart, slide over {xn}; each position fills one ΔF cell")
     return Sweep(
         Axis(pr, g.p_rows, g.rows, 1, box_r, g.s_rows, 0, 1, g.k_rows),
         Axis(pc, g.p_cols, g.cols, 1, box_c, g.s_cols, 0, 1, g.k_cols),
@@ -213,6 +231,10 @@ class ConvShapeView(gg.AnimatedGridView):
         self._frame = 0
         self._out_rgba = np.zeros((1, 1, 4), np.uint8)
         self.set_geometry((4, 4), (3, 3), 1, 0)
+        style.on_zoom(self._on_zoom)
+
+    def _on_zoom(self, _factor: float) -> None:
+        self._caption.setText(self._caption_text())  # the legend's size and swatches
 
     # -- model ------------------------------------------------------------------------------------
     def set_geometry(self, x_shape, k_shape, stride, padding, c_out: int | None = None) -> None:
@@ -355,32 +377,35 @@ class ConvShapeView(gg.AnimatedGridView):
         self._out_title.setPos(g["ox"], -lift)
 
     def _legend_html(self) -> str:
+        """One entry per kind of cell drawn (its bordered swatch and its words, never split
+        over two lines), then the window."""
         s, g = self._sweep, self._geom
 
-        def swatch(rgb, what):
-            return (f"<span style='background-color: rgb{rgb[:3]}'>&nbsp;&nbsp;&nbsp;</span>"
-                    f"&nbsp;{what}&nbsp;&nbsp; ")
+        def entry(rgb, what):
+            return style.nowrap(f"{style.box(_hex(rgb))} {what}")
 
-        parts = [swatch(s.value_rgba, s.value_name)]
+        parts = [entry(s.value_rgba, s.value_name)]
         if s.rows.spacing > 1 or s.cols.spacing > 1:
-            parts.append(swatch(BETWEEN, "zeros between (s − 1)"))
+            parts.append(entry(BETWEEN, "zeros between (s − 1)"))
         if s.rows.lead or s.cols.lead or s.rows.n > s.rows.lead + s.rows.body:
-            parts.append(swatch(PADDING, s.pad_name))
+            parts.append(entry(PADDING, s.pad_name))
         un_r, un_c = int((~g["row_hit"]).sum()), int((~g["col_hit"]).sum())
         if un_r or un_c:
-            parts.append(swatch(UNREACHED, f"never reached ({un_r} rows, {un_c} cols)"))
-        parts.append(f"<span style='color: rgb(200,30,30)'>■</span> {s.window_text}")
-        return "".join(parts)
+            parts.append(entry(UNREACHED, f"never reached ({_count(un_r, 'row')}, "
+                                          f"{_count(un_c, 'col')})"))
+        parts.append(style.nowrap(f"{style.glyph('■', _hex(KERNEL_RGB))} {s.window_text}"))
+        return _SEP.join(parts)
 
     def _caption_text(self) -> str:
         s, g = self._sweep, self._geom
         lines = [s.caption] if s.caption else []
-        lines.append(f"<span style='font-size: 8pt'>{self._legend_html()}</span>")
+        lines.append(f"<span style='font-size: {style.points(8):.1f}pt'>"
+                     f"{self._legend_html()}</span>")
         if not g["exact"]:
-            unit = g["unit"]
-            lines.append(f"drawn to scale: one square ≈ {unit:,.0f} cells along the longer axis "
-                         "(padding or an unreached row thinner than a square is widened to one "
-                         "square; no grid lines)")
+            square = style.nowrap(f"one square ≈ {g['unit']:,.0f} cells")
+            lines.append(f"drawn to scale: {square} along the longer axis (padding or an "
+                         "unreached row thinner than a square is widened to one square; no grid "
+                         "lines)")
         return "<br>".join(lines)
 
     def animate_to(self, n: int, duration_ms: int) -> None:

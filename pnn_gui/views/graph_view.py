@@ -46,7 +46,8 @@ POSITIVE = "#b2182b"   # red for > 0
 NEGATIVE = "#2166ac"   # blue for < 0
 ACTIVE = "#ff8c00"
 MARKER = "#ffd000"
-#: a node's fill: its adjoint v̄ > 0, < 0, its value computed (v̄ 0 or not yet), nothing yet
+#: a node's fill: its adjoint v̄ > 0, < 0, its value computed (v̄ = 0 or not reached yet), its
+#: value not computed yet
 FILL_POSITIVE = "#fde0dd"
 FILL_NEGATIVE = "#dbe9f6"
 FILL_VALUE = "#ffffff"
@@ -72,18 +73,23 @@ LABEL_PLACES = (0.5, 0.62, 0.38, 0.75, 0.25, 0.85, 0.15)
 
 def legend_html() -> str:
     """What the graph's edges, colours and outlines mean, in rich text (under the graph, and
-    in F1, Help → Keyboard shortcuts)."""
+    in F1, Help → Keyboard shortcuts); an entry (its mark and its words) never breaks over two
+    lines."""
+    def entry(mark: str, words: str) -> str:
+        return style.nowrap(f"{mark} {words}")
+
+    fills = [entry(style.box(fill), words) for fill, words in (
+        (FILL_POSITIVE, "v̄ &gt; 0"), (FILL_NEGATIVE, "v̄ &lt; 0"),
+        (FILL_VALUE, "v̄ = 0 or its adjoint not reached yet"),
+        (FILL_EMPTY, "value not computed yet"))]
+    marks = [entry(style.glyph(char, color), words) for char, color, words in (
+        ("□", ACTIVE, "the node this step writes"), ("━", ACTIVE, "its edge"),
+        ("━", USED_EDGE, "a contribution added"), ("●", MARKER, "a value on its way"))]
     return (
-        "An edge's label is its local derivative: ∂v<sub>i</sub>/∂v<sub>j</sub> on the edge "
-        "v<sub>j</sub> → v<sub>i</sub> (its rule, then its value). A node's colour is its "
-        f"adjoint: {style.swatch(FILL_POSITIVE, 'v̄&nbsp;&gt;&nbsp;0')} "
-        f"{style.swatch(FILL_NEGATIVE, 'v̄&nbsp;&lt;&nbsp;0')} "
-        f"{style.swatch(FILL_VALUE, 'v̄&nbsp;=&nbsp;0&nbsp;or&nbsp;not&nbsp;yet')} "
-        f"{style.swatch(FILL_EMPTY, 'not&nbsp;computed&nbsp;yet')}; "
-        f"{style.glyph('□', ACTIVE)} the node this step writes, "
-        f"{style.glyph('━', ACTIVE)} its edge, "
-        f"{style.glyph('━', USED_EDGE)} a contribution added, "
-        f"{style.glyph('●', MARKER)} a value on its way.")
+        "An edge's label is its local derivative: "
+        f"{style.nowrap('∂v<sub>i</sub>/∂v<sub>j</sub>')} on the edge "
+        f"{style.nowrap('v<sub>j</sub> → v<sub>i</sub>')} (its rule, then its value). A node's "
+        f"colour is its adjoint: {', '.join(fills)}; {', '.join(marks)}.")
 
 
 @dataclass(frozen=True)

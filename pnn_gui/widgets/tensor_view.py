@@ -11,7 +11,7 @@ Public API (other panels rely on it; keep it stable)::
     grid.set_locator(fn)                  # Ref -> (view name, (row, col)) | None; the default
                                           # maps ("y", (k,)) to view "y", cell (0, k) and
                                           # ("w", (j, k)) to view "w", cell (j, k)
-    grid.highlight(reads, writes)         # Refs -> outlines / lit cells on the right views
+    grid.highlight(reads, writes)         # Refs -> outlines on the right views
     grid.scene_pos(ref) -> QPointF | None # centre of the Ref's cell in scene coordinates
     grid.block_points(refs) -> [QPointF]  # one point per contiguous block of the Refs' cells
                                           # (DeltaFlow's ``group``: one marker per block)
@@ -25,9 +25,11 @@ negative, red positive); by default levels are ±max|value|, pass the final tens
 stepping so colours do not jump.
 
 Large tensors stay legible: the cells a step reads (or writes) are outlined as one shape per
-contiguous block (a row of W is one rectangle, not 64); a vector's cells are at least
-:data:`MIN_VECTOR_CELL` pixels tall (its cells are no longer square when that many do not fit the
-width); grid lines are left out when a cell is narrower than :data:`MIN_GRID_CELL` pixels.
+contiguous block (a row of W is one rectangle, not 64), read in blue, written in thick orange,
+never filled (a cell keeps its own colour: its value's sign stays readable); a vector's cells are
+at least :data:`MIN_VECTOR_CELL` pixels tall (its cells are no longer square when that many do
+not fit the width); grid lines are left out when a cell is narrower than :data:`MIN_GRID_CELL`
+pixels.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ BACKGROUND = "#ffffff"
 EMPTY_CELL = "#f3f3f3"
 READ_PEN = "#1565c0"
 WRITE_PEN = "#ff8f00"
-WRITE_FILL = (255, 193, 7, 90)
 
 Cell = tuple[int, int]
 Locator = Callable[[Ref], "tuple[str, Cell] | None"]
@@ -291,7 +292,6 @@ class TensorView:
         self.viewbox.addItem(self._reads)
         self._writes = QtWidgets.QGraphicsPathItem()
         self._writes.setPen(pg.mkPen(WRITE_PEN, width=3.5, cosmetic=True))
-        self._writes.setBrush(pg.mkBrush(*WRITE_FILL))
         self._writes.setZValue(21)
         self.viewbox.addItem(self._writes)
         # a step that changes the image under unchanged read outlines (a thousand cells in a
@@ -391,7 +391,7 @@ class TensorView:
         self._values = a.copy()
 
     def set_highlight(self, reads: Iterable[Cell], writes: Iterable[Cell]) -> None:
-        """Outline the ``reads`` cells and light the ``writes`` cells ((row, col) each)."""
+        """Outline the ``reads`` cells and the ``writes`` cells ((row, col) each)."""
         reads, writes = tuple(reads), tuple(writes)
         if (reads, writes) == self._lit_cells:
             return  # the same outlines: no new paths, no repaint
@@ -413,7 +413,7 @@ class TensorView:
                 for poly in path.toSubpathPolygons()]
 
     def highlighted(self) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
-        """The cells outlined as read and the cells lit as written, ((row, col), …) each."""
+        """The cells outlined as read and the cells outlined as written, ((row, col), …) each."""
         return self._lit_cells
 
     def text_font(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:

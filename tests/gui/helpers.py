@@ -26,3 +26,41 @@ def only_error(panel, field):
     for name, widget in targets.items():
         if name != field:
             assert widget.error() == "", f"{name} shows {widget.error()!r}"
+
+
+def shown_text(rich: str) -> str:
+    """Rich text as it reads on screen: no tags, entities decoded, and the no-break spaces and
+    word joiners that keep a formula on one line read as plain spaces."""
+    from PySide6 import QtGui
+
+    from pnn_gui import style
+    doc = QtGui.QTextDocument()
+    doc.setHtml(rich)
+    return style.plain(doc.toRawText()).replace("\u2028", "\n")
+
+
+def shown_lines(label, width: int) -> list[str]:
+    """The lines a word-wrapped QLabel shows its rich text in when ``width`` pixels wide (laid
+    out as QLabel lays it out: its font, breaking at word boundaries only), as read."""
+    from PySide6 import QtGui
+
+    from pnn_gui import style
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    option = QtGui.QTextOption()
+    option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+    doc.setDefaultTextOption(option)
+    doc.setHtml(label.text())
+    doc.setTextWidth(width)
+    doc.size()  # lays it out
+    lines = []
+    block = doc.begin()
+    while block.isValid():
+        layout, text = block.layout(), block.text()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            piece = text[line.textStart():line.textStart() + line.textLength()]
+            lines.append(style.plain(piece).replace("\u2028", "").strip())
+        block = block.next()
+    return lines

@@ -12,7 +12,7 @@ from engine import autodiff, examples
 from engine.steps import fmt
 from pnn_gui.panels.autodiff import AutodiffPanel
 from pnn_gui.views.graph_view import FILL_NEGATIVE, edges_of, layered_layout
-from tests.gui.helpers import goto, make_panel
+from tests.gui.helpers import goto, make_panel, shown_text
 
 
 @pytest.fixture
@@ -497,7 +497,7 @@ def test_the_graph_and_the_tables_are_legible(qtbot, size):
     assert all(t.startswith("∂v") for t in graph.edge_texts())
     legend = panel.graph_legend   # says what the labels and the node colours mean
     assert legend.isVisible() and "local derivative" in legend.text()
-    assert FILL_NEGATIVE in legend.text() and "v̄&nbsp;&lt;&nbsp;0" in legend.text()
+    assert FILL_NEGATIVE in legend.text() and "v̄ < 0" in shown_text(legend.text())
     assert "∂v4/∂v3 = 1" in graph.edge_texts()
     for table in (panel.forward_table, panel.backward_table):
         assert not table.horizontalScrollBar().isVisible()

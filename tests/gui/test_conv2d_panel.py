@@ -15,7 +15,7 @@ from pnn_gui.views.conv_shape import ConvShapeView
 from pnn_gui.views.filter_transform import FilterTransformView
 from pnn_gui.views.slot_layout import block_layout, side_by_side
 from tests.engine.gradcheck import numeric_grad
-from tests.gui.helpers import goto, make_panel, only_error
+from tests.gui.helpers import goto, make_panel, only_error, shown_text
 
 pytestmark = pytest.mark.gui
 
@@ -50,14 +50,14 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
                         (panel.stride_row, (2, 2)), (panel.padding_row, (3, 3))):
         for spin, v in zip(row.spins, values, strict=True):
             spin.setValue(v)  # as the user types them, one box at a time
-    text = panel.calculator_text()
+    text = shown_text(panel.calculator_text())
     assert "⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
     assert "⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
     assert "(12, 11, 1337)" in text
-    assert "o_c</b> = c_out (one output channel per filter) = 1337<" in text
+    assert "o_c = c_out (one output channel per filter) = 1337\n" in text
     # each axis named as the sheet names it, with its own symbols
-    assert "<b>o_x (rows)</b> = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
-    assert "<b>o_y (cols)</b> = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
+    assert "o_x (rows) = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
+    assert "o_y (cols) = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
     assert panel.state.errors == {}
     np.testing.assert_array_equal(panel.state.trace.tensors["output_shape"], [12, 11, 1337])
     # the animated grid: 26 × 24 padded input, 12 × 11 positions, the last padded row unreached
@@ -65,7 +65,7 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     info = panel.shape_view.geometry_info()
     assert (info["prow"], info["pcol"], info["o_r"], info["o_c"]) == (26, 24, 12, 11)
     assert (info["unreached_rows"], info["unreached_cols"]) == (1, 0)
-    caption = panel.shape_view.caption()
+    caption = shown_text(panel.shape_view.caption())
     assert "o_x = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in caption
     assert "o_y = ⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in caption
     assert "rows:" not in caption and "cols:" not in caption
@@ -77,15 +77,15 @@ def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel, qtbot):
     for spin, v in zip(panel.x_row.spins, (99_999, 99_999, 5), strict=True):
         spin.setValue(v)
     assert panel.state.errors == {}
-    assert "⌊(99999 + 2·3 − 3)/2⌋ + 1 = 50002" in panel.calculator_text()
-    assert "⌊(99999 + 2·3 − 4)/2⌋ + 1 = 50001" in panel.calculator_text()
-    assert "(50002, 50001, 1337)" in panel.calculator_text()
+    assert "⌊(99999 + 2·3 − 3)/2⌋ + 1 = 50002" in shown_text(panel.calculator_text())
+    assert "⌊(99999 + 2·3 − 4)/2⌋ + 1 = 50001" in shown_text(panel.calculator_text())
+    assert "(50002, 50001, 1337)" in shown_text(panel.calculator_text())
     panel.show_step(panel.state.n_steps)
     # drawn to scale (it was a caption only, and the slide button did nothing, silently)
     view = panel.shape_view
     info = view.geometry_info()
     assert (info["prow"], info["pcol"]) == (100_005, 100_005) and info["scale"] > 300
-    assert "drawn to scale: one square ≈ 391 cells" in view.caption()
+    assert "drawn to scale: one square ≈ 391 cells" in shown_text(view.caption())
     assert view.frame == view.n_positions == 50002 * 50001
     view.slide_ms = 20
     view.slide_button.click()
@@ -96,9 +96,9 @@ def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel, qtbot):
 
 def test_calculator_is_live_in_the_full_mode(panel):
     panel.load_example(examples.load("conv"))
-    assert "(2, 2, 2)" in panel.calculator_text()
+    assert "(2, 2, 2)" in shown_text(panel.calculator_text())
     panel.padding_row.spins[0].setValue(2)
-    assert "⌊(4 + 2·2 − 3)/2⌋ + 1 = 3" in panel.calculator_text()
+    assert "⌊(4 + 2·2 − 3)/2⌋ + 1 = 3" in shown_text(panel.calculator_text())
     assert panel.state.trace.tensors["y"].shape == (3, 2, 2)
     assert panel.dy_editor.value().shape == (3, 2, 2)  # δy followed the output shape
 
@@ -327,7 +327,7 @@ def test_the_dilated_grid_of_the_conv_example_is_derived_on_screen(panel):
     assert view is not None and view.sweep.out_title.startswith("δx")
     assert trace.tensors["dy_dilated"].shape[:2] == (8, 8)
     assert (view.geometry_info()["prow"], view.geometry_info()["pcol"]) == (8, 8)
-    text = view.caption()
+    text = shown_text(view.caption())
     # 2 × 2 δy, stride 2, 3 × 3 kernel, padding 1: 3 after dilation, 2 zeros each side, and the
     # leftover row / column of the 6 × 6 padded input the forward pass never reached
     assert "size = (o − 1)·s + 1 (δy dilated) + 2·(k − 1) (padding) + leftover" in text
@@ -410,7 +410,7 @@ def test_shape_mode_errors_go_beside_their_fields(panel):
     panel.load_example(examples.load("conv-shape"))
     panel.f_row.spins[2].setValue(4)  # 4 input channels against x's 5
     only_error(panel, "f_shape")
-    assert "(12, 11, 1337)" not in panel.calculator_text()
+    assert "(12, 11, 1337)" not in shown_text(panel.calculator_text())
     panel.f_row.spins[2].setValue(5)
     panel.padding_row.spins[1].setValue(0)
     assert panel.state.errors == {}
@@ -539,7 +539,7 @@ def test_switching_modes_keeps_what_each_mode_holds(panel):
     panel.x_editor.editor.edit_cell(0, 0, "9")
     panel.mode_box.setCurrentIndex(2)  # shape only, as the user picks it
     assert panel.mode == "shape" and panel.state.kind == "conv2d_shape"
-    assert "(12, 11, 1337)" in panel.calculator_text()
+    assert "(12, 11, 1337)" in shown_text(panel.calculator_text())
     assert not panel.values_box.isVisibleTo(panel.inputs_widget)
     panel.mode_box.setCurrentIndex(0)
     assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9
@@ -648,7 +648,7 @@ def test_the_matrix_names_never_overlap_a_matrix(qtbot, shape, size):
         for name, box in names:
             assert not any(_overlaps(box, m) for m in matrices), (p, name, box)
         if not names:  # too small for any name: the caption says so
-            assert "left out: too small at this size" in view.caption()
+            assert "left out: too small at this size" in shown_text(view.caption())
         else:
             assert len(names) == shape[2] * shape[3] * (1 if p == 0 else 2)
             assert view.name_points() >= 7

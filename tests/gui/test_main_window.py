@@ -17,6 +17,7 @@ from pnn_gui import dialogs
 from pnn_gui import main_window as mw
 from pnn_gui.panels import PANELS
 from pnn_gui.state import PanelState
+from tests.gui.helpers import shown_text
 
 FC = "Fully connected"
 ONLY_FC = PANELS[:1]
@@ -399,16 +400,12 @@ def test_help_menu(window, messages):
 def test_f1_explains_the_colours_outlines_markers_and_fonts(window, messages):
     """F1 shows, beside the keys, what each colour, outline, marker and font means, in the
     colours the views really paint with (issue 11 item 6)."""
-    from PySide6 import QtGui
-
     from pnn_gui.views import graph_view
     from pnn_gui.widgets import delta_flow, solution_pane, tensor_view
 
     window.action_shortcuts.trigger()
     html = messages[0][1]
-    doc = QtGui.QTextDocument()
-    doc.setHtml(html)
-    text = doc.toPlainText()
+    text = shown_text(html)
     blue, red = (c.name() for c in tensor_view.colormap().map([0.0, 1.0], mode="qcolor"))
     meanings = {
         blue: "blue < 0 < red", red: "blue < 0 < red",
