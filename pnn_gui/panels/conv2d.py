@@ -499,6 +499,8 @@ class Conv2DPanel(ModePanel):
         sweep = SWEEP_OF.get(cat)
         if sweep in self._sweeps:
             view = self.sweep_views[sweep]
+            if self.filter_view.is_animating():   # left mid-turn (→ past the f_back step)
+                self.filter_view.set_progress(2.0)
             self.top_stack.setCurrentWidget(view)
             view.set_frame(view.n_positions if cat in ("db", "done")
                            else self._frame_of(step, sweep, view))
