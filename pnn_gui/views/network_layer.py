@@ -82,7 +82,8 @@ class LayerView(TensorGrid):
             self._slots[name] = (f"s{i}", layout)
             view.set_visible(True)
             view.set_title(_title(name, arr.shape))
-            view.set_array(layout.image(arr), levels=self._levels.get(name))
+            view.set_array(layout.image(arr), levels=self._levels.get(name),
+                           computed=not np.isnan(arr).any())
         self.settle_layout()
         if step is None:
             self.highlight((), ())

@@ -204,6 +204,7 @@ class ColorBar(pg.GraphicsWidget):
     def __init__(self):
         super().__init__()
         self._levels = (-1.0, 1.0)
+        self._numbered = True
         self._brush = _colorbar_brush()
         self.set_font()
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
@@ -217,12 +218,21 @@ class ColorBar(pg.GraphicsWidget):
         self.setMaximumHeight(8 + h + 4)
         self.update()
 
-    def set_levels(self, values: tuple[float, float]) -> None:
-        self._levels = (float(values[0]), float(values[1]))
-        self.update()
+    def set_levels(self, values: tuple[float, float], numbered: bool = True) -> None:
+        """The range the colours span; its numbers written under the bar only when
+        ``numbered`` (a tensor not computed whole yet: its range would tell its answers)."""
+        levels = (float(values[0]), float(values[1]))
+        if (levels, numbered) != (self._levels, self._numbered):
+            self._levels, self._numbered = levels, numbered
+            self.update()
 
     def levels(self) -> tuple[float, float]:
         return self._levels
+
+    def labels(self) -> tuple[str, str]:
+        """The numbers written at the bar's two ends ("" while they are held back)."""
+        lo, hi = self._levels
+        return (fmt(lo, 3), fmt(hi, 3)) if self._numbered else ("", "")
 
     def paint(self, p: QtGui.QPainter, *_args) -> None:
         r = self.boundingRect()
@@ -232,6 +242,8 @@ class ColorBar(pg.GraphicsWidget):
         p.fillRect(bar, self._brush)
         p.setPen(QtGui.QPen(QtGui.QColor("#999999"), 0))
         p.drawRect(bar)
+        if not self._numbered:
+            return
         p.setFont(self._font)
         p.setPen(QtGui.QColor("#444444"))
         lo, hi = self._levels
@@ -361,14 +373,20 @@ class TensorView:
         """The title's text height in pixels (it follows View → Zoom)."""
         return self._title.item.boundingRect().height()
 
-    def set_array(self, arr, levels: tuple[float, float] | None = None) -> None:
-        """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|."""
+    def set_array(self, arr, levels: tuple[float, float] | None = None,
+                  computed: bool | None = None) -> None:
+        """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|. The colour
+        bar writes its range once the tensor is ``computed`` whole (default: no NaN in ``arr``;
+        a picture with empty cells of its own, e.g. gaps between channels, says it)."""
         self._ndim = np.ndim(arr)
         a = as_grid(arr)
         lv = tuple(float(v) for v in (levels if levels is not None else symmetric_levels(a)))
         if lv[0] == lv[1]:
             lv = (lv[0] - 1.0, lv[1] + 1.0)
         new_shape = a.shape != self._shape
+        numbered = bool(computed) if computed is not None else not np.isnan(a).any()
+        if self.colorbar is not None:   # its numbers once every value is computed
+            self.colorbar.set_levels(lv, numbered=numbered)
         if (not new_shape and lv == self._levels
                 and np.array_equal(a, self._values, equal_nan=True)):
             return  # nothing changed: no re-render of the image, no text update
@@ -382,10 +400,7 @@ class TensorView:
             self._fit_height()
             self.set_highlight((), ())
             self._layout_changed()
-        if lv != self._levels:
-            self._levels = lv
-            if self.colorbar is not None:
-                self.colorbar.set_levels(lv)
+        self._levels = lv
         self._update_text(a, force=new_shape or lv != getattr(self, "_text_levels", None))
         self._text_levels = lv
         self._values = a.copy()

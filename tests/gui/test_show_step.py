@@ -57,3 +57,24 @@ def test_only_the_next_step_animates(window, name):
     window.player.forward()
     assert not animating(panel)
     window.set_animations_enabled(True)
+
+
+@pytest.mark.parametrize("name", ["fc", "conv", "lstm"])
+def test_a_colour_bar_writes_its_range_only_once_its_tensor_is_computed_whole(window, name):
+    # the range of a result not computed yet would tell its largest answer (fc's y: ±20 at
+    # step 0); its colours may show, its numbers wait
+    window.load_example(name)
+    panel = window.current_panel()
+    views = [v for v in panel.grid.views.values() if v.colorbar is not None]
+
+    def held_back() -> set[str]:
+        return {v.name for v in views if v.colorbar.labels() == ("", "")}
+
+    panel.state.set_step(0)
+    at_start = held_back()
+    assert at_start, "every range written before the first step"
+    for v in views:
+        if v.name not in at_start:     # the given tensors: their numbers from the start
+            assert all(v.colorbar.labels())
+    panel.state.set_step(panel.state.n_steps)
+    assert held_back() == set()
