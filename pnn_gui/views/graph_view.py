@@ -51,7 +51,7 @@ MARKER = "#ffd000"
 FILL_POSITIVE = "#fde0dd"
 FILL_NEGATIVE = "#dbe9f6"
 FILL_VALUE = "#ffffff"
-FILL_EMPTY = "#f4f4f4"
+FILL_EMPTY = "#e3e3e3"   # (clearly greyer than FILL_VALUE, in the graph and its legend)
 #: an edge whose contribution v̄_i · ∂v_i/∂v_j has been added, and the others
 USED_EDGE = "#5a5a5a"
 EDGE = "#9a9a9a"

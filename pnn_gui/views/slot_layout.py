@@ -68,6 +68,17 @@ class SlotLayout:
             return arr[:, :, self.channel]
         return arr
 
+    def gaps(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The rows and columns of :meth:`image` that only separate channels or matrices."""
+        if self.kind == "side":
+            _rows, cols, n = self.shape
+            return (), tuple(k * (cols + 1) + cols for k in range(n - 1))
+        if self.kind == "block":
+            kr, kc, m, n = self.shape
+            return (tuple(i * (kr + 1) + kr for i in range(m - 1)),
+                    tuple(j * (kc + 1) + kc for j in range(n - 1)))
+        return (), ()
+
     def drawn(self, idx: np.ndarray) -> np.ndarray:
         """Which of the element indices ``idx`` ((n, ndim) ints) are drawn."""
         idx = np.asarray(idx).reshape(len(idx), -1)

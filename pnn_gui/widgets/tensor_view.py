@@ -291,6 +291,13 @@ class TensorView:
         self._grid = QtWidgets.QGraphicsPathItem()
         self._grid.setPen(pg.mkPen("#9e9e9e", width=1, cosmetic=True))
         self._grid.setZValue(5)
+        # rows / columns that only separate channels or matrices: the background over them
+        self._gaps = QtWidgets.QGraphicsPathItem()
+        self._gaps.setBrush(pg.mkBrush(BACKGROUND))
+        self._gaps.setPen(pg.mkPen(None))
+        self._gaps.setZValue(6)
+        self._gap_lines: tuple = (((), ()), None)   # (rows, cols), for the shape drawn
+        self.viewbox.addItem(self._gaps)
         # static per shape: painted from a pixmap when another item makes the view repaint
         self._grid.setCacheMode(_CACHE)
         self._title.setCacheMode(_CACHE)
@@ -404,6 +411,22 @@ class TensorView:
         self._update_text(a, force=new_shape or lv != getattr(self, "_text_levels", None))
         self._text_levels = lv
         self._values = a.copy()
+
+    def set_gaps(self, rows: Iterable[int] = (), cols: Iterable[int] = ()) -> None:
+        """Draw these rows and columns of the picture as background, not as cells: they only
+        separate channels or matrices (a NaN there is no "not computed yet")."""
+        lines = (tuple(rows), tuple(cols))
+        if (lines, self._shape) == self._gap_lines:
+            return
+        self._gap_lines = (lines, self._shape)
+        path = QtGui.QPainterPath()
+        h, w = self._shape or (0, 0)
+        inset = 0.06   # (of a cell: the neighbours' grid lines stay whole)
+        for r in lines[0]:
+            path.addRect(QtCore.QRectF(-0.5, r + inset, w + 1, 1 - 2 * inset))
+        for c in lines[1]:
+            path.addRect(QtCore.QRectF(c + inset, -0.5, 1 - 2 * inset, h + 1))
+        self._gaps.setPath(path)
 
     def set_highlight(self, reads: Iterable[Cell], writes: Iterable[Cell]) -> None:
         """Outline the ``reads`` cells and the ``writes`` cells ((row, col) each)."""

@@ -116,3 +116,4 @@ def test_the_written_cell_keeps_its_own_colour(qtbot):
     assert abs(written.hue() - other.hue()) < 8 and abs(written.lightness() - other.lightness()) < 8
     edge = colour(0.0, 0.5)   # the outline, on the cell's left edge
     assert edge.red() > 200 and edge.blue() < 80, edge.name()
+

@@ -796,3 +796,32 @@ def test_editor_typing_through_the_cell_editor(qtbot):
     qtbot.keyClick(editor, QtCore.Qt.Key.Key_Escape)
     assert ed.cell_errors() == {}
     np.testing.assert_array_equal(ed.value(), [[1, 2], [-2.5, 4]])
+
+
+def test_the_gap_between_channels_is_background_not_a_cell_to_come(qtbot):
+    # y (2, 2, 2) drawn channels side by side: the column between them is no "not computed
+    # yet" cell (grey, framed); the cells not computed yet are
+    from pnn_gui.views.slot_layout import SlotLayout
+    from pnn_gui.widgets.tensor_view import BACKGROUND, EMPTY_CELL
+
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    view = grid.add_view("y", "y", 0, 0)
+    layout = SlotLayout.of((2, 2, 2))
+    y = np.full((2, 2, 2), np.nan)
+    y[0, 0, 0] = 1.0
+    view.set_array(layout.image(y), levels=(-2, 2), computed=False)
+    view.set_gaps(*layout.gaps())
+    grid.resize(400, 250)
+    grid.show()
+    qtbot.waitExposed(grid)
+    image = grid.grab().toImage()
+
+    def colour(col: float, row: float) -> str:
+        p = grid.mapFromScene(view.viewbox.mapViewToScene(QtCore.QPointF(col, row)))
+        return QtGui.QColor(image.pixel(p.x(), p.y())).name()
+
+    assert layout.gaps() == ((), (2,))
+    assert colour(2.5, 0.5) == QtGui.QColor(BACKGROUND).name()      # the gap
+    assert colour(1.5, 1.5) == QtGui.QColor(EMPTY_CELL).name()      # a cell to come
+    assert colour(3.5, 1.5) == QtGui.QColor(EMPTY_CELL).name()      # one of channel 1
