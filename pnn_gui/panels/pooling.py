@@ -311,5 +311,6 @@ def _add_shares(step: Step, counts: np.ndarray) -> None:
 
 
 def _caption(step: Step) -> str:
-    text = step.text
+    """The step's line, each of its "; "-separated equations unbroken, then its note."""
+    text = "; ".join(style.nowrap(part) for part in step.text.split("; "))
     return text + (f"\n{step.note}" if step.note else "")

@@ -90,6 +90,7 @@ class PoolFlowView(gg.AnimatedGridView):
             item.setZValue(20)
             self._vb.addItem(item)
         self._markers.setZValue(15)
+        self._targets.setZValue(12)   # (over the window's outline, under the numbers)
 
         self._anim.setStartValue(0.0)
         self._anim.setEndValue(1.0)
@@ -212,7 +213,8 @@ class PoolFlowView(gg.AnimatedGridView):
             i, j = window
             self._window.setData(*gg.rect(bx + j * sc, i * sr, kc, kr))
             self._cell.setData(*gg.rect(sx + j, sy + i, 1, 1))
-        self._targets.setData(*gg.rects([(bx + c, r) for r, c in targets], 1, 1))
+        # the cells written, just inside their edges and above the window's outline: both show
+        self._targets.setData(*gg.rects([(bx + c + 0.1, r + 0.1) for r, c in targets], 0.8, 0.8))
         self._overlaps.setData(*gg.rects([(bx + c, r) for r, c in overlaps], 1, 1))
         self._overlap_cells = [tuple(rc) for rc in overlaps]
         self._maxima.setData(*gg.rects([(bx + c + 0.08, r + 0.08) for r, c in maxima], 0.84,

@@ -117,3 +117,17 @@ def test_the_written_cell_keeps_its_own_colour(qtbot):
     edge = colour(0.0, 0.5)   # the outline, on the cell's left edge
     assert edge.red() > 200 and edge.blue() < 80, edge.name()
 
+
+
+def test_the_pooling_caption_keeps_each_equation_of_a_step_whole(qtbot):
+    # avgpool's last step adds to four cells: "δx[2,2,0] = 0.7 + 0.1 =" ⏎ "0.8" (reviewed)
+    panel = make_panel(qtbot, PoolingPanel)
+    panel.load_example(examples.load("avgpool"))
+    panel.state.set_step(panel.state.n_steps)
+    panel.show_step(panel.state.step)
+    step = panel.state.trace.steps[-1]
+    label = _caption_label(panel.flow_view)
+    for width in (300, 480):
+        lines = shown_lines(label, width)
+        for piece in step.text.split("; "):
+            assert _whole(lines, piece), (piece, lines)

@@ -362,3 +362,24 @@ def test_every_title_and_its_grey_line_lie_inside_the_view(panel, qtbot, name, w
         for a in range(len(boxes) * (width >= 490)):  # and none runs into another (at the
             for b in range(a + 1, len(boxes)):          # window's sizes; not yet narrower)
                 assert not boxes[a].intersects(boxes[b]), f"step {k}: titles overlap"
+
+
+def test_the_cell_written_is_outlined_on_all_four_sides_inside_the_window(panel, qtbot):
+    # max pooling, a backward step: the window's red outline used to cover two sides of the
+    # written cell's green one (only an "L" showed)
+    panel.load_example(examples.load("maxpool"))
+    view = _shown_at(panel, qtbot, 490, 650)
+    k = next(i for i, st in enumerate(panel.state.trace.steps, 1)
+             if st.phase == "backward" and st.reads)
+    goto(panel, k)
+    image = view.grab().toImage()
+    rgb = np.array([[image.pixel(x, y) & 0xFFFFFF for x in range(image.width())]
+                    for y in range(image.height())])
+    r, g, b = (rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255
+    green = (g > 90) & (r < 60) & (b < 60)                 # the written cell's outline
+    ys, xs = np.nonzero(green)
+    assert len(xs), "no written cell outlined"
+    top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+    for side in (green[top, left:right + 1], green[bottom, left:right + 1],
+                 green[top:bottom + 1, left], green[top:bottom + 1, right]):
+        assert side.mean() > 0.6, side.mean()
