@@ -454,13 +454,19 @@ class AnswerTable(QtWidgets.QTableView):
     def event(self, event: QtCore.QEvent) -> bool:
         # the arrow keys, Home and End move between cells here, not through the steps (the
         # window binds them to the step player)
-        if (event.type() == QtCore.QEvent.Type.ShortcutOverride
-                and event.key() in _CELL_KEYS
-                and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier):
-            event.accept()
-            return True
-        return super().event(event)
+        return claim_keys(event, CELL_KEYS) or super().event(event)
 
 
-_CELL_KEYS = frozenset({QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
-                        QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End})
+#: the keys that move between cells (and choose in a shape box)
+CELL_KEYS = frozenset({QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up,
+                       QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End})
+
+
+def claim_keys(event: QtCore.QEvent, keys: frozenset) -> bool:
+    """True (and the event accepted) when ``event`` asks whether one of ``keys``, unmodified,
+    is a window's shortcut: the widget with the focus takes it instead."""
+    if (event.type() == QtCore.QEvent.Type.ShortcutOverride and event.key() in keys
+            and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier):
+        event.accept()
+        return True
+    return False

@@ -9,6 +9,10 @@ Invariants:
 * ``answers[name]`` exists for every asked tensor: an array of the asked shape or one of its
   ``other_shapes``, NaN where the cell is blank. :meth:`set_cell` is the only way a typed value
   arrives; it clears that cell's mark (green / red belong to the value that was checked).
+* The shape is part of the answer: a tensor with more than one allowed shape is answered only
+  once its shape is chosen (:meth:`shape_chosen`): by :meth:`set_shape`, or by answers given
+  with a number in them (a session, an edit of the inputs). Until then :meth:`check` leaves it
+  out, whatever its blank array holds.
 * ``marks[name]`` is, per cell of the answer, the verdict of the last check (RIGHT, WRONG) or
   BLANK (not checked, or changed since). ``result`` is the last :class:`CheckResult`.
 * ``revealed`` (0 … the number of steps) is how many steps of the worked solution the student
@@ -59,19 +63,31 @@ class Attempt:
     revealed: int = 0
     first: dict[str, bool] = field(default_factory=dict)
     result: CheckResult | None = None
+    #: tensors whose shape the student chose (see :meth:`shape_chosen`)
+    chosen: set[str] = field(default_factory=set)
 
     def __post_init__(self):
+        names = {a.name for a in self.exercise.asked}
+        self.chosen = {n for n in self.chosen if n in names}
         for a in self.exercise.asked:
             arr = self.answers.get(a.name)
             if arr is None or (arr.shape != a.shape and arr.shape not in a.other_shapes):
                 self.answers[a.name] = blank(a.shape)
+            elif not np.isnan(arr).all():
+                self.chosen.add(a.name)
             self.marks[a.name] = np.full(self.answers[a.name].shape, BLANK, dtype=np.int8)
 
     # -- answers --------------------------------------------------------------------------------
     def shapes(self, name: str) -> tuple[tuple[int, ...], ...]:
-        """The shapes an answer to ``name`` may have: the right one first."""
+        """The shapes an answer to ``name`` may have: the right one first (show them to the
+        student in another order)."""
         a = self.exercise.asked_tensor(name)
         return (a.shape, *a.other_shapes)
+
+    def shape_chosen(self, name: str) -> bool:
+        """The answer to ``name`` has its shape: it has one allowed shape, or the student chose
+        one (see the module docstring)."""
+        return len(self.shapes(name)) == 1 or name in self.chosen
 
     def set_cell(self, name: str, index: tuple[int, ...], value: float) -> None:
         """A typed value (NaN: the cell was cleared)."""
@@ -79,10 +95,11 @@ class Attempt:
         self.marks[name][index] = BLANK
 
     def set_shape(self, name: str, shape: tuple[int, ...]) -> None:
-        """Answer ``name`` with another of its allowed shapes: a matrix turned to its transpose
-        keeps its numbers transposed; otherwise what fits is kept."""
+        """The student chose ``shape`` for the answer to ``name``: a matrix turned to its
+        transpose keeps its numbers transposed; otherwise what fits is kept."""
         if shape not in self.shapes(name):
             raise ValueError(f"{name}: an answer of shape {shape} is not offered")
+        self.chosen.add(name)
         old = self.answers[name]
         if old.shape == shape:
             return
@@ -101,7 +118,8 @@ class Attempt:
     # -- checking -------------------------------------------------------------------------------
     def check(self, tolerance: Tolerance, score: bool = True) -> CheckResult:
         """Check every answer; mark its cells; with ``score``, record the first verdicts."""
-        result = practice.check(self.exercise, self.answers, tolerance)
+        given = {n: arr for n, arr in self.answers.items() if self.shape_chosen(n)}
+        result = practice.check(self.exercise, given, tolerance)
         for name, arr in self.answers.items():
             self.marks[name] = np.full(arr.shape, BLANK, dtype=np.int8)
         seen = self.revealed_tensors()
@@ -137,32 +155,42 @@ class Attempt:
 
     # -- another exercise -----------------------------------------------------------------------
     def carried_to(self, exercise: Exercise) -> Attempt:
-        """A fresh attempt at ``exercise`` keeping the answers typed (the student changed an
-        input: the numbers typed are theirs), cut or padded to its shapes."""
+        """A fresh attempt at ``exercise`` keeping the answers typed and the shapes chosen (the
+        student changed an input: the numbers typed are theirs), cut or padded to its shapes:
+        an answer in the n-th allowed shape goes to the n-th there (the transposed one stays
+        transposed), else to the right one."""
         kept = {}
         for a in exercise.asked:
             old = self.answers.get(a.name)
             if old is None:
                 continue
-            new = blank(a.shape)
+            shapes = (a.shape, *a.other_shapes)
+            n = self.shapes(a.name).index(old.shape)
+            shape = shapes[n] if n < len(shapes) and len(shapes[n]) == old.ndim else a.shape
+            new = blank(shape)
             if old.ndim == new.ndim:
-                fit = tuple(slice(0, min(p, q)) for p, q in zip(old.shape, a.shape, strict=True))
+                fit = tuple(slice(0, min(p, q)) for p, q in zip(old.shape, shape, strict=True))
                 new[fit] = old[fit]
             kept[a.name] = new
-        return Attempt(exercise, kept)
+        return Attempt(exercise, kept, chosen=set(self.chosen))
 
     # -- session --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """The attempt for a session file (blank cells as null; only tensors with an answer)."""
+        """The attempt for a session file (blank cells as null; only tensors with an answer;
+        the shapes chosen)."""
         answers = {name: _nulls(arr) for name, arr in self.answers.items()
                    if not np.isnan(arr).all()}
-        return {"seed": self.exercise.seed, "answers": answers, "revealed": self.revealed,
-                "first": dict(self.first), "checked": self.result is not None}
+        shapes = {name: list(self.answers[name].shape) for name in sorted(self.chosen)}
+        return {"seed": self.exercise.seed, "answers": answers, "shapes": shapes,
+                "revealed": self.revealed, "first": dict(self.first),
+                "checked": self.result is not None}
 
     @classmethod
     def from_json(cls, exercise: Exercise, data: dict[str, Any]) -> tuple[Attempt, list[str]]:
         """The attempt a session stored for ``exercise`` (checked by :func:`parse_entry`), and
-        what had to be left out (an answer whose shape does not fit this exercise's)."""
+        what had to be left out (an answer, or a shape chosen, that does not fit this
+        exercise's). An answer stored with numbers is in a chosen shape (sessions from before
+        the shapes were stored)."""
         left_out = []
         answers = {}
         asked = {a.name: a for a in exercise.asked}
@@ -173,7 +201,15 @@ class Attempt:
                 left_out.append(name)
                 continue
             answers[name] = arr
+        stored = set(answers)
         att = cls(exercise, answers)
+        for name, shape in data.get("shapes", {}).items():
+            if name in stored:              # the numbers stored decide their shape
+                continue
+            if name not in asked or tuple(shape) not in att.shapes(name):
+                left_out.append(name)
+                continue
+            att.set_shape(name, tuple(shape))
         att.revealed = min(int(data.get("revealed", 0)), att.n_steps)
         att.first = {k: bool(v) for k, v in data.get("first", {}).items() if k in asked}
         return att, left_out
@@ -202,8 +238,14 @@ def parse_entry(data: Any, where: str) -> dict[str, Any]:
     first = data.get("first", {})
     if not isinstance(first, dict) or not all(isinstance(v, bool) for v in first.values()):
         raise ValueError(f"{where}: \"first\" must map tensor names to true or false")
-    return {"seed": seed, "answers": answers, "revealed": revealed, "first": first,
-            "checked": bool(data.get("checked", False))}
+    shapes = data.get("shapes", {})
+    if not isinstance(shapes, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(n, int) and not isinstance(n, bool)
+                                              and n > 0 for n in v) for v in shapes.values()):
+        raise ValueError(f"{where}: \"shapes\" must map tensor names to lists of sizes "
+                         "(whole numbers above 0)")
+    return {"seed": seed, "answers": answers, "shapes": shapes, "revealed": revealed,
+            "first": first, "checked": bool(data.get("checked", False))}
 
 
 def _nulls(arr: np.ndarray) -> Any:

@@ -406,7 +406,8 @@ class PracticeMode(QtCore.QObject):
         """Answers, checks or reveals since the session was last saved or opened."""
         if self.edits == self._saved_edits:
             return False
-        return any(a.answered() or a.revealed or a.first for a in self._attempts.values())
+        return any(a.answered() or a.chosen or a.revealed or a.first
+                   for a in self._attempts.values())
 
     def mark_saved(self) -> None:
         self._saved_edits = self.edits
@@ -418,7 +419,8 @@ class PracticeMode(QtCore.QObject):
             panels.setdefault(title, {})[kind] = entry
         for (title, kind), att in self._attempts.items():
             entry = att.to_json()
-            if entry["seed"] is not None or entry["answers"] or att.revealed or att.first:
+            if (entry["seed"] is not None or entry["answers"] or entry["shapes"]
+                    or att.revealed or att.first):
                 panels.setdefault(title, {})[kind] = entry   # (an untouched one: nothing)
         return {"on": self.on, "panels": panels}
 

@@ -17,12 +17,19 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.practice import CheckResult, Tolerance, sheet_markdown
 from engine.practice.exercises import dims
 from pnn_gui import style
-from pnn_gui.practice.answer_table import AnswerTable, cell_label, node_parts, tensor_parts
+from pnn_gui.practice.answer_table import (
+    CELL_KEYS,
+    AnswerTable,
+    cell_label,
+    claim_keys,
+    node_parts,
+    tensor_parts,
+)
 from pnn_gui.practice.attempt import Attempt
 from pnn_gui.widgets.field_error import ErrorLabel
 
@@ -45,12 +52,57 @@ def layout(attempt: Attempt) -> tuple:
     nodes = tuple(ex.node_definition(i) for i in range(ex.asked_tensor("value").shape[0])) \
         if ex.kind == "autodiff" else ()
     return ex.kind, nodes, tuple((a.name, a.required, attempt.answers[a.name].shape,
-                                  attempt.shapes(a.name)) for a in ex.asked)
+                                  attempt.shapes(a.name), attempt.shape_chosen(a.name))
+                                 for a in ex.asked)
+
+
+class ShapeBox(QtWidgets.QComboBox):
+    """The shape of an answer that may have several: part of the answer, so it offers them in
+    size order (not the right one first) and shows "choose…" until the student picks one. In the
+    sheet's keyboard order like a table: Tab / Shift+Tab go on (``leave``), Enter goes on once a
+    shape is chosen and opens the list before; Space and the arrow keys stay here (the window
+    binds them to the step player)."""
+
+    leave = QtCore.Signal(int)
+    PLACEHOLDER = "choose…"
+
+    def __init__(self, shapes, chosen: tuple[int, ...] | None, symbol: str):
+        super().__init__()
+        offered = sorted(tuple(s) for s in shapes)
+        for shape in offered:
+            self.addItem(dims(shape), shape)
+        self.setPlaceholderText(self.PLACEHOLDER)
+        self.setCurrentIndex(-1 if chosen is None else offered.index(tuple(chosen)))
+        self.setToolTip(f"The shape of your answer to {symbol}: it is part of the answer. "
+                        f"Choose it, then {symbol}'s table appears; a wrong shape is marked "
+                        "wrong at Check.")
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        self.leave.emit(1 if next else -1)
+        return True
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter) \
+                and not event.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
+            if self.currentIndex() < 0:
+                self.showPopup()
+            else:
+                self.leave.emit(1)
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event: QtCore.QEvent) -> bool:
+        return claim_keys(event, _BOX_KEYS) or super().event(event)
+
+
+_BOX_KEYS = CELL_KEYS | {QtCore.Qt.Key.Key_Space}
 
 
 class _Group(QtWidgets.QWidget):
     """One asked tensor (or autodiff's nodes): a heading, a shape box when the answer may have
-    another shape, and its tables."""
+    another shape, and its tables — for such an answer only once its shape is chosen (a table
+    of some shape shown before would give the shape, or suggest a wrong one, and numbers typed
+    into it would not count)."""
 
     def __init__(self, sheet: AnswerSheet, names: tuple[str, ...]):
         super().__init__()
@@ -76,20 +128,25 @@ class _Group(QtWidgets.QWidget):
         self.heading = QtWidgets.QLabel(text)
         style.set_point_size(self.heading, style.DESIGN_POINTS + 1)
         head.addWidget(self.heading)
-        self.shape_box: QtWidgets.QComboBox | None = None
+        self.shape_box: ShapeBox | None = None
+        self.choose_note: QtWidgets.QLabel | None = None
         if len(names) == 1 and len(att.shapes(names[0])) > 1:
-            box = QtWidgets.QComboBox()
-            for shape in att.shapes(names[0]):
-                box.addItem(dims(shape), shape)
-            box.setCurrentIndex(att.shapes(names[0]).index(att.answers[names[0]].shape))
-            box.setToolTip(f"the shape of your answer to {asked[0].symbol} (the first is the "
-                           "right one; any other counts as answered, and as wrong)")
+            name = names[0]
+            box = ShapeBox(att.shapes(name), att.answers[name].shape
+                           if att.shape_chosen(name) else None, asked[0].symbol)
             box.currentIndexChanged.connect(self._on_shape_chosen)
+            box.leave.connect(lambda d: sheet.leave_from(box, d))
             head.addWidget(QtWidgets.QLabel("shape"))
             head.addWidget(box)
             self.shape_box = box
+            self.choose_note = QtWidgets.QLabel(
+                f"Choose the shape of {html.escape(asked[0].symbol)} first (rows × columns): "
+                "its table appears then.")
+            style.tint(self.choose_note, style.FAINT)
         head.addStretch(1)
         lay.addLayout(head)
+        if self.choose_note is not None:
+            lay.addWidget(self.choose_note)
         self.grid = QtWidgets.QGridLayout()
         self.grid.setHorizontalSpacing(12)
         self.grid.setVerticalSpacing(4)
@@ -105,12 +162,16 @@ class _Group(QtWidgets.QWidget):
                 item.widget().hide()
                 item.widget().deleteLater()
         att = self.sheet.attempt
+        self.tables = []
+        if self.choose_note is not None:
+            self.choose_note.setVisible(not att.shape_chosen(self.names[0]))
+            if not att.shape_chosen(self.names[0]):
+                return
         if len(self.names) == 2:
             parts = node_parts(att.exercise)
         else:
             parts = tensor_parts(att.exercise, self.names[0], att.answers[self.names[0]].shape)
         channels = sum(1 for _, r, _ in parts if r == 0)
-        self.tables = []
         for part, row, col in parts:
             if channels > MAX_SIDE_BY_SIDE and row == 0:   # many channels: wrap the row
                 row, col = divmod(col, MAX_SIDE_BY_SIDE)
@@ -130,9 +191,14 @@ class _Group(QtWidgets.QWidget):
             self.tables.append(table)
         self.grid.setColumnStretch(self.grid.columnCount(), 1)
 
+    def stops(self) -> list[QtWidgets.QWidget]:
+        """Where Tab stops in this group, in order: the shape box, then the tables."""
+        return ([self.shape_box] if self.shape_box is not None else []) + self.tables
+
     def _on_shape_chosen(self, index: int) -> None:
-        shape = self.shape_box.itemData(index)
-        self.sheet.attempt.set_shape(self.names[0], tuple(shape))
+        if index < 0:
+            return
+        self.sheet.attempt.set_shape(self.names[0], tuple(self.shape_box.itemData(index)))
         self._build_tables()
         self.sheet.edited.emit(self.names[0])
 
@@ -204,7 +270,7 @@ class AnswerSheet(QtWidgets.QWidget):
         table.set_precision(self._digits)
         table.edited.connect(self.edited)
         table.rejected.connect(self.rejected)
-        table.leave.connect(lambda d, t=table: self._on_leave(t, d))
+        table.leave.connect(lambda d, t=table: self.leave_from(t, d))
         table.focused.connect(lambda t=table: self._on_focused(t))
 
     def _on_focused(self, table: AnswerTable) -> None:
@@ -222,10 +288,23 @@ class AnswerSheet(QtWidgets.QWidget):
                                           else QtCore.Qt.ArrowType.RightArrow)
         self.optional_holder.setVisible(shown)
 
+    def _shown_groups(self) -> list[_Group]:
+        return self.groups + (self.optional_groups if self._optional_shown else [])
+
     def tables(self) -> list[AnswerTable]:
         """The answer tables shown, in the order Tab visits them."""
-        groups = self.groups + (self.optional_groups if self._optional_shown else [])
-        return [t for g in groups for t in g.tables]
+        return [t for g in self._shown_groups() for t in g.tables]
+
+    def stops(self) -> list[QtWidgets.QWidget]:
+        """The tables and shape boxes shown, in the order Tab and Enter visit them."""
+        return [w for g in self._shown_groups() for w in g.stops()]
+
+    def enter(self, stop: QtWidgets.QWidget, direction: int) -> None:
+        """The keyboard goes to ``stop``: a table's first (+1) or last (-1) cell, or a box."""
+        if isinstance(stop, AnswerTable):
+            stop.enter(direction)
+        else:
+            stop.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
 
     def tables_all(self) -> list[AnswerTable]:
         return [t for g in self.groups + self.optional_groups for t in g.tables]
@@ -246,13 +325,14 @@ class AnswerSheet(QtWidgets.QWidget):
         if self.optional_button is not None and not self._optional_shown:
             self._on_optional_toggled(True)
 
-    def _on_leave(self, table: AnswerTable, direction: int) -> None:
-        tables = self.tables()
-        if table not in tables:
+    def leave_from(self, stop: QtWidgets.QWidget, direction: int) -> None:
+        """Tab, Shift+Tab or Enter past ``stop``'s last (first) cell: on to the next stop."""
+        stops = self.stops()
+        if stop not in stops:
             return
-        i = tables.index(table) + direction
-        if 0 <= i < len(tables):
-            tables[i].enter(direction)
+        i = stops.index(stop) + direction
+        if 0 <= i < len(stops):
+            self.enter(stops[i], direction)
 
 
 class PracticePane(QtWidgets.QWidget):
@@ -429,9 +509,9 @@ class PracticePane(QtWidgets.QWidget):
     def focus_first_cell(self) -> None:
         """The keyboard goes to the first answer cell (practice turned on, a new exercise)."""
         sheet = self.sheet()
-        tables = sheet.tables() if sheet is not None else []
-        if tables:
-            tables[0].enter(1)
+        stops = sheet.stops() if sheet is not None else []
+        if stops:
+            sheet.enter(stops[0], 1)
 
     def replace(self, old: Attempt, new: Attempt) -> None:
         """``new`` continues ``old`` (the numbers changed, the answers were carried): it keeps
@@ -486,19 +566,23 @@ class PracticePane(QtWidgets.QWidget):
             self.first_wrong.setVisible(False)
             self.diagnosis.setVisible(False)
             return
+        ex = result.exercise
+        att = self._attempt
+        # a required answer whose shape is not chosen is not answered: say what it waits for
+        unchosen = [f"{html.escape(a.symbol)}: choose its shape" for a in ex.asked
+                    if a.required and att is not None and not att.shape_chosen(a.name)]
         if not result.tensors:
-            self.summary.setText("Nothing answered yet.")
+            self.summary.setText(" · ".join(["Nothing answered yet.", *unchosen]))
         else:
             parts = []
             for t in result.tensors:
                 color = "#1b5e20" if t.correct else "#b71c1c"
                 parts.append(f"<span style='color:{color}'>{html.escape(t.summary())}</span>")
-            ex = result.exercise
             done = all(result.tensor(a.name) is not None and result.tensor(a.name).complete
                        for a in ex.asked if a.required)
             verdict = ("" if not result.all_correct else "<b>All right.</b> " if done
                        else "Right so far. ")
-            self.summary.setText(verdict + " · ".join(parts))
+            self.summary.setText(verdict + " · ".join(parts + unchosen))
         first = result.first_wrong
         if first is None:
             self.first_wrong.setVisible(False)

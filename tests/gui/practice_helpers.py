@@ -39,9 +39,33 @@ def tables(window):
     return window.practice.pane.sheet().tables_all()
 
 
+def group_of(window, name: str):
+    """The answer group (heading, shape box, tables) of tensor ``name``."""
+    sheet = window.practice.pane.sheet()
+    return next(g for g in sheet.groups + sheet.optional_groups if g.names == (name,))
+
+
+def choose_shape(window, name: str, shape: tuple[int, ...]) -> None:
+    """Pick ``shape`` in the shape box of ``name``'s answer, as a student picks it in the list."""
+    box = group_of(window, name).shape_box
+    texts = [box.itemText(i) for i in range(box.count())]
+    box.setCurrentIndex(texts.index("×".join(str(n) for n in shape)))
+
+
 def type_answers(window, answers: dict[str, np.ndarray], digits: int = 6) -> None:
     """Type each value of ``answers`` ({tensor: array, NaN = leave blank}) into its cell, as
-    Enter commits it (written with ``digits`` significant digits, as a student copies)."""
+    Enter commits it (written with ``digits`` significant digits, as a student copies). An
+    answer that may have several shapes gets the shape of its array chosen first, as a student
+    chooses it before typing (an array of a shape not offered there is a test's error)."""
+    att = window.practice.attempt()
+    asked = {a.name for a in att.exercise.asked}
+    for name, given in answers.items():
+        if name not in asked:
+            continue
+        shape = np.shape(given)
+        if len(att.shapes(name)) > 1 and (not att.shape_chosen(name)
+                                          or att.answers[name].shape != shape):
+            choose_shape(window, name, shape)
     for table in tables(window):
         for (r, c), (name, idx) in table.part.cells.items():
             if name in answers:

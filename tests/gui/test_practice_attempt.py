@@ -51,6 +51,31 @@ def test_an_answer_of_the_transposed_shape_keeps_its_numbers_transposed():
     att.set_shape("dx", (2,))                                   # its own shape: nothing changes
 
 
+def test_an_answer_of_several_shapes_counts_once_its_shape_is_chosen():
+    att = Attempt(practice.exercise("fc"))
+    assert att.shape_chosen("y") and not att.shape_chosen("dw")
+    att.answers["dw"][:] = [[0, 0.5, 1], [0, 1, 2]]             # (not through the window)
+    assert att.check(Tolerance()).tensor("dw") is None          # not answered
+    att.set_shape("dw", (2, 3))
+    assert att.shape_chosen("dw") and att.check(Tolerance()).tensor("dw").correct
+    # answers given with numbers (a session, an edit) are in a chosen shape
+    given = Attempt(practice.exercise("fc"), {"dw": np.array([[0, 0.5, 1], [0, 1, 2]]).T})
+    assert given.shape_chosen("dw") and given.answers["dw"].shape == (3, 2)
+
+
+def test_a_transposed_answer_stays_transposed_across_an_edit():
+    att = Attempt(practice.exercise("fc"))
+    att.set_shape("dw", (3, 2))
+    att.answers["dw"][0] = [0, 0]
+    inputs = dict(examples.load("fc").inputs)
+    inputs["b"] = [2, 2, 3]                                      # the same sizes
+    new = att.carried_to(practice.from_inputs("fc", inputs))
+    assert new.shape_chosen("dw") and new.answers["dw"].shape == (3, 2)
+    assert new.answers["dw"][0].tolist() == [0, 0]
+    blank_choice = Attempt(practice.exercise("fc")).carried_to(practice.from_inputs("fc", inputs))
+    assert not blank_choice.shape_chosen("dw")
+
+
 def test_answers_carried_to_other_numbers_are_cut_or_padded_to_their_shapes():
     att = Attempt(practice.exercise("fc"))
     att.answers["y"][:] = [6, 13, 20]
@@ -103,6 +128,15 @@ def test_json_round_trip():
     np.testing.assert_array_equal(back.answers["dw"], att.answers["dw"])
     assert back.answers["dw"].shape == (3, 2)
     assert back.revealed == 4 and back.first == att.first and back.result is None
+    # a shape chosen with nothing typed is kept too; one this exercise does not offer is not
+    att = Attempt(ex)
+    att.set_shape("dw", (3, 2))
+    data = json.loads(json.dumps(att.to_json()))
+    assert data["answers"] == {} and data["shapes"] == {"dw": [3, 2]}
+    back, left_out = Attempt.from_json(ex, parse_entry(data, "test"))
+    assert back.shape_chosen("dw") and back.answers["dw"].shape == (3, 2) and left_out == []
+    back, left_out = Attempt.from_json(ex, parse_entry({"shapes": {"dw": [6, 1]}}, "test"))
+    assert not back.shape_chosen("dw") and left_out == ["dw"]
 
 
 def test_an_answer_that_fits_no_shape_is_left_out():
@@ -123,6 +157,9 @@ def test_an_answer_that_fits_no_shape_is_left_out():
     ({"answers": {"y": 3}}, "got one number"),
     ({"answers": {"y": [True]}}, "expected numbers or null, got True"),
     ({"first": {"y": 1}}, "\"first\" must map"),
+    ({"shapes": {"dw": [3, 0]}}, "\"shapes\" must map tensor names to lists of sizes"),
+    ({"shapes": {"dw": "3x2"}}, "\"shapes\" must map"),
+    ({"shapes": [[3, 2]]}, "\"shapes\" must map"),
 ])
 def test_a_damaged_entry_is_named(entry, reason):
     with pytest.raises(ValueError, match="where") as info:

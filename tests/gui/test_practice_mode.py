@@ -17,6 +17,8 @@ from pnn_gui.practice.answer_table import RIGHT_COLORS, WRONG_COLORS
 from pnn_gui.practice.pane import ALL, ONE_MORE, TO_WRONG
 from tests.gui.practice_helpers import (
     cell_of,
+    choose_shape,
+    group_of,
     pane,
     practising,
     record_messages,
@@ -70,13 +72,14 @@ def test_practice_hides_the_tensors_and_the_worked_solution(qtbot, messages):
     w.solution.step_clicked.emit(5)
     assert st.step == 0
     assert not w.practice.tensors_button.isEnabled()
-    # every asked tensor has an empty table of its shape
+    # every asked tensor has an empty table of its shape; ΔW (2×3 or 3×2) once its shape is
+    # chosen (test_the_shape_of_dw_is_part_of_the_answer)
     shapes = {}
     for t in tables(w):
         for (r, c), (name, idx) in t.part.cells.items():
             shapes.setdefault(name, set()).add(idx)
             assert t.cell_text(r, c) == ""
-    assert {n: len(s) for n, s in shapes.items()} == {"y": 3, "dx": 2, "dw": 6, "db": 3}
+    assert {n: len(s) for n, s in shapes.items()} == {"y": 3, "dx": 2, "db": 3}
     # off again: every step is back
     w.practice.set_on(False)
     assert w.view_stack.isVisible() and w.solution.shown_steps() == 14
@@ -216,20 +219,45 @@ def test_a_recognised_mistake_is_named_in_words(window):
     assert "fc.y-no-bias" in text and "leaves out the bias: y = x·W + b, not x·W." in text
 
 
+def test_the_shape_of_dw_is_part_of_the_answer(window):
+    """ΔW may be answered 2×3 or 3×2 (δyᵀ·x, the classic mistake): nothing on screen says which
+    is right until the student chooses one and checks."""
+    group = group_of(window, "dw")
+    box = group.shape_box
+    assert [box.itemText(i) for i in range(box.count())] == ["2×3", "3×2"]   # size order
+    assert box.currentIndex() == -1 and box.currentText() == ""
+    assert box.placeholderText() == "choose…"
+    assert "right" not in box.toolTip() and "first" not in box.toolTip()
+    assert "2×3" not in box.toolTip() and "3×2" not in box.toolTip()
+    assert "2×3" not in group.heading.text()
+    assert group.tables == [] and group.choose_note.isVisible()
+    assert "Choose the shape of ΔW" in group.choose_note.text()
+    # checked before the shape is chosen: ΔW is not answered, and the summary says why
+    type_answers(window, {"y": [6, 13, 20]})
+    result = check(window)
+    assert result.tensor("dw") is None
+    assert "ΔW: choose its shape" in pane(window).summary.text()
+    assert "All right" not in pane(window).summary.text()
+
+
 def test_dw_given_transposed_is_answered_with_the_shape_box_and_diagnosed(window):
-    sheet = pane(window).sheet()
-    group = next(g for g in sheet.groups if g.names == ("dw",))
-    assert [group.shape_box.itemText(i) for i in range(group.shape_box.count())] == \
-        ["2×3", "3×2"]
-    group.shape_box.setCurrentIndex(1)
+    group = group_of(window, "dw")
+    choose_shape(window, "dw", (3, 2))
+    assert group.shape_box.currentText() == "3×2" and not group.choose_note.isVisible()
     table = group.tables[0]
     assert (table.part.rows, table.part.cols) == (3, 2)
-    type_answers(window, {"dw": np.array([[0, 0.5, 1], [0, 1, 2]]).T})
+    type_answers(window, {"dw": np.array([[0, 0.5, 1], [0, 1, 2]]).T})   # δyᵀ·x
     result = check(window)
     assert result.tensor("dw").given_shape == (3, 2)
     text = pane(window).diagnosis.text()
     assert "fc.dw-transposed" in text and "transpose of the right one: ΔW = xᵀ·δy" in text
     assert "Your ΔW is 3×2, but ΔW is 2×3." in pane(window).first_wrong.text()
+    assert "choose its shape" not in pane(window).summary.text()
+    # another shape keeps what was typed (transposed back), and checks right
+    choose_shape(window, "dw", (2, 3))
+    table = group.tables[0]
+    assert [table.cell_text(1, k) for k in range(3)] == ["0", "1", "2"]
+    assert check(window).tensor("dw").correct
 
 
 # -- exercises --------------------------------------------------------------------------------
@@ -390,7 +418,40 @@ def test_tab_and_enter_go_from_cell_to_cell_and_table_to_table(window, qtbot):
     assert window.current_panel().state.step == 0               # the arrows moved cells
 
 
+def test_the_shape_box_is_in_the_keyboard_order(window, qtbot):
+    """After δx's last cell, Tab (or Enter) reaches ΔW's shape box; the arrow keys choose a
+    shape; Tab or Enter goes on into the table that appears, Shift+Tab back."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window)
+    dx, _, _ = cell_of(window, "dx", (0,))
+    box = group_of(window, "dw").shape_box
+    dx.enter(-1)                                                # δx's last cell
+    keys(qtbot, "8")
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: box.hasFocus())                     # Enter: committed, on to ΔW
+    assert dx.cell_text(0, 1) == "8"
+    qtbot.keyClick(box, QtCore.Qt.Key.Key_Down)
+    qtbot.keyClick(box, QtCore.Qt.Key.Key_Down)
+    assert box.currentText() == "3×2" and box.hasFocus()
+    table = group_of(window, "dw").tables[0]
+    assert (table.part.rows, table.part.cols) == (3, 2)
+    qtbot.keyClick(box, QtCore.Qt.Key.Key_Tab)
+    assert table.hasFocus() and table.currentIndex().row() == 0
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_Backtab)
+    assert box.hasFocus()
+    qtbot.keyClick(box, QtCore.Qt.Key.Key_Backtab)
+    assert dx.hasFocus() and dx.currentIndex().column() == 1
+    qtbot.keyClick(dx, QtCore.Qt.Key.Key_Tab)
+    qtbot.keyClick(box, QtCore.Qt.Key.Key_Return)               # chosen: Enter goes on too
+    assert table.hasFocus()
+    db, _, _ = cell_of(window, "db", (0,))
+    for _ in range(6):
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Tab)
+    assert db.hasFocus() and db.currentIndex().column() == 0     # past ΔW's six cells: Δb
+
+
 def test_paste_a_block_of_answers(window):
+    choose_shape(window, "dw", (2, 3))
     table, r, c = cell_of(window, "dw", (0, 0))
     table.setCurrentIndex(table.model().index(r, c))
     table.paste_text("0\t0.5\t1\n0\t1\tx")
@@ -417,6 +478,7 @@ def test_session_round_trip_keeps_answers_reveals_score_and_mode(qtbot, monkeypa
     ex = practice.exercise("fc", 4711)
     y = ex.expected("y")
     type_answers(w, {"y": y, "dx": [1, 2]})
+    choose_shape(w, "dw", (3, 2))                                # chosen, nothing typed yet
     check(w)
     w.practice.reveal(TO_WRONG)
     path = tmp_path / "p.pnn.json"
@@ -428,6 +490,7 @@ def test_session_round_trip_keeps_answers_reveals_score_and_mode(qtbot, monkeypa
     assert data["practice"]["on"] is True and saved["seed"] == 4711
     assert saved["answers"]["dx"] == [1, 2] and saved["answers"]["y"] == y.tolist()
     assert "dw" not in saved["answers"]                         # nothing typed there
+    assert saved["shapes"] == {"dw": [3, 2]}                    # but its shape chosen
     revealed = saved["revealed"]
     assert revealed == ex.cell_steps("dx")[0] and saved["first"] == {"y": True, "dx": False}
 
@@ -440,6 +503,9 @@ def test_session_round_trip_keeps_answers_reveals_score_and_mode(qtbot, monkeypa
     assert table.cell_text(r, c) == "1" and table.cell_mark(r, c) == WRONG   # checked again
     assert w2.practice.limit() == revealed and w2.solution.shown_steps() == revealed
     assert pane(w2).score.text().startswith("Score: 1 of 4")
+    dw = group_of(w2, "dw")
+    assert dw.shape_box.currentText() == "3×2"
+    assert [(t.part.rows, t.part.cols) for t in dw.tables] == [(3, 2)]
     assert not w2.is_dirty()
 
 

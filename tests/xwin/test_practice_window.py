@@ -81,3 +81,29 @@ def test_every_panel_in_practice_leaves_no_stale_paint(real_window):
             assert "#" in w.practice.pane.title.text()
             rw.assert_no_stale_paint(f"practice, new exercise in {w.current_title()}")
     assert w.current_title() == "Network"
+
+
+def test_the_shape_of_dw_chosen_by_keys_shows_its_table(real_window):
+    """ΔW's shape box shows "choose…" and no table; Tab reaches it after δx, the arrow keys
+    choose 3×2, its table appears (no stale paint), Tab goes into it."""
+    rw = real_window("fc", (1280, 800))
+    w = rw.window
+    rw.keys("ctrl+p")
+    group = next(g for g in w.practice.pane.sheet().groups if g.names == ("dw",))
+    box = group.shape_box
+    assert box.currentIndex() == -1 and group.tables == [] and group.choose_note.isVisible()
+    rw.keys(*["Tab"] * 5)                                       # y's three cells, δx's two
+    assert box.hasFocus()
+    rw.pointer_away()
+    rw.settle()
+    rw.assert_no_stale_paint("ΔW's shape not chosen")
+    rw.keys("Down", "Down")
+    assert box.currentText() == "3×2" and not group.choose_note.isVisible()
+    table = group.tables[0]
+    assert (table.part.rows, table.part.cols) == (3, 2) and table.isVisible()
+    rw.settle()
+    rw.assert_no_stale_paint("ΔW's table after choosing 3×2")
+    rw.keys("Tab", "5", "Return")
+    assert table.cell_text(0, 0) == "5" and table.currentIndex().column() == 1
+    rw.settle()
+    rw.assert_no_stale_paint("ΔW typed into")
