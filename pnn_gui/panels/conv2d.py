@@ -15,7 +15,10 @@ Three modes, one per kind of example:
   like (the sheet's [20, 18, 5] with [3, 4, 5, 1337]); nothing of that size is allocated.
 
 The output-shape calculator under the shapes is live in every mode but the filter one: both
-axes' formula with the numbers, from :func:`engine.traces.conv2d.solve_shape`.
+axes' formula with the numbers, from :func:`engine.traces.conv2d.solve_shape`. In shape-only mode
+the output's sizes are the steps' answers, so the calculator and the picture show a size only
+from the step that derives it on (o_x, o_y, o_c; "?" before it); an edit keeps the step and
+shows what it reveals.
 """
 
 from __future__ import annotations
@@ -406,7 +409,9 @@ class Conv2DPanel(ModePanel):
             inp["dy"] = resized(inp["dy"], shape)
             self.dy_editor.set_value(inp["dy"])
 
-    def _update_calculator(self) -> None:
+    def _update_calculator(self, step: int | None = None) -> None:
+        """The calculator from the current inputs; in shape mode a size shows only once
+        ``step`` (default: the state's) has derived it."""
         if self._mode == "filter":
             return
         inp = self._inputs[self._mode]
@@ -420,23 +425,30 @@ class Conv2DPanel(ModePanel):
             self.calculator.setText(f"<span style='color:#c62828'>Output shape: cannot be "
                                     f"computed — {html(str(exc))}</span>")
             return
-        lines = []
-        for s in steps:
+        known = len(steps)
+        if self._mode == "shape":
+            known = self.state.step if step is None else step
+        lines, sizes = [], []
+        for n, s in enumerate(steps):
             # whole numbers printed in full (the step text rounds to 4 significant digits)
             name = AXIS_NAMES.get(s.title, s.title)
-            parts = [s.formula.split(" = ", 1)[1], s.substituted, str(int(s.result))]
+            result = str(int(s.result))
+            parts = [s.formula.split(" = ", 1)[1], s.substituted, result]
             parts = [p for i, p in enumerate(parts) if p and p not in parts[:i]]
+            derived = n < known
+            if not derived:  # its rule and numbers, no answer (o_c's numbers are its answer)
+                parts = [p for p in parts if p != result] + ["?"]
+            sizes.append(result if derived else "?")
             # the rule, then its numbers: a line breaks only between the two
             rule, numbers = parts[0], " = ".join(parts[1:])
             lines.append(style.nowrap(f"<b>{html(name)}</b> = {html(rule)}")
                          + (f" {style.nowrap(f'= {html(numbers)}')}" if numbers else ""))
-            if s.note:
+            if derived and s.note:
                 # "(4 + 2·1 − 3)/2 = 3/2 is not whole: …": the division kept on one line
                 division, verb, rest = s.note.partition(" is ")
                 note = style.nowrap(html(division)) + html(verb + rest)
                 lines.append(f"<span style='color:#8a5a00'>&nbsp;&nbsp;{note}</span>")
-        shape = ", ".join(str(int(s.result)) for s in steps)
-        lines.append(f"output shape: <b>({shape})</b>")
+        lines.append(f"output shape: <b>({', '.join(sizes)})</b>")
         self.calculator.setText("<br>".join(lines))
 
     # -- drawing ----------------------------------------------------------------------------------
@@ -446,9 +458,8 @@ class Conv2DPanel(ModePanel):
         self._channels = {}
         good = self._good
         if self._mode == "shape":
-            self.shape_view.set_geometry(good["x_shape"], good["f_shape"], good["stride"],
-                                         good["padding"], c_out=good["f_shape"][3])
-        elif self._mode == "filter":
+            return  # its sweep depends on the step: _draw sets it
+        if self._mode == "filter":
             f = trace.tensors["f"]
             self._progress = StepTally(trace, np.zeros(f.shape[2:]), _filter_progress)
             self.filter_view.set_filter(f)
@@ -466,13 +477,17 @@ class Conv2DPanel(ModePanel):
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
               animate: bool) -> None:
         if self._mode == "shape":
-            # the kernel sweeps the padded grid once the derivation starts
-            target = 0 if k == 0 else self.shape_view.n_positions
-            if animate and k == 1:
-                self.shape_view.set_frame(0)
-                self.shape_view.animate_to(target, self._ms(SLIDE_MS))
+            # each size appears at its step: o_x slides the kernel down the rows, o_y over the
+            # whole grid, o_c names the channels
+            good, view = self._good, self.shape_view
+            view.set_sweep(forward_sweep(good["x_shape"], good["f_shape"], good["stride"],
+                                         good["padding"], c_out=good["f_shape"][3], known=k))
+            if animate and k in (1, 2):
+                view.set_frame(0)
+                view.animate_to(view.n_positions, self._ms(SLIDE_MS))
             else:
-                self.shape_view.set_frame(target)
+                view.set_frame(view.n_positions)
+            self._update_calculator(k)
         elif self._mode == "filter":
             # each matrix's progress (1: swapped, 2: turned) from the steps done
             if animate:

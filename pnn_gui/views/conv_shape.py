@@ -3,7 +3,11 @@ convolution's shapes come from, drawn for its three sweeps.
 
 - **forward** (:func:`forward_sweep`): the kernel slides with the stride over the zero-padded
   input and fills y; the rows / columns it never reaches (the floor's leftovers, or gaps when the
-  stride is larger than the kernel) are marked. Shape-only mode draws this from shapes alone.
+  stride is larger than the kernel) are marked. Shape-only mode draws this from shapes alone,
+  and shows each output size only once its step is reached (``known``): a size not derived yet
+  reads "?" in the title and the caption, and the output grid is drawn only along the axes
+  derived (none, then its rows with the window sliding down the first column, then whole), so
+  no cell count gives an answer away.
 - **δx** (:func:`dx_sweep`): the kernel f_back slides with stride 1 over δy dilated (s − 1 zeros
   between its rows and columns) and padded by k − 1, starting at row p_x, column p_y (x's padding
   is cropped), and fills δx; the caption derives the dilated grid's size.
@@ -119,31 +123,48 @@ class Sweep:
     window_text: str      # the window in the legend ("kernel 3 × 3, stride (2, 2)")
     button: str           # the slide button's text
     caption: str = ""
+    #: the output grid's axes drawn: 2 whole, 1 its rows only (one column: the window slides
+    #: down the first column), 0 none (its size not derived yet)
+    out_axes: int = 2
 
     @property
     def ok(self) -> bool:
         return self.rows.positions >= 1 and self.cols.positions >= 1
 
+    @property
+    def out_shape(self) -> tuple[int, int]:
+        """The output grid's (rows, cols) drawn, each a window position ((0, 0): none)."""
+        if not self.ok or self.out_axes <= 0:
+            return 0, 0
+        return self.rows.positions, self.cols.positions if self.out_axes >= 2 else 1
 
-def forward_sweep(x_shape, k_shape, stride, padding, c_out: int | None = None) -> Sweep:
-    """The kernel over the zero-padded input (shapes only; any size, none allocated)."""
+
+def forward_sweep(x_shape, k_shape, stride, padding, c_out: int | None = None,
+                  known: int = 3) -> Sweep:
+    """The kernel over the zero-padded input (shapes only; any size, none allocated).
+
+    ``known``: how many of the output's sizes (o_x, o_y, o_c, in that order) are derived yet;
+    the others read "?" in the title and the caption, and the output grid is drawn only along
+    the axes known (none at 0; its rows, one column, at 1)."""
     rows, cols = int(x_shape[0]), int(x_shape[1])
     kr, kc = int(k_shape[0]), int(k_shape[1])
     (sr, sc), (pr, pc) = gg.pair(stride), gg.pair(padding)
     o_r, o_c = out_size(rows, kr, sr, pr), out_size(cols, kc, sc, pc)
-    chans = f" × {c_out}" if c_out else ""
+    sizes = [str(o) if i < known else "?" for i, o in enumerate((o_r, o_c, c_out))]
+    chans = f" × {sizes[2]}" if c_out else ""
     lines = []
-    for axis, n, k, s, p, o in (("o_x", rows, kr, sr, pr, o_r), ("o_y", cols, kc, sc, pc, o_c)):
+    for axis, n, k, s, p, o in (("o_x", rows, kr, sr, pr, sizes[0]),
+                                ("o_y", cols, kc, sc, pc, sizes[1])):
         lines.append(style.nowrap(f"{axis} = ⌊({n} + 2·{p} − {k})/{s}⌋ + 1 = {o}"))
     return Sweep(
         Axis(rows + 2 * pr, pr, rows, 1, kr, 1, 0, sr, o_r),
         Axis(cols + 2 * pc, pc, cols, 1, kc, 1, 0, sc, o_c),
         grid_title=f"input {rows} × {cols}\npadded to {rows + 2 * pr} × {cols + 2 * pc}",
-        out_title=(f"output\n{o_r} × {o_c}{chans}" if o_r >= 1 and o_c >= 1 else
+        out_title=(f"output\n{sizes[0]} × {sizes[1]}{chans}" if o_r >= 1 and o_c >= 1 else
                    "no output: the kernel is\nlarger than the padded input"),
         value_name="input", value_rgba=INPUT, pad_name="zero padding (dashed edge = input)",
         window_text=f"kernel {kr} × {kc}, stride ({sr}, {sc})", button="▶ Slide the kernel",
-        caption=_SEP.join(lines))
+        caption=_SEP.join(lines), out_axes=min(max(known, 0), 2))
 
 
 def dx_sweep(g: Geometry) -> Sweep:
@@ -257,19 +278,22 @@ class ConvShapeView(gg.AnimatedGridView):
         row_hit, col_hit = rows.hit(), cols.hit()
         g = {"row_bins": _bins(rows.n, limit), "col_bins": _bins(cols.n, limit),
              "exact": exact, "row_hit": row_hit, "col_hit": col_hit}
-        if sweep.ok:
-            g["out_row_bins"] = _bins(rows.positions, limit)
-            g["out_col_bins"] = _bins(cols.positions, limit)
+        out_r, out_c = sweep.out_shape
+        g["out_row_bins"], g["out_col_bins"] = _bins(out_r, limit), _bins(out_c, limit)
         g["unit"] = max(rows.n / len(g["row_bins"]), cols.n / len(g["col_bins"]))
         self._geom = g
         self._draw_static()
         self._frame = min(self._frame, self.n_positions)
         self.set_frame(self._frame)
-        nothing = "no output: the kernel is larger than the padded input, so nothing slides"
+        if self.n_positions:
+            tip = "sweep over every position again"
+        elif sweep.ok:
+            tip = "the output's size is not derived yet: step to o_x"
+        else:
+            tip = "no output: the kernel is larger than the padded input, so nothing slides"
         self.slide_button.setText(sweep.button)
         self.slide_button.setEnabled(self.n_positions > 0)
-        self.slide_button.setToolTip("sweep over every position again" if self.n_positions
-                                     else nothing)
+        self.slide_button.setToolTip(tip)
 
     @property
     def sweep(self) -> Sweep | None:
@@ -277,8 +301,11 @@ class ConvShapeView(gg.AnimatedGridView):
 
     @property
     def n_positions(self) -> int:
-        s = self._sweep
-        return s.rows.positions * s.cols.positions if s is not None and s.ok else 0
+        """Window positions drawn: one per cell of the output grid drawn."""
+        if self._sweep is None:
+            return 0
+        out_r, out_c = self._sweep.out_shape
+        return out_r * out_c
 
     @property
     def frame(self) -> int:
@@ -287,9 +314,12 @@ class ConvShapeView(gg.AnimatedGridView):
     def geometry_info(self) -> dict:
         """The numbers drawn (for tests and captions): positions per axis (o_r, o_c), the grid's
         size (prow, pcol), the rows / columns no window reaches, whether there is an output,
-        and ``scale``: cells per drawn square along the longer axis (1: cell by cell)."""
+        ``out_drawn``: the output grid's (rows, cols) drawn ((0, 0): not drawn, its size not
+        derived yet), and ``scale``: cells per drawn square along the longer axis (1: cell by
+        cell)."""
         s, g = self._sweep, self._geom
-        return {"o_r": s.rows.positions, "o_c": s.cols.positions, "prow": s.rows.n,
+        return {"o_r": s.rows.positions, "o_c": s.cols.positions, "out_drawn": s.out_shape,
+                "prow": s.rows.n,
                 "pcol": s.cols.n, "unreached_rows": int((~g["row_hit"]).sum()),
                 "unreached_cols": int((~g["col_hit"]).sum()), "ok": s.ok,
                 "scale": g["unit"]}
@@ -297,7 +327,7 @@ class ConvShapeView(gg.AnimatedGridView):
     def window_at(self, n: int) -> tuple[int, int, int, int]:
         """Position n (0-based, row-major): (top, left) in the grid and its output (i, j)."""
         s = self._sweep
-        i, j = divmod(int(n), s.cols.positions)
+        i, j = divmod(int(n), s.out_shape[1])
         return s.rows.origin + i * s.rows.stride, s.cols.origin + j * s.cols.stride, i, j
 
     # -- drawing ----------------------------------------------------------------------------------
@@ -333,14 +363,15 @@ class ConvShapeView(gg.AnimatedGridView):
         self._in_title.setPos(0, 0)
         ox = cols.n + GAP * unit
         g["ox"] = ox
-        self._out_img.setVisible(s.ok)
-        if s.ok:
+        out_r, out_c = s.out_shape
+        self._out_img.setVisible(out_r > 0)
+        if out_r:
             self._out_rgba = np.empty((len(g["out_row_bins"]), len(g["out_col_bins"]), 4),
                                       np.uint8)
             self._out_rgba[:] = OUT_EMPTY
             self._out_img.setImage(self._out_rgba, levels=(0, 255))
-            self._out_img.setRect(ox, 0, cols.positions, rows.positions)
-            self._out_grid.setData(*(gg.grid_lines(ox, 0, rows.positions, cols.positions)
+            self._out_img.setRect(ox, 0, out_c, out_r)
+            self._out_grid.setData(*(gg.grid_lines(ox, 0, out_r, out_c)
                                      if g["exact"] else ([], [])))
         else:
             self._out_grid.setData([], [])
@@ -356,7 +387,7 @@ class ConvShapeView(gg.AnimatedGridView):
         narrow grid), the output's title stacked above it."""
         s, g = self._sweep, self._geom
         unit = g["unit"]
-        out_w = s.cols.positions if s.ok else 0
+        out_w = s.out_shape[1]
         heights = [t.boundingRect().height() for t in (self._in_title, self._out_title)]
         top_px = sum(heights) if self._stacked else max(heights)  # (pixels: they ignore zoom)
         self._set_extent(-0.5 * unit, g["ox"] + max(out_w, 8 * unit) + 0.5 * unit,
@@ -439,15 +470,16 @@ class ConvShapeView(gg.AnimatedGridView):
         s, g = self._sweep, self._geom
         n = max(0, min(int(n), self.n_positions))
         self._frame = n
-        if not s.ok:
+        if not self.n_positions:
             for item in (self._kernel, self._target, self._link, self._dots):
                 item.setData([], [])
             return
-        first = (g["out_row_bins"][:, None] * s.cols.positions + g["out_col_bins"][None, :])
+        out_c = s.out_shape[1]
+        first = (g["out_row_bins"][:, None] * out_c + g["out_col_bins"][None, :])
         self._out_rgba[:] = OUT_EMPTY
         self._out_rgba[first < n - 1] = OUT_DONE
         if n:
-            i, j = divmod(n - 1, s.cols.positions)
+            i, j = divmod(n - 1, out_c)
             bi = np.searchsorted(g["out_row_bins"], i, side="right") - 1
             bj = np.searchsorted(g["out_col_bins"], j, side="right") - 1
             self._out_rgba[bi, bj] = OUT_NOW
@@ -472,22 +504,23 @@ class ConvShapeView(gg.AnimatedGridView):
 
     def output_fill(self) -> np.ndarray:
         """Which output cells are filled at this frame (o_r, o_c) bool (for tests)."""
-        s = self._sweep
-        if not s.ok:
-            return np.zeros((0, 0), bool)
         flat = np.zeros(self.n_positions, bool)
         flat[: self._frame] = True
-        return flat.reshape(s.rows.positions, s.cols.positions)
+        return flat.reshape(self._sweep.out_shape)
 
     def title_boxes(self) -> list:
         """Where the grid's and the output's titles are drawn (scene rectangles)."""
         return [t.sceneBoundingRect() for t in (self._in_title, self._out_title)]
 
+    def titles(self) -> tuple[str, str]:
+        """The grid's and the output's titles as drawn (plain text)."""
+        return self._in_title.toPlainText(), self._out_title.toPlainText()
+
     def read_cells(self) -> list[tuple[int, int]]:
         """The grid's cells the window reads at the current frame, (row, col) each (none
         before the first position)."""
         s = self._sweep
-        if not s.ok or self._frame == 0:
+        if self._frame == 0:
             return []
         top, left, _, _ = self.window_at(self._frame - 1)
         return [(top + a, left + b) for a in range(0, s.rows.k, s.rows.every)

@@ -2,6 +2,7 @@
 input beside its field, the examples."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -50,6 +51,7 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
                         (panel.stride_row, (2, 2)), (panel.padding_row, (3, 3))):
         for spin, v in zip(row.spins, values, strict=True):
             spin.setValue(v)  # as the user types them, one box at a time
+    goto(panel, panel.state.n_steps)  # every size derived
     text = shown_text(panel.calculator_text())
     assert "⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text
     assert "⌊(18 + 2·3 − 4)/2⌋ + 1 = 11" in text
@@ -61,9 +63,9 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     assert panel.state.errors == {}
     np.testing.assert_array_equal(panel.state.trace.tensors["output_shape"], [12, 11, 1337])
     # the animated grid: 26 × 24 padded input, 12 × 11 positions, the last padded row unreached
-    panel.show_step(panel.state.step)  # what the window does after each change
     info = panel.shape_view.geometry_info()
     assert (info["prow"], info["pcol"], info["o_r"], info["o_c"]) == (26, 24, 12, 11)
+    assert info["out_drawn"] == (12, 11)
     assert (info["unreached_rows"], info["unreached_cols"]) == (1, 0)
     caption = shown_text(panel.shape_view.caption())
     assert "o_x = ⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in caption
@@ -71,8 +73,62 @@ def test_sheet_shapes_give_12_11_1337_in_the_calculator(panel):
     assert "rows:" not in caption and "cols:" not in caption
 
 
+def _numbers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\d+", text)}
+
+
+def _shape_answers_shown(panel) -> set[int]:
+    """Which of the sheet's answers (12, 11, 1337) the calculator, the picture's titles and
+    its caption show."""
+    view = panel.shape_view
+    texts = [panel.calculator_text(), view.caption(), *view.titles()]
+    return {12, 11, 1337} & set().union(*(_numbers(shown_text(t)) for t in texts))
+
+
+def test_shape_only_mode_shows_each_size_from_the_step_that_derives_it(panel):
+    # the README: every example opens at step 0, so no answer shows before you step to it
+    panel.load_example(examples.load("conv-shape"))  # x 20 × 18 × 5, f 3 × 4 × 5 × 1337
+    goto(panel, 0)
+    view = panel.shape_view
+    text = shown_text(panel.calculator_text())
+    assert "o_x (rows) = ⌊(x + 2p_x − k_x)/s_x⌋ + 1 = ⌊(20 + 2·3 − 3)/2⌋ + 1 = ?" in text
+    assert "o_y (cols) = ⌊(y + 2p_y − k_y)/s_y⌋ + 1 = ⌊(18 + 2·3 − 4)/2⌋ + 1 = ?" in text
+    assert "o_c = c_out (one output channel per filter) = ?" in text
+    assert "output shape: (?, ?, ?)" in text and "not whole" not in text
+    assert view.titles()[1] == "output\n? × ? × ?"
+    assert "o_x = ⌊(20 + 2·3 − 3)/2⌋ + 1 = ?" in shown_text(view.caption())
+    assert _shape_answers_shown(panel) == set()
+    # no output grid yet: its cells would count the answer; nothing to slide
+    assert view.geometry_info()["out_drawn"] == (0, 0) and view.n_positions == 0
+    assert not view.slide_button.isEnabled()
+    for k, shown, drawn, shape in ((1, {12}, (12, 1), "(12, ?, ?)"),
+                                   (2, {12, 11}, (12, 11), "(12, 11, ?)"),
+                                   (3, {12, 11, 1337}, (12, 11), "(12, 11, 1337)")):
+        goto(panel, k)
+        assert _shape_answers_shown(panel) == shown, k
+        assert f"output shape: {shape}" in shown_text(panel.calculator_text())
+        assert view.geometry_info()["out_drawn"] == drawn
+        assert view.frame == view.n_positions == drawn[0] * drawn[1]  # the sweep done
+    text = shown_text(panel.calculator_text())
+    assert "⌊(20 + 2·3 − 3)/2⌋ + 1 = 12" in text and "23/2 is not whole: rounded down" in text
+    assert view.titles()[1] == "output\n12 × 11 × 1337"
+    # an edit keeps the step and shows what that step reveals, of the new shapes
+    goto(panel, 1)
+    panel.x_row.spins[0].setValue(22)  # o_x = ⌊25/2⌋ + 1 = 13
+    panel.show_step(panel.state.step)  # what the window does when the new trace arrives
+    assert panel.state.step == 1
+    assert _shape_answers_shown(panel) == set()
+    assert "output shape: (13, ?, ?)" in shown_text(panel.calculator_text())
+    assert view.titles()[1] == "output\n13 × ? × ?"
+    # back to step 0: hidden again
+    goto(panel, 0)
+    assert "output shape: (?, ?, ?)" in shown_text(panel.calculator_text())
+    assert view.titles()[1] == "output\n? × ? × ?"
+
+
 def test_shape_only_mode_takes_shapes_too_big_to_fill_in(panel, qtbot):
     panel.load_example(examples.load("conv-shape"))
+    goto(panel, panel.state.n_steps)
     # a 99999 × 99999 × 5 input is 5·10¹⁰ numbers: the calculator must not allocate it
     for spin, v in zip(panel.x_row.spins, (99_999, 99_999, 5), strict=True):
         spin.setValue(v)
@@ -539,7 +595,8 @@ def test_switching_modes_keeps_what_each_mode_holds(panel):
     panel.x_editor.editor.edit_cell(0, 0, "9")
     panel.mode_box.setCurrentIndex(2)  # shape only, as the user picks it
     assert panel.mode == "shape" and panel.state.kind == "conv2d_shape"
-    assert "(12, 11, 1337)" in shown_text(panel.calculator_text())
+    # its own shapes, at step 0: the sizes are not derived yet
+    assert "⌊(20 + 2·3 − 3)/2⌋ + 1 = ?" in shown_text(panel.calculator_text())
     assert not panel.values_box.isVisibleTo(panel.inputs_widget)
     panel.mode_box.setCurrentIndex(0)
     assert panel.mode == "full" and panel.state.inputs["x"][0, 0, 0] == 9

@@ -14,7 +14,7 @@ from pnn_gui.panels.pooling import PoolingPanel
 from pnn_gui.views import graph_view
 from pnn_gui.views.conv_shape import PADDING, ConvShapeView, dx_sweep
 from pnn_gui.widgets.tensor_view import TensorGrid
-from tests.gui.helpers import make_panel, shown_lines, shown_text
+from tests.gui.helpers import goto, make_panel, shown_lines, shown_text
 
 pytestmark = pytest.mark.gui
 
@@ -41,7 +41,7 @@ def test_conv_calculator_breaks_between_the_rule_and_its_numbers_only(qtbot, wid
 def test_conv_shape_caption_keeps_formulas_and_legend_entries_whole(qtbot):
     panel = make_panel(qtbot, Conv2DPanel)
     panel.load_example(examples.load("conv-shape"))      # the sheet's [20, 18, 5], f 3 × 4
-    panel.show_step(panel.state.step)
+    goto(panel, panel.state.n_steps)                      # every size derived
     label = _caption_label(panel.shape_view)
     for width in (240, 320, 420):
         lines = shown_lines(label, width)
