@@ -646,6 +646,8 @@ class NetworkPanel(Panel):
     def _draw(self, k: int, tensors: dict[str, np.ndarray], step: Step | None,
               animate: bool) -> None:
         if self.state.depth is not None:
+            if "dy" in tensors and self._dy_not_reached(step):
+                tensors = {**tensors, "dy": np.full(np.shape(tensors["dy"]), np.nan)}
             self.layer_view.show(tensors, step, animate)
             return
         n = len(self.state.good_network().layers) if self.state.chain.trace else 0
@@ -662,6 +664,15 @@ class NetworkPanel(Panel):
             self.chain.skip()
         self._draw_bars(k, tensors)
         self._update_header()
+
+    def _dy_not_reached(self, step: Step | None) -> bool:
+        """Inside a layer entered before the chain's backward pass handed it its δy: δy is
+        "not computed yet" through the layer's forward steps (its own backward steps use it)."""
+        depth = self.state.depth
+        if depth is None or depth == LOSS or (step is not None and step.phase != "forward"):
+            return False
+        _, bwd = chain_steps_of(depth, len(self.state.good_network().layers))
+        return self.state.chain.step < bwd - 1   # (δy is written by the step before bwd)
 
     def _touched(self, k: int, step: Step | None) -> tuple[set[str], set[str]]:
         """The chain tensors step k reads and writes (whole tensors, found once per step)."""

@@ -87,7 +87,9 @@ class LayerView(TensorGrid):
             view.set_gaps(*layout.gaps())
         self.settle_layout()
         if step is None:
-            self.highlight((), ())
+            # (outlines are set per slot in _light: the grid's highlight() does not know them)
+            for i in range(N_SLOTS):
+                self.view(f"s{i}").set_highlight((), ())
             self.flow.skip()
             return
         self._light(step)

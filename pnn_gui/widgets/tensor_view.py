@@ -29,7 +29,8 @@ contiguous block (a row of W is one rectangle, not 64), read in blue, written in
 never filled (a cell keeps its own colour: its value's sign stays readable); a vector's cells are
 at least :data:`MIN_VECTOR_CELL` pixels tall (its cells are no longer square when that many do
 not fit the width); grid lines are left out when a cell is narrower than :data:`MIN_GRID_CELL`
-pixels.
+pixels; values print in every cell of a view or in none, with fewer significant digits (down to
+:data:`MIN_DIGITS`) when the view's precision does not fit its cells, never cut short.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from pnn_gui import style
 
 #: most cells whose values are printed (beyond, colours only)
 MAX_TEXT_CELLS = 400
+#: fewest significant digits a value is printed with when its full precision does not fit
+MIN_DIGITS = 2
 #: a 1-D tensor's cells are at least this tall (px), square or not
 MIN_VECTOR_CELL = 16.0
 #: grid lines are drawn between cells at least this wide (px); narrower ones show colours only
@@ -114,60 +117,81 @@ def default_cell(index: Sequence[int]) -> Cell | None:
 class _CellText(pg.GraphicsObject):
     """Every cell's value, painted in one call at a fixed pixel size.
 
-    All or nothing: when the widest value does not fit its cell even in the smaller font, no
-    value is printed (the colours and the hover tooltip still tell), rather than some cells
-    with and some without a number.
+    All or nothing: every value is printed with the most significant digits (from the view's
+    precision down to :data:`MIN_DIGITS`) and the larger font that let the widest of them fit
+    its cell; when none does, no value is printed (the colours and the hover tooltip still
+    tell), rather than some cells with and some without a number, or a number cut short.
     """
 
     def __init__(self):
         super().__init__()
         self._fonts: list[tuple[QtGui.QFont, QtGui.QFontMetricsF]] = []
-        self.set_fonts()
         self._rows = self._cols = 0
-        self._texts: list[str] = []
-        self._widest = (0.0, 0.0)  # widest text in each font
+        self._values: list[float] = []
+        self._digits = 4
+        # digits -> (texts, widest text in each font), filled as paints ask for them
+        self._by_digits: dict[int, tuple[list[str], tuple[float, ...]]] = {}
         self._light: np.ndarray = np.zeros(0, bool)
+        self.set_fonts()
         self._dark_pen = QtGui.QPen(QtGui.QColor("#111111"))
         self._light_pen = QtGui.QPen(QtGui.QColor("#ffffff"))
 
     def set_fonts(self) -> None:
         """The two sizes values print in, at the window's text size (View → Zoom)."""
         self._fonts = [(f, QtGui.QFontMetricsF(f)) for f in (style.font(9.0), style.font(7.5))]
-        if hasattr(self, "_texts"):
-            self.set_cells(self._texts, self._light, self._rows, self._cols)
+        self._by_digits = {}
+        self.update()
 
-    def set_cells(self, texts: list[str], light: np.ndarray, rows: int, cols: int) -> None:
+    def set_cells(self, values: list[float], digits: int, light: np.ndarray, rows: int,
+                  cols: int) -> None:
+        """The cells' values row by row (NaN: empty), printed with at most ``digits``."""
         if (rows, cols) != (self._rows, self._cols):
             self.prepareGeometryChange()
-        self._texts, self._light, self._rows, self._cols = texts, light, rows, cols
-        distinct = set(texts)
-        self._widest = tuple(max((fm.horizontalAdvance(t) for t in distinct), default=0.0)
-                             for _, fm in self._fonts)
+        self._values, self._digits = values, digits
+        self._light, self._rows, self._cols = light, rows, cols
+        self._by_digits = {}
         self.update()
+
+    def texts(self, digits: int) -> list[str]:
+        return self._printed(digits)[0]
+
+    def _printed(self, digits: int) -> tuple[list[str], tuple[float, ...]]:
+        got = self._by_digits.get(digits)
+        if got is None:
+            texts = ["" if v != v else fmt(v, digits) for v in self._values]
+            distinct = set(texts)
+            widest = tuple(max((fm.horizontalAdvance(t) for t in distinct), default=0.0)
+                           for _, fm in self._fonts)
+            got = self._by_digits[digits] = (texts, widest)
+        return got
 
     def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(0, 0, self._cols, self._rows)
 
-    def font_for(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:
-        """The first font in which every value fits a cell of that many pixels, or None."""
-        for (font, fm), widest in zip(self._fonts, self._widest, strict=True):
-            if widest <= cell_w - 3 and fm.height() <= cell_h * 1.1:
-                return font
+    def choose(self, cell_w: float, cell_h: float) -> tuple[QtGui.QFont, list[str]] | None:
+        """The font and texts every value fits a cell of that many pixels in (the most
+        digits first, then the larger font), or None."""
+        if not self._values:
+            return None
+        for digits in range(self._digits, min(self._digits, MIN_DIGITS) - 1, -1):
+            texts, widest = self._printed(digits)
+            for (font, fm), w in zip(self._fonts, widest, strict=True):
+                if w <= cell_w - 3 and fm.height() <= cell_h * 1.1:
+                    return font, texts
         return None
 
     def paint(self, p: QtGui.QPainter, *_args) -> None:
-        if not self._texts:
-            return
         tr = p.transform()
         cell_w = abs(tr.m11())
         cell_h = abs(tr.m22())
-        chosen = self.font_for(cell_w, cell_h)
+        chosen = self.choose(cell_w, cell_h)
         if chosen is None:
             return
+        font, texts = chosen
         p.save()
         p.resetTransform()
-        p.setFont(chosen)
-        for i, text in enumerate(self._texts):
+        p.setFont(font)
+        for i, text in enumerate(texts):
             if not text:
                 continue
             r, c = divmod(i, self._cols)
@@ -456,13 +480,22 @@ class TensorView:
 
     def text_font(self, cell_w: float, cell_h: float) -> QtGui.QFont | None:
         """The font the values print in when a cell is ``cell_w`` × ``cell_h`` pixels: the
-        larger one if every value fits it, else the smaller, else None (no value is printed)."""
-        return self._text.font_for(cell_w, cell_h)
+        larger one if every value fits it, else the smaller, else None (no value is printed).
+        When neither fits at the view's precision, fewer digits are tried, down to
+        :data:`MIN_DIGITS` (see :meth:`drawn_texts`)."""
+        chosen = self._text.choose(cell_w, cell_h)
+        return None if chosen is None else chosen[0]
 
     def texts(self) -> list[str]:
-        """Each cell's value as printed, row by row ("" for an empty cell; none at all when the
-        view has too many cells to print values)."""
-        return list(self._text._texts)
+        """Each cell's value at the view's precision, row by row ("" for an empty cell; none
+        at all when the view has too many cells to print values)."""
+        return list(self._text.texts(self._digits))
+
+    def drawn_texts(self) -> list[str]:
+        """The texts printed in the cells at their size on screen now, row by row: at fewer
+        digits when the full ones do not fit, [] when no value is printed."""
+        chosen = self._text.choose(*self.cell_size())
+        return [] if chosen is None else list(chosen[1])
 
     def cell_scene_pos(self, row: int, col: int) -> QtCore.QPointF:
         """Centre of a cell in scene coordinates (for arrows drawn over the whole grid)."""
@@ -524,18 +557,17 @@ class TensorView:
 
     def _update_text(self, a: np.ndarray, force: bool) -> None:
         if a.size > MAX_TEXT_CELLS:
-            self._text.set_cells([], np.zeros(0, bool), *a.shape)
+            self._text.set_cells([], self._digits, np.zeros(0, bool), *a.shape)
             return
         if not force and a.shape == self._values.shape and np.array_equal(
                 a, self._values, equal_nan=True):
             return
         flat = a.ravel()
-        texts = ["" if v != v else fmt(v, self._digits) for v in flat.tolist()]
         lo, hi = self._levels or (-1.0, 1.0)
         span = max(abs(lo), abs(hi)) or 1.0
         with np.errstate(invalid="ignore"):
             light = np.abs(np.nan_to_num(flat)) / span > 0.62
-        self._text.set_cells(texts, light, a.shape[0], a.shape[1])
+        self._text.set_cells(flat.tolist(), self._digits, light, a.shape[0], a.shape[1])
 
 
 def _title_size() -> str:

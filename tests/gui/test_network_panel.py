@@ -11,10 +11,11 @@ import json
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from engine import examples
 from engine import network as nw
+from engine.steps import fmt
 from pnn_gui import dialogs
 from pnn_gui import main_window as mw
 from pnn_gui.panels import PANELS
@@ -315,6 +316,56 @@ def test_enter_from_the_forward_pass_shows_the_layers_y_just_computed(window, pa
         window.player.back()
     panel.enter_layer(5)
     assert window.player.step() == 0
+
+
+def test_a_layer_entered_in_the_forward_pass_shows_its_dy_not_computed_yet(window, panel):
+    """Entered while the chain is still forward, L3's δy is empty (its colour bar without
+    numbers) through L3's forward steps, and no outline is left over at its step 0; its own
+    backward steps show the chain's δy. Entered once the chain's δ has reached L3, δy is
+    there from step 0."""
+    r = example_run()
+    own = r.layer_trace(3)
+    for _ in range(3):
+        window.player.forward()           # chain step 3: L3's forward
+    panel.enter_layer(3)
+    window.player.first()
+    shown = panel.layer_view.shown()
+    assert "dy" in shown and np.isnan(shown["dy"]).all()
+    assert not np.isnan(shown["x"][:, :6]).any()        # its input is there
+    for i in range(4):
+        assert panel.layer_view.view(f"s{i}").highlighted() == ((), ()), i
+    panel.state.set_step(own.phases["forward"])
+    assert np.isnan(panel.layer_view.shown().get("dy", np.nan)).all()
+    window.player.forward()               # δx = 0, then the first step that reads δy
+    window.player.forward()
+    np.testing.assert_allclose(panel.layer_view.shown()["dy"], image(own.tensors["dy"]))
+    panel.leave_layer()
+    n = len(r.network.layers)
+    panel.state.set_step(2 * n + 3 - 3 - 1)   # the step that hands L3 its δy
+    panel.enter_layer(3)
+    window.player.first()
+    np.testing.assert_allclose(panel.layer_view.shown()["dy"], image(own.tensors["dy"]))
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_a_layers_cells_print_values_where_they_fit(qtbot, window, panel, size):
+    """Inside a layer, cells wide enough for a value at two significant digits print one
+    (δy of L3 printed none: its full -0.09208 did not fit 40 px cells)."""
+    window.resize(*size)
+    window.player.last()
+    panel.enter_layer(3)
+    for k in range(window.player.count() + 1):
+        panel.state.set_step(k)
+        for i in range(4):
+            view = panel.layer_view.view(f"s{i}")
+            if not view.layout.isVisible() or view.values().size > 400:
+                continue
+            font = QtGui.QFontMetricsF(view.text_font(1000, 1000))
+            room = view.cell_size()[0] - 3
+            need = max(font.horizontalAdvance(fmt(v, 2)) for v in view.values().ravel()
+                       if v == v)
+            if need <= room:
+                assert view.drawn_texts(), (k, view.title(), view.cell_size())
 
 
 def test_a_double_click_on_a_block_goes_into_its_layer(qtbot, window, panel):

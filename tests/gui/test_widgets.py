@@ -6,12 +6,13 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import examples
+from engine.steps import fmt
 from pnn_gui.widgets.delta_flow import DeltaFlow
 from pnn_gui.widgets.field_error import ErrorLabel, show_errors
 from pnn_gui.widgets.matrix_editor import MatrixEditor, parse_number, split_block
 from pnn_gui.widgets.solution_pane import SHOWN_TEXT_ROLE, SolutionPane
 from pnn_gui.widgets.step_player import StepPlayer
-from pnn_gui.widgets.tensor_view import TensorGrid, symmetric_levels
+from pnn_gui.widgets.tensor_view import MIN_DIGITS, TensorGrid, symmetric_levels
 
 
 @pytest.fixture
@@ -749,8 +750,40 @@ def test_cell_values_all_or_nothing(qtbot):
     big = v.text_font(100, 40)
     small = v.text_font(widest(big) + 2, 40)            # only the smaller font fits
     assert small is not None and small.pointSizeF() < big.pointSizeF()
-    assert v.text_font(widest(small) - 1, 40) is None   # nothing fits: no value printed
     assert v.text_font(100, 4) is None                  # cells too low for any text
+
+
+def test_cell_values_print_fewer_digits_before_none(qtbot):
+    """Values too wide for their cells print with fewer significant digits (down to
+    MIN_DIGITS), the same number of digits in every cell of the view, never cut short;
+    with no room even for those, no value prints."""
+    grid = TensorGrid()
+    qtbot.addWidget(grid)
+    v = grid.add_view("w", "w", 0, 0)
+    values = [0.003804, 0.1385, -0.2171, 2.0]
+    v.set_array(np.array(values).reshape(2, 2))
+    assert v.texts() == ["0.003804", "0.1385", "-0.2171", "2"]
+    grid.show()
+    qtbot.waitExposed(grid)
+
+    def drawn_at(width):
+        grid.resize(width, width + 60)
+        qtbot.waitUntil(lambda: abs(v.cell_size()[0] - v.cell_size()[1]) < 1
+                        and v.cell_size()[0] < width / 2)
+        drawn = v.drawn_texts()
+        if drawn:
+            font = v.text_font(*v.cell_size())
+            widest = max(QtGui.QFontMetricsF(font).horizontalAdvance(t) for t in drawn)
+            assert widest <= v.cell_size()[0] - 3, (drawn, v.cell_size())
+        return drawn
+
+    assert drawn_at(400) == v.texts()
+    shorter = [d for d in (drawn_at(w) for w in range(200, 40, -8)) if d and d != v.texts()]
+    assert shorter, "no width printed fewer digits"
+    for drawn in shorter:
+        digits = {n for n in range(MIN_DIGITS, 4) if drawn == [fmt(x, n) for x in values]}
+        assert digits, drawn        # every cell at one precision, at least MIN_DIGITS
+    assert drawn_at(48) == []       # no room even for two digits: no value at all
 
 
 def test_editor_rows_never_hide_under_the_scroll_bar(qtbot):
