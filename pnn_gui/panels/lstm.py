@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from engine import examples, lstm
@@ -278,6 +279,8 @@ class LSTMPanel(EditorGridPanel):
     def _fit_bottom(self, _factor: float = 1.0) -> None:
         """The bars and the gradients no lower than their numbers need, the ‖δc_t‖ plot small
         (View → Zoom)."""
+        if not shiboken6.isValid(self._bottom):  # (the panel outlives its widgets when shown
+            return                               # alone, as in tests: nothing to fit)
         self._bottom.setMinimumHeight(style.px(330))
         self.norm_view.setMinimumHeight(style.px(96))
 

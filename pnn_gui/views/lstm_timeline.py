@@ -139,6 +139,10 @@ class TimelinePlot(pg.PlotWidget):
             self.addItem(item)
         self._values_text = TextLayer(font_size=style.DESIGN_POINTS)  # the window's text size
         self._values_text.setZValue(10)
+        # painted directly, not from TextLayer's pixmap cache: with the columns scrolled, a
+        # step's region update of that cache drew a column's values in the wrong cells (seen in
+        # a real window at 1280 × 800, zoomed); at most MAX_LABELLED_CELLS short labels
+        self._values_text.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
         self.addItem(self._values_text)
         self.T = 0
         self.n_h = 0
