@@ -114,7 +114,7 @@ class NormBars(QtWidgets.QWidget):
                            color)
                 p.setPen(INK)
                 p.drawText(QtCore.QRectF(x0, top - fm.height() - 1, slot, fm.height()),
-                           QtCore.Qt.AlignmentFlag.AlignHCenter, fmt(bar.value, self._digits))
+                           QtCore.Qt.AlignmentFlag.AlignHCenter, self.value_text(i))
             else:
                 p.setPen(INK)
                 p.drawText(QtCore.QRectF(x0, plot.bottom() - fm.height() - 1, slot,
@@ -132,6 +132,17 @@ class NormBars(QtWidgets.QWidget):
         p.drawLine(QtCore.QPointF(plot.left(), plot.bottom()),
                    QtCore.QPointF(plot.right(), plot.bottom()))
         p.end()
+
+    def value_text(self, i: int) -> str:
+        """Bar ``i``'s value as written above it: the most significant digits (from the
+        precision down to 2) that fit its slot, never cut."""
+        value = self._bars[i].value
+        if value is None:
+            return ""
+        fm = self.fontMetrics()
+        _plot, slot = self._geometry()
+        texts = [fmt(value, d) for d in range(self._digits, 1, -1)] or [fmt(value, 2)]
+        return next((t for t in texts if fm.horizontalAdvance(t) <= slot), texts[-1])
 
     def _label_box(self, plot: QtCore.QRectF, slot: float, i: int) -> QtCore.QRectF:
         return QtCore.QRectF(plot.left() + i * slot, plot.bottom() + 2, slot,

@@ -129,6 +129,23 @@ def test_the_bars_labels_do_not_run_together(qtbot, width):
     assert all(r.bottom() <= bars.height() for r in rects)
 
 
+def test_each_bars_value_fits_its_slot_with_fewer_digits_when_needed(qtbot):
+    """mlp's nine bars at 1280×800 (about 450 px): "0.00608" was cut at both ends of its
+    slot; a value that does not fit is written with fewer significant digits, never cut."""
+    bars = NormBars()
+    qtbot.addWidget(bars)
+    bars.resize(450, 300)
+    values = [0.00608, 0.0133, 0.0551, 0.144, 0.772, 0.00148, 0.0133, 0.121, 0.144]
+    bars.set_bars([Bar(f"b{i}", v, "delta") for i, v in enumerate(values)])
+    slot = (bars.label_rects()[1].center().x() - bars.label_rects()[0].center().x())
+    fm = bars.fontMetrics()
+    for i, v in enumerate(values):
+        text = bars.value_text(i)
+        assert fm.horizontalAdvance(text) <= slot, (text, slot)
+        assert float(text) == pytest.approx(v, rel=0.05)     # the same number, rounded
+    assert bars.value_text(3) == "0.144"                      # room: the chart's precision
+
+
 @pytest.mark.parametrize("name", examples.NETWORK_NAMES)
 @pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
 def test_the_chain_fits_the_width_every_block_and_the_loss_shown(qtbot, window, panel, name,
