@@ -542,8 +542,7 @@ class Conv2DPanel(ModePanel):
             self._slots[name] = (slot, layout)
             view.set_visible(True)
             view.set_array(layout.image(arr), levels=self._levels.get(name),
-                           computed=not np.isnan(arr).any())
-            view.set_gaps(*layout.gaps())
+                           gaps=layout.gaps())
             view.set_title(self._slot_title(name, layout, k, step))  # once: a change re-lays out
         sources, targets = self._highlight(k, step)
         if step is not None and animate and cat not in ("filter", "pad", "dilate", "done"):

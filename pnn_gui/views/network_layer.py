@@ -83,8 +83,7 @@ class LayerView(TensorGrid):
             view.set_visible(True)
             view.set_title(_title(name, arr.shape))
             view.set_array(layout.image(arr), levels=self._levels.get(name),
-                           computed=not np.isnan(arr).any())
-            view.set_gaps(*layout.gaps())
+                           gaps=layout.gaps())
         self.settle_layout()
         if step is None:
             # (outlines are set per slot in _light: the grid's highlight() does not know them)

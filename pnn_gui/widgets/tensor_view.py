@@ -405,22 +405,24 @@ class TensorView:
         return self._title.item.boundingRect().height()
 
     def set_array(self, arr, levels: tuple[float, float] | None = None,
-                  computed: bool | None = None) -> None:
-        """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|. The colour
-        bar writes its range once the tensor is ``computed`` whole (default: no NaN in ``arr``;
-        a picture with empty cells of its own, e.g. gaps between channels, says it)."""
+                  gaps: tuple[Sequence[int], Sequence[int]] = ((), ())) -> None:
+        """Show ``arr`` (0-D/1-D/2-D; NaN cells empty); ``levels`` default ±max|arr|. ``gaps``:
+        rows and columns of ``arr`` that only separate channels or matrices (a picture's own,
+        e.g. ``SlotLayout.gaps()``), drawn as background. The colour bar writes its range once
+        every other cell is computed."""
         self._ndim = np.ndim(arr)
         a = as_grid(arr)
         lv = tuple(float(v) for v in (levels if levels is not None else symmetric_levels(a)))
         if lv[0] == lv[1]:
             lv = (lv[0] - 1.0, lv[1] + 1.0)
         new_shape = a.shape != self._shape
-        numbered = bool(computed) if computed is not None else not np.isnan(a).any()
         if self.colorbar is not None:   # its numbers once every value is computed
-            self.colorbar.set_levels(lv, numbered=numbered)
+            cells = np.delete(np.delete(a, list(gaps[0]), axis=0), list(gaps[1]), axis=1)
+            self.colorbar.set_levels(lv, numbered=not np.isnan(cells).any())
         if (not new_shape and lv == self._levels
                 and np.array_equal(a, self._values, equal_nan=True)):
-            return  # nothing changed: no re-render of the image, no text update
+            self._draw_gaps(*gaps)
+            return  # nothing else changed: no re-render of the image, no text update
         self.image.setImage(a, levels=lv, autoLevels=False)
         if new_shape:
             self._shape = (a.shape[0], a.shape[1])
@@ -435,10 +437,10 @@ class TensorView:
         self._update_text(a, force=new_shape or lv != getattr(self, "_text_levels", None))
         self._text_levels = lv
         self._values = a.copy()
+        self._draw_gaps(*gaps)
 
-    def set_gaps(self, rows: Iterable[int] = (), cols: Iterable[int] = ()) -> None:
-        """Draw these rows and columns of the picture as background, not as cells: they only
-        separate channels or matrices (a NaN there is no "not computed yet")."""
+    def _draw_gaps(self, rows: Iterable[int], cols: Iterable[int]) -> None:
+        """The background over these rows and columns (a NaN there is no "not computed yet")."""
         lines = (tuple(rows), tuple(cols))
         if (lines, self._shape) == self._gap_lines:
             return

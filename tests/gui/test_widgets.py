@@ -843,8 +843,7 @@ def test_the_gap_between_channels_is_background_not_a_cell_to_come(qtbot):
     layout = SlotLayout.of((2, 2, 2))
     y = np.full((2, 2, 2), np.nan)
     y[0, 0, 0] = 1.0
-    view.set_array(layout.image(y), levels=(-2, 2), computed=False)
-    view.set_gaps(*layout.gaps())
+    view.set_array(layout.image(y), levels=(-2, 2), gaps=layout.gaps())
     grid.resize(400, 250)
     grid.show()
     qtbot.waitExposed(grid)
