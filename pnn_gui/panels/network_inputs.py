@@ -287,14 +287,9 @@ class LayerCard(Card):
         bank.value_changed.connect(lambda a: self._set(f=np.array(a, float)))
         b = MatrixEditor("b", self.layer["b"], resizable=False, name="b")
         b.value_changed.connect(lambda a: self._set(b=np.array(a, float)))
-        stride = ShapeRow("stride  (rows, cols)", ("rows", "cols"), minimum=1)
-        stride.set_value(self.layer["stride"])
-        stride.changed.connect(lambda v: self._set(stride=tuple(v)))
-        padding = ShapeRow("padding  (rows, cols)", ("rows", "cols"), minimum=0)
-        padding.set_value(self.layer["padding"])
-        padding.changed.connect(lambda v: self._set(padding=tuple(v)))
-        self.editors = {"f_shape": shape, "f": bank, "b": b, "stride": stride,
-                        "padding": padding}
+        self.editors = {"f_shape": shape, "f": bank, "b": b,
+                        "stride": self._pair_row("stride", "stride", minimum=1),
+                        "padding": self._pair_row("padding", "padding", minimum=0)}
         for w in self.editors.values():
             self.body_layout.addWidget(w)
 
@@ -305,14 +300,16 @@ class LayerCard(Card):
         self.editors["b"].set_value(b)
         self._set(f=f, b=b)
 
+    def _pair_row(self, title: str, key: str, minimum: int) -> ShapeRow:
+        """A (rows, cols) setting of the layer, ``key`` in its spec, written back as edited."""
+        row = ShapeRow(f"{title}  (rows, cols)", ("rows", "cols"), minimum=minimum)
+        row.set_value(self.layer[key])
+        row.changed.connect(lambda v: self._set(**{key: tuple(v)}))
+        return row
+
     def _build_pool(self) -> None:
-        size = ShapeRow("window  (rows, cols)", ("rows", "cols"), minimum=1)
-        size.set_value(self.layer["size"])
-        size.changed.connect(lambda v: self._set(size=tuple(v)))
-        stride = ShapeRow("stride  (rows, cols)", ("rows", "cols"), minimum=1)
-        stride.set_value(self.layer["stride"])
-        stride.changed.connect(lambda v: self._set(stride=tuple(v)))
-        self.editors = {"size": size, "stride": stride}
+        self.editors = {"size": self._pair_row("window", "size", minimum=1),
+                        "stride": self._pair_row("stride", "stride", minimum=1)}
         for w in self.editors.values():
             self.body_layout.addWidget(w)
 
