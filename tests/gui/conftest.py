@@ -41,6 +41,19 @@ def _no_modal_dialogs(monkeypatch):
     monkeypatch.setattr(dialogs, "show_message", refuse("show_message"))
 
 
+@pytest.fixture
+def messages(monkeypatch) -> list[tuple[str, str]]:
+    """Message boxes recorded as (title, text) instead of shown; the unsaved-edits question
+    answered "discard"."""
+    from pnn_gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_message",
+                        lambda parent, title, text, error=True: shown.append((title, text)))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
+    return shown
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_automatic_garbage_collection():
     """As the app does (pnn_gui.app.collect_garbage_on_gui_thread): an automatic collection at an

@@ -6,28 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from engine.steps import fmt
-from pnn_gui import dialogs
 from pnn_gui import main_window as mw
-
-
-def record_messages(monkeypatch) -> list[tuple[str, str]]:
-    """Message boxes recorded instead of shown; the unsaved-edits question answered "discard"
-    (a test's ``messages`` fixture)."""
-    shown = []
-    monkeypatch.setattr(dialogs, "show_message",
-                        lambda parent, title, text, error=True: shown.append((title, text)))
-    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
-    return shown
+from tests.gui.test_main_window import shown_window
 
 
 def practising(qtbot, example: str | None = None, size=(1280, 800), **kwargs) -> mw.MainWindow:
     """A shown window (animations off), ``example`` loaded, practice mode on."""
-    w = mw.MainWindow(**kwargs)
-    qtbot.addWidget(w)
-    w.set_animations_enabled(False)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, size, **kwargs)
     if example is not None:
         w.load_example(example)
     w.practice.set_on(True)

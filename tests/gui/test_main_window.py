@@ -23,15 +23,6 @@ FC = "Fully connected"
 ONLY_FC = PANELS[:1]
 
 
-@pytest.fixture
-def messages(monkeypatch):
-    shown = []
-    monkeypatch.setattr(dialogs, "show_message",
-                        lambda parent, title, text, error=True: shown.append((title, text)))
-    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
-    return shown
-
-
 def shown_window(qtbot, size=(1400, 900), **kwargs) -> mw.MainWindow:
     """A main window (``kwargs`` as MainWindow takes them), animations off, shown at ``size``."""
     w = mw.MainWindow(**kwargs)

@@ -28,15 +28,6 @@ ONLY_NETWORK = tuple(p for p in PANELS if p.title == NETWORK)
 
 
 @pytest.fixture
-def messages(monkeypatch):
-    shown = []
-    monkeypatch.setattr(dialogs, "show_message",
-                        lambda parent, title, text, error=True: shown.append((title, text)))
-    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent: "discard")
-    return shown
-
-
-@pytest.fixture
 def window(qtbot, messages):
     w = mw.MainWindow(panels=ONLY_NETWORK)
     qtbot.addWidget(w)

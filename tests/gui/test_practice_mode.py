@@ -21,7 +21,6 @@ from tests.gui.practice_helpers import (
     group_of,
     pane,
     practising,
-    record_messages,
     right_answers,
     tables,
     type_answers,
@@ -30,11 +29,6 @@ from tests.gui.practice_helpers import (
 FC = "Fully connected"
 #: the sheet's Task 1: y = [6, 13, 20], δx = [6.5, 8], ΔW = [[0, .5, 1], [0, 1, 2]], Δb = δy
 Y_WRONG_LAST = {"y": np.array([6, 13, 21.0])}
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    return record_messages(monkeypatch)
 
 
 @pytest.fixture

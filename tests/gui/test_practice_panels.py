@@ -21,7 +21,6 @@ from tests.gui.practice_helpers import (
     cell_of,
     pane,
     practising,
-    record_messages,
     right_answers,
     tables,
     type_answers,
@@ -30,11 +29,6 @@ from tests.gui.practice_helpers import (
 #: every example a panel shows, one per panel mode
 EXAMPLES = ("fc", "conv", "conv-filter", "conv-shape", "avgpool", "maxpool", "lstm", "autodiff")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\d%])")  # (not "0.1%")
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    return record_messages(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +78,7 @@ def _numbers(texts: list[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_nothing_on_screen_gives_an_answer_away_at_step_0(shared, monkeypatch, example):
-    record_messages(monkeypatch)
+def test_nothing_on_screen_gives_an_answer_away_at_step_0(shared, messages, example):
     w = shared
     w.practice.set_on(False)
     w.load_example(example)
@@ -126,8 +119,7 @@ def _texts_of(widget) -> list[str]:
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_right_answers_turn_every_cell_green(shared, monkeypatch, example):
-    record_messages(monkeypatch)
+def test_right_answers_turn_every_cell_green(shared, messages, example):
     w = shared
     w.load_example(example)
     w.practice.set_on(True)
@@ -155,8 +147,7 @@ def _mistakes(example: str) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("example, mistake, i", [
     (example, mistake, i) for example in EXAMPLES for mistake, i in _mistakes(example)])
-def test_every_mistake_that_applies_is_named_in_words(shared, monkeypatch, example, mistake, i):
-    record_messages(monkeypatch)
+def test_every_mistake_that_applies_is_named_in_words(shared, messages, example, mistake, i):
     w = shared
     w.load_example(example)                                 # a fresh attempt: empty tables
     w.practice.set_on(True)
@@ -172,8 +163,7 @@ def test_every_mistake_that_applies_is_named_in_words(shared, monkeypatch, examp
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_show_the_step_where_i_went_wrong_stops_there(shared, monkeypatch, example):
-    record_messages(monkeypatch)
+def test_show_the_step_where_i_went_wrong_stops_there(shared, messages, example):
     w = shared
     w.load_example(example)
     w.practice.set_on(True)
