@@ -114,7 +114,8 @@ class NormBars(QtWidgets.QWidget):
                            color)
                 p.setPen(INK)
                 p.drawText(QtCore.QRectF(x0, top - fm.height() - 1, slot, fm.height()),
-                           QtCore.Qt.AlignmentFlag.AlignHCenter, self.value_text(i))
+                           QtCore.Qt.AlignmentFlag.AlignHCenter,
+                           self._fitting(bar.value, slot))
             else:
                 p.setPen(INK)
                 p.drawText(QtCore.QRectF(x0, plot.bottom() - fm.height() - 1, slot,
@@ -134,13 +135,14 @@ class NormBars(QtWidgets.QWidget):
         p.end()
 
     def value_text(self, i: int) -> str:
-        """Bar ``i``'s value as written above it: the most significant digits (from the
-        precision down to 2) that fit its slot, never cut."""
+        """Bar ``i``'s value as written above it (see :meth:`_fitting`)."""
         value = self._bars[i].value
-        if value is None:
-            return ""
+        return "" if value is None else self._fitting(value, self._geometry()[1])
+
+    def _fitting(self, value: float, slot: float) -> str:
+        """``value`` with the most significant digits (from the precision down to 2) that fit
+        a slot ``slot`` pixels wide, never cut."""
         fm = self.fontMetrics()
-        _plot, slot = self._geometry()
         texts = [fmt(value, d) for d in range(self._digits, 1, -1)] or [fmt(value, 2)]
         return next((t for t in texts if fm.horizontalAdvance(t) <= slot), texts[-1])
 
